@@ -1,0 +1,152 @@
+# libecai — build, test, install.
+#   make            library (lib/), CLI (bin/ecai), examples
+#   make demo       install dependencies if missing, build, run the demo
+#   make check      every test suite; ends with "N passed, N failed"
+#   make sanitize   C tests under AddressSanitizer + UBSan
+#   make install PREFIX=/usr/local
+# Dependencies are installed by scripts/setup-deps.sh (called when build/deps.stamp is missing).
+
+VERSION_MAJOR := $(shell sed -n 's/^\#define ECAI_VERSION_MAJOR \([0-9]*\).*/\1/p' include/ecai/common.h)
+VERSION_MINOR := $(shell sed -n 's/^\#define ECAI_VERSION_MINOR \([0-9]*\).*/\1/p' include/ecai/common.h)
+VERSION_PATCH := $(shell sed -n 's/^\#define ECAI_VERSION_PATCH \([0-9]*\).*/\1/p' include/ecai/common.h)
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+SONAME  := libecai.so.$(VERSION_MAJOR)
+SOFILE  := libecai.so.$(VERSION)
+
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+BUILD   ?= build
+PYTHON  ?= /usr/bin/python3
+
+CC      ?= cc
+CXX     ?= c++
+OPT     ?= -O2 -g
+WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter
+CFLAGS_LIB := -std=c11 $(OPT) $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DECAI_BUILDING \
+              -Iinclude -Isrc -I$(BUILD)/faiss_c/include $(EXTRA_CFLAGS)
+
+FAISS_KIND := $(shell cat $(BUILD)/faiss_c.kind 2>/dev/null)
+ifeq ($(FAISS_KIND),system)
+FAISS_C_LIB  := -lfaiss_c
+FAISS_C_OBJS :=
+else
+FAISS_C_LIB  := $(BUILD)/faiss_c/libfaiss_c.a
+FAISS_C_OBJS := $(wildcard $(BUILD)/faiss_c/obj/*.o)
+endif
+FAISS_LIBS := $(FAISS_C_LIB) -lfaiss -llapack -lblas -lgomp
+DEP_LIBS   := -lcurl -ljansson -lutf8proc -lstemmer -lcsv -lhiredis -lz -lpthread -lm
+ALL_LIBS   := $(FAISS_LIBS) $(DEP_LIBS) -lstdc++
+
+SRC  := $(sort $(wildcard src/*/*.c))
+OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
+HDRS := include/ecai.h $(wildcard include/ecai/*.h)
+MAP  := $(BUILD)/libecai.map
+
+CLI_SRC := $(sort $(wildcard examples/ecai/*.c))
+EXAMPLES := $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
+STAMP := $(BUILD)/deps.stamp
+
+.PHONY: all shared static cli examples deps demo check check-c sanitize install uninstall \
+        headertest clean distclean
+all: shared static cli examples
+
+deps: $(STAMP)
+$(STAMP): scripts/setup-deps.sh
+	@scripts/setup-deps.sh $(if $(wildcard $(STAMP)),--force,)
+
+# ---- library -------------------------------------------------------------
+$(BUILD)/obj/%.o: src/%.c $(HDRS) $(wildcard src/*/*.h) | $(STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_LIB) -c $< -o $@
+
+$(MAP): $(HDRS) scripts/gen-map.sh
+	@mkdir -p $(dir $@)
+	scripts/gen-map.sh include > $@.tmp && mv $@.tmp $@
+
+shared: lib/$(SOFILE)
+lib/$(SOFILE): $(OBJ) $(MAP) | $(STAMP)
+	@mkdir -p lib
+	$(CXX) -shared -o $@ $(OBJ) -Wl,-soname,$(SONAME) -Wl,--version-script=$(MAP) \
+	  -Wl,--no-undefined -Wl,--exclude-libs,ALL -Wl,--as-needed -Wl,-z,relro,-z,now $(ALL_LIBS)
+	ln -sf $(SOFILE) lib/$(SONAME)
+	ln -sf $(SONAME) lib/libecai.so
+
+static: lib/libecai.a
+lib/libecai.a: $(OBJ)
+	@mkdir -p lib
+	rm -f $@ && ar rcs $@ $(OBJ) $(FAISS_C_OBJS)
+
+# ---- command-line tool and examples (public API only) ------------------------
+CFLAGS_APP := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude
+LDFLAGS_APP := -Llib -Wl,-rpath,'$$ORIGIN/../lib' -lecai -lm
+
+cli: bin/ecai
+bin/ecai: $(CLI_SRC) $(wildcard examples/ecai/*.h) $(HDRS) lib/$(SOFILE)
+	@mkdir -p bin
+	$(CC) $(CFLAGS_APP) -Iexamples/ecai $(CLI_SRC) -o $@ $(LDFLAGS_APP)
+
+examples: $(EXAMPLES)
+bin/%: examples/%.c $(HDRS) lib/$(SOFILE)
+	@mkdir -p bin
+	$(CC) $(CFLAGS_APP) $< -o $@ $(LDFLAGS_APP)
+
+demo: all
+	@bin/demo
+
+# ---- tests -------------------------------------------------------------------
+TEST_SRC := $(sort $(wildcard tests/unit/*.c))
+TEST_CFLAGS := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/unit
+
+$(BUILD)/tests/unit: $(TEST_SRC) $(wildcard tests/unit/*.h) lib/libecai.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) $(TEST_SRC) -o $@ lib/libecai.a $(ALL_LIBS)
+
+check: all $(BUILD)/tests/unit
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) scripts/check.sh
+
+check-c: $(BUILD)/tests/unit
+	@$(BUILD)/tests/unit
+
+headertest:
+	@BUILD=$(BUILD) scripts/check.sh headertest
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASAN_OBJ := $(patsubst src/%.c,$(BUILD)/asan/obj/%.o,$(SRC))
+$(BUILD)/asan/obj/%.o: src/%.c $(HDRS) $(wildcard src/*/*.h) | $(STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(subst $(OPT),-O1 -g $(SAN),$(CFLAGS_LIB)) -c $< -o $@
+
+$(BUILD)/asan/unit: $(ASAN_OBJ) $(TEST_SRC) $(wildcard tests/unit/*.h)
+	$(CC) -std=c11 -O1 -g $(SAN) $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/unit $(TEST_SRC) \
+	  $(ASAN_OBJ) -o $@ $(ALL_LIBS)
+
+sanitize: $(BUILD)/asan/unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ECAI_TEST_SANITIZER=1 $(BUILD)/asan/unit
+
+# ---- install -----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(INCDIR)/ecai $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
+	install -m 644 include/ecai.h $(DESTDIR)$(INCDIR)/
+	install -m 644 include/ecai/*.h $(DESTDIR)$(INCDIR)/ecai/
+	install -m 755 lib/$(SOFILE) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libecai.so
+	install -m 644 lib/libecai.a $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' pkgconfig/ecai.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/ecai.pc
+	install -m 755 bin/ecai $(DESTDIR)$(BINDIR)/ecai
+	@if [ "$(DESTDIR)$(LIBDIR)" = "/usr/local/lib" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(INCDIR)/ecai.h $(DESTDIR)$(LIBDIR)/libecai.* $(DESTDIR)$(LIBDIR)/pkgconfig/ecai.pc \
+	      $(DESTDIR)$(BINDIR)/ecai
+	rm -rf $(DESTDIR)$(INCDIR)/ecai
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/asan $(BUILD)/php $(BUILD)/*.map lib/libecai* bin
+
+distclean: clean
+	rm -rf $(BUILD)

@@ -1,0 +1,10 @@
+/*
+ * libecai — embeddable e-commerce AI: umbrella header.
+ * Include this one; module headers live in <ecai/...>.
+ */
+#ifndef ECAI_H
+#define ECAI_H
+
+#include "ecai/common.h"
+
+#endif /* ECAI_H */

@@ -1,0 +1,104 @@
+/*
+ * Internal core helpers shared by every module. Never installed.
+ * Non-static internal symbols use the ecai__ prefix and are hidden by
+ * -fvisibility=hidden (only ECAI_API symbols are exported).
+ */
+#ifndef ECAI_CORE_INTERNAL_H
+#define ECAI_CORE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ecai/common.h"
+
+#if defined(__GNUC__)
+#  define ECAI__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#  define ECAI__UNUSED __attribute__((unused))
+#else
+#  define ECAI__PRINTF(a, b)
+#  define ECAI__UNUSED
+#endif
+
+/* ---- errors (src/core/error.c) ------------------------------------------ */
+
+/* Formats a message into the thread-local error slot and returns `st`.
+ * Usage: return ecai__err(ECAI_EINVAL, "index: dim must be > 0 (got %zu)", dim); */
+ecai_status ecai__err(ecai_status st, const char *fmt, ...) ECAI__PRINTF(2, 3);
+ecai_status ecai__verr(ecai_status st, const char *fmt, va_list ap);
+/* Prepends "prefix: " to the current thread-local message (keeps the status). */
+ecai_status ecai__err_prefix(ecai_status st, const char *fmt, ...) ECAI__PRINTF(2, 3);
+/* Reports a NULL argument: ECAI_EINVAL with "func: argument 'name' is NULL". */
+#define ECAI__CHECK_ARG(p)                                                             \
+  do {                                                                                  \
+    if ((p) == NULL) return ecai__err(ECAI_EINVAL, "%s: argument '%s' is NULL", __func__, #p); \
+  } while (0)
+
+/* ---- memory (src/core/alloc.c) ------------------------------------------ */
+
+void *ecai__malloc(size_t n);
+void *ecai__calloc(size_t n, size_t size);
+void *ecai__realloc(void *p, size_t n);
+void ecai__free(void *p);
+char *ecai__strdup(const char *s);
+char *ecai__strndup(const char *s, size_t n);
+/* Test hook: the Nth allocation from now (0 = the next) and every one after it fails,
+ * until called again with a negative value. Counts only ecai__ allocations. */
+void ecai__test_fail_alloc_after(long n);
+/* Number of ecai__ allocations minus frees since start (leak checks in tests). */
+long ecai__alloc_live(void);
+
+/* Growable byte buffer (always NUL-terminated when data != NULL). */
+typedef struct ecai__buf {
+  char *data;
+  size_t len, cap;
+  bool oom; /* sticky: an append failed */
+} ecai__buf;
+bool ecai__buf_append(ecai__buf *b, const void *p, size_t n);
+bool ecai__buf_puts(ecai__buf *b, const char *s);
+bool ecai__buf_printf(ecai__buf *b, const char *fmt, ...) ECAI__PRINTF(2, 3);
+/* Hands the contents to the caller (ecai_free) and resets the buffer. */
+char *ecai__buf_take(ecai__buf *b, size_t *len);
+void ecai__buf_free(ecai__buf *b);
+
+/* ---- global state (src/core/global.c) ----------------------------------- */
+
+/* Lazily initialises libcurl once per process (pthread_once); ECAI_OK or ECAI_ERROR. */
+ecai_status ecai__curl_once(void);
+/* Live context count, used to refuse allocator changes while handles exist. */
+void ecai__ctx_count_add(int delta);
+
+/* ---- context & configuration (src/core/ctx.c, src/core/config.c) --------- */
+
+/* Returns the merged configuration value at a dotted path, or NULL. Borrowed. */
+json_t *ecai__cfg_get(const ecai_ctx *ctx, const char *path);
+const char *ecai__cfg_str(const ecai_ctx *ctx, const char *path, const char *dflt);
+int64_t ecai__cfg_int(const ecai_ctx *ctx, const char *path, int64_t dflt);
+double ecai__cfg_double(const ecai_ctx *ctx, const char *path, double dflt);
+bool ecai__cfg_bool(const ecai_ctx *ctx, const char *path, bool dflt);
+/* The value of a secret (e.g. "llm.api_key"), or NULL when not configured. Borrowed. */
+const char *ecai__ctx_secret(const ecai_ctx *ctx, const char *path);
+
+/* ---- logging (src/core/log.c) ------------------------------------------- */
+
+/* Logs through the context's callback; configured secrets are replaced by "***". */
+void ecai__log(const ecai_ctx *ctx, ecai_log_level level, const char *fmt, ...) ECAI__PRINTF(3, 4);
+/* Replaces every occurrence of the context's secrets in s (in place, shrinking). */
+void ecai__redact(const ecai_ctx *ctx, char *s);
+
+/* ---- JSON helpers (src/core/json.c) ------------------------------------- */
+
+/* Serialises compactly into memory owned by the caller (ecai_free). */
+ecai_status ecai__json_dump(char **out, size_t *out_len, const json_t *j);
+/* Parses with a message naming the line/column/offset: "<what>: ... at line L column C (byte B)". */
+ecai_status ecai__json_parse(json_t **out, const char *s, size_t len, const char *what);
+
+/* ---- UTF-8 (src/core/utf8.c) -------------------------------------------- */
+
+/* Returns true if s[0..len) is valid UTF-8; otherwise false and *bad_offset = first bad byte. */
+bool ecai__utf8_valid(const char *s, size_t len, size_t *bad_offset);
+
+#endif

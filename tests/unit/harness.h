@@ -1,0 +1,91 @@
+/*
+ * A tiny test harness (no dependencies). Each tests/unit/test_*.c registers cases:
+ *
+ *   TEST(ctx_rejects_unknown_key) {
+ *     ecai_ctx *c;
+ *     CHECK_STATUS(ecai_ctx_new(&c, "{\"nope\":1}", 10), ECAI_EINVAL);
+ *   }
+ *
+ * The runner (main.c) runs every case in its own child process (a crash or a hang is
+ * a failure, not the end of the run), checks that libecai allocations are back to the
+ * level before the case (leak check), and ends with "N passed, N failed".
+ * Arguments: substrings selecting cases by name. ECAI_TEST_NOFORK=1 runs in-process.
+ */
+#ifndef ECAI_TEST_HARNESS_H
+#define ECAI_TEST_HARNESS_H
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ecai.h>
+
+typedef void (*ecai_test_fn)(void);
+void ecai_test_register(const char *name, const char *file, ecai_test_fn fn);
+void ecai_test_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+/* Path of the project root (for ../shared/data and tests/data); never NULL. */
+const char *ecai_test_root(void);
+/* A fresh temporary directory for this case, removed after it. */
+const char *ecai_test_tmpdir(void);
+/* Marks the current case as not checking libecai allocation balance (e.g. it
+ * deliberately keeps a process-wide object alive). Use sparingly. */
+void ecai_test_no_leak_check(void);
+
+#define TEST(name)                                                                      \
+  static void test_##name(void);                                                        \
+  __attribute__((constructor)) static void reg_##name(void) {                           \
+    ecai_test_register(#name, __FILE__, test_##name);                                   \
+  }                                                                                     \
+  static void test_##name(void)
+
+#define CHECK(cond)                                                                     \
+  do {                                                                                  \
+    if (!(cond)) ecai_test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                \
+  } while (0)
+
+#define CHECK_MSG(cond, ...)                                                            \
+  do {                                                                                  \
+    if (!(cond)) ecai_test_fail(__FILE__, __LINE__, __VA_ARGS__);                       \
+  } while (0)
+
+#define CHECK_STATUS(expr, want)                                                        \
+  do {                                                                                  \
+    ecai_status st__ = (expr);                                                          \
+    if (st__ != (want))                                                                 \
+      ecai_test_fail(__FILE__, __LINE__, "%s returned %d (%s), want %d; last error: %s", \
+                     #expr, (int)st__, ecai_status_str(st__), (int)(want), ecai_last_error()); \
+  } while (0)
+
+#define CHECK_OK(expr) CHECK_STATUS(expr, ECAI_OK)
+
+#define CHECK_INT_EQ(a, b)                                                              \
+  do {                                                                                  \
+    long long a__ = (long long)(a), b__ = (long long)(b);                               \
+    if (a__ != b__) ecai_test_fail(__FILE__, __LINE__, "%s == %lld, want %lld", #a, a__, b__); \
+  } while (0)
+
+#define CHECK_STR_EQ(a, b)                                                              \
+  do {                                                                                  \
+    const char *a__ = (a), *b__ = (b);                                                  \
+    if (!a__ || !b__ || strcmp(a__, b__) != 0)                                          \
+      ecai_test_fail(__FILE__, __LINE__, "%s == \"%s\", want \"%s\"", #a, a__ ? a__ : "(null)", \
+                     b__ ? b__ : "(null)");                                             \
+  } while (0)
+
+#define CHECK_CONTAINS(hay, needle)                                                     \
+  do {                                                                                  \
+    const char *h__ = (hay), *n__ = (needle);                                           \
+    if (!h__ || !strstr(h__, n__))                                                      \
+      ecai_test_fail(__FILE__, __LINE__, "%s == \"%s\" does not contain \"%s\"", #hay,   \
+                     h__ ? h__ : "(null)", n__);                                        \
+  } while (0)
+
+#define CHECK_NEAR(a, b, eps)                                                           \
+  do {                                                                                  \
+    double a__ = (double)(a), b__ = (double)(b);                                        \
+    if (!(fabs(a__ - b__) <= (eps)))                                                    \
+      ecai_test_fail(__FILE__, __LINE__, "%s == %.9g, want %.9g ± %g", #a, a__, b__, (double)(eps)); \
+  } while (0)
+
+#endif

@@ -1,0 +1,144 @@
+/* Test runner: see harness.h. */
+#include <errno.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+long ecai__alloc_live(void); /* internal hook, available when linking libecai.a */
+
+typedef struct {
+  const char *name, *file;
+  ecai_test_fn fn;
+} test_case;
+
+static test_case *cases;
+static size_t ncases, capcases;
+static jmp_buf fail_jmp;
+static char tmpdir[256];
+static int leak_check = 1;
+
+void ecai_test_register(const char *name, const char *file, ecai_test_fn fn) {
+  if (ncases == capcases) {
+    capcases = capcases ? capcases * 2 : 64;
+    cases = realloc(cases, capcases * sizeof *cases);
+    if (!cases) abort();
+  }
+  cases[ncases++] = (test_case){name, file, fn};
+}
+
+void ecai_test_fail(const char *file, int line, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "    %s:%d: ", file, line);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  longjmp(fail_jmp, 1);
+}
+
+void ecai_test_no_leak_check(void) { leak_check = 0; }
+
+const char *ecai_test_root(void) {
+  const char *r = getenv("ECAI_ROOT");
+  return r ? r : ".";
+}
+
+const char *ecai_test_tmpdir(void) {
+  if (!tmpdir[0]) {
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/ecai-test-XXXXXX", base ? base : "/tmp");
+    if (!mkdtemp(tmpdir)) {
+      perror("mkdtemp");
+      abort();
+    }
+  }
+  return tmpdir;
+}
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb; (void)flag; (void)ftw;
+  return remove(p);
+}
+
+static void cleanup_tmpdir(void) {
+  if (tmpdir[0]) nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+  tmpdir[0] = '\0';
+}
+
+/* Runs one case in this process; 0 = pass. */
+static int run_inline(const test_case *t) {
+  leak_check = 1;
+  long before = ecai__alloc_live();
+  int failed = 0;
+  if (setjmp(fail_jmp) == 0) {
+    t->fn();
+    long after = ecai__alloc_live();
+    if (leak_check && after != before) {
+      fprintf(stderr, "    leak: %ld libecai allocation(s) not freed\n", after - before);
+      failed = 1;
+    }
+  } else {
+    failed = 1;
+  }
+  cleanup_tmpdir();
+  return failed;
+}
+
+static int selected(const char *name, int argc, char **argv) {
+  if (argc <= 1) return 1;
+  for (int i = 1; i < argc; i++)
+    if (strstr(name, argv[i])) return 1;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  int nofork = getenv("ECAI_TEST_NOFORK") != NULL;
+  unsigned timeout = getenv("ECAI_TEST_TIMEOUT") ? (unsigned)atoi(getenv("ECAI_TEST_TIMEOUT")) : 120;
+  size_t passed = 0, failed = 0;
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  for (size_t i = 0; i < ncases; i++) {
+    const test_case *t = &cases[i];
+    if (!selected(t->name, argc, argv)) continue;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int bad;
+    if (nofork) {
+      bad = run_inline(t);
+    } else {
+      fflush(NULL);
+      pid_t pid = fork();
+      if (pid < 0) {
+        perror("fork");
+        return 2;
+      }
+      if (pid == 0) {
+        alarm(timeout);
+        _exit(run_inline(t));
+      }
+      int ws = 0;
+      while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
+      if (WIFEXITED(ws)) bad = WEXITSTATUS(ws) != 0;
+      else {
+        fprintf(stderr, "    died with signal %d%s\n", WTERMSIG(ws),
+                WTERMSIG(ws) == SIGALRM ? " (timeout)" : "");
+        bad = 1;
+      }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+    const char *file = strrchr(t->file, '/') ? strrchr(t->file, '/') + 1 : t->file;
+    printf("%s %s:%s (%.0f ms)\n", bad ? "FAIL" : "ok  ", file, t->name, ms);
+    if (bad) failed++;
+    else passed++;
+  }
+  printf("%zu passed, %zu failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
