@@ -25,15 +25,12 @@ CXX     ?= c++
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter
 CFLAGS_LIB := -std=c11 $(OPT) $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DECAI_BUILDING \
-              -Iinclude -Isrc -I$(BUILD)/faiss_c/include $(EXTRA_CFLAGS)
+              -Iinclude -Isrc $(FAISS_C_INC) $(EXTRA_CFLAGS)
 
-FAISS_KIND := $(shell cat $(BUILD)/faiss_c.kind 2>/dev/null)
-ifeq ($(FAISS_KIND),system)
-FAISS_C_LIB  := -lfaiss_c
-FAISS_C_OBJS :=
-else
-FAISS_C_LIB  := $(BUILD)/faiss_c/libfaiss_c.a
-FAISS_C_OBJS := $(wildcard $(BUILD)/faiss_c/obj/*.o)
+# build/deps.mk (FAISS_C_LIB, FAISS_C_OBJS, FAISS_C_INC) is written by the setup step;
+# make builds it first when missing and then restarts with its values.
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+include $(BUILD)/deps.mk
 endif
 FAISS_LIBS := $(FAISS_C_LIB) -lfaiss -llapack -lblas -lgomp
 DEP_LIBS   := -lcurl -ljansson -lutf8proc -lstemmer -lcsv -lhiredis -lz -lpthread -lm
@@ -46,7 +43,7 @@ MAP  := $(BUILD)/libecai.map
 
 CLI_SRC := $(sort $(wildcard examples/ecai/*.c))
 EXAMPLES := $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
-STAMP := $(BUILD)/deps.stamp
+STAMP := $(BUILD)/deps.mk
 
 .PHONY: all shared static cli examples deps demo check check-c sanitize install uninstall \
         headertest clean distclean
@@ -54,7 +51,7 @@ all: shared static cli examples
 
 deps: $(STAMP)
 $(STAMP): scripts/setup-deps.sh
-	@scripts/setup-deps.sh $(if $(wildcard $(STAMP)),--force,)
+	@ECAI_BUILD=$(abspath $(BUILD)) scripts/setup-deps.sh $(if $(wildcard $(STAMP)),--force,)
 
 # ---- library -------------------------------------------------------------
 $(BUILD)/obj/%.o: src/%.c $(HDRS) $(wildcard src/*/*.h) | $(STAMP)
@@ -85,7 +82,7 @@ LDFLAGS_APP := -Llib -Wl,-rpath,'$$ORIGIN/../lib' -lecai -lm
 cli: bin/ecai
 bin/ecai: $(CLI_SRC) $(wildcard examples/ecai/*.h) $(HDRS) lib/$(SOFILE)
 	@mkdir -p bin
-	$(CC) $(CFLAGS_APP) -Iexamples/ecai $(CLI_SRC) -o $@ $(LDFLAGS_APP)
+	$(CC) $(CFLAGS_APP) -Iexamples/ecai $(CLI_SRC) -o $@ $(LDFLAGS_APP) -ljansson -lz
 
 examples: $(EXAMPLES)
 bin/%: examples/%.c $(HDRS) lib/$(SOFILE)
@@ -125,6 +122,23 @@ $(BUILD)/asan/unit: $(ASAN_OBJ) $(TEST_SRC) $(wildcard tests/unit/*.h)
 sanitize: $(BUILD)/asan/unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ECAI_TEST_SANITIZER=1 $(BUILD)/asan/unit
+
+# ---- benchmarks and evaluations ---------------------------------------------------
+# tests/bench/bench_*.c: one program each (static library + internals allowed), run by
+# scripts/bench.sh; each prints its figures as ratios against a peer measured in the same run.
+# tests/eval/eval_*.sh: relevance/quality evaluations on ../shared/data, run by `make eval`.
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+$(BUILD)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) lib/libecai.a
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/bench $< -o $@ lib/libecai.a $(ALL_LIBS)
+
+.PHONY: bench eval
+bench: all $(BENCH_BIN)
+	@BUILD=$(BUILD) scripts/bench.sh $(BENCH_BIN)
+
+eval: all
+	@for e in tests/eval/eval_*.sh; do [ -f "$$e" ] || continue; echo "== $$e"; bash "$$e" || exit 1; done
 
 # ---- install -----------------------------------------------------------------
 install: all

@@ -6,5 +6,15 @@
 #define ECAI_H
 
 #include "ecai/common.h"
+/* catalog, embedder, index, search: */
+
+/* llm: */
+
+/* cache: */
+
+/* experiment, pricing: */
+
+/* recommend, guard, support: */
+
 
 #endif /* ECAI_H */

@@ -47,11 +47,17 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"redis.prefix",               ECAI__CFG_STR,  "\"ecai:\"",      0, NULL},
 
   {"search",                     ECAI__CFG_SECTION, NULL,          0, NULL},
+
   {"support",                    ECAI__CFG_SECTION, NULL,          0, NULL},
+
   {"guard",                      ECAI__CFG_SECTION, NULL,          0, NULL},
+
   {"recommend",                  ECAI__CFG_SECTION, NULL,          0, NULL},
+
   {"pricing",                    ECAI__CFG_SECTION, NULL,          0, NULL},
+
   {"experiment",                 ECAI__CFG_SECTION, NULL,          0, NULL},
+
   {NULL, 0, NULL, 0, NULL}
 };
 

@@ -32,6 +32,17 @@ const char *ecai_test_tmpdir(void);
  * deliberately keeps a process-wide object alive). Use sparingly. */
 void ecai_test_no_leak_check(void);
 
+/* Process-wide fixtures (e.g. the fake LLM server, a redis-server): started once in
+ * the runner before the first case, stopped after the last, shared by every case
+ * (cases run in child processes). `start` returns 0 on success; on failure every case
+ * still runs and the ones needing the fixture fail with a clear message. */
+typedef int (*ecai_fixture_fn)(void);
+void ecai_test_register_fixture(const char *name, ecai_fixture_fn start, ecai_fixture_fn stop);
+#define FIXTURE(name, start, stop)                                                      \
+  __attribute__((constructor)) static void regfix_##name(void) {                        \
+    ecai_test_register_fixture(#name, start, stop);                                     \
+  }
+
 #define TEST(name)                                                                      \
   static void test_##name(void);                                                        \
   __attribute__((constructor)) static void reg_##name(void) {                           \

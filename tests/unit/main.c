@@ -21,6 +21,19 @@ typedef struct {
 
 static test_case *cases;
 static size_t ncases, capcases;
+typedef struct {
+  const char *name;
+  ecai_fixture_fn start, stop;
+  int up;
+} fixture;
+static fixture fixtures[16];
+static size_t nfixtures;
+
+void ecai_test_register_fixture(const char *name, ecai_fixture_fn start, ecai_fixture_fn stop) {
+  if (nfixtures == sizeof fixtures / sizeof fixtures[0]) abort();
+  fixtures[nfixtures++] = (fixture){name, start, stop, 0};
+}
+
 static jmp_buf fail_jmp;
 static char tmpdir[256];
 static int leak_check = 1;
@@ -104,6 +117,10 @@ int main(int argc, char **argv) {
   unsigned timeout = getenv("ECAI_TEST_TIMEOUT") ? (unsigned)atoi(getenv("ECAI_TEST_TIMEOUT")) : 120;
   size_t passed = 0, failed = 0;
   setvbuf(stdout, NULL, _IOLBF, 0);
+  for (size_t i = 0; i < nfixtures; i++) {
+    fixtures[i].up = fixtures[i].start() == 0;
+    if (!fixtures[i].up) fprintf(stderr, "fixture %s failed to start\n", fixtures[i].name);
+  }
   for (size_t i = 0; i < ncases; i++) {
     const test_case *t = &cases[i];
     if (!selected(t->name, argc, argv)) continue;
@@ -139,6 +156,8 @@ int main(int argc, char **argv) {
     if (bad) failed++;
     else passed++;
   }
+  for (size_t i = nfixtures; i-- > 0;)
+    if (fixtures[i].up && fixtures[i].stop) fixtures[i].stop();
   printf("%zu passed, %zu failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -1,0 +1,237 @@
+/* libecai PHP extension: module entry, exception, helpers, core functions and Ecai\Context. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <php.h>
+#include <ext/json/php_json.h>
+#include <ext/spl/spl_exceptions.h>
+#include <ext/standard/info.h>
+#include <zend_exceptions.h>
+#include <zend_interfaces.h>
+
+#include "php_ecai.h"
+#include "ecai_arginfo.h"
+
+zend_class_entry *ecai_ce_exception;
+
+void ecai_php_throw(ecai_status st) {
+  const char *msg = ecai_last_error();
+  zend_throw_exception(ecai_ce_exception, (msg && *msg) ? msg : ecai_status_str(st), (zend_long)st);
+}
+
+zend_class_entry *ecai_php_register_final_class(zend_class_entry *ce, zend_object_handlers *h,
+                                                size_t offset, zend_object_free_obj_t free_obj) {
+  zend_class_entry *reg = zend_register_internal_class_ex(ce, NULL);
+  reg->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES | ZEND_ACC_NOT_SERIALIZABLE;
+  memcpy(h, zend_get_std_object_handlers(), sizeof *h);
+  h->offset = (int)offset;
+  h->free_obj = free_obj;
+  h->clone_obj = NULL;
+  return reg;
+}
+
+/* ---- functions ------------------------------------------------------------ */
+
+ZEND_FUNCTION(Ecai_version) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  RETURN_STRING(ecai_version_string());
+}
+
+ZEND_FUNCTION(Ecai_version_number) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  RETURN_LONG((zend_long)ecai_version_number());
+}
+
+ZEND_FUNCTION(Ecai_status_str) {
+  zend_long st;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_LONG(st)
+  ZEND_PARSE_PARAMETERS_END();
+  RETURN_STRING(ecai_status_str((ecai_status)st));
+}
+
+/* ---- Ecai\Context --------------------------------------------------------- */
+
+typedef struct {
+  ecai_ctx *h;
+  zend_object std;
+} ecai_php_ctx;
+
+static zend_class_entry *ecai_ce_context;
+static zend_object_handlers ecai_ctx_handlers;
+
+static inline ecai_php_ctx *ctx_from_obj(zend_object *o) {
+  return (ecai_php_ctx *)((char *)o - XtOffsetOf(ecai_php_ctx, std));
+}
+
+static zend_object *ctx_create(zend_class_entry *ce) {
+  ecai_php_ctx *c = zend_object_alloc(sizeof(ecai_php_ctx), ce);
+  zend_object_std_init(&c->std, ce);
+  object_properties_init(&c->std, ce);
+  c->std.handlers = &ecai_ctx_handlers;
+  c->h = NULL;
+  return &c->std;
+}
+
+static void ctx_free_obj(zend_object *o) {
+  ecai_php_ctx *c = ctx_from_obj(o);
+  ecai_ctx_free(c->h);
+  c->h = NULL;
+  zend_object_std_dtor(o);
+}
+
+/* Returns the handle of $this, throwing if it was never constructed. */
+static ecai_ctx *this_ctx(zval *self) {
+  ecai_php_ctx *c = ctx_from_obj(Z_OBJ_P(self));
+  if (!c->h) zend_throw_error(NULL, "Ecai\\Context is not initialised");
+  return c->h;
+}
+
+ZEND_METHOD(Ecai_Context, __construct) {
+  zend_string *json = NULL;
+  ZEND_PARSE_PARAMETERS_START(0, 1)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_STR_OR_NULL(json)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_php_ctx *c = ctx_from_obj(Z_OBJ_P(ZEND_THIS));
+  if (c->h) {
+    zend_throw_error(NULL, "Ecai\\Context is already constructed");
+    RETURN_THROWS();
+  }
+  ecai_status st = json ? ecai_ctx_new(&c->h, ZSTR_VAL(json), ZSTR_LEN(json)) : ecai_ctx_new(&c->h, NULL, 0);
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+}
+
+ZEND_METHOD(Ecai_Context, fromFile) {
+  zend_string *path;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_ctx *h = NULL;
+  ecai_status st = ecai_ctx_new_from_file(&h, ZSTR_VAL(path));
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+  object_init_ex(return_value, ecai_ce_context);
+  ctx_from_obj(Z_OBJ_P(return_value))->h = h;
+}
+
+ZEND_METHOD(Ecai_Context, config) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ecai_ctx *h = this_ctx(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  char *js = NULL;
+  size_t n = 0;
+  ecai_status st = ecai_ctx_config_json(&js, &n, h);
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+  int rc = php_json_decode_ex(return_value, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512);
+  ecai_free(js);
+  if (rc == FAILURE) {
+    zend_throw_exception(ecai_ce_exception, "invalid JSON from ecai_ctx_config_json", ECAI_EPARSE);
+    RETURN_THROWS();
+  }
+}
+
+ZEND_METHOD(Ecai_Context, get) {
+  zend_string *path;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_ctx *h = this_ctx(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  const char *s = NULL;
+  ecai_status st = ecai_ctx_get_str(&s, h, ZSTR_VAL(path));
+  if (st == ECAI_OK) RETURN_STRING(s);
+  if (st == ECAI_ENOTFOUND) {
+    double d = 0;
+    st = ecai_ctx_get_number(&d, h, ZSTR_VAL(path));
+    if (st == ECAI_OK) {
+      if (d == (double)(zend_long)d) RETURN_LONG((zend_long)d);
+      RETURN_DOUBLE(d);
+    }
+  }
+  ecai_php_throw(st);
+  RETURN_THROWS();
+}
+
+int ecai_php_core_minit(INIT_FUNC_ARGS) {
+  zend_class_entry ce;
+  INIT_NS_CLASS_ENTRY(ce, "Ecai", "EcaiException", class_Ecai_EcaiException_methods);
+  ecai_ce_exception = zend_register_internal_class_ex(&ce, spl_ce_RuntimeException);
+
+  INIT_NS_CLASS_ENTRY(ce, "Ecai", "Context", class_Ecai_Context_methods);
+  ecai_ce_context = ecai_php_register_final_class(&ce, &ecai_ctx_handlers, XtOffsetOf(ecai_php_ctx, std),
+                                                  ctx_free_obj);
+  ecai_ce_context->create_object = ctx_create;
+
+  REGISTER_NS_LONG_CONSTANT("Ecai", "VERSION_NUMBER", ECAI_VERSION_NUMBER, CONST_CS | CONST_PERSISTENT);
+  return SUCCESS;
+}
+
+/* ---- module ----------------------------------------------------------------- */
+
+static PHP_MINIT_FUNCTION(ecai) {
+  if (ecai_version_number() / 10000 != ECAI_VERSION_MAJOR) {
+    php_error_docref(NULL, E_WARNING, "libecai major version %u differs from the extension's %d",
+                     ecai_version_number() / 10000, ECAI_VERSION_MAJOR);
+    return FAILURE;
+  }
+  if (ecai_global_init() != ECAI_OK) return FAILURE;
+  if (ecai_php_core_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
+  /* modules, one line each: */
+  /* catalog/index/search: */
+
+  /* llm: */
+
+  /* cache: */
+
+  /* experiment/pricing: */
+
+  /* recommend/support: */
+
+  return SUCCESS;
+}
+
+static PHP_MSHUTDOWN_FUNCTION(ecai) {
+  ecai_global_cleanup();
+  return SUCCESS;
+}
+
+static PHP_MINFO_FUNCTION(ecai) {
+  php_info_print_table_start();
+  php_info_print_table_header(2, "ecai support", "enabled");
+  php_info_print_table_row(2, "libecai version", ecai_version_string());
+  php_info_print_table_row(2, "extension built against", ECAI_VERSION_STRING);
+  php_info_print_table_end();
+}
+
+static const zend_module_dep ecai_deps[] = {
+  ZEND_MOD_REQUIRED("json")
+  ZEND_MOD_REQUIRED("spl")
+  ZEND_MOD_END
+};
+
+zend_module_entry ecai_module_entry = {
+  STANDARD_MODULE_HEADER_EX, NULL, ecai_deps,
+  "ecai",
+  ecai_functions,
+  PHP_MINIT(ecai),
+  PHP_MSHUTDOWN(ecai),
+  NULL,
+  NULL,
+  PHP_MINFO(ecai),
+  PHP_ECAI_VERSION,
+  STANDARD_MODULE_PROPERTIES
+};
+
+#ifdef COMPILE_DL_ECAI
+ZEND_GET_MODULE(ecai)
+#endif

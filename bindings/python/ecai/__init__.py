@@ -1,0 +1,25 @@
+"""libecai for Python: embeddable e-commerce AI (ctypes binding).
+
+    import ecai
+    with ecai.Context({"llm": {"provider": "none"}}) as ctx:
+        print(ecai.version(), ctx.config()["embedder"]["kind"])
+
+Errors raise ``ecai.EcaiError`` subclasses carrying ``status`` and the library's message.
+"""
+from ._lib import (Aborted, BackendError, BudgetExceeded, BufferTooSmall, Cancelled, Corrupt,
+                   EcaiError, HTTPError, InvalidArgument, InvalidState, IOFailure, NotFound,
+                   OutOfMemory, ParseError, Timeout, Unsupported, last_error)
+from .core import (LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_OFF, LOG_WARN, Context, status_str,
+                   version, version_number)
+# catalog, embedder, index, search:
+
+# llm:
+
+# cache:
+
+# experiment, pricing:
+
+# recommend, guard, support:
+
+
+__version__ = "0.1.0"

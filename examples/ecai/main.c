@@ -1,0 +1,73 @@
+/*
+ * ecai — the libecai command-line tool. Subcommands are dispatched from one table;
+ * each lives in its own cmd_*.c file and uses only the public API.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_version(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+/* catalog/index/search commands: */
+
+/* llm commands: */
+
+/* cache commands: */
+
+/* experiment/pricing commands: */
+
+/* recommend/support commands: */
+
+
+static const cli_cmd COMMANDS[] = {
+  {"version", "print the library and tool version", cmd_version},
+  {"config", "validate a configuration file and print the effective settings", cmd_config},
+  /* catalog/index/search: */
+
+  /* llm: */
+
+  /* cache: */
+
+  /* experiment/pricing: */
+
+  /* recommend/support: */
+
+};
+#define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: ecai [--version] [--help] <command> [options]\n\n"
+          "commands:\n");
+  for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-16s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+  fprintf(f,
+          "\n'ecai <command> --help' describes a command. Commands that print results take\n"
+          "--json for one JSON document (or one per line) on stdout.\n\n"
+          "exit status: 0 success, 1 a check failed, 2 bad input or usage error,\n"
+          "             3 runtime failure (remote endpoint, timeout, memory, budget).\n"
+          "Errors are one line on stderr: 'ecai <command>: <reason>'.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return CLI_USAGE;
+  }
+  const char *name = argv[1];
+  if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+    if (argc > 2 && strcmp(name, "help") == 0) {
+      for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(COMMANDS[i].name, argv[2])) {
+          char *hv[] = {argv[2], "--help", NULL};
+          return COMMANDS[i].fn(2, hv);
+        }
+    }
+    usage(stdout);
+    return CLI_OK;
+  }
+  if (!strcmp(name, "--version") || !strcmp(name, "-V")) name = "version";
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    if (!strcmp(COMMANDS[i].name, name)) return COMMANDS[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "ecai: unknown command '%s' (try 'ecai --help')\n", name);
+  return CLI_USAGE;
+}

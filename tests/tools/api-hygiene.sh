@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# API hygiene: public headers compile alone (C99 pedantic, C++11), the shared library
+# exports exactly the ECAI_API functions (all ecai_*), every ECAI_API has a doc comment
+# with @since, and the soname is right.
+cd "$(dirname "$0")/../.." || exit 2
+. tests/tools/lib.sh
+BUILD=${BUILD:-build}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+ok "headertest: <ecai.h> as C99 -pedantic -Werror" \
+  gcc -std=c99 -Wall -Wextra -pedantic -Werror -Iinclude -fsyntax-only tests/headertest.c
+ok "headertest: <ecai.h> as C++11" \
+  g++ -std=c++11 -Wall -Wextra -pedantic -Werror -Iinclude -fsyntax-only -x c++ tests/headertest.c
+for h in include/ecai/*.h; do
+  printf '#include <ecai/%s>\nint main(void){return 0;}\n' "$(basename "$h")" > "$tmp/one.c"
+  ok "header compiles on its own: $(basename "$h")" gcc -std=c99 -pedantic -Werror -Iinclude -fsyntax-only "$tmp/one.c"
+done
+
+scripts/api-symbols.sh include | awk '{print $1}' | sort > "$tmp/declared"
+nm -D --defined-only lib/libecai.so | awk '$2 ~ /^[TDBRVWiu]$/ {print $3}' | sed 's/@.*//' | sort -u > "$tmp/exported"
+ok "exports: every exported symbol is declared ECAI_API (and vice versa)" diff -u "$tmp/declared" "$tmp/exported"
+ok "exports: every exported symbol starts with ecai_" bash -c "! grep -v '^ecai_' '$tmp/exported'"
+ok "exports: no internal ecai__ helper is exported" bash -c "! grep '^ecai__' '$tmp/exported'"
+ok "exports: FAISS, BLAS and C++ symbols stay hidden" \
+  bash -c "! nm -D --defined-only lib/libecai.so | grep -E ' (faiss_|_Z|sgemm|cblas_)'"
+ok "soname is libecai.so.0" bash -c "readelf -d lib/libecai.so | grep -q 'SONAME.*\[libecai.so.0\]'"
+ok "versioned symbols: all in an ECAI_x.y node" \
+  bash -c "! nm -D --defined-only lib/libecai.so | awk '\$2 == \"T\"' | grep -v '@@ECAI_[0-9]*\.[0-9]*$'"
+ok "docs: every ECAI_API function has @since" bash -c "! scripts/api-symbols.sh include | awk '\$2 == \"-\"' | grep ."
+ok "docs: every ECAI_API function is preceded by a doc comment" tests/tools/check-docs.sh include
+finish
