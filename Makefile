@@ -140,6 +140,23 @@ bench: all $(BENCH_BIN)
 eval: all
 	@for e in tests/eval/eval_*.sh; do [ -f "$$e" ] || continue; echo "== $$e"; bash "$$e" || exit 1; done
 
+# ---- ABI ------------------------------------------------------------------------
+# abi/libecai.so.0.abi is the committed baseline (libabigail). abi-check fails on an
+# incompatible change: abidiff exit 0 = same, 4 = compatible additions; bit 8 = breaks.
+.PHONY: abi-dump abi-check
+abi-dump: shared
+	@mkdir -p abi
+	abidw --headers-dir include --no-corpus-path --out-file abi/libecai.so.0.abi lib/$(SOFILE)
+
+abi-check: shared
+	@abidw --headers-dir include --no-corpus-path --out-file $(BUILD)/current.abi lib/$(SOFILE)
+	@abidiff --headers-dir2 include abi/libecai.so.0.abi $(BUILD)/current.abi > $(BUILD)/abidiff.txt; rc=$$?; \
+	 cat $(BUILD)/abidiff.txt; \
+	 if [ $$rc -eq 0 ]; then echo "abi-check: unchanged"; \
+	 elif [ $$rc -eq 4 ] && ! grep -E 'changes summary: ([1-9][0-9]* Removed|[0-9]+ Removed[^,]*, [1-9][0-9]* Changed)' $(BUILD)/abidiff.txt >/dev/null; \
+	 then echo "abi-check: compatible additions only"; \
+	 else echo "abi-check: INCOMPATIBLE change (abidiff exit $$rc): existing functions changed or removed"; exit 1; fi
+
 # ---- install -----------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(INCDIR)/ecai $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
