@@ -140,6 +140,39 @@ bench: all $(BENCH_BIN)
 eval: all
 	@for e in tests/eval/eval_*.sh; do [ -f "$$e" ] || continue; echo "== $$e"; bash "$$e" || exit 1; done
 
+# ---- fuzzing -------------------------------------------------------------------------
+# tests/fuzz/fuzz_<name>.c: libFuzzer entry points; seeds in tests/fuzz/corpus/<name>/.
+# `make check` replays every corpus through the standalone driver (gcc); `make fuzz` runs
+# each target under libFuzzer + ASan for FUZZ_SECONDS (clang-14, installed on demand).
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 60
+$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/standalone_driver.c lib/libecai.a
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g $(WARN) -D_GNU_SOURCE -Iinclude -Isrc $< tests/fuzz/standalone_driver.c -o $@ lib/libecai.a $(ALL_LIBS)
+
+.PHONY: fuzz fuzz-replay
+fuzz-replay: $(FUZZ_REPLAY)
+
+fuzz: | $(STAMP)
+	@scripts/setup-deps.sh --fuzz
+	@$(MAKE) -s fuzz-build
+	@for src in $(FUZZ_SRC); do n=$$(basename $$src .c); c=$${n#fuzz_}; mkdir -p $(BUILD)/fuzz/corpus/$$c; \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  $(BUILD)/fuzz/bin/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    $(BUILD)/fuzz/corpus/$$c tests/fuzz/corpus/$$c 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' || exit 1; done
+
+FUZZ_OBJ := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(SRC))
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+$(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) $(wildcard src/*/*.h) | $(STAMP)
+	@mkdir -p $(dir $@)
+	clang-14 $(subst $(OPT),-O1 -g $(FUZZ_FLAGS),$(CFLAGS_LIB)) -c $< -o $@
+$(BUILD)/fuzz/bin/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	clang-14 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc $< $(FUZZ_OBJ) -o $@ $(ALL_LIBS)
+.PHONY: fuzz-build
+fuzz-build: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/bin/%,$(FUZZ_SRC))
+
 # ---- ABI ------------------------------------------------------------------------
 # abi/libecai.so.0.abi is the committed baseline (libabigail). abi-check fails on an
 # incompatible change: abidiff exit 0 = same, 4 = compatible additions; bit 8 = breaks.

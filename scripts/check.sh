@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of the project and ends with one line "N passed, N failed".
-#   scripts/check.sh [suite ...]     suites: c api cli python php install examples
+#   scripts/check.sh [suite ...]     suites: c api cli fuzz python php install examples
 # Called by `make check` after the build. Logs go to $BUILD/check/<suite>.log.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,6 +87,19 @@ suite_php() {
   [ "$f" -eq 0 ] || grep -E 'FAIL|^[0-9]+[+-] ' "$log" | head -n 30 | sed 's/^/  | /'
 }
 
+suite_fuzz() { # replay every fuzz corpus through the gcc standalone driver
+  local log=$logs/fuzz.log p=0 f=0
+  : >"$log"
+  for src in tests/fuzz/fuzz_*.c; do
+    [ -f "$src" ] || continue
+    local n; n=$(basename "$src" .c)
+    if make -s "$BUILD/fuzz/replay_$n" >>"$log" 2>&1 && "$BUILD/fuzz/replay_$n" "tests/fuzz/corpus/${n#fuzz_}" >>"$log" 2>&1
+    then p=$((p+1)); else f=$((f+1)); echo "FAIL $n" >>"$log"; fi
+  done
+  record fuzz "$p" "$f"
+  [ "$f" -eq 0 ] || show_failures "$log"
+}
+
 suite_install() { suite_sh install tests/tools/test-install.sh; }
 suite_api() { suite_sh api tests/tools/api-hygiene.sh; }
 suite_cli() { suite_sh cli tests/cli/run.sh; }
@@ -103,10 +116,10 @@ suite_examples() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(c api cli python php install examples)
+[ ${#suites[@]} -eq 0 ] && suites=(c api cli fuzz python php install examples)
 for s in "${suites[@]}"; do
   case "$s" in
-    c|api|cli|python|php|install|examples) "suite_$s" ;;
+    c|api|cli|fuzz|python|php|install|examples) "suite_$s" ;;
     headertest) suite_api ;;
     *) echo "check.sh: unknown suite '$s'" >&2; exit 2 ;;
   esac

@@ -14,6 +14,15 @@ stamp=$build/deps.stamp
 force=0
 [ "${1:-}" = "--force" ] && force=1
 
+# --fuzz: only the fuzzing toolchain (clang-14 with libFuzzer), for `make fuzz`.
+if [ "${1:-}" = "--fuzz" ]; then
+  command -v clang-14 >/dev/null 2>&1 && [ -n "$(ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] && exit 0
+  SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  echo "setup-deps: installing clang-14 libclang-rt-14-dev (for make fuzz)" >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends clang-14 libclang-rt-14-dev >/dev/null
+  exit 0
+fi
+
 PACKAGES=(
   build-essential pkg-config dpkg-dev
   libcurl4-openssl-dev libjansson-dev libxxhash-dev
