@@ -30,7 +30,8 @@ Fault mode, per request: header "X-Fake-Fault: <mode>" or a model named "fault-<
   missing        HTTP 200 with valid JSON lacking choices/content/data
   huge[:MiB]     HTTP 200 streaming a body of MiB mebibytes (default 64)
   adversarial    HTTP 200 whose answer is X-Fake-Answer or a planted prompt-injection text
-  flaky:N        HTTP 500 the first N times for a given X-Fake-Key (else model+path), then OK
+  flaky:N[:CODE] HTTP CODE (default 500; 429 comes with Retry-After: 0.1) the first N times
+                 for a given X-Fake-Key (else model+path), then a correct answer
 """
 import argparse
 import hashlib
@@ -265,13 +266,16 @@ class Handler(BaseHTTPRequestHandler):
                 sent += k
             return True
         if mode == "flaky":
-            need = int(arg or 1)
+            n_s, _, code_s = arg.partition(":")
+            need = int(n_s or 1)
+            code = int(code_s or 500)
             with LOCK:
                 seen = FLAKY.get(key, 0)
                 FLAKY[key] = seen + 1
             if seen < need:
-                self.send_json(500, {"error": {"message": "fake flaky failure %d/%d" % (seen + 1, need),
-                                               "type": "server_error"}})
+                extra = {"Retry-After": "0.1"} if code == 429 else None
+                self.send_json(code, {"error": {"message": "fake flaky failure %d/%d" % (seen + 1, need),
+                                                "type": "server_error"}}, extra)
                 return True
             return False
         self.send_json(400, {"error": {"message": "unknown fault mode '%s'" % mode,
