@@ -94,6 +94,18 @@ static void redact(const ecai_llm *llm, char *s) {
   }
 }
 
+/* Logs through the context with the API key (config or setter) redacted. */
+static void llm_log(const ecai_llm *llm, ecai_log_level lv, const char *fmt, ...) ECAI__PRINTF(3, 4);
+static void llm_log(const ecai_llm *llm, ecai_log_level lv, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  redact(llm, buf);
+  ecai__log(llm->ctx, lv, "%s", buf);
+}
+
 /* ---- lifecycle & options --------------------------------------------------------- */
 
 static ecai_status set_string(char **dst, const char *v) {
@@ -671,6 +683,8 @@ static ecai_status attempt_start(ecai_llm *llm, job *jb, CURL *easy) {
   jb->easy = easy;
   jb->running = 1;
   jb->attempts++;
+  llm_log(llm, ECAI_LOG_DEBUG, "llm: POST %s model=%s attempt %d (%zu bytes)", url, jb->model ? jb->model : "",
+          jb->attempts, jb->req_len);
   pthread_mutex_lock(&llm->smu);
   llm->n_attempts++;
   pthread_mutex_unlock(&llm->smu);
@@ -705,6 +719,13 @@ static void breaker_record(ecai_llm *llm, bool ok, double now) {
     if (llm->breaker_threshold && llm->consecutive_fail >= llm->breaker_threshold)
       llm->open_until = now + (double)llm->breaker_cooldown_ms;
   }
+  pthread_mutex_unlock(&llm->smu);
+}
+
+/* Ends a half-open probe without a verdict (cancelled, aborted by the caller). */
+static void breaker_release(ecai_llm *llm) {
+  pthread_mutex_lock(&llm->smu);
+  llm->probing = 0;
   pthread_mutex_unlock(&llm->smu);
 }
 
@@ -743,12 +764,13 @@ static void attempt_done(ecai_llm *llm, job *jb, CURLcode rc) {
   char why[1024] = "";
   if (x->canceled || atomic_load(&llm->cancel_gen) != jb->gen) {
     job_fail(jb, ECAI_ECANCELED, "llm: call cancelled after %d attempt(s)", jb->attempts);
-    breaker_record(llm, true, now); /* not the server's fault; also clears a probe */
+    breaker_release(llm); /* no verdict on the server */
+    llm_log(llm, ECAI_LOG_INFO, "llm: call to %s cancelled", url);
     return;
   }
   if (x->user_abort) {
     job_fail(jb, ECAI_EUSER, "llm: the stream callback asked to stop");
-    breaker_record(llm, true, now);
+    breaker_release(llm);
     return;
   }
   if (x->oom) {
@@ -810,6 +832,7 @@ static void attempt_done(ecai_llm *llm, job *jb, CURLcode rc) {
       llm->n_retries++;
       pthread_mutex_unlock(&llm->smu);
       jb->not_before = now + d;
+      llm_log(llm, ECAI_LOG_INFO, "%s; retry %d of %lld in %.0f ms", why, jb->retries, (long long)llm->max_retries, d);
       return;
     }
     job_fail(jb, st, "%s (retry budget of %lld per minute exhausted, %d attempt(s))", why,
@@ -817,6 +840,7 @@ static void attempt_done(ecai_llm *llm, job *jb, CURLcode rc) {
     return;
   }
   job_fail(jb, st, "%s (%d attempt(s))", why, jb->attempts);
+  llm_log(llm, ECAI_LOG_WARN, "%s", jb->msg);
 }
 
 static char *cache_key(const ecai_llm *llm, const job *jb, size_t *len) {

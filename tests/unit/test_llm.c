@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "core/internal.h"
@@ -823,6 +824,8 @@ TEST(llm_api_key_never_in_errors_stats_or_replies) {
   CHECK(strstr(st, "planted") == NULL);
   ecai_free(st);
   CHECK(strstr(logbuf, "planted") == NULL);
+  CHECK_CONTAINS(logbuf, "llm: POST"); /* the log was exercised */
+  CHECK_CONTAINS(logbuf, "HTTP 500");
   char *last = last_request();
   CHECK_CONTAINS(last, "\"authorization\": \"set\""); /* it was sent, as a header */
   free(last);
@@ -860,4 +863,139 @@ TEST(llm_survives_allocation_failures) {
   }
   CHECK(ok);
   ecai_ctx_free(c);
+}
+
+/* ---- one handle shared by threads ------------------------------------------------------------ */
+
+typedef struct {
+  ecai_llm *l;
+  int id, ok;
+} thr_arg;
+
+static void *thr_main(void *p) {
+  thr_arg *a = p;
+  char msg[64], want[80];
+  for (int i = 0; i < 25; i++) {
+    snprintf(msg, sizeof msg, "thread %d call %d", a->id, i);
+    snprintf(want, sizeof want, "echo: %s", msg);
+    ecai_prompt *pr = NULL;
+    ecai_llm_reply *r = NULL;
+    if (ecai_prompt_new(&pr) == ECAI_OK && ecai_prompt_add(pr, ECAI_LLM_USER, msg, strlen(msg)) == ECAI_OK &&
+        ecai_llm_chat(&r, a->l, pr) == ECAI_OK && strcmp(ecai_llm_reply_text(r, NULL), want) == 0)
+      a->ok++;
+    ecai_llm_reply_free(r);
+    ecai_prompt_free(pr);
+  }
+  return NULL;
+}
+
+TEST(llm_handle_is_safe_to_share_between_threads) {
+  ecai_test_fakellm_reset();
+  ecai_ctx *c = mkctx("openai", NULL);
+  ecai_llm *l = NULL;
+  CHECK_OK(ecai_llm_new(&l, c));
+  pthread_t t[4];
+  thr_arg a[4];
+  for (int i = 0; i < 4; i++) {
+    a[i] = (thr_arg){l, i, 0};
+    pthread_create(&t[i], NULL, thr_main, &a[i]);
+  }
+  char *st = NULL;
+  CHECK_OK(ecai_llm_stats_json(&st, NULL, l)); /* readable while calls run */
+  ecai_free(st);
+  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+  for (int i = 0; i < 4; i++) CHECK_INT_EQ(a[i].ok, 25);
+  CHECK_OK(ecai_llm_stats_json(&st, NULL, l));
+  CHECK_CONTAINS(st, "\"requests\":100");
+  ecai_free(st);
+  ecai_llm_free(l);
+  ecai_ctx_free(c);
+}
+
+/* ---- the fake server's embeddings endpoint (reused by the embedder tests) ---------------------- */
+
+TEST(fakellm_embeddings_are_deterministic_unit_vectors) {
+  const char *u = ecai_test_fakellm_require();
+  char url[256];
+  snprintf(url, sizeof url, "%s/v1/embeddings", u);
+  char *bodies[2] = {NULL, NULL};
+  for (int k = 0; k < 2; k++) {
+    CURL *h = curl_easy_init();
+    struct { char *p; size_t n; } b = {NULL, 0};
+    FILE *mf = open_memstream(&b.p, &b.n);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"model\":\"e\",\"input\":[\"red lamp\",\"blue chair\"],\"dimensions\":8}");
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)mf);
+    CHECK(curl_easy_perform(h) == CURLE_OK);
+    curl_easy_cleanup(h);
+    fclose(mf);
+    bodies[k] = b.p;
+  }
+  CHECK_STR_EQ(bodies[0], bodies[1]);
+  json_t *j = json_loads(bodies[0], 0, NULL);
+  CHECK_STR_EQ(json_string_value(json_object_get(j, "object")), "list");
+  json_t *d = json_object_get(j, "data");
+  CHECK_INT_EQ(json_array_size(d), 2);
+  for (size_t i = 0; i < 2; i++) {
+    json_t *e = json_object_get(json_array_get(d, i), "embedding");
+    CHECK_INT_EQ(json_array_size(e), 8);
+    CHECK_INT_EQ(json_integer_value(json_object_get(json_array_get(d, i), "index")), (long long)i);
+    double n2 = 0;
+    for (size_t k = 0; k < 8; k++) n2 += pow(json_real_value(json_array_get(e, k)), 2);
+    CHECK_NEAR(n2, 1.0, 1e-9);
+  }
+  CHECK_INT_EQ(json_integer_value(json_object_get(json_object_get(j, "usage"), "prompt_tokens")), 4);
+  json_decref(j);
+  free(bodies[0]);
+  free(bodies[1]);
+}
+
+TEST(llm_budget_near_starts_the_chain_before_the_limit) {
+  const char *chains[] = {"[\"cheaper_model:cheap\"]", "[]"};
+  for (int i = 0; i < 2; i++) {
+    ecai_test_fakellm_reset();
+    char extra[512];
+    snprintf(extra, sizeof extra,
+             "\"prices\":{\"m\":{\"input_per_mtok\":1000000,\"output_per_mtok\":0}},"
+             "\"budget\":{\"limit\":10.0,\"window_s\":60,\"near\":0.5},\"downgrade\":%s",
+             chains[i]);
+    ecai_ctx *c = mkctx("openai", extra);
+    ecai_llm *l = NULL;
+    CHECK_OK(ecai_llm_new(&l, c));
+    ecai_llm_reply *r = NULL;
+    CHECK_OK(chat_model(l, "m", "a b c d e f", &r)); /* 6 tokens: 6.0 spent, over near (5.0), under 10 */
+    CHECK_STR_EQ(ecai_llm_reply_downgrade(r), "none");
+    ecai_llm_reply_free(r);
+    CHECK_OK(chat_model(l, "m", "next", &r));
+    CHECK_STR_EQ(ecai_llm_reply_downgrade(r), i == 0 ? "cheaper_model" : "none");
+    CHECK_STR_EQ(ecai_llm_reply_text(r, NULL), "echo: next");
+    ecai_llm_reply_free(r);
+    char *st = NULL;
+    CHECK_OK(ecai_llm_stats_json(&st, NULL, l));
+    json_t *j = json_loads(st, 0, NULL);
+    CHECK_NEAR(json_real_value(json_object_get(json_object_get(j, "budget"), "spent")), i == 0 ? 6.0 : 7.0, 1e-9);
+    json_decref(j);
+    ecai_free(st);
+    ecai_llm_free(l);
+    ecai_ctx_free(c);
+  }
+}
+
+TEST(llm_max_tokens_gives_finish_reason_length) {
+  const char *provs[] = {"openai", "anthropic"};
+  for (int i = 0; i < 2; i++) {
+    ecai_test_fakellm_reset();
+    ecai_ctx *c = mkctx(provs[i], "\"max_tokens\":2");
+    ecai_llm *l = NULL;
+    CHECK_OK(ecai_llm_new(&l, c));
+    ecai_llm_reply *r = NULL;
+    CHECK_OK(chat_model(l, "m", "a long answer here", &r));
+    CHECK_STR_EQ(ecai_llm_reply_text(r, NULL), "echo: a");
+    json_t *j = reply_obj(r);
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "finish_reason")), "length");
+    json_decref(j);
+    ecai_llm_reply_free(r);
+    ecai_llm_free(l);
+    ecai_ctx_free(c);
+  }
 }
