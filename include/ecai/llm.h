@@ -11,7 +11,10 @@
  * ecai_prompt and ecai_llm_reply follow the library default (one thread at a time).
  *
  * URLs: the request goes to base_url + "/chat/completions" (openai) or base_url +
- * "/messages" (anthropic); "/v1" is appended to base_url unless it already ends so.
+ * "/messages" (anthropic). A base_url without a path ("http://host:port") gets "/v1"
+ * first; a query string in base_url is kept at the end (Azure: "...?api-version=...").
+ * The key goes in "Authorization: Bearer" (openai; llm.auth_header names another header,
+ * e.g. "api-key") or "x-api-key" (anthropic).
  */
 #ifndef ECAI_LLM_H
 #define ECAI_LLM_H

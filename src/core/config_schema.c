@@ -21,6 +21,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"llm.temperature",            ECAI__CFG_NUM,  "0.0",            0, NULL},
   {"llm.max_retries",            ECAI__CFG_INT,  "2",              0, NULL},
   {"llm.headers",                ECAI__CFG_OBJ,  NULL,             0, NULL},
+  {"llm.auth_header",            ECAI__CFG_STR,  NULL,             0, NULL},
   {"llm.anthropic_version",      ECAI__CFG_STR,  "\"2023-06-01\"", 0, NULL},
   {"llm.max_reply_bytes",        ECAI__CFG_INT,  "8388608",        0, NULL},
   {"llm.backoff_ms",             ECAI__CFG_INT,  "200",            0, NULL},

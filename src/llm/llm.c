@@ -29,7 +29,7 @@ struct ecai_llm {
   pthread_mutex_t smu; /* counters, budget, breaker (stats readable during a call) */
   atomic_uint cancel_gen;
   ecai__prov prov;
-  char *base_url, *api_key, *model, *anthropic_version;
+  char *base_url, *api_key, *model, *anthropic_version, *auth_header;
   char **headers; /* "Name: value" from config then setters */
   size_t nheaders, ncfg_headers;
   int64_t timeout_ms, connect_timeout_ms, max_tokens, max_reply, backoff_ms, backoff_max_ms, retry_budget,
@@ -156,6 +156,7 @@ void ecai_llm_free(ecai_llm *llm) {
   ecai__free(llm->base_url);
   ecai__free(llm->model);
   ecai__free(llm->anthropic_version);
+  ecai__free(llm->auth_header);
   for (size_t i = 0; i < llm->nheaders; i++) ecai__free(llm->headers[i]);
   ecai__free(llm->headers);
   for (size_t i = 0; i < llm->ndowngrade; i++) ecai__free(llm->downgrade[i]);
@@ -175,6 +176,9 @@ static ecai_status load_config(ecai_llm *llm) {
   if ((st = set_string(&llm->base_url, ecai__cfg_str(ctx, "llm.base_url", dflt_url)))) return st;
   if ((st = set_string(&llm->model, ecai__cfg_str(ctx, "llm.model", NULL)))) return st;
   if ((st = set_string(&llm->api_key, ecai__ctx_secret(ctx, "llm.api_key")))) return st;
+  if ((st = set_string(&llm->auth_header, ecai__cfg_str(ctx, "llm.auth_header", NULL)))) return st;
+  if (llm->auth_header && (!llm->auth_header[0] || strpbrk(llm->auth_header, ": \r\n")))
+    return ecai__err(ECAI_EINVAL, "config: 'llm.auth_header' must be a header name such as \"api-key\"");
   if ((st = set_string(&llm->anthropic_version, ecai__cfg_str(ctx, "llm.anthropic_version", "2023-06-01")))) return st;
   llm->timeout_ms = ecai__cfg_int(ctx, "llm.timeout_ms", 30000);
   llm->connect_timeout_ms = ecai__cfg_int(ctx, "llm.connect_timeout_ms", 5000);
@@ -602,12 +606,16 @@ static void xfer_reset(xfer *x) {
 
 static const char *endpoint_path(ecai__prov p) { return p == ECAI__PROV_ANTHROPIC ? "/messages" : "/chat/completions"; }
 
+/* base_url + "/v1" (only when base_url has no path) + the endpoint, before any query string
+ * (Azure style: ".../openai/deployments/NAME?api-version=..."). */
 static void make_url(const ecai_llm *llm, char *url, size_t cap) {
   const char *b = llm->base_url ? llm->base_url : "";
-  size_t bl = strlen(b);
+  const char *q = strchr(b, '?');
+  size_t bl = q ? (size_t)(q - b) : strlen(b);
   while (bl && b[bl - 1] == '/') bl--;
-  bool has_v1 = bl >= 3 && !memcmp(b + bl - 3, "/v1", 3);
-  snprintf(url, cap, "%.*s%s%s", (int)bl, b, has_v1 ? "" : "/v1", endpoint_path(llm->prov));
+  const char *scheme = strstr(b, "://");
+  const char *path = scheme ? memchr(scheme + 3, '/', bl - (size_t)(scheme + 3 - b)) : NULL;
+  snprintf(url, cap, "%.*s%s%s%s", (int)bl, b, path ? "" : "/v1", endpoint_path(llm->prov), q ? q : "");
 }
 
 /* Starts one attempt of jb on a pooled easy handle. */
@@ -640,10 +648,11 @@ static ecai_status attempt_start(ecai_llm *llm, job *jb, CURL *easy) {
       h = t;
     }
   } else if (llm->api_key) {
-    size_t n = strlen(llm->api_key) + 24;
+    size_t n = strlen(llm->api_key) + 24 + (llm->auth_header ? strlen(llm->auth_header) : 0);
     char *kh = ecai__malloc(n);
     if (!kh) goto oom;
-    snprintf(kh, n, "Authorization: Bearer %s", llm->api_key);
+    if (llm->auth_header) snprintf(kh, n, "%s: %s", llm->auth_header, llm->api_key);
+    else snprintf(kh, n, "Authorization: Bearer %s", llm->api_key);
     t = curl_slist_append(h, kh);
     memset(kh, 0, n);
     ecai__free(kh);

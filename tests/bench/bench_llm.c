@@ -161,7 +161,37 @@ int main(void) {
   int new_conns = (int)(conns1 - conns0) - 1; /* minus the second /stats request's own connection */
   if (srv1 - srv0 <= 0) fprintf(stderr, "bench_llm: server reported no handler time\n");
 
-  /* peer: Python http.client, keep-alive, same request bodies, same server */
+  /* peer 1: raw libcurl easy handle, keep-alive, same body, no JSON work: ecai - raw = our overhead */
+  double raw_us = 0;
+  {
+    char *rq = NULL;
+    size_t rql = 0;
+    ecai__llm_build(&rq, &rql, ECAI__PROV_OPENAI, "m", 512, 0.0, false, false, p, NULL);
+    char u[128];
+    snprintf(u, sizeof u, "%s/v1/chat/completions", url);
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    static char rbuf[8192];
+    curl_easy_setopt(c, CURLOPT_URL, u);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)rql);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)rbuf);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    rbuf[0] = '\0';
+    curl_easy_perform(c);
+    t0 = now_s();
+    for (int i = 0; i < ncalls; i++) {
+      rbuf[0] = '\0';
+      if (curl_easy_perform(c) != CURLE_OK) fails++;
+    }
+    raw_us = (now_s() - t0) / ncalls * 1e6;
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    ecai_free(rq);
+  }
+  /* peer 2: Python http.client, keep-alive, same request bodies, same server */
   char *req = NULL;
   size_t rl = 0;
   ecai__llm_build(&req, &rl, ECAI__PROV_OPENAI, "m", 512, 0.0, false, false, p, NULL);
@@ -220,6 +250,8 @@ int main(void) {
          inproc_us);
   printf("client + Python HTTP parsing per call over keep-alive (total - server handler time): %.1f us "
          "(total %.1f us/call; the fake server's own HTTP parsing is not in its handler time)\n", client_us, per_call_us);
+  printf("peer raw libcurl easy handle (no JSON work), same calls: %.1f us/call -> libecai adds %.1f us/call "
+         "(%.2fx)\n", raw_us, per_call_us - raw_us, per_call_us / raw_us);
   if (peer_us > 0)
     printf("peer python http.client keep-alive, same calls: %.1f us/call total -> libecai/python = %.2fx\n", peer_us,
            per_call_us / peer_us);

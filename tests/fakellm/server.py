@@ -11,7 +11,7 @@ Endpoints (HTTP/1.1 keep-alive, Content-Length or chunked for streams, TCP_NODEL
   POST /v1/embeddings        OpenAI embeddings; deterministic unit vectors (dim = "dimensions" or 64)
   GET  /stats                {"connections": n, "requests": {path: n}, "total_requests": n,
                               "faults": {mode: n}, "server_ms": total ms spent in handlers}
-  GET  /last                 the last POST: {"path", "body", "headers"} (auth headers shown as "set")
+  GET  /last                 the last POST: {"path", "query", "body", "headers"} (auth headers shown as "set")
   POST /reset                clears stats, flaky counters and /last
 
 Answers are deterministic: "echo: <text of the last user message>" unless the header
@@ -161,7 +161,7 @@ class Handler(BaseHTTPRequestHandler):
                 STATS["server_ms"] += (time.monotonic() - t0) * 1000.0
 
     def handle_post(self):
-        path = self.path
+        path, _, query = self.path.partition("?")
         self.count(path)
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n) if n > 0 else b""
@@ -180,10 +180,10 @@ class Handler(BaseHTTPRequestHandler):
         hdrs = {}
         for k, v in self.headers.items():
             lk = k.lower()
-            hdrs[lk] = "set" if lk in ("authorization", "x-api-key") else v
+            hdrs[lk] = "set" if lk in ("authorization", "x-api-key", "api-key") else v
         with LOCK:
             LAST.clear()
-            LAST.update({"path": path, "body": req, "headers": hdrs})
+            LAST.update({"path": path, "query": query, "body": req, "headers": hdrs})
         model = req.get("model") if isinstance(req.get("model"), str) else ""
         fault = self.headers.get("X-Fake-Fault") or ""
         if not fault and model.startswith("fault-"):

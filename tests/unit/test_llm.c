@@ -999,3 +999,33 @@ TEST(llm_max_tokens_gives_finish_reason_length) {
     ecai_ctx_free(c);
   }
 }
+
+TEST(llm_base_url_paths_queries_and_auth_header) {
+  const char *u = ecai_test_fakellm_require();
+  char base[256];
+  struct { const char *suffix, *extra, *path, *query, *hdr; } cases[] = {
+      {"", NULL, "/v1/chat/completions", "", "authorization"},
+      {"/v1/", NULL, "/v1/chat/completions", "", "authorization"},
+      {"/openai/deployments/d1?api-version=2024-02-01", "\"auth_header\":\"api-key\"",
+       "/openai/deployments/d1/chat/completions", "api-version=2024-02-01", "api-key"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ecai_test_fakellm_reset();
+    ecai_ctx *c = mkctx("openai", cases[i].extra);
+    ecai_llm *l = NULL;
+    CHECK_OK(ecai_llm_new(&l, c));
+    snprintf(base, sizeof base, "%s%s", u, cases[i].suffix);
+    CHECK_OK(ecai_llm_set_str(l, ECAI_LLM_OPT_BASE_URL, base));
+    ecai_status st = chat_model(l, "m", "x", NULL);
+    char *last = last_request();
+    json_t *j = json_loads(last ? last : "{}", 0, NULL);
+    free(last);
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "path")), cases[i].path);
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "query")), cases[i].query);
+    CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(j, "headers"), cases[i].hdr)), "set");
+    json_decref(j);
+    CHECK_INT_EQ(st, i == 2 ? ECAI_EHTTP : ECAI_OK); /* the fake serves no Azure path: 404 */
+    ecai_llm_free(l);
+    ecai_ctx_free(c);
+  }
+}
