@@ -1029,3 +1029,51 @@ TEST(llm_base_url_paths_queries_and_auth_header) {
     ecai_ctx_free(c);
   }
 }
+
+/* ---- reply parsers on mutated input: errors, never crashes or leaks ------------------------------ */
+
+#include "llm/llm_internal.h"
+
+TEST(llm_reply_parsers_survive_mutated_input) {
+  const char *seeds[] = {
+      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi \\u00e9\"},"
+      "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}",
+      "{\"content\":[{\"type\":\"text\",\"text\":\"hello\"}],\"stop_reason\":\"end_turn\","
+      "\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}",
+      "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"},\"finish_reason\":null}]}",
+      "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"y\"}}",
+      "{\"error\":{\"message\":\"overloaded\"}}", "[DONE]"};
+  uint64_t rng = 42;
+  char buf[512];
+  int parsed_ok = 0;
+  for (int it = 0; it < 3000; it++) {
+    const char *s = seeds[it % 6];
+    size_t n = strlen(s);
+    memcpy(buf, s, n);
+    int muts = 1 + (int)(rng % 4);
+    for (int m = 0; m < muts; m++) {
+      rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+      size_t pos = (size_t)(rng >> 33) % n;
+      switch ((rng >> 20) % 3) {
+      case 0: buf[pos] = (char)(rng >> 40); break;        /* flip a byte */
+      case 1: n = pos ? pos : 1; break;                   /* truncate */
+      default: buf[pos] = "{}[]\":,\\0"[(rng >> 45) % 9]; /* structural noise */
+      }
+    }
+    for (int prov = 1; prov <= 2; prov++) {
+      ecai__parsed r;
+      memset(&r, 0, sizeof r);
+      if (ecai__llm_parse(&r, (ecai__prov)prov, buf, n) == ECAI_OK) parsed_ok++;
+      ecai__buf_free(&r.text);
+      memset(&r, 0, sizeof r);
+      const char *d;
+      size_t dl, doff;
+      (void)ecai__llm_sse_event(&r, (ecai__prov)prov, buf, n, &d, &dl, &doff);
+      ecai__buf_free(&r.text);
+      json_t *o = NULL;
+      char why[128];
+      if (ecai__llm_shape_ok(&o, buf, n, "choices:array,usage:object", why, sizeof why)) json_decref(o);
+    }
+  }
+  CHECK(parsed_ok > 0); /* some mutations keep the reply valid */
+}
