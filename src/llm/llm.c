@@ -988,6 +988,7 @@ static void run_jobs(ecai_llm *llm, job *jobs, size_t n, size_t conc) {
   size_t left = n, running = 0;
   bool *slot_busy = NULL;
   size_t *slot_of = NULL;
+  if (conc > 64) curl_multi_setopt(llm->multi, CURLMOPT_MAXCONNECTS, (long)conc);
   slot_busy = ecai__calloc(conc, sizeof *slot_busy);
   slot_of = ecai__calloc(n ? n : 1, sizeof *slot_of);
   for (size_t i = 0; i < n; i++) {
