@@ -93,6 +93,11 @@ static void stat2(double *conns, double *server_ms) {
   json_decref(j);
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
 static const char *WORDS = "the quick brown fox jumps over the lazy dog while the shop assistant explains ";
 
 int main(void) {
@@ -128,69 +133,80 @@ int main(void) {
     reply_body = json_dumps(r, JSON_COMPACT);
     json_decref(r);
   }
-  int iters = 20000;
-  double t0 = now_s();
-  for (int i = 0; i < iters; i++) {
-    char *req = NULL;
-    size_t rl = 0;
-    ecai__llm_build(&req, &rl, ECAI__PROV_OPENAI, "m", 512, 0.0, false, false, p, NULL);
-    ecai__parsed pr;
-    memset(&pr, 0, sizeof pr);
-    ecai__llm_parse(&pr, ECAI__PROV_OPENAI, reply_body, strlen(reply_body));
-    ecai__buf_free(&pr.text);
-    ecai_free(req);
+  enum { ROUNDS = 5 };
+  double inproc[ROUNDS];
+  int iters = 4000;
+  for (int rd = 0; rd < ROUNDS; rd++) {
+    double t0 = now_s();
+    for (int i = 0; i < iters; i++) {
+      char *req = NULL;
+      size_t rl = 0;
+      ecai__llm_build(&req, &rl, ECAI__PROV_OPENAI, "m", 512, 0.0, false, false, p, NULL);
+      ecai__parsed pr;
+      memset(&pr, 0, sizeof pr);
+      ecai__llm_parse(&pr, ECAI__PROV_OPENAI, reply_body, strlen(reply_body));
+      ecai__buf_free(&pr.text);
+      ecai_free(req);
+    }
+    inproc[rd] = (now_s() - t0) / iters * 1e6;
   }
-  double inproc_us = (now_s() - t0) / iters * 1e6;
 
-  /* 1b + 2. 200 sequential calls over HTTP */
+  /* 1b + 2 + peer 1. 200 sequential libecai calls in 5 rounds of 40, interleaved with rounds of
+   * the same request through a raw libcurl easy handle (keep-alive, no JSON work); medians. */
   ecai_llm_reply *r = NULL;
   ecai_llm_chat(&r, llm, p); /* warm the connection */
   ecai_llm_reply_free(r);
+  char *rq = NULL;
+  size_t rql = 0;
+  ecai__llm_build(&rq, &rql, ECAI__PROV_OPENAI, "m", 512, 0.0, false, false, p, NULL);
+  char u[128];
+  snprintf(u, sizeof u, "%s/v1/chat/completions", url);
+  CURL *c = curl_easy_init();
+  struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+  static char rbuf[8192];
+  curl_easy_setopt(c, CURLOPT_URL, u);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)rql);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)rbuf);
+  curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+  rbuf[0] = '\0';
+  curl_easy_perform(c);
   double conns0, srv0, conns1, srv1;
   stat2(&conns0, &srv0);
-  int ncalls = 200, fails = 0;
-  t0 = now_s();
-  for (int i = 0; i < ncalls; i++) {
-    if (ecai_llm_chat(&r, llm, p)) fails++;
-    ecai_llm_reply_free(r);
-  }
-  double seq_total = now_s() - t0;
-  stat2(&conns1, &srv1);
-  double per_call_us = seq_total / ncalls * 1e6;
-  double client_us = per_call_us - (srv1 - srv0) * 1000.0 / ncalls;
-  int new_conns = (int)(conns1 - conns0) - 1; /* minus the second /stats request's own connection */
-  if (srv1 - srv0 <= 0) fprintf(stderr, "bench_llm: server reported no handler time\n");
-
-  /* peer 1: raw libcurl easy handle, keep-alive, same body, no JSON work: ecai - raw = our overhead */
-  double raw_us = 0;
-  {
-    char *rq = NULL;
-    size_t rql = 0;
-    ecai__llm_build(&rq, &rql, ECAI__PROV_OPENAI, "m", 512, 0.0, false, false, p, NULL);
-    char u[128];
-    snprintf(u, sizeof u, "%s/v1/chat/completions", url);
-    CURL *c = curl_easy_init();
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    static char rbuf[8192];
-    curl_easy_setopt(c, CURLOPT_URL, u);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)rql);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)rbuf);
-    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-    rbuf[0] = '\0';
-    curl_easy_perform(c);
+  int ncalls = 200, per = ncalls / ROUNDS, fails = 0;
+  double ecai_r[ROUNDS], raw_r[ROUNDS], seq_total = 0;
+  for (int rd = 0; rd < ROUNDS; rd++) {
+    double t0 = now_s();
+    for (int i = 0; i < per; i++) {
+      if (ecai_llm_chat(&r, llm, p)) fails++;
+      ecai_llm_reply_free(r);
+    }
+    double dt = now_s() - t0;
+    seq_total += dt;
+    ecai_r[rd] = dt / per * 1e6;
     t0 = now_s();
-    for (int i = 0; i < ncalls; i++) {
+    for (int i = 0; i < per; i++) {
       rbuf[0] = '\0';
       if (curl_easy_perform(c) != CURLE_OK) fails++;
     }
-    raw_us = (now_s() - t0) / ncalls * 1e6;
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    ecai_free(rq);
+    raw_r[rd] = (now_s() - t0) / per * 1e6;
   }
+  stat2(&conns1, &srv1);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  ecai_free(rq);
+  qsort(inproc, ROUNDS, sizeof(double), cmp_double);
+  qsort(ecai_r, ROUNDS, sizeof(double), cmp_double);
+  qsort(raw_r, ROUNDS, sizeof(double), cmp_double);
+  double inproc_us = inproc[ROUNDS / 2], per_call_us = ecai_r[ROUNDS / 2], raw_us = raw_r[ROUNDS / 2];
+  (void)seq_total;
+  /* both clients were connected before conns0; the second /stats request is one more */
+  int new_conns = (int)(conns1 - conns0) - 1;
+  if (srv1 - srv0 <= 0) fprintf(stderr, "bench_llm: server reported no handler time\n");
+  double client_us = per_call_us - (srv1 - srv0) * 1000.0 / (2.0 * ncalls);
+
   /* peer 2: Python http.client, keep-alive, same request bodies, same server */
   char *req = NULL;
   size_t rl = 0;
@@ -232,7 +248,7 @@ int main(void) {
     ecai_prompt_new(&ps[i]);
     ecai_prompt_add(ps[i], ECAI_LLM_USER, m, strlen(m));
   }
-  t0 = now_s();
+  double t0 = now_s();
   for (int i = 0; i < NB; i++) {
     if (ecai_llm_chat(&r, llm, ps[i])) fails++;
     ecai_llm_reply_free(r);
@@ -246,12 +262,12 @@ int main(void) {
     ecai_prompt_free(ps[i]);
   }
 
-  printf("library overhead per call (build 200-word request + parse 200-word reply, in-process): %.1f us\n",
-         inproc_us);
-  printf("client + Python HTTP parsing per call over keep-alive (total - server handler time): %.1f us "
+  printf("library overhead per call (build 200-word request + parse 200-word reply, in-process): %.1f us "
+         "(median of %d rounds; min %.1f)\n", inproc_us, ROUNDS, inproc[0]);
+  printf("client + Python HTTP parsing per call over keep-alive (total - mean server handler time): %.1f us "
          "(total %.1f us/call; the fake server's own HTTP parsing is not in its handler time)\n", client_us, per_call_us);
-  printf("peer raw libcurl easy handle (no JSON work), same calls: %.1f us/call -> libecai adds %.1f us/call "
-         "(%.2fx)\n", raw_us, per_call_us - raw_us, per_call_us / raw_us);
+  printf("peer raw libcurl easy handle (no JSON work), same calls, interleaved rounds: %.1f us/call -> libecai "
+         "adds %.1f us/call (%.2fx) [medians of %d rounds]\n", raw_us, per_call_us - raw_us, per_call_us / raw_us, ROUNDS);
   if (peer_us > 0)
     printf("peer python http.client keep-alive, same calls: %.1f us/call total -> libecai/python = %.2fx\n", peer_us,
            per_call_us / peer_us);
