@@ -11,7 +11,45 @@ static const char *role_name(ecai_llm_role r) {
   return r == ECAI_LLM_SYSTEM ? "system" : r == ECAI_LLM_ASSISTANT ? "assistant" : "user";
 }
 
-static int add_msgs(json_t *arr, ecai__buf *system, ecai__prov prov, const ecai_prompt *p) {
+/* Appends s as a JSON string literal. s is valid UTF-8 (checked on entry to the prompt). */
+static void put_str(ecai__buf *b, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  ecai__buf_append(b, "\"", 1);
+  size_t start = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    ecai__buf_append(b, s + start, i - start);
+    char e[7] = {'\\', 0, 0, 0, 0, 0, 0};
+    size_t el = 2;
+    switch (c) {
+    case '"': e[1] = '"'; break;
+    case '\\': e[1] = '\\'; break;
+    case '\n': e[1] = 'n'; break;
+    case '\r': e[1] = 'r'; break;
+    case '\t': e[1] = 't'; break;
+    default:
+      e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15];
+      el = 6;
+    }
+    ecai__buf_append(b, e, el);
+    start = i + 1;
+  }
+  ecai__buf_append(b, s + start, n - start);
+  ecai__buf_append(b, "\"", 1);
+}
+
+static void put_msg(ecai__buf *b, bool *first, const char *role, const char *text, size_t len) {
+  if (!*first) ecai__buf_append(b, ",", 1);
+  *first = false;
+  ecai__buf_puts(b, "{\"role\":\"");
+  ecai__buf_puts(b, role);
+  ecai__buf_puts(b, "\",\"content\":");
+  put_str(b, text, len);
+  ecai__buf_append(b, "}", 1);
+}
+
+static void add_msgs(ecai__buf *b, bool *first, ecai__buf *system, ecai__prov prov, const ecai_prompt *p) {
   for (size_t i = 0; p && i < p->n; i++) {
     const ecai__msg *m = &p->msgs[i];
     if (prov == ECAI__PROV_ANTHROPIC && m->role == ECAI_LLM_SYSTEM) {
@@ -19,56 +57,57 @@ static int add_msgs(json_t *arr, ecai__buf *system, ecai__prov prov, const ecai_
       ecai__buf_append(system, m->text, m->len);
       continue;
     }
-    json_t *o = json_pack("{s:s,s:s%}", "role", role_name(m->role), "content", m->text, m->len);
-    if (!o || json_array_append_new(arr, o)) return -1;
+    put_msg(b, first, role_name(m->role), m->text, m->len);
   }
-  return 0;
 }
 
+/* Writes the body directly (no JSON tree): this is on every call's path. Numbers are
+ * formatted without the C locale's decimal separator (a host may have set LC_NUMERIC). */
 ecai_status ecai__llm_build(char **out, size_t *out_len, ecai__prov prov, const char *model, int64_t max_tokens,
                             double temperature, bool stream, bool json_mode, const ecai_prompt *p,
                             const ecai_prompt *extra) {
   *out = NULL;
-  json_t *req = json_object(), *msgs = json_array();
-  ecai__buf system = {0};
-  ecai_status st = ECAI_ENOMEM;
-  if (!req || !msgs) goto oom;
+  if (out_len) *out_len = 0;
+  size_t nmsg = 0;
+  for (size_t i = 0; p && i < p->n; i++) nmsg += p->msgs[i].role != ECAI_LLM_SYSTEM;
+  for (size_t i = 0; extra && i < extra->n; i++) nmsg += extra->msgs[i].role != ECAI_LLM_SYSTEM;
+  if (nmsg == 0) return ecai__err(ECAI_EINVAL, "llm: the prompt has no user or assistant message");
+  if (!model) model = "";
+  size_t bad;
+  if (!ecai__utf8_valid(model, strlen(model), &bad))
+    return ecai__err(ECAI_EINVAL, "llm: model name is not valid UTF-8 (byte %zu)", bad);
+  ecai__buf b = {0}, system = {0};
+  bool first = true;
+  ecai__buf_puts(&b, "{\"model\":");
+  put_str(&b, model, strlen(model));
+  if (temperature < 0) temperature = 0;
+  long long milli = (long long)(temperature * 1000.0 + 0.5);
+  ecai__buf_printf(&b, ",\"max_tokens\":%lld,\"temperature\":%lld.%03lld", (long long)max_tokens, milli / 1000,
+                   milli % 1000);
+  ecai__buf_puts(&b, ",\"messages\":[");
   if (json_mode && prov == ECAI__PROV_ANTHROPIC) ecai__buf_puts(&system, JSON_INSTRUCTION);
-  if (json_mode && prov == ECAI__PROV_OPENAI) {
-    json_t *o = json_pack("{s:s,s:s}", "role", "system", "content", JSON_INSTRUCTION);
-    if (!o || json_array_append_new(msgs, o)) goto oom;
+  if (json_mode && prov == ECAI__PROV_OPENAI) put_msg(&b, &first, "system", JSON_INSTRUCTION, strlen(JSON_INSTRUCTION));
+  add_msgs(&b, &first, &system, prov, p);
+  add_msgs(&b, &first, &system, prov, extra);
+  ecai__buf_append(&b, "]", 1);
+  if (prov == ECAI__PROV_ANTHROPIC && system.len) {
+    ecai__buf_puts(&b, ",\"system\":");
+    put_str(&b, system.data, system.len);
   }
-  if (add_msgs(msgs, &system, prov, p) || add_msgs(msgs, &system, prov, extra) || system.oom) goto oom;
-  if (json_array_size(msgs) == 0) {
-    st = ecai__err(ECAI_EINVAL, "llm: the prompt has no user message");
-    goto fail;
-  }
-  if (json_object_set_new(req, "model", json_string(model ? model : "")) ||
-      json_object_set_new(req, "max_tokens", json_integer(max_tokens)) ||
-      json_object_set_new(req, "temperature", json_real(temperature)))
-    goto oom;
-  if (prov == ECAI__PROV_ANTHROPIC && system.len &&
-      json_object_set_new(req, "system", json_stringn(system.data, system.len)))
-    goto oom;
-  if (json_object_set(req, "messages", msgs)) goto oom;
   if (stream) {
-    if (json_object_set_new(req, "stream", json_true())) goto oom;
-    if (prov == ECAI__PROV_OPENAI &&
-        json_object_set_new(req, "stream_options", json_pack("{s:b}", "include_usage", 1)))
-      goto oom;
+    ecai__buf_puts(&b, ",\"stream\":true");
+    if (prov == ECAI__PROV_OPENAI) ecai__buf_puts(&b, ",\"stream_options\":{\"include_usage\":true}");
   }
-  if (json_mode && prov == ECAI__PROV_OPENAI &&
-      json_object_set_new(req, "response_format", json_pack("{s:s}", "type", "json_object")))
-    goto oom;
-  st = ecai__json_dump(out, out_len, req);
-  goto fail;
-oom:
-  st = ecai__err(ECAI_ENOMEM, "llm: out of memory building the request");
-fail:
+  if (json_mode && prov == ECAI__PROV_OPENAI) ecai__buf_puts(&b, ",\"response_format\":{\"type\":\"json_object\"}");
+  ecai__buf_append(&b, "}", 1);
+  bool oom = b.oom || system.oom;
   ecai__buf_free(&system);
-  json_decref(msgs);
-  json_decref(req);
-  return st;
+  if (oom) {
+    ecai__buf_free(&b);
+    return ecai__err(ECAI_ENOMEM, "llm: out of memory building the request");
+  }
+  *out = ecai__buf_take(&b, out_len);
+  return ECAI_OK;
 }
 
 static void set_finish(ecai__parsed *r, const char *s) {

@@ -1077,3 +1077,45 @@ TEST(llm_reply_parsers_survive_mutated_input) {
   }
   CHECK(parsed_ok > 0); /* some mutations keep the reply valid */
 }
+
+TEST(llm_request_builder_escapes_and_places_fields) {
+  ecai_prompt *p = NULL;
+  CHECK_OK(ecai_prompt_new(&p));
+  const char *nasty = "quote \" backslash \\ nl \n tab \t bell \x07 del \x7f caf\xc3\xa9 \xe2\x82\xac";
+  CHECK_OK(ecai_prompt_add(p, ECAI_LLM_SYSTEM, "sys", 3));
+  CHECK_OK(ecai_prompt_add(p, ECAI_LLM_USER, nasty, strlen(nasty)));
+  for (int prov = 1; prov <= 2; prov++) {
+    char *req = NULL;
+    size_t rl = 0;
+    CHECK_OK(ecai__llm_build(&req, &rl, (ecai__prov)prov, "m\"x", 77, 0.7, prov == 2, prov == 1, p, NULL));
+    CHECK_INT_EQ(rl, strlen(req));
+    json_error_t e;
+    json_t *j = json_loads(req, JSON_REJECT_DUPLICATES, &e);
+    CHECK_MSG(j != NULL, "invalid JSON: %s: %s", e.text, req);
+    CHECK_STR_EQ(json_string_value(json_object_get(j, "model")), "m\"x");
+    CHECK_INT_EQ(json_integer_value(json_object_get(j, "max_tokens")), 77);
+    CHECK_NEAR(json_number_value(json_object_get(j, "temperature")), 0.7, 1e-12);
+    json_t *msgs = json_object_get(j, "messages");
+    json_t *last = json_array_get(msgs, json_array_size(msgs) - 1);
+    CHECK_STR_EQ(json_string_value(json_object_get(last, "content")), nasty);
+    if (prov == 2) {
+      CHECK_STR_EQ(json_string_value(json_object_get(j, "system")), "sys");
+      CHECK_INT_EQ(json_array_size(msgs), 1);
+      CHECK(json_is_true(json_object_get(j, "stream")));
+    } else {
+      CHECK_INT_EQ(json_array_size(msgs), 3); /* JSON instruction + system + user */
+      CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(j, "response_format"), "type")), "json_object");
+    }
+    json_decref(j);
+    ecai_free(req);
+  }
+  char *req = NULL;
+  CHECK_STATUS(ecai__llm_build(&req, NULL, ECAI__PROV_OPENAI, "bad\xff", 1, 0, false, false, p, NULL), ECAI_EINVAL);
+  ecai_prompt *sys_only = NULL;
+  CHECK_OK(ecai_prompt_new(&sys_only));
+  CHECK_OK(ecai_prompt_add(sys_only, ECAI_LLM_SYSTEM, "s", 1));
+  CHECK_STATUS(ecai__llm_build(&req, NULL, ECAI__PROV_ANTHROPIC, "m", 1, 0, false, false, sys_only, NULL), ECAI_EINVAL);
+  CHECK_STATUS(ecai__llm_build(&req, NULL, ECAI__PROV_OPENAI, "m", 1, 0, false, false, sys_only, NULL), ECAI_EINVAL);
+  ecai_prompt_free(sys_only);
+  ecai_prompt_free(p);
+}
