@@ -39,7 +39,8 @@ typedef enum ecai_llm_role {
   ECAI_LLM_ASSISTANT = 3
 } ecai_llm_role;
 
-/** Options (value ranges encode the type: 1..99 strings, 100..199 ints, 200..299 doubles). */
+/** Options (value ranges encode the type: 1..99 strings, 100..199 ints, 200..299 doubles).
+ * Defaults come from the context's "llm" section (keys of the same names). */
 typedef enum ecai_llm_opt {
   ECAI_LLM_OPT_BASE_URL = 1,            /**< e.g. "https://api.openai.com/v1" */
   ECAI_LLM_OPT_API_KEY = 2,             /**< overrides llm.api_key; never logged */
@@ -199,6 +200,19 @@ ECAI_API ecai_status ecai_llm_set_cache(ecai_llm *llm, ecai_llm_cache_get_fn get
 
 /**
  * @brief Sends one chat request (with retries, breaker, budget and downgrade chain).
+ *
+ * Retried (at most max_retries times; delay = backoff_ms * 2^k with full jitter, at least
+ * the server's Retry-After in seconds, each delay capped by backoff_max_ms; at most
+ * retry_budget retries per minute per handle): transport errors, timeouts, HTTP 408, 429
+ * and 5xx. Not retried: other HTTP statuses, unparsable replies, replies larger than
+ * max_reply_bytes. Circuit breaker: breaker_threshold consecutive failed attempts open it;
+ * calls then fail fast with ECAI_ESTATE until breaker_cooldown_ms have passed, when one
+ * probe is let through (success closes it, failure re-opens it).
+ * Budget: when the spend in the current window reaches budget "near" x limit, the
+ * downgrade chain is walked in order ("cache" needs ecai_llm_set_cache() and a hit;
+ * "cheaper_model:<m>" sends the request to model m; "retrieval_only" and "escalate" return
+ * an OK reply with empty text and finish_reason "downgrade" so the caller answers without
+ * the model); with no step taken and the limit reached, ECAI_EBUDGET.
  * @param[out] out receives the reply; NULL on failure.
  * @param[in]  llm the client.
  * @param[in]  p   the prompt (at least one non-system message).
@@ -317,8 +331,8 @@ ECAI_API const char *ecai_llm_reply_downgrade(const ecai_llm_reply *r);
 
 /**
  * @brief The whole reply as JSON: text, finish_reason, model, provider, usage
- * {prompt_tokens, completion_tokens}, cost, attempts, retries, latency_ms,
- * downgrade, cached (and "json", the parsed object, in JSON mode).
+ * {prompt_tokens, completion_tokens}, cost, priced (the model has a price), attempts,
+ * retries, latency_ms, downgrade, cached (and "json", the parsed object, in JSON mode).
  * @param[out] out     receives the text; free with ecai_free().
  * @param[out] out_len its length (may be NULL).
  * @param[in]  r       the reply.
