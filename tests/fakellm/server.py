@@ -30,6 +30,7 @@ Fault mode, per request: header "X-Fake-Fault: <mode>" or a model named "fault-<
   missing        HTTP 200 with valid JSON lacking choices/content/data
   huge[:MiB]     HTTP 200 streaming a body of MiB mebibytes (default 64)
   adversarial    HTTP 200 whose answer is X-Fake-Answer or a planted prompt-injection text
+  streamcut[:N]  a streamed reply is cut (connection closed) after N events (default 3)
   flaky:N[:CODE] HTTP CODE (default 500; 429 comes with Retry-After: 0.1) the first N times
                  for a given X-Fake-Key (else model+path), then a correct answer
 """
@@ -125,6 +126,14 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def chunk(self, data):
+        cut = getattr(self, "cut_after", None)
+        if cut is not None:
+            if self.chunks_sent >= cut:
+                self.close_connection = True
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                raise BrokenPipeError("streamcut")
+            self.chunks_sent += 1
         if isinstance(data, str):
             data = data.encode()
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
@@ -206,6 +215,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def apply_fault(self, mode, arg, key):
         """Returns True when the fault produced the whole reply."""
+        self.cut_after = None
+        self.chunks_sent = 0
+        if mode == "streamcut":
+            self.cut_after = int(arg or 3)
+            return False
         if not mode or mode == "adversarial":
             return False
         if mode == "500":

@@ -1119,3 +1119,26 @@ TEST(llm_request_builder_escapes_and_places_fields) {
   ecai_prompt_free(sys_only);
   ecai_prompt_free(p);
 }
+
+TEST(llm_fault_streamcut_reports_a_broken_stream_without_retrying) {
+  const char *provs[] = {"openai", "anthropic"};
+  for (int i = 0; i < 2; i++) {
+    ecai_test_fakellm_reset();
+    ecai_ctx *c = mkctx(provs[i], NULL);
+    ecai_llm *l = NULL;
+    CHECK_OK(ecai_llm_new(&l, c));
+    CHECK_OK(ecai_llm_set_str(l, ECAI_LLM_OPT_MODEL, "fault-streamcut:4"));
+    ecai_prompt *p = user_prompt("one two three four five six seven");
+    ecai_llm_reply *r = NULL;
+    sink_t s = {0};
+    CHECK_STATUS(ecai_llm_chat_stream(&r, l, p, on_delta, &s), ECAI_EHTTP);
+    CHECK_CONTAINS(ecai_last_error(), "transport error");
+    CHECK_CONTAINS(ecai_last_error(), "1 attempt(s)"); /* text was delivered: no retry */
+    CHECK(s.calls >= 1);
+    CHECK(strncmp(s.buf, "echo: ", 6) == 0);
+    CHECK(r == NULL);
+    ecai_prompt_free(p);
+    ecai_llm_free(l);
+    ecai_ctx_free(c);
+  }
+}

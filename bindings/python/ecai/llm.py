@@ -34,6 +34,8 @@ OPTIONS = {
 }
 
 _STREAM_FN = CFUNCTYPE(c_int, c_void_p, c_size_t, c_void_p)
+_CACHE_GET_FN = CFUNCTYPE(c_int, c_void_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t), c_void_p)
+_CACHE_PUT_FN = CFUNCTYPE(None, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p)
 
 _lib.register([
     ("ecai_prompt_new", [POINTER(c_void_p)], c_int, check),
@@ -52,6 +54,7 @@ _lib.register([
     ("ecai_llm_chat_batch", [POINTER(c_void_p), POINTER(c_int), c_void_p, POINTER(c_void_p), c_size_t],
      c_int, None),
     ("ecai_llm_cancel", [c_void_p], c_int, check),
+    ("ecai_llm_set_cache", [c_void_p, _CACHE_GET_FN, _CACHE_PUT_FN, c_void_p], c_int, check),
     ("ecai_llm_stats_json", [POINTER(c_void_p), POINTER(c_size_t), c_void_p], c_int, check),
     ("ecai_llm_last_raw", [POINTER(c_void_p), POINTER(c_size_t), c_void_p], c_int, None),
     ("ecai_llm_reply_json", [POINTER(c_void_p), POINTER(c_size_t), c_void_p], c_int, check),
@@ -232,6 +235,39 @@ class LLM(Handle):
             for p, own in prompts:
                 if own:
                     p.close()
+
+    def set_cache(self, get=None, put=None):
+        """Cache hooks for the "cache" downgrade step: ``get(key) -> str or None`` and
+        ``put(key, text)`` (called after each model reply). ``key`` is a JSON string of the
+        model and messages. ``set_cache()`` removes them."""
+        if get is None:
+            self._cache_fns = None
+            lib.ecai_llm_set_cache(self.handle, _CACHE_GET_FN(), _CACHE_PUT_FN(), None)
+            return
+        held = {}
+
+        def get_impl(kp, kn, out, out_len, _payload):
+            try:
+                v = get(ctypes.string_at(kp, kn).decode("utf-8"))
+                if v is None:
+                    return 0
+                buf = ctypes.create_string_buffer(v.encode("utf-8"))
+                held["buf"] = buf  # valid until the next call, as the C contract asks
+                out[0] = ctypes.cast(buf, c_void_p)
+                out_len[0] = len(buf.value)
+                return 1
+            except Exception:
+                return 0
+
+        def put_impl(kp, kn, tp, tn, _payload):
+            try:
+                if put is not None:
+                    put(ctypes.string_at(kp, kn).decode("utf-8"), ctypes.string_at(tp, tn).decode("utf-8"))
+            except Exception:
+                pass
+        fns = (_CACHE_GET_FN(get_impl), _CACHE_PUT_FN(put_impl), held)
+        lib.ecai_llm_set_cache(self.handle, fns[0], fns[1], None)
+        self._cache_fns = fns  # keep alive while C may call them
 
     def cancel(self):
         """Cancels calls running on this handle (safe from another thread)."""

@@ -147,3 +147,20 @@ def test_provider_none_is_unsupported():
     with ecai.Context() as ctx, ecai.LLM(ctx) as llm:
         with pytest.raises(ecai.Unsupported):
             llm.chat("hi")
+
+
+def test_cache_hook_serves_the_cache_downgrade(fake):
+    ctx, llm = make(fake, prices={"m": {"input_per_mtok": 1e6, "output_per_mtok": 0}},
+                    budget={"limit": 1.0, "window_s": 60}, downgrade=["cache", "escalate"])
+    store = {}
+    with ctx, llm:
+        llm.set_cache(lambda k: store.get(k), lambda k, t: store.__setitem__(k, t))
+        first = llm.chat("same question")          # spends the budget, fills the cache
+        assert first["downgrade"] == "none" and len(store) == 1
+        again = llm.chat("same question")
+        assert again["downgrade"] == "cache" and again["cached"] is True
+        assert again["text"] == first["text"]
+        other = llm.chat("another question")       # miss -> next step
+        assert other["downgrade"] == "escalate"
+        llm.set_cache()
+        assert llm.chat("same question")["downgrade"] == "escalate"
