@@ -202,6 +202,11 @@ static ecai_status load_config(ecai_llm *llm) {
   for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
     if (ints[i].v < 0) return ecai__err(ECAI_EINVAL, "config: '%s' must be >= 0", ints[i].k);
   if (llm->batch_conc < 1) return ecai__err(ECAI_EINVAL, "config: 'llm.batch_concurrency' must be >= 1");
+  if (llm->timeout_ms < 1 || llm->connect_timeout_ms < 1)
+    return ecai__err(ECAI_EINVAL, "config: 'llm.timeout_ms' and 'llm.connect_timeout_ms' must be >= 1 (no unbounded waits)");
+  if (llm->max_reply < 1) return ecai__err(ECAI_EINVAL, "config: 'llm.max_reply_bytes' must be >= 1");
+  if (strncmp(llm->base_url, "http://", 7) && strncmp(llm->base_url, "https://", 8))
+    return ecai__err(ECAI_EINVAL, "config: 'llm.base_url' must start with http:// or https://");
   json_t *h = ecai__cfg_get(ctx, "llm.headers");
   const char *hk;
   json_t *hv;
@@ -329,11 +334,15 @@ ecai_status ecai_llm_set_int(ecai_llm *llm, ecai_llm_opt opt, int64_t v) {
   if (v < 0) return ecai__err(ECAI_EINVAL, "ecai_llm_set_int: option %d must be >= 0", (int)opt);
   int64_t *dst = NULL;
   switch (opt) {
-  case ECAI_LLM_OPT_TIMEOUT_MS: dst = &llm->timeout_ms; break;
+  case ECAI_LLM_OPT_TIMEOUT_MS:
+  case ECAI_LLM_OPT_CONNECT_TIMEOUT_MS:
+  case ECAI_LLM_OPT_MAX_REPLY_BYTES:
+    if (v < 1) return ecai__err(ECAI_EINVAL, "ecai_llm_set_int: option %d must be >= 1", (int)opt);
+    dst = opt == ECAI_LLM_OPT_TIMEOUT_MS ? &llm->timeout_ms
+          : opt == ECAI_LLM_OPT_CONNECT_TIMEOUT_MS ? &llm->connect_timeout_ms : &llm->max_reply;
+    break;
   case ECAI_LLM_OPT_MAX_RETRIES: dst = &llm->max_retries; break;
-  case ECAI_LLM_OPT_CONNECT_TIMEOUT_MS: dst = &llm->connect_timeout_ms; break;
   case ECAI_LLM_OPT_MAX_TOKENS: dst = &llm->max_tokens; break;
-  case ECAI_LLM_OPT_MAX_REPLY_BYTES: dst = &llm->max_reply; break;
   case ECAI_LLM_OPT_BACKOFF_MS: dst = &llm->backoff_ms; break;
   case ECAI_LLM_OPT_BACKOFF_MAX_MS: dst = &llm->backoff_max_ms; break;
   case ECAI_LLM_OPT_RETRY_BUDGET: dst = &llm->retry_budget; break;

@@ -121,6 +121,8 @@ TEST(llm_options_are_typed) {
   CHECK_STATUS(ecai_llm_set_str(l, (ecai_llm_opt)50, "x"), ECAI_EUNSUPPORTED);
   CHECK_STATUS(ecai_llm_set_double(l, (ecai_llm_opt)250, 1), ECAI_EUNSUPPORTED);
   CHECK_STATUS(ecai_llm_set_int(l, ECAI_LLM_OPT_TIMEOUT_MS, -1), ECAI_EINVAL);
+  CHECK_STATUS(ecai_llm_set_int(l, ECAI_LLM_OPT_TIMEOUT_MS, 0), ECAI_EINVAL);
+  CHECK_OK(ecai_llm_set_int(l, ECAI_LLM_OPT_MAX_RETRIES, 0));
   CHECK_STATUS(ecai_llm_set_str(l, ECAI_LLM_OPT_PROVIDER, "gpt"), ECAI_EINVAL);
   CHECK_STATUS(ecai_llm_set_str(l, ECAI_LLM_OPT_HEADER, "X-A: 1\r\nX-B: 2"), ECAI_EINVAL);
   CHECK_STATUS(ecai_llm_set_str(l, ECAI_LLM_OPT_BASE_URL, "file:///etc/passwd"), ECAI_EINVAL);
@@ -136,7 +138,8 @@ TEST(llm_config_rejects_bad_budget_prices_and_downgrade) {
   const char *bad[] = {
       "{\"llm\":{\"downgrade\":[\"pray\"]}}", "{\"llm\":{\"budget\":{\"limit\":-1}}}",
       "{\"llm\":{\"budget\":{\"limt\":1}}}", "{\"llm\":{\"prices\":{\"m\":{\"input_per_mtok\":1}}}}",
-      "{\"llm\":{\"headers\":{\"X\":1}}}", "{\"llm\":{\"batch_concurrency\":0}}"};
+      "{\"llm\":{\"headers\":{\"X\":1}}}", "{\"llm\":{\"batch_concurrency\":0}}",
+      "{\"llm\":{\"timeout_ms\":0}}", "{\"llm\":{\"base_url\":\"ftp://x\"}}"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     ecai_ctx *c = NULL;
     ecai_llm *l = NULL;
