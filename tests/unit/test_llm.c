@@ -1145,3 +1145,49 @@ TEST(llm_fault_streamcut_reports_a_broken_stream_without_retrying) {
     ecai_ctx_free(c);
   }
 }
+
+static int count_delta(const char *d, size_t n, void *payload) {
+  (*(size_t *)payload) += n;
+  return 0;
+}
+
+TEST(llm_stream_json_batch_survive_allocation_failures) {
+  ecai_test_fakellm_reset();
+  ecai_ctx *c = mkctx("anthropic", "\"max_retries\":0");
+  for (int mode = 0; mode < 3; mode++) {
+    int ok = 0;
+    for (long n = 0; n < 600 && !ok; n++) {
+      ecai_llm *l = NULL;
+      ecai_prompt *p = NULL, *q = NULL;
+      ecai_llm_reply *r = NULL, *rs[2] = {NULL, NULL};
+      ecai_status sts[2];
+      size_t got = 0;
+      ecai__test_fail_alloc_after(n);
+      ecai_status st = ecai_llm_new(&l, c);
+      if (!st) st = ecai_prompt_new(&p);
+      if (!st) st = ecai_prompt_add(p, ECAI_LLM_USER, "a b c", 5);
+      if (!st) st = ecai_prompt_new(&q);
+      if (!st) st = ecai_prompt_add(q, ECAI_LLM_USER, "d e", 3);
+      if (!st && mode == 0) st = ecai_llm_chat_stream(&r, l, p, count_delta, &got);
+      if (!st && mode == 1) st = ecai_llm_set_str(l, ECAI_LLM_OPT_HEADER, "X-Fake-Answer: {\"a\": 1}");
+      if (!st && mode == 1) st = ecai_llm_chat_json(&r, l, p, "a:integer");
+      if (!st && mode == 2) {
+        const ecai_prompt *ps[2] = {p, q};
+        st = ecai_llm_chat_batch(rs, sts, l, ps, 2);
+      }
+      ecai__test_fail_alloc_after(-1);
+      CHECK_MSG(st == ECAI_OK || st == ECAI_ENOMEM, "mode %d n=%ld: %d %s", mode, n, st, ecai_last_error());
+      ok = st == ECAI_OK;
+      if (ok && mode == 0) CHECK_INT_EQ(got, strlen("echo: a b c"));
+      if (ok && mode == 2) CHECK_STR_EQ(ecai_llm_reply_text(rs[1], NULL), "echo: d e");
+      ecai_llm_reply_free(r);
+      ecai_llm_reply_free(rs[0]);
+      ecai_llm_reply_free(rs[1]);
+      ecai_prompt_free(p);
+      ecai_prompt_free(q);
+      ecai_llm_free(l);
+    }
+    CHECK_MSG(ok, "mode %d never succeeded", mode);
+  }
+  ecai_ctx_free(c);
+}
