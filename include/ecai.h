@@ -9,6 +9,7 @@
 /* catalog, embedder, index, search: */
 
 /* llm: */
+#include "ecai/llm.h"
 
 /* cache: */
 

@@ -190,6 +190,7 @@ static PHP_MINIT_FUNCTION(ecai) {
   /* catalog/index/search: */
 
   /* llm: */
+  if (ecai_php_llm_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
 
   /* cache: */
 

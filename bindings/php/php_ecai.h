@@ -25,6 +25,7 @@ int ecai_php_core_minit(INIT_FUNC_ARGS);
 /* catalog/index/search: */
 
 /* llm: */
+int ecai_php_llm_minit(INIT_FUNC_ARGS);
 
 /* cache: */
 

@@ -11,6 +11,7 @@ int cmd_config(int argc, char **argv);
 /* catalog/index/search commands: */
 
 /* llm commands: */
+int cmd_chat(int argc, char **argv);
 
 /* cache commands: */
 
@@ -25,6 +26,7 @@ static const cli_cmd COMMANDS[] = {
   /* catalog/index/search: */
 
   /* llm: */
+  {"chat", "send one chat request to the configured LLM provider", cmd_chat},
 
   /* cache: */
 

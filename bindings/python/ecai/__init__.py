@@ -14,6 +14,7 @@ from .core import (LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_OFF, LOG_WARN, Context, s
 # catalog, embedder, index, search:
 
 # llm:
+from .llm import LLM, Prompt
 
 # cache:
 
