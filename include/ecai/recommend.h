@@ -32,14 +32,15 @@ typedef struct ecai_recommend ecai_recommend;
 typedef enum ecai_recommend_opt {
   ECAI_RECOMMEND_OPT_MAX_ITEMS = 100,     /**< int: items in the EASE model (most frequent), default 4000 */
   ECAI_RECOMMEND_OPT_COLD_ORDERS = 101,   /**< int: items with fewer training orders are "cold", default 5 */
-  ECAI_RECOMMEND_OPT_EASE_LAMBDA = 200,   /**< double: EASE L2 regularisation, default 100 */
+  ECAI_RECOMMEND_OPT_EASE_LAMBDA = 200,   /**< double: EASE L2 regularisation, default 50 */
   ECAI_RECOMMEND_OPT_MMR_LAMBDA = 201,    /**< double: MMR relevance weight in [0,1] (1 = no diversity), default 0.9 */
   ECAI_RECOMMEND_OPT_W_EASE = 202,        /**< double: blend weight of EASE, default 1 */
-  ECAI_RECOMMEND_OPT_W_COOC = 203,        /**< double: blend weight of cosine co-occurrence, default 0.5 */
-  ECAI_RECOMMEND_OPT_W_CONTENT = 204,     /**< double: blend weight of content similarity, default 0.2 */
-  ECAI_RECOMMEND_OPT_W_HISTORY = 205,     /**< double: weight of history items relative to the cart, default 0.3 */
+  ECAI_RECOMMEND_OPT_W_COOC = 203,        /**< double: blend weight of cosine co-occurrence, default 0.1 */
+  ECAI_RECOMMEND_OPT_W_CONTENT = 204,     /**< double: blend weight of content similarity (full for cold items, 1/4 otherwise), default 0.5 */
+  ECAI_RECOMMEND_OPT_W_HISTORY = 205,     /**< double: weight of history items as model inputs beside a cart (without a cart they count fully), default 0 */
   ECAI_RECOMMEND_OPT_HALF_LIFE_DAYS = 206, /**< double: recency half-life of history items, default 30 */
-  ECAI_RECOMMEND_OPT_PRICE_RATIO = 207    /**< double: complements at most this times the priciest cart item (0 = off), default 3 */
+  ECAI_RECOMMEND_OPT_PRICE_RATIO = 207,   /**< double: complements at most this times the priciest cart item (0 = off), default 3 */
+  ECAI_RECOMMEND_OPT_W_REBUY = 208        /**< double: blend weight of re-ordering history items (when not excluded), default 0.2 */
 } ecai_recommend_opt;
 
 /**
@@ -58,7 +59,7 @@ typedef int (*ecai_recommend_vector_fn)(float *out, size_t dim, const char *prod
 /**
  * @brief Creates an empty recommender. Settings come from the context's "recommend"
  * section (ease_lambda, max_items, mmr_lambda, cold_orders, w_ease, w_cooc,
- * w_content, w_history, half_life_days, price_ratio).
+ * w_content, w_history, w_rebuy, half_life_days, price_ratio).
  * @param[out] out receives the handle; NULL on failure.
  * @param[in]  ctx the context (may be NULL for the defaults); not retained.
  * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM.

@@ -188,6 +188,7 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
       if (v->items[q] != hidden) {
         in[nin].item = v->items[q];
         in[nin].w = 1;
+        in[nin].rec = 0;
         in[nin].cart = true;
         s.banned[v->items[q]] = 1;
         nin++;
@@ -207,7 +208,7 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
             const reco_order *o = &r->orders[byc[c]];
             if (o->ts >= v->ts) break;
             double age = (double)(v->ts - o->ts) / 86400.0;
-            double w = r->w_hist * pow(0.5, age / r->half_life);
+            double w = pow(0.5, age / r->half_life);
             for (uint32_t q = 0; q < o->n; q++) {
               uint32_t it = o->items[q];
               size_t z = 0;
@@ -215,10 +216,14 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
               if (z == nin) {
                 in[nin].item = it;
                 in[nin].w = 0;
+                in[nin].rec = 0;
                 in[nin].cart = false;
                 nin++;
               }
-              if (!in[z].cart) in[z].w += w;
+              if (!in[z].cart) {
+                in[z].w += r->w_hist * w;
+                in[z].rec += w;
+              }
             }
           }
         }

@@ -51,7 +51,7 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
       s->raw[j] += w * cnt;
       s->cos[j] += w * (float)(cnt / sqrt(ni * (double)(r->items[j].orders ? r->items[j].orders : 1)));
     }
-    if (!in[q].cart) s->hist[i] += w; /* re-order signal (used when history is not excluded) */
+    if (!in[q].cart) s->hist[i] += (float)in[q].rec; /* re-order signal (used when history is not excluded) */
   }
   /* EASE */
   if (r->ease_n) {
@@ -67,9 +67,11 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
   s->has_q = false;
   if (r->chas) {
     memset(s->qv, 0, r->cdim * sizeof(float));
+    bool any_cart = false;
+    for (size_t q = 0; q < nin; q++) any_cart |= in[q].cart;
     for (size_t q = 0; q < nin; q++) {
       const float *v = ecai__reco_vec(r, in[q].item);
-      if (!v) continue;
+      if (!v || (any_cart && !in[q].cart)) continue; /* the cart defines "similar" when there is one */
       for (size_t d = 0; d < r->cdim; d++) s->qv[d] += (float)in[q].w * v[d];
       s->has_q = true;
     }
@@ -184,7 +186,7 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
     float me = max_of(s->ease, n, ban), mc = max_of(s->cos, n, ban), mp = max_of(s->pop, n, ban);
     float mh = max_of(s->hist, n, ban);
     double we = me > 0 ? r->w_ease / me : 0, wc = mc > 0 ? r->w_cooc / mc : 0;
-    double wh = (mh > 0 && !o->exclude_history) ? 1.0 / mh : 0;
+    double wh = (mh > 0 && !o->exclude_history) ? r->w_rebuy / mh : 0;
     double wt = s->has_q ? r->w_content : 0;
     if (o->strategy == RECO_S_SIMILAR) {
       we *= 0.1;
@@ -400,7 +402,7 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     size_t na = pass == 0 ? ncart : nhist;
     for (size_t i = 0; i < na; i++) {
       json_t *e = json_array_get(arr, i), *idj = e;
-      double w = pass == 0 ? 1.0 : r->w_hist;
+      double w = 1.0;
       if (json_is_object(e)) {
         idj = json_object_get(e, "id");
         json_t *t = json_object_get(e, "ts");
@@ -437,12 +439,21 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
       if (q == nin) {
         in[nin].item = (uint32_t)it;
         in[nin].w = 0;
+        in[nin].rec = 0;
         in[nin].cart = pass == 0;
         nin++;
       }
-      if (pass == 0 || !in[q].cart) in[q].w += w;
+      if (pass == 0) in[q].w += w;
+      else if (!in[q].cart) {
+        in[q].w += r->w_hist * w;
+        in[q].rec += w;
+      }
     }
   }
+  bool any_cart = false;
+  for (size_t q = 0; q < nin; q++) any_cart |= in[q].cart;
+  if (!any_cart) /* browsing history alone: it is the session */
+    for (size_t q = 0; q < nin; q++) in[q].w = in[q].rec;
   for (size_t i = 0; excl && i < json_array_size(excl); i++) {
     const char *id = json_string_value(json_array_get(excl, i));
     if (!id) {

@@ -49,7 +49,7 @@ enum { RECO_CONTENT_TEXT = 0, RECO_CONTENT_MATRIX = 1, RECO_CONTENT_FN = 2 };
 struct ecai_recommend {
   /* settings */
   size_t max_items, cold_orders;
-  double lambda, mmr, w_ease, w_cooc, w_content, w_hist, half_life, price_ratio;
+  double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio;
   /* products */
   reco_item *items;
   reco_nbr *nbr;
@@ -94,7 +94,8 @@ enum { RECO_S_MIXED = 0, RECO_S_COMPLEMENTARY = 1, RECO_S_SIMILAR = 2 };
 /* One weighted input item of a request. */
 typedef struct {
   uint32_t item;
-  double w;
+  double w;   /* weight as a model input (cart 1, history w_history x recency) */
+  double rec; /* history only: summed recency weight (re-order signal) */
   bool cart;
 } reco_in;
 

@@ -114,16 +114,17 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   if (!r) return ecai__err(ECAI_ENOMEM, "recommend: out of memory");
   r->max_items = (size_t)cfg_num(ctx, "recommend.max_items", 4000);
   r->cold_orders = (size_t)cfg_num(ctx, "recommend.cold_orders", 5);
-  r->lambda = cfg_num(ctx, "recommend.ease_lambda", 100);
+  r->lambda = cfg_num(ctx, "recommend.ease_lambda", 50);
   r->mmr = cfg_num(ctx, "recommend.mmr_lambda", 0.9);
   r->w_ease = cfg_num(ctx, "recommend.w_ease", 1.0);
-  r->w_cooc = cfg_num(ctx, "recommend.w_cooc", 0.5);
-  r->w_content = cfg_num(ctx, "recommend.w_content", 0.2);
-  r->w_hist = cfg_num(ctx, "recommend.w_history", 0.3);
+  r->w_cooc = cfg_num(ctx, "recommend.w_cooc", 0.1);
+  r->w_content = cfg_num(ctx, "recommend.w_content", 0.5);
+  r->w_hist = cfg_num(ctx, "recommend.w_history", 0.0);
+  r->w_rebuy = cfg_num(ctx, "recommend.w_rebuy", 0.2);
   r->half_life = cfg_num(ctx, "recommend.half_life_days", 30);
   r->price_ratio = cfg_num(ctx, "recommend.price_ratio", 3);
   if (r->max_items < 1 || r->max_items > 20000 || !(r->lambda > 0) || r->mmr < 0 || r->mmr > 1 ||
-      r->w_ease < 0 || r->w_cooc < 0 || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
+      r->w_ease < 0 || r->w_cooc < 0 || r->w_rebuy < 0 || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
       r->price_ratio < 0) {
     ecai__free(r);
     return ecai__err(ECAI_EINVAL, "recommend: a \"recommend\" setting is out of range");
@@ -191,7 +192,7 @@ ecai_status ecai_recommend_set_int(ecai_recommend *r, ecai_recommend_opt opt, in
 ecai_status ecai_recommend_set_double(ecai_recommend *r, ecai_recommend_opt opt, double v) {
   ECAI__CHECK_ARG(r);
   if ((int)opt >= 100 && (int)opt < 200) return ecai__err(ECAI_EINVAL, "recommend: option %d is an integer", (int)opt);
-  if ((int)opt < 200 || (int)opt > 207) return ecai__err(ECAI_EUNSUPPORTED, "recommend: unknown option %d", (int)opt);
+  if ((int)opt < 200 || (int)opt > 208) return ecai__err(ECAI_EUNSUPPORTED, "recommend: unknown option %d", (int)opt);
   if (!isfinite(v) || v < 0) return ecai__err(ECAI_EINVAL, "recommend: option %d must be finite and >= 0", (int)opt);
   switch (opt) {
   case ECAI_RECOMMEND_OPT_EASE_LAMBDA:
@@ -212,6 +213,7 @@ ecai_status ecai_recommend_set_double(ecai_recommend *r, ecai_recommend_opt opt,
     r->half_life = v;
     break;
   case ECAI_RECOMMEND_OPT_PRICE_RATIO: r->price_ratio = v; break;
+  case ECAI_RECOMMEND_OPT_W_REBUY: r->w_rebuy = v; break;
   default: return ecai__err(ECAI_EUNSUPPORTED, "recommend: unknown option %d", (int)opt);
   }
   return ECAI_OK;
