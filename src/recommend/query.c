@@ -188,6 +188,8 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
     double we = me > 0 ? r->w_ease / me : 0, wc = mc > 0 ? r->w_cooc / mc : 0;
     double wh = (mh > 0 && !o->exclude_history) ? r->w_rebuy / mh : 0;
     double wt = s->has_q ? r->w_content : 0;
+    if (!(me > 0) && mc > 0) wc = (r->w_ease + r->w_cooc) / mc; /* no EASE fit: cosine takes its place */
+    if (o->strategy == RECO_S_COMPLEMENTARY) wt *= 0.5;         /* complements come from co-purchases */
     if (o->strategy == RECO_S_SIMILAR) {
       we *= 0.1;
       wc *= 0.1;
@@ -491,14 +493,21 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     default: snprintf(reason, sizeof reason, "popular with other shoppers"); break;
     }
     json_object_set_new(it, "id", json_string(r->items[hits[h].item].id));
-    json_object_set_new(it, "score", json_real(round(hits[h].score * 1e6) / 1e6));
+    json_object_set_new(it, "score", json_real(hits[h].score));
     json_object_set_new(it, "reason", json_string(reason));
     if (r->items[hits[h].item].title) json_object_set_new(it, "title", json_string(r->items[hits[h].item].title));
     json_array_append_new(items, it);
   }
   json_object_set_new(reply, "strategy", json_string(snames[o.strategy]));
   json_object_set(reply, "unknown", unknown);
-  st = ecai__json_dump(out, out_len, reply);
+  {
+    char *js = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    size_t jn = js ? strlen(js) : 0;
+    *out = js ? ecai__strndup(js, jn) : NULL;
+    free(js); /* jansson's allocator */
+    if (!*out) st = ecai__err(ECAI_ENOMEM, "recommend: out of memory serialising the reply");
+    else if (out_len) *out_len = jn;
+  }
 done:
   json_decref(reply);
   json_decref(unknown);
