@@ -20,6 +20,7 @@ from .core import (LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_OFF, LOG_WARN, Context, s
 # experiment, pricing:
 
 # recommend, guard, support:
+from .recommend import Recommender, evaluate as evaluate_recommend
 
 
 __version__ = "0.1.0"
