@@ -31,25 +31,47 @@ void ecai__reco_scores_free(reco_scores *s) {
   memset(s, 0, sizeof *s);
 }
 
+/* Dot product with independent accumulators (lets the compiler vectorise without -ffast-math). */
+static float dot(const float *a, const float *b, size_t n) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+    s4 += a[i + 4] * b[i + 4];
+    s5 += a[i + 5] * b[i + 5];
+    s6 += a[i + 6] * b[i + 6];
+    s7 += a[i + 7] * b[i + 7];
+  }
+  for (; i < n; i++) s0 += a[i] * b[i];
+  return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+}
+
 static bool is_cold(const ecai_recommend *r, uint32_t j) { return r->items[j].orders < r->cold_orders; }
 
 void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s) {
   size_t n = s->n;
   memset(s->pop, 0, n * 6 * sizeof(float));
-  for (size_t j = 0; j < n; j++) s->pop[j] = (float)r->items[j].orders;
+  /* `content` doubles as scratch for 1/sqrt(orders) until the content pass */
+  float *isq = s->content;
+  for (size_t j = 0; j < n; j++) {
+    s->pop[j] = (float)r->items[j].orders;
+    isq[j] = (float)(1.0 / sqrt(r->items[j].orders ? (double)r->items[j].orders : 1.0));
+  }
   /* co-occurrence: raw and cosine (count / sqrt(orders_a * orders_b)) */
   for (size_t q = 0; q < nin; q++) {
     uint32_t i = in[q].item;
     const reco_nbr *nb = &r->nbr[i];
-    double ni = r->items[i].orders ? r->items[i].orders : 1;
-    float w = (float)in[q].w;
+    float w = (float)in[q].w, wi = w * isq[i];
     for (uint32_t c = 0; c < nb->cap; c++) {
       uint32_t key = nb->keys[c];
       if (!key) continue;
       uint32_t j = key - 1;
       float cnt = nb->vals[c];
       s->raw[j] += w * cnt;
-      s->cos[j] += w * (float)(cnt / sqrt(ni * (double)(r->items[j].orders ? r->items[j].orders : 1)));
+      s->cos[j] += wi * cnt * isq[j];
     }
     if (!in[q].cart) s->hist[i] += (float)in[q].rec; /* re-order signal (used when history is not excluded) */
   }
@@ -64,6 +86,7 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
     }
   }
   /* content: cosine to the weighted mean of the inputs' vectors */
+  memset(s->content, 0, n * sizeof(float));
   s->has_q = false;
   if (r->chas) {
     memset(s->qv, 0, r->cdim * sizeof(float));
@@ -78,10 +101,7 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
     if (s->has_q) {
       for (size_t j = 0; j < n; j++) {
         const float *v = ecai__reco_vec(r, (uint32_t)j);
-        if (!v) continue;
-        float dot = 0;
-        for (size_t d = 0; d < r->cdim; d++) dot += v[d] * s->qv[d];
-        s->content[j] = dot;
+        if (v) s->content[j] = dot(v, s->qv, r->cdim);
       }
       double qq = 0;
       for (size_t d = 0; d < r->cdim; d++) qq += (double)s->qv[d] * s->qv[d];
@@ -102,11 +122,7 @@ static float max_of(const float *a, size_t n, const uint8_t *banned) {
 
 static float sim(const ecai_recommend *r, uint32_t a, uint32_t b) {
   const float *va = ecai__reco_vec(r, a), *vb = ecai__reco_vec(r, b);
-  if (va && vb) {
-    float d = 0;
-    for (size_t i = 0; i < r->cdim; i++) d += va[i] * vb[i];
-    return d;
-  }
+  if (va && vb) return dot(va, vb, r->cdim);
   double na = r->items[a].orders, nbb = r->items[b].orders;
   if (na <= 0 || nbb <= 0) return 0;
   return (float)(ecai__reco_cooc(r, a, b) / sqrt(na * nbb));
@@ -233,13 +249,34 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
   ecai__free(f);
   /* keep the best M by partial selection, then sort them */
   size_t m = o->k * 5 < 50 ? 50 : o->k * 5;
-  if (nc > m) {
-    /* quickselect-like: sort is fine for a few thousand candidates */
-    qsort(cs, nc, sizeof *cs, cmp_cand);
-    nc = m;
-  } else {
-    qsort(cs, nc, sizeof *cs, cmp_cand);
+  if (nc > m) { /* keep the best m in a min-heap (worst at the root), then sort them */
+    size_t hn = 0;
+    for (size_t c = 0; c < nc; c++) {
+      cand x = cs[c];
+      if (hn < m) {
+        size_t i = hn++;
+        while (i && cmp_cand(&cs[(i - 1) / 2], &x) < 0) { /* parent better than x: x goes up */
+          cs[i] = cs[(i - 1) / 2];
+          i = (i - 1) / 2;
+        }
+        cs[i] = x;
+      } else if (cmp_cand(&x, &cs[0]) < 0) { /* x better than the worst kept */
+        size_t i = 0;
+        for (;;) {
+          size_t l = 2 * i + 1, rr = l + 1, w = i;
+          const cand *wv = &x;
+          if (l < hn && cmp_cand(&cs[l], wv) > 0) w = l, wv = &cs[l];
+          if (rr < hn && cmp_cand(&cs[rr], wv) > 0) w = rr;
+          if (w == i) break;
+          cs[i] = cs[w];
+          i = w;
+        }
+        cs[i] = x;
+      }
+    }
+    nc = hn;
   }
+  qsort(cs, nc, sizeof *cs, cmp_cand);
   /* stock filter, lazily over the ranked candidates */
   if (r->stock_fn && o->in_stock) {
     size_t w = 0;
