@@ -265,10 +265,11 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
                    tests, k, r->n_orders, cat, r->ease_n, r->ease_fit_lambda, cold, in_hist);
   for (int m = 0; m < EV_NM; m++) {
     double nt = tests ? (double)tests : 1, nc = cold ? (double)cold : 1;
+    if (m == EV_NM - 1) ecai__buf_puts(&b, "},\"ablations\":{"); /* not a method: blended without history */
     ecai__buf_printf(&b,
                      "%s\"%s\":{\"hit_rate@%zu\":%.4f,\"ndcg@%zu\":%.4f,\"coverage\":%.4f,"
                      "\"cold_start\":{\"baskets\":%zu,\"hit_rate@%zu\":%.4f,\"ndcg@%zu\":%.4f}}",
-                     m ? "," : "", ev_names[m], k, acc[m].hit / nt, k, acc[m].ndcg / nt,
+                     (m && m != EV_NM - 1) ? "," : "", ev_names[m], k, acc[m].hit / nt, k, acc[m].ndcg / nt,
                      cat ? (double)acc[m].distinct / (double)cat : 0.0, cold, k, acc[m].chit / nc, k,
                      acc[m].cndcg / nc);
   }

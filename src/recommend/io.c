@@ -137,7 +137,7 @@ ecai_status ecai__reco_read_csv(const char *path, reco_row_fn fn, void *payload)
   c.fn = fn;
   c.payload = payload;
   char buf[65536];
-  int n;
+  int n = 0;
   while (c.st == ECAI_OK && (n = gzread(gz, buf, sizeof buf)) > 0) {
     if (csv_parse(&p, buf, (size_t)n, on_field, on_row, &c) != (size_t)n && c.st == ECAI_OK)
       c.st = ecai__err(ECAI_EPARSE, "orders CSV '%s': %s near line %zu", path, csv_strerror(csv_error(&p)), c.line + 1);

@@ -623,7 +623,7 @@ ecai_status ecai_recommend_parse_date(int64_t *out, const char *s) {
   ECAI__CHECK_ARG(out);
   ECAI__CHECK_ARG(s);
   *out = 0;
-  int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, n = 0;
   if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10) {
     const char *p = s + 10;
     if (*p == 'T' || *p == ' ') {

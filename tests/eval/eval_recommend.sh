@@ -18,7 +18,8 @@ d = json.load(sys.stdin)
 print("test baskets: %d (cold-start slice: %d, hidden item in the customer history: %d)"
       % (d["test_baskets"], d["cold_start_baskets"], d["hidden_in_history"]))
 print("%-18s %12s %9s %9s %14s %11s" % ("method", "hit_rate@10", "ndcg@10", "coverage", "cold hit@10", "cold ndcg"))
-for name, m in d["methods"].items():
+rows = list(d["methods"].items()) + list(d.get("ablations", {}).items())
+for name, m in rows:
     c = m["cold_start"]
     print("%-18s %12.4f %9.4f %9.4f %14.4f %11.4f" % (name, m["hit_rate@10"], m["ndcg@10"], m["coverage"],
                                                      c["hit_rate@10"], c["ndcg@10"]))
