@@ -548,3 +548,87 @@ TEST(recommend_allocation_failures) {
   }
   CHECK(succeeded);
 }
+
+TEST(recommend_complementary_prefers_complements_over_near_duplicates) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  char oid[16];
+  for (int i = 0; i < 6; i++) {
+    snprintf(oid, sizeof oid, "a%d", i);
+    add(r, oid, NULL, i, "sofa", "othersofa", NULL);
+    snprintf(oid, sizeof oid, "b%d", i);
+    add(r, oid, NULL, i, "sofa", i < 5 ? "cushion" : "lamp", NULL);
+  }
+  const char *ids[] = {"sofa", "othersofa", "cushion", "lamp"};
+  const float mat[] = {1, 0, 0, 0.99f, 0.14f, 0, 0, 1, 0, 0, 0, 1};
+  CHECK_OK(ecai_recommend_set_content(r, ids, mat, 4, 3));
+  CHECK_OK(ecai_recommend_fit(r));
+  json_t *j = query(r, "{\"cart\":[\"sofa\"],\"k\":1,\"strategy\":\"complementary\",\"allow_pricier\":true}");
+  CHECK_STR_EQ(id_at(j, 0), "cushion"); /* not a second sofa, although bought together more often */
+  json_decref(j);
+  j = query(r, "{\"cart\":[\"sofa\"],\"k\":1,\"strategy\":\"similar\"}");
+  CHECK_STR_EQ(id_at(j, 0), "othersofa");
+  json_decref(j);
+  ecai_recommend_free(r);
+}
+
+TEST(recommend_mmr_diversifies) {
+  /* three interchangeable variants and one different complement, all bought with "base" */
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  char oid[16];
+  const char *prods[] = {"v1", "v2", "v3", "other"};
+  int counts[] = {10, 9, 8, 6};
+  int n = 0;
+  for (int p = 0; p < 4; p++)
+    for (int i = 0; i < counts[p]; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, n, "base", prods[p], NULL);
+  const char *ids[] = {"base", "v1", "v2", "v3", "other"};
+  const float mat[] = {0, 0, 1, 1, 0, 0, 1, 0.01f, 0, 1, 0.02f, 0, 0, 1, 0};
+  CHECK_OK(ecai_recommend_set_content(r, ids, mat, 5, 3));
+  CHECK_OK(ecai_recommend_fit(r));
+  CHECK_OK(ecai_recommend_set_double(r, ECAI_RECOMMEND_OPT_MMR_LAMBDA, 1.0));
+  json_t *j = query(r, "{\"cart\":[\"base\"],\"k\":2,\"method\":\"blended\"}");
+  CHECK(!has_id(j, "other")); /* pure relevance: the two best variants */
+  json_decref(j);
+  CHECK_OK(ecai_recommend_set_double(r, ECAI_RECOMMEND_OPT_MMR_LAMBDA, 0.5));
+  j = query(r, "{\"cart\":[\"base\"],\"k\":2,\"method\":\"blended\"}");
+  CHECK(has_id(j, "other")); /* diversity: the second slot goes to a different product */
+  json_decref(j);
+  ecai_recommend_free(r);
+}
+
+TEST(recommend_allocation_failures_load_and_csv) {
+  ecai_recommend *r = shop();
+  const char *ids[] = {"mug", "sofa"};
+  const float mat[] = {1, 0, 0, 1};
+  CHECK_OK(ecai_recommend_set_content(r, ids, mat, 2, 2));
+  CHECK_OK(ecai_recommend_fit(r));
+  char *p = path_in(ecai_test_tmpdir(), "m.bin");
+  CHECK_OK(ecai_recommend_save(r, p));
+  ecai_recommend_free(r);
+  char csv[1024];
+  snprintf(csv, sizeof csv, "%s/tests/data/recommend_orders.csv", ecai_test_root());
+  int ok_load = 0, ok_csv = 0;
+  for (long n = 0; n < 3000 && !(ok_load && ok_csv); n++) {
+    ecai_recommend *l = NULL;
+    ecai__test_fail_alloc_after(n);
+    ecai_status st = ecai_recommend_load(&l, NULL, p);
+    ecai__test_fail_alloc_after(-1);
+    CHECK_MSG(st == ECAI_OK || st == ECAI_ENOMEM, "load n=%ld: %d %s", n, (int)st, ecai_last_error());
+    CHECK(st == ECAI_OK || l == NULL);
+    ok_load |= st == ECAI_OK;
+    ecai_recommend_free(l);
+    ecai_recommend *c = NULL;
+    CHECK_OK(ecai_recommend_new(&c, NULL));
+    ecai__test_fail_alloc_after(n);
+    st = ecai_recommend_load_orders(c, csv, 0);
+    char *out = NULL;
+    if (!st) st = ecai_recommend_query(&out, NULL, c, "{\"cart\":[\"MUG1\"],\"history\":[{\"id\":\"TEA1\",\"ts\":1}]}", 50);
+    ecai__test_fail_alloc_after(-1);
+    CHECK_MSG(st == ECAI_OK || st == ECAI_ENOMEM, "csv n=%ld: %d %s", n, (int)st, ecai_last_error());
+    ok_csv |= st == ECAI_OK;
+    ecai_free(out);
+    ecai_recommend_free(c);
+  }
+  CHECK(ok_load && ok_csv);
+}

@@ -4,8 +4,8 @@ Ecai\Recommender: orders CSV, save/load round trip, corrupt file, content vector
 ecai
 --FILE--
 <?php
-$csv = __DIR__ . "/../../../tests/data/recommend_orders.csv";
-if (!file_exists($csv)) $csv = getenv("ECAI_ROOT") . "/tests/data/recommend_orders.csv";
+$csv = getenv("ECAI_ROOT") . "/tests/data/recommend_orders.csv";
+if (!getenv("ECAI_ROOT") || !file_exists($csv)) $csv = __DIR__ . "/../../../tests/data/recommend_orders.csv";
 $r = Ecai\Recommender::fromOrders($csv);
 $a = $r->recommend(["MUG1"], [], 3);
 var_dump($a[0]["id"], $a[0]["reason"]);
