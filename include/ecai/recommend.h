@@ -36,7 +36,7 @@ typedef enum ecai_recommend_opt {
   ECAI_RECOMMEND_OPT_MMR_LAMBDA = 201,    /**< double: MMR relevance weight in [0,1] (1 = no diversity), default 0.9 */
   ECAI_RECOMMEND_OPT_W_EASE = 202,        /**< double: blend weight of EASE, default 1 */
   ECAI_RECOMMEND_OPT_W_COOC = 203,        /**< double: blend weight of cosine co-occurrence, default 0.1 */
-  ECAI_RECOMMEND_OPT_W_CONTENT = 204,     /**< double: blend weight of content similarity (full for cold items, 1/4 otherwise), default 0.5 */
+  ECAI_RECOMMEND_OPT_W_CONTENT = 204,     /**< double: blend weight of content similarity (full for cold items, 1/4 otherwise), default 1 */
   ECAI_RECOMMEND_OPT_W_HISTORY = 205,     /**< double: weight of history items as model inputs beside a cart (without a cart they count fully), default 0 */
   ECAI_RECOMMEND_OPT_HALF_LIFE_DAYS = 206, /**< double: recency half-life of history items, default 30 */
   ECAI_RECOMMEND_OPT_PRICE_RATIO = 207,   /**< double: complements at most this times the priciest cart item (0 = off), default 3 */

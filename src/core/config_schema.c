@@ -59,7 +59,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"recommend.mmr_lambda",       ECAI__CFG_NUM,  "0.9",            0, NULL},
   {"recommend.w_ease",           ECAI__CFG_NUM,  "1.0",            0, NULL},
   {"recommend.w_cooc",           ECAI__CFG_NUM,  "0.1",            0, NULL},
-  {"recommend.w_content",        ECAI__CFG_NUM,  "0.5",            0, NULL},
+  {"recommend.w_content",        ECAI__CFG_NUM,  "1.0",            0, NULL},
   {"recommend.w_history",        ECAI__CFG_NUM,  "0.0",            0, NULL},
   {"recommend.w_rebuy",          ECAI__CFG_NUM,  "0.2",            0, NULL},
   {"recommend.half_life_days",   ECAI__CFG_NUM,  "30",             0, NULL},

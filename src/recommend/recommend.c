@@ -118,7 +118,7 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   r->mmr = cfg_num(ctx, "recommend.mmr_lambda", 0.9);
   r->w_ease = cfg_num(ctx, "recommend.w_ease", 1.0);
   r->w_cooc = cfg_num(ctx, "recommend.w_cooc", 0.1);
-  r->w_content = cfg_num(ctx, "recommend.w_content", 0.5);
+  r->w_content = cfg_num(ctx, "recommend.w_content", 1.0);
   r->w_hist = cfg_num(ctx, "recommend.w_history", 0.0);
   r->w_rebuy = cfg_num(ctx, "recommend.w_rebuy", 0.2);
   r->half_life = cfg_num(ctx, "recommend.half_life_days", 30);
