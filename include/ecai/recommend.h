@@ -52,7 +52,8 @@ typedef int (*ecai_recommend_stock_fn)(const char *product_id, void *payload);
 /**
  * Content callback: writes the product's vector (dim floats) into out and returns 1,
  * or returns 0 when the product has no vector. Called by ecai_recommend_set_content_fn()
- * for every known product and later for each product first seen in an order.
+ * for every known product, later for each product first seen in an order, and during
+ * ecai_recommend_query() (on the calling thread) for cart ids the model does not know.
  */
 typedef int (*ecai_recommend_vector_fn)(float *out, size_t dim, const char *product_id, void *payload);
 
@@ -171,7 +172,8 @@ ECAI_API ecai_status ecai_recommend_set_content(ecai_recommend *r, const char *c
 
 /**
  * @brief Supplies content vectors through a callback (see ecai_recommend_vector_fn),
- * called now for every known product and later for products first seen in orders.
+ * called now for every known product, later for products first seen in orders, and
+ * during ecai_recommend_query() for cart ids the model does not know (cold-start carts).
  * fn = NULL removes caller content (the built-in title vectors are used again).
  * @return ECAI_OK; ECAI_EINVAL (dim 0 with fn); ECAI_ENOMEM.
  * Ownership: fn/payload must stay valid while r uses them. Thread-safety: writer.

@@ -12,7 +12,8 @@ ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim) {
   s->pop = ecai__calloc(m * 6, sizeof(float));
   s->banned = ecai__calloc(m, 1);
   s->qv = ecai__calloc(dim ? dim : 1, sizeof(float));
-  if (!s->pop || !s->banned || !s->qv) {
+  s->xq = ecai__calloc(dim ? dim : 1, sizeof(float));
+  if (!s->pop || !s->banned || !s->qv || !s->xq) {
     ecai__reco_scores_free(s);
     return ecai__err(ECAI_ENOMEM, "recommend: out of memory (scores)");
   }
@@ -28,6 +29,7 @@ void ecai__reco_scores_free(reco_scores *s) {
   ecai__free(s->pop);
   ecai__free(s->banned);
   ecai__free(s->qv);
+  ecai__free(s->xq);
   memset(s, 0, sizeof *s);
 }
 
@@ -96,6 +98,10 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
       const float *v = ecai__reco_vec(r, in[q].item);
       if (!v || (any_cart && !in[q].cart)) continue; /* the cart defines "similar" when there is one */
       for (size_t d = 0; d < r->cdim; d++) s->qv[d] += (float)in[q].w * v[d];
+      s->has_q = true;
+    }
+    if (s->has_x) {
+      for (size_t d = 0; d < r->cdim; d++) s->qv[d] += s->xq[d];
       s->has_q = true;
     }
     if (s->has_q) {
@@ -176,6 +182,7 @@ static void explain(const ecai_recommend *r, const reco_in *in, size_t nin, cons
       }
     }
   }
+  if (why == 0 && s->has_x && method != RECO_M_POPULARITY) why = 4;
   h->why = why;
   h->because = because;
 }
@@ -468,6 +475,23 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
       int64_t it = ecai__reco_item_find(r, id, strlen(id));
       if (it < 0) {
         json_array_append_new(unknown, json_string(id));
+        /* a product the model has never seen: its content vector can still steer the request */
+        if (pass == 0 && r->content_kind == RECO_CONTENT_FN && r->vec_fn) {
+          float *v = ecai__malloc(r->cdim * sizeof *v);
+          if (!v) {
+            st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+            goto done;
+          }
+          if (r->vec_fn(v, r->cdim, id, r->vec_payload) == 1) {
+            double ss = 0;
+            for (size_t d = 0; d < r->cdim; d++) ss += (double)v[d] * v[d];
+            if (ss > 0 && isfinite(ss)) {
+              for (size_t d = 0; d < r->cdim; d++) s.xq[d] += (float)(v[d] / sqrt(ss));
+              s.has_x = true;
+            }
+          }
+          ecai__free(v);
+        }
         continue;
       }
       if (pass == 0) s.banned[it] = 1;
@@ -503,7 +527,7 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     if (it >= 0) s.banned[it] = 1;
   }
   ecai__reco_components(r, in, nin, &s);
-  if (nin == 0 && o.method != RECO_M_POPULARITY) o.method = RECO_M_POPULARITY; /* nothing known: popular items */
+  if (nin == 0 && !s.has_x && o.method != RECO_M_POPULARITY) o.method = RECO_M_POPULARITY; /* nothing known: popular items */
   size_t nh = ecai__reco_rank(r, in, nin, &s, &o, hits);
   if (nh == SIZE_MAX) {
     st = ecai__err(ECAI_ENOMEM, "recommend: out of memory (ranking)");
@@ -527,6 +551,7 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     case 1: snprintf(reason, sizeof reason, "often bought with %.280s", bt); break;
     case 2: snprintf(reason, sizeof reason, "similar to %.280s", bt); break;
     case 3: snprintf(reason, sizeof reason, "you ordered this before"); break;
+    case 4: snprintf(reason, sizeof reason, "similar to items in your cart"); break;
     default: snprintf(reason, sizeof reason, "popular with other shoppers"); break;
     }
     json_object_set_new(it, "id", json_string(r->items[hits[h].item].id));

@@ -104,9 +104,9 @@ typedef struct {
   size_t n;
   float *pop, *raw, *cos, *ease, *content, *hist;
   uint8_t *banned; /* cart / excluded / filtered */
-  float qvec[1];   /* placeholder; the query vector lives in qv */
-  float *qv;
-  bool has_q;
+  float *qv;      /* query vector (content) */
+  float *xq;      /* summed vectors of cart ids unknown to the model (content callback) */
+  bool has_q, has_x;
 } reco_scores;
 
 typedef struct {
@@ -120,7 +120,7 @@ typedef struct {
 typedef struct {
   uint32_t item;
   float score;
-  int why; /* 0 popular, 1 bought with, 2 similar to, 3 ordered before */
+  int why; /* 0 popular, 1 bought with, 2 similar to, 3 ordered before, 4 similar to the cart */
   uint32_t because;
 } reco_hit;
 

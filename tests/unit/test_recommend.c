@@ -323,6 +323,12 @@ TEST(recommend_content_callback) {
   json_t *j = query(r, "{\"cart\":[\"sofa\"],\"k\":1,\"strategy\":\"similar\"}");
   CHECK_STR_EQ(id_at(j, 0), "bigsofa");
   json_decref(j);
+  /* a cart product the model has never seen: its vector still finds similar products */
+  j = query(r, "{\"cart\":[\"newmug\"],\"k\":1}");
+  CHECK_STR_EQ(id_at(j, 0), "mug");
+  CHECK_STR_EQ(reason_at(j, 0), "similar to items in your cart");
+  CHECK_INT_EQ(json_array_size(json_object_get(j, "unknown")), 1);
+  json_decref(j);
   CHECK_STATUS(ecai_recommend_set_content_fn(r, 0, vec_cb, &calls), ECAI_EINVAL);
   CHECK_OK(ecai_recommend_set_content_fn(r, 0, NULL, NULL)); /* back to title vectors */
   char *s = NULL;
