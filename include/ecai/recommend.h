@@ -103,7 +103,8 @@ ECAI_API ecai_status ecai_recommend_set_double(ecai_recommend *r, ecai_recommend
  * (title | Description). Lines with a non-positive quantity or price are skipped.
  * With the UCI Online Retail columns (InvoiceNo, StockCode) cancellations (invoice
  * "C...") and non-product codes (stock codes not starting with five digits) are
- * skipped too. Lines of one order id are merged into one order.
+ * skipped too. Lines of one order id are merged into one order. On a failure the
+ * lines read before it stay loaded (the message names the line).
  * @param[in] r         the recommender.
  * @param[in] path      the file.
  * @param[in] before_ts load only orders dated before this Unix time (0 = all).
@@ -226,7 +227,9 @@ ECAI_API ecai_status ecai_recommend_stats(char **out, size_t *out_len, const eca
 /**
  * @brief Saves the model (products, orders, EASE weights, caller content matrix) to a
  * file: format version + XXH3 checksum, written to a temporary file, fsynced and
- * renamed, so a failure never leaves a half-written file.
+ * renamed, so a failure never leaves a half-written file. Settings are not saved (they
+ * come from the context given to ecai_recommend_load()); neither are the callbacks:
+ * install the content and stock callbacks again after loading.
  * @return ECAI_OK; ECAI_EINVAL; ECAI_EIO; ECAI_ENOMEM.
  * Thread-safety: reader.
  * @since 0.1

@@ -26,6 +26,7 @@ OPT_PRICE_RATIO = 207
 OPT_W_REBUY = 208
 
 _STOCK_FN = CFUNCTYPE(c_int, c_char_p, c_void_p)
+_VEC_FN = CFUNCTYPE(c_int, POINTER(c_float), c_size_t, c_char_p, c_void_p)
 
 _lib.register([
     ("ecai_recommend_new", [POINTER(c_void_p), c_void_p], c_int, check),
@@ -40,6 +41,7 @@ _lib.register([
     ("ecai_recommend_set_content", [c_void_p, POINTER(c_char_p), POINTER(c_float), c_size_t, c_size_t],
      c_int, check),
     ("ecai_recommend_set_stock_fn", [c_void_p, _STOCK_FN, c_void_p], c_int, check),
+    ("ecai_recommend_set_content_fn", [c_void_p, c_size_t, _VEC_FN, c_void_p], c_int, check),
     ("ecai_recommend_query", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_size_t],
      c_int, check),
     ("ecai_recommend_stats", [POINTER(c_void_p), POINTER(c_size_t), c_void_p], c_int, check),
@@ -81,6 +83,7 @@ class Recommender(Handle):
     def __init__(self, ctx=None, _handle=None):
         super().__init__()
         self._stock_cb = None
+        self._vec_cb = None
         if _handle is not None:
             self._h = _handle
             return
@@ -145,6 +148,28 @@ class Recommender(Handle):
             raise ValueError("all vectors must have the same dimension")
         flat = (c_float * (dim * len(rows)))(*[x for r in rows for x in r])
         lib.ecai_recommend_set_content(self.handle, _ids(ids), flat, len(rows), dim)
+
+    def set_content_fn(self, dim, fn):
+        """``fn(product_id) -> sequence of dim floats or None`` supplies content vectors
+        (e.g. from an embedder); None restores the built-in title vectors."""
+        if fn is None:
+            lib.ecai_recommend_set_content_fn(self.handle, 0, _VEC_FN(), None)
+            self._vec_cb = None
+            return
+
+        def impl(out, n, pid, _payload):
+            try:
+                v = fn(pid.decode("utf-8"))
+                if v is None or len(v) != n:
+                    return 0
+                for i, x in enumerate(v):
+                    out[i] = float(x)
+                return 1
+            except Exception:  # never let an exception cross into C
+                return 0
+        cb = _VEC_FN(impl)
+        self._vec_cb = cb  # keep alive while C may call it
+        lib.ecai_recommend_set_content_fn(self.handle, int(dim), cb, None)
 
     def set_stock_filter(self, fn):
         """``fn(product_id) -> bool`` says whether a product may be recommended; None removes it."""

@@ -100,3 +100,15 @@ def test_evaluate_small_file():
     assert rep["test_baskets"] > 5
     assert set(["popularity", "cooccurrence", "content", "blended"]) <= set(rep["methods"])
     assert 0 <= rep["methods"]["blended"]["hit_rate@5"] <= 1
+
+
+def test_content_callback_for_unknown_cart_items():
+    rec = shop()
+    vecs = {"mug": [1.0, 0.0], "newmug": [0.9, 0.1], "sofa": [0.0, 1.0]}
+    rec.set_content_fn(2, lambda pid: vecs.get(pid))
+    items = rec.recommend(cart=["newmug"], k=1)
+    assert items[0]["id"] == "mug"
+    assert items[0]["reason"] == "similar to items in your cart"
+    rec.set_content_fn(0, None)
+    assert rec.stats()["content"] == "title_text"
+    rec.close()
