@@ -16,6 +16,7 @@
 /* experiment, pricing: */
 
 /* recommend, guard, support: */
+#include "ecai/recommend.h"
 
 
 #endif /* ECAI_H */

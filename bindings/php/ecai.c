@@ -197,6 +197,7 @@ static PHP_MINIT_FUNCTION(ecai) {
   /* experiment/pricing: */
 
   /* recommend/support: */
+  if (ecai_php_recommend_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
 
   return SUCCESS;
 }

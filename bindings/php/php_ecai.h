@@ -32,6 +32,7 @@ int ecai_php_llm_minit(INIT_FUNC_ARGS);
 /* experiment/pricing: */
 
 /* recommend/support: */
+int ecai_php_recommend_minit(INIT_FUNC_ARGS);
 
 
 #endif

@@ -18,6 +18,8 @@ int cmd_chat(int argc, char **argv);
 /* experiment/pricing commands: */
 
 /* recommend/support commands: */
+int cmd_recommend(int argc, char **argv);
+int cmd_eval_recommend(int argc, char **argv);
 
 
 static const cli_cmd COMMANDS[] = {
@@ -33,6 +35,8 @@ static const cli_cmd COMMANDS[] = {
   /* experiment/pricing: */
 
   /* recommend/support: */
+  {"recommend", "recommend products for a cart and browsing history from order history", cmd_recommend},
+  {"eval-recommend", "evaluate the recommenders on real transactions (hide one item per basket)", cmd_eval_recommend},
 
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])

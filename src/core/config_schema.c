@@ -66,6 +66,17 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"guard",                      ECAI__CFG_SECTION, NULL,          0, NULL},
 
   {"recommend",                  ECAI__CFG_SECTION, NULL,          0, NULL},
+  {"recommend.ease_lambda",      ECAI__CFG_NUM,  "50",             0, NULL},
+  {"recommend.max_items",        ECAI__CFG_INT,  "4000",           0, NULL},
+  {"recommend.cold_orders",      ECAI__CFG_INT,  "5",              0, NULL},
+  {"recommend.mmr_lambda",       ECAI__CFG_NUM,  "0.9",            0, NULL},
+  {"recommend.w_ease",           ECAI__CFG_NUM,  "1.0",            0, NULL},
+  {"recommend.w_cooc",           ECAI__CFG_NUM,  "0.1",            0, NULL},
+  {"recommend.w_content",        ECAI__CFG_NUM,  "1.0",            0, NULL},
+  {"recommend.w_history",        ECAI__CFG_NUM,  "0.0",            0, NULL},
+  {"recommend.w_rebuy",          ECAI__CFG_NUM,  "0.2",            0, NULL},
+  {"recommend.half_life_days",   ECAI__CFG_NUM,  "30",             0, NULL},
+  {"recommend.price_ratio",      ECAI__CFG_NUM,  "3",              0, NULL},
 
   {"pricing",                    ECAI__CFG_SECTION, NULL,          0, NULL},
 

@@ -21,6 +21,7 @@ from .llm import LLM, Prompt
 # experiment, pricing:
 
 # recommend, guard, support:
+from .recommend import Recommender, evaluate as evaluate_recommend
 
 
 __version__ = "0.1.0"

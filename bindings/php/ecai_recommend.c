@@ -1,0 +1,348 @@
+/* libecai PHP extension: Ecai\Recommender (ecai_recommend). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <php.h>
+#include <ext/json/php_json.h>
+#include <zend_exceptions.h>
+#include <zend_smart_str.h>
+
+#include "php_ecai.h"
+#include "ecai_recommend_arginfo.h"
+
+typedef struct {
+  ecai_recommend *h;
+  zend_object std;
+} ecai_php_rec;
+
+static zend_class_entry *ecai_ce_recommender;
+static zend_object_handlers ecai_rec_handlers;
+
+static inline ecai_php_rec *rec_from_obj(zend_object *o) {
+  return (ecai_php_rec *)((char *)o - XtOffsetOf(ecai_php_rec, std));
+}
+
+static zend_object *rec_create(zend_class_entry *ce) {
+  ecai_php_rec *r = zend_object_alloc(sizeof(ecai_php_rec), ce);
+  zend_object_std_init(&r->std, ce);
+  object_properties_init(&r->std, ce);
+  r->std.handlers = &ecai_rec_handlers;
+  r->h = NULL;
+  return &r->std;
+}
+
+static void rec_free_obj(zend_object *o) {
+  ecai_php_rec *r = rec_from_obj(o);
+  ecai_recommend_free(r->h);
+  r->h = NULL;
+  zend_object_std_dtor(o);
+}
+
+static ecai_recommend *this_rec(zval *self) {
+  ecai_php_rec *r = rec_from_obj(Z_OBJ_P(self));
+  if (!r->h) zend_throw_error(NULL, "Ecai\\Recommender is not initialised");
+  return r->h;
+}
+
+/* Creates a context from an optional JSON config; throws and returns a non-OK status on failure. */
+static ecai_status ctx_for(ecai_ctx **ctx, zend_string *config) {
+  ecai_status st = config ? ecai_ctx_new(ctx, ZSTR_VAL(config), ZSTR_LEN(config)) : ecai_ctx_new(ctx, NULL, 0);
+  if (st) ecai_php_throw(st);
+  return st;
+}
+
+/* Decodes an owned JSON reply into return_value and frees it. */
+static void return_json(zval *return_value, char *js, size_t n) {
+  int rc = php_json_decode_ex(return_value, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512);
+  ecai_free(js);
+  if (rc == FAILURE) zend_throw_exception(ecai_ce_exception, "invalid JSON from libecai", ECAI_EPARSE);
+}
+
+ZEND_METHOD(Ecai_Recommender, __construct) {
+  zend_string *config = NULL;
+  ZEND_PARSE_PARAMETERS_START(0, 1)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_STR_OR_NULL(config)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_php_rec *r = rec_from_obj(Z_OBJ_P(ZEND_THIS));
+  if (r->h) {
+    zend_throw_error(NULL, "Ecai\\Recommender is already constructed");
+    RETURN_THROWS();
+  }
+  ecai_ctx *ctx = NULL;
+  if (ctx_for(&ctx, config)) RETURN_THROWS();
+  ecai_status st = ecai_recommend_new(&r->h, ctx);
+  ecai_ctx_free(ctx);
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+}
+
+ZEND_METHOD(Ecai_Recommender, fromOrders) {
+  zend_string *path, *config = NULL, *before = NULL;
+  ZEND_PARSE_PARAMETERS_START(1, 3)
+    Z_PARAM_PATH_STR(path)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_STR_OR_NULL(config)
+    Z_PARAM_STR_OR_NULL(before)
+  ZEND_PARSE_PARAMETERS_END();
+  int64_t cutoff = 0;
+  ecai_status st;
+  if (before && (st = ecai_recommend_parse_date(&cutoff, ZSTR_VAL(before)))) {
+    zend_argument_value_error(3, "must be a date YYYY-MM-DD");
+    RETURN_THROWS();
+  }
+  ecai_ctx *ctx = NULL;
+  if (ctx_for(&ctx, config)) RETURN_THROWS();
+  ecai_recommend *h = NULL;
+  st = ecai_recommend_new(&h, ctx);
+  if (!st) st = ecai_recommend_load_orders(h, ZSTR_VAL(path), cutoff);
+  if (!st) st = ecai_recommend_fit(h);
+  ecai_ctx_free(ctx);
+  if (st) {
+    ecai_php_throw(st);
+    ecai_recommend_free(h);
+    RETURN_THROWS();
+  }
+  object_init_ex(return_value, ecai_ce_recommender);
+  rec_from_obj(Z_OBJ_P(return_value))->h = h;
+}
+
+ZEND_METHOD(Ecai_Recommender, load) {
+  zend_string *path, *config = NULL;
+  ZEND_PARSE_PARAMETERS_START(1, 2)
+    Z_PARAM_PATH_STR(path)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_STR_OR_NULL(config)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_ctx *ctx = NULL;
+  if (ctx_for(&ctx, config)) RETURN_THROWS();
+  ecai_recommend *h = NULL;
+  ecai_status st = ecai_recommend_load(&h, ctx, ZSTR_VAL(path));
+  ecai_ctx_free(ctx);
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+  object_init_ex(return_value, ecai_ce_recommender);
+  rec_from_obj(Z_OBJ_P(return_value))->h = h;
+}
+
+ZEND_METHOD(Ecai_Recommender, addOrder) {
+  zend_string *oid, *customer = NULL;
+  HashTable *products;
+  zend_long ts = 0;
+  ZEND_PARSE_PARAMETERS_START(2, 4)
+    Z_PARAM_STR(oid)
+    Z_PARAM_ARRAY_HT(products)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_STR_OR_NULL(customer)
+    Z_PARAM_LONG(ts)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_recommend *h = this_rec(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  uint32_t n = zend_hash_num_elements(products);
+  if (n == 0) {
+    zend_argument_value_error(2, "must not be empty");
+    RETURN_THROWS();
+  }
+  const char **ids = ecalloc(n, sizeof *ids);
+  zval *z;
+  uint32_t i = 0;
+  ZEND_HASH_FOREACH_VAL(products, z) {
+    if (Z_TYPE_P(z) != IS_STRING) {
+      efree(ids);
+      zend_argument_type_error(2, "must contain only strings");
+      RETURN_THROWS();
+    }
+    ids[i++] = Z_STRVAL_P(z);
+  } ZEND_HASH_FOREACH_END();
+  ecai_status st = ecai_recommend_add_order(h, ZSTR_VAL(oid), customer ? ZSTR_VAL(customer) : NULL, (int64_t)ts,
+                                            ids, NULL, NULL, n);
+  efree(ids);
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+}
+
+ZEND_METHOD(Ecai_Recommender, setItem) {
+  zend_string *id, *title = NULL;
+  double price = -1.0;
+  ZEND_PARSE_PARAMETERS_START(1, 3)
+    Z_PARAM_STR(id)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_STR_OR_NULL(title)
+    Z_PARAM_DOUBLE(price)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_recommend *h = this_rec(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  ecai_status st = ecai_recommend_set_item(h, ZSTR_VAL(id), title ? ZSTR_VAL(title) : NULL, price);
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+}
+
+ZEND_METHOD(Ecai_Recommender, fit) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ecai_recommend *h = this_rec(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  ecai_status st = ecai_recommend_fit(h);
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+}
+
+ZEND_METHOD(Ecai_Recommender, setContent) {
+  HashTable *vectors;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_ARRAY_HT(vectors)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_recommend *h = this_rec(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  uint32_t n = zend_hash_num_elements(vectors);
+  if (n == 0) {
+    zend_argument_value_error(1, "must not be empty");
+    RETURN_THROWS();
+  }
+  size_t dim = 0;
+  zval *row;
+  ZEND_HASH_FOREACH_VAL(vectors, row) {
+    if (Z_TYPE_P(row) != IS_ARRAY || zend_hash_num_elements(Z_ARRVAL_P(row)) == 0 ||
+        (dim && zend_hash_num_elements(Z_ARRVAL_P(row)) != dim)) {
+      zend_argument_value_error(1, "must map ids to non-empty float arrays of one dimension");
+      RETURN_THROWS();
+    }
+    dim = zend_hash_num_elements(Z_ARRVAL_P(row));
+  } ZEND_HASH_FOREACH_END();
+  const char **ids = ecalloc(n, sizeof *ids);
+  float *mat = ecalloc((size_t)n * dim, sizeof *mat);
+  zend_string **keys = ecalloc(n, sizeof *keys);
+  uint32_t i = 0;
+  zend_string *key;
+  zend_ulong num;
+  ZEND_HASH_FOREACH_KEY_VAL(vectors, num, key, row) {
+    keys[i] = key ? zend_string_copy(key) : zend_long_to_str((zend_long)num);
+    ids[i] = ZSTR_VAL(keys[i]);
+    size_t d = 0;
+    zval *x;
+    ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(row), x) { mat[(size_t)i * dim + d++] = (float)zval_get_double(x); }
+    ZEND_HASH_FOREACH_END();
+    i++;
+  } ZEND_HASH_FOREACH_END();
+  ecai_status st = ecai_recommend_set_content(h, ids, mat, n, dim);
+  for (uint32_t k = 0; k < n; k++) zend_string_release(keys[k]);
+  efree(keys);
+  efree(ids);
+  efree(mat);
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+}
+
+static void do_query(zval *return_value, ecai_recommend *h, const char *req, size_t len, bool items_only) {
+  char *out = NULL;
+  size_t n = 0;
+  ecai_status st = ecai_recommend_query(&out, &n, h, req, len);
+  if (st) {
+    ecai_php_throw(st);
+    return;
+  }
+  zval reply;
+  return_json(&reply, out, n);
+  if (EG(exception)) return;
+  if (items_only) {
+    zval *items = zend_hash_str_find(Z_ARRVAL(reply), "items", sizeof("items") - 1);
+    if (items) ZVAL_COPY(return_value, items);
+    else array_init(return_value);
+    zval_ptr_dtor(&reply);
+  } else {
+    ZVAL_COPY_VALUE(return_value, &reply);
+  }
+}
+
+ZEND_METHOD(Ecai_Recommender, recommend) {
+  zval *cart, *history = NULL;
+  zend_long k = 10;
+  zend_string *strategy = NULL;
+  ZEND_PARSE_PARAMETERS_START(1, 4)
+    Z_PARAM_ARRAY(cart)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_ARRAY(history)
+    Z_PARAM_LONG(k)
+    Z_PARAM_STR(strategy)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_recommend *h = this_rec(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  zval req;
+  array_init(&req);
+  Z_TRY_ADDREF_P(cart);
+  add_assoc_zval(&req, "cart", cart);
+  if (history) {
+    Z_TRY_ADDREF_P(history);
+    add_assoc_zval(&req, "history", history);
+  }
+  add_assoc_long(&req, "k", k);
+  add_assoc_string(&req, "strategy", strategy ? ZSTR_VAL(strategy) : "mixed");
+  smart_str buf = {0};
+  php_json_encode(&buf, &req, 0);
+  zval_ptr_dtor(&req);
+  smart_str_0(&buf);
+  do_query(return_value, h, buf.s ? ZSTR_VAL(buf.s) : "{}", buf.s ? ZSTR_LEN(buf.s) : 2, true);
+  smart_str_free(&buf);
+  if (EG(exception)) RETURN_THROWS();
+}
+
+ZEND_METHOD(Ecai_Recommender, query) {
+  zend_string *req;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(req)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_recommend *h = this_rec(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  do_query(return_value, h, ZSTR_VAL(req), ZSTR_LEN(req), false);
+  if (EG(exception)) RETURN_THROWS();
+}
+
+ZEND_METHOD(Ecai_Recommender, stats) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ecai_recommend *h = this_rec(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  char *out = NULL;
+  size_t n = 0;
+  ecai_status st = ecai_recommend_stats(&out, &n, h);
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+  return_json(return_value, out, n);
+  if (EG(exception)) RETURN_THROWS();
+}
+
+ZEND_METHOD(Ecai_Recommender, save) {
+  zend_string *path;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_recommend *h = this_rec(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  ecai_status st = ecai_recommend_save(h, ZSTR_VAL(path));
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+}
+
+int ecai_php_recommend_minit(INIT_FUNC_ARGS) {
+  zend_class_entry ce;
+  INIT_NS_CLASS_ENTRY(ce, "Ecai", "Recommender", class_Ecai_Recommender_methods);
+  ecai_ce_recommender = ecai_php_register_final_class(&ce, &ecai_rec_handlers, XtOffsetOf(ecai_php_rec, std),
+                                                      rec_free_obj);
+  ecai_ce_recommender->create_object = rec_create;
+  return SUCCESS;
+}

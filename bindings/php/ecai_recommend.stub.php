@@ -1,0 +1,32 @@
+<?php
+/**
+ * libecai PHP extension: Ecai\Recommender (declarations; keep ecai_recommend_arginfo.h in step by hand).
+ * @generate-class-entries
+ */
+namespace Ecai;
+
+/** @strict-properties @not-serializable */
+final class Recommender {
+    /** An empty recommender; $config is a JSON configuration (null: defaults). */
+    public function __construct(?string $config = null) {}
+    /** Trains on an orders CSV (gzip accepted), orders dated before $before (YYYY-MM-DD) when given; fits EASE. */
+    public static function fromOrders(string $path, ?string $config = null, ?string $before = null): Recommender {}
+    /** Loads a model written by save(). */
+    public static function load(string $path, ?string $config = null): Recommender {}
+    /** Adds one order (co-occurrence counts update immediately). $ts: Unix seconds. */
+    public function addOrder(string $orderId, array $products, ?string $customer = null, int $ts = 0): void {}
+    /** Declares a product's title and price (price < 0 keeps the current one). */
+    public function setItem(string $id, ?string $title = null, float $price = -1.0): void {}
+    /** (Re)fits the EASE model. */
+    public function fit(): void {}
+    /** Content vectors: [id => [float, ...], ...], all of one dimension. */
+    public function setContent(array $vectors): void {}
+    /** Recommendations: list of ["id" => ..., "score" => ..., "reason" => ...]. */
+    public function recommend(array $cart, array $history = [], int $k = 10, string $strategy = "mixed"): array {}
+    /** Raw JSON request -> decoded reply. */
+    public function query(string $request): array {}
+    /** Model statistics. */
+    public function stats(): array {}
+    /** Saves the model (atomic write, checksummed). */
+    public function save(string $path): void {}
+}

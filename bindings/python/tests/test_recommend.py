@@ -1,0 +1,114 @@
+import os
+
+import pytest
+
+import ecai
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+ORDERS = os.path.join(ROOT, "tests", "data", "recommend_orders.csv")
+
+
+def shop():
+    rec = ecai.Recommender()
+    for i in range(6):
+        rec.add_order("o%d" % i, ["mug", "coffee", "spoon"], customer="c1", ts=1000 + i)
+    for i in range(4):
+        rec.add_order("s%d" % i, ["sofa", "cushion"], ts="2024-03-01")
+    rec.set_item("mug", "White mug", 8)
+    rec.set_item("coffee", "Ground coffee", 6)
+    return rec
+
+
+def test_from_orders_recommends_with_reasons():
+    with ecai.Recommender.from_orders(ORDERS) as rec:
+        items = rec.recommend(cart=["MUG1"], k=3)
+        assert [i["id"] for i in items][0] == "COF1"
+        assert items[0]["reason"] == "often bought with WHITE CERAMIC MUG"
+        assert all(i["id"] != "MUG1" for i in items)
+        assert items[0]["score"] >= items[-1]["score"]
+        assert rec.stats()["orders"] == 35
+
+
+def test_add_order_updates_immediately():
+    rec = shop()
+    assert "lamp" not in [i["id"] for i in rec.recommend(cart=["sofa"], k=5)]
+    for i in range(3):
+        rec.add_order("l%d" % i, ["sofa", "lamp"], quantities=[1, 2], prices=[500, 40])
+    assert "lamp" in [i["id"] for i in rec.recommend(cart=["sofa"], k=5)]
+    rec.close()
+
+
+def test_filters_history_and_stock():
+    rec = shop()
+    rec.fit()
+    assert all(i["id"] != "coffee" for i in rec.recommend(cart=["mug"], history=["coffee"], k=5))
+    rec.set_stock_filter(lambda pid: pid != "coffee")
+    assert all(i["id"] != "coffee" for i in rec.recommend(cart=["mug"], k=5))
+    rec.set_stock_filter(None)
+    assert rec.recommend(cart=["mug"], k=1)[0]["id"] == "coffee"
+    rec.close()
+
+
+def test_content_matrix_similar():
+    rec = shop()
+    rec.add_order("x", ["redmug"])
+    rec.set_content(["mug", "redmug", "sofa"], [[1, 0], [0.9, 0.1], [0, 1]])
+    items = rec.recommend(cart=["mug"], k=1, strategy="similar")
+    assert items[0]["id"] == "redmug"
+    assert items[0]["reason"].startswith("similar to")
+    with pytest.raises(ValueError):
+        rec.set_content(["a"], [[1, 0], [0, 1]])
+    rec.close()
+
+
+def test_save_load_and_corrupt(tmp_path):
+    rec = shop()
+    rec.fit()
+    p = tmp_path / "m.bin"
+    rec.save(p)
+    again = ecai.Recommender.load(p)
+    assert again.recommend(cart=["mug"], k=3) == rec.recommend(cart=["mug"], k=3)
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"ECAIRECO" + b"\0" * 40)
+    with pytest.raises(ecai.Corrupt):
+        ecai.Recommender.load(bad)
+    with pytest.raises(ecai.IOFailure):
+        ecai.Recommender.load(tmp_path / "missing.bin")
+    again.close()
+    rec.close()
+
+
+def test_errors():
+    rec = ecai.Recommender()
+    with pytest.raises(ecai.InvalidArgument):
+        rec.query({"cart": ["a"], "k": 0})
+    with pytest.raises(ecai.ParseError):
+        rec.query("{oops")
+    with pytest.raises(ecai.InvalidArgument):
+        rec.add_order("o", ["a"], quantities=[0])
+    with pytest.raises(ecai.InvalidState):
+        rec.fit()
+    with pytest.raises(ecai.IOFailure):
+        rec.load_orders("/nonexistent/orders.csv")
+    rec.close()
+    with pytest.raises(ecai.InvalidState):
+        rec.recommend(cart=["a"])
+
+
+def test_evaluate_small_file():
+    rep = ecai.evaluate_recommend(ORDERS, "2024-03-15", "2024-04-01", k=5)
+    assert rep["test_baskets"] > 5
+    assert set(["popularity", "cooccurrence", "content", "blended"]) <= set(rep["methods"])
+    assert 0 <= rep["methods"]["blended"]["hit_rate@5"] <= 1
+
+
+def test_content_callback_for_unknown_cart_items():
+    rec = shop()
+    vecs = {"mug": [1.0, 0.0], "newmug": [0.9, 0.1], "sofa": [0.0, 1.0]}
+    rec.set_content_fn(2, lambda pid: vecs.get(pid))
+    items = rec.recommend(cart=["newmug"], k=1)
+    assert items[0]["id"] == "mug"
+    assert items[0]["reason"] == "similar to items in your cart"
+    rec.set_content_fn(0, None)
+    assert rec.stats()["content"] == "title_text"
+    rec.close()

@@ -1,0 +1,581 @@
+/* ecai_recommend: scoring (components, blend, filters, MMR, reasons) and the JSON query. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recommend/reco.h"
+
+ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim) {
+  memset(s, 0, sizeof *s);
+  size_t m = n ? n : 1;
+  s->n = n;
+  s->pop = ecai__calloc(m * 6, sizeof(float));
+  s->banned = ecai__calloc(m, 1);
+  s->qv = ecai__calloc(dim ? dim : 1, sizeof(float));
+  s->xq = ecai__calloc(dim ? dim : 1, sizeof(float));
+  if (!s->pop || !s->banned || !s->qv || !s->xq) {
+    ecai__reco_scores_free(s);
+    return ecai__err(ECAI_ENOMEM, "recommend: out of memory (scores)");
+  }
+  s->raw = s->pop + m;
+  s->cos = s->pop + 2 * m;
+  s->ease = s->pop + 3 * m;
+  s->content = s->pop + 4 * m;
+  s->hist = s->pop + 5 * m;
+  return ECAI_OK;
+}
+
+void ecai__reco_scores_free(reco_scores *s) {
+  ecai__free(s->pop);
+  ecai__free(s->banned);
+  ecai__free(s->qv);
+  ecai__free(s->xq);
+  memset(s, 0, sizeof *s);
+}
+
+/* Dot product with independent accumulators (lets the compiler vectorise without -ffast-math). */
+static float dot(const float *a, const float *b, size_t n) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+    s4 += a[i + 4] * b[i + 4];
+    s5 += a[i + 5] * b[i + 5];
+    s6 += a[i + 6] * b[i + 6];
+    s7 += a[i + 7] * b[i + 7];
+  }
+  for (; i < n; i++) s0 += a[i] * b[i];
+  return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+}
+
+static bool is_cold(const ecai_recommend *r, uint32_t j) { return r->items[j].orders < r->cold_orders; }
+
+void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s) {
+  size_t n = s->n;
+  memset(s->pop, 0, n * 6 * sizeof(float));
+  /* `content` doubles as scratch for 1/sqrt(orders) until the content pass */
+  float *isq = s->content;
+  for (size_t j = 0; j < n; j++) {
+    s->pop[j] = (float)r->items[j].orders;
+    isq[j] = (float)(1.0 / sqrt(r->items[j].orders ? (double)r->items[j].orders : 1.0));
+  }
+  /* co-occurrence: raw and cosine (count / sqrt(orders_a * orders_b)) */
+  for (size_t q = 0; q < nin; q++) {
+    uint32_t i = in[q].item;
+    const reco_nbr *nb = &r->nbr[i];
+    float w = (float)in[q].w, wi = w * isq[i];
+    for (uint32_t c = 0; c < nb->cap; c++) {
+      uint32_t key = nb->keys[c];
+      if (!key) continue;
+      uint32_t j = key - 1;
+      float cnt = nb->vals[c];
+      s->raw[j] += w * cnt;
+      s->cos[j] += wi * cnt * isq[j];
+    }
+    if (!in[q].cart) s->hist[i] += (float)in[q].rec; /* re-order signal (used when history is not excluded) */
+  }
+  /* EASE */
+  if (r->ease_n) {
+    for (size_t q = 0; q < nin; q++) {
+      uint32_t i = in[q].item;
+      if (i >= r->ease_pos_n || r->ease_pos[i] < 0) continue;
+      const float *row = r->ease_b + (size_t)r->ease_pos[i] * r->ease_n;
+      float w = (float)in[q].w;
+      for (size_t c = 0; c < r->ease_n; c++) s->ease[r->ease_items[c]] += w * row[c];
+    }
+  }
+  /* content: cosine to the weighted mean of the inputs' vectors */
+  memset(s->content, 0, n * sizeof(float));
+  s->has_q = false;
+  if (r->chas) {
+    memset(s->qv, 0, r->cdim * sizeof(float));
+    bool any_cart = false;
+    for (size_t q = 0; q < nin; q++) any_cart |= in[q].cart;
+    for (size_t q = 0; q < nin; q++) {
+      const float *v = ecai__reco_vec(r, in[q].item);
+      if (!v || (any_cart && !in[q].cart)) continue; /* the cart defines "similar" when there is one */
+      for (size_t d = 0; d < r->cdim; d++) s->qv[d] += (float)in[q].w * v[d];
+      s->has_q = true;
+    }
+    if (s->has_x) {
+      for (size_t d = 0; d < r->cdim; d++) s->qv[d] += s->xq[d];
+      s->has_q = true;
+    }
+    if (s->has_q) {
+      for (size_t j = 0; j < n; j++) {
+        const float *v = ecai__reco_vec(r, (uint32_t)j);
+        if (v) s->content[j] = dot(v, s->qv, r->cdim);
+      }
+      double qq = 0;
+      for (size_t d = 0; d < r->cdim; d++) qq += (double)s->qv[d] * s->qv[d];
+      if (qq > 0) {
+        float inv = (float)(1.0 / sqrt(qq));
+        for (size_t j = 0; j < n; j++) s->content[j] *= inv;
+      }
+    }
+  }
+}
+
+static float max_of(const float *a, size_t n, const uint8_t *banned) {
+  float m = 0;
+  for (size_t j = 0; j < n; j++)
+    if (!banned[j] && a[j] > m) m = a[j];
+  return m;
+}
+
+static float sim(const ecai_recommend *r, uint32_t a, uint32_t b) {
+  const float *va = ecai__reco_vec(r, a), *vb = ecai__reco_vec(r, b);
+  if (va && vb) return dot(va, vb, r->cdim);
+  double na = r->items[a].orders, nbb = r->items[b].orders;
+  if (na <= 0 || nbb <= 0) return 0;
+  return (float)(ecai__reco_cooc(r, a, b) / sqrt(na * nbb));
+}
+
+typedef struct {
+  uint32_t j;
+  float s;
+} cand;
+
+static int cmp_cand(const void *a, const void *b) {
+  const cand *x = a, *y = b;
+  if (x->s != y->s) return x->s > y->s ? -1 : 1;
+  return x->j < y->j ? -1 : (x->j > y->j);
+}
+
+/* Best explanation of item j from the inputs. */
+static void explain(const ecai_recommend *r, const reco_in *in, size_t nin, const reco_scores *s, uint32_t j,
+                    int method, reco_hit *h) {
+  h->why = 0;
+  h->because = j;
+  if (method == RECO_M_POPULARITY) return;
+  if (s->hist[j] > 0) {
+    h->why = 3;
+    return;
+  }
+  double best = 0;
+  int why = 0;
+  uint32_t because = j;
+  if (method != RECO_M_CONTENT) {
+    for (size_t q = 0; q < nin; q++) {
+      uint32_t i = in[q].item;
+      double c = ecai__reco_cooc(r, i, j);
+      double v = c > 0 ? in[q].w * c / sqrt((double)r->items[i].orders * r->items[j].orders) : 0;
+      if (v <= 0 && r->ease_n && i < r->ease_pos_n && j < r->ease_pos_n && r->ease_pos[i] >= 0 && r->ease_pos[j] >= 0)
+        v = 1e-3 * in[q].w * r->ease_b[(size_t)r->ease_pos[i] * r->ease_n + (size_t)r->ease_pos[j]];
+      if (v > best) {
+        best = v;
+        why = 1;
+        because = i;
+      }
+    }
+  }
+  if (why == 0) {
+    for (size_t q = 0; q < nin; q++) {
+      double v = in[q].w * sim(r, in[q].item, j);
+      if (v > best) {
+        best = v;
+        why = 2;
+        because = in[q].item;
+      }
+    }
+  }
+  if (why == 0 && s->has_x && method != RECO_M_POPULARITY) why = 4;
+  h->why = why;
+  h->because = because;
+}
+
+size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s, const reco_opts *o,
+                       reco_hit *hits) {
+  size_t n = s->n;
+  if (!n || !o->k) return 0;
+  float *f = ecai__malloc(n * sizeof *f);
+  cand *cs = ecai__malloc(n * sizeof *cs);
+  if (!f || !cs) {
+    ecai__free(f);
+    ecai__free(cs);
+    return SIZE_MAX;
+  }
+  const uint8_t *ban = s->banned;
+  switch (o->method) {
+  case RECO_M_POPULARITY: memcpy(f, s->pop, n * sizeof *f); break;
+  case RECO_M_RAW: memcpy(f, s->raw, n * sizeof *f); break;
+  case RECO_M_COSINE: memcpy(f, s->cos, n * sizeof *f); break;
+  case RECO_M_EASE: memcpy(f, s->ease, n * sizeof *f); break;
+  case RECO_M_CONTENT: memcpy(f, s->content, n * sizeof *f); break;
+  case RECO_M_BLENDED: {
+    float me = max_of(s->ease, n, ban), mc = max_of(s->cos, n, ban), mp = max_of(s->pop, n, ban);
+    float mh = max_of(s->hist, n, ban);
+    double we = me > 0 ? r->w_ease / me : 0, wc = mc > 0 ? r->w_cooc / mc : 0;
+    double wh = (mh > 0 && !o->exclude_history) ? r->w_rebuy / mh : 0;
+    double wt = s->has_q ? r->w_content : 0;
+    if (!(me > 0) && mc > 0) wc = (r->w_ease + r->w_cooc) / mc; /* no EASE fit: cosine takes its place */
+    if (o->strategy == RECO_S_COMPLEMENTARY) wt *= 0.5;         /* complements come from co-purchases */
+    if (o->strategy == RECO_S_SIMILAR) {
+      we *= 0.1;
+      wc *= 0.1;
+      wt = s->has_q ? 1.0 : 0;
+      if (!s->has_q) wc = mc > 0 ? 1.0 / mc : 0;
+    }
+    for (size_t j = 0; j < n; j++) {
+      double v = we * (s->ease[j] > 0 ? s->ease[j] : 0) + wc * s->cos[j] + wh * s->hist[j];
+      double c = s->content[j] > 0 ? s->content[j] : 0;
+      if (o->strategy == RECO_S_SIMILAR) v += wt * c;
+      else v += wt * c * (is_cold(r, (uint32_t)j) ? 1.0 : 0.25);
+      if (o->strategy == RECO_S_COMPLEMENTARY && c > 0.9) v *= 0.5; /* not a second sofa */
+      v += 1e-3 * (mp > 0 ? s->pop[j] / mp : 0);                     /* tie-break toward popular */
+      f[j] = (float)v;
+    }
+    break;
+  }
+  }
+  /* price sanity: complements not far above the priciest cart item */
+  double cart_max = -1;
+  if (o->method == RECO_M_BLENDED && o->strategy != RECO_S_SIMILAR && !o->allow_pricier && r->price_ratio > 0)
+    for (size_t q = 0; q < nin; q++)
+      if (in[q].cart) {
+        double p = ecai__reco_price(r, in[q].item);
+        if (p > cart_max) cart_max = p;
+      }
+  size_t nc = 0;
+  for (size_t j = 0; j < n; j++) {
+    if (ban[j] || !(f[j] > 0)) continue;
+    if (o->min_price >= 0 || o->max_price >= 0 || cart_max > 0) {
+      double p = ecai__reco_price(r, (uint32_t)j);
+      if ((o->min_price >= 0 || o->max_price >= 0) && p < 0) continue;
+      if (o->min_price >= 0 && p < o->min_price) continue;
+      if (o->max_price >= 0 && p > o->max_price) continue;
+      if (cart_max > 0 && p > cart_max * r->price_ratio) continue;
+    }
+    cs[nc].j = (uint32_t)j;
+    cs[nc].s = f[j];
+    nc++;
+  }
+  ecai__free(f);
+  /* keep the best M by partial selection, then sort them */
+  size_t m = o->k * 5 < 50 ? 50 : o->k * 5;
+  if (nc > m) { /* keep the best m in a min-heap (worst at the root), then sort them */
+    size_t hn = 0;
+    for (size_t c = 0; c < nc; c++) {
+      cand x = cs[c];
+      if (hn < m) {
+        size_t i = hn++;
+        while (i && cmp_cand(&cs[(i - 1) / 2], &x) < 0) { /* parent better than x: x goes up */
+          cs[i] = cs[(i - 1) / 2];
+          i = (i - 1) / 2;
+        }
+        cs[i] = x;
+      } else if (cmp_cand(&x, &cs[0]) < 0) { /* x better than the worst kept */
+        size_t i = 0;
+        for (;;) {
+          size_t l = 2 * i + 1, rr = l + 1, w = i;
+          const cand *wv = &x;
+          if (l < hn && cmp_cand(&cs[l], wv) > 0) w = l, wv = &cs[l];
+          if (rr < hn && cmp_cand(&cs[rr], wv) > 0) w = rr;
+          if (w == i) break;
+          cs[i] = cs[w];
+          i = w;
+        }
+        cs[i] = x;
+      }
+    }
+    nc = hn;
+  }
+  qsort(cs, nc, sizeof *cs, cmp_cand);
+  /* stock filter, lazily over the ranked candidates */
+  if (r->stock_fn && o->in_stock) {
+    size_t w = 0;
+    for (size_t c = 0; c < nc; c++)
+      if (r->stock_fn(r->items[cs[c].j].id, r->stock_payload) == 1) cs[w++] = cs[c];
+    nc = w;
+  }
+  size_t out = 0;
+  if (o->use_mmr && o->method == RECO_M_BLENDED && r->mmr < 1 && nc > 1) {
+    float top = cs[0].s;
+    float *maxsim = ecai__calloc(nc, sizeof *maxsim);
+    uint8_t *used = ecai__calloc(nc, 1);
+    if (maxsim && used) {
+      while (out < o->k && out < nc) {
+        double best = -1e30;
+        size_t bi = 0;
+        for (size_t c = 0; c < nc; c++) {
+          if (used[c]) continue;
+          double v = r->mmr * cs[c].s / top - (1 - r->mmr) * (out ? maxsim[c] : 0);
+          if (v > best) {
+            best = v;
+            bi = c;
+          }
+        }
+        used[bi] = 1;
+        hits[out].item = cs[bi].j;
+        hits[out].score = cs[bi].s;
+        out++;
+        for (size_t c = 0; c < nc; c++)
+          if (!used[c]) {
+            float sv = sim(r, cs[bi].j, cs[c].j);
+            if (sv > maxsim[c]) maxsim[c] = sv;
+          }
+      }
+    }
+    ecai__free(maxsim);
+    ecai__free(used);
+  }
+  if (!out)
+    for (; out < o->k && out < nc; out++) {
+      hits[out].item = cs[out].j;
+      hits[out].score = cs[out].s;
+    }
+  ecai__free(cs);
+  for (size_t h = 0; h < out; h++) explain(r, in, nin, s, hits[h].item, o->method, &hits[h]);
+  return out;
+}
+
+/* ---- JSON query --------------------------------------------------------------------------- */
+
+static ecai_status bad(const char *field, const char *what) {
+  return ecai__err(ECAI_EINVAL, "recommend request: \"%s\" %s", field, what);
+}
+
+static ecai_status read_bool(json_t *req, const char *key, bool *out) {
+  json_t *v = json_object_get(req, key);
+  if (!v) return ECAI_OK;
+  if (!json_is_boolean(v)) return bad(key, "must be true or false");
+  *out = json_is_true(v);
+  return ECAI_OK;
+}
+
+static ecai_status read_num(json_t *req, const char *key, double *out) {
+  json_t *v = json_object_get(req, key);
+  if (!v || json_is_null(v)) return ECAI_OK;
+  if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < 0)
+    return bad(key, "must be a non-negative number");
+  *out = json_number_value(v);
+  return ECAI_OK;
+}
+
+ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recommend *r, const char *req, size_t len) {
+  ECAI__CHECK_ARG(out);
+  *out = NULL;
+  if (out_len) *out_len = 0;
+  ECAI__CHECK_ARG(r);
+  ECAI__CHECK_ARG(req);
+  json_t *j = NULL;
+  ecai_status st = ecai__json_parse(&j, req, len, "recommend request");
+  if (st) return st;
+  reco_in *in = NULL;
+  reco_hit *hits = NULL;
+  reco_scores s = {0};
+  json_t *reply = NULL, *unknown = json_array();
+  reco_opts o = {10, RECO_S_MIXED, RECO_M_BLENDED, true, false, true, true, -1, -1};
+  if (!json_is_object(j)) {
+    st = ecai__err(ECAI_EINVAL, "recommend request: must be a JSON object");
+    goto done;
+  }
+  static const char *known[] = {"cart", "history", "k", "strategy", "exclude", "min_price", "max_price",
+                                "allow_pricier", "now", "exclude_history", "in_stock", "method", NULL};
+  const char *key;
+  json_t *val;
+  json_object_foreach(j, key, val) {
+    bool ok = false;
+    for (int i = 0; known[i]; i++) ok |= !strcmp(known[i], key);
+    if (!ok) {
+      st = ecai__err(ECAI_EINVAL, "recommend request: unknown field \"%s\"", key);
+      goto done;
+    }
+  }
+  json_t *kj = json_object_get(j, "k");
+  if (kj) {
+    if (!json_is_integer(kj) || json_integer_value(kj) < 1 || json_integer_value(kj) > 1000) {
+      st = bad("k", "must be an integer in 1..1000");
+      goto done;
+    }
+    o.k = (size_t)json_integer_value(kj);
+  }
+  json_t *sj = json_object_get(j, "strategy");
+  if (sj) {
+    const char *sv = json_string_value(sj);
+    if (sv && !strcmp(sv, "mixed")) o.strategy = RECO_S_MIXED;
+    else if (sv && !strcmp(sv, "complementary")) o.strategy = RECO_S_COMPLEMENTARY;
+    else if (sv && !strcmp(sv, "similar")) o.strategy = RECO_S_SIMILAR;
+    else {
+      st = bad("strategy", "must be \"mixed\", \"complementary\" or \"similar\"");
+      goto done;
+    }
+  }
+  json_t *mj = json_object_get(j, "method");
+  if (mj) {
+    static const char *ms[] = {"popularity", "cooccurrence", "cosine", "ease", "content", "blended"};
+    const char *mv = json_string_value(mj);
+    int found = -1;
+    for (int i = 0; mv && i < 6; i++)
+      if (!strcmp(ms[i], mv)) found = i;
+    if (found < 0) {
+      st = bad("method", "must be popularity|cooccurrence|cosine|ease|content|blended");
+      goto done;
+    }
+    o.method = (reco_method)found;
+  }
+  if ((st = read_bool(j, "exclude_history", &o.exclude_history)) || (st = read_bool(j, "allow_pricier", &o.allow_pricier)) ||
+      (st = read_bool(j, "in_stock", &o.in_stock)) || (st = read_num(j, "min_price", &o.min_price)) ||
+      (st = read_num(j, "max_price", &o.max_price)))
+    goto done;
+  double now = -1;
+  if ((st = read_num(j, "now", &now))) goto done;
+  json_t *cart = json_object_get(j, "cart"), *hist = json_object_get(j, "history"), *excl = json_object_get(j, "exclude");
+  if ((cart && !json_is_array(cart)) || (hist && !json_is_array(hist)) || (excl && !json_is_array(excl))) {
+    st = ecai__err(ECAI_EINVAL, "recommend request: \"cart\", \"history\" and \"exclude\" must be arrays");
+    goto done;
+  }
+  size_t ncart = cart ? json_array_size(cart) : 0, nhist = hist ? json_array_size(hist) : 0;
+  in = ecai__malloc((ncart + nhist + 1) * sizeof *in);
+  hits = ecai__malloc(o.k * sizeof *hits);
+  if (!in || !hits || !unknown) {
+    st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+    goto done;
+  }
+  if ((st = ecai__reco_scores_init(&s, r->n_items, r->cdim))) goto done;
+  size_t nin = 0;
+  /* timestamps of history items: recency relative to `now` (default: the newest one) */
+  if (now < 0)
+    for (size_t i = 0; i < nhist; i++) {
+      json_t *t = json_object_get(json_array_get(hist, i), "ts");
+      if (json_is_number(t) && json_number_value(t) > now) now = json_number_value(t);
+    }
+  for (int pass = 0; pass < 2; pass++) {
+    json_t *arr = pass == 0 ? cart : hist;
+    size_t na = pass == 0 ? ncart : nhist;
+    for (size_t i = 0; i < na; i++) {
+      json_t *e = json_array_get(arr, i), *idj = e;
+      double w = 1.0;
+      if (json_is_object(e)) {
+        idj = json_object_get(e, "id");
+        json_t *t = json_object_get(e, "ts");
+        if (pass == 1 && t) {
+          if (!json_is_number(t)) {
+            st = bad("history", "entries' \"ts\" must be numbers");
+            goto done;
+          }
+          double age_days = (now - json_number_value(t)) / 86400.0;
+          if (age_days < 0) age_days = 0;
+          w *= pow(0.5, age_days / r->half_life);
+        }
+        json_t *qj = json_object_get(e, "qty");
+        if (qj && (!json_is_number(qj) || !(json_number_value(qj) > 0))) {
+          st = bad(pass == 0 ? "cart" : "history", "entries' \"qty\" must be positive numbers");
+          goto done;
+        }
+      }
+      const char *id = json_string_value(idj);
+      if (!id || !id[0]) {
+        st = bad(pass == 0 ? "cart" : "history", "entries must be product ids or {\"id\": ...} objects");
+        goto done;
+      }
+      int64_t it = ecai__reco_item_find(r, id, strlen(id));
+      if (it < 0) {
+        json_array_append_new(unknown, json_string(id));
+        /* a product the model has never seen: its content vector can still steer the request */
+        if (pass == 0 && r->content_kind == RECO_CONTENT_FN && r->vec_fn) {
+          float *v = ecai__malloc(r->cdim * sizeof *v);
+          if (!v) {
+            st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+            goto done;
+          }
+          if (r->vec_fn(v, r->cdim, id, r->vec_payload) == 1) {
+            double ss = 0;
+            for (size_t d = 0; d < r->cdim; d++) ss += (double)v[d] * v[d];
+            if (ss > 0 && isfinite(ss)) {
+              for (size_t d = 0; d < r->cdim; d++) s.xq[d] += (float)(v[d] / sqrt(ss));
+              s.has_x = true;
+            }
+          }
+          ecai__free(v);
+        }
+        continue;
+      }
+      if (pass == 0) s.banned[it] = 1;
+      else if (o.exclude_history) s.banned[it] = 1;
+      /* merge duplicates */
+      size_t q = 0;
+      while (q < nin && in[q].item != (uint32_t)it) q++;
+      if (q == nin) {
+        in[nin].item = (uint32_t)it;
+        in[nin].w = 0;
+        in[nin].rec = 0;
+        in[nin].cart = pass == 0;
+        nin++;
+      }
+      if (pass == 0) in[q].w += w;
+      else if (!in[q].cart) {
+        in[q].w += r->w_hist * w;
+        in[q].rec += w;
+      }
+    }
+  }
+  bool any_cart = false;
+  for (size_t q = 0; q < nin; q++) any_cart |= in[q].cart;
+  if (!any_cart) /* browsing history alone: it is the session */
+    for (size_t q = 0; q < nin; q++) in[q].w = in[q].rec;
+  for (size_t i = 0; excl && i < json_array_size(excl); i++) {
+    const char *id = json_string_value(json_array_get(excl, i));
+    if (!id) {
+      st = bad("exclude", "must hold product ids");
+      goto done;
+    }
+    int64_t it = ecai__reco_item_find(r, id, strlen(id));
+    if (it >= 0) s.banned[it] = 1;
+  }
+  ecai__reco_components(r, in, nin, &s);
+  if (nin == 0 && !s.has_x && o.method != RECO_M_POPULARITY) o.method = RECO_M_POPULARITY; /* nothing known: popular items */
+  size_t nh = ecai__reco_rank(r, in, nin, &s, &o, hits);
+  if (nh == SIZE_MAX) {
+    st = ecai__err(ECAI_ENOMEM, "recommend: out of memory (ranking)");
+    goto done;
+  }
+  static const char *snames[] = {"mixed", "complementary", "similar"};
+  reply = json_object();
+  json_t *items = json_array();
+  if (!reply || !items) {
+    json_decref(items);
+    st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+    goto done;
+  }
+  json_object_set_new(reply, "items", items);
+  for (size_t h = 0; h < nh; h++) {
+    json_t *it = json_object();
+    char reason[320];
+    const reco_item *b = &r->items[hits[h].because];
+    const char *bt = b->title ? b->title : b->id;
+    switch (hits[h].why) {
+    case 1: snprintf(reason, sizeof reason, "often bought with %.280s", bt); break;
+    case 2: snprintf(reason, sizeof reason, "similar to %.280s", bt); break;
+    case 3: snprintf(reason, sizeof reason, "you ordered this before"); break;
+    case 4: snprintf(reason, sizeof reason, "similar to items in your cart"); break;
+    default: snprintf(reason, sizeof reason, "popular with other shoppers"); break;
+    }
+    json_object_set_new(it, "id", json_string(r->items[hits[h].item].id));
+    json_object_set_new(it, "score", json_real(hits[h].score));
+    json_object_set_new(it, "reason", json_string(reason));
+    if (r->items[hits[h].item].title) json_object_set_new(it, "title", json_string(r->items[hits[h].item].title));
+    json_array_append_new(items, it);
+  }
+  json_object_set_new(reply, "strategy", json_string(snames[o.strategy]));
+  json_object_set(reply, "unknown", unknown);
+  {
+    char *js = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    size_t jn = js ? strlen(js) : 0;
+    *out = js ? ecai__strndup(js, jn) : NULL;
+    free(js); /* jansson's allocator */
+    if (!*out) st = ecai__err(ECAI_ENOMEM, "recommend: out of memory serialising the reply");
+    else if (out_len) *out_len = jn;
+  }
+done:
+  json_decref(reply);
+  json_decref(unknown);
+  json_decref(j);
+  ecai__free(in);
+  ecai__free(hits);
+  ecai__reco_scores_free(&s);
+  return st;
+}

@@ -1,0 +1,157 @@
+/* Internal declarations of the recommend module. Never installed. */
+#ifndef ECAI_RECO_INTERNAL_H
+#define ECAI_RECO_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "core/internal.h"
+#include "ecai/recommend.h"
+
+/* Dimension of the built-in stand-in text vectors (see ecai__reco_text_vector). */
+#define RECO_TEXT_DIM 256
+
+/* open-addressing map item -> co-occurrence count; key = item index + 1 (0 = empty) */
+typedef struct {
+  uint32_t *keys;
+  float *vals;
+  uint32_t cap, len;
+} reco_nbr;
+
+typedef struct {
+  char *id;
+  char *title;
+  double price_sum;
+  uint32_t price_n;
+  uint32_t orders; /* distinct orders containing the item */
+  int64_t last_ts;
+} reco_item;
+
+typedef struct {
+  char *id;
+  char *customer;
+  int64_t ts;
+  uint32_t *items;
+  uint32_t n, cap;
+} reco_order;
+
+/* string-keyed index map over an array of structs whose first member is `char *id` */
+typedef struct {
+  uint32_t *slots; /* index + 1, 0 = empty */
+  size_t cap, n;
+} reco_smap;
+
+enum { RECO_CONTENT_TEXT = 0, RECO_CONTENT_MATRIX = 1, RECO_CONTENT_FN = 2 };
+
+struct ecai_recommend {
+  /* settings */
+  size_t max_items, cold_orders;
+  double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio;
+  /* products */
+  reco_item *items;
+  reco_nbr *nbr;
+  size_t n_items, cap_items;
+  reco_smap imap;
+  /* orders */
+  reco_order *orders;
+  size_t n_orders, cap_orders;
+  reco_smap omap;
+  uint64_t n_pairs;
+  /* EASE */
+  size_t ease_n, ease_pos_n;
+  uint32_t *ease_items; /* model row -> item */
+  int32_t *ease_pos;    /* item -> model row or -1 (ease_pos_n entries) */
+  float *ease_b;        /* ease_n x ease_n, row = cart item, column = candidate */
+  double ease_fit_lambda;
+  bool ease_stale;
+  /* content */
+  int content_kind;
+  size_t cdim;
+  float *cvec;      /* cap_items x cdim */
+  uint8_t *chas;    /* cap_items */
+  ecai_recommend_vector_fn vec_fn;
+  void *vec_payload;
+  /* filters */
+  ecai_recommend_stock_fn stock_fn;
+  void *stock_payload;
+};
+
+/* Scoring methods. */
+typedef enum {
+  RECO_M_POPULARITY = 0,
+  RECO_M_RAW = 1,
+  RECO_M_COSINE = 2,
+  RECO_M_EASE = 3,
+  RECO_M_CONTENT = 4,
+  RECO_M_BLENDED = 5
+} reco_method;
+
+enum { RECO_S_MIXED = 0, RECO_S_COMPLEMENTARY = 1, RECO_S_SIMILAR = 2 };
+
+/* One weighted input item of a request. */
+typedef struct {
+  uint32_t item;
+  double w;   /* weight as a model input (cart 1, history w_history x recency) */
+  double rec; /* history only: summed recency weight (re-order signal) */
+  bool cart;
+} reco_in;
+
+/* Per-request scratch: component scores over all items. */
+typedef struct {
+  size_t n;
+  float *pop, *raw, *cos, *ease, *content, *hist;
+  uint8_t *banned; /* cart / excluded / filtered */
+  float *qv;      /* query vector (content) */
+  float *xq;      /* summed vectors of cart ids unknown to the model (content callback) */
+  bool has_q, has_x;
+} reco_scores;
+
+typedef struct {
+  size_t k;
+  int strategy;
+  reco_method method;
+  bool exclude_history, allow_pricier, in_stock, use_mmr;
+  double min_price, max_price; /* < 0 = unset */
+} reco_opts;
+
+typedef struct {
+  uint32_t item;
+  float score;
+  int why; /* 0 popular, 1 bought with, 2 similar to, 3 ordered before, 4 similar to the cart */
+  uint32_t because;
+} reco_hit;
+
+/* recommend.c */
+ecai_status ecai__reco_item_get(ecai_recommend *r, const char *id, size_t len, uint32_t *out);
+int64_t ecai__reco_item_find(const ecai_recommend *r, const char *id, size_t len);
+ecai_status ecai__reco_add_line(ecai_recommend *r, const char *order_id, const char *customer, int64_t ts,
+                                const char *product, const char *title, double price);
+ecai_status ecai__reco_set_title(ecai_recommend *r, uint32_t item, const char *title);
+float ecai__reco_cooc(const ecai_recommend *r, uint32_t a, uint32_t b);
+double ecai__reco_price(const ecai_recommend *r, uint32_t item);
+const float *ecai__reco_vec(const ecai_recommend *r, uint32_t item);
+
+/* query.c */
+ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim);
+void ecai__reco_scores_free(reco_scores *s);
+void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s);
+/* Ranks with the given method; writes up to opts->k hits, returns the count (SIZE_MAX: out of memory). */
+size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
+                       const reco_opts *o, reco_hit *hits);
+
+/* text.c: the stand-in content vector (hashed word unigrams + char 3-5-grams) */
+void ecai__reco_text_vector(float *out, size_t dim, const char *text);
+
+/* io.c: CSV reading */
+typedef struct {
+  const char *order, *product, *title, *customer;
+  double qty, price;
+  int64_t ts;
+} reco_row;
+typedef ecai_status (*reco_row_fn)(const reco_row *row, void *payload);
+ecai_status ecai__reco_read_csv(const char *path, reco_row_fn fn, void *payload);
+
+#endif

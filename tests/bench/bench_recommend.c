@@ -1,0 +1,182 @@
+/*
+ * Recommendation latency (no LLM) and training time on the real Online Retail data
+ * (orders before 2011-10-01; carts from October 2011 invoices minus one item).
+ * Peer in the same run: a naive raw co-occurrence scorer that scans the stored orders
+ * per request (what a shop without a precomputed model would do).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "recommend/reco.h"
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, size_t n, double p) {
+  qsort(v, n, sizeof *v, cmp_d);
+  size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+  return v[i];
+}
+
+/* carts: the October invoices (all items but the last) */
+typedef struct {
+  char order[32];
+  char ids[64][16];
+  int n;
+} cart;
+typedef struct {
+  cart *c;
+  size_t n, cap;
+  int64_t from, to;
+} carts;
+
+static ecai_status collect(const reco_row *row, void *payload) {
+  carts *cs = payload;
+  if (row->ts < cs->from || row->ts >= cs->to) return ECAI_OK;
+  if (!cs->n || strcmp(cs->c[cs->n - 1].order, row->order)) {
+    if (cs->n == cs->cap) {
+      cs->cap = cs->cap ? cs->cap * 2 : 256;
+      cs->c = realloc(cs->c, cs->cap * sizeof *cs->c);
+    }
+    memset(&cs->c[cs->n], 0, sizeof cs->c[0]);
+    snprintf(cs->c[cs->n].order, sizeof cs->c[0].order, "%s", row->order);
+    cs->n++;
+  }
+  cart *c = &cs->c[cs->n - 1];
+  if (c->n < 64) snprintf(c->ids[c->n++], 16, "%s", row->product);
+  return ECAI_OK;
+}
+
+/* the peer: scan every stored order, count co-occurring items, top-k */
+static size_t naive_scan(const ecai_recommend *r, const uint32_t *cart_items, int nc, float *score, uint32_t *top,
+                         size_t k) {
+  memset(score, 0, r->n_items * sizeof *score);
+  for (size_t o = 0; o < r->n_orders; o++) {
+    const reco_order *ord = &r->orders[o];
+    int hits = 0;
+    for (uint32_t j = 0; j < ord->n; j++)
+      for (int c = 0; c < nc; c++) hits += ord->items[j] == cart_items[c];
+    if (!hits) continue;
+    for (uint32_t j = 0; j < ord->n; j++) score[ord->items[j]] += (float)hits;
+  }
+  for (int c = 0; c < nc; c++) score[cart_items[c]] = 0;
+  size_t m = 0;
+  for (size_t i = 0; i < k; i++) {
+    float best = 0;
+    uint32_t bi = 0;
+    for (size_t j = 0; j < r->n_items; j++)
+      if (score[j] > best) best = score[j], bi = (uint32_t)j;
+    if (best <= 0) break;
+    top[m++] = bi;
+    score[bi] = 0;
+  }
+  return m;
+}
+
+int main(void) {
+  const char *root = getenv("ECAI_ROOT");
+  char path[2048];
+  snprintf(path, sizeof path, "%s/../shared/data/recommend/online_retail/transactions.csv.gz", root ? root : ".");
+  int64_t train, test;
+  ecai_recommend_parse_date(&train, "2011-10-01");
+  ecai_recommend_parse_date(&test, "2011-11-01");
+  ecai_recommend *r = NULL;
+  if (ecai_recommend_new(&r, NULL)) return 1;
+  double t0 = now_s();
+  if (ecai_recommend_load_orders(r, path, train)) {
+    fprintf(stderr, "bench_recommend: %s\n", ecai_last_error());
+    return 1;
+  }
+  double t1 = now_s();
+  if (ecai_recommend_fit(r)) {
+    fprintf(stderr, "bench_recommend: %s\n", ecai_last_error());
+    return 1;
+  }
+  double t2 = now_s();
+  carts cs = {0};
+  cs.from = train;
+  cs.to = test;
+  ecai__reco_read_csv(path, collect, &cs);
+  printf("training: %zu orders, %zu items: load CSV %.2f s, EASE fit on %zu items %.2f s\n", r->n_orders, r->n_items,
+         t1 - t0, r->ease_n, t2 - t1);
+  size_t nreq = cs.n < 1000 ? cs.n : 1000;
+  double *lat_b = malloc(nreq * sizeof(double)), *lat_c = malloc(nreq * sizeof(double)),
+         *lat_n = malloc(nreq * sizeof(double));
+  float *score = malloc(r->n_items * sizeof *score);
+  uint32_t top[10], ci[64];
+  size_t done = 0;
+  for (size_t i = 0; i < cs.n && done < nreq; i++) {
+    cart *c = &cs.c[i];
+    if (c->n < 2) continue;
+    char req[4096], creq[4200];
+    size_t len = (size_t)snprintf(req, sizeof req, "{\"k\":10,\"cart\":[");
+    int nc = 0;
+    for (int j = 0; j < c->n - 1 && len < sizeof req - 64; j++) {
+      len += (size_t)snprintf(req + len, sizeof req - len, "%s\"%s\"", j ? "," : "", c->ids[j]);
+      int64_t it = ecai__reco_item_find(r, c->ids[j], strlen(c->ids[j]));
+      if (it >= 0) ci[nc++] = (uint32_t)it;
+    }
+    len += (size_t)snprintf(req + len, sizeof req - len, "]}");
+    snprintf(creq, sizeof creq, "%.*s,\"method\":\"cooccurrence\"}", (int)len - 1, req);
+    char *out = NULL;
+    double a = now_s();
+    if (ecai_recommend_query(&out, NULL, r, req, len)) return 1;
+    double b = now_s();
+    ecai_free(out);
+    if (ecai_recommend_query(&out, NULL, r, creq, strlen(creq))) return 1;
+    double c2 = now_s();
+    ecai_free(out);
+    naive_scan(r, ci, nc, score, top, 10);
+    double d = now_s();
+    lat_b[done] = (b - a) * 1e3;
+    lat_c[done] = (c2 - b) * 1e3;
+    lat_n[done] = (d - c2) * 1e3;
+    done++;
+  }
+  double bp50 = pct(lat_b, done, 0.5), bp99 = pct(lat_b, done, 0.99);
+  double cp50 = pct(lat_c, done, 0.5), cp99 = pct(lat_c, done, 0.99);
+  double np50 = pct(lat_n, done, 0.5), np99 = pct(lat_n, done, 0.99);
+  printf("%-44s %9s %9s\n", "recommendation latency, no LLM (ms)", "p50", "p99");
+  printf("%-44s %9.3f %9.3f\n", "blended (EASE+cosine+content+MMR, JSON in/out)", bp50, bp99);
+  printf("%-44s %9.3f %9.3f\n", "precomputed raw co-occurrence (same API)", cp50, cp99);
+  printf("%-44s %9.3f %9.3f\n", "peer: naive scan of all orders per request", np50, np99);
+  printf("requests: %zu October carts; blended p50 %s the 2 ms target; peer/blended p50 ratio %.1fx\n", done,
+         bp50 < 2.0 ? "meets" : "MISSES", np50 / bp50);
+  const char *tmp = getenv("TMPDIR");
+  char mp[2048];
+  snprintf(mp, sizeof mp, "%s/ecai_bench_reco_%d.bin", tmp ? tmp : "/tmp", (int)getpid());
+  double s0 = now_s();
+  ecai_recommend_save(r, mp);
+  double s1 = now_s();
+  ecai_recommend *l = NULL;
+  ecai_status st = ecai_recommend_load(&l, NULL, mp);
+  double s2 = now_s();
+  FILE *f = fopen(mp, "rb");
+  long sz = 0;
+  if (f) {
+    fseek(f, 0, SEEK_END);
+    sz = ftell(f);
+    fclose(f);
+  }
+  printf("model file: %.1f MB, save %.2f s, load %.2f s (%s)\n", sz / 1e6, s1 - s0, s2 - s1, st ? "FAILED" : "ok");
+  remove(mp);
+  ecai_recommend_free(l);
+  ecai_recommend_free(r);
+  free(lat_b);
+  free(lat_c);
+  free(lat_n);
+  free(score);
+  free(cs.c);
+  return 0;
+}

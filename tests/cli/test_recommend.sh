@@ -1,0 +1,46 @@
+# ecai recommend / eval-recommend. Sourced by tests/cli/run.sh ($ECAI, $DATA, $TMP set).
+ORD=tests/data/recommend_orders.csv
+out=$($ECAI recommend --orders $ORD --cart MUG1 --k 3 --json)
+contains "recommend --json lists items" "$out" '"items":[{"id":"COF1"'
+contains "recommend gives a reason naming the cart item" "$out" '"reason":"often bought with WHITE CERAMIC MUG"'
+ok "recommend never returns a cart item" bash -c "! printf '%s' '$out' | grep -q '\"id\":\"MUG1\"'"
+out=$($ECAI recommend --orders $ORD --cart MUG1 --k 10 --json)
+ok "recommend drops complements far above the cart price" bash -c "! printf '%s' '$out' | grep -q '\"id\":\"ESP1\"'"
+out=$($ECAI recommend --orders $ORD --cart MUG1 --k 10 --allow-pricier --json)
+contains "--allow-pricier keeps the espresso machine" "$out" '"id":"ESP1"'
+out=$($ECAI recommend --orders $ORD --cart MUG1 --history COF1 --k 5 --json)
+ok "history items are not recommended" bash -c "! printf '%s' '$out' | grep -q '\"id\":\"COF1\"'"
+out=$($ECAI recommend --orders $ORD --cart SOFA1 --strategy similar --k 1 --json)
+contains "strategy similar finds the other sofa" "$out" '"id":"SOFA2"'
+out=$($ECAI recommend --orders $ORD --cart MUG1 --k 2)
+contains "recommend prints a table" "$out" "1. COF1"
+ok "recommend --save writes a model" $ECAI recommend --orders $ORD --cart MUG1 --save "$TMP/reco.model" --json
+a=$($ECAI recommend --orders $ORD --cart MUG1,TEA1 --k 5 --json)
+b=$($ECAI recommend --model "$TMP/reco.model" --cart MUG1,TEA1 --k 5 --json)
+ok "a saved model answers like the trained one" test "$a" = "$b"
+printf 'garbage' > "$TMP/bad.model"
+expect_exit 2 "a corrupt model exits 2" $ECAI recommend --model "$TMP/bad.model" --cart MUG1
+out=$($ECAI recommend --model "$TMP/bad.model" --cart MUG1 2>&1)
+contains "corrupt model error says so" "$out" "not a valid model file"
+ok "error is one line" test "$(printf '%s\n' "$out" | wc -l)" -eq 1
+expect_exit 2 "--index is not available yet" $ECAI recommend --index "$TMP" --cart MUG1
+out=$($ECAI recommend --index "$TMP" --cart MUG1 2>&1)
+contains "--index error explains" "$out" "not available yet"
+expect_exit 2 "recommend without a cart exits 2" $ECAI recommend --orders $ORD
+expect_exit 2 "recommend with a missing file exits 2" $ECAI recommend --orders "$TMP/none.csv" --cart A
+expect_exit 2 "recommend with a bad strategy exits 2" $ECAI recommend --orders $ORD --cart MUG1 --strategy odd
+expect_exit 2 "recommend with a bad k exits 2" $ECAI recommend --orders $ORD --cart MUG1 --k 0
+out=$($ECAI eval-recommend --transactions $ORD --train-before 2024-03-15 --test-before 2024-04-01 --k 5 --json 2>/dev/null)
+contains "eval-recommend --json reports baskets" "$out" '"test_baskets":'
+contains "eval-recommend reports the blended method" "$out" '"blended":{"hit_rate@5":'
+contains "eval-recommend reports the cold-start slice" "$out" '"cold_start":'
+expect_exit 2 "eval-recommend with reversed dates exits 2" $ECAI eval-recommend --transactions $ORD --train-before 2024-04-01 --test-before 2024-03-01
+expect_exit 2 "eval-recommend with a bad date exits 2" $ECAI eval-recommend --transactions $ORD --train-before soon --test-before 2024-03-01
+expect_exit 2 "eval-recommend without a file exits 2" $ECAI eval-recommend --train-before 2024-03-01 --test-before 2024-04-01
+# one run on the real transactions (a few seconds: load + EASE fit on ~3,700 items)
+TX=$DATA/recommend/online_retail/transactions.csv.gz
+if [ -f "$TX" ]; then
+  out=$($ECAI recommend --orders "$TX" --cart 22423,85123A --k 5 --json)
+  contains "recommend on the real transactions returns items" "$out" '"items":[{"id":"'
+  contains "real recommendations explain themselves" "$out" '"reason":"often bought with'
+fi
