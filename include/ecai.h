@@ -13,6 +13,7 @@
 /* cache: */
 
 /* experiment, pricing: */
+#include "ecai/experiment.h"
 
 /* recommend, guard, support: */
 
