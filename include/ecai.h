@@ -14,6 +14,7 @@
 
 /* experiment, pricing: */
 #include "ecai/experiment.h"
+#include "ecai/pricing.h"
 
 /* recommend, guard, support: */
 
