@@ -622,7 +622,7 @@ ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_
     decide(p, &f, cur, cost, bd, &d);
     json_t *j = result_json(p, name, &f, cur, &d);
     if (!j) goto oom;
-    char *s = json_dumps(j, JSON_COMPACT);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
     if (s && p->rfn) {
       rbuf[0] = 0;
       size_t bad;
@@ -631,7 +631,7 @@ ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_
         if (ecai__utf8_valid(rbuf, strlen(rbuf), &bad)) {
           json_object_set_new(j, "rationale", json_string(rbuf));
           free(s);
-          s = json_dumps(j, JSON_COMPACT);
+          s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
         }
       }
     }
