@@ -18,6 +18,9 @@ from .core import (LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_OFF, LOG_WARN, Context, s
 # cache:
 
 # experiment, pricing:
+from . import experiment
+from .experiment import (Experiment, Kpi, Pricing, abtest_csv, bootstrap_diff, hash_point, mde,
+                         proportions_test, sample_size, srm, variant_for_point, welch_test)
 
 # recommend, guard, support:
 
