@@ -29,6 +29,7 @@ int ecai_php_core_minit(INIT_FUNC_ARGS);
 /* cache: */
 
 /* experiment/pricing: */
+int ecai_php_experiment_minit(INIT_FUNC_ARGS);
 
 /* recommend/support: */
 
