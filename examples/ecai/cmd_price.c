@@ -203,7 +203,7 @@ int cmd_price(int argc, char **argv) {
                           (json_int_t)(nprod - nsug), "held_back_by_reason", reasons, "fitted", (json_int_t)nel,
                           "elasticity_quantiles_fitted", qs);
   free(el);
-  char *s = json_dumps(sum, summary ? JSON_COMPACT : JSON_INDENT(2));
+  char *s = json_dumps(sum, (summary ? JSON_COMPACT : JSON_INDENT(2)) | JSON_REAL_PRECISION(6));
   if (!summary) printf("\n%zu of %zu products got a suggestion; summary:\n", nsug, nprod);
   if (s) printf("%s\n", s);
   free(s);

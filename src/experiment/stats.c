@@ -112,17 +112,29 @@ double ecai__t_sf2(double t, double df) {
   return p > 1 ? 1 : p;
 }
 
+static double t_pdf(double t, double df) {
+  return exp(lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * log(df * M_PI) - (df + 1) / 2 * log1p(t * t / df));
+}
+
 double ecai__t_ppf(double p, double df) {
   if (!(p > 0 && p < 1) || !(df > 0)) return NAN;
   if (isinf(df) || df > 1e7) return ecai__norm_ppf(p);
-  double lo = -1e4, hi = 1e4;
-  for (int i = 0; i < 200; i++) {
-    double mid = 0.5 * (lo + hi);
-    if (ecai__t_cdf(mid, df) < p) lo = mid;
-    else hi = mid;
-    if (hi - lo < 1e-13 * (1 + fabs(mid))) break;
+  /* Newton from the normal quantile, safeguarded by a bracket (bisection fallback) */
+  double lo = -1e300, hi = 1e300, t = ecai__norm_ppf(p);
+  for (int i = 0; i < 100; i++) {
+    double f = ecai__t_cdf(t, df) - p;
+    if (f < 0) lo = t;
+    else hi = t;
+    if (fabs(f) < 1e-15) break;
+    double d = t_pdf(t, df), nt = d > 0 ? t - f / d : NAN;
+    if (!(nt > lo && nt < hi)) nt = (lo > -1e300 && hi < 1e300) ? 0.5 * (lo + hi) : (f < 0 ? 2 * fabs(t) + 1 : -2 * fabs(t) - 1);
+    if (fabs(nt - t) <= 1e-14 * (1 + fabs(t))) {
+      t = nt;
+      break;
+    }
+    t = nt;
   }
-  return 0.5 * (lo + hi);
+  return t;
 }
 
 static double gser(double a, double x) {
