@@ -35,6 +35,16 @@ def test_mapping_from_point_is_reproducible_in_python():
         assert got == want, unit
 
 
+def test_assignment_reproduced_without_the_library():
+    # pure-Python XXH3-64 (tests/xxh3_ref.py) + the documented mapping
+    import xxh3_ref
+    assert xxh3_ref.xxh3_64(b"abc") == 0x78AF5F94892F3950  # PHP: hash("xxh3", "abc")
+    for unit, u, uh, want in _vectors():
+        assert xxh3_ref.hash_point("checkout-2026", unit) == float(u), unit
+        pu, puh = xxh3_ref.hash_point("checkout-2026", unit), xxh3_ref.hash_point("global-holdout", unit)
+        assert ("holdout" if puh < 0.1 else ecai.variant_for_point(pu, VARIANTS)) == want, unit
+
+
 def test_experiment_errors_and_exposure_log():
     e = ecai.Experiment("hero", "hero-1")
     with pytest.raises(ecai.InvalidState):
