@@ -118,3 +118,11 @@ printf 'ts,unit,event\n2024-01-01,u1,teleport\n' > "$TMP/badev.csv"
 out=$($ECAI report --events "$TMP/badev.csv" 2>&1)
 contains "report: bad event names line and value" "$out" "line 2: unknown event 'teleport'"
 expect_exit 3 "report: unwritable chart exits 3" $ECAI report --events "$TMP/events.csv" --chart "$TMP/nodir/c.svg"
+# the committed demo log (tests/data/gen_kpi_events.py: true conversion 0.12 vs 0.16,
+# support bot launched 2024-05-15 with true deflection 0.70)
+out=$($ECAI report --events tests/data/kpi_events.csv.gz --launch-date 2024-05-15 --json)
+ok "report on the demo log recovers the planted effects" python3 -c "
+import json,sys; d=json.loads(sys.argv[1]); c=d['comparisons'][0]['conversion']
+assert c['p_value'] < 0.001 and c['ci'][0] < 0.04 < c['ci'][1], c
+ba=d['before_after']; assert ba['before']['bot_deflection_rate']==0 and abs(ba['after']['bot_deflection_rate']-0.7)<0.08, ba
+assert sum(v['visitors'] for v in d['variants'])==8000 and not d['srm']['flag']" "$out"
