@@ -46,10 +46,20 @@ static double num(json_t *o, const char *k) {
   return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+/* A number formatted into buf, or "-" when the rate is undefined (null). */
+static const char *fmt(char *buf, size_t cap, const char *f, double x) {
+  if (isnan(x)) return "-";
+  snprintf(buf, cap, f, x);
+  return buf;
+}
+
 static void row(const char *name, json_t *v) {
-  printf("%-14s %9lld %9.4f %9.2f %9.3f %11.4f %7lld %10.3f\n", name, (long long)num(v, "visitors"),
-         num(v, "conversion_rate"), num(v, "aov"), num(v, "revenue_per_visitor"), num(v, "checkout_abandonment"),
-         (long long)num(v, "tickets"), num(v, "bot_deflection_rate"));
+  char b1[32], b2[32], b3[32], b4[32], b5[32];
+  printf("%-14s %9lld %9s %9s %9s %11s %7lld %10s\n", name, (long long)num(v, "visitors"),
+         fmt(b1, sizeof b1, "%.4f", num(v, "conversion_rate")), fmt(b2, sizeof b2, "%.2f", num(v, "aov")),
+         fmt(b3, sizeof b3, "%.3f", num(v, "revenue_per_visitor")),
+         fmt(b4, sizeof b4, "%.4f", num(v, "checkout_abandonment")), (long long)num(v, "tickets"),
+         fmt(b5, sizeof b5, "%.3f", num(v, "bot_deflection_rate")));
 }
 
 static void header(void) {

@@ -89,6 +89,7 @@ ecai_status ecai_experiment_add_variant(ecai_experiment *e, const char *name, do
   if (!n || n > 127 || !strcmp(name, HOLDOUT_NAME))
     return ecai__err(ECAI_EINVAL, "experiment: variant name must be 1..127 bytes and not \"holdout\"");
   if (!(weight > 0) || !isfinite(weight)) return ecai__err(ECAI_EINVAL, "experiment: variant weight must be > 0");
+  if (e->nv >= 1000) return ecai__err(ECAI_EINVAL, "experiment: at most 1000 variants");
   for (size_t i = 0; i < e->nv; i++)
     if (!strcmp(e->v[i].name, name)) return ecai__err(ECAI_EINVAL, "experiment: duplicate variant '%s'", name);
   variant *nv = ecai__realloc(e->v, (e->nv + 1) * sizeof *nv);

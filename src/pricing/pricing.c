@@ -316,27 +316,74 @@ static bool opt_num(const char *s, double *v) {
   return ecai__parse_double(s, v);
 }
 
+typedef struct {
+  char *id;
+  double fl, ce, mp;
+} pending_bounds;
+
 static ecai_status load_generic(ecai_pricing *p, ecai__csv *c) {
+  pending_bounds *pb = NULL;
+  size_t npb = 0, cappb = 0;
+  ecai_status st = ECAI_OK;
   int cid = col(c, PID), cd = col(c, DATE), cp = col(c, PRICE), cq = col(c, QTY), cc = col(c, COST),
       cs = col(c, SEG), cf = col(c, FLOOR), cl = col(c, CEIL), cm = col(c, MAP);
   if (cid < 0 || cd < 0 || cp < 0 || cq < 0)
     return ecai__err(ECAI_EPARSE, "pricing: header needs product_id, date, price and quantity columns");
   int r;
-  while ((r = ecai__csv_next(c)) == 1) {
+  while (!st && (r = ecai__csv_next(c)) == 1) {
     if (c->nfields == 1 && !c->fields[0][0]) continue;
     const char *id = fld(c, cid), *d = fld(c, cd), *pr = fld(c, cp), *q = fld(c, cq);
     double price, qty, cost, fl, ce, mp;
     int64_t ts;
-    if (!id || !d || !pr || !q) return ecai__err(ECAI_EPARSE, "pricing: line %zu: too few fields", c->lineno);
-    if (!ecai__parse_time(d, &ts)) return ecai__err(ECAI_EPARSE, "pricing: line %zu: bad date '%.40s'", c->lineno, d);
+    if (!id || !d || !pr || !q) {
+      st = ecai__err(ECAI_EPARSE, "pricing: line %zu: too few fields", c->lineno);
+      break;
+    }
+    if (!ecai__parse_time(d, &ts)) {
+      st = ecai__err(ECAI_EPARSE, "pricing: line %zu: bad date '%.40s'", c->lineno, d);
+      break;
+    }
     if (!ecai__parse_double(pr, &price) || !ecai__parse_double(q, &qty) || !opt_num(fld(c, cc), &cost) ||
-        !opt_num(fld(c, cf), &fl) || !opt_num(fld(c, cl), &ce) || !opt_num(fld(c, cm), &mp))
-      return ecai__err(ECAI_EPARSE, "pricing: line %zu: bad number", c->lineno);
-    ecai_status st = ecai_pricing_add(p, id, fld(c, cs), ts, price, qty, cost);
-    if (!st && (fl > 0 || ce > 0 || mp > 0)) st = ecai_pricing_set_bounds(p, id, fl, ce, mp);
-    if (st) return st == ECAI_EINVAL ? ecai__err_prefix(ECAI_EPARSE, "line %zu", c->lineno) : st;
+        !opt_num(fld(c, cf), &fl) || !opt_num(fld(c, cl), &ce) || !opt_num(fld(c, cm), &mp)) {
+      st = ecai__err(ECAI_EPARSE, "pricing: line %zu: bad number", c->lineno);
+      break;
+    }
+    if ((fl > 0 && ce > 0 && fl > ce)) {
+      st = ecai__err(ECAI_EPARSE, "pricing: line %zu: floor above ceiling", c->lineno);
+      break;
+    }
+    st = ecai_pricing_add(p, id, fld(c, cs), ts, price, qty, cost);
+    if (st) {
+      if (st == ECAI_EINVAL) st = ecai__err_prefix(ECAI_EPARSE, "line %zu", c->lineno);
+      break;
+    }
+    if (fl > 0 || ce > 0 || mp > 0) { /* applied only when the whole file is good */
+      if (npb == cappb) {
+        size_t nc = cappb ? cappb * 2 : 16;
+        pending_bounds *np = ecai__realloc(pb, nc * sizeof *np);
+        if (!np) {
+          st = ecai__err(ECAI_ENOMEM, "pricing: out of memory");
+          break;
+        }
+        pb = np;
+        cappb = nc;
+      }
+      pb[npb].id = ecai__strdup(id);
+      if (!pb[npb].id) {
+        st = ecai__err(ECAI_ENOMEM, "pricing: out of memory");
+        break;
+      }
+      pb[npb].fl = fl, pb[npb].ce = ce, pb[npb].mp = mp;
+      npb++;
+    }
   }
-  return r < 0 ? (ecai_status)r : ECAI_OK;
+  if (!st && r < 0) st = (ecai_status)r;
+  for (size_t i = 0; i < npb; i++) {
+    if (!st) st = ecai_pricing_set_bounds(p, pb[i].id, pb[i].fl, pb[i].ce, pb[i].mp);
+    ecai__free(pb[i].id);
+  }
+  ecai__free(pb);
+  return st;
 }
 
 ecai_status ecai_pricing_load_file(ecai_pricing *p, const char *path) {
@@ -593,6 +640,7 @@ ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_
   for (size_t oi = 0; oi < p->nkeys; oi++) {
     size_t key = order[oi], s0 = start[key], s1 = s0;
     while (s1 < p->n && o[s1].key == key) s1++;
+    if (s1 == s0) continue; /* a key whose observations were rolled back by a failed load */
     /* current price / cost: most recent observation */
     double cur = o[s1 - 1].price, cost = -1;
     for (size_t i = s1; i-- > s0;)

@@ -242,6 +242,15 @@ TEST(pricing_loads_generic_and_invoice_layouts) {
   CHECK_INT_EQ(ecai_pricing_count(p), 3); /* all or nothing */
   write_file(path, "product_id,date,price,quantity\nA,2024-01-01,-10,5\n");
   CHECK_STATUS(ecai_pricing_load_file(p, path), ECAI_EPARSE);
+  /* a failed file leaves neither observations, new products nor bounds behind */
+  write_file(path, "product_id,date,price,quantity,ceiling\nNEW,2024-01-01,10,5,1\nA,2024-01-02,10,5,1\nA,x,1,1,\n");
+  CHECK_STATUS(ecai_pricing_load_file(p, path), ECAI_EPARSE);
+  CHECK_INT_EQ(ecai_pricing_count(p), 3);
+  char *o2 = NULL;
+  CHECK_OK(ecai_pricing_run(&o2, NULL, p, NULL, NULL));
+  CHECK(strstr(o2, "NEW") == NULL);
+  CHECK(strstr(o2, "\"product\":\"A\"") != NULL && strstr(o2, "\"product\":\"B\"") != NULL);
+  ecai_free(o2);
   CHECK_STATUS(ecai_pricing_load_file(p, "/nonexistent.csv"), ECAI_EIO);
   ecai_pricing_free(p);
   write_file(path, "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
