@@ -100,8 +100,12 @@ int cmd_price(int argc, char **argv) {
     case 's': o = ECAI_PRICING_OPT_MAX_SLOPE_SE; break;
     default: return cli_usage("price", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
-    if (kind && (!num_arg(optarg, &v) || (kind == 1 && v != floor(v))))
-      return cli_usage("price", "option '%s' needs a number (got '%s')", argv[optind - 2 >= 0 ? optind - 1 : 0], optarg);
+    if (kind && (!num_arg(optarg, &v) || (kind == 1 && v != floor(v)))) {
+      const char *name = "?";
+      for (const struct option *op = opts; op->name; op++)
+        if (op->val == c) name = op->name;
+      return cli_usage("price", "--%s needs a%s number (got '%s')", name, kind == 1 ? "n integer" : "", optarg);
+    }
     set[nset].opt = o;
     set[nset].s = optarg;
     set[nset].d = kind ? v : 0;

@@ -263,8 +263,9 @@ ECAI_API ecai_status ecai_kpi_metrics_json(char **out, size_t *out_len, const ec
 
 /**
  * @brief A/B report as JSON: the metrics per variant plus, for each variant against
- * the control, a two-proportion z-test on conversion, Welch's t-test and a seeded
- * bootstrap 95 % interval on revenue per visitor (per-unit revenue, zeros included),
+ * the control, a two-proportion z-test on conversion, Welch's t-test and a bootstrap
+ * 95 % interval (1000 resamples, seed 42) on revenue per visitor (per-unit revenue,
+ * zeros included),
  * and a sample-ratio-mismatch test of visitors against equal weights:
  * `{"control":…,"variants":[…],"comparisons":[{"variant":…,"conversion":{"diff","lift",
  * "z","p_value","ci":[lo,hi]},"revenue_per_visitor":{"diff","lift","t","df","p_value",

@@ -441,7 +441,8 @@ typedef struct {
   double b, a, se, r2, sd_lnp, ci_lo, ci_hi;
 } fit;
 
-static void ols(const agg_obs *o, size_t n, fit *f, double *scratch) {
+/* tcache[df] memoises the 97.5 % t quantile for df < 1024 (NaN = not yet computed). */
+static void ols(const agg_obs *o, size_t n, fit *f, double *scratch, double *tcache) {
   double mx = 0, my = 0;
   for (size_t i = 0; i < n; i++) {
     mx += log(o[i].price);
@@ -473,7 +474,9 @@ static void ols(const agg_obs *o, size_t n, fit *f, double *scratch) {
   if (ssr < 0) ssr = 0;
   f->r2 = syy > 0 ? 1 - ssr / syy : 1;
   f->se = sqrt(ssr / (double)(n - 2) / sxx);
-  double tc = ecai__t_ppf(0.975, (double)(n - 2));
+  size_t df = n - 2;
+  double tc = df < 1024 ? tcache[df] : ecai__t_ppf(0.975, (double)df);
+  if (isnan(tc)) tc = tcache[df] = ecai__t_ppf(0.975, (double)df);
   f->ci_lo = f->b - tc * f->se;
   f->ci_hi = f->b + tc * f->se;
 }
@@ -637,6 +640,8 @@ ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_
     ecai__free(tmp);
   }
   ecai__buf_puts(&b, "");
+  double tcache[1024];
+  for (size_t i = 0; i < 1024; i++) tcache[i] = NAN;
   for (size_t oi = 0; oi < p->nkeys; oi++) {
     size_t key = order[oi], s0 = start[key], s1 = s0;
     while (s1 < p->n && o[s1].key == key) s1++;
@@ -660,7 +665,7 @@ ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_
       else ag[m++] = ag[i];
     }
     fit f;
-    ols(ag, m, &f, scratch);
+    ols(ag, m, &f, scratch, tcache);
     const char *name = p->key_names[key];
     const bounds *bd = NULL;
     size_t bi;
