@@ -457,7 +457,7 @@ static json_t *metrics_obj(const ecai_kpi *k, const urecs *u, const size_t *ord,
     if (pa && sorted) {
       for (size_t i = 0; i < u->n; i++)
         if (in_pop(u, &u->r[i])) agg_add(&pa[rp[i] * u->nkeys + u->r[i].key], &u->r[i]);
-      memcpy(sorted, labels, np * sizeof *sorted);
+      if (np) memcpy(sorted, labels, np * sizeof *sorted);
       qsort(sorted, np, sizeof *sorted, cmp_str);
       json_t *parr = json_array();
       for (size_t s = 0; s < np; s++) {

@@ -608,7 +608,7 @@ ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_
   char *rbuf = p->rfn ? ecai__malloc(2048) : NULL;
   ecai__buf b = {0};
   if (!o || !ag || !scratch || !order || !start || (p->rfn && !rbuf)) goto oom;
-  memcpy(o, p->o, p->n * sizeof *o);
+  if (p->n) memcpy(o, p->o, p->n * sizeof *o);
   qsort(o, p->n, sizeof *o, cmp_obs);
   for (size_t i = 0; i <= p->nkeys; i++) start[i] = p->n;
   for (size_t i = p->n; i-- > 0;) start[o[i].key] = i;

@@ -414,3 +414,52 @@ TEST(kpi_survives_allocation_failures) {
   }
   CHECK_MSG(0, "never succeeded");
 }
+
+/* Random and mutated inputs never crash the loaders; a failed load keeps nothing. */
+TEST(loaders_survive_random_and_mutated_input) {
+  uint64_t s = 99;
+  char buf[512];
+  char path[4096];
+  snprintf(path, sizeof path, "%s/fuzz.csv", ecai_test_tmpdir());
+  for (int it = 0; it < 3000; it++) {
+    size_t n;
+    if (it % 2) { /* mutate a valid document */
+      n = sizeof EVENTS - 1 < sizeof buf ? sizeof EVENTS - 1 : sizeof buf;
+      memcpy(buf, EVENTS, n);
+      for (int k = 0; k < 1 + it % 8; k++) {
+        size_t at = (size_t)(ecai__u01(&s) * (double)n);
+        static const char alphabet[] = ",\"\n\r{}:x0-T \xff";
+        buf[at] = alphabet[(size_t)(ecai__u01(&s) * (sizeof alphabet - 1))];
+      }
+    } else {
+      n = (size_t)(ecai__u01(&s) * sizeof buf);
+      for (size_t k = 0; k < n; k++) buf[k] = (char)(ecai__splitmix64(&s) & 0xff);
+    }
+    ecai_kpi *k = NULL;
+    CHECK_OK(ecai_kpi_new(&k));
+    ecai_status st = ecai_kpi_load_buffer(k, buf, n);
+    CHECK(st == ECAI_OK || st == ECAI_EPARSE);
+    if (st) CHECK_INT_EQ(ecai_kpi_count(k), 0);
+    char *js = NULL;
+    st = ecai_kpi_report_json(&js, NULL, k, NULL, 0);
+    CHECK(st == ECAI_OK || st == ECAI_EINVAL);
+    ecai_free(js);
+    ecai_kpi_free(k);
+    if (it % 10 == 0) {
+      FILE *f = fopen(path, "wb");
+      fwrite("product_id,date,price,quantity\n", 1, 31, f);
+      fwrite(buf, 1, n, f);
+      fclose(f);
+      ecai_pricing *p = NULL;
+      CHECK_OK(ecai_pricing_new(&p, NULL));
+      st = ecai_pricing_load_file(p, path);
+      CHECK(st == ECAI_OK || st == ECAI_EPARSE);
+      CHECK_OK(ecai_pricing_run(&js, NULL, p, NULL, NULL));
+      ecai_free(js);
+      ecai_pricing_free(p);
+      st = ecai_abtest_csv_json(&js, NULL, path, "product_id", "price", ECAI_ABTEST_MEAN, NULL);
+      CHECK(st == ECAI_OK || st == ECAI_EPARSE || st == ECAI_EINVAL || st == ECAI_ENOTFOUND);
+      ecai_free(js);
+    }
+  }
+}
