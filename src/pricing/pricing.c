@@ -464,7 +464,7 @@ static void ols(const agg_obs *o, size_t n, fit *f, double *scratch, double *tca
   f->n = n;
   f->distinct = d;
   f->sd_lnp = n > 1 ? sqrt(sxx / (double)(n - 1)) : 0;
-  if (sxx <= 0 || n < 3) {
+  if (d < 2 || sxx <= 1e-12 || n < 3) { /* one price (sxx is only rounding noise) or too few points */
     f->b = f->a = f->se = f->r2 = f->ci_lo = f->ci_hi = NAN;
     return;
   }

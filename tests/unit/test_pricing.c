@@ -90,6 +90,8 @@ TEST(pricing_holds_back_thin_flat_and_noisy_products) {
   add_product(p, "thin", 10, -1.5, 0.05, 5, 5, -1, 4);
   add_product(p, "oneprice", 10, -1.5, 0.05, 40, 1, -1, 5);
   add_product(p, "noise", 10, -0.3, 2.0, 40, 6, -1, 6);
+  for (int d = 0; d < 30; d++) /* one price only */
+    CHECK_OK(ecai_pricing_add(p, "single", NULL, d * 86400, 0.21, 5 + d % 7, -1));
   for (int d = 0; d < 30; d++) /* three prices 1 % apart: too little variation */
     CHECK_OK(ecai_pricing_add(p, "flat", NULL, d * 86400, 10 + 0.1 * (d % 3), 50, -1));
   for (int d = 0; d < 30; d++) /* demand rising with price */
@@ -97,6 +99,8 @@ TEST(pricing_holds_back_thin_flat_and_noisy_products) {
   json_t *m = run_map(p);
   CHECK_STR_EQ(js(m, "thin", "reason"), "thin_data");
   CHECK_STR_EQ(js(m, "oneprice", "reason"), "few_prices");
+  CHECK_STR_EQ(js(m, "single", "reason"), "few_prices");
+  CHECK(json_is_null(json_object_get(json_object_get(m, "single"), "elasticity"))); /* not estimable */
   CHECK_STR_EQ(js(m, "noise", "reason"), "poor_fit");
   CHECK_STR_EQ(js(m, "flat", "reason"), "low_price_variation");
   CHECK_STR_EQ(js(m, "giffen", "reason"), "positive_elasticity");
