@@ -14,6 +14,8 @@
 /* cache: */
 
 /* experiment, pricing: */
+#include "ecai/experiment.h"
+#include "ecai/pricing.h"
 
 /* recommend, guard, support: */
 #include "ecai/recommend.h"

@@ -195,6 +195,7 @@ static PHP_MINIT_FUNCTION(ecai) {
   /* cache: */
 
   /* experiment/pricing: */
+  if (ecai_php_experiment_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
 
   /* recommend/support: */
   if (ecai_php_recommend_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;

@@ -30,6 +30,7 @@ int ecai_php_llm_minit(INIT_FUNC_ARGS);
 /* cache: */
 
 /* experiment/pricing: */
+int ecai_php_experiment_minit(INIT_FUNC_ARGS);
 
 /* recommend/support: */
 int ecai_php_recommend_minit(INIT_FUNC_ARGS);

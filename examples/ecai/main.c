@@ -16,6 +16,9 @@ int cmd_chat(int argc, char **argv);
 /* cache commands: */
 
 /* experiment/pricing commands: */
+int cmd_abtest(int argc, char **argv);
+int cmd_price(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* recommend/support commands: */
 int cmd_recommend(int argc, char **argv);
@@ -33,6 +36,9 @@ static const cli_cmd COMMANDS[] = {
   /* cache: */
 
   /* experiment/pricing: */
+  {"abtest", "A/B test from a CSV file (z-test for proportions, Welch for means)", cmd_abtest},
+  {"price", "batch price suggestions from price/quantity history, with guardrails", cmd_price},
+  {"report", "KPI report per variant and before/after a launch, with an SVG/HTML chart", cmd_report},
 
   /* recommend/support: */
   {"recommend", "recommend products for a cart and browsing history from order history", cmd_recommend},

@@ -79,6 +79,16 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"recommend.price_ratio",      ECAI__CFG_NUM,  "3",              0, NULL},
 
   {"pricing",                    ECAI__CFG_SECTION, NULL,          0, NULL},
+  {"pricing.objective",         ECAI__CFG_STR,  "\"revenue\"",    0, "revenue|margin"},
+  {"pricing.aggregate",         ECAI__CFG_STR,  "\"day\"",        0, "day|week|none"},
+  {"pricing.min_observations",  ECAI__CFG_INT,  "8",              0, NULL},
+  {"pricing.min_distinct_prices", ECAI__CFG_INT,  "3",              0, NULL},
+  {"pricing.max_change",        ECAI__CFG_NUM,  "0.1",            0, NULL},
+  {"pricing.min_margin",        ECAI__CFG_NUM,  "0.2",            0, NULL},
+  {"pricing.min_r2",            ECAI__CFG_NUM,  "0.1",            0, NULL},
+  {"pricing.max_slope_se",      ECAI__CFG_NUM,  "0.75",           0, NULL},
+  {"pricing.min_price_variation", ECAI__CFG_NUM,  "0.02",           0, NULL},
+  {"pricing.unit_cost_ratio",   ECAI__CFG_NUM,  "0.0",            0, NULL},
 
   {"experiment",                 ECAI__CFG_SECTION, NULL,          0, NULL},
 

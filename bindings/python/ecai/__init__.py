@@ -19,6 +19,9 @@ from .llm import LLM, Prompt
 # cache:
 
 # experiment, pricing:
+from . import experiment
+from .experiment import (Experiment, Kpi, Pricing, abtest_csv, bootstrap_diff, hash_point, mde,
+                         proportions_test, sample_size, srm, variant_for_point, welch_test)
 
 # recommend, guard, support:
 from .recommend import Recommender, evaluate as evaluate_recommend

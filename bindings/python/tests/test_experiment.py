@@ -1,0 +1,174 @@
+import json
+import math
+import os
+
+import pytest
+
+import ecai
+from ecai import experiment as ex
+
+ROOT = __import__("conftest").ROOT
+DATA = os.path.join(ROOT, "..", "shared", "data")
+VARIANTS = [("control", 50), ("treatment_a", 30), ("treatment_b", 20)]
+
+
+def _vectors():
+    with open(os.path.join(ROOT, "tests", "data", "ab_assign.tsv"), encoding="utf-8") as f:
+        next(f)
+        return [line.rstrip("\n").split("\t") for line in f]
+
+
+def test_assignment_reproduces_committed_vectors():
+    rows = _vectors()
+    assert len(rows) == 260
+    with ecai.Experiment("checkout", "checkout-2026", VARIANTS, holdout=0.1, holdout_salt="global-holdout") as e:
+        for unit, u, uh, want in rows:
+            assert e.assign(unit) == want, unit
+            assert ecai.hash_point("checkout-2026", unit) == float(u)
+            assert ecai.hash_point("global-holdout", unit) == float(uh)
+
+
+def test_mapping_from_point_is_reproducible_in_python():
+    # The hash comes from XXH3; the mapping to variants is re-implemented here.
+    for unit, u, uh, want in _vectors():
+        got = "holdout" if float(uh) < 0.1 else ecai.variant_for_point(float(u), VARIANTS)
+        assert got == want, unit
+
+
+def test_assignment_reproduced_without_the_library():
+    # pure-Python XXH3-64 (tests/xxh3_ref.py) + the documented mapping
+    import xxh3_ref
+    assert xxh3_ref.xxh3_64(b"abc") == 0x78AF5F94892F3950  # PHP: hash("xxh3", "abc")
+    for unit, u, uh, want in _vectors():
+        assert xxh3_ref.hash_point("checkout-2026", unit) == float(u), unit
+        pu, puh = xxh3_ref.hash_point("checkout-2026", unit), xxh3_ref.hash_point("global-holdout", unit)
+        assert ("holdout" if puh < 0.1 else ecai.variant_for_point(pu, VARIANTS)) == want, unit
+
+
+def test_experiment_errors_and_exposure_log():
+    e = ecai.Experiment("hero", "hero-1")
+    with pytest.raises(ecai.InvalidState):
+        e.assign("u1")
+    e.add_variant("A")
+    e.add_variant("B")
+    with pytest.raises(ecai.InvalidArgument):
+        e.add_variant("A")
+    for i in range(200):
+        assert e.expose("u%d" % i, 1700000000 + i) == e.assign("u%d" % i)
+    with pytest.raises(ecai.InvalidState):
+        e.add_variant("C")
+    s = e.summary()
+    assert s["exposures"] == 200 and sum(v["units"] for v in s["variants"]) == 200
+    k = ecai.Kpi()
+    k.load(e.log_jsonl())
+    assert len(k) == 200
+    e.close()
+    e.close()
+    with pytest.raises(ecai.InvalidState):
+        e.assign("x")
+
+
+def test_cookie_cats_reference_figures():
+    path = os.path.join(DATA, "experiments", "cookie_cats", "cookie_cats.csv")
+    d = ecai.abtest_csv(path, "version", "retention_7")
+    assert [v["n"] for v in d["variants"]] == [44700, 45489]
+    assert round(d["statistic"], 4) == -3.1644
+    assert round(d["p_value"], 6) == 0.001554
+    assert [round(x, 6) for x in d["ci95"]] == [-0.013282, -0.003121]
+    assert round(100 * d["lift"], 3) == -4.312
+    assert round(d["srm_p_value"], 4) == 0.0086
+    w = ecai.abtest_csv(path, "version", "sum_gamerounds", metric="mean")
+    assert round(w["statistic"], 3) == -0.885
+    with pytest.raises(ecai.NotFound):
+        ecai.abtest_csv(path, "version", "nope")
+
+
+def test_stats_functions():
+    assert abs(ex.normal_cdf(1.96) - 0.9750021048517795) < 1e-14
+    assert abs(ex.t_cdf(1.0, 1) - 0.75) < 1e-13
+    assert abs(ex.chi2_sf(3.841458820694124, 1) - 0.05) < 1e-13
+    r = ecai.proportions_test(8502, 44700, 8279, 45489)
+    assert round(r["z"], 4) == -3.1644
+    chi2, p = ecai.srm([44700, 45489])
+    assert round(chi2, 3) == 6.902 and round(p, 4) == 0.0086
+    w = ecai.welch_test([1, 2, 3, 4], [2, 4, 6, 8])
+    assert abs(w["t"] - math.sqrt(3)) < 1e-12
+    lo, hi = ecai.bootstrap_diff([1, 2, 3, 4] * 20, [2, 4, 6, 8] * 20, iterations=500, seed=7)
+    assert (lo, hi) == ecai.bootstrap_diff([1, 2, 3, 4] * 20, [2, 4, 6, 8] * 20, iterations=500, seed=7)
+    assert lo < 2.5 < hi
+    assert ecai.sample_size(0.10, 0.02) == 3841
+    assert abs(ecai.mde(0.10, 3840.87) - 0.02) < 1e-5
+    with pytest.raises(ecai.InvalidArgument):
+        ecai.proportions_test(5, 4, 1, 10)
+
+
+def test_kpi_metrics_and_report():
+    k = ecai.Kpi()
+    k.record(1714557600, "u1", "exposure", "A")
+    k.record(1714557700, "u1", "order", "A", 30)
+    k.record(1714557800, "u2", "exposure", "A")
+    k.record(1714644000, "u3", "exposure", "B")
+    k.record(1714644100, "u3", ecai.experiment.ORDER, None, 50)
+    m = k.metrics("none")
+    a, b = m["variants"]
+    assert (a["name"], a["visitors"], a["conversion_rate"], a["revenue_per_visitor"]) == ("A", 2, 0.5, 15.0)
+    assert (b["name"], b["revenue"], b["aov"]) == ("B", 50.0, 50.0)
+    r = k.report(control="A", launch_ts=1714608000)
+    assert r["before_after"]["after"]["visitors"] == 1
+    with pytest.raises(ecai.NotFound):
+        k.report(control="Z")
+    with pytest.raises(ecai.ParseError):
+        k.load("ts,unit,event\n2024-01-01,u9,teleport\n")
+    assert len(k) == 5
+
+
+def _history(p, pid, b, cost=None, days=40):
+    for d in range(days):
+        price = 10 * (0.8 + 0.4 * (d % 6) / 5) if d < days - 1 else 10.0
+        p.add(pid, price, 100 * (price / 10) ** b, ts=1700000000 + 86400 * d, unit_cost=cost)
+
+
+def test_pricing_suggestions_guardrails_and_hooks():
+    with ecai.Pricing(max_change=0.1) as p:
+        _history(p, "inelastic", -0.5)
+        _history(p, "elastic", -2.5)
+        _history(p, "thin", -1.0, days=3)
+        p.set_bounds("elastic", map_price=9.5)
+        seen = []
+        p.set_rationale(lambda r: "because %s" % r["reason"])
+        res = {r["product"]: r for r in p.run(progress=lambda d, t: seen.append((d, t)))}
+    assert seen == [(3, 3)]
+    assert res["inelastic"]["suggested_price"] == 11.0 and abs(res["inelastic"]["elasticity"] + 0.5) < 1e-9
+    assert res["elastic"]["suggested_price"] == 9.5 and res["elastic"]["bounded_by"] == ["map"]
+    assert res["thin"]["status"] == "hold" and res["thin"]["reason"] == "thin_data"
+    assert res["inelastic"]["rationale"] == "because ok"
+    with ecai.Pricing(objective="margin", max_change=0.5) as p:
+        _history(p, "x", -2.5, cost=4.0)
+        r = p.run()[0]
+    assert r["suggested_price"] == 6.67
+    p = ecai.Pricing()
+    with pytest.raises(ecai.InvalidArgument):
+        p.set("max_change", 2.0)
+    with pytest.raises(ecai.Unsupported):
+        p.set("nope", 1)
+    for i in range(1500):
+        p.add("p%d" % i, 10, 1)
+    with pytest.raises(ecai.Cancelled):
+        p.run(progress=lambda d, t: d >= 1000)
+
+
+def test_pricing_from_context_and_real_transactions():
+    ctx = ecai.Context({"pricing": {"min_observations": 20, "objective": "margin", "unit_cost_ratio": 0.6}})
+    with ecai.Pricing(ctx) as p:
+        p.load_file(os.path.join(DATA, "recommend", "online_retail", "transactions.csv.gz"))
+        assert 400000 < len(p) < 431673
+        res = p.run()
+    reasons = {}
+    for r in res:
+        reasons[r["reason"]] = reasons.get(r["reason"], 0) + 1
+        assert r["objective"] == "margin"
+        if r["status"] == "suggest":
+            assert abs(r["change"]) <= 0.1 + 0.006
+            assert (r["suggested_price"] - r["unit_cost"]) / r["suggested_price"] >= 0.2 - 1e-3
+    assert reasons["ok"] > 100 and reasons["thin_data"] > 100
+    ctx.close()

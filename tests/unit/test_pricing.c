@@ -1,0 +1,318 @@
+/* Pricing: elasticity estimates on known demand curves, hold-back reasons,
+ * guardrails, loaders, callbacks, options, allocation failures. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/internal.h"
+#include "experiment/exp_internal.h"
+#include "harness.h"
+
+/* Adds `days` daily observations of constant-elasticity demand q = A p^b e^noise with
+ * prices cycling over `np` levels around p0 (±20 %); the last day is at p0. */
+static void add_product(ecai_pricing *p, const char *id, double p0, double b, double noise, int days, int np,
+                        double cost, uint64_t seed) {
+  uint64_t s = seed;
+  for (int d = 0; d < days; d++) {
+    double price = d == days - 1 ? p0 : p0 * (0.8 + 0.4 * (double)(d % np) / (np > 1 ? np - 1 : 1));
+    double z = 0;
+    for (int k = 0; k < 12; k++) z += ecai__u01(&s);
+    z -= 6; /* ~N(0,1) */
+    double q = 100 * pow(price / p0, b) * exp(noise * z);
+    CHECK_OK(ecai_pricing_add(p, id, NULL, 1700000000 + (int64_t)d * 86400, price, q, cost));
+  }
+}
+
+static json_t *run_map(ecai_pricing *p) {
+  char *out = NULL;
+  size_t n;
+  CHECK_OK(ecai_pricing_run(&out, &n, p, NULL, NULL));
+  json_t *m = json_object();
+  for (char *line = out; *line;) {
+    char *nl = strchr(line, '\n');
+    CHECK(nl != NULL);
+    json_t *j = json_loadb(line, (size_t)(nl - line), 0, NULL);
+    CHECK(j != NULL);
+    json_object_set_new(m, json_string_value(json_object_get(j, "product")), j);
+    line = nl + 1;
+  }
+  ecai_free(out);
+  return m;
+}
+
+static double jd(json_t *m, const char *id, const char *k) {
+  return json_number_value(json_object_get(json_object_get(m, id), k));
+}
+static const char *js(json_t *m, const char *id, const char *k) {
+  return json_string_value(json_object_get(json_object_get(m, id), k));
+}
+
+TEST(pricing_recovers_elasticity_and_moves_the_right_way) {
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  add_product(p, "inelastic", 10, -0.5, 0.05, 60, 6, -1, 1);
+  add_product(p, "elastic", 10, -2.5, 0.05, 60, 6, -1, 2);
+  json_t *m = run_map(p);
+  CHECK_NEAR(jd(m, "inelastic", "elasticity"), -0.5, 0.05);
+  CHECK_NEAR(jd(m, "elastic", "elasticity"), -2.5, 0.05);
+  CHECK(jd(m, "elastic", "elasticity_ci95") == 0); /* an array, not a number */
+  json_t *ci = json_object_get(json_object_get(m, "elastic"), "elasticity_ci95");
+  CHECK(json_number_value(json_array_get(ci, 0)) < -2.5 + 0.05 && json_number_value(json_array_get(ci, 1)) > -2.5 - 0.05);
+  CHECK_STR_EQ(js(m, "inelastic", "status"), "suggest");
+  CHECK_NEAR(jd(m, "inelastic", "suggested_price"), 11.00, 1e-9); /* +max_change */
+  CHECK_NEAR(jd(m, "elastic", "suggested_price"), 9.00, 1e-9);    /* -max_change */
+  /* revenue ratio under the estimated curve: (11/10)^(1+b) - 1 > 0 */
+  CHECK(jd(m, "inelastic", "expected_objective_change") > 0.04);
+  CHECK_STR_EQ(js(m, "elastic", "objective"), "revenue");
+  CHECK_STR_EQ(json_string_value(json_array_get(json_object_get(json_object_get(m, "elastic"), "bounded_by"), 0)), "max_change");
+  json_decref(m);
+  ecai_pricing_free(p);
+}
+
+TEST(pricing_margin_objective_reaches_the_interior_optimum) {
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  CHECK_OK(ecai_pricing_set_str(p, ECAI_PRICING_OPT_OBJECTIVE, "margin"));
+  CHECK_OK(ecai_pricing_set_double(p, ECAI_PRICING_OPT_MAX_CHANGE, 0.5));
+  add_product(p, "x", 10, -2.5, 0.0, 30, 5, 4.0, 3); /* no noise: b exact; p* = 4*2.5/1.5 */
+  json_t *m = run_map(p);
+  CHECK_NEAR(jd(m, "x", "elasticity"), -2.5, 1e-9);
+  CHECK_NEAR(jd(m, "x", "suggested_price"), 6.67, 1e-9);
+  CHECK_NEAR(jd(m, "x", "unit_cost"), 4.0, 0);
+  double want = (6.67 - 4) / (10 - 4) * pow(0.667, -2.5) - 1;
+  CHECK_NEAR(jd(m, "x", "expected_objective_change"), want, 1e-9);
+  json_decref(m);
+  ecai_pricing_free(p);
+}
+
+TEST(pricing_holds_back_thin_flat_and_noisy_products) {
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  add_product(p, "thin", 10, -1.5, 0.05, 5, 5, -1, 4);
+  add_product(p, "oneprice", 10, -1.5, 0.05, 40, 1, -1, 5);
+  add_product(p, "noise", 10, -0.3, 2.0, 40, 6, -1, 6);
+  for (int d = 0; d < 30; d++) /* one price only */
+    CHECK_OK(ecai_pricing_add(p, "single", NULL, d * 86400, 0.21, 5 + d % 7, -1));
+  for (int d = 0; d < 30; d++) /* three prices 1 % apart: too little variation */
+    CHECK_OK(ecai_pricing_add(p, "flat", NULL, d * 86400, 10 + 0.1 * (d % 3), 50, -1));
+  for (int d = 0; d < 30; d++) /* demand rising with price */
+    CHECK_OK(ecai_pricing_add(p, "giffen", NULL, d * 86400, 8 + (d % 5), 10 + 5 * (d % 5), -1));
+  json_t *m = run_map(p);
+  CHECK_STR_EQ(js(m, "thin", "reason"), "thin_data");
+  CHECK_STR_EQ(js(m, "oneprice", "reason"), "few_prices");
+  CHECK_STR_EQ(js(m, "single", "reason"), "few_prices");
+  CHECK(json_is_null(json_object_get(json_object_get(m, "single"), "elasticity"))); /* not estimable */
+  CHECK_STR_EQ(js(m, "noise", "reason"), "poor_fit");
+  CHECK_STR_EQ(js(m, "flat", "reason"), "low_price_variation");
+  CHECK_STR_EQ(js(m, "giffen", "reason"), "positive_elasticity");
+  const char *ids[] = {"thin", "oneprice", "noise", "flat", "giffen"};
+  for (int i = 0; i < 5; i++) {
+    CHECK_STR_EQ(js(m, ids[i], "status"), "hold");
+    CHECK(json_is_null(json_object_get(json_object_get(m, ids[i]), "suggested_price")));
+    CHECK(strlen(js(m, ids[i], "reason_text")) > 10);
+  }
+  json_decref(m);
+  ecai_pricing_free(p);
+}
+
+TEST(pricing_guardrails_floor_ceiling_map_margin_conflict) {
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  add_product(p, "ceil", 10, -0.5, 0.02, 40, 6, -1, 7);  /* wants up: ceiling 10.40 */
+  add_product(p, "map", 10, -2.5, 0.02, 40, 6, -1, 8);   /* wants down: MAP 9.50 */
+  add_product(p, "margin", 10, -2.5, 0.02, 40, 6, 7.8, 9); /* wants down: margin floor 7.8/0.8 = 9.75 */
+  add_product(p, "conflict", 10, -0.5, 0.02, 40, 6, 9.0, 10); /* margin floor 11.25 > ceiling 10.5 */
+  add_product(p, "atmap", 10, -2.5, 0.02, 40, 6, -1, 11); /* wants down, MAP = current */
+  CHECK_OK(ecai_pricing_set_bounds(p, "ceil", 0, 10.4, 0));
+  CHECK_OK(ecai_pricing_set_bounds(p, "map", 0, 0, 9.5));
+  CHECK_OK(ecai_pricing_set_bounds(p, "conflict", 0, 10.5, 0));
+  CHECK_OK(ecai_pricing_set_bounds(p, "atmap", 0, 0, 10));
+  CHECK_STATUS(ecai_pricing_set_bounds(p, "bad", 12, 10, 0), ECAI_EINVAL);
+  json_t *m = run_map(p);
+  CHECK_NEAR(jd(m, "ceil", "suggested_price"), 10.40, 1e-9);
+  CHECK_NEAR(jd(m, "map", "suggested_price"), 9.50, 1e-9);
+  CHECK_NEAR(jd(m, "margin", "suggested_price"), 9.75, 1e-9);
+  CHECK_STR_EQ(json_string_value(json_array_get(json_object_get(json_object_get(m, "margin"), "bounded_by"), 0)), "min_margin");
+  CHECK_STR_EQ(js(m, "conflict", "reason"), "guardrail_conflict");
+  CHECK_STR_EQ(js(m, "atmap", "reason"), "no_improvement");
+  json_decref(m);
+  ecai_pricing_free(p);
+}
+
+static int rationale(const char *json, size_t len, char *buf, size_t cap, void *payload) {
+  (*(int *)payload)++;
+  /* a misbehaving "LLM" that tries to rewrite the number */
+  snprintf(buf, cap, "Raise to 99.99 because %zu bytes of JSON said so; \"suggested_price\":99.99", len);
+  return strstr(json, "\"hold\"") ? 1 : 0;
+}
+
+static int cancel_at(size_t done, size_t total, void *payload) {
+  (void)total;
+  return done >= *(size_t *)payload;
+}
+
+TEST(pricing_rationale_never_changes_numbers_and_progress_cancels) {
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  add_product(p, "a", 10, -0.5, 0.02, 30, 6, -1, 12);
+  add_product(p, "b", 5, -1.0, 0.02, 3, 3, -1, 13);
+  char *plain = NULL, *withr = NULL;
+  CHECK_OK(ecai_pricing_run(&plain, NULL, p, NULL, NULL));
+  int calls = 0;
+  CHECK_OK(ecai_pricing_set_rationale(p, rationale, &calls));
+  CHECK_OK(ecai_pricing_run(&withr, NULL, p, NULL, NULL));
+  CHECK_INT_EQ(calls, 2);
+  json_t *a = json_loadb(withr, strchr(withr, '\n') - withr, 0, NULL);
+  CHECK_CONTAINS(json_string_value(json_object_get(a, "rationale")), "99.99");
+  CHECK_NEAR(json_number_value(json_object_get(a, "suggested_price")), 11.0, 1e-9);
+  json_object_del(a, "rationale");
+  char *back = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(12));
+  CHECK(strncmp(back, plain, strlen(back)) == 0);
+  free(back);
+  json_decref(a);
+  CHECK(strstr(strchr(withr, '\n') + 1, "rationale") == NULL); /* hold: callback declined */
+  ecai_free(plain);
+  ecai_free(withr);
+  /* 1500 products: progress at 1000 cancels */
+  ecai_pricing_free(p);
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  char id[32];
+  for (int i = 0; i < 1500; i++) {
+    snprintf(id, sizeof id, "p%04d", i);
+    CHECK_OK(ecai_pricing_add(p, id, NULL, 0, 10, 1, -1));
+  }
+  size_t stop = 1000;
+  char *out = (char *)1;
+  CHECK_STATUS(ecai_pricing_run(&out, NULL, p, cancel_at, &stop), ECAI_ECANCELED);
+  CHECK(out == NULL);
+  stop = 5000;
+  CHECK_OK(ecai_pricing_run(&out, NULL, p, cancel_at, &stop));
+  ecai_free(out);
+  ecai_pricing_free(p);
+}
+
+TEST(pricing_options_types_and_config) {
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  CHECK_STATUS(ecai_pricing_set_double(p, ECAI_PRICING_OPT_MIN_OBSERVATIONS, 3), ECAI_EINVAL);
+  CHECK_STATUS(ecai_pricing_set_int(p, ECAI_PRICING_OPT_MAX_CHANGE, 1), ECAI_EINVAL);
+  CHECK_STATUS(ecai_pricing_set_str(p, ECAI_PRICING_OPT_MAX_CHANGE, "x"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_pricing_set_double(p, (ecai_pricing_opt)299, 1), ECAI_EUNSUPPORTED);
+  CHECK_STATUS(ecai_pricing_set_int(p, (ecai_pricing_opt)199, 1), ECAI_EUNSUPPORTED);
+  CHECK_STATUS(ecai_pricing_set_str(p, (ecai_pricing_opt)99, "x"), ECAI_EUNSUPPORTED);
+  CHECK_STATUS(ecai_pricing_set_double(p, ECAI_PRICING_OPT_MAX_CHANGE, 1.5), ECAI_EINVAL);
+  CHECK_STATUS(ecai_pricing_set_str(p, ECAI_PRICING_OPT_OBJECTIVE, "profit!"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_pricing_add(p, "", NULL, 0, 1, 1, -1), ECAI_EINVAL);
+  CHECK_STATUS(ecai_pricing_add(p, "x", NULL, 0, 0, 1, -1), ECAI_EINVAL);
+  CHECK_STATUS(ecai_pricing_add(p, "x", NULL, 0, 1, NAN, -1), ECAI_EINVAL);
+  CHECK_STATUS(ecai_pricing_new(NULL, NULL), ECAI_EINVAL);
+  ecai_pricing_free(p);
+  ecai_ctx *ctx = NULL;
+  const char cfg[] = "{\"pricing\":{\"max_change\":0.05,\"min_observations\":4}}";
+  CHECK_OK(ecai_ctx_new(&ctx, cfg, sizeof cfg - 1));
+  CHECK_OK(ecai_pricing_new(&p, ctx));
+  add_product(p, "a", 10, -0.5, 0.02, 6, 3, -1, 14);
+  json_t *m = run_map(p);
+  CHECK_NEAR(jd(m, "a", "suggested_price"), 10.50, 1e-9);
+  json_decref(m);
+  ecai_pricing_free(p);
+  ecai_ctx_free(ctx);
+  const char bad[] = "{\"pricing\":{\"max_change\":2}}";
+  CHECK_OK(ecai_ctx_new(&ctx, bad, sizeof bad - 1));
+  CHECK_STATUS(ecai_pricing_new(&p, ctx), ECAI_EINVAL);
+  CHECK(p == NULL);
+  CHECK_CONTAINS(ecai_last_error(), "max_change");
+  ecai_ctx_free(ctx);
+}
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  CHECK(f != NULL);
+  fputs(text, f);
+  fclose(f);
+}
+
+TEST(pricing_loads_generic_and_invoice_layouts) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/h.csv", ecai_test_tmpdir());
+  write_file(path, "product_id,date,price,quantity,unit_cost,segment,ceiling\n"
+                   "A,2024-01-01,10,5,6,web,12\nA,2024-01-02,11,4,,web,\nB,2024-01-01,3,1,,,\n");
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  CHECK_OK(ecai_pricing_load_file(p, path));
+  CHECK_INT_EQ(ecai_pricing_count(p), 3);
+  write_file(path, "product_id,date,price,quantity\nA,2024-01-01,10,5\nA,2024-13-01,11,4\n");
+  CHECK_STATUS(ecai_pricing_load_file(p, path), ECAI_EPARSE);
+  CHECK_CONTAINS(ecai_last_error(), "line 3");
+  CHECK_INT_EQ(ecai_pricing_count(p), 3); /* all or nothing */
+  write_file(path, "product_id,date,price,quantity\nA,2024-01-01,-10,5\n");
+  CHECK_STATUS(ecai_pricing_load_file(p, path), ECAI_EPARSE);
+  /* a failed file leaves neither observations, new products nor bounds behind */
+  write_file(path, "product_id,date,price,quantity,ceiling\nNEW,2024-01-01,10,5,1\nA,2024-01-02,10,5,1\nA,x,1,1,\n");
+  CHECK_STATUS(ecai_pricing_load_file(p, path), ECAI_EPARSE);
+  CHECK_INT_EQ(ecai_pricing_count(p), 3);
+  char *o2 = NULL;
+  CHECK_OK(ecai_pricing_run(&o2, NULL, p, NULL, NULL));
+  CHECK(strstr(o2, "NEW") == NULL);
+  CHECK(strstr(o2, "\"product\":\"A\"") != NULL && strstr(o2, "\"product\":\"B\"") != NULL);
+  ecai_free(o2);
+  CHECK_STATUS(ecai_pricing_load_file(p, "/nonexistent.csv"), ECAI_EIO);
+  ecai_pricing_free(p);
+  write_file(path, "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+                   "536365,85123A,\"WHITE HANGING HEART, T-LIGHT\",6,2010-12-01T08:26,2.55,17850,United Kingdom\n"
+                   "C536379,85123A,X,-1,2010-12-01T09:41,2.55,14527,United Kingdom\n"
+                   "536370,POST,POSTAGE,3,2010-12-01T08:45,18,12583,France\n"
+                   "536380,22423,CAKESTAND,0,2010-12-01T09:41,12.75,,United Kingdom\n"
+                   "536381,22423,CAKESTAND,2,2010-12-01T09:41,0,,United Kingdom\n"
+                   "536382,gift_0001_10,VOUCHER,1,2010-12-01T09:41,8.5,,United Kingdom\n"
+                   "536383,22423,CAKESTAND,2,2010-12-02T09:41,12.75,,France\n");
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  CHECK_OK(ecai_pricing_set_int(p, ECAI_PRICING_OPT_BY_SEGMENT, 1));
+  CHECK_OK(ecai_pricing_load_file(p, path));
+  CHECK_INT_EQ(ecai_pricing_count(p), 2);
+  CHECK_STATUS(ecai_pricing_set_int(p, ECAI_PRICING_OPT_BY_SEGMENT, 0), ECAI_ESTATE);
+  char *out;
+  CHECK_OK(ecai_pricing_run(&out, NULL, p, NULL, NULL));
+  CHECK_CONTAINS(out, "{\"product\":\"22423\",\"segment\":\"France\",\"status\":\"hold\",\"reason\":\"thin_data\"");
+  CHECK_CONTAINS(out, "\"product\":\"85123A\",\"segment\":\"United Kingdom\"");
+  ecai_free(out);
+  ecai_pricing_free(p);
+}
+
+TEST(pricing_real_transactions_smoke) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/../shared/data/recommend/online_retail/transactions.csv.gz", ecai_test_root());
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  CHECK_OK(ecai_pricing_load_file(p, path));
+  CHECK(ecai_pricing_count(p) > 400000 && ecai_pricing_count(p) < 431673);
+  char *out;
+  size_t n;
+  CHECK_OK(ecai_pricing_run(&out, &n, p, NULL, NULL));
+  size_t lines = 0, sug = 0;
+  for (char *s = out; (s = strchr(s, '\n')); s++) lines++;
+  for (char *s = out; (s = strstr(s, "\"status\":\"suggest\"")); s++) sug++;
+  CHECK(lines > 3000 && lines < 4019);
+  CHECK(sug > 100 && sug < lines);
+  CHECK(strstr(out, "\"product\":\"POST\"") == NULL);
+  ecai_free(out);
+  ecai_pricing_free(p);
+}
+
+TEST(pricing_survives_allocation_failures) {
+  for (long n = 0; n < 500; n++) {
+    ecai_pricing *p = NULL;
+    char *out = NULL;
+    ecai__test_fail_alloc_after(n);
+    ecai_status st = ecai_pricing_new(&p, NULL);
+    for (int i = 0; i < 40 && st == ECAI_OK; i++)
+      st = ecai_pricing_add(p, i % 2 ? "a" : "b", NULL, i * 86400, 10 + i % 5, 10 - i % 5, -1);
+    if (st == ECAI_OK) st = ecai_pricing_set_bounds(p, "a", 1, 100, 0);
+    if (st == ECAI_OK) st = ecai_pricing_run(&out, NULL, p, NULL, NULL);
+    ecai__test_fail_alloc_after(-1);
+    CHECK(st == ECAI_OK || st == ECAI_ENOMEM);
+    ecai_free(out);
+    ecai_pricing_free(p);
+    if (st == ECAI_OK) return;
+  }
+  CHECK_MSG(0, "never succeeded");
+}
