@@ -1,7 +1,8 @@
 /*
  * The configuration schema: every key the context accepts, its type, default and
  * whether it is a secret. One table for the whole library; a module that reads a new
- * key adds one line here (and documents it in README "Configuration").
+ * key adds one line here. A trailing comment on a line is its documentation:
+ * scripts/config-doc.sh turns this table into README's configuration reference.
  */
 #include "core/config.h"
 
@@ -11,8 +12,8 @@ const ecai__cfg_key ecai__cfg_schema[] = {
 
   {"llm",                        ECAI__CFG_SECTION, NULL,          0, NULL},
   {"llm.provider",               ECAI__CFG_STR,  "\"none\"",       0, "none|openai|anthropic"},
-  {"llm.base_url",               ECAI__CFG_STR,  NULL,             0, NULL},
-  {"llm.model",                  ECAI__CFG_STR,  NULL,             0, NULL},
+  {"llm.base_url",               ECAI__CFG_STR,  NULL,             0, NULL}, /* server root, e.g. http://127.0.0.1:8080 (default: the provider's public API) */
+  {"llm.model",                  ECAI__CFG_STR,  NULL,             0, NULL}, /* model name sent to the provider */
   {"llm.api_key",                ECAI__CFG_STR,  NULL,             ECAI__CFG_SECRET, NULL},
   {"llm.api_key_env",            ECAI__CFG_STR,  NULL,             ECAI__CFG_ENV_OF, "llm.api_key"},
   {"llm.timeout_ms",             ECAI__CFG_INT,  "30000",          0, NULL},
@@ -20,20 +21,20 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"llm.max_tokens",             ECAI__CFG_INT,  "512",            0, NULL},
   {"llm.temperature",            ECAI__CFG_NUM,  "0.0",            0, NULL},
   {"llm.max_retries",            ECAI__CFG_INT,  "2",              0, NULL},
-  {"llm.headers",                ECAI__CFG_OBJ,  NULL,             0, NULL},
-  {"llm.auth_header",            ECAI__CFG_STR,  NULL,             0, NULL},
+  {"llm.headers",                ECAI__CFG_OBJ,  NULL,             0, NULL}, /* extra HTTP headers {"Name": "value"} */
+  {"llm.auth_header",            ECAI__CFG_STR,  NULL,             0, NULL}, /* header carrying the key instead of Authorization: Bearer (e.g. api-key) */
   {"llm.anthropic_version",      ECAI__CFG_STR,  "\"2023-06-01\"", 0, NULL},
-  {"llm.max_reply_bytes",        ECAI__CFG_INT,  "8388608",        0, NULL},
-  {"llm.backoff_ms",             ECAI__CFG_INT,  "200",            0, NULL},
+  {"llm.max_reply_bytes",        ECAI__CFG_INT,  "8388608",        0, NULL}, /* larger replies are refused, never buffered */
+  {"llm.backoff_ms",             ECAI__CFG_INT,  "200",            0, NULL}, /* first retry delay (exponential, with jitter, Retry-After honoured) */
   {"llm.backoff_max_ms",         ECAI__CFG_INT,  "10000",          0, NULL},
-  {"llm.retry_budget",           ECAI__CFG_INT,  "60",             0, NULL},
-  {"llm.breaker_threshold",      ECAI__CFG_INT,  "5",              0, NULL},
+  {"llm.retry_budget",           ECAI__CFG_INT,  "60",             0, NULL}, /* retries per minute per handle */
+  {"llm.breaker_threshold",      ECAI__CFG_INT,  "5",              0, NULL}, /* consecutive failures that open the circuit breaker */
   {"llm.breaker_cooldown_ms",    ECAI__CFG_INT,  "30000",          0, NULL},
-  {"llm.batch_concurrency",      ECAI__CFG_INT,  "8",              0, NULL},
+  {"llm.batch_concurrency",      ECAI__CFG_INT,  "8",              0, NULL}, /* requests in flight in ecai_llm_chat_batch */
   {"llm.verify_tls",             ECAI__CFG_BOOL, "true",           0, NULL},
-  {"llm.prices",                 ECAI__CFG_OBJ,  NULL,             0, NULL},
-  {"llm.budget",                 ECAI__CFG_OBJ,  NULL,             0, NULL},
-  {"llm.downgrade",              ECAI__CFG_ARR,  NULL,             0, NULL},
+  {"llm.prices",                 ECAI__CFG_OBJ,  NULL,             0, NULL}, /* {"model": {"input_per_mtok": USD, "output_per_mtok": USD}} */
+  {"llm.budget",                 ECAI__CFG_OBJ,  NULL,             0, NULL}, /* {"limit": USD, "window_s": s, "near": 0.8} */
+  {"llm.downgrade",              ECAI__CFG_ARR,  NULL,             0, NULL}, /* chain walked near/over budget: "cache", "cheaper_model:NAME", "retrieval_only", "escalate" */
 
   {"embedder",                   ECAI__CFG_SECTION, NULL,          0, NULL},
   {"embedder.kind",              ECAI__CFG_STR,  "\"builtin\"",    0, "builtin|openai"},
@@ -66,29 +67,29 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"guard",                      ECAI__CFG_SECTION, NULL,          0, NULL},
 
   {"recommend",                  ECAI__CFG_SECTION, NULL,          0, NULL},
-  {"recommend.ease_lambda",      ECAI__CFG_NUM,  "50",             0, NULL},
-  {"recommend.max_items",        ECAI__CFG_INT,  "4000",           0, NULL},
-  {"recommend.cold_orders",      ECAI__CFG_INT,  "5",              0, NULL},
-  {"recommend.mmr_lambda",       ECAI__CFG_NUM,  "0.9",            0, NULL},
-  {"recommend.w_ease",           ECAI__CFG_NUM,  "1.0",            0, NULL},
-  {"recommend.w_cooc",           ECAI__CFG_NUM,  "0.1",            0, NULL},
-  {"recommend.w_content",        ECAI__CFG_NUM,  "1.0",            0, NULL},
-  {"recommend.w_history",        ECAI__CFG_NUM,  "0.0",            0, NULL},
-  {"recommend.w_rebuy",          ECAI__CFG_NUM,  "0.2",            0, NULL},
-  {"recommend.half_life_days",   ECAI__CFG_NUM,  "30",             0, NULL},
-  {"recommend.price_ratio",      ECAI__CFG_NUM,  "3",              0, NULL},
+  {"recommend.ease_lambda",      ECAI__CFG_NUM,  "50",             0, NULL}, /* EASE ridge strength */
+  {"recommend.max_items",        ECAI__CFG_INT,  "4000",           0, NULL}, /* EASE is fitted on this many most-ordered products */
+  {"recommend.cold_orders",      ECAI__CFG_INT,  "5",              0, NULL}, /* products with fewer training orders use content similarity */
+  {"recommend.mmr_lambda",       ECAI__CFG_NUM,  "0.9",            0, NULL}, /* relevance vs diversity (1 = no diversification) */
+  {"recommend.w_ease",           ECAI__CFG_NUM,  "1.0",            0, NULL}, /* blend weight of the EASE score */
+  {"recommend.w_cooc",           ECAI__CFG_NUM,  "0.1",            0, NULL}, /* blend weight of cosine co-occurrence */
+  {"recommend.w_content",        ECAI__CFG_NUM,  "1.0",            0, NULL}, /* blend weight of content similarity */
+  {"recommend.w_history",        ECAI__CFG_NUM,  "0.0",            0, NULL}, /* blend weight of the customer's earlier items as model inputs */
+  {"recommend.w_rebuy",          ECAI__CFG_NUM,  "0.2",            0, NULL}, /* bonus for products the customer ordered before */
+  {"recommend.half_life_days",   ECAI__CFG_NUM,  "30",             0, NULL}, /* recency half-life of history */
+  {"recommend.price_ratio",      ECAI__CFG_NUM,  "3",              0, NULL}, /* complements above this multiple of the priciest cart item are dropped */
 
   {"pricing",                    ECAI__CFG_SECTION, NULL,          0, NULL},
   {"pricing.objective",         ECAI__CFG_STR,  "\"revenue\"",    0, "revenue|margin"},
-  {"pricing.aggregate",         ECAI__CFG_STR,  "\"day\"",        0, "day|week|none"},
-  {"pricing.min_observations",  ECAI__CFG_INT,  "8",              0, NULL},
+  {"pricing.aggregate",         ECAI__CFG_STR,  "\"day\"",        0, "day|week|none"}, /* observations summed per period and price */
+  {"pricing.min_observations",  ECAI__CFG_INT,  "8",              0, NULL}, /* fewer -> held back (thin_data) */
   {"pricing.min_distinct_prices", ECAI__CFG_INT,  "3",              0, NULL},
-  {"pricing.max_change",        ECAI__CFG_NUM,  "0.1",            0, NULL},
-  {"pricing.min_margin",        ECAI__CFG_NUM,  "0.2",            0, NULL},
-  {"pricing.min_r2",            ECAI__CFG_NUM,  "0.1",            0, NULL},
-  {"pricing.max_slope_se",      ECAI__CFG_NUM,  "0.75",           0, NULL},
+  {"pricing.max_change",        ECAI__CFG_NUM,  "0.1",            0, NULL}, /* largest relative price change per step */
+  {"pricing.min_margin",        ECAI__CFG_NUM,  "0.2",            0, NULL}, /* (price - cost) / price never below this */
+  {"pricing.min_r2",            ECAI__CFG_NUM,  "0.1",            0, NULL}, /* poorer fits are held back (poor_fit) */
+  {"pricing.max_slope_se",      ECAI__CFG_NUM,  "0.75",           0, NULL}, /* standard error of the elasticity above this -> poor_fit */
   {"pricing.min_price_variation", ECAI__CFG_NUM,  "0.02",           0, NULL},
-  {"pricing.unit_cost_ratio",   ECAI__CFG_NUM,  "0.0",            0, NULL},
+  {"pricing.unit_cost_ratio",   ECAI__CFG_NUM,  "0.0",            0, NULL}, /* unit cost as a share of price when no cost is given */
 
   {"experiment",                 ECAI__CFG_SECTION, NULL,          0, NULL},
 
