@@ -15,6 +15,7 @@
 /* experiment, pricing: */
 
 /* recommend, guard, support: */
+#include "ecai/guard.h"
 
 
 #endif /* ECAI_H */

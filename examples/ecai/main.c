@@ -17,6 +17,7 @@ int cmd_config(int argc, char **argv);
 /* experiment/pricing commands: */
 
 /* recommend/support commands: */
+int cmd_guard(int argc, char **argv);
 
 
 static const cli_cmd COMMANDS[] = {
@@ -31,6 +32,7 @@ static const cli_cmd COMMANDS[] = {
   /* experiment/pricing: */
 
   /* recommend/support: */
+  {"guard", "run the guardrail checks on a message or an answer, redact PII", cmd_guard},
 
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])

@@ -1,0 +1,765 @@
+/* Guard: output checks — grounding (support score per sentence), negation, policy
+ * terms, numbers / prices / durations, SKUs and prices against the catalog, PII,
+ * banned phrases, system-prompt leakage, length. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+
+#include "guard/guard_internal.h"
+
+/* Words ignored by the support score (function words and conversational filler).
+ * Negators and quantifiers (not, no, only, any, all...) are NOT here: they carry meaning. */
+static const char *const STOPWORDS[] = {
+    "a", "an", "the", "and", "or", "but", "if", "then", "so", "to", "of", "in", "on", "at", "by", "for", "with",
+    "from", "into", "onto", "as", "is", "are", "was", "were", "be", "been", "being", "am", "it", "its", "this",
+    "that", "these", "those", "there", "here", "i", "me", "my", "we", "us", "our", "ours", "you", "your", "yours",
+    "he", "she", "they", "them", "their", "his", "her", "will", "would", "shall", "should", "can", "could", "may",
+    "might", "must", "do", "does", "did", "have", "has", "had", "which", "who", "whom", "what", "when", "where",
+    "how", "why", "also", "just", "very", "too", "such", "some", "about", "up", "out", "over", "than", "while",
+    "please", "thank", "thanks", "help", "happy", "glad", "sure", "certainly", "hope", "assist", "let", "know",
+    "question", "questions", "feel", "hi", "hello", "dear", "regards", "okay", "ok", "yes", "great", "course",
+    "indeed", "however", "therefore", "generally", "usually", "typically", "simply", "e", "g", "ie", "eg", "etc",
+    "via", "per", "s", "t", "will", "able", "get", "got", "make", "made", "need", "needs", "want", "like", "note",
+    "well", "both", "each", "either", "within", "after", "before", "during", "once", NULL};
+
+static const char *const NEGATORS[] = {"not", "no", "never", "cannot", "cant", "dont", "doesnt", "didnt", "wont",
+                                       "isnt", "arent", "wasnt", "werent", "shouldnt", "couldnt", "wouldnt",
+                                       "mustnt", "neednt", "hasnt", "havent", "hadnt", "without", "none", "nothing",
+                                       "nor", "neither", "non", "unable", NULL};
+
+/* Policy terms: when one occurs in an answer sentence it must occur in the passage
+ * that supports the sentence (statuses, payment routes, conditions, quantifiers). */
+static const char *const TERMS[] = {
+    "pending", "processed", "delivered", "cancelled", "shipped", "return requested", "exchange requested",
+    "items modified", "gift card", "paypal", "credit card", "debit card", "store credit", "bank account",
+    "bank transfer", "cash", "original payment method", "refund", "full refund", "partial refund", "exchange",
+    "return", "cancel", "modify", "immediately", "business days", "working days", "receipt", "original packaging",
+    "original condition", "free", "fee", "fees", "charge", "human agent", "price difference", "balance",
+    "new order", "same product", "different product", "final sale", "returnable", "refundable", "no longer needed",
+    "ordered by mistake", "twice", "only", "any", "all", "every", "always", "anytime", "unlimited", "guarantee",
+    "guaranteed", "warranty", "discount", "coupon", "promo code", "loyalty", "points", "express", "standard",
+    "international", "overnight", "same day", "next day", "confirmation", "authenticate", "zip code", "email",
+    "user id", "order id", "tracking", "store", "phone", "unless", "except", "automatically", "lifetime",
+    "worldwide", "weekends", "holidays", "24 7", NULL};
+
+enum { U_PLAIN = 0, U_MONEY, U_PCT, U_DAY, U_BDAY, U_HOUR, U_MIN, U_MONTH, U_YEAR };
+static const char *const UNIT_NAMES[] = {"", "money", "%", "days", "business days", "hours", "minutes", "months",
+                                         "years"};
+
+typedef struct {
+  uint64_t h;
+  uint8_t neg;
+} gtok;
+
+typedef struct {
+  double v;
+  int unit;
+  uint8_t verified; /* a price confirmed by the catalog */
+} gnum;
+
+typedef struct {
+  size_t start, end; /* bytes */
+  size_t tok0, ntok;
+  size_t num0, nnum;
+  uint64_t *set; /* sorted unique content hashes (points into doc->sets) */
+  size_t nset;
+  bool neg;
+} gsent;
+
+typedef struct {
+  const char *text;
+  gsent *s;
+  size_t ns, caps;
+  gtok *t;
+  size_t nt, capt;
+  gnum *num;
+  size_t nn, capn;
+  uint64_t *sets;
+  size_t nsets;
+} gdoc;
+
+static void doc_free(gdoc *d) {
+  ecai__free(d->s);
+  ecai__free(d->t);
+  ecai__free(d->num);
+  ecai__free(d->sets);
+  memset(d, 0, sizeof *d);
+}
+
+#define GROW(arr, n, cap)                                                                       \
+  do {                                                                                          \
+    if ((n) == (cap)) {                                                                         \
+      size_t nc__ = (cap) ? (cap) * 2 : 32;                                                     \
+      void *np__ = ecai__realloc((arr), nc__ * sizeof *(arr));                                  \
+      if (!np__) return ECAI_ENOMEM;                                                            \
+      (arr) = np__;                                                                             \
+      (cap) = nc__;                                                                             \
+    }                                                                                           \
+  } while (0)
+
+static uint64_t hw(const char *s, size_t n) { return XXH3_64bits(s, n); }
+
+/* ---- words of a sentence ------------------------------------------------------------ */
+
+typedef struct {
+  char w[48];
+  size_t len;
+  bool num;      /* digits */
+  double v;
+  bool money;    /* preceded by a currency symbol */
+  bool pct;      /* followed by % */
+} rword;
+
+static bool is_wordc(unsigned char c) { return isalnum(c) || c >= 0x80; }
+
+static const char *const ABBREV[] = {"e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "st", "vs", "no", "approx",
+                                     "inc", "ltd", "co", NULL};
+
+static int number_word(const char *w) {
+  static const char *const ONES[] = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                                     "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen",
+                                     "sixteen", "seventeen", "eighteen", "nineteen", "twenty", NULL};
+  static const char *const TENS[] = {"thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", NULL};
+  for (int i = 0; ONES[i]; i++)
+    if (!strcmp(w, ONES[i])) return i;
+  for (int i = 0; TENS[i]; i++)
+    if (!strcmp(w, TENS[i])) return 30 + 10 * i;
+  if (!strcmp(w, "hundred")) return 100;
+  return -1;
+}
+
+static int unit_of(const rword *w, size_t n, size_t i, size_t *consumed) {
+  *consumed = 0;
+  if (i >= n) return U_PLAIN;
+  const char *a = w[i].w;
+  const char *b = i + 1 < n ? w[i + 1].w : "";
+  if ((!strcmp(a, "business") || !strcmp(a, "working")) && (!strcmp(b, "day") || !strcmp(b, "days"))) {
+    *consumed = 2;
+    return U_BDAY;
+  }
+  *consumed = 1;
+  if (!strcmp(a, "day") || !strcmp(a, "days")) return U_DAY;
+  if (!strcmp(a, "week") || !strcmp(a, "weeks")) return U_DAY + 100; /* x7 */
+  if (!strcmp(a, "hour") || !strcmp(a, "hours")) return U_HOUR;
+  if (!strcmp(a, "minute") || !strcmp(a, "minutes")) return U_MIN;
+  if (!strcmp(a, "month") || !strcmp(a, "months")) return U_MONTH;
+  if (!strcmp(a, "year") || !strcmp(a, "years")) return U_YEAR;
+  if (!strcmp(a, "percent") || !strcmp(a, "per") ) {
+    if (!strcmp(a, "per") && strcmp(b, "cent")) { *consumed = 0; return U_PLAIN; }
+    *consumed = !strcmp(a, "per") ? 2 : 1;
+    return U_PCT;
+  }
+  if (!strcmp(a, "dollars") || !strcmp(a, "dollar") || !strcmp(a, "usd") || !strcmp(a, "eur") ||
+      !strcmp(a, "euros") || !strcmp(a, "euro") || !strcmp(a, "pounds") || !strcmp(a, "gbp"))
+    return U_MONEY;
+  *consumed = 0;
+  return U_PLAIN;
+}
+
+static bool is_connector(const char *w) {
+  return !strcmp(w, "to") || !strcmp(w, "or") || !strcmp(w, "and") || !strcmp(w, "through");
+}
+
+/* Appends the numbers of words w[0..n) to d. */
+static ecai_status numbers_of(gdoc *d, rword *w, size_t n) {
+  static const char *const ONE_CTX[] = {"only", "just", "exactly", "least", "most", "within", "than", NULL};
+  for (size_t i = 0; i < n; i++) {
+    double v;
+    bool money = w[i].money, pct = w[i].pct;
+    size_t last = i;
+    if (w[i].num) v = w[i].v;
+    else {
+      int nw = number_word(w[i].w);
+      if (nw < 0) continue;
+      v = nw;
+      if (nw >= 30 && nw < 100 && i + 1 < n) {
+        int u = number_word(w[i + 1].w);
+        if (u > 0 && u < 10) v += u, last = i + 1;
+      }
+      if (nw == 1 || nw == 0) { /* "one" is a number only next to a unit or a limiter */
+        size_t c;
+        bool ctx = i > 0 && (!strcmp(w[i - 1].w, "only") || !strcmp(w[i - 1].w, "just") ||
+                             !strcmp(w[i - 1].w, "exactly") || !strcmp(w[i - 1].w, "least") ||
+                             !strcmp(w[i - 1].w, "most") || !strcmp(w[i - 1].w, "within"));
+        (void)ONE_CTX;
+        if (!ctx && unit_of(w, n, i + 1, &c) == U_PLAIN) continue;
+      }
+    }
+    /* a range "5 to 7 business days", "3-5 days": the unit after the last number */
+    size_t j = last + 1;
+    size_t group_end = last;
+    double vals[4] = {v};
+    int nv = 1;
+    while (nv < 4 && j + 1 <= n) {
+      size_t k = j;
+      if (k < n && is_connector(w[k].w)) k++;
+      if (k < n && (w[k].num || number_word(w[k].w) >= 0) && (k > j || w[k].num)) {
+        vals[nv++] = w[k].num ? w[k].v : number_word(w[k].w);
+        money = money || w[k].money;
+        pct = pct || w[k].pct;
+        group_end = k;
+        j = k + 1;
+      } else break;
+    }
+    size_t c;
+    int unit = unit_of(w, n, group_end + 1, &c);
+    double mul = 1;
+    if (unit == U_DAY + 100) unit = U_DAY, mul = 7;
+    if (money) unit = U_MONEY;
+    if (pct) unit = U_PCT;
+    for (int k = 0; k < nv; k++) {
+      GROW(d->num, d->nn, d->capn);
+      d->num[d->nn++] = (gnum){vals[k] * mul, unit, 0};
+    }
+    i = group_end;
+  }
+  return ECAI_OK;
+}
+
+typedef struct {
+  ecai_guard *g;
+  rword *w;
+  size_t nw, capw;
+} actx;
+
+static ecai_status end_sentence(gdoc *d, actx *a, size_t start, size_t end) {
+  if (a->nw == 0) return ECAI_OK;
+  GROW(d->s, d->ns, d->caps);
+  gsent *s = &d->s[d->ns];
+  memset(s, 0, sizeof *s);
+  s->start = start;
+  s->end = end;
+  s->tok0 = d->nt;
+  s->num0 = d->nn;
+  ecai_status st = numbers_of(d, a->w, a->nw);
+  if (st) return st;
+  s->nnum = d->nn - s->num0;
+  for (size_t i = 0; i < a->nw; i++) {
+    rword *w = &a->w[i];
+    if (w->num || number_word(w->w) >= 0) continue;
+    uint64_t raw = hw(w->w, w->len);
+    if (ecai__u64_sorted_has(a->g->stop, a->g->n_stop, raw)) continue;
+    bool neg = false;
+    for (const char *const *q = NEGATORS; *q; q++)
+      if (!strcmp(w->w, *q)) neg = true;
+    if (neg) s->neg = true;
+    const sb_symbol *stem = sb_stemmer_stem(a->g->stemmer, (const sb_symbol *)w->w, (int)w->len);
+    uint64_t h = stem ? hw((const char *)stem, (size_t)sb_stemmer_length(a->g->stemmer)) : raw;
+    GROW(d->t, d->nt, d->capt);
+    d->t[d->nt++] = (gtok){h, neg};
+  }
+  s->ntok = d->nt - s->tok0;
+  d->ns++;
+  a->nw = 0;
+  return ECAI_OK;
+}
+
+static ecai_status analyse(gdoc *d, ecai_guard *g, const char *s, size_t len, actx *a) {
+  memset(d, 0, sizeof *d);
+  d->text = s;
+  a->nw = 0;
+  size_t sent_start = 0;
+  ecai_status st;
+  bool money_next = false;
+  size_t i = 0;
+  while (i < len) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '[') { /* citation or placeholder: [faq04], [1], [EMAIL_1] */
+      size_t e = i + 1;
+      while (e < len && e - i < 26 && s[e] != ']' && s[e] != ' ' && s[e] != '[') e++;
+      if (e < len && s[e] == ']') {
+        i = e + 1;
+        continue;
+      }
+    }
+    if (c == '$' || (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x82 && (unsigned char)s[i + 2] == 0xAC) ||
+        (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0xA3)) {
+      money_next = true;
+      i += c == '$' ? 1 : c == 0xE2 ? 3 : 2;
+      continue;
+    }
+    if (is_wordc(c)) {
+      GROW(a->w, a->nw, a->capw);
+      rword *w = &a->w[a->nw];
+      memset(w, 0, sizeof *w);
+      size_t j = i;
+      bool digits = isdigit(c) != 0;
+      while (j < len) {
+        unsigned char x = (unsigned char)s[j];
+        if (is_wordc(x)) {
+          if (!isdigit(x)) digits = false;
+          if (w->len < sizeof w->w - 1) w->w[w->len++] = (char)tolower(x);
+          j++;
+        } else if ((x == '\'' ) && j + 1 < len && isalpha((unsigned char)s[j + 1]) && !digits) {
+          j++;
+        } else if (x == 0xE2 && j + 3 < len && (unsigned char)s[j + 1] == 0x80 && (unsigned char)s[j + 2] == 0x99 &&
+                   isalpha((unsigned char)s[j + 3])) {
+          j += 3;
+        } else if ((x == '.' || x == ',') && digits && j + 1 < len && isdigit((unsigned char)s[j + 1]) &&
+                   w->len > 0) {
+          if (w->len < sizeof w->w - 1) w->w[w->len++] = (char)x;
+          j++;
+        } else break;
+      }
+      w->w[w->len] = 0;
+      if (digits) {
+        char tmp[48];
+        size_t k = 0;
+        for (size_t q = 0; q < w->len; q++)
+          if (w->w[q] != ',') tmp[k++] = w->w[q];
+        tmp[k] = 0;
+        w->num = true;
+        w->v = strtod(tmp, NULL);
+        w->money = money_next;
+        if (j < len && s[j] == '%') w->pct = true;
+      } else {
+        /* a word glued to digits (W123, 5kg): not a number, keep as a token */
+      }
+      money_next = false;
+      a->nw++;
+      i = j;
+      continue;
+    }
+    money_next = false;
+    bool end = false;
+    if (c == '\n') end = true;
+    else if ((c == '.' || c == '!' || c == '?') && (i + 1 >= len || isspace((unsigned char)s[i + 1]) ||
+                                                    s[i + 1] == '"' || s[i + 1] == ')' || s[i + 1] == '*')) {
+      end = true;
+      if (c == '.' && a->nw > 0) {
+        const char *lw = a->w[a->nw - 1].w;
+        for (const char *const *q = ABBREV; *q; q++)
+          if (!strcmp(lw, *q)) end = false;
+        if (strlen(lw) == 1 && isalpha((unsigned char)lw[0]) && i >= 2 && s[i - 2] == '.') end = false;
+      }
+    }
+    if (end) {
+      if ((st = end_sentence(d, a, sent_start, i + 1))) return st;
+      sent_start = i + 1;
+    }
+    i++;
+  }
+  if ((st = end_sentence(d, a, sent_start, len))) return st;
+  /* per-sentence sorted unique sets */
+  d->sets = ecai__malloc((d->nt + 1) * sizeof *d->sets);
+  if (!d->sets) return ECAI_ENOMEM;
+  size_t w = 0;
+  for (size_t k = 0; k < d->ns; k++) {
+    gsent *se = &d->s[k];
+    se->set = d->sets + w;
+    for (size_t q = 0; q < se->ntok; q++) d->sets[w + q] = d->t[se->tok0 + q].h;
+    ecai__u64vec tmp = {se->set, se->ntok, se->ntok};
+    ecai__u64vec_sort_unique(&tmp);
+    se->nset = tmp.n;
+    w += se->ntok;
+  }
+  (void)g;
+  return ECAI_OK;
+}
+
+/* ---- guard set-up pieces ----------------------------------------------------------------- */
+
+ecai_status ecai__guard_terms_init(ecai_guard *g) {
+  g->stemmer = sb_stemmer_new("english", NULL);
+  if (!g->stemmer) return ecai__err(ECAI_ENOMEM, "guard: cannot create the English stemmer");
+  ecai__u64vec stop = {0};
+  for (const char *const *q = STOPWORDS; *q; q++)
+    if (!ecai__u64vec_push(&stop, hw(*q, strlen(*q)))) {
+      ecai__u64vec_free(&stop);
+      return ecai__err(ECAI_ENOMEM, "guard: out of memory");
+    }
+  ecai__u64vec_sort_unique(&stop);
+  g->stop = stop.v;
+  g->n_stop = stop.n;
+  size_t nt = 0;
+  while (TERMS[nt]) nt++;
+  g->terms = ecai__calloc(nt, sizeof *g->terms);
+  if (!g->terms) return ecai__err(ECAI_ENOMEM, "guard: out of memory");
+  g->n_terms = nt;
+  for (size_t i = 0; i < nt; i++) {
+    const char *p = TERMS[i];
+    while (*p) {
+      while (*p == ' ') p++;
+      const char *e = p;
+      while (*e && *e != ' ') e++;
+      if (e > p) {
+        uint64_t h;
+        if (isdigit((unsigned char)*p)) h = hw(p, (size_t)(e - p));
+        else {
+          const sb_symbol *st = sb_stemmer_stem(g->stemmer, (const sb_symbol *)p, (int)(e - p));
+          h = st ? hw((const char *)st, (size_t)sb_stemmer_length(g->stemmer)) : hw(p, (size_t)(e - p));
+        }
+        if (!ecai__u64vec_push(&g->terms[i], h)) return ecai__err(ECAI_ENOMEM, "guard: out of memory");
+      }
+      p = e;
+    }
+  }
+  return ECAI_OK;
+}
+
+ecai_status ecai__guard_word_hashes(ecai__u64vec *out, const char *s, size_t len) {
+  char w[64];
+  for (size_t i = 0; i < len;) {
+    if (!is_wordc((unsigned char)s[i])) {
+      i++;
+      continue;
+    }
+    size_t n = 0;
+    while (i < len && (is_wordc((unsigned char)s[i]) || s[i] == '\'')) {
+      if (s[i] != '\'' && n < sizeof w) w[n++] = (char)tolower((unsigned char)s[i]);
+      i++;
+    }
+    if (!ecai__u64vec_push(out, hw(w, n))) return ecai__err(ECAI_ENOMEM, "guard: out of memory");
+  }
+  return ECAI_OK;
+}
+
+/* ---- checks ---------------------------------------------------------------------------------- */
+
+static bool seq_has(const gtok *t, size_t n, const ecai__u64vec *term) {
+  if (!term->n || term->n > n) return false;
+  for (size_t i = 0; i + term->n <= n; i++) {
+    size_t k = 0;
+    while (k < term->n && t[i + k].h == term->v[k]) k++;
+    if (k == term->n) return true;
+  }
+  return false;
+}
+
+typedef struct {
+  size_t src, sent; /* window = sentences sent, sent+1 of source src */
+  size_t nwin;
+  double cov;
+  size_t best_single; /* index of the better single sentence */
+} gbest;
+
+static double coverage(const gsent *a, const gsent *s1, const gsent *s2) {
+  if (!a->nset) return 1;
+  size_t hit = 0;
+  for (size_t i = 0; i < a->nset; i++)
+    if (ecai__u64_sorted_has(s1->set, s1->nset, a->set[i]) || (s2 && ecai__u64_sorted_has(s2->set, s2->nset, a->set[i])))
+      hit++;
+  return (double)hit / (double)a->nset;
+}
+
+static void best_window(gbest *b, const gsent *a, const gdoc *src, size_t nsrc) {
+  memset(b, 0, sizeof *b);
+  b->cov = -1;
+  for (size_t s = 0; s < nsrc; s++)
+    for (size_t j = 0; j < src[s].ns; j++) {
+      const gsent *s1 = &src[s].s[j];
+      const gsent *s2 = j + 1 < src[s].ns ? &src[s].s[j + 1] : NULL;
+      double c1 = coverage(a, s1, NULL);
+      double cw = s2 ? coverage(a, s1, s2) : c1;
+      /* prefer the single sentence when the window adds nothing */
+      if (cw > b->cov + 1e-9 || (fabs(cw - b->cov) < 1e-9 && c1 >= cw - 1e-9 && b->nwin == 2)) {
+        b->cov = cw;
+        b->src = s;
+        b->sent = j;
+        b->nwin = (s2 && cw > c1 + 1e-9) ? 2 : 1;
+        double c2 = s2 ? coverage(a, s2, NULL) : -1;
+        b->best_single = c2 > c1 ? j + 1 : j;
+      }
+    }
+  if (b->cov < 0) b->cov = 0;
+}
+
+static bool num_eq(const gnum *a, const gnum *b) {
+  if (fabs(a->v - b->v) > 0.005) return false;
+  return a->unit == U_PLAIN || a->unit == b->unit;
+}
+
+static bool num_in(const gnum *x, const gdoc *d, size_t s0, size_t s1) {
+  for (size_t k = s0; k < s1 && k < d->ns; k++)
+    for (size_t q = 0; q < d->s[k].nnum; q++)
+      if (num_eq(x, &d->num[d->s[k].num0 + q])) return true;
+  return false;
+}
+
+static void fmt_num(char *buf, size_t cap, const gnum *x) {
+  if (x->unit == U_MONEY) snprintf(buf, cap, "$%g", x->v);
+  else if (x->unit == U_PCT) snprintf(buf, cap, "%g%%", x->v);
+  else if (x->unit == U_PLAIN) snprintf(buf, cap, "%g", x->v);
+  else snprintf(buf, cap, "%g %s", x->v, UNIT_NAMES[x->unit]);
+}
+
+static void snippet(char *buf, size_t cap, const char *s, size_t a, size_t b) {
+  while (a < b && isspace((unsigned char)s[a])) a++;
+  while (b > a && isspace((unsigned char)s[b - 1])) b--;
+  size_t n = b - a;
+  if (n > cap - 4) {
+    n = cap - 4;
+    while (n > 0 && ((unsigned char)s[a + n] & 0xC0) == 0x80) n--; /* UTF-8 boundary */
+    snprintf(buf, cap, "%.*s...", (int)n, s + a);
+  } else {
+    snprintf(buf, cap, "%.*s", (int)n, s + a);
+  }
+}
+
+/* SKU-like tokens: LETTERS[-_]?DIGITS(...) with >= 2 digits, or a digit run of >= 5 after
+ * "sku", "item", "product", "model", "id". */
+static bool next_sku(const char *s, size_t len, size_t *pos, size_t *a, size_t *b) {
+  for (size_t i = *pos; i < len; i++) {
+    if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '#' || s[i - 1] == '-' || s[i - 1] == '$'))
+      continue;
+    size_t j = i, L = 0, D = 0;
+    while (j < len && isupper((unsigned char)s[j]) && L < 6) j++, L++;
+    if (L >= 1 && j < len && (s[j] == '-' || s[j] == '_')) j++;
+    while (j < len && isdigit((unsigned char)s[j])) j++, D++;
+    while (j + 1 < len && (s[j] == '-' || s[j] == '_') && isalnum((unsigned char)s[j + 1])) {
+      j++;
+      while (j < len && isalnum((unsigned char)s[j])) {
+        if (isdigit((unsigned char)s[j])) D++;
+        j++;
+      }
+    }
+    bool ok = false;
+    if (L >= 1 && D >= 2 && (j >= len || !isalnum((unsigned char)s[j]))) ok = true;
+    if (L == 0 && D >= 5 && (j >= len || !isalnum((unsigned char)s[j])) && (j >= len || s[j] != '.' ||
+                                                                           j + 1 >= len || !isdigit((unsigned char)s[j + 1]))) {
+      /* a bare digit run: only after an id keyword */
+      size_t p = i;
+      while (p > 0 && (s[p - 1] == ' ' || s[p - 1] == ':' || s[p - 1] == '#')) p--;
+      size_t e = p;
+      while (p > 0 && isalpha((unsigned char)s[p - 1])) p--;
+      char w[16];
+      size_t n = e - p < 15 ? e - p : 15;
+      for (size_t q = 0; q < n; q++) w[q] = (char)tolower((unsigned char)s[p + q]);
+      w[n] = 0;
+      if (!strcmp(w, "sku") || !strcmp(w, "item") || !strcmp(w, "product") || !strcmp(w, "model") || !strcmp(w, "id"))
+        ok = true;
+    }
+    if (ok) {
+      *a = i;
+      *b = j;
+      *pos = j;
+      return true;
+    }
+    if (j > i) i = j - 1;
+  }
+  *pos = len;
+  return false;
+}
+
+ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char *answer, size_t len,
+                               const char *const *ids, const char *const *texts, size_t n) {
+  ecai_status st = ECAI_OK;
+  gdoc ans = {0};
+  gdoc *src = NULL;
+  actx a = {g, NULL, 0, 0};
+  ecai__pii_span *sp = NULL;
+  size_t ns = 0;
+  ecai__u64vec wh = {0};
+  ecai__gtoks nt = {0};
+  char detail[256], idbuf[24];
+  char fail_ground[256] = "", fail_neg[256] = "", fail_term[256] = "", fail_num[256] = "", fail_sku[256] = "";
+  const char *sku_reason = NULL;
+  double min_support = 1.0;
+
+  /* length */
+  size_t cps = 0;
+  for (size_t i = 0; i < len; i++)
+    if (((unsigned char)answer[i] & 0xC0) != 0x80) cps++;
+  bool too_long = (int64_t)cps > g->max_output;
+  snprintf(detail, sizeof detail, "%zu characters (limit %lld)", cps, (long long)g->max_output);
+  if ((st = ecai__verdict_add(v, "length", !too_long, too_long ? 1.0 : 0.0, too_long ? "too_long" : NULL, "block",
+                              detail)))
+    return st;
+  if (too_long && len > (size_t)g->max_output * 4) len = (size_t)g->max_output * 4;
+
+  src = ecai__calloc(n ? n : 1, sizeof *src);
+  if (!src) goto oom;
+  if (analyse(&ans, g, answer, len, &a)) goto oom;
+  for (size_t k = 0; k < n; k++)
+    if (analyse(&src[k], g, texts[k], strlen(texts[k]), &a)) goto oom;
+
+  /* catalog: SKUs and their prices */
+  size_t pos = 0, sa, sb;
+  while (!sku_reason && next_sku(answer, len, &pos, &sa, &sb)) {
+    char sku[64];
+    snprintf(sku, sizeof sku, "%.*s", (int)(sb - sa < 63 ? sb - sa : 63), answer + sa);
+    /* the sentence holding it */
+    size_t si = 0;
+    while (si < ans.ns && ans.s[si].end <= sa) si++;
+    if (g->cat_fn) {
+      double price = -1;
+      int r = g->cat_fn(sku, &price, g->cat_payload);
+      if (r != 0 && r != 1) {
+        st = ecai__err(ECAI_EUSER, "guard: catalog callback returned %d for '%s'", r, sku);
+        goto done;
+      }
+      if (r == 0) {
+        sku_reason = "unknown_sku";
+        snprintf(fail_sku, sizeof fail_sku, "%s is not in the catalog", sku);
+      } else if (price >= 0 && si < ans.ns) {
+        gsent *se = &ans.s[si];
+        for (size_t q = 0; q < se->nnum; q++) {
+          gnum *x = &ans.num[se->num0 + q];
+          if (x->unit != U_MONEY) continue;
+          if (fabs(x->v - price) <= 0.005) x->verified = 1;
+          else if (!sku_reason) {
+            sku_reason = "price_mismatch";
+            snprintf(fail_sku, sizeof fail_sku, "%s costs %.2f in the catalog, the answer says %.2f", sku, price, x->v);
+          }
+        }
+      }
+    } else {
+      bool found = false;
+      for (size_t k = 0; k < n && !found; k++) found = strstr(texts[k], sku) != NULL;
+      if (!found) {
+        sku_reason = "unknown_sku";
+        snprintf(fail_sku, sizeof fail_sku, "%s is not in the sources (no catalog lookup installed)", sku);
+      }
+    }
+  }
+
+  /* per sentence: support, negation, terms, numbers */
+  v->sentences = json_array();
+  if (!v->sentences) goto oom;
+  for (size_t i = 0; i < ans.ns; i++) {
+    gsent *as = &ans.s[i];
+    gbest b;
+    best_window(&b, as, src, n);
+    double support = as->nset < 2 ? 1.0 : b.cov;
+    bool have = n > 0 && b.cov > 0;
+    const gdoc *d = have ? &src[b.src] : NULL;
+    char snip[120];
+    snippet(snip, sizeof snip, answer, as->start, as->end);
+    if (support < min_support) min_support = support;
+    if (support < g->support_thr && !fail_ground[0])
+      snprintf(fail_ground, sizeof fail_ground, "sentence %zu (support %.2f): \"%s\"", i + 1, support, snip);
+    if (as->nset >= 2) {
+      /* negation against the supporting passage */
+      bool win_neg = d && (d->s[b.sent].neg || (b.nwin == 2 && d->s[b.sent + 1].neg));
+      bool single_neg = d && d->s[b.best_single].neg;
+      if (d && support >= g->support_thr && !fail_neg[0] && ((as->neg && !win_neg) || (!as->neg && single_neg)))
+        snprintf(fail_neg, sizeof fail_neg, "sentence %zu %s a negation: \"%s\"", i + 1,
+                 as->neg ? "adds" : "drops", snip);
+      /* policy terms */
+      for (size_t t = 0; d && t < g->n_terms && !fail_term[0]; t++) {
+        if (!seq_has(&ans.t[as->tok0], as->ntok, &g->terms[t])) continue;
+        size_t w0 = d->s[b.sent].tok0;
+        size_t wn = d->s[b.sent].ntok + (b.nwin == 2 ? d->s[b.sent + 1].ntok : 0);
+        if (!seq_has(&d->t[w0], wn, &g->terms[t]))
+          snprintf(fail_term, sizeof fail_term, "sentence %zu: \"%s\" is not in the supporting passage: \"%s\"",
+                   i + 1, TERMS[t], snip);
+      }
+    }
+    /* numbers: in the supporting window (the whole source set when the sentence has no
+     * support at all) */
+    for (size_t q = 0; q < as->nnum && !fail_num[0]; q++) {
+      gnum *x = &ans.num[as->num0 + q];
+      if (x->verified) continue;
+      bool ok = false;
+      if (d) ok = num_in(x, d, b.sent, b.sent + b.nwin);
+      if (!ok) {
+        bool anywhere = false;
+        for (size_t k = 0; k < n && !anywhere; k++) anywhere = num_in(x, &src[k], 0, src[k].ns);
+        char nb[48];
+        fmt_num(nb, sizeof nb, x);
+        snprintf(fail_num, sizeof fail_num, "sentence %zu: %s is %s: \"%s\"", i + 1, nb,
+                 anywhere ? "not in the supporting passage" : "not in the sources", snip);
+      }
+    }
+    const char *sid = NULL;
+    if (have) {
+      if (ids && ids[b.src]) sid = ids[b.src];
+      else {
+        snprintf(idbuf, sizeof idbuf, "%zu", b.src);
+        sid = idbuf;
+      }
+    }
+    json_t *o = json_pack("{s:s,s:f,s:s?}", "text", snip, "support", round(support * 1000) / 1000, "source", sid);
+    if (!o || json_array_append_new(v->sentences, o)) goto oom;
+  }
+  if (ans.ns == 0) min_support = 0;
+  if ((st = ecai__verdict_add(v, "grounding", !fail_ground[0], min_support,
+                              fail_ground[0] ? "unsupported_claim" : NULL, "block", fail_ground)))
+    goto done;
+  if ((st = ecai__verdict_add(v, "negation", !fail_neg[0], fail_neg[0] ? 1 : 0,
+                              fail_neg[0] ? "negation_mismatch" : NULL, "block", fail_neg)))
+    goto done;
+  if ((st = ecai__verdict_add(v, "policy_terms", !fail_term[0], fail_term[0] ? 1 : 0,
+                              fail_term[0] ? "term_not_in_sources" : NULL, "block", fail_term)))
+    goto done;
+  if ((st = ecai__verdict_add(v, "numbers", !fail_num[0], fail_num[0] ? 1 : 0,
+                              fail_num[0] ? "number_not_in_sources" : NULL, "block", fail_num)))
+    goto done;
+  if ((st = ecai__verdict_add(v, "catalog", !sku_reason, sku_reason ? 1 : 0, sku_reason, "block", fail_sku)))
+    goto done;
+
+  /* PII in the answer that the sources do not contain */
+  if (ecai__pii_find(&sp, &ns, answer, len)) goto oom;
+  detail[0] = 0;
+  for (size_t k = 0; k < ns && !detail[0]; k++) {
+    if (sp[k].type == G_PII_ORDER || sp[k].type == G_PII_ADDRESS) continue;
+    char val[128];
+    snprintf(val, sizeof val, "%.*s", (int)(sp[k].end - sp[k].start < 127 ? sp[k].end - sp[k].start : 127),
+             answer + sp[k].start);
+    bool in_src = false;
+    for (size_t q = 0; q < n && !in_src; q++) in_src = strstr(texts[q], val) != NULL;
+    if (!in_src) snprintf(detail, sizeof detail, "a %s that is not in the sources", ecai__pii_type_name(sp[k].type));
+  }
+  if ((st = ecai__verdict_add(v, "pii", !detail[0], detail[0] ? 1 : 0, detail[0] ? "pii" : NULL, "block", detail)))
+    goto done;
+
+  /* banned phrases */
+  detail[0] = 0;
+  if (g->n_banned) {
+    if ((st = ecai__guard_normalise(&nt, answer, len))) goto done;
+    ecai__buf jb = {0};
+    ecai__buf_puts(&jb, " ");
+    for (size_t k = 0; k < nt.n; k++) {
+      ecai__buf_puts(&jb, nt.tok[k]);
+      ecai__buf_puts(&jb, " ");
+    }
+    if (jb.oom) {
+      ecai__buf_free(&jb);
+      goto oom;
+    }
+    for (size_t k = 0; k < g->n_banned && !detail[0]; k++) {
+      char pat[260];
+      snprintf(pat, sizeof pat, " %s ", g->banned[k]);
+      if (strstr(jb.data, pat)) snprintf(detail, sizeof detail, "contains \"%s\"", g->banned[k]);
+    }
+    ecai__buf_free(&jb);
+  }
+  if ((st = ecai__verdict_add(v, "banned", !detail[0], detail[0] ? 1 : 0, detail[0] ? "banned_topic" : NULL, "block",
+                              detail)))
+    goto done;
+
+  /* system-prompt leakage: a verbatim run of leak_words words */
+  detail[0] = 0;
+  double leak_score = 0;
+  if (g->n_leak) {
+    if ((st = ecai__guard_word_hashes(&wh, answer, len))) goto done;
+    size_t k = (size_t)g->leak_words, hits = 0, tot = 0;
+    for (size_t i = 0; i + k <= wh.n; i++) {
+      uint64_t h = XXH3_64bits(&wh.v[i], k * sizeof(uint64_t));
+      tot++;
+      if (ecai__u64_sorted_has(g->leak, g->n_leak, h)) hits++;
+    }
+    leak_score = tot ? (double)hits / (double)tot : 0;
+    if (hits) snprintf(detail, sizeof detail, "%zu run(s) of %zu words copied from the system prompt", hits, k);
+  }
+  if ((st = ecai__verdict_add(v, "prompt_leak", !detail[0], leak_score, detail[0] ? "prompt_leak" : NULL, "block",
+                              detail)))
+    goto done;
+  v->score = min_support;
+  goto done;
+oom:
+  st = ecai__err(ECAI_ENOMEM, "guard: out of memory");
+done:
+  doc_free(&ans);
+  for (size_t k = 0; src && k < n; k++) doc_free(&src[k]);
+  ecai__free(src);
+  ecai__free(a.w);
+  ecai__free(sp);
+  ecai__u64vec_free(&wh);
+  ecai__gtoks_free(&nt);
+  return st;
+}
