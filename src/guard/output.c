@@ -351,8 +351,10 @@ static ecai_status analyse(gdoc *d, ecai_guard *g, const char *s, size_t len, ac
   for (size_t k = 0; k < d->ns; k++) {
     gsent *se = &d->s[k];
     se->set = d->sets + w;
-    for (size_t q = 0; q < se->ntok; q++) d->sets[w + q] = d->t[se->tok0 + q].h;
-    ecai__u64vec tmp = {se->set, se->ntok, se->ntok};
+    size_t k2 = 0; /* negators are left out: polarity is checked on its own */
+    for (size_t q = 0; q < se->ntok; q++)
+      if (!d->t[se->tok0 + q].neg) d->sets[w + k2++] = d->t[se->tok0 + q].h;
+    ecai__u64vec tmp = {se->set, k2, se->ntok};
     ecai__u64vec_sort_unique(&tmp);
     se->nset = tmp.n;
     w += se->ntok;
@@ -500,6 +502,56 @@ static void snippet(char *buf, size_t cap, const char *s, size_t a, size_t b) {
   }
 }
 
+/* Case-insensitive search of needle (whitespace runs match any whitespace run). */
+static bool contains_ci(const char *hay, const char *needle) {
+  for (const char *h = hay; *h; h++) {
+    const char *a = h, *b = needle;
+    while (*a && *b) {
+      if (isspace((unsigned char)*b)) {
+        if (!isspace((unsigned char)*a)) break;
+        while (isspace((unsigned char)*a)) a++;
+        while (isspace((unsigned char)*b)) b++;
+        continue;
+      }
+      if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) break;
+      a++, b++;
+    }
+    if (!*b) return true;
+  }
+  return false;
+}
+
+/* The first quoted phrase ('...', "...", curly quotes) of s[a..b) found in no source. */
+static bool quoted_missing(char *out, size_t cap, const char *s, size_t a, size_t b, const char *const *texts,
+                           size_t n) {
+  for (size_t i = a; i < b; i++) {
+    size_t open = 0, close_len = 1;
+    char close = 0;
+    if (s[i] == '"') open = 1, close = '"';
+    else if (s[i] == '\'' && (i == 0 || !isalnum((unsigned char)s[i - 1]))) open = 1, close = '\'';
+    else if (i + 2 < b && (unsigned char)s[i] == 0xE2 && (unsigned char)s[i + 1] == 0x80 &&
+             ((unsigned char)s[i + 2] == 0x9C || (unsigned char)s[i + 2] == 0x98))
+      open = 3, close = (char)((unsigned char)s[i + 2] + 1), close_len = 3;
+    if (!open) continue;
+    size_t st = i + open, e = st;
+    while (e < b && e - st < 80) {
+      if (close_len == 1 && s[e] == close && (close != '\'' || e + 1 >= b || !isalpha((unsigned char)s[e + 1]))) break;
+      if (close_len == 3 && e + 2 < b && (unsigned char)s[e] == 0xE2 && (unsigned char)s[e + 1] == 0x80 &&
+          s[e + 2] == close)
+        break;
+      e++;
+    }
+    if (e >= b || e - st < 2 || e - st >= cap) continue;
+    memcpy(out, s + st, e - st);
+    out[e - st] = 0;
+    bool found = false;
+    for (size_t k = 0; k < n && !found; k++) found = contains_ci(texts[k], out);
+    if (!found) return true;
+    i = e + close_len - 1;
+  }
+  return false;
+}
+
 /* SKU-like tokens: LETTERS[-_]?DIGITS(...) with >= 2 digits, or a digit run of >= 5 after
  * "sku", "item", "product", "model", "id". */
 static bool next_sku(const char *s, size_t len, size_t *pos, size_t *a, size_t *b) {
@@ -634,7 +686,13 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
       snprintf(fail_ground, sizeof fail_ground, "sentence %zu (support %.2f): \"%s\"", i + 1, support, snip);
     if (as->nset >= 2) {
       /* negation against the supporting passage */
-      bool win_neg = d && (d->s[b.sent].neg || (b.nwin == 2 && d->s[b.sent + 1].neg));
+      /* a negated sentence of the window counts when it is the best single match or
+       * covers at least half of the answer sentence on its own */
+      bool win_neg = false;
+      for (size_t q = 0; d && q < b.nwin; q++) {
+        const gsent *ws = &d->s[b.sent + q];
+        if (ws->neg && (b.sent + q == b.best_single || coverage(as, ws, NULL) >= 0.5)) win_neg = true;
+      }
       bool single_neg = d && d->s[b.best_single].neg;
       if (d && support >= g->support_thr && !fail_neg[0] && ((as->neg && !win_neg) || (!as->neg && single_neg)))
         snprintf(fail_neg, sizeof fail_neg, "sentence %zu %s a negation: \"%s\"", i + 1,
@@ -648,6 +706,12 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
           snprintf(fail_term, sizeof fail_term, "sentence %zu: \"%s\" is not in the supporting passage: \"%s\"",
                    i + 1, TERMS[t], snip);
       }
+    }
+    /* quoted terms ('pending', "no longer needed") must be quoted from a source */
+    if (!fail_term[0] && as->nset >= 2) {
+      char q[80];
+      if (quoted_missing(q, sizeof q, answer, as->start, as->end, texts, n))
+        snprintf(fail_term, sizeof fail_term, "sentence %zu: '%s' is not in the sources: \"%s\"", i + 1, q, snip);
     }
     /* numbers: in the supporting window (the whole source set when the sentence has no
      * support at all) */
