@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libstemmer.h>
 
@@ -26,6 +27,13 @@ static const char *const STOPWORDS[] = {
     "via", "per", "s", "t", "will", "able", "get", "got", "make", "made", "need", "needs", "want", "like", "note",
     "well", "both", "each", "either", "within", "after", "before", "during", "once", NULL};
 
+static const char *const UNIT_WORDS[] = {"day", "days", "business", "working", "week", "weeks", "month", "months",
+                                         "year", "years", "hour", "hours", "minute", "minutes", "percent",
+                                         "dollar", "dollars", "usd", "eur", "euro", "euros", "pounds", "gbp", NULL};
+
+/* Restrictive qualifiers: an answer that speaks about what they restrict must keep them. */
+static const char *const QUALIFIERS[] = {"only", "single", "solely", "exclusively", "unless", "except", NULL};
+
 static const char *const NEGATORS[] = {"not", "no", "never", "cannot", "cant", "dont", "doesnt", "didnt", "wont",
                                        "isnt", "arent", "wasnt", "werent", "shouldnt", "couldnt", "wouldnt",
                                        "mustnt", "neednt", "hasnt", "havent", "hadnt", "without", "none", "nothing",
@@ -34,17 +42,22 @@ static const char *const NEGATORS[] = {"not", "no", "never", "cannot", "cant", "
 /* Policy terms: when one occurs in an answer sentence it must occur in the passage
  * that supports the sentence (statuses, payment routes, conditions, quantifiers). */
 static const char *const TERMS[] = {
-    "pending", "processed", "delivered", "cancelled", "shipped", "return requested", "exchange requested",
+    "pending", "processed", "delivered", "cancelled", "return requested", "exchange requested",
     "items modified", "gift card", "paypal", "credit card", "debit card", "store credit", "bank account",
-    "bank transfer", "cash", "original payment method", "refund", "full refund", "partial refund", "exchange",
-    "return", "cancel", "modify", "immediately", "business days", "working days", "receipt", "original packaging",
+    "bank transfer", "cash", "original payment method", "full refund", "partial refund", "immediately", "business days", "working days", "receipt", "original packaging",
     "original condition", "free", "fee", "fees", "charge", "human agent", "price difference", "balance",
-    "new order", "same product", "different product", "final sale", "returnable", "refundable", "no longer needed",
+    "new order", "same product", "different product", "final sale", "no longer needed",
     "ordered by mistake", "twice", "only", "any", "all", "every", "always", "anytime", "unlimited", "guarantee",
-    "guaranteed", "warranty", "discount", "coupon", "promo code", "loyalty", "points", "express", "standard",
+    "guaranteed", "warranty", "coupon", "promo code", "loyalty", "points", "express", "standard",
     "international", "overnight", "same day", "next day", "confirmation", "authenticate", "zip code", "email",
     "user id", "order id", "tracking", "store", "phone", "unless", "except", "automatically", "lifetime",
-    "worldwide", "weekends", "holidays", "24 7", NULL};
+    "worldwide", "weekends", "holidays", "24 7", "new", "existing", "same", "different", "partial", "later",
+    "deny", "accept", "approve", NULL};
+
+/* Topic terms: when one occurs in an answer sentence it must occur somewhere in the
+ * passage that supports the sentence (not necessarily in the same sentences). */
+static const char *const PASSAGE_TERMS[] = {"return", "refund", "exchange", "cancel", "modify",
+                                            "replace", "repair", NULL};
 
 enum { U_PLAIN = 0, U_MONEY, U_PCT, U_DAY, U_BDAY, U_HOUR, U_MIN, U_MONTH, U_YEAR };
 static const char *const UNIT_NAMES[] = {"", "money", "%", "days", "business days", "hours", "minutes", "months",
@@ -52,13 +65,17 @@ static const char *const UNIT_NAMES[] = {"", "money", "%", "days", "business day
 
 typedef struct {
   uint64_t h;
-  uint8_t neg;
+  uint8_t neg;    /* a negator outside quotes */
+  uint8_t qual;   /* a restrictive qualifier (only, single, unless...) */
+  uint8_t unit;   /* a unit word (days, business, percent...) */
+  uint16_t clause; /* clause index inside the sentence */
 } gtok;
 
 typedef struct {
   double v;
   int unit;
   uint8_t verified; /* a price confirmed by the catalog */
+  uint16_t clause;
 } gnum;
 
 typedef struct {
@@ -112,6 +129,8 @@ typedef struct {
   double v;
   bool money;    /* preceded by a currency symbol */
   bool pct;      /* followed by % */
+  bool quoted;   /* inside quotes */
+  uint16_t clause;
 } rword;
 
 static bool is_wordc(unsigned char c) { return isalnum(c) || c >= 0x80; }
@@ -213,7 +232,7 @@ static ecai_status numbers_of(gdoc *d, rword *w, size_t n) {
     if (pct) unit = U_PCT;
     for (int k = 0; k < nv; k++) {
       GROW(d->num, d->nn, d->capn);
-      d->num[d->nn++] = (gnum){vals[k] * mul, unit, 0};
+      d->num[d->nn++] = (gnum){vals[k] * mul, unit, 0, w[i].clause};
     }
     i = group_end;
   }
@@ -243,14 +262,19 @@ static ecai_status end_sentence(gdoc *d, actx *a, size_t start, size_t end) {
     if (w->num || number_word(w->w) >= 0) continue;
     uint64_t raw = hw(w->w, w->len);
     if (ecai__u64_sorted_has(a->g->stop, a->g->n_stop, raw)) continue;
-    bool neg = false;
-    for (const char *const *q = NEGATORS; *q; q++)
+    bool neg = false, qual = false;
+    for (const char *const *q = NEGATORS; *q && !w->quoted; q++)
       if (!strcmp(w->w, *q)) neg = true;
+    for (const char *const *q = QUALIFIERS; *q && !w->quoted; q++)
+      if (!strcmp(w->w, *q)) qual = true;
     if (neg) s->neg = true;
     const sb_symbol *stem = sb_stemmer_stem(a->g->stemmer, (const sb_symbol *)w->w, (int)w->len);
     uint64_t h = stem ? hw((const char *)stem, (size_t)sb_stemmer_length(a->g->stemmer)) : raw;
     GROW(d->t, d->nt, d->capt);
-    d->t[d->nt++] = (gtok){h, neg};
+    bool unitw = false;
+    for (const char *const *q = UNIT_WORDS; *q; q++)
+      if (!strcmp(w->w, *q)) unitw = true;
+    d->t[d->nt++] = (gtok){h, neg, qual, unitw, w->clause};
   }
   s->ntok = d->nt - s->tok0;
   d->ns++;
@@ -264,10 +288,23 @@ static ecai_status analyse(gdoc *d, ecai_guard *g, const char *s, size_t len, ac
   a->nw = 0;
   size_t sent_start = 0;
   ecai_status st;
-  bool money_next = false;
+  bool money_next = false, in_quote = false;
+  uint16_t clause = 0;
   size_t i = 0;
   while (i < len) {
     unsigned char c = (unsigned char)s[i];
+    /* quotes outside words: open after a non-word character, close otherwise */
+    if (c == '"' || c == '\'' || (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+                                   (unsigned char)s[i + 2] >= 0x98 && (unsigned char)s[i + 2] <= 0x9D)) {
+      bool opening = i == 0 || !is_wordc((unsigned char)s[i - 1]);
+      if (c == 0xE2) opening = (unsigned char)s[i + 2] == 0x98 || (unsigned char)s[i + 2] == 0x9C;
+      in_quote = opening;
+      i += c == 0xE2 ? 3 : 1;
+      continue;
+    }
+    if (c == ',' || c == ';' || c == ':' || c == '(' || c == ')') {
+      if (a->nw && a->w[a->nw - 1].clause == clause) clause++;
+    }
     if (c == '[') { /* citation or placeholder: [faq04], [1], [EMAIL_1] */
       size_t e = i + 1;
       while (e < len && e - i < 26 && s[e] != ']' && s[e] != ' ' && s[e] != '[') e++;
@@ -286,6 +323,7 @@ static ecai_status analyse(gdoc *d, ecai_guard *g, const char *s, size_t len, ac
       GROW(a->w, a->nw, a->capw);
       rword *w = &a->w[a->nw];
       memset(w, 0, sizeof *w);
+      w->quoted = in_quote;
       size_t j = i;
       bool digits = isdigit(c) != 0;
       while (j < len) {
@@ -306,6 +344,11 @@ static ecai_status analyse(gdoc *d, ecai_guard *g, const char *s, size_t len, ac
         } else break;
       }
       w->w[w->len] = 0;
+      if (!strcmp(w->w, "while") || !strcmp(w->w, "whereas") || !strcmp(w->w, "but") ||
+          !strcmp(w->w, "otherwise")) {
+        if (a->nw && a->w[a->nw - 1].clause == clause) clause++;
+      }
+      w->clause = clause;
       if (digits) {
         char tmp[48];
         size_t k = 0;
@@ -340,6 +383,8 @@ static ecai_status analyse(gdoc *d, ecai_guard *g, const char *s, size_t len, ac
     if (end) {
       if ((st = end_sentence(d, a, sent_start, i + 1))) return st;
       sent_start = i + 1;
+      in_quote = false;
+      clause = 0;
     }
     i++;
   }
@@ -363,6 +408,17 @@ static ecai_status analyse(gdoc *d, ecai_guard *g, const char *s, size_t len, ac
   return ECAI_OK;
 }
 
+static size_t n_window_terms(void) {
+  size_t n = 0;
+  while (TERMS[n]) n++;
+  return n;
+}
+
+static const char *term_name(size_t i) {
+  size_t nw = n_window_terms();
+  return i < nw ? TERMS[i] : PASSAGE_TERMS[i - nw];
+}
+
 /* ---- guard set-up pieces ----------------------------------------------------------------- */
 
 ecai_status ecai__guard_terms_init(ecai_guard *g) {
@@ -377,13 +433,15 @@ ecai_status ecai__guard_terms_init(ecai_guard *g) {
   ecai__u64vec_sort_unique(&stop);
   g->stop = stop.v;
   g->n_stop = stop.n;
-  size_t nt = 0;
+  size_t nt = 0, np = 0;
   while (TERMS[nt]) nt++;
+  while (PASSAGE_TERMS[np]) np++;
+  nt += np;
   g->terms = ecai__calloc(nt, sizeof *g->terms);
   if (!g->terms) return ecai__err(ECAI_ENOMEM, "guard: out of memory");
   g->n_terms = nt;
   for (size_t i = 0; i < nt; i++) {
-    const char *p = TERMS[i];
+    const char *p = term_name(i);
     while (*p) {
       while (*p == ' ') p++;
       const char *e = p;
@@ -521,6 +579,27 @@ static bool contains_ci(const char *hay, const char *needle) {
   return false;
 }
 
+static bool is_quote_before(const char *t, const char *p) {
+  if (p == t) return false;
+  unsigned char c = (unsigned char)p[-1];
+  if (c == '\'' || c == '"') return true;
+  return p - t >= 3 && (unsigned char)p[-3] == 0xE2 && (unsigned char)p[-2] == 0x80 && c >= 0x98 && c <= 0x9D;
+}
+
+static bool is_quote_at(const char *p) {
+  unsigned char c = (unsigned char)p[0];
+  if (c == '\'' || c == '"') return true;
+  return c == 0xE2 && (unsigned char)p[1] == 0x80 && (unsigned char)p[2] >= 0x98 && (unsigned char)p[2] <= 0x9D;
+}
+
+/* A quoted single word must be quoted in a source too ('returned' vs 'return requested'). */
+static bool quoted_in(const char *hay, const char *w) {
+  size_t n = strlen(w);
+  for (const char *h = hay; *h; h++)
+    if (!strncasecmp(h, w, n) && is_quote_before(hay, h) && is_quote_at(h + n)) return true;
+  return false;
+}
+
 /* The first quoted phrase ('...', "...", curly quotes) of s[a..b) found in no source. */
 static bool quoted_missing(char *out, size_t cap, const char *s, size_t a, size_t b, const char *const *texts,
                            size_t n) {
@@ -544,8 +623,8 @@ static bool quoted_missing(char *out, size_t cap, const char *s, size_t a, size_
     if (e >= b || e - st < 2 || e - st >= cap) continue;
     memcpy(out, s + st, e - st);
     out[e - st] = 0;
-    bool found = false;
-    for (size_t k = 0; k < n && !found; k++) found = contains_ci(texts[k], out);
+    bool found = false, single = strchr(out, ' ') == NULL;
+    for (size_t k = 0; k < n && !found; k++) found = single ? quoted_in(texts[k], out) : contains_ci(texts[k], out);
     if (!found) return true;
     i = e + close_len - 1;
   }
@@ -597,6 +676,102 @@ static bool next_sku(const char *s, size_t len, size_t *pos, size_t *a, size_t *
   return false;
 }
 
+/* Hashes of the (up to) two content tokens after t[k] that are neither negators nor
+ * qualifiers: the words a negation or a qualifier applies to. Returns how many. */
+static int next_content2(const gtok *t, size_t n, size_t k, uint64_t h[2]) {
+  int m = 0;
+  for (size_t q = k + 1; q < n && m < 2; q++)
+    if (!t[q].neg && !t[q].qual) h[m++] = t[q].h;
+  return m;
+}
+
+static bool sent_has(const gdoc *d, const gsent *se, uint64_t h) {
+  for (size_t q = 0; q < se->ntok; q++)
+    if (d->t[se->tok0 + q].h == h) return true;
+  return false;
+}
+
+/* Context words of clause c of sentence se (unit words left out); a "thin" clause (at
+ * most one context word, e.g. "otherwise in 5 to 7 business days") borrows the words of
+ * the clause before it. */
+static size_t clause_ctx(uint64_t *out, size_t cap, const gtok *t, size_t n, uint16_t c) {
+  size_t k = 0;
+  for (size_t q = 0; q < n && k < cap; q++)
+    if (t[q].clause == c && !t[q].unit && !t[q].neg) out[k++] = t[q].h;
+  if (k <= 1 && c > 0)
+    for (size_t q = 0; q < n && k < cap; q++)
+      if (t[q].clause == c - 1 && !t[q].unit && !t[q].neg) out[k++] = t[q].h;
+  return k;
+}
+
+/* Is number x (in clause x->clause of answer sentence as) stated in the window, in a
+ * clause about as close to the answer's clause as the closest one? ("standard shipping
+ * takes 1-2 days" fails when 1-2 belongs to the express clause). */
+static bool num_ok_clause(const gnum *x, const gdoc *ans, const gsent *as, const gdoc *d, size_t s0, size_t s1) {
+  uint64_t ctx[64], cc[64];
+  size_t nc = clause_ctx(ctx, 64, &ans->t[as->tok0], as->ntok, x->clause);
+  size_t best = 0, best_num = 0;
+  bool any = false;
+  for (size_t k = s0; k < s1 && k < d->ns; k++) {
+    const gsent *ws = &d->s[k];
+    uint16_t maxc = 0;
+    for (size_t q = 0; q < ws->ntok; q++)
+      if (d->t[ws->tok0 + q].clause > maxc) maxc = d->t[ws->tok0 + q].clause;
+    for (size_t q = 0; q < ws->nnum; q++)
+      if (d->num[ws->num0 + q].clause > maxc) maxc = d->num[ws->num0 + q].clause;
+    for (uint16_t c = 0; c <= maxc; c++) {
+      bool has = false;
+      for (size_t q = 0; q < ws->nnum && !has; q++)
+        has = d->num[ws->num0 + q].clause == c && num_eq(x, &d->num[ws->num0 + q]);
+      size_t n2 = clause_ctx(cc, 64, &d->t[ws->tok0], ws->ntok, c);
+      size_t ov = 0;
+      for (size_t i = 0; i < nc; i++)
+        for (size_t q = 0; q < n2; q++)
+          if (cc[q] == ctx[i]) {
+            ov++;
+            break;
+          }
+      if (ov > best) best = ov;
+      if (has) {
+        any = true;
+        if (ov > best_num) best_num = ov;
+      }
+    }
+  }
+  if (!any) return false;
+  return best_num >= best; /* the number belongs to (one of) the closest clause(s) */
+}
+
+/* ALL-CAPS words (EST, PST, VAT...) of s[a..b) that no source contains. */
+static bool acronym_missing(char *out, size_t cap, const char *s, size_t a, size_t b, const char *const *texts,
+                            size_t n) {
+  static const char *const OK[] = {"I", "OK", "FAQ", "AM", "PM", "A", NULL};
+  for (size_t i = a; i < b; i++) {
+    if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '-' || s[i - 1] == '_')) continue;
+    size_t j = i;
+    while (j < b && isupper((unsigned char)s[j])) j++;
+    if (j - i < 2 || j - i > 6 || (j < b && (isalnum((unsigned char)s[j]) || s[j] == '-' || s[j] == '_'))) {
+      if (j > i) i = j;
+      continue;
+    }
+    char w[8];
+    memcpy(w, s + i, j - i);
+    w[j - i] = 0;
+    bool ok = false;
+    for (const char *const *q = OK; *q && !ok; q++) ok = !strcmp(w, *q);
+    for (size_t k = 0; k < n && !ok; k++) {
+      for (const char *h = strstr(texts[k], w); h && !ok; h = strstr(h + 1, w))
+        ok = (h == texts[k] || !isalnum((unsigned char)h[-1])) && !isalnum((unsigned char)h[j - i]);
+    }
+    if (!ok && cap > j - i) {
+      memcpy(out, w, j - i + 1);
+      return true;
+    }
+    i = j;
+  }
+  return false;
+}
+
 ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char *answer, size_t len,
                                const char *const *ids, const char *const *texts, size_t n) {
   ecai_status st = ECAI_OK;
@@ -608,6 +783,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
   ecai__u64vec wh = {0};
   ecai__gtoks nt = {0};
   char detail[256], idbuf[24];
+  char fail_cond[256] = "";
   char fail_ground[256] = "", fail_neg[256] = "", fail_term[256] = "", fail_num[256] = "", fail_sku[256] = "";
   const char *sku_reason = NULL;
   double min_support = 1.0;
@@ -686,31 +862,76 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
       snprintf(fail_ground, sizeof fail_ground, "sentence %zu (support %.2f): \"%s\"", i + 1, support, snip);
     if (as->nset >= 2) {
       /* negation against the supporting passage */
-      /* a negated sentence of the window counts when it is the best single match or
-       * covers at least half of the answer sentence on its own */
-      bool win_neg = false;
-      for (size_t q = 0; d && q < b.nwin; q++) {
-        const gsent *ws = &d->s[b.sent + q];
-        if (ws->neg && (b.sent + q == b.best_single || coverage(as, ws, NULL) >= 0.5)) win_neg = true;
+      /* negation, locally: a negator of the answer must negate the same word in the
+       * window ("not shipped" ~ "not been shipped"); a negated statement of the best
+       * matching sentence must not be restated without negation */
+      const gtok *at = &ans.t[as->tok0];
+      for (size_t k = 0; d && as->neg && k < as->ntok && !fail_neg[0]; k++) {
+        if (!at[k].neg) continue;
+        uint64_t h[2] = {0, 0};
+        bool ok = false;
+        int nh = next_content2(at, as->ntok, k, h);
+        for (size_t q = 0; q < b.nwin && !ok; q++) {
+          const gsent *ws = &d->s[b.sent + q];
+          if (!ws->neg) continue;
+          if (b.sent + q == b.best_single || coverage(as, ws, NULL) >= 0.5) ok = true;
+          for (size_t r = 0; nh && !ok && r < ws->ntok; r++) {
+            uint64_t hs[2];
+            if (!d->t[ws->tok0 + r].neg) continue;
+            int ns2 = next_content2(&d->t[ws->tok0], ws->ntok, r, hs);
+            for (int x = 0; x < ns2; x++)
+              for (int y = 0; y < nh; y++)
+                if (hs[x] == h[y]) ok = true;
+          }
+        }
+        if (!ok) snprintf(fail_neg, sizeof fail_neg, "sentence %zu adds a negation: \"%s\"", i + 1, snip);
       }
-      bool single_neg = d && d->s[b.best_single].neg;
-      if (d && support >= g->support_thr && !fail_neg[0] && ((as->neg && !win_neg) || (!as->neg && single_neg)))
-        snprintf(fail_neg, sizeof fail_neg, "sentence %zu %s a negation: \"%s\"", i + 1,
-                 as->neg ? "adds" : "drops", snip);
+      if (d && !as->neg && !fail_neg[0]) {
+        const gsent *bs = &d->s[b.best_single];
+        for (size_t r = 0; r < bs->ntok && !fail_neg[0]; r++) {
+          uint64_t hs[2];
+          int ns2 = d->t[bs->tok0 + r].neg ? next_content2(&d->t[bs->tok0], bs->ntok, r, hs) : 0;
+          bool hit = false;
+          for (int x = 0; x < ns2; x++) hit = hit || ecai__u64_sorted_has(as->set, as->nset, hs[x]);
+          if (hit)
+            snprintf(fail_neg, sizeof fail_neg, "sentence %zu drops a negation: \"%s\"", i + 1, snip);
+        }
+      }
+      /* restrictive qualifiers (only, single, unless...) kept when their word is restated */
+      if (d && !fail_cond[0]) {
+        const gsent *bs = &d->s[b.best_single];
+        for (size_t r = 0; r < bs->ntok && !fail_cond[0]; r++) {
+          uint64_t hs[2];
+          const gtok *qt = &d->t[bs->tok0 + r];
+          if (!qt->qual || next_content2(&d->t[bs->tok0], bs->ntok, r, hs) < 1) continue;
+          if (ecai__u64_sorted_has(as->set, as->nset, hs[0]) && !sent_has(&ans, as, qt->h))
+            snprintf(fail_cond, sizeof fail_cond, "sentence %zu drops a condition of the source: \"%s\"", i + 1,
+                     snip);
+        }
+      }
       /* policy terms */
       for (size_t t = 0; d && t < g->n_terms && !fail_term[0]; t++) {
         if (!seq_has(&ans.t[as->tok0], as->ntok, &g->terms[t])) continue;
-        size_t w0 = d->s[b.sent].tok0;
-        size_t wn = d->s[b.sent].ntok + (b.nwin == 2 ? d->s[b.sent + 1].ntok : 0);
-        if (!seq_has(&d->t[w0], wn, &g->terms[t]))
+        /* in the best matching sentence, or a window sentence covering >= 40 %; topic
+         * terms anywhere in the passage */
+        bool found = false;
+        if (t >= n_window_terms()) found = seq_has(d->t, d->nt, &g->terms[t]);
+        for (size_t q = 0; q < b.nwin && !found && t < n_window_terms(); q++) {
+          const gsent *ws = &d->s[b.sent + q];
+          if (b.sent + q != b.best_single && coverage(as, ws, NULL) < 0.4) continue;
+          found = seq_has(&d->t[ws->tok0], ws->ntok, &g->terms[t]);
+        }
+        if (!found)
           snprintf(fail_term, sizeof fail_term, "sentence %zu: \"%s\" is not in the supporting passage: \"%s\"",
-                   i + 1, TERMS[t], snip);
+                   i + 1, term_name(t), snip);
       }
     }
-    /* quoted terms ('pending', "no longer needed") must be quoted from a source */
+    /* quoted terms ('pending', "no longer needed") must be quoted from a source, and
+     * ALL-CAPS words (EST) must be in one */
     if (!fail_term[0] && as->nset >= 2) {
       char q[80];
-      if (quoted_missing(q, sizeof q, answer, as->start, as->end, texts, n))
+      if (quoted_missing(q, sizeof q, answer, as->start, as->end, texts, n) ||
+          acronym_missing(q, sizeof q, answer, as->start, as->end, texts, n))
         snprintf(fail_term, sizeof fail_term, "sentence %zu: '%s' is not in the sources: \"%s\"", i + 1, q, snip);
     }
     /* numbers: in the supporting window (the whole source set when the sentence has no
@@ -719,7 +940,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
       gnum *x = &ans.num[as->num0 + q];
       if (x->verified) continue;
       bool ok = false;
-      if (d) ok = num_in(x, d, b.sent, b.sent + b.nwin);
+      if (d) ok = num_ok_clause(x, &ans, as, d, b.sent, b.sent + b.nwin);
       if (!ok) {
         bool anywhere = false;
         for (size_t k = 0; k < n && !anywhere; k++) anywhere = num_in(x, &src[k], 0, src[k].ns);
@@ -746,6 +967,9 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     goto done;
   if ((st = ecai__verdict_add(v, "negation", !fail_neg[0], fail_neg[0] ? 1 : 0,
                               fail_neg[0] ? "negation_mismatch" : NULL, "block", fail_neg)))
+    goto done;
+  if ((st = ecai__verdict_add(v, "conditions", !fail_cond[0], fail_cond[0] ? 1 : 0,
+                              fail_cond[0] ? "condition_dropped" : NULL, "block", fail_cond)))
     goto done;
   if ((st = ecai__verdict_add(v, "policy_terms", !fail_term[0], fail_term[0] ? 1 : 0,
                               fail_term[0] ? "term_not_in_sources" : NULL, "block", fail_term)))
