@@ -11,7 +11,7 @@
 
 #define DATA_WORDS                                                                                  \
   "order*|address*|purchas*|bought|email*|phone*|detail*|info*|histor*|card*|data|name*|payment*|" \
-  "record*|profile*|number*|account*|transaction*|invoice*|receipt*"
+  "record*|profile*|number*|account*|transaction*|invoice*|receipt*|package*|parcel*|deliver*|shipment*|status"
 #define OTHERS "other|another|different|someone|somebody|anyone|anybody|everyone|everybody|random|every|all"
 #define PEOPLE "customer*|user*|client*|people|person*|buyer*|shopper*|member*|account*|guest*"
 
@@ -47,6 +47,8 @@ const ecai__gpattern ecai__guard_patterns[] = {
                   "scenario|universe|world ~8 no|without|ignore|bypass|unrestricted|break|broke|free ~3 rule*|"
                   "restriction*|filter*|limit*|polic*|guideline*|constraint*|law*|ethic*"},
     {"injection", "grandma|grandmother|granny ~8 used ~0 to"},
+    {"injection", "rule*|restriction*|polic*|law*|guideline*|limit* ~2 dont|doesnt|didnt|wont ~1 exist|apply|matter|count"},
+    {"injection", "rule*|restriction*|polic*|law*|guideline*|limit* ~2 do|does|no ~0 not|longer ~1 exist|apply|matter|count"},
     {"injection", "system|admin|administrator|developer|root|sudo|operator ~0 override|command|access|message|"
                   "note|instruction*|privilege*|update|mode"},
     {"injection", "repeat|print|output|copy|echo|recite|reproduce ~6 above|verbatim|preceding|earlier"},
@@ -73,6 +75,7 @@ const ecai__gpattern ecai__guard_patterns[] = {
                             DATA_WORDS " ~3 of|for|from|belonging|under ~1 customer*|user*|client*|member*|mr|mrs|ms|miss"},
     {"other_customer_data", "customer*|user*|client*|person|someone|somebody|guy|lady|account ~1 named|called"},
     {"other_customer_data", "list|export|dump|download|show ~3 all|every ~2 customer*|user*|client*|order*|account*|email*"},
+    {"other_customer_data", "his|her|their|hers ~1 " DATA_WORDS},
     {"other_customer_data", "my ~0 neighbor*|neighbour*|wife*|husband*|friend*|boss*|ex|brother*|sister*|mother*|"
                             "father*|mom*|dad*|colleague*|coworker*|roommate*|partner* ~3 " DATA_WORDS},
     /* ---- human requested ---- */
@@ -83,7 +86,8 @@ const ecai__gpattern ecai__guard_patterns[] = {
     {"human_requested", "real|live|actual|human ~1 person|human|agent|people|representative|operator|someone|"
                         "somebody|support|being"},
     {"human_requested", "human ~2 please|agent|being|operator|representative|now|pls|plz"},
-    {"human_requested", "customer ~0 service|support|care ~0 agent|representative|rep|person|human|team ~0 member"},
+    {"human_requested", "customer ~0 service|support|care ~0 agent|agents|representative|rep|person|human|staff"},
+    {"human_requested", "team ~0 member|leader|lead"},
     {"human_requested", "transfer ~2 me"},
     {"human_requested", "escalate|escalation"},
     {"human_requested", "call ~0 me"},
@@ -253,7 +257,8 @@ static const char *const STOP[] = {"the", "a", "an", "and", "or", "to", "of", "i
                                    "it", "i", "me", "my", "you", "your", "we", "our", "do", "does", "did", "can",
                                    "could", "would", "will", "be", "this", "that", "with", "at", "from", "by", "as",
                                    "what", "how", "when", "where", "why", "please", "hi", "hello", "there", "have",
-                                   "has", "im", "ive", "get", "so", "just", "any", "if", "about", "still", NULL};
+                                   "has", "im", "ive", "get", "so", "just", "any", "if", "about", "still", "wheres",
+                                   "whats", "hows", "whens", "is", "yet", "again", NULL};
 
 /* Sorted unique hashes of the content tokens (len >= 2, not stop words). */
 static ecai_status content_set(ecai__u64vec *out, char *const *tok, size_t n) {
@@ -301,6 +306,27 @@ static const char *find_marker(const char *s, size_t len) {
   /* a line starting with "system:" */
   for (size_t i = 0; i + 7 <= len; i++)
     if ((i == 0 || s[i - 1] == '\n') && !strncasecmp(s + i, "system:", 7)) return "system:";
+  return NULL;
+}
+
+/* Key phrases written without spaces or with spaced letters ("IgnorePreviousInstructions",
+ * "i g n o r e  p r e v i o u s ..."): searched in the letters of the normalised text. */
+static const char *const GLUED[] = {"ignorepreviousinstructions", "ignoreallpreviousinstructions",
+                                    "ignoreallinstructions", "ignoreyourinstructions", "ignorepriorinstructions",
+                                    "disregardpreviousinstructions", "disregardallpreviousinstructions",
+                                    "forgetpreviousinstructions", "forgetallpreviousinstructions",
+                                    "forgetyourinstructions", "ignoretheabove", "revealyoursystemprompt",
+                                    "systemprompt", "developermode", "doanythingnow", "jailbreak", NULL};
+
+static const char *find_glued(char *const *tok, size_t n) {
+  char buf[2048];
+  size_t w = 0;
+  for (size_t i = 0; i < n && w < sizeof buf - 1; i++)
+    for (const char *p = tok[i]; *p && w < sizeof buf - 1; p++)
+      if (*p >= 'a' && *p <= 'z') buf[w++] = *p;
+  buf[w] = 0;
+  for (const char *const *q = GLUED; *q; q++)
+    if (strstr(buf, *q)) return *q;
   return NULL;
 }
 
@@ -383,6 +409,9 @@ static bool imperative(char *const *tok, size_t n, bool has_order) {
 }
 
 static bool howto(char *const *tok, size_t n) {
+  /* "can I / may we ..." asks how; "can you ..." asks for the action */
+  if (n > 1 && (!strcmp(tok[0], "can") || !strcmp(tok[0], "could") || !strcmp(tok[0], "may")))
+    return !strcmp(tok[1], "i") || !strcmp(tok[1], "we");
   if (n && tok_is(tok[0], HOWTO)) return true;
   for (size_t i = 0; i < n; i++)
     if (!strcmp(tok[i], "how") || !strcmp(tok[i], "policy") || !strcmp(tok[i], "possible") ||
@@ -514,6 +543,7 @@ ecai_status ecai__guard_input(ecai_guard_verdict *v, ecai_guard *g, const char *
   }
   /* injection: template markers in the raw text as well */
   const char *marker = find_marker(text, scan);
+  if (!marker) marker = find_glued(all, n);
   bool inj = hit[0] >= 0 || marker;
   if (inj) snprintf(detail, sizeof detail, "matched %s", marker ? marker : "");
   if (inj && !marker) {
@@ -565,6 +595,7 @@ ecai_status ecai__guard_input(ecai_guard_verdict *v, ecai_guard *g, const char *
   if (letters >= 12 && upper * 10 >= letters * 7) fr += 0.5;
   if (bangs >= 3) fr += 0.5;
   double best_rep = 0;
+  int nrep = 0;
   if (hist) {
     if ((st = content_set(&cur, nt.tok, nt.n))) goto oom;
     size_t i;
@@ -586,8 +617,10 @@ ecai_status ecai__guard_input(ecai_guard_verdict *v, ecai_guard *g, const char *
       if (st) goto oom;
       double jv = jaccard(&cur, &prev);
       if (jv > best_rep) best_rep = jv;
+      if (jv >= g->repeat_sim) nrep++;
     }
-    if (cur.n >= 2 && best_rep >= g->repeat_sim) fr += 1.0;
+    /* the same question again (twice when it has a single content word) */
+    if ((cur.n >= 2 && nrep >= 1) || (cur.n >= 1 && nrep >= 2)) fr += 1.0;
   }
   bool frus = fr >= 1.0;
   snprintf(detail, sizeof detail, "signals %.1f (angry/repeat wording %d, repeated question %.2f)", fr, nhits[4],

@@ -349,6 +349,14 @@ static ecai_status analyse(gdoc *d, ecai_guard *g, const char *s, size_t len, ac
         if (a->nw && a->w[a->nw - 1].clause == clause) clause++;
       }
       w->clause = clause;
+      /* digits glued to a word by '-' or '_' (LMP-3300, A_12) are part of an id */
+      bool glued = i >= 2 && (s[i - 1] == '-' || s[i - 1] == '_') && isalnum((unsigned char)s[i - 2]) &&
+                   !isdigit((unsigned char)s[i - 2]);
+      if (digits && glued) {
+        money_next = false;
+        i = j;
+        continue;
+      }
       if (digits) {
         char tmp[48];
         size_t k = 0;
@@ -886,8 +894,9 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
         }
         if (!ok) snprintf(fail_neg, sizeof fail_neg, "sentence %zu adds a negation: \"%s\"", i + 1, snip);
       }
-      if (d && !as->neg && !fail_neg[0]) {
-        const gsent *bs = &d->s[b.best_single];
+      for (size_t q = 0; d && !as->neg && !fail_neg[0] && q < b.nwin; q++) {
+        const gsent *bs = &d->s[b.sent + q];
+        if (b.sent + q != b.best_single && coverage(as, bs, NULL) < 0.4) continue;
         for (size_t r = 0; r < bs->ntok && !fail_neg[0]; r++) {
           uint64_t hs[2];
           int ns2 = d->t[bs->tok0 + r].neg ? next_content2(&d->t[bs->tok0], bs->ntok, r, hs) : 0;
