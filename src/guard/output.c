@@ -860,7 +860,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     gsent *as = &ans.s[i];
     gbest b;
     best_window(&b, as, src, n);
-    double support = as->nset < 2 ? 1.0 : b.cov;
+    double support = (as->nset < 2 && n > 0) ? 1.0 : b.cov; /* short filler needs some source */
     bool have = n > 0 && b.cov > 0;
     const gdoc *d = have ? &src[b.src] : NULL;
     char snip[120];
@@ -970,7 +970,10 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     json_t *o = json_pack("{s:s,s:f,s:s?}", "text", snip, "support", round(support * 1000) / 1000, "source", sid);
     if (!o || json_array_append_new(v->sentences, o)) goto oom;
   }
-  if (ans.ns == 0) min_support = 0;
+  if (ans.ns == 0) {
+    min_support = 0;
+    snprintf(fail_ground, sizeof fail_ground, "the answer is empty");
+  }
   if ((st = ecai__verdict_add(v, "grounding", !fail_ground[0], min_support,
                               fail_ground[0] ? "unsupported_claim" : NULL, "block", fail_ground)))
     goto done;
@@ -983,10 +986,10 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
   if ((st = ecai__verdict_add(v, "policy_terms", !fail_term[0], fail_term[0] ? 1 : 0,
                               fail_term[0] ? "term_not_in_sources" : NULL, "block", fail_term)))
     goto done;
+  if ((st = ecai__verdict_add(v, "catalog", !sku_reason, sku_reason ? 1 : 0, sku_reason, "block", fail_sku)))
+    goto done;
   if ((st = ecai__verdict_add(v, "numbers", !fail_num[0], fail_num[0] ? 1 : 0,
                               fail_num[0] ? "number_not_in_sources" : NULL, "block", fail_num)))
-    goto done;
-  if ((st = ecai__verdict_add(v, "catalog", !sku_reason, sku_reason ? 1 : 0, sku_reason, "block", fail_sku)))
     goto done;
 
   /* PII in the answer that the sources do not contain */

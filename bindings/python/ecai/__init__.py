@@ -20,6 +20,7 @@ from .core import (LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_OFF, LOG_WARN, Context, s
 # experiment, pricing:
 
 # recommend, guard, support:
+from .guard import Guard, PiiMap, Verdict
 
 
 __version__ = "0.1.0"
