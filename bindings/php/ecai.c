@@ -196,6 +196,7 @@ static PHP_MINIT_FUNCTION(ecai) {
   /* experiment/pricing: */
 
   /* recommend/support: */
+  if (ecai_php_guard_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
 
   return SUCCESS;
 }

@@ -31,6 +31,7 @@ int ecai_php_core_minit(INIT_FUNC_ARGS);
 /* experiment/pricing: */
 
 /* recommend/support: */
+int ecai_php_guard_minit(INIT_FUNC_ARGS);
 
 
 #endif
