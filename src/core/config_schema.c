@@ -58,6 +58,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"guard.repeat_similarity",    ECAI__CFG_NUM,  "0.7",            0, NULL},
   {"guard.leak_min_words",       ECAI__CFG_INT,  "8",              0, NULL},
   {"guard.banned_phrases",       ECAI__CFG_ARR,  "[]",             0, NULL},
+  {"guard.source_cache",         ECAI__CFG_BOOL, "true",           0, NULL},
 
   {"recommend",                  ECAI__CFG_SECTION, NULL,          0, NULL},
 

@@ -91,6 +91,8 @@ void ecai_guard_free(ecai_guard *g) {
   for (size_t i = 0; g->terms && i < g->n_terms; i++) ecai__u64vec_free(&g->terms[i]);
   ecai__free(g->terms);
   ecai__free(g->stop);
+  ecai__free(g->wc);
+  ecai__guard_cache_free(g);
   ecai__guard_patterns_free(g->pats, g->n_pats);
   ecai__free(g);
 }
@@ -180,6 +182,7 @@ ecai_status ecai_guard_new(ecai_guard **out, const ecai_ctx *ctx) {
   g->support_thr = ctx ? ecai__cfg_double(ctx, "guard.support_threshold", 0.5) : 0.5;
   g->esc_thr = ctx ? ecai__cfg_double(ctx, "guard.escalation_threshold", 0.5) : 0.5;
   g->repeat_sim = ctx ? ecai__cfg_double(ctx, "guard.repeat_similarity", 0.7) : 0.7;
+  g->cache_on = ctx ? ecai__cfg_bool(ctx, "guard.source_cache", true) : true;
   ecai_status st = ECAI_OK;
   if (g->max_input < 1 || g->max_output < 1 || g->leak_words < 2 || g->leak_words > 64)
     st = ecai__err(ECAI_EINVAL, "guard: guard.max_input_chars/max_output_chars must be >= 1 and "

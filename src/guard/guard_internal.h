@@ -55,6 +55,8 @@ extern const size_t ecai__guard_npatterns;
 typedef struct ecai__gcpat ecai__gcpat; /* compiled pattern (input.c) */
 ecai_status ecai__guard_patterns_compile(ecai__gcpat **out, size_t *n);
 void ecai__guard_patterns_free(ecai__gcpat *p, size_t n);
+/* Does compiled pattern i match the tokens (th: XXH3 of each token)? (benchmarks) */
+bool ecai__guard_pattern_hit(const ecai__gcpat *p, size_t i, char *const *tok, const uint64_t *th, size_t n);
 
 /* ---- PII (pii.c) -------------------------------------------------------------- */
 typedef enum { G_PII_EMAIL = 0, G_PII_PHONE, G_PII_CARD, G_PII_IBAN, G_PII_ADDRESS, G_PII_ORDER, G_PII_NTYPES } ecai__pii_type;
@@ -86,6 +88,10 @@ struct ecai_guard {
   size_t n_stop;
   ecai__gcpat *pats;
   size_t n_pats;
+  void *wc; /* word-class table (output.c) */
+  void *cache; /* analysed sources, ECAI__GUARD_CACHE entries (output.c) */
+  uint64_t cache_tick;
+  bool cache_on;
 };
 
 struct ecai_guard_verdict {
@@ -105,6 +111,8 @@ ecai_status ecai__verdict_add(ecai_guard_verdict *v, const char *name, bool pass
                               const char *reason, const char *action, const char *detail);
 
 /* output.c */
+#define ECAI__GUARD_CACHE 32
+void ecai__guard_cache_free(ecai_guard *g);
 ecai_status ecai__guard_terms_init(ecai_guard *g);
 ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char *answer, size_t len,
                                const char *const *ids, const char *const *texts, size_t n);

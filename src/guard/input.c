@@ -646,3 +646,7 @@ done:
   ecai__u64vec_free(&prev);
   return st;
 }
+
+bool ecai__guard_pattern_hit(const ecai__gcpat *p, size_t i, char *const *tok, const uint64_t *th, size_t n) {
+  return pattern_find(&p[i], tok, th, n) >= 0;
+}

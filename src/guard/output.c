@@ -84,6 +84,8 @@ typedef struct {
   size_t num0, nnum;
   uint64_t *set; /* sorted unique content hashes (points into doc->sets) */
   size_t nset;
+  uint64_t bloom; /* one bit per hash of set (quick rejection) */
+  uint64_t tbloom; /* one bit per token hash, negators included */
   bool neg;
 } gsent;
 
@@ -131,7 +133,27 @@ typedef struct {
   bool pct;      /* followed by % */
   bool quoted;   /* inside quotes */
   uint16_t clause;
+  uint64_t h;    /* XXH3 of w */
+  uint8_t cls;   /* WC_* bits */
+  int nv;        /* value of a number word, or -1 */
 } rword;
+
+/* Word classes, looked up by hash in a small per-guard table. */
+enum { WC_STOP = 1, WC_NEG = 2, WC_QUAL = 4, WC_UNIT = 8, WC_NUM = 16, WC_CLAUSE = 32 };
+typedef struct {
+  uint64_t h;
+  uint8_t cls;
+  int nv;
+} gwc;
+#define WC_SLOTS 1024u
+
+static const gwc *wc_get(const ecai_guard *g, uint64_t h) {
+  const gwc *t = g->wc;
+  for (size_t i = h & (WC_SLOTS - 1);; i = (i + 1) & (WC_SLOTS - 1)) {
+    if (!t[i].cls) return NULL;
+    if (t[i].h == h) return &t[i];
+  }
+}
 
 static bool is_wordc(unsigned char c) { return isalnum(c) || c >= 0x80; }
 
@@ -192,11 +214,11 @@ static ecai_status numbers_of(gdoc *d, rword *w, size_t n) {
     size_t last = i;
     if (w[i].num) v = w[i].v;
     else {
-      int nw = number_word(w[i].w);
+      int nw = w[i].nv;
       if (nw < 0) continue;
       v = nw;
       if (nw >= 30 && nw < 100 && i + 1 < n) {
-        int u = number_word(w[i + 1].w);
+        int u = w[i + 1].nv;
         if (u > 0 && u < 10) v += u, last = i + 1;
       }
       if (nw == 1 || nw == 0) { /* "one" is a number only next to a unit or a limiter */
@@ -216,8 +238,8 @@ static ecai_status numbers_of(gdoc *d, rword *w, size_t n) {
     while (nv < 4 && j + 1 <= n) {
       size_t k = j;
       if (k < n && is_connector(w[k].w)) k++;
-      if (k < n && (w[k].num || number_word(w[k].w) >= 0) && (k > j || w[k].num)) {
-        vals[nv++] = w[k].num ? w[k].v : number_word(w[k].w);
+      if (k < n && (w[k].num || w[k].nv >= 0) && (k > j || w[k].num)) {
+        vals[nv++] = w[k].num ? w[k].v : w[k].nv;
         money = money || w[k].money;
         pct = pct || w[k].pct;
         group_end = k;
@@ -259,21 +281,15 @@ static ecai_status end_sentence(gdoc *d, actx *a, size_t start, size_t end) {
   s->nnum = d->nn - s->num0;
   for (size_t i = 0; i < a->nw; i++) {
     rword *w = &a->w[i];
-    if (w->num || number_word(w->w) >= 0) continue;
-    uint64_t raw = hw(w->w, w->len);
-    if (ecai__u64_sorted_has(a->g->stop, a->g->n_stop, raw)) continue;
-    bool neg = false, qual = false;
-    for (const char *const *q = NEGATORS; *q && !w->quoted; q++)
-      if (!strcmp(w->w, *q)) neg = true;
-    for (const char *const *q = QUALIFIERS; *q && !w->quoted; q++)
-      if (!strcmp(w->w, *q)) qual = true;
+    if (w->num || w->nv >= 0) continue;
+    uint64_t raw = w->h;
+    if (w->cls & WC_STOP) continue;
+    bool neg = (w->cls & WC_NEG) && !w->quoted, qual = (w->cls & WC_QUAL) && !w->quoted;
     if (neg) s->neg = true;
     const sb_symbol *stem = sb_stemmer_stem(a->g->stemmer, (const sb_symbol *)w->w, (int)w->len);
     uint64_t h = stem ? hw((const char *)stem, (size_t)sb_stemmer_length(a->g->stemmer)) : raw;
     GROW(d->t, d->nt, d->capt);
-    bool unitw = false;
-    for (const char *const *q = UNIT_WORDS; *q; q++)
-      if (!strcmp(w->w, *q)) unitw = true;
+    bool unitw = (w->cls & WC_UNIT) != 0;
     d->t[d->nt++] = (gtok){h, neg, qual, unitw, w->clause};
   }
   s->ntok = d->nt - s->tok0;
@@ -344,10 +360,11 @@ static ecai_status analyse(gdoc *d, ecai_guard *g, const char *s, size_t len, ac
         } else break;
       }
       w->w[w->len] = 0;
-      if (!strcmp(w->w, "while") || !strcmp(w->w, "whereas") || !strcmp(w->w, "but") ||
-          !strcmp(w->w, "otherwise")) {
-        if (a->nw && a->w[a->nw - 1].clause == clause) clause++;
-      }
+      w->h = hw(w->w, w->len);
+      const gwc *wc = wc_get(a->g, w->h);
+      w->cls = wc ? wc->cls : 0;
+      w->nv = wc && (wc->cls & WC_NUM) ? wc->nv : -1;
+      if ((w->cls & WC_CLAUSE) && a->nw && a->w[a->nw - 1].clause == clause) clause++;
       w->clause = clause;
       /* digits glued to a word by '-' or '_' (LMP-3300, A_12) are part of an id */
       bool glued = i >= 2 && (s[i - 1] == '-' || s[i - 1] == '_') && isalnum((unsigned char)s[i - 2]) &&
@@ -410,6 +427,9 @@ static ecai_status analyse(gdoc *d, ecai_guard *g, const char *s, size_t len, ac
     ecai__u64vec tmp = {se->set, k2, se->ntok};
     ecai__u64vec_sort_unique(&tmp);
     se->nset = tmp.n;
+    se->bloom = se->tbloom = 0;
+    for (size_t q = 0; q < se->nset; q++) se->bloom |= 1ull << (se->set[q] & 63);
+    for (size_t q = 0; q < se->ntok; q++) se->tbloom |= 1ull << (d->t[se->tok0 + q].h & 63);
     w += se->ntok;
   }
   (void)g;
@@ -427,11 +447,96 @@ static const char *term_name(size_t i) {
   return i < nw ? TERMS[i] : PASSAGE_TERMS[i - nw];
 }
 
+/* ---- analysed-source cache --------------------------------------------------------------- */
+
+/* Sources repeat across calls (the same knowledge-base chunks are retrieved for many
+ * questions): their analysis is kept in a small per-guard LRU keyed by XXH3-128 of the text. */
+typedef struct {
+  XXH128_hash_t key;
+  uint64_t tick; /* last call that used it */
+  gdoc doc;
+  bool used;
+} gcache_ent;
+
+void ecai__guard_cache_free(ecai_guard *g) {
+  gcache_ent *c = g->cache;
+  for (size_t i = 0; c && i < ECAI__GUARD_CACHE; i++)
+    if (c[i].used) doc_free(&c[i].doc);
+  ecai__free(c);
+  g->cache = NULL;
+}
+
+/* Fills *d with the analysis of text: a shallow copy of a cache entry (*owned = false) or a
+ * fresh analysis the caller frees (*owned = true) when it cannot be cached. */
+static ecai_status cached_analyse(gdoc *d, bool *owned, ecai_guard *g, const char *text, actx *a) {
+  size_t len = strlen(text);
+  XXH128_hash_t key = XXH3_128bits(text, len);
+  gcache_ent *c = g->cache;
+  if (!c && g->cache_on) c = g->cache = ecai__calloc(ECAI__GUARD_CACHE, sizeof *c);
+  if (c) {
+    for (size_t i = 0; i < ECAI__GUARD_CACHE; i++)
+      if (c[i].used && XXH128_isEqual(c[i].key, key)) {
+        c[i].tick = g->cache_tick;
+        *d = c[i].doc;
+        *owned = false;
+        return ECAI_OK;
+      }
+  }
+  ecai_status st = analyse(d, g, text, len, a);
+  if (st) {
+    doc_free(d);
+    return st;
+  }
+  d->text = NULL;
+  *owned = true;
+  if (!c) return ECAI_OK;
+  /* evict the least recently used entry not used by this call */
+  size_t victim = ECAI__GUARD_CACHE;
+  for (size_t i = 0; i < ECAI__GUARD_CACHE; i++) {
+    if (!c[i].used) {
+      victim = i;
+      break;
+    }
+    if (c[i].tick != g->cache_tick && (victim == ECAI__GUARD_CACHE || c[i].tick < c[victim].tick)) victim = i;
+  }
+  if (victim == ECAI__GUARD_CACHE) return ECAI_OK; /* all entries serve this call */
+  if (c[victim].used) doc_free(&c[victim].doc);
+  c[victim].key = key;
+  c[victim].tick = g->cache_tick;
+  c[victim].doc = *d;
+  c[victim].used = true;
+  *owned = false;
+  return ECAI_OK;
+}
+
 /* ---- guard set-up pieces ----------------------------------------------------------------- */
+
+static void wc_add(gwc *t, const char *w, uint8_t cls, int nv) {
+  uint64_t h = hw(w, strlen(w));
+  size_t i = h & (WC_SLOTS - 1);
+  while (t[i].cls && t[i].h != h) i = (i + 1) & (WC_SLOTS - 1);
+  t[i].h = h;
+  t[i].cls |= cls;
+  if (cls & WC_NUM) t[i].nv = nv;
+}
 
 ecai_status ecai__guard_terms_init(ecai_guard *g) {
   g->stemmer = sb_stemmer_new("english", NULL);
   if (!g->stemmer) return ecai__err(ECAI_ENOMEM, "guard: cannot create the English stemmer");
+  gwc *t = ecai__calloc(WC_SLOTS, sizeof *t);
+  if (!t) return ecai__err(ECAI_ENOMEM, "guard: out of memory");
+  g->wc = t;
+  for (const char *const *q = STOPWORDS; *q; q++) wc_add(t, *q, WC_STOP, 0);
+  for (const char *const *q = NEGATORS; *q; q++) wc_add(t, *q, WC_NEG, 0);
+  for (const char *const *q = QUALIFIERS; *q; q++) wc_add(t, *q, WC_QUAL, 0);
+  for (const char *const *q = UNIT_WORDS; *q; q++) wc_add(t, *q, WC_UNIT, 0);
+  static const char *const CLAUSE_WORDS[] = {"while", "whereas", "but", "otherwise", NULL};
+  for (const char *const *q = CLAUSE_WORDS; *q; q++) wc_add(t, *q, WC_CLAUSE, 0);
+  static const char *const NUMW[] = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                                     "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+                                     "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty",
+                                     "sixty", "seventy", "eighty", "ninety", "hundred", NULL};
+  for (const char *const *q = NUMW; *q; q++) wc_add(t, *q, WC_NUM, number_word(*q));
   ecai__u64vec stop = {0};
   for (const char *const *q = STOPWORDS; *q; q++)
     if (!ecai__u64vec_push(&stop, hw(*q, strlen(*q)))) {
@@ -505,18 +610,53 @@ typedef struct {
   size_t best_single; /* index of the better single sentence */
 } gbest;
 
+static bool in_sent(const gsent *s, uint64_t h) {
+  return (s->bloom & (1ull << (h & 63))) && ecai__u64_sorted_has(s->set, s->nset, h);
+}
+
 static double coverage(const gsent *a, const gsent *s1, const gsent *s2) {
   if (!a->nset) return 1;
   size_t hit = 0;
   for (size_t i = 0; i < a->nset; i++)
-    if (ecai__u64_sorted_has(s1->set, s1->nset, a->set[i]) || (s2 && ecai__u64_sorted_has(s2->set, s2->nset, a->set[i])))
-      hit++;
+    if (in_sent(s1, a->set[i]) || (s2 && in_sent(s2, a->set[i]))) hit++;
   return (double)hit / (double)a->nset;
+}
+
+/* Bit k set when the k-th content word of a (a->nset <= 64) is in s. */
+static uint64_t hit_mask(const gsent *a, const gsent *s) {
+  uint64_t m = 0;
+  if (!s) return 0;
+  for (size_t i = 0; i < a->nset; i++)
+    if (in_sent(s, a->set[i])) m |= 1ull << i;
+  return m;
 }
 
 static void best_window(gbest *b, const gsent *a, const gdoc *src, size_t nsrc) {
   memset(b, 0, sizeof *b);
   b->cov = -1;
+  if (a->nset > 0 && a->nset <= 64) { /* one membership pass per source sentence */
+    double m = (double)a->nset;
+    for (size_t s = 0; s < nsrc; s++) {
+      uint64_t next = src[s].ns ? hit_mask(a, &src[s].s[0]) : 0;
+      for (size_t j = 0; j < src[s].ns; j++) {
+        uint64_t cur = next;
+        bool has2 = j + 1 < src[s].ns;
+        next = has2 ? hit_mask(a, &src[s].s[j + 1]) : 0;
+        double c1 = __builtin_popcountll(cur) / m;
+        double cw = has2 ? __builtin_popcountll(cur | next) / m : c1;
+        if (cw > b->cov + 1e-9 || (fabs(cw - b->cov) < 1e-9 && c1 >= cw - 1e-9 && b->nwin == 2)) {
+          b->cov = cw;
+          b->src = s;
+          b->sent = j;
+          b->nwin = (has2 && cw > c1 + 1e-9) ? 2 : 1;
+          double c2 = has2 ? __builtin_popcountll(next) / m : -1;
+          b->best_single = c2 > c1 ? j + 1 : j;
+        }
+      }
+    }
+    if (b->cov < 0) b->cov = 0;
+    return;
+  }
   for (size_t s = 0; s < nsrc; s++)
     for (size_t j = 0; j < src[s].ns; j++) {
       const gsent *s1 = &src[s].s[j];
@@ -570,7 +710,9 @@ static void snippet(char *buf, size_t cap, const char *s, size_t a, size_t b) {
 
 /* Case-insensitive search of needle (whitespace runs match any whitespace run). */
 static bool contains_ci(const char *hay, const char *needle) {
+  int c0 = tolower((unsigned char)needle[0]);
   for (const char *h = hay; *h; h++) {
+    if (tolower((unsigned char)*h) != c0) continue;
     const char *a = h, *b = needle;
     while (*a && *b) {
       if (isspace((unsigned char)*b)) {
@@ -603,8 +745,10 @@ static bool is_quote_at(const char *p) {
 /* A quoted single word must be quoted in a source too ('returned' vs 'return requested'). */
 static bool quoted_in(const char *hay, const char *w) {
   size_t n = strlen(w);
+  int c0 = tolower((unsigned char)w[0]);
   for (const char *h = hay; *h; h++)
-    if (!strncasecmp(h, w, n) && is_quote_before(hay, h) && is_quote_at(h + n)) return true;
+    if (tolower((unsigned char)*h) == c0 && !strncasecmp(h, w, n) && is_quote_before(hay, h) && is_quote_at(h + n))
+      return true;
   return false;
 }
 
@@ -785,6 +929,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
   ecai_status st = ECAI_OK;
   gdoc ans = {0};
   gdoc *src = NULL;
+  bool *owned = NULL;
   actx a = {g, NULL, 0, 0};
   ecai__pii_span *sp = NULL;
   size_t ns = 0;
@@ -808,10 +953,13 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
   if (too_long && len > (size_t)g->max_output * 4) len = (size_t)g->max_output * 4;
 
   src = ecai__calloc(n ? n : 1, sizeof *src);
+  owned = ecai__calloc(n ? n : 1, sizeof *owned);
+  if (!owned) goto oom;
+  g->cache_tick++;
   if (!src) goto oom;
   if (analyse(&ans, g, answer, len, &a)) goto oom;
   for (size_t k = 0; k < n; k++)
-    if (analyse(&src[k], g, texts[k], strlen(texts[k]), &a)) goto oom;
+    if (cached_analyse(&src[k], &owned[k], g, texts[k], &a)) goto oom;
 
   /* catalog: SKUs and their prices */
   size_t pos = 0, sa, sb;
@@ -920,7 +1068,9 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
       }
       /* policy terms */
       for (size_t t = 0; d && t < g->n_terms && !fail_term[0]; t++) {
-        if (!seq_has(&ans.t[as->tok0], as->ntok, &g->terms[t])) continue;
+        if (!g->terms[t].n || !(as->tbloom & (1ull << (g->terms[t].v[0] & 63))) ||
+            !seq_has(&ans.t[as->tok0], as->ntok, &g->terms[t]))
+          continue;
         /* in the best matching sentence, or a window sentence covering >= 40 %; topic
          * terms anywhere in the passage */
         bool found = false;
@@ -1007,26 +1157,20 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
   if ((st = ecai__verdict_add(v, "pii", !detail[0], detail[0] ? 1 : 0, detail[0] ? "pii" : NULL, "block", detail)))
     goto done;
 
-  /* banned phrases */
+  /* banned phrases: word sequences (case-insensitive) */
   detail[0] = 0;
-  if (g->n_banned) {
-    if ((st = ecai__guard_normalise(&nt, answer, len))) goto done;
-    ecai__buf jb = {0};
-    ecai__buf_puts(&jb, " ");
-    for (size_t k = 0; k < nt.n; k++) {
-      ecai__buf_puts(&jb, nt.tok[k]);
-      ecai__buf_puts(&jb, " ");
+  if ((g->n_banned || g->n_leak) && (st = ecai__guard_word_hashes(&wh, answer, len))) goto done;
+  for (size_t k = 0; k < g->n_banned && !detail[0]; k++) {
+    uint64_t ph[32];
+    size_t np = 0;
+    for (const char *p = g->banned[k]; *p && np < 32;) {
+      const char *e = strchr(p, ' ');
+      if (!e) e = p + strlen(p);
+      ph[np++] = hw(p, (size_t)(e - p));
+      p = *e ? e + 1 : e;
     }
-    if (jb.oom) {
-      ecai__buf_free(&jb);
-      goto oom;
-    }
-    for (size_t k = 0; k < g->n_banned && !detail[0]; k++) {
-      char pat[260];
-      snprintf(pat, sizeof pat, " %s ", g->banned[k]);
-      if (strstr(jb.data, pat)) snprintf(detail, sizeof detail, "contains \"%s\"", g->banned[k]);
-    }
-    ecai__buf_free(&jb);
+    for (size_t i = 0; np && i + np <= wh.n && !detail[0]; i++)
+      if (!memcmp(&wh.v[i], ph, np * sizeof *ph)) snprintf(detail, sizeof detail, "contains \"%s\"", g->banned[k]);
   }
   if ((st = ecai__verdict_add(v, "banned", !detail[0], detail[0] ? 1 : 0, detail[0] ? "banned_topic" : NULL, "block",
                               detail)))
@@ -1036,7 +1180,6 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
   detail[0] = 0;
   double leak_score = 0;
   if (g->n_leak) {
-    if ((st = ecai__guard_word_hashes(&wh, answer, len))) goto done;
     size_t k = (size_t)g->leak_words, hits = 0, tot = 0;
     for (size_t i = 0; i + k <= wh.n; i++) {
       uint64_t h = XXH3_64bits(&wh.v[i], k * sizeof(uint64_t));
@@ -1055,7 +1198,9 @@ oom:
   st = ecai__err(ECAI_ENOMEM, "guard: out of memory");
 done:
   doc_free(&ans);
-  for (size_t k = 0; src && k < n; k++) doc_free(&src[k]);
+  for (size_t k = 0; src && owned && k < n; k++)
+    if (owned[k]) doc_free(&src[k]);
+  ecai__free(owned);
   ecai__free(src);
   ecai__free(a.w);
   ecai__free(sp);

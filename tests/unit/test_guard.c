@@ -483,6 +483,45 @@ TEST(guard_alloc_failures) {
   srcs_free(&s);
 }
 
+/* The analysed-source cache (32 entries) never changes a verdict, also with more sources
+ * than entries and after evictions. */
+TEST(guard_source_cache_is_transparent) {
+  ecai_ctx *c = NULL;
+  const char *cfg = "{\"guard\":{\"source_cache\":false}}";
+  CHECK_OK(ecai_ctx_new(&c, cfg, strlen(cfg)));
+  ecai_guard *cold = NULL, *warm = new_guard();
+  CHECK_OK(ecai_guard_new(&cold, c));
+  CHECK_OK(ecai_guard_set_str(cold, ECAI_GUARD_OPT_SYSTEM_PROMPT, SYSTEM_PROMPT));
+  CHECK_OK(ecai_guard_set_str(cold, ECAI_GUARD_OPT_BANNED_PHRASES, "ikea\ncompetitor"));
+  CHECK_OK(ecai_guard_set_catalog(cold, test_catalog, NULL));
+  json_t *faq = load_faq();
+  srcs s = {0};
+  load_policy(&s);
+  for (size_t i = 0; s.n < 40; i++) add_faq(&s, faq, json_string_value(json_object_get(json_array_get(faq, i), "id")));
+  const char *answers[] = {"An order can only be cancelled if its status is 'pending'.",
+                           "Standard shipping usually takes 3-5 business days.", "Refunds take 10 business days.",
+                           "You can return products within 30 days of purchase for a full refund."};
+  for (int round = 0; round < 3; round++)
+    for (size_t k = 0; k < 4; k++) {
+      srcs sub = s;
+      sub.n = round == 1 ? 20 : 40; /* a subset: hits and evictions */
+      ecai_guard_verdict *v1 = out_check(cold, answers[k], &sub), *v2 = out_check(warm, answers[k], &sub);
+      char *j1 = NULL, *j2 = NULL;
+      CHECK_OK(ecai_guard_verdict_json(&j1, NULL, v1));
+      CHECK_OK(ecai_guard_verdict_json(&j2, NULL, v2));
+      CHECK_STR_EQ(j2, j1);
+      ecai_free(j1);
+      ecai_free(j2);
+      ecai_guard_verdict_free(v1);
+      ecai_guard_verdict_free(v2);
+    }
+  srcs_free(&s);
+  json_decref(faq);
+  ecai_guard_free(cold);
+  ecai_guard_free(warm);
+  ecai_ctx_free(c);
+}
+
 /* ---- the red-team set ----------------------------------------------------------------------------------- */
 
 TEST(guard_redteam_set_passes_100_percent) {
