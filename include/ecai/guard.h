@@ -71,7 +71,8 @@ typedef int (*ecai_guard_catalog_fn)(const char *sku, double *price, void *paylo
 /**
  * @brief Creates a guard, reading the "guard" section of the context (max_input_chars,
  * max_output_chars, support_threshold, escalation_threshold, leak_min_words,
- * repeat_similarity, banned_phrases).
+ * repeat_similarity, banned_phrases, source_cache: keep the analysis of up to 32 recent
+ * source passages for reuse, default true).
  * @param[out] out receives the guard; NULL on failure.
  * @param[in]  ctx context, or NULL for the built-in defaults. Not retained.
  * @return ECAI_OK; ECAI_EINVAL (NULL out, a configured value out of range); ECAI_ENOMEM.

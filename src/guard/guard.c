@@ -23,11 +23,22 @@ ecai_status ecai__verdict_new(ecai_guard_verdict **out, int kind) {
   return ECAI_OK;
 }
 
+void ecai__utf8_fix(char *s) {
+  size_t len = strlen(s), off = 0, bad;
+  while (off < len && !ecai__utf8_valid(s + off, len - off, &bad)) {
+    s[off + bad] = '?';
+    off += bad + 1;
+  }
+}
+
 ecai_status ecai__verdict_add(ecai_guard_verdict *v, const char *name, bool pass, double score,
                               const char *reason, const char *action, const char *detail) {
+  char dbuf[512];
+  snprintf(dbuf, sizeof dbuf, "%s", detail ? detail : "");
+  ecai__utf8_fix(dbuf); /* details quote the checked text, which may be invalid UTF-8 */
   json_t *o = json_pack("{s:s,s:b,s:f,s:s?,s:s,s:s}", "name", name, "pass", pass,
                         "score", round(score * 1000) / 1000, "reason", reason, "action", action,
-                        "detail", detail ? detail : "");
+                        "detail", dbuf);
   if (!o || json_array_append_new(v->checks, o)) return ecai__err(ECAI_ENOMEM, "guard: out of memory");
   if (pass) return ECAI_OK;
   bool block = !strcmp(action, "block");

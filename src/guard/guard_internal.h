@@ -104,7 +104,9 @@ struct ecai_guard_verdict {
   json_t *sentences; /* array or NULL */
 };
 
-/* verdict.c */
+/* guard.c */
+/* Replaces the bytes of invalid UTF-8 sequences in s by '?' (in place). */
+void ecai__utf8_fix(char *s);
 ecai_status ecai__verdict_new(ecai_guard_verdict **out, int kind);
 /* action: "block", "escalate", "info". Failing blocks clear pass and (for output) escalate. */
 ecai_status ecai__verdict_add(ecai_guard_verdict *v, const char *name, bool pass, double score,

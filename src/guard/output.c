@@ -706,6 +706,9 @@ static void snippet(char *buf, size_t cap, const char *s, size_t a, size_t b) {
   } else {
     snprintf(buf, cap, "%.*s", (int)n, s + a);
   }
+  for (char *p = buf; *p; p++)
+    if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
+  ecai__utf8_fix(buf);
 }
 
 /* Case-insensitive search of needle (whitespace runs match any whitespace run). */

@@ -111,7 +111,7 @@ static bool covered(const spanvec *sv, size_t a, size_t b) {
   return false;
 }
 
-static bool is_email_local(char c) { return isalnum_b(c) || strchr("._%+-", c); }
+static bool is_email_local(char c) { return c && (isalnum_b(c) || strchr("._%+-", c)); }
 static bool is_email_dom(char c) { return isalnum_b(c) || c == '-' || c == '.'; }
 
 static bool find_emails(spanvec *sv, const char *s, size_t len) {
@@ -132,6 +132,7 @@ static bool find_emails(spanvec *sv, const char *s, size_t len) {
     for (size_t q = dot; q < b; q++)
       if (!isalpha_b(s[q])) tld = false;
     if (!tld) continue;
+    if (covered(sv, a, b)) continue;
     if (!add_span(sv, a, b, G_PII_EMAIL)) return false;
     k = b;
   }
@@ -472,7 +473,9 @@ static ecai_status add_item(ecai_guard_pii *m, ecai__pii_type t, const char *v, 
   char *norm = normalise_value(t, v, vn);
   if (!norm) return ecai__err(ECAI_ENOMEM, "guard: out of memory");
   for (size_t i = 0; i < m->n; i++)
-    if (m->items[i].type == t && !strcmp(m->items[i].norm, norm)) {
+    /* the same text gets the same placeholder (exact match, so that restore() gives back
+     * exactly what was redacted) */
+    if (m->items[i].type == t && strlen(m->items[i].value) == vn && !memcmp(m->items[i].value, v, vn)) {
       ecai__free(norm);
       if (out_ph) *out_ph = m->items[i].ph;
       return ECAI_OK;
@@ -536,6 +539,7 @@ ecai_status ecai_guard_redact(char **out, size_t *out_len, ecai_guard_pii *m, co
   ecai__buf b = {0};
   size_t pos = 0;
   for (size_t i = 0; i < ns && st == ECAI_OK; i++) {
+    if (sp[i].start < pos) continue; /* never overlapping; defensive */
     if (sp[i].type == G_PII_ORDER) {
       st = add_tag(m, text + sp[i].start, sp[i].end - sp[i].start);
       continue;
