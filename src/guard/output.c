@@ -52,7 +52,9 @@ static const char *const TERMS[] = {
     "international", "overnight", "same day", "next day", "confirmation", "authenticate", "zip code", "email",
     "user id", "order id", "tracking", "store", "phone", "unless", "except", "automatically", "lifetime",
     "worldwide", "weekends", "holidays", "24 7", "new", "existing", "same", "different", "partial", "later",
-    "deny", "accept", "approve", NULL};
+    "deny", "accept", "approve", "text message", "sms", "phone call", "letter", "fax", "in person", "apple pay",
+    "google pay", "cash on delivery", "wire transfer", "cheque", "bitcoin", "crypto", "venmo", "klarna",
+    "afterpay", "voucher", NULL};
 
 /* Topic terms: when one occurs in an answer sentence it must occur somewhere in the
  * passage that supports the sentence (not necessarily in the same sentences). */
@@ -312,9 +314,11 @@ static ecai_status analyse(gdoc *d, ecai_guard *g, const char *s, size_t len, ac
     /* quotes outside words: open after a non-word character, close otherwise */
     if (c == '"' || c == '\'' || (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
                                    (unsigned char)s[i + 2] >= 0x98 && (unsigned char)s[i + 2] <= 0x9D)) {
-      bool opening = i == 0 || !is_wordc((unsigned char)s[i - 1]);
-      if (c == 0xE2) opening = (unsigned char)s[i + 2] == 0x98 || (unsigned char)s[i + 2] == 0x9C;
-      in_quote = opening;
+      /* inside quotes any quote closes; outside, a quote right after a word is an
+       * apostrophe ("customers'") and anything else opens */
+      if (in_quote) in_quote = false;
+      else if (c == 0xE2) in_quote = (unsigned char)s[i + 2] == 0x98 || (unsigned char)s[i + 2] == 0x9C;
+      else in_quote = i == 0 || !is_wordc((unsigned char)s[i - 1]);
       i += c == 0xE2 ? 3 : 1;
       continue;
     }
@@ -840,6 +844,32 @@ static int next_content2(const gtok *t, size_t n, size_t k, uint64_t h[2]) {
   return m;
 }
 
+/* The scope of negator t[k]: the (up to) m content words after it, up to the next
+ * negator or the end of its clause (qualifiers skipped). */
+static int next_content_n(const gtok *t, size_t n, size_t k, uint64_t *h, int m) {
+  int c = 0;
+  for (size_t q = k + 1; q < n && c < m; q++) {
+    if (t[q].neg || t[q].clause != t[k].clause) break;
+    if (!t[q].qual) h[c++] = t[q].h;
+  }
+  return c;
+}
+
+/* Does t2 hold a negator whose scope (3 content words after it) shares a word with the
+ * scope of negator t1[k1]? ("not been shipped" ~ "has not shipped yet") */
+static bool neg_scope_in(const gtok *t1, size_t n1, size_t k1, const gtok *t2, size_t n2) {
+  uint64_t a[3], b[3];
+  int na = next_content_n(t1, n1, k1, a, 3);
+  for (size_t r = 0; r < n2; r++) {
+    if (!t2[r].neg) continue;
+    int nb = next_content_n(t2, n2, r, b, 3);
+    for (int x = 0; x < na; x++)
+      for (int y = 0; y < nb; y++)
+        if (a[x] == b[y]) return true;
+  }
+  return false;
+}
+
 static bool sent_has(const gdoc *d, const gsent *se, uint64_t h) {
   for (size_t q = 0; q < se->ntok; q++)
     if (d->t[se->tok0 + q].h == h) return true;
@@ -895,6 +925,53 @@ static bool num_ok_clause(const gnum *x, const gdoc *ans, const gsent *as, const
   }
   if (!any) return false;
   return best_num >= best; /* the number belongs to (one of) the closest clause(s) */
+}
+
+/* Whole-word, case-insensitive search. */
+static bool has_word_ci(const char *hay, const char *w, size_t n) {
+  int c0 = tolower((unsigned char)w[0]);
+  for (const char *h = hay; *h; h++)
+    if (tolower((unsigned char)*h) == c0 && (h == hay || !isalnum((unsigned char)h[-1])) && !strncasecmp(h, w, n) &&
+        !isalnum((unsigned char)h[n]))
+      return true;
+  return false;
+}
+
+/* Capitalised words inside a sentence (names: "Apple Pay", "Klarna") that no source
+ * contains; the first word, words after sentence punctuation or a greeting are skipped. */
+static bool name_missing(char *out, size_t cap, const char *s, size_t a, size_t b, const char *const *texts,
+                         size_t n) {
+  static const char *const GREET[] = {"hi", "hello", "dear", "hey", "thanks", "thank", "you", NULL};
+  char prev[16] = "";
+  bool first = true;
+  for (size_t i = a; i < b;) {
+    if (!isalpha((unsigned char)s[i])) {
+      if (strchr(".!?:*\n\"(-#[", s[i]) && s[i]) first = true;
+      i++;
+      continue;
+    }
+    size_t j = i;
+    while (j < b && (isalnum((unsigned char)s[j]) || s[j] == '\'')) j++;
+    size_t wl = j - i;
+    bool cap_word = isupper((unsigned char)s[i]) && wl >= 2 && wl < 40;
+    bool greeting = false;
+    for (const char *const *g = GREET; *g; g++) greeting = greeting || !strcmp(prev, *g);
+    if (cap_word && !first && !greeting) {
+      bool found = false;
+      for (size_t k = 0; k < n && !found; k++) found = has_word_ci(texts[k], s + i, wl);
+      if (!found && cap > wl) {
+        memcpy(out, s + i, wl);
+        out[wl] = 0;
+        return true;
+      }
+    }
+    size_t pl = wl < sizeof prev - 1 ? wl : sizeof prev - 1;
+    for (size_t q = 0; q < pl; q++) prev[q] = (char)tolower((unsigned char)s[i + q]);
+    prev[pl] = 0;
+    first = false;
+    i = j;
+  }
+  return false;
 }
 
 /* ALL-CAPS words (EST, PST, VAT...) of s[a..b) that no source contains. */
@@ -1027,33 +1104,31 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
       const gtok *at = &ans.t[as->tok0];
       for (size_t k = 0; d && as->neg && k < as->ntok && !fail_neg[0]; k++) {
         if (!at[k].neg) continue;
-        uint64_t h[2] = {0, 0};
         bool ok = false;
-        int nh = next_content2(at, as->ntok, k, h);
+        uint64_t h[3];
+        if (next_content_n(at, as->ntok, k, h, 3) == 0) { /* nothing after it: the sentence level */
+          for (size_t q = 0; q < b.nwin && !ok; q++) ok = d->s[b.sent + q].neg;
+        }
         for (size_t q = 0; q < b.nwin && !ok; q++) {
           const gsent *ws = &d->s[b.sent + q];
-          if (!ws->neg) continue;
-          if (b.sent + q == b.best_single || coverage(as, ws, NULL) >= 0.5) ok = true;
-          for (size_t r = 0; nh && !ok && r < ws->ntok; r++) {
-            uint64_t hs[2];
-            if (!d->t[ws->tok0 + r].neg) continue;
-            int ns2 = next_content2(&d->t[ws->tok0], ws->ntok, r, hs);
-            for (int x = 0; x < ns2; x++)
-              for (int y = 0; y < nh; y++)
-                if (hs[x] == h[y]) ok = true;
-          }
+          ok = ws->neg && neg_scope_in(at, as->ntok, k, &d->t[ws->tok0], ws->ntok);
         }
         if (!ok) snprintf(fail_neg, sizeof fail_neg, "sentence %zu adds a negation: \"%s\"", i + 1, snip);
       }
-      for (size_t q = 0; d && !as->neg && !fail_neg[0] && q < b.nwin; q++) {
+      for (size_t q = 0; d && !fail_neg[0] && q < b.nwin; q++) {
         const gsent *bs = &d->s[b.sent + q];
-        if (b.sent + q != b.best_single && coverage(as, bs, NULL) < 0.4) continue;
+        if (!bs->neg || (b.sent + q != b.best_single && coverage(as, bs, NULL) < 0.4)) continue;
+        const gtok *st2 = &d->t[bs->tok0];
+        size_t n_restated = 0, n_ans = 0;
+        for (size_t r = 0; r < as->ntok; r++) n_ans += at[r].neg;
         for (size_t r = 0; r < bs->ntok && !fail_neg[0]; r++) {
-          uint64_t hs[2];
-          int ns2 = d->t[bs->tok0 + r].neg ? next_content2(&d->t[bs->tok0], bs->ntok, r, hs) : 0;
-          bool hit = false;
-          for (int x = 0; x < ns2; x++) hit = hit || ecai__u64_sorted_has(as->set, as->nset, hs[x]);
-          if (hit)
+          uint64_t hs[3];
+          int ns2 = st2[r].neg ? next_content_n(st2, bs->ntok, r, hs, 3) : 0;
+          bool restated = false;
+          for (int x = 0; x < ns2; x++) restated = restated || ecai__u64_sorted_has(as->set, as->nset, hs[x]);
+          n_restated += restated;
+          /* each restated negated statement needs a negation of its own in the answer */
+          if (restated && (!neg_scope_in(st2, bs->ntok, r, at, as->ntok) || n_ans < n_restated))
             snprintf(fail_neg, sizeof fail_neg, "sentence %zu drops a negation: \"%s\"", i + 1, snip);
         }
       }
@@ -1093,7 +1168,8 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     if (!fail_term[0] && as->nset >= 2) {
       char q[80];
       if (quoted_missing(q, sizeof q, answer, as->start, as->end, texts, n) ||
-          acronym_missing(q, sizeof q, answer, as->start, as->end, texts, n))
+          acronym_missing(q, sizeof q, answer, as->start, as->end, texts, n) ||
+          name_missing(q, sizeof q, answer, as->start, as->end, texts, n))
         snprintf(fail_term, sizeof fail_term, "sentence %zu: '%s' is not in the sources: \"%s\"", i + 1, q, snip);
     }
     /* numbers: in the supporting window (the whole source set when the sentence has no

@@ -117,3 +117,67 @@ def test_confidence():
         assert c < 0.6 and esc
         with pytest.raises(ecai.InvalidArgument):
             g.confidence(2, 0.5)
+
+
+# ---- systematic planted facts: every number, negation and listed term of the FAQ answers
+# and of the policy sentences changed one at a time (degenerate changes skipped: a value or
+# word already present in the sentence) must be caught; the unchanged sentences must pass.
+TERM_SWAPS = [("gift card", "credit card"), ("pending", "delivered"), ("delivered", "pending"),
+              ("store credit", "cash"), ("original payment method", "store credit"),
+              ("immediately", "within 30 days"), ("credit cards", "gift cards"), ("PayPal", "Apple Pay"),
+              ("email", "text message"), ("full refund", "partial refund"), ("paypal", "cash")]
+NEG_SWAPS = [(" can ", " cannot "), (" not ", " "), ("cannot", "can"), (" no ", " a "), (" only ", " ")]
+
+
+def _plants(t):
+    import re
+    out = []
+    for m in re.finditer(r"\d+", t):
+        n = int(m.group())
+        new = str(n + 1 if n < 30 else n + 15)
+        if re.search(r"\b%s\b" % new, t):
+            continue  # e.g. "1-2" -> "2-2": the value is already in the sentence
+        out.append(t[:m.start()] + new + t[m.end():])
+    for a, b in NEG_SWAPS:
+        if a in t:
+            out.append(t.replace(a, b, 1))
+    for a, b in TERM_SWAPS:
+        if re.search(r"\b%s\b" % re.escape(a), t) and not re.search(r"\b%s\b" % re.escape(b), t):
+            out.append(re.sub(r"\b%s\b" % re.escape(a), b, t, count=1))
+    return out
+
+
+def _policy_sentences(secs):
+    import re
+    out = []
+    for _, t in secs:
+        for line in t.splitlines():
+            line = line.strip().lstrip("-").strip()
+            if len(line.split()) < 6 or line.startswith("#"):
+                continue
+            out += [s for s in re.split(r"(?<=[.!?])\s+", line) if len(s.split()) >= 6]
+    return out
+
+
+def test_systematic_planted_facts_are_caught():
+    faq = json.load(open(FAQ, encoding="utf-8"))
+    secs = policy_sections()
+    missed, n_faq, n_pol, fp = [], 0, 0, []
+    with ecai.Guard() as g:
+        for e in faq:
+            for p in _plants(e["answer"]):
+                n_faq += 1
+                if g.check_output(p, [(e["id"], e["answer"])]):
+                    missed.append(p)
+        for s in _policy_sentences(secs):
+            if not g.check_output(s, secs):
+                fp.append(s)
+            for p in _plants(s):
+                n_pol += 1
+                if g.check_output(p, secs):
+                    missed.append(p)
+    print("systematic plants: %d FAQ + %d policy, missed %d; policy sentences rejected %d"
+          % (n_faq, n_pol, len(missed), len(fp)))
+    assert n_faq >= 60 and n_pol >= 60
+    assert missed == []
+    assert fp == []
