@@ -10,7 +10,7 @@ $v = $g->checkOutput("You can return products within thirty days of purchase for
 var_dump($v["pass"], $v["sentences"][0]["source"]);
 $v = $g->checkOutput("You can return products within 60 days of purchase for a full refund.", $src);
 var_dump($v["pass"], $v["escalate"], $v["reason"]);
-$v = $g->checkOutput("You can return products within 30 days of purchase for a full refund, unlike Ikea.", $src);
+$v = $g->checkOutput("You can return products within 30 days of purchase for a full refund, unlike ikea.", $src);
 var_dump($v["reason"]);
 $g->setCatalog(["LMP-3300" => 89.5]);
 $lamp = ["c" => "The Oslo lamp is a table lamp."];
