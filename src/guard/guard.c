@@ -103,6 +103,7 @@ void ecai_guard_free(ecai_guard *g) {
   ecai__free(g->terms);
   ecai__free(g->stop);
   ecai__free(g->wc);
+  ecai__free(g->stem_cache);
   ecai__guard_cache_free(g);
   ecai__guard_patterns_free(g->pats, g->n_pats);
   ecai__free(g);

@@ -89,6 +89,7 @@ struct ecai_guard {
   ecai__gcpat *pats;
   size_t n_pats;
   void *wc; /* word-class table (output.c) */
+  uint64_t *stem_cache; /* ECAI__GUARD_STEM_SLOTS pairs (word hash, stem hash) */
   void *cache; /* analysed sources, ECAI__GUARD_CACHE entries (output.c) */
   uint64_t cache_tick;
   bool cache_on;
@@ -114,6 +115,7 @@ ecai_status ecai__verdict_add(ecai_guard_verdict *v, const char *name, bool pass
 
 /* output.c */
 #define ECAI__GUARD_CACHE 32
+#define ECAI__GUARD_STEM_SLOTS 4096u
 void ecai__guard_cache_free(ecai_guard *g);
 ecai_status ecai__guard_terms_init(ecai_guard *g);
 ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char *answer, size_t len,

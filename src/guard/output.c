@@ -288,8 +288,17 @@ static ecai_status end_sentence(gdoc *d, actx *a, size_t start, size_t end) {
     if (w->cls & WC_STOP) continue;
     bool neg = (w->cls & WC_NEG) && !w->quoted, qual = (w->cls & WC_QUAL) && !w->quoted;
     if (neg) s->neg = true;
-    const sb_symbol *stem = sb_stemmer_stem(a->g->stemmer, (const sb_symbol *)w->w, (int)w->len);
-    uint64_t h = stem ? hw((const char *)stem, (size_t)sb_stemmer_length(a->g->stemmer)) : raw;
+    /* stems are memoised in a direct-mapped table keyed by the word's hash */
+    uint64_t *sc = a->g->stem_cache;
+    size_t slot = (size_t)(raw & (ECAI__GUARD_STEM_SLOTS - 1)) * 2;
+    uint64_t h;
+    if (sc && sc[slot] == raw && sc[slot + 1]) {
+      h = sc[slot + 1];
+    } else {
+      const sb_symbol *stem = sb_stemmer_stem(a->g->stemmer, (const sb_symbol *)w->w, (int)w->len);
+      h = stem ? hw((const char *)stem, (size_t)sb_stemmer_length(a->g->stemmer)) : raw;
+      if (sc && h) sc[slot] = raw, sc[slot + 1] = h;
+    }
     GROW(d->t, d->nt, d->capt);
     bool unitw = (w->cls & WC_UNIT) != 0;
     d->t[d->nt++] = (gtok){h, neg, qual, unitw, w->clause};
@@ -529,6 +538,11 @@ ecai_status ecai__guard_terms_init(ecai_guard *g) {
   if (!g->stemmer) return ecai__err(ECAI_ENOMEM, "guard: cannot create the English stemmer");
   gwc *t = ecai__calloc(WC_SLOTS, sizeof *t);
   if (!t) return ecai__err(ECAI_ENOMEM, "guard: out of memory");
+  g->stem_cache = ecai__calloc(ECAI__GUARD_STEM_SLOTS * 2, sizeof(uint64_t));
+  if (!g->stem_cache) {
+    ecai__free(t);
+    return ecai__err(ECAI_ENOMEM, "guard: out of memory");
+  }
   g->wc = t;
   for (const char *const *q = STOPWORDS; *q; q++) wc_add(t, *q, WC_STOP, 0);
   for (const char *const *q = NEGATORS; *q; q++) wc_add(t, *q, WC_NEG, 0);
@@ -717,6 +731,10 @@ static void snippet(char *buf, size_t cap, const char *s, size_t a, size_t b) {
 
 /* Case-insensitive search of needle (whitespace runs match any whitespace run). */
 static bool contains_ci(const char *hay, const char *needle) {
+  if (strcasestr(hay, needle)) return true; /* the common case, fast */
+  bool ws = false;
+  for (const char *p = needle; *p && !ws; p++) ws = isspace((unsigned char)*p) != 0;
+  if (!ws) return false;
   int c0 = tolower((unsigned char)needle[0]);
   for (const char *h = hay; *h; h++) {
     if (tolower((unsigned char)*h) != c0) continue;
@@ -752,10 +770,8 @@ static bool is_quote_at(const char *p) {
 /* A quoted single word must be quoted in a source too ('returned' vs 'return requested'). */
 static bool quoted_in(const char *hay, const char *w) {
   size_t n = strlen(w);
-  int c0 = tolower((unsigned char)w[0]);
-  for (const char *h = hay; *h; h++)
-    if (tolower((unsigned char)*h) == c0 && !strncasecmp(h, w, n) && is_quote_before(hay, h) && is_quote_at(h + n))
-      return true;
+  for (const char *h = strcasestr(hay, w); h; h = strcasestr(h + 1, w))
+    if (is_quote_before(hay, h) && is_quote_at(h + n)) return true;
   return false;
 }
 
@@ -929,11 +945,12 @@ static bool num_ok_clause(const gnum *x, const gdoc *ans, const gsent *as, const
 
 /* Whole-word, case-insensitive search. */
 static bool has_word_ci(const char *hay, const char *w, size_t n) {
-  int c0 = tolower((unsigned char)w[0]);
-  for (const char *h = hay; *h; h++)
-    if (tolower((unsigned char)*h) == c0 && (h == hay || !isalnum((unsigned char)h[-1])) && !strncasecmp(h, w, n) &&
-        !isalnum((unsigned char)h[n]))
-      return true;
+  char word[48];
+  if (n >= sizeof word) return false;
+  memcpy(word, w, n);
+  word[n] = 0;
+  for (const char *h = strcasestr(hay, word); h; h = strcasestr(h + 1, word))
+    if ((h == hay || !isalnum((unsigned char)h[-1])) && !isalnum((unsigned char)h[n])) return true;
   return false;
 }
 
