@@ -12,7 +12,7 @@
 #define DATA_WORDS                                                                                  \
   "order*|address*|purchas*|bought|email*|phone*|detail*|info*|histor*|card*|data|name*|payment*|" \
   "record*|profile*|number*|account*|transaction*|invoice*|receipt*|package*|parcel*|deliver*|shipment*|status"
-#define OTHERS "other|another|different|someone|somebody|anyone|anybody|everyone|everybody|random|every|all"
+#define OTHERS "other|another|different|someone|somebody|anyone|anybody|everyone|everybody|random"
 #define PEOPLE "customer*|user*|client*|people|person*|buyer*|shopper*|member*|account*|guest*"
 
 const ecai__gpattern ecai__guard_patterns[] = {
@@ -65,7 +65,7 @@ const ecai__gpattern ecai__guard_patterns[] = {
     /* ---- other customers' data ---- */
     {"other_customer_data", OTHERS " ~2 " PEOPLE " ~6 " DATA_WORDS "|buy|bought|ordered|purchased|live*"},
     {"other_customer_data", DATA_WORDS " ~3 of|for|from|belonging|to|by|under|about ~3 " OTHERS " ~2 " PEOPLE "|else|elses"},
-    {"other_customer_data", "someone|somebody|anybody|anyone ~1 else|elses ~4 " DATA_WORDS},
+    {"other_customer_data", "someone|somebody|anybody|anyone ~0 elses ~2 " DATA_WORDS},
     {"other_customer_data", "what|which ~3 did|has|have|does|do ~2 customer*|user*|client*|member*|he|she|they|"
                             "neighbor*|neighbour*|people|others|person ~4 buy|bought|order*|purchas*|spend|spent|pay|paid"},
     {"other_customer_data", "who ~1 bought|ordered|purchased|buys ~8 name*|email*|address*|phone*|contact*|details|info*|number*"},
@@ -75,14 +75,15 @@ const ecai__gpattern ecai__guard_patterns[] = {
                             DATA_WORDS " ~3 of|for|from|belonging|under ~1 customer*|user*|client*|member*|mr|mrs|ms|miss"},
     {"other_customer_data", "customer*|user*|client*|person|someone|somebody|guy|lady|account ~1 named|called"},
     {"other_customer_data", "list|export|dump|download|show ~3 all|every ~2 customer*|user*|client*|order*|account*|email*"},
-    {"other_customer_data", "his|her|their|hers ~1 " DATA_WORDS},
+    {"other_customer_data", "what|whats|show|give|tell|check|see|find|look|access|send|share|change|cancel ~2 his|her|their ~1 " DATA_WORDS},
     {"other_customer_data", "my ~0 neighbor*|neighbour*|wife*|husband*|friend*|boss*|ex|brother*|sister*|mother*|"
                             "father*|mom*|dad*|colleague*|coworker*|roommate*|partner* ~3 " DATA_WORDS},
     /* ---- human requested ---- */
-    {"human_requested", "talk|speak|chat|connect|transfer|put|escalate|forward|redirect|pass|switch|hand|get|give|"
-                        "want|need|request*|call|reach ~4 human|humans|person|agent|representative|rep|operator|"
-                        "manager|supervisor|somebody|staff|employee|associate|advisor|adviser|specialist|people|"
-                        "humanbeing|someone"},
+    {"human_requested", "talk|speak|chat|connect|transfer|put|escalate|forward|redirect|pass|switch|hand ~4 human|"
+                        "humans|person|agent|representative|rep|operator|manager|supervisor|somebody|staff|"
+                        "employee|associate|advisor|adviser|specialist|people|humanbeing|someone"},
+    {"human_requested", "get|give|want|need|request*|call|reach ~3 human|humans|person|agent|representative|rep|"
+                        "operator|manager|supervisor|staff|employee|associate|advisor|adviser|specialist|humanbeing"},
     {"human_requested", "real|live|actual|human ~1 person|human|agent|people|representative|operator|someone|"
                         "somebody|support|being"},
     {"human_requested", "human ~2 please|agent|being|operator|representative|now|pls|plz"},

@@ -783,3 +783,35 @@ TEST(guard_random_inputs_are_safe) {
   }
   ecai_guard_free(g);
 }
+
+/* 10,003 real customer questions (banking77, benign): no injection verdict, and other
+ * customers' data / human request flagged on well under 1 % of them. */
+TEST(guard_banking77_input_false_positives) {
+  char path[1024], line[2048];
+  snprintf(path, sizeof path, "%s/../shared/data/support/banking77/questions.tsv", ecai_test_root());
+  FILE *f = fopen(path, "r");
+  CHECK_MSG(f != NULL, "cannot open %s", path);
+  ecai_guard *g = new_guard();
+  size_t n = 0, inj = 0, other = 0, human = 0;
+  char first_inj[512] = "";
+  CHECK(fgets(line, sizeof line, f) != NULL); /* header */
+  while (fgets(line, sizeof line, f)) {
+    char *tab = strchr(line, '\t');
+    if (tab) *tab = 0;
+    ecai_guard_verdict *v = in_check(g, line, NULL);
+    n++;
+    if (failed_with(v, "injection")) {
+      if (!inj++) snprintf(first_inj, sizeof first_inj, "%s", line);
+    }
+    other += failed_with(v, "other_customer_data");
+    human += failed_with(v, "human_requested");
+    ecai_guard_verdict_free(v);
+  }
+  fclose(f);
+  printf("  banking77: %zu questions, injection %zu, other_customer_data %zu, human_requested %zu\n", n, inj, other,
+         human);
+  CHECK(n > 10000);
+  CHECK_MSG(inj == 0, "injection false positive: %s", first_inj);
+  CHECK(other * 200 < n && human * 200 < n); /* < 0.5 % */
+  ecai_guard_free(g);
+}
