@@ -801,7 +801,7 @@ TEST(guard_banking77_input_false_positives) {
     ecai_guard_verdict *v = in_check(g, line, NULL);
     n++;
     if (failed_with(v, "injection")) {
-      if (!inj++) snprintf(first_inj, sizeof first_inj, "%s", line);
+      if (!inj++) snprintf(first_inj, sizeof first_inj, "%.400s", line);
     }
     other += failed_with(v, "other_customer_data");
     human += failed_with(v, "human_requested");
