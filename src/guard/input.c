@@ -26,7 +26,8 @@ const ecai__gpattern ecai__guard_patterns[] = {
                   "what|whats|read|paste|send ~5 system|hidden|initial|secret|original|internal|developer|"
                   "confidential|underlying|pre ~2 prompt*|instruction*|message|rule*|configuration|guideline*|"
                   "directive*|setup"},
-    {"injection", "system|systemprompt ~0 prompt*"},
+    {"injection", "system ~0 prompt|prompts"},
+    {"injection", "systemprompt*"},
     {"injection", "your ~2 instructions|prompt|programming|directives|guidelines ~3 are|were|say|says|verbatim"},
     {"injection", "you|youre|u ~2 are|r ~1 now ~3 dan|unrestricted|unfiltered|jailbroken|evil|free|uncensored|"
                   "developer|admin|root|god|different|new|my"},
@@ -317,7 +318,7 @@ static const char *const GLUED[] = {"ignorepreviousinstructions", "ignoreallprev
                                     "disregardpreviousinstructions", "disregardallpreviousinstructions",
                                     "forgetpreviousinstructions", "forgetallpreviousinstructions",
                                     "forgetyourinstructions", "ignoretheabove", "revealyoursystemprompt",
-                                    "systemprompt", "developermode", "doanythingnow", "jailbreak", NULL};
+                                    "developermode", "doanythingnow", "jailbreak", NULL};
 
 static const char *find_glued(char *const *tok, size_t n) {
   char buf[2048];

@@ -89,6 +89,7 @@ typedef struct {
   uint64_t bloom; /* one bit per hash of set (quick rejection) */
   uint64_t tbloom; /* one bit per token hash, negators included */
   bool neg;
+  bool question; /* ends with '?': asks, claims nothing */
 } gsent;
 
 typedef struct {
@@ -304,6 +305,11 @@ static ecai_status end_sentence(gdoc *d, actx *a, size_t start, size_t end) {
     d->t[d->nt++] = (gtok){h, neg, qual, unitw, w->clause};
   }
   s->ntok = d->nt - s->tok0;
+  {
+    size_t e = end;
+    while (e > start && isspace((unsigned char)d->text[e - 1])) e--;
+    s->question = e > start && d->text[e - 1] == '?';
+  }
   d->ns++;
   a->nw = 0;
   return ECAI_OK;
@@ -1105,7 +1111,9 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     gsent *as = &ans.s[i];
     gbest b;
     best_window(&b, as, src, n);
-    double support = (as->nset < 2 && n > 0) ? 1.0 : b.cov; /* short filler needs some source */
+    /* short filler and questions back to the customer claim nothing (their numbers are
+     * still checked) */
+    double support = ((as->nset < 2 || as->question) && n > 0) ? 1.0 : b.cov;
     bool have = n > 0 && b.cov > 0;
     const gdoc *d = have ? &src[b.src] : NULL;
     char snip[120];
@@ -1113,7 +1121,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     if (support < min_support) min_support = support;
     if (support < g->support_thr && !fail_ground[0])
       snprintf(fail_ground, sizeof fail_ground, "sentence %zu (support %.2f): \"%s\"", i + 1, support, snip);
-    if (as->nset >= 2) {
+    if (as->nset >= 2 && !as->question) {
       /* negation against the supporting passage */
       /* negation, locally: a negator of the answer must negate the same word in the
        * window ("not shipped" ~ "not been shipped"); a negated statement of the best
@@ -1182,7 +1190,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     }
     /* quoted terms ('pending', "no longer needed") must be quoted from a source, and
      * ALL-CAPS words (EST) must be in one */
-    if (!fail_term[0] && as->nset >= 2) {
+    if (!fail_term[0] && as->nset >= 2 && !as->question) {
       char q[80];
       if (quoted_missing(q, sizeof q, answer, as->start, as->end, texts, n) ||
           acronym_missing(q, sizeof q, answer, as->start, as->end, texts, n) ||

@@ -815,3 +815,26 @@ TEST(guard_banking77_input_false_positives) {
   CHECK(other * 200 < n && human * 200 < n); /* < 0.5 % */
   ecai_guard_free(g);
 }
+
+/* A question back to the customer claims nothing, but its numbers are still checked. */
+TEST(guard_output_questions_and_benign_wording) {
+  ecai_guard *g = new_guard();
+  srcs s = {0};
+  load_policy(&s);
+  ecai_guard_verdict *v = out_check(g, "Could you share your order id so I can check its status? "
+                                       "Is there anything else I can help you with?", &s);
+  CHECK_MSG(ecai_guard_verdict_pass(v), "%s", ecai_guard_verdict_reason(v));
+  ecai_guard_verdict_free(v);
+  v = out_check(g, "Did you know that returns are accepted within 90 days?", &s);
+  CHECK(failed_with(v, "number_not_in_sources"));
+  ecai_guard_verdict_free(v);
+  srcs_free(&s);
+  const char *benign[] = {"our filing system prompted an error", "I'm from Dan's team, where is my parcel",
+                          "the act of returning an item", "can I play the role of gift giver and ship to a friend?"};
+  for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
+    v = in_check(g, benign[i], NULL);
+    CHECK_MSG(!failed_with(v, "injection"), "false positive: %s", benign[i]);
+    ecai_guard_verdict_free(v);
+  }
+  ecai_guard_free(g);
+}
