@@ -101,7 +101,6 @@ void ecai_guard_free(ecai_guard *g) {
   if (g->stemmer) sb_stemmer_delete(g->stemmer);
   for (size_t i = 0; g->terms && i < g->n_terms; i++) ecai__u64vec_free(&g->terms[i]);
   ecai__free(g->terms);
-  ecai__free(g->stop);
   ecai__free(g->wc);
   ecai__free(g->stem_cache);
   ecai__guard_cache_free(g);

@@ -84,8 +84,6 @@ struct ecai_guard {
   struct sb_stemmer *stemmer;
   ecai__u64vec *terms; /* policy terms as stem-hash sequences */
   size_t n_terms;
-  uint64_t *stop; /* sorted hashes of output stop words */
-  size_t n_stop;
   ecai__gcpat *pats;
   size_t n_pats;
   void *wc; /* word-class table (output.c) */

@@ -561,15 +561,6 @@ ecai_status ecai__guard_terms_init(ecai_guard *g) {
                                      "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty",
                                      "sixty", "seventy", "eighty", "ninety", "hundred", NULL};
   for (const char *const *q = NUMW; *q; q++) wc_add(t, *q, WC_NUM, number_word(*q));
-  ecai__u64vec stop = {0};
-  for (const char *const *q = STOPWORDS; *q; q++)
-    if (!ecai__u64vec_push(&stop, hw(*q, strlen(*q)))) {
-      ecai__u64vec_free(&stop);
-      return ecai__err(ECAI_ENOMEM, "guard: out of memory");
-    }
-  ecai__u64vec_sort_unique(&stop);
-  g->stop = stop.v;
-  g->n_stop = stop.n;
   size_t nt = 0, np = 0;
   while (TERMS[nt]) nt++;
   while (PASSAGE_TERMS[np]) np++;
@@ -1037,7 +1028,6 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
   ecai__pii_span *sp = NULL;
   size_t ns = 0;
   ecai__u64vec wh = {0};
-  ecai__gtoks nt = {0};
   char detail[256], idbuf[24];
   char fail_cond[256] = "";
   char fail_ground[256] = "", fail_neg[256] = "", fail_term[256] = "", fail_num[256] = "", fail_sku[256] = "";
@@ -1309,6 +1299,5 @@ done:
   ecai__free(a.w);
   ecai__free(sp);
   ecai__u64vec_free(&wh);
-  ecai__gtoks_free(&nt);
   return st;
 }
