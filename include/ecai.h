@@ -19,6 +19,7 @@
 
 /* recommend, guard, support: */
 #include "ecai/recommend.h"
+#include "ecai/guard.h"
 
 
 #endif /* ECAI_H */

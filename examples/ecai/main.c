@@ -23,6 +23,7 @@ int cmd_report(int argc, char **argv);
 /* recommend/support commands: */
 int cmd_recommend(int argc, char **argv);
 int cmd_eval_recommend(int argc, char **argv);
+int cmd_guard(int argc, char **argv);
 
 
 static const cli_cmd COMMANDS[] = {
@@ -43,6 +44,7 @@ static const cli_cmd COMMANDS[] = {
   /* recommend/support: */
   {"recommend", "recommend products for a cart and browsing history from order history", cmd_recommend},
   {"eval-recommend", "evaluate the recommenders on real transactions (hide one item per basket)", cmd_eval_recommend},
+  {"guard", "run the guardrail checks on a message or an answer, redact PII", cmd_guard},
 
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])

@@ -65,6 +65,14 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"support",                    ECAI__CFG_SECTION, NULL,          0, NULL},
 
   {"guard",                      ECAI__CFG_SECTION, NULL,          0, NULL},
+  {"guard.max_input_chars",      ECAI__CFG_INT,  "4000",           0, NULL},
+  {"guard.max_output_chars",     ECAI__CFG_INT,  "4000",           0, NULL},
+  {"guard.support_threshold",    ECAI__CFG_NUM,  "0.5",            0, NULL},
+  {"guard.escalation_threshold", ECAI__CFG_NUM,  "0.5",            0, NULL},
+  {"guard.repeat_similarity",    ECAI__CFG_NUM,  "0.7",            0, NULL},
+  {"guard.leak_min_words",       ECAI__CFG_INT,  "8",              0, NULL},
+  {"guard.banned_phrases",       ECAI__CFG_ARR,  "[]",             0, NULL},
+  {"guard.source_cache",         ECAI__CFG_BOOL, "true",           0, NULL},
 
   {"recommend",                  ECAI__CFG_SECTION, NULL,          0, NULL},
   {"recommend.ease_lambda",      ECAI__CFG_NUM,  "50",             0, NULL}, /* EASE ridge strength */
