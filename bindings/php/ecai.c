@@ -88,6 +88,22 @@ static ecai_ctx *this_ctx(zval *self) {
   return c->h;
 }
 
+void ecai_php_return_json(zval *return_value, char *js, size_t n) {
+  int rc = php_json_decode_ex(return_value, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512);
+  ecai_free(js);
+  if (rc == FAILURE) zend_throw_exception(ecai_ce_exception, "invalid JSON from libecai", ECAI_EPARSE);
+}
+
+ecai_ctx *ecai_php_ctx_of(zend_object *obj, uint32_t arg) {
+  if (!obj || obj->ce != ecai_ce_context) {
+    zend_argument_type_error(arg, "must be of type Ecai\\Context, %s given", obj ? ZSTR_VAL(obj->ce->name) : "null");
+    return NULL;
+  }
+  ecai_php_ctx *c = ctx_from_obj(obj);
+  if (!c->h) zend_throw_error(NULL, "Ecai\\Context is not initialised");
+  return c->h;
+}
+
 ZEND_METHOD(Ecai_Context, __construct) {
   zend_string *json = NULL;
   ZEND_PARSE_PARAMETERS_START(0, 1)
@@ -132,12 +148,7 @@ ZEND_METHOD(Ecai_Context, config) {
     ecai_php_throw(st);
     RETURN_THROWS();
   }
-  int rc = php_json_decode_ex(return_value, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512);
-  ecai_free(js);
-  if (rc == FAILURE) {
-    zend_throw_exception(ecai_ce_exception, "invalid JSON from ecai_ctx_config_json", ECAI_EPARSE);
-    RETURN_THROWS();
-  }
+  ecai_php_return_json(return_value, js, n);
 }
 
 ZEND_METHOD(Ecai_Context, get) {

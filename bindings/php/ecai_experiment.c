@@ -65,12 +65,6 @@ static void *this_h(zval *self, const char *cls) {
     }                                                                                  \
   } while (0)
 
-/* Decodes an owned JSON string into return_value (as arrays) and frees it. */
-static void return_json(zval *return_value, char *js, size_t n) {
-  int rc = php_json_decode_ex(return_value, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512);
-  ecai_free(js);
-  if (rc == FAILURE) zend_throw_exception(ecai_ce_exception, "invalid JSON from libecai", ECAI_EPARSE);
-}
 
 /* ---- Ecai\Experiment -------------------------------------------------------------- */
 
@@ -183,7 +177,7 @@ ZEND_METHOD(Ecai_Experiment, summary) {
   char *js = NULL;
   size_t n = 0;
   THROW_IF(ecai_experiment_summary_json(&js, &n, e));
-  return_json(return_value, js, n);
+  ecai_php_return_json(return_value, js, n);
 }
 
 ZEND_METHOD(Ecai_Experiment, logJsonl) {
@@ -289,7 +283,7 @@ ZEND_METHOD(Ecai_Kpi, metrics) {
   char *js = NULL;
   size_t n = 0;
   THROW_IF(ecai_kpi_metrics_json(&js, &n, k, period ? ZSTR_VAL(period) : "day"));
-  return_json(return_value, js, n);
+  ecai_php_return_json(return_value, js, n);
 }
 
 ZEND_METHOD(Ecai_Kpi, report) {
@@ -307,7 +301,7 @@ ZEND_METHOD(Ecai_Kpi, report) {
   size_t n = 0;
   THROW_IF(ecai_kpi_report_json(&js, &n, k, control ? ZSTR_VAL(control) : NULL,
                                 launch_null ? INT64_MIN : (int64_t)launch));
-  return_json(return_value, js, n);
+  ecai_php_return_json(return_value, js, n);
 }
 
 /* ---- Ecai\Stats ---------------------------------------------------------------------- */
@@ -352,7 +346,7 @@ ZEND_METHOD(Ecai_Stats, proportions) {
   char *js = NULL;
   size_t n = 0;
   THROW_IF(ecai_stats_proportions_json(&js, &n, xc, nc, xt, nt, conf));
-  return_json(return_value, js, n);
+  ecai_php_return_json(return_value, js, n);
 }
 
 /* Copies a PHP array of numbers into an emalloc'd double array. */
@@ -383,7 +377,7 @@ ZEND_METHOD(Ecai_Stats, welch) {
   efree(da);
   efree(db);
   THROW_IF(st);
-  return_json(return_value, js, n);
+  ecai_php_return_json(return_value, js, n);
 }
 
 ZEND_METHOD(Ecai_Stats, srm) {
@@ -448,7 +442,7 @@ ZEND_METHOD(Ecai_Stats, abtestCsv) {
   size_t n = 0;
   THROW_IF(ecai_abtest_csv_json(&js, &n, ZSTR_VAL(path), ZSTR_VAL(vcol), ZSTR_VAL(mcol), kind,
                                 control ? ZSTR_VAL(control) : NULL));
-  return_json(return_value, js, n);
+  ecai_php_return_json(return_value, js, n);
 }
 
 /* ---- Ecai\Pricing --------------------------------------------------------------------- */

@@ -11,13 +11,6 @@
 #include "php_ecai.h"
 #include "ecai_guard_arginfo.h"
 
-/* Mirror of Ecai\Context's object layout in ecai.c (a handle followed by the zend_object):
- * used only to read the ecai_ctx of a Context passed to the Guard constructor. */
-typedef struct {
-  ecai_ctx *h;
-  zend_object std;
-} ecai_php_ctx_view;
-
 typedef struct {
   ecai_guard *h;
   zval catalog; /* array SKU => price, or UNDEF */
@@ -56,12 +49,6 @@ static ecai_php_guard *this_guard(zval *self) {
   return g->h ? g : NULL;
 }
 
-/* Decodes an owned JSON string into return_value and frees it. */
-static void return_json(zval *return_value, char *js, size_t n) {
-  int rc = php_json_decode_ex(return_value, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512);
-  ecai_free(js);
-  if (rc == FAILURE) zend_throw_exception(ecai_ce_exception, "invalid JSON from libecai", ECAI_EPARSE);
-}
 
 static void return_verdict(zval *return_value, ecai_guard_verdict *v) {
   char *js = NULL;
@@ -72,7 +59,7 @@ static void return_verdict(zval *return_value, ecai_guard_verdict *v) {
     ecai_php_throw(st);
     return;
   }
-  return_json(return_value, js, n);
+  ecai_php_return_json(return_value, js, n);
 }
 
 ZEND_METHOD(Ecai_Guard, __construct) {
@@ -91,11 +78,7 @@ ZEND_METHOD(Ecai_Guard, __construct) {
   const ecai_ctx *ctx = NULL;
   ecai_status st = ECAI_OK;
   if (ctx_obj) {
-    if (strcmp(ZSTR_VAL(ctx_obj->ce->name), "Ecai\\Context")) {
-      zend_argument_type_error(1, "must be of type Ecai\\Context|string|null, %s given", ZSTR_VAL(ctx_obj->ce->name));
-      RETURN_THROWS();
-    }
-    ctx = ((ecai_php_ctx_view *)((char *)ctx_obj - XtOffsetOf(ecai_php_ctx_view, std)))->h;
+    if (!(ctx = ecai_php_ctx_of(ctx_obj, 1))) RETURN_THROWS();
   } else if (cfg) {
     st = ecai_ctx_new(&own, ZSTR_VAL(cfg), ZSTR_LEN(cfg));
     ctx = own;

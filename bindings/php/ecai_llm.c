@@ -12,13 +12,6 @@
 #include "php_ecai.h"
 #include "ecai_llm_arginfo.h"
 
-/* Ecai\Context's object layout (ecai.c): the handle precedes the zend_object. Mirrored
- * here because ecai.c keeps its accessor static. */
-typedef struct {
-  ecai_ctx *h;
-  zend_object std;
-} ecai_php_ctx_mirror;
-
 typedef struct {
   ecai_llm *h;
   zval ctx; /* keeps the Ecai\Context alive while the client exists */
@@ -133,9 +126,7 @@ static void return_reply(zval *return_value, ecai_llm_reply *r) {
     ecai_php_throw(st);
     return;
   }
-  if (php_json_decode_ex(return_value, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512) == FAILURE)
-    zend_throw_exception(ecai_ce_exception, "invalid JSON from ecai_llm_reply_json", ECAI_EPARSE);
-  ecai_free(js);
+  ecai_php_return_json(return_value, js, n);
 }
 
 ZEND_METHOD(Ecai_Llm, __construct) {
@@ -143,21 +134,14 @@ ZEND_METHOD(Ecai_Llm, __construct) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJECT(ctx)
   ZEND_PARSE_PARAMETERS_END();
-  if (!zend_string_equals_literal(Z_OBJCE_P(ctx)->name, "Ecai\\Context")) {
-    zend_argument_type_error(1, "must be of type Ecai\\Context");
-    RETURN_THROWS();
-  }
   ecai_php_llm *l = llm_from_obj(Z_OBJ_P(ZEND_THIS));
   if (l->h) {
     zend_throw_error(NULL, "Ecai\\Llm is already constructed");
     RETURN_THROWS();
   }
-  ecai_php_ctx_mirror *c = (ecai_php_ctx_mirror *)((char *)Z_OBJ_P(ctx) - XtOffsetOf(ecai_php_ctx_mirror, std));
-  if (!c->h) {
-    zend_throw_error(NULL, "Ecai\\Context is not initialised");
-    RETURN_THROWS();
-  }
-  ecai_status st = ecai_llm_new(&l->h, c->h);
+  ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
+  if (!c) RETURN_THROWS();
+  ecai_status st = ecai_llm_new(&l->h, c);
   if (st) {
     ecai_php_throw(st);
     RETURN_THROWS();
@@ -370,12 +354,7 @@ ZEND_METHOD(Ecai_Llm, stats) {
     ecai_php_throw(st);
     RETURN_THROWS();
   }
-  int rc = php_json_decode_ex(return_value, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512);
-  ecai_free(js);
-  if (rc == FAILURE) {
-    zend_throw_exception(ecai_ce_exception, "invalid JSON from ecai_llm_stats_json", ECAI_EPARSE);
-    RETURN_THROWS();
-  }
+  ecai_php_return_json(return_value, js, n);
 }
 
 ZEND_METHOD(Ecai_Llm, lastRaw) {

@@ -52,12 +52,6 @@ static ecai_status ctx_for(ecai_ctx **ctx, zend_string *config) {
   return st;
 }
 
-/* Decodes an owned JSON reply into return_value and frees it. */
-static void return_json(zval *return_value, char *js, size_t n) {
-  int rc = php_json_decode_ex(return_value, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512);
-  ecai_free(js);
-  if (rc == FAILURE) zend_throw_exception(ecai_ce_exception, "invalid JSON from libecai", ECAI_EPARSE);
-}
 
 ZEND_METHOD(Ecai_Recommender, __construct) {
   zend_string *config = NULL;
@@ -254,7 +248,7 @@ static void do_query(zval *return_value, ecai_recommend *h, const char *req, siz
     return;
   }
   zval reply;
-  return_json(&reply, out, n);
+  ecai_php_return_json(&reply, out, n);
   if (EG(exception)) return;
   if (items_only) {
     zval *items = zend_hash_str_find(Z_ARRVAL(reply), "items", sizeof("items") - 1);
@@ -320,7 +314,7 @@ ZEND_METHOD(Ecai_Recommender, stats) {
     ecai_php_throw(st);
     RETURN_THROWS();
   }
-  return_json(return_value, out, n);
+  ecai_php_return_json(return_value, out, n);
   if (EG(exception)) RETURN_THROWS();
 }
 

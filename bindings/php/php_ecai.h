@@ -16,6 +16,14 @@ extern zend_class_entry *ecai_ce_exception;
 /* Throws Ecai\EcaiException for a non-OK status with ecai_last_error() as message. */
 void ecai_php_throw(ecai_status st);
 
+/* Decodes an owned JSON string from libecai into return_value (objects as arrays) and
+ * frees it with ecai_free; throws Ecai\EcaiException (ECAI_EPARSE) if it is not JSON. */
+void ecai_php_return_json(zval *return_value, char *js, size_t n);
+
+/* The ecai_ctx of an Ecai\Context object; NULL (with a TypeError or Error thrown) when
+ * obj is not an initialised Ecai\Context. `arg` is the argument number for the message. */
+ecai_ctx *ecai_php_ctx_of(zend_object *obj, uint32_t arg);
+
 /* Registers a final, non-serialisable, non-clonable class with no dynamic properties. */
 zend_class_entry *ecai_php_register_final_class(zend_class_entry *ce, zend_object_handlers *h,
                                                 size_t offset, zend_object_free_obj_t free_obj);
