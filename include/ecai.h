@@ -11,6 +11,7 @@
 /* llm: */
 
 /* cache: */
+#include "ecai/cache.h"
 
 /* experiment, pricing: */
 

@@ -13,6 +13,7 @@ int cmd_config(int argc, char **argv);
 /* llm commands: */
 
 /* cache commands: */
+int cmd_eval_cache(int argc, char **argv);
 
 /* experiment/pricing commands: */
 
@@ -27,6 +28,7 @@ static const cli_cmd COMMANDS[] = {
   /* llm: */
 
   /* cache: */
+  {"eval-cache", "semantic cache hit and false-hit rates on labelled questions", cmd_eval_cache},
 
   /* experiment/pricing: */
 
