@@ -15,6 +15,8 @@ typedef struct {
   size_t nnums;
   int neg;               /* any negation word */
   signed char pol[32];   /* per verb pair: +1 positive side only, -1 negative only, 0 */
+  unsigned wh;           /* question words asked (bits of WH) */
+  int pending_how;
   int overflow;
 } sig;
 
@@ -42,6 +44,12 @@ static const char *const SUFFIXES[] = {"", "s", "es", "d", "ed", "ing", "led", "
 static const char *const NUMWORDS[] = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                                        "eleven", "twelve", "twenty", "thirty", "fifty", "hundred", "thousand",
                                        "million", "twice", "double", "triple", NULL};
+
+/* Question words: "why" and "how" questions need different answers. "how long/soon"
+ * and "how much/many" are questions of their own; "what" is neutral (it paraphrases
+ * most of the others). */
+static const char *const WH[] = {"why", "how", "where", "when", "which", "who", NULL};
+enum { WH_HOWLONG = 1u << 8, WH_HOWMUCH = 1u << 9, WH_HOW = 1u << 1 };
 
 static bool is_form(const char *w, size_t n, const char *base, size_t bl) {
   if (n < bl || memcmp(w, base, bl) != 0) return false;
@@ -72,7 +80,20 @@ static void add_num(sig *s, const char *t, size_t n) {
 
 static bool isalnum_a(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
+static bool eq(const char *w, size_t n, const char *lit) { return strlen(lit) == n && !memcmp(w, lit, n); }
+
 static void word(sig *s, const char *w, size_t n) {
+  if (s->pending_how) {
+    s->pending_how = 0;
+    if (eq(w, n, "long") || eq(w, n, "soon") || eq(w, n, "quickly") || eq(w, n, "fast")) s->wh |= WH_HOWLONG;
+    else if (eq(w, n, "much") || eq(w, n, "many")) s->wh |= WH_HOWMUCH;
+    else s->wh |= WH_HOW;
+  }
+  for (int i = 0; WH[i]; i++)
+    if (eq(w, n, WH[i])) {
+      if (i == 1) s->pending_how = 1;
+      else s->wh |= 1u << i;
+    }
   for (int i = 0; NEGATORS[i]; i++)
     if (strlen(NEGATORS[i]) == n && !memcmp(NEGATORS[i], w, n)) s->neg = 1;
   for (int i = 0; NUMWORDS[i]; i++)
@@ -146,6 +167,7 @@ static void signature(sig *s, const char *t, size_t len) {
       }
     }
   }
+  if (s->pending_how) s->wh |= WH_HOW;
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -166,7 +188,7 @@ bool ecai__semverify(const char *a, size_t alen, const char *b, size_t blen) {
   signature(&x, a, alen);
   signature(&y, b, blen);
   if (x.overflow || y.overflow) return false;
-  if (x.neg != y.neg) return false;
+  if (x.neg != y.neg || x.wh != y.wh) return false;
   size_t nx = uniq(x.nums, x.nnums), ny = uniq(y.nums, y.nnums);
   if (nx != ny || memcmp(x.nums, y.nums, nx * sizeof *x.nums) != 0) return false;
   for (size_t p = 0; p < NPAIRS; p++) {
