@@ -16,6 +16,7 @@ from .core import (LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_OFF, LOG_WARN, Context, s
 # llm:
 
 # cache:
+from .cache import Cache, SemanticCache, cache_key, cache_key_json, fact_hash, semantic_verify
 
 # experiment, pricing:
 
