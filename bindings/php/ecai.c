@@ -192,6 +192,7 @@ static PHP_MINIT_FUNCTION(ecai) {
   /* llm: */
 
   /* cache: */
+  if (ecai_php_cache_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
 
   /* experiment/pricing: */
 

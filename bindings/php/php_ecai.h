@@ -27,6 +27,7 @@ int ecai_php_core_minit(INIT_FUNC_ARGS);
 /* llm: */
 
 /* cache: */
+int ecai_php_cache_minit(INIT_FUNC_ARGS);
 
 /* experiment/pricing: */
 
