@@ -7,7 +7,8 @@
  *   (ecai_cache_key_from_json() sorts object keys and drops whitespace, so
  *   {"b":1,"a":2} and {"a":2,"b":1} give the same key). Values are bytes.
  *   In-process: sharded (cache.shards, default 16) hash tables with a mutex each,
- *   LRU eviction under a byte budget (cache.max_bytes, split evenly across shards),
+ *   LRU eviction (CLOCK second-chance approximation: a hit only sets a bit, so a get
+ *   touches one entry) under a byte budget (cache.max_bytes, split evenly across shards),
  *   per-entry TTL or absolute expiry, invalidation by key, tag or product fact.
  *   Redis ("cache.backend": "redis"): keys are redis.prefix + "v1:" + hex(key), TTL
  *   by SET PX, tags and products by Redis sets. A Redis failure or timeout is a miss

@@ -21,6 +21,7 @@ typedef struct centry {
   int64_t saved_tokens;
   double saved_cost;
   size_t vlen, charge;
+  int ref; /* referenced since it last reached the LRU tail (second chance) */
   ecai__cmeta meta; /* tags + products (expires/saved fields unused) */
   unsigned char val[];
 } centry;
@@ -318,7 +319,14 @@ static ecai_status shard_insert(ecai_cache *c, shard *s, const uint8_t *key, con
   int64_t now = c->now(c->now_p);
   while (s->bytes + charge > s->budget && s->tail) {
     centry *victim = s->tail;
-    if (victim->expires_ms && victim->expires_ms <= now) s->expirations++;
+    bool expired = victim->expires_ms && victim->expires_ms <= now;
+    if (victim->ref && !expired) { /* used since it was last moved: second chance */
+      victim->ref = 0;
+      lru_unlink(s, victim);
+      lru_push_front(s, victim);
+      continue;
+    }
+    if (expired) s->expirations++;
     else s->evictions++;
     shard_remove(s, victim);
   }
@@ -535,10 +543,7 @@ ecai_status ecai_cache_get(void **out, size_t *out_len, ecai_cache *c, const uin
     return ecai__err(ECAI_ENOMEM, "ecai_cache_get: out of memory (%zu bytes)", e->vlen);
   }
   memcpy(copy, e->val, e->vlen + 1);
-  if (s->head != e) {
-    lru_unlink(s, e);
-    lru_push_front(s, e);
-  }
+  e->ref = 1; /* CLOCK-style LRU: the list is reordered lazily at eviction time */
   s->hits++;
   s->tokens_saved += (uint64_t)e->saved_tokens;
   s->cost_saved += e->saved_cost;

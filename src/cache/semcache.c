@@ -61,7 +61,7 @@ ecai_status ecai_semcache_new(ecai_semcache **out, const ecai_ctx *ctx, size_t d
   *out = NULL;
   ECAI__CHECK_ARG(ctx);
   if (dim > 65536) return ecai__err(ECAI_EINVAL, "ecai_semcache_new: dim %zu is too large", dim);
-  double th = ecai__cfg_double(ctx, "cache.semantic_threshold", 0.9);
+  double th = ecai__cfg_double(ctx, "cache.semantic_threshold", 0.95);
   int64_t max = ecai__cfg_int(ctx, "cache.semantic_max_entries", 100000);
   if (!(th >= -1.0 && th <= 1.0)) return ecai__err(ECAI_EINVAL, "ecai_semcache_new: cache.semantic_threshold must be in [-1, 1]");
   if (max < 1) return ecai__err(ECAI_EINVAL, "ecai_semcache_new: cache.semantic_max_entries must be >= 1");

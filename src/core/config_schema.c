@@ -41,7 +41,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"cache.backend",              ECAI__CFG_STR,  "\"memory\"",     0, "memory|redis"},
   {"cache.shards",               ECAI__CFG_INT,  "16",             0, NULL},
   {"cache.persist_path",         ECAI__CFG_STR,  NULL,             0, NULL},
-  {"cache.semantic_threshold",   ECAI__CFG_NUM,  "0.9",            0, NULL},
+  {"cache.semantic_threshold",   ECAI__CFG_NUM,  "0.95",           0, NULL},
   {"cache.semantic_max_entries", ECAI__CFG_INT,  "100000",         0, NULL},
   {"cache.semantic_index",       ECAI__CFG_STR,  "\"Flat\"",       0, NULL},
   {"cache.verify",               ECAI__CFG_BOOL, "true",           0, NULL},

@@ -8,7 +8,7 @@ ECAI=${ECAI:-bin/ecai}
 Q=${ECAI_DATA:-../shared/data}/support/banking77/questions.tsv
 [ -f "$Q" ] || { echo "eval_cache: $Q not found" >&2; exit 2; }
 ths=("$@")
-[ ${#ths[@]} -eq 0 ] && ths=(0.80 0.85 0.88 0.90 0.92 0.94 0.96)
+[ ${#ths[@]} -eq 0 ] && ths=(0.80 0.85 0.90 0.93 0.95 0.97 0.98)
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
 printf '%-9s | %-28s | %-28s\n' threshold "verify on: hit%  false%  (n)" "verify off: hit%  false%  (n)"
 for t in "${ths[@]}"; do
