@@ -193,9 +193,10 @@ ecai_status ecai__cmeta_parse(ecai__cmeta *m, const char *json) {
         m->prods[m->nprods++].hash = h;
       }
     } else {
+      ecai__err(ECAI_EINVAL, "ecai_cache_put: unknown meta member \"%s\"", k);
       json_decref(j);
       ecai__cmeta_free(m);
-      return ecai__err(ECAI_EINVAL, "ecai_cache_put: unknown meta member \"%s\"", k);
+      return ECAI_EINVAL;
     }
   }
   json_decref(j);
