@@ -172,6 +172,19 @@ int ecai__redis_get(ecai__redis *r, const uint8_t *key, void **out, size_t *out_
   return rc;
 }
 
+/* A tag or product set lives as long as its longest-lived member: PEXPIRE NX sets a
+ * TTL on a new set, PEXPIRE GT only lengthens it; a member without TTL makes the set
+ * persistent. Returns the number of commands appended. */
+static size_t set_expiry(ecai__redis *r, const char *set, int64_t ttl_ms) {
+  if (ttl_ms <= 0) {
+    redisAppendCommand(r->rc, "PERSIST %s", set);
+    return 1;
+  }
+  redisAppendCommand(r->rc, "PEXPIRE %s %lld NX", set, (long long)ttl_ms);
+  redisAppendCommand(r->rc, "PEXPIRE %s %lld GT", set, (long long)ttl_ms);
+  return 2;
+}
+
 int ecai__redis_put(ecai__redis *r, const uint8_t *key, const void *v, size_t n, int64_t ttl_ms,
                     const ecai__cmeta *m) {
   char hk[33];
@@ -199,7 +212,7 @@ int ecai__redis_put(ecai__redis *r, const uint8_t *key, const void *v, size_t n,
     char *tk = rkey(r, "tag:", m->tags[i]);
     if (!tk) continue;
     redisAppendCommand(r->rc, "SADD %s %s", tk, hk);
-    pending++;
+    pending += 1 + set_expiry(r, tk, ttl_ms);
     ecai__free(tk);
   }
   for (uint32_t i = 0; i < m->nprods; i++) {
@@ -207,7 +220,7 @@ int ecai__redis_put(ecai__redis *r, const uint8_t *key, const void *v, size_t n,
     if (!pk) continue;
     snprintf(member, sizeof member, "%s:%016llx", hk, (unsigned long long)m->prods[i].hash);
     redisAppendCommand(r->rc, "SADD %s %s", pk, member);
-    pending++;
+    pending += 1 + set_expiry(r, pk, ttl_ms);
     ecai__free(pk);
   }
   for (size_t i = 0; i < pending; i++) {

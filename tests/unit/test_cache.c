@@ -589,6 +589,26 @@ TEST(semcache_text_paraphrases_hit_and_numbers_do_not) {
   ecai_ctx_free(ctx);
 }
 
+TEST(semcache_allocation_failures_are_reported_not_crashes) {
+  ecai_ctx *ctx = mkctx("{}");
+  for (long fail = 0; fail < 200; fail++) {
+    ecai_semcache *sc = NULL;
+    ecai__test_fail_alloc_after(fail);
+    ecai_status st = ecai_semcache_new(&sc, ctx, 0);
+    if (st == ECAI_OK) st = ecai_semcache_put_text(sc, "p", "where is my parcel", 18, "v", 1);
+    void *v = NULL;
+    size_t n;
+    float s;
+    if (st == ECAI_OK) st = ecai_semcache_lookup_text(&v, &n, &s, sc, "p", "where is my parcel", 18);
+    ecai__test_fail_alloc_after(-1);
+    ecai_free(v);
+    ecai_semcache_free(sc);
+    CHECK_MSG(st == ECAI_OK || st == ECAI_ENOMEM, "fail-after %ld gave %d (%s)", fail, (int)st, ecai_last_error());
+    if (st == ECAI_OK) break;
+  }
+  ecai_ctx_free(ctx);
+}
+
 /* ---- Redis backend ----------------------------------------------------------------------------- */
 
 static ecai_ctx *kept[8];
@@ -649,13 +669,19 @@ TEST(cache_redis_put_get_ttl_tags_namespaced) {
   redisReply *r = raw(url, "PTTL %s", name);
   CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && r->integer <= 60000);
   freeReplyObject(r);
+  /* the tag set expires with its longest-lived member */
+  put_s(c, "q-long", "x", 120000, "{\"tags\":[\"faq\"]}");
+  r = raw(url, "PTTL %s", "t1:v1:tag:faq");
+  CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer > 60000 && r->integer <= 120000);
+  freeReplyObject(r);
   /* a different prefix is another namespace */
   ecai_cache *c3 = redis_cache(url, "other:", 500);
   CHECK_INT_EQ(get_s(c3, "q", NULL), 0);
   size_t n = 0;
   CHECK_OK(ecai_cache_invalidate_tag(&n, c2, "faq"));
-  CHECK_INT_EQ(n, 1);
+  CHECK_INT_EQ(n, 2);
   CHECK_INT_EQ(get_s(c, "q", NULL), 0);
+  CHECK_INT_EQ(get_s(c, "q-long", NULL), 0);
   CHECK_INT_EQ(stat_of(c, "tokens_saved"), 10);
   CHECK_INT_EQ(stat_of(c, "backend_errors"), 0);
   put_s(c, "gone", "x", 0, NULL);
