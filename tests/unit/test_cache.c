@@ -652,6 +652,33 @@ static redisReply *raw(const char *url, const char *fmt, const char *arg) {
   return r;
 }
 
+TEST(cache_redis_configuration_errors) {
+  ecai_cache *c = NULL;
+  const char *bad[] = {"{\"cache\":{\"backend\":\"redis\"}}",
+                       "{\"cache\":{\"backend\":\"redis\"},\"redis\":{\"url\":\"http://x:1\"}}",
+                       "{\"cache\":{\"backend\":\"redis\"},\"redis\":{\"url\":\"redis://h:99999\"}}",
+                       "{\"cache\":{\"backend\":\"redis\"},\"redis\":{\"url\":\"redis://h:1\",\"timeout_ms\":0}}"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    if (getenv("ECAI_REDIS_URL") && i == 0) continue; /* the environment would supply the URL */
+    ecai_ctx *ctx = mkctx(bad[i]);
+    CHECK_STATUS(ecai_cache_new(&c, ctx), ECAI_EINVAL);
+    CHECK(c == NULL);
+    ecai_ctx_free(ctx);
+  }
+  /* nothing listens on a closed port: operations are misses, never errors */
+  ecai_ctx *ctx = mkctx("{\"cache\":{\"backend\":\"redis\"},\"redis\":{\"url\":\"redis://127.0.0.1:1\",\"timeout_ms\":50}}");
+  CHECK_OK(ecai_cache_new(&c, ctx));
+  put_s(c, "q", "v", 0, NULL);
+  CHECK_INT_EQ(get_s(c, "q", NULL), 0);
+  size_t n = 5;
+  CHECK_OK(ecai_cache_invalidate_tag(&n, c, "t"));
+  CHECK_INT_EQ(n, 0);
+  CHECK_INT_EQ(stat_of(c, "backend_errors"), 3);
+  CHECK_INT_EQ(stat_of(c, "misses"), 1);
+  ecai_cache_free(c);
+  ecai_ctx_free(ctx);
+}
+
 TEST(cache_redis_put_get_ttl_tags_namespaced) {
   const char *url = need_redis();
   ecai_cache *c = redis_cache(url, "t1:", 500);
