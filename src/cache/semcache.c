@@ -30,6 +30,7 @@ typedef struct sentry {
 
 struct part {
   char *name;
+  uint64_t hash; /* of name: a cheap first comparison */
   FaissIndex *idx;
   sentry **slots;
   size_t nslots, cap, live;
@@ -174,9 +175,24 @@ static ecai_status check_common(ecai_semcache *sc, const char *partition, size_t
 }
 
 static part *find_part(ecai_semcache *sc, const char *name) {
+  uint64_t h = XXH3_64bits(name, strlen(name));
   for (size_t i = 0; i < sc->nparts; i++)
-    if (!strcmp(sc->parts[i]->name, name)) return sc->parts[i];
+    if (sc->parts[i]->hash == h && !strcmp(sc->parts[i]->name, name)) return sc->parts[i];
   return NULL;
+}
+
+/* An empty partition is dropped, so short-lived scopes (one per customer) do not
+ * accumulate. */
+static void drop_part(ecai_semcache *sc, part *p) {
+  for (size_t i = 0; i < sc->nparts; i++)
+    if (sc->parts[i] == p) {
+      sc->parts[i] = sc->parts[--sc->nparts];
+      break;
+    }
+  if (p->idx) faiss_Index_free(p->idx);
+  ecai__free(p->slots);
+  ecai__free(p->name);
+  ecai__free(p);
 }
 
 static void lru_unlink(ecai_semcache *sc, sentry *e) {
@@ -241,8 +257,12 @@ static void remove_entry(ecai_semcache *sc, sentry *e) {
   lru_unlink(sc, e);
   sc->count--;
   entry_free(e);
+  if (p->live == 0) {
+    drop_part(sc, p);
+    return;
+  }
   size_t dead = p->nslots - p->live;
-  if (p->live == 0 || dead > (p->live > 1024 ? p->live : 1024)) {
+  if (dead > (p->live > 1024 ? p->live : 1024)) {
     if (compact(sc, p) != ECAI_OK) ecai__log(sc->ctx, ECAI_LOG_WARN, "semcache: %s", ecai_last_error());
   }
 }
@@ -267,6 +287,7 @@ static ecai_status put_locked(ecai_semcache *sc, const char *partition, const fl
       ecai__free(p);
       return ecai__err(ECAI_ENOMEM, "ecai_semcache_put: out of memory");
     }
+    p->hash = XXH3_64bits(partition, strlen(partition));
     sc->parts[sc->nparts++] = p;
   }
   if (!p->idx && faiss_index_factory(&p->idx, (int)sc->dim, sc->index_desc, METRIC_INNER_PRODUCT) != 0)

@@ -564,6 +564,19 @@ TEST(semcache_bounded_lru_eviction_and_compaction) {
   ecai_free(out);
   unit(v, D, 1 % 64, 0.5f, (1 + 7) % 64);
   CHECK_STATUS(ecai_semcache_lookup(&out, &n, &s, sc, "odd", v, D, "q", 1), ECAI_ENOTFOUND);
+  /* one partition per customer: evicted scopes do not accumulate */
+  for (int i = 0; i < 500; i++) {
+    char part[32];
+    snprintf(part, sizeof part, "customer-%d", i);
+    unit(v, D, i % 64, 0.5f, (i + 3) % 64);
+    CHECK_OK(ecai_semcache_put(sc, part, v, D, "q", 1, "x", 1));
+  }
+  CHECK_OK(ecai_semcache_stats_json(&js, NULL, sc));
+  CHECK_CONTAINS(js, "\"partitions\":50,");
+  ecai_free(js);
+  unit(v, D, 499 % 64, 0.5f, (499 + 3) % 64);
+  CHECK_OK(ecai_semcache_lookup(&out, &n, &s, sc, "customer-499", v, D, "q", 1));
+  ecai_free(out);
   ecai_semcache_free(sc);
   ecai_ctx_free(ctx);
 }
