@@ -12,6 +12,7 @@
 #include "ecai/llm.h"
 
 /* cache: */
+#include "ecai/cache.h"
 
 /* experiment, pricing: */
 #include "ecai/experiment.h"

@@ -204,6 +204,7 @@ static PHP_MINIT_FUNCTION(ecai) {
   if (ecai_php_llm_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
 
   /* cache: */
+  if (ecai_php_cache_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
 
   /* experiment/pricing: */
   if (ecai_php_experiment_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;

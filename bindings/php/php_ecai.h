@@ -36,6 +36,7 @@ int ecai_php_core_minit(INIT_FUNC_ARGS);
 int ecai_php_llm_minit(INIT_FUNC_ARGS);
 
 /* cache: */
+int ecai_php_cache_minit(INIT_FUNC_ARGS);
 
 /* experiment/pricing: */
 int ecai_php_experiment_minit(INIT_FUNC_ARGS);

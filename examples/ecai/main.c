@@ -14,6 +14,7 @@ int cmd_config(int argc, char **argv);
 int cmd_chat(int argc, char **argv);
 
 /* cache commands: */
+int cmd_eval_cache(int argc, char **argv);
 
 /* experiment/pricing commands: */
 int cmd_abtest(int argc, char **argv);
@@ -35,6 +36,7 @@ static const cli_cmd COMMANDS[] = {
   {"chat", "send one chat request to the configured LLM provider", cmd_chat},
 
   /* cache: */
+  {"eval-cache", "semantic cache hit and false-hit rates on labelled questions", cmd_eval_cache},
 
   /* experiment/pricing: */
   {"abtest", "A/B test from a CSV file (z-test for proportions, Welch for means)", cmd_abtest},

@@ -53,6 +53,12 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"cache.max_bytes",            ECAI__CFG_INT,  "67108864",       0, NULL},
   {"cache.ttl_s",                ECAI__CFG_INT,  "86400",          0, NULL},
   {"cache.backend",              ECAI__CFG_STR,  "\"memory\"",     0, "memory|redis"},
+  {"cache.shards",               ECAI__CFG_INT,  "16",             0, NULL},
+  {"cache.persist_path",         ECAI__CFG_STR,  NULL,             0, NULL},
+  {"cache.semantic_threshold",   ECAI__CFG_NUM,  "0.95",           0, NULL},
+  {"cache.semantic_max_entries", ECAI__CFG_INT,  "100000",         0, NULL},
+  {"cache.semantic_index",       ECAI__CFG_STR,  "\"Flat\"",       0, NULL},
+  {"cache.verify",               ECAI__CFG_BOOL, "true",           0, NULL},
 
   {"redis",                      ECAI__CFG_SECTION, NULL,          0, NULL},
   {"redis.url",                  ECAI__CFG_STR,  NULL,             0, NULL},

@@ -17,6 +17,7 @@ from .core import (LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_OFF, LOG_WARN, Context, s
 from .llm import LLM, Prompt
 
 # cache:
+from .cache import Cache, SemanticCache, cache_key, cache_key_json, fact_hash, semantic_verify
 
 # experiment, pricing:
 from . import experiment

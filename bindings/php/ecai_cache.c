@@ -1,0 +1,493 @@
+/* libecai PHP extension, cache module: Ecai\Cache and Ecai\SemanticCache. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <php.h>
+#include <ext/json/php_json.h>
+#include <zend_exceptions.h>
+#include <zend_smart_str.h>
+
+#include "php_ecai.h"
+#include "ecai_cache_arginfo.h"
+
+/* Same layout as Ecai\Context's object in ecai.c (kept private there). */
+typedef struct {
+  ecai_ctx *h;
+  zend_object std;
+} ecai_php_ctx_view;
+
+static ecai_ctx *ctx_handle(zval *z) {
+  if (!zend_string_equals_literal(Z_OBJCE_P(z)->name, "Ecai\\Context")) {
+    zend_argument_type_error(1, "must be of type Ecai\\Context");
+    return NULL;
+  }
+  ecai_php_ctx_view *v = (ecai_php_ctx_view *)((char *)Z_OBJ_P(z) - XtOffsetOf(ecai_php_ctx_view, std));
+  if (!v->h) zend_throw_error(NULL, "Ecai\\Context is not initialised");
+  return v->h;
+}
+
+typedef struct {
+  ecai_cache *h;
+  zval ctx; /* keeps the context alive */
+  zend_object std;
+} php_cache;
+
+typedef struct {
+  ecai_semcache *h;
+  zval ctx;
+  zend_object std;
+} php_semcache;
+
+static zend_class_entry *ce_cache, *ce_semcache;
+static zend_object_handlers cache_handlers, semcache_handlers;
+
+#define CACHE_OBJ(o) ((php_cache *)((char *)(o) - XtOffsetOf(php_cache, std)))
+#define SEM_OBJ(o) ((php_semcache *)((char *)(o) - XtOffsetOf(php_semcache, std)))
+
+static zend_object *cache_create(zend_class_entry *ce) {
+  php_cache *c = zend_object_alloc(sizeof(php_cache), ce);
+  zend_object_std_init(&c->std, ce);
+  object_properties_init(&c->std, ce);
+  c->std.handlers = &cache_handlers;
+  c->h = NULL;
+  ZVAL_UNDEF(&c->ctx);
+  return &c->std;
+}
+
+static void cache_free_obj(zend_object *o) {
+  php_cache *c = CACHE_OBJ(o);
+  ecai_cache_free(c->h);
+  c->h = NULL;
+  zval_ptr_dtor(&c->ctx);
+  ZVAL_UNDEF(&c->ctx);
+  zend_object_std_dtor(o);
+}
+
+static zend_object *sem_create(zend_class_entry *ce) {
+  php_semcache *c = zend_object_alloc(sizeof(php_semcache), ce);
+  zend_object_std_init(&c->std, ce);
+  object_properties_init(&c->std, ce);
+  c->std.handlers = &semcache_handlers;
+  c->h = NULL;
+  ZVAL_UNDEF(&c->ctx);
+  return &c->std;
+}
+
+static void sem_free_obj(zend_object *o) {
+  php_semcache *c = SEM_OBJ(o);
+  ecai_semcache_free(c->h);
+  c->h = NULL;
+  zval_ptr_dtor(&c->ctx);
+  ZVAL_UNDEF(&c->ctx);
+  zend_object_std_dtor(o);
+}
+
+static ecai_cache *this_cache(zval *self) {
+  php_cache *c = CACHE_OBJ(Z_OBJ_P(self));
+  if (!c->h) zend_throw_error(NULL, "Ecai\\Cache is not initialised");
+  return c->h;
+}
+
+static ecai_semcache *this_sem(zval *self) {
+  php_semcache *c = SEM_OBJ(Z_OBJ_P(self));
+  if (!c->h) zend_throw_error(NULL, "Ecai\\SemanticCache is not initialised");
+  return c->h;
+}
+
+#define CHECK_ST(expr)                                                                   \
+  do {                                                                                   \
+    ecai_status st__ = (expr);                                                           \
+    if (st__ != ECAI_OK) {                                                               \
+      ecai_php_throw(st__);                                                              \
+      RETURN_THROWS();                                                                   \
+    }                                                                                    \
+  } while (0)
+
+/* A 16-byte string is a key; anything else is hashed. */
+static void to_key(uint8_t *k, zend_string *s) {
+  if (ZSTR_LEN(s) == ECAI_CACHE_KEY_SIZE) memcpy(k, ZSTR_VAL(s), ECAI_CACHE_KEY_SIZE);
+  else ecai_cache_key_from_bytes(k, ZSTR_VAL(s), ZSTR_LEN(s));
+}
+
+static void json_result(zval *rv, char *js, size_t n) {
+  if (php_json_decode_ex(rv, js, n, PHP_JSON_OBJECT_AS_ARRAY, 64) == FAILURE)
+    zend_throw_exception(ecai_ce_exception, "invalid JSON from libecai", ECAI_EPARSE);
+  ecai_free(js);
+}
+
+/* ---- Ecai\Cache ---------------------------------------------------------------- */
+
+ZEND_METHOD(Ecai_Cache, __construct) {
+  zval *zctx;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_OBJECT(zctx)
+  ZEND_PARSE_PARAMETERS_END();
+  php_cache *c = CACHE_OBJ(Z_OBJ_P(ZEND_THIS));
+  if (c->h) {
+    zend_throw_error(NULL, "Ecai\\Cache is already constructed");
+    RETURN_THROWS();
+  }
+  ecai_ctx *ctx = ctx_handle(zctx);
+  if (!ctx) RETURN_THROWS();
+  CHECK_ST(ecai_cache_new(&c->h, ctx));
+  ZVAL_COPY(&c->ctx, zctx);
+}
+
+ZEND_METHOD(Ecai_Cache, key) {
+  zend_string *d;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(d)
+  ZEND_PARSE_PARAMETERS_END();
+  uint8_t k[ECAI_CACHE_KEY_SIZE];
+  CHECK_ST(ecai_cache_key_from_bytes(k, ZSTR_VAL(d), ZSTR_LEN(d)));
+  RETURN_STRINGL((char *)k, sizeof k);
+}
+
+ZEND_METHOD(Ecai_Cache, keyJson) {
+  zend_string *d;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(d)
+  ZEND_PARSE_PARAMETERS_END();
+  uint8_t k[ECAI_CACHE_KEY_SIZE];
+  CHECK_ST(ecai_cache_key_from_json(k, ZSTR_VAL(d), ZSTR_LEN(d)));
+  RETURN_STRINGL((char *)k, sizeof k);
+}
+
+ZEND_METHOD(Ecai_Cache, factHash) {
+  zend_string *d;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(d)
+  ZEND_PARSE_PARAMETERS_END();
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016llx", (unsigned long long)ecai_cache_fact_hash(ZSTR_VAL(d), ZSTR_LEN(d)));
+  RETURN_STRINGL(hex, 16);
+}
+
+ZEND_METHOD(Ecai_Cache, put) {
+  zend_string *key, *val;
+  zend_long ttl = 0;
+  zval *meta = NULL;
+  ZEND_PARSE_PARAMETERS_START(2, 4)
+    Z_PARAM_STR(key)
+    Z_PARAM_STR(val)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_LONG(ttl)
+    Z_PARAM_ARRAY_OR_NULL(meta)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_cache *h = this_cache(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  uint8_t k[ECAI_CACHE_KEY_SIZE];
+  to_key(k, key);
+  smart_str js = {0};
+  if (meta && zend_hash_num_elements(Z_ARRVAL_P(meta)) > 0) {
+    if (php_json_encode(&js, meta, 0) == FAILURE) {
+      smart_str_free(&js);
+      zend_argument_value_error(4, "cannot be encoded as JSON");
+      RETURN_THROWS();
+    }
+    smart_str_0(&js);
+  }
+  ecai_status st = ecai_cache_put(h, k, ZSTR_VAL(val), ZSTR_LEN(val), (int64_t)ttl, js.s ? ZSTR_VAL(js.s) : NULL);
+  smart_str_free(&js);
+  CHECK_ST(st);
+}
+
+ZEND_METHOD(Ecai_Cache, get) {
+  zend_string *key;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(key)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_cache *h = this_cache(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  uint8_t k[ECAI_CACHE_KEY_SIZE];
+  to_key(k, key);
+  void *v = NULL;
+  size_t n = 0;
+  ecai_status st = ecai_cache_get(&v, &n, h, k);
+  if (st == ECAI_ENOTFOUND) RETURN_NULL();
+  CHECK_ST(st);
+  RETVAL_STRINGL((char *)v, n);
+  ecai_free(v);
+}
+
+ZEND_METHOD(Ecai_Cache, delete) {
+  zend_string *key;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(key)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_cache *h = this_cache(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  uint8_t k[ECAI_CACHE_KEY_SIZE];
+  to_key(k, key);
+  CHECK_ST(ecai_cache_delete(h, k));
+}
+
+ZEND_METHOD(Ecai_Cache, invalidateTag) {
+  zend_string *tag;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(tag)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_cache *h = this_cache(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  size_t n = 0;
+  CHECK_ST(ecai_cache_invalidate_tag(&n, h, ZSTR_VAL(tag)));
+  RETURN_LONG((zend_long)n);
+}
+
+ZEND_METHOD(Ecai_Cache, invalidateProduct) {
+  zend_string *sku, *facts;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+    Z_PARAM_STR(sku)
+    Z_PARAM_STR(facts)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_cache *h = this_cache(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  size_t n = 0;
+  CHECK_ST(ecai_cache_invalidate_product(&n, h, ZSTR_VAL(sku), ecai_cache_fact_hash(ZSTR_VAL(facts), ZSTR_LEN(facts))));
+  RETURN_LONG((zend_long)n);
+}
+
+ZEND_METHOD(Ecai_Cache, clear) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ecai_cache *h = this_cache(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  CHECK_ST(ecai_cache_clear(h));
+}
+
+ZEND_METHOD(Ecai_Cache, stats) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ecai_cache *h = this_cache(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  char *js = NULL;
+  size_t n = 0;
+  CHECK_ST(ecai_cache_stats_json(&js, &n, h));
+  json_result(return_value, js, n);
+}
+
+ZEND_METHOD(Ecai_Cache, save) {
+  zend_string *path;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_cache *h = this_cache(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  CHECK_ST(ecai_cache_save(h, ZSTR_VAL(path)));
+}
+
+ZEND_METHOD(Ecai_Cache, load) {
+  zend_string *path;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_cache *h = this_cache(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  size_t n = 0;
+  CHECK_ST(ecai_cache_load(&n, h, ZSTR_VAL(path)));
+  RETURN_LONG((zend_long)n);
+}
+
+ZEND_METHOD(Ecai_Cache, counterAdd) {
+  zend_string *name;
+  double delta;
+  zend_long window = 0;
+  ZEND_PARSE_PARAMETERS_START(2, 3)
+    Z_PARAM_STR(name)
+    Z_PARAM_DOUBLE(delta)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_LONG(window)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_cache *h = this_cache(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  double t = 0;
+  CHECK_ST(ecai_cache_counter_add(&t, h, ZSTR_VAL(name), delta, (int64_t)window));
+  RETURN_DOUBLE(t);
+}
+
+/* ---- Ecai\SemanticCache -------------------------------------------------------------- */
+
+ZEND_METHOD(Ecai_SemanticCache, __construct) {
+  zval *zctx;
+  zend_long dim = 0;
+  ZEND_PARSE_PARAMETERS_START(1, 2)
+    Z_PARAM_OBJECT(zctx)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_LONG(dim)
+  ZEND_PARSE_PARAMETERS_END();
+  php_semcache *c = SEM_OBJ(Z_OBJ_P(ZEND_THIS));
+  if (c->h) {
+    zend_throw_error(NULL, "Ecai\\SemanticCache is already constructed");
+    RETURN_THROWS();
+  }
+  if (dim < 0) {
+    zend_argument_value_error(2, "must be >= 0");
+    RETURN_THROWS();
+  }
+  ecai_ctx *ctx = ctx_handle(zctx);
+  if (!ctx) RETURN_THROWS();
+  CHECK_ST(ecai_semcache_new(&c->h, ctx, (size_t)dim));
+  ZVAL_COPY(&c->ctx, zctx);
+}
+
+ZEND_METHOD(Ecai_SemanticCache, setThreshold) {
+  double t;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_DOUBLE(t)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = this_sem(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  CHECK_ST(ecai_semcache_set_double(h, ECAI_SEMCACHE_OPT_THRESHOLD, t));
+}
+
+ZEND_METHOD(Ecai_SemanticCache, setVerify) {
+  bool v;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_BOOL(v)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = this_sem(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  CHECK_ST(ecai_semcache_set_int(h, ECAI_SEMCACHE_OPT_VERIFY, v ? 1 : 0));
+}
+
+ZEND_METHOD(Ecai_SemanticCache, setMaxEntries) {
+  zend_long m;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_LONG(m)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = this_sem(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  CHECK_ST(ecai_semcache_set_int(h, ECAI_SEMCACHE_OPT_MAX_ENTRIES, (int64_t)m));
+}
+
+/* Converts a PHP array of numbers into floats (emalloc'd); NULL after throwing. */
+static float *to_vec(zval *arr, size_t *n, uint32_t argn) {
+  HashTable *ht = Z_ARRVAL_P(arr);
+  *n = zend_hash_num_elements(ht);
+  float *v = safe_emalloc(*n ? *n : 1, sizeof(float), 0);
+  size_t i = 0;
+  zval *z;
+  ZEND_HASH_FOREACH_VAL(ht, z) {
+    if (Z_TYPE_P(z) == IS_LONG) v[i++] = (float)Z_LVAL_P(z);
+    else if (Z_TYPE_P(z) == IS_DOUBLE) v[i++] = (float)Z_DVAL_P(z);
+    else {
+      efree(v);
+      zend_argument_type_error(argn, "must be an array of numbers");
+      return NULL;
+    }
+  } ZEND_HASH_FOREACH_END();
+  return v;
+}
+
+static void hit_result(zval *rv, ecai_status st, void *v, size_t n, float score) {
+  if (st == ECAI_ENOTFOUND) {
+    ZVAL_NULL(rv);
+    return;
+  }
+  if (st != ECAI_OK) {
+    ecai_php_throw(st);
+    return;
+  }
+  array_init_size(rv, 2);
+  add_next_index_stringl(rv, (char *)v, n);
+  add_next_index_double(rv, (double)score);
+  ecai_free(v);
+}
+
+ZEND_METHOD(Ecai_SemanticCache, put) {
+  zend_string *part, *q, *val;
+  zval *arr;
+  ZEND_PARSE_PARAMETERS_START(4, 4)
+    Z_PARAM_STR(part)
+    Z_PARAM_ARRAY(arr)
+    Z_PARAM_STR(q)
+    Z_PARAM_STR(val)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = this_sem(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  size_t n;
+  float *v = to_vec(arr, &n, 2);
+  if (!v) RETURN_THROWS();
+  ecai_status st = ecai_semcache_put(h, ZSTR_VAL(part), v, n, ZSTR_VAL(q), ZSTR_LEN(q), ZSTR_VAL(val), ZSTR_LEN(val));
+  efree(v);
+  CHECK_ST(st);
+}
+
+ZEND_METHOD(Ecai_SemanticCache, lookup) {
+  zend_string *part, *q;
+  zval *arr;
+  ZEND_PARSE_PARAMETERS_START(3, 3)
+    Z_PARAM_STR(part)
+    Z_PARAM_ARRAY(arr)
+    Z_PARAM_STR(q)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = this_sem(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  size_t n;
+  float *v = to_vec(arr, &n, 2);
+  if (!v) RETURN_THROWS();
+  void *out = NULL;
+  size_t on = 0;
+  float score = 0;
+  ecai_status st = ecai_semcache_lookup(&out, &on, &score, h, ZSTR_VAL(part), v, n, ZSTR_VAL(q), ZSTR_LEN(q));
+  efree(v);
+  hit_result(return_value, st, out, on, score);
+}
+
+ZEND_METHOD(Ecai_SemanticCache, putText) {
+  zend_string *part, *q, *val;
+  ZEND_PARSE_PARAMETERS_START(3, 3)
+    Z_PARAM_STR(part)
+    Z_PARAM_STR(q)
+    Z_PARAM_STR(val)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = this_sem(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  CHECK_ST(ecai_semcache_put_text(h, ZSTR_VAL(part), ZSTR_VAL(q), ZSTR_LEN(q), ZSTR_VAL(val), ZSTR_LEN(val)));
+}
+
+ZEND_METHOD(Ecai_SemanticCache, lookupText) {
+  zend_string *part, *q;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+    Z_PARAM_STR(part)
+    Z_PARAM_STR(q)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = this_sem(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  void *out = NULL;
+  size_t on = 0;
+  float score = 0;
+  ecai_status st = ecai_semcache_lookup_text(&out, &on, &score, h, ZSTR_VAL(part), ZSTR_VAL(q), ZSTR_LEN(q));
+  hit_result(return_value, st, out, on, score);
+}
+
+ZEND_METHOD(Ecai_SemanticCache, stats) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ecai_semcache *h = this_sem(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  char *js = NULL;
+  size_t n = 0;
+  CHECK_ST(ecai_semcache_stats_json(&js, &n, h));
+  json_result(return_value, js, n);
+}
+
+ZEND_METHOD(Ecai_SemanticCache, verify) {
+  zend_string *a, *b;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+    Z_PARAM_STR(a)
+    Z_PARAM_STR(b)
+  ZEND_PARSE_PARAMETERS_END();
+  int ok = 0;
+  CHECK_ST(ecai_semcache_verify(&ok, ZSTR_VAL(a), ZSTR_LEN(a), ZSTR_VAL(b), ZSTR_LEN(b)));
+  RETURN_BOOL(ok);
+}
+
+int ecai_php_cache_minit(INIT_FUNC_ARGS) {
+  zend_class_entry ce;
+  INIT_NS_CLASS_ENTRY(ce, "Ecai", "Cache", class_Ecai_Cache_methods);
+  ce_cache = ecai_php_register_final_class(&ce, &cache_handlers, XtOffsetOf(php_cache, std), cache_free_obj);
+  ce_cache->create_object = cache_create;
+  INIT_NS_CLASS_ENTRY(ce, "Ecai", "SemanticCache", class_Ecai_SemanticCache_methods);
+  ce_semcache = ecai_php_register_final_class(&ce, &semcache_handlers, XtOffsetOf(php_semcache, std), sem_free_obj);
+  ce_semcache->create_object = sem_create;
+  return SUCCESS;
+}

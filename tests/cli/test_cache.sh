@@ -1,0 +1,36 @@
+# ecai eval-cache: contract, verification effect, input errors. Sourced by tests/cli/run.sh.
+Q=tests/data/cache_questions.tsv
+out=$($ECAI eval-cache --questions $Q --threshold 0.7 --verify --json)
+contains "eval-cache --json prints lookups" "$out" '"lookups":10,'
+contains "eval-cache: paraphrases hit (2 of 10)" "$out" '"hits":2,'
+contains "eval-cache: verification leaves no false hit" "$out" '"false_hits":0,'
+contains "eval-cache prints hit_rate" "$out" '"hit_rate":0.200000'
+contains "eval-cache prints false_hit_rate" "$out" '"false_hit_rate":0.000000'
+contains "eval-cache prints false_hits_per_lookup" "$out" '"false_hits_per_lookup":'
+contains "eval-cache echoes the threshold" "$out" '"threshold":0.7'
+out=$($ECAI eval-cache --questions $Q --threshold 0.7 --no-verify --json)
+contains "eval-cache --no-verify serves negated/renumbered questions" "$out" '"false_hits":2,'
+contains "eval-cache --no-verify: false_hit_rate = false_hits/hits" "$out" '"false_hit_rate":0.500000'
+out=$($ECAI eval-cache --questions $Q --json)
+contains "eval-cache default threshold comes from cache.semantic_threshold" "$out" '"verify":true'
+out=$($ECAI eval-cache --help)
+contains "eval-cache --help defines false_hit_rate" "$out" "false_hit_rate = false_hits/hits"
+expect_exit 2 "eval-cache without --questions exits 2" $ECAI eval-cache --json
+expect_exit 2 "eval-cache with a missing file exits 2" $ECAI eval-cache --questions "$TMP/none.tsv"
+printf 'text\tlabel\nx\ty\n' > "$TMP/badhdr.tsv"
+expect_exit 2 "eval-cache with a wrong header exits 2" $ECAI eval-cache --questions "$TMP/badhdr.tsv"
+out=$($ECAI eval-cache --questions "$TMP/badhdr.tsv" 2>&1)
+ok "eval-cache error is one line" test "$(printf '%s\n' "$out" | wc -l)" -eq 1
+expect_exit 2 "eval-cache with a threshold out of range exits 2" $ECAI eval-cache --questions $Q --threshold 2
+expect_exit 2 "eval-cache with a non-numeric threshold exits 2" $ECAI eval-cache --questions $Q --threshold abc
+# Real paraphrases: the first 3,000 BANKING77 questions (the full file is run by tests/eval/eval_cache.sh).
+B=$DATA/support/banking77/questions.tsv
+if [ -f "$B" ]; then
+  head -n 3001 "$B" > "$TMP/b77.tsv"
+  out=$($ECAI eval-cache --questions "$TMP/b77.tsv" --json)
+  contains "eval-cache on BANKING77 (3,000 questions) runs" "$out" '"lookups":3000,'
+  fr=$(sed -E 's/.*"false_hit_rate":([0-9.]+).*/\1/' <<<"$out")
+  hr=$(sed -E 's/.*"hit_rate":([0-9.]+).*/\1/' <<<"$out")
+  ok "BANKING77 subset: false-hit rate <= 1 % at the default threshold ($fr)" awk -v x="$fr" 'BEGIN{exit !(x <= 0.01)}'
+  ok "BANKING77 subset: some hits at the default threshold ($hr)" awk -v x="$hr" 'BEGIN{exit !(x > 0.01)}'
+fi
