@@ -11,22 +11,6 @@
 #include "php_ecai.h"
 #include "ecai_cache_arginfo.h"
 
-/* Same layout as Ecai\Context's object in ecai.c (kept private there). */
-typedef struct {
-  ecai_ctx *h;
-  zend_object std;
-} ecai_php_ctx_view;
-
-static ecai_ctx *ctx_handle(zval *z) {
-  if (!zend_string_equals_literal(Z_OBJCE_P(z)->name, "Ecai\\Context")) {
-    zend_argument_type_error(1, "must be of type Ecai\\Context");
-    return NULL;
-  }
-  ecai_php_ctx_view *v = (ecai_php_ctx_view *)((char *)Z_OBJ_P(z) - XtOffsetOf(ecai_php_ctx_view, std));
-  if (!v->h) zend_throw_error(NULL, "Ecai\\Context is not initialised");
-  return v->h;
-}
-
 typedef struct {
   ecai_cache *h;
   zval ctx; /* keeps the context alive */
@@ -110,12 +94,6 @@ static void to_key(uint8_t *k, zend_string *s) {
   else ecai_cache_key_from_bytes(k, ZSTR_VAL(s), ZSTR_LEN(s));
 }
 
-static void json_result(zval *rv, char *js, size_t n) {
-  if (php_json_decode_ex(rv, js, n, PHP_JSON_OBJECT_AS_ARRAY, 64) == FAILURE)
-    zend_throw_exception(ecai_ce_exception, "invalid JSON from libecai", ECAI_EPARSE);
-  ecai_free(js);
-}
-
 /* ---- Ecai\Cache ---------------------------------------------------------------- */
 
 ZEND_METHOD(Ecai_Cache, __construct) {
@@ -128,7 +106,7 @@ ZEND_METHOD(Ecai_Cache, __construct) {
     zend_throw_error(NULL, "Ecai\\Cache is already constructed");
     RETURN_THROWS();
   }
-  ecai_ctx *ctx = ctx_handle(zctx);
+  ecai_ctx *ctx = ecai_php_ctx_of(Z_OBJ_P(zctx), 1);
   if (!ctx) RETURN_THROWS();
   CHECK_ST(ecai_cache_new(&c->h, ctx));
   ZVAL_COPY(&c->ctx, zctx);
@@ -262,7 +240,7 @@ ZEND_METHOD(Ecai_Cache, stats) {
   char *js = NULL;
   size_t n = 0;
   CHECK_ST(ecai_cache_stats_json(&js, &n, h));
-  json_result(return_value, js, n);
+  ecai_php_return_json(return_value, js, n);
 }
 
 ZEND_METHOD(Ecai_Cache, save) {
@@ -323,7 +301,7 @@ ZEND_METHOD(Ecai_SemanticCache, __construct) {
     zend_argument_value_error(2, "must be >= 0");
     RETURN_THROWS();
   }
-  ecai_ctx *ctx = ctx_handle(zctx);
+  ecai_ctx *ctx = ecai_php_ctx_of(Z_OBJ_P(zctx), 1);
   if (!ctx) RETURN_THROWS();
   CHECK_ST(ecai_semcache_new(&c->h, ctx, (size_t)dim));
   ZVAL_COPY(&c->ctx, zctx);
@@ -467,7 +445,7 @@ ZEND_METHOD(Ecai_SemanticCache, stats) {
   char *js = NULL;
   size_t n = 0;
   CHECK_ST(ecai_semcache_stats_json(&js, &n, h));
-  json_result(return_value, js, n);
+  ecai_php_return_json(return_value, js, n);
 }
 
 ZEND_METHOD(Ecai_SemanticCache, verify) {
