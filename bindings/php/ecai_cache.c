@@ -73,6 +73,16 @@ static ecai_cache *this_cache(zval *self) {
   return c->h;
 }
 
+ecai_cache *ecai_php_cache_of(zend_object *obj, uint32_t arg) {
+  if (!obj || obj->ce != ce_cache) {
+    zend_argument_type_error(arg, "must be of type Ecai\\Cache, %s given", obj ? ZSTR_VAL(obj->ce->name) : "null");
+    return NULL;
+  }
+  php_cache *c = CACHE_OBJ(obj);
+  if (!c->h) zend_throw_error(NULL, "Ecai\\Cache is not initialised");
+  return c->h;
+}
+
 static ecai_semcache *this_sem(zval *self) {
   php_semcache *c = SEM_OBJ(Z_OBJ_P(self));
   if (!c->h) zend_throw_error(NULL, "Ecai\\SemanticCache is not initialised");

@@ -14,7 +14,8 @@
 
 typedef struct {
   ecai_llm *h;
-  zval ctx; /* keeps the Ecai\Context alive while the client exists */
+  zval ctx;   /* keeps the Ecai\Context alive while the client exists */
+  zval cache; /* keeps an attached Ecai\Cache alive */
   zend_object std;
 } ecai_php_llm;
 
@@ -32,6 +33,7 @@ static zend_object *llm_create(zend_class_entry *ce) {
   l->std.handlers = &ecai_llm_handlers;
   l->h = NULL;
   ZVAL_UNDEF(&l->ctx);
+  ZVAL_UNDEF(&l->cache);
   return &l->std;
 }
 
@@ -41,6 +43,8 @@ static void llm_free_obj(zend_object *o) {
   l->h = NULL;
   zval_ptr_dtor(&l->ctx);
   ZVAL_UNDEF(&l->ctx);
+  zval_ptr_dtor(&l->cache);
+  ZVAL_UNDEF(&l->cache);
   zend_object_std_dtor(o);
 }
 
@@ -373,6 +377,26 @@ ZEND_METHOD(Ecai_Llm, cancel) {
   ecai_llm *h = this_llm(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_llm_cancel(h);
+}
+
+ZEND_METHOD(Ecai_Llm, attachCache) {
+  zend_object *cobj = NULL;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_OBJ_OR_NULL(cobj)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_llm *h = this_llm(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  ecai_cache *c = NULL;
+  if (cobj && !(c = ecai_php_cache_of(cobj, 1))) RETURN_THROWS();
+  ecai_status st = ecai_llm_attach_cache(h, c);
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+  ecai_php_llm *l = llm_from_obj(Z_OBJ_P(ZEND_THIS));
+  zval_ptr_dtor(&l->cache);
+  ZVAL_UNDEF(&l->cache);
+  if (cobj) ZVAL_OBJ_COPY(&l->cache, cobj);
 }
 
 int ecai_php_llm_minit(INIT_FUNC_ARGS) {

@@ -28,4 +28,6 @@ final class Llm {
     /** Raw text of the last reply that failed JSON validation, or null. */
     public function lastRaw(): ?string {}
     public function cancel(): void {}
+    /** Answers repeated requests from an Ecai\Cache (in-process or Redis) without a model call; null detaches. */
+    public function attachCache(?Cache $cache): void {}
 }

@@ -39,6 +39,10 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Llm_cancel, 0, 0, IS_VOID, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Llm_attachCache, 0, 1, IS_VOID, 0)
+	ZEND_ARG_OBJ_INFO(0, cache, Ecai\\Cache, 1)
+ZEND_END_ARG_INFO()
+
 ZEND_METHOD(Ecai_Llm, __construct);
 ZEND_METHOD(Ecai_Llm, set);
 ZEND_METHOD(Ecai_Llm, chat);
@@ -48,6 +52,7 @@ ZEND_METHOD(Ecai_Llm, batch);
 ZEND_METHOD(Ecai_Llm, stats);
 ZEND_METHOD(Ecai_Llm, lastRaw);
 ZEND_METHOD(Ecai_Llm, cancel);
+ZEND_METHOD(Ecai_Llm, attachCache);
 
 static const zend_function_entry class_Ecai_Llm_methods[] = {
 	ZEND_ME(Ecai_Llm, __construct, arginfo_class_Ecai_Llm___construct, ZEND_ACC_PUBLIC)
@@ -59,5 +64,6 @@ static const zend_function_entry class_Ecai_Llm_methods[] = {
 	ZEND_ME(Ecai_Llm, stats, arginfo_class_Ecai_Llm_stats, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Llm, lastRaw, arginfo_class_Ecai_Llm_lastRaw, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Llm, cancel, arginfo_class_Ecai_Llm_cancel, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Llm, attachCache, arginfo_class_Ecai_Llm_attachCache, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };

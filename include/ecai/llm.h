@@ -19,6 +19,7 @@
 #ifndef ECAI_LLM_H
 #define ECAI_LLM_H
 
+#include "ecai/cache.h"
 #include "ecai/common.h"
 
 #ifdef __cplusplus
@@ -197,6 +198,23 @@ ECAI_API ecai_status ecai_llm_set_double(ecai_llm *llm, ecai_llm_opt opt, double
  */
 ECAI_API ecai_status ecai_llm_set_cache(ecai_llm *llm, ecai_llm_cache_get_fn get, ecai_llm_cache_put_fn put,
                                         void *payload);
+
+/**
+ * @brief Attaches an exact cache (ecai_cache, in-process or Redis): every non-streaming,
+ * non-JSON-mode call first looks up the canonical request (model, temperature,
+ * max_tokens, messages → XXH3-128) and is answered from the cache on a hit, with no
+ * request, no cost and `cached: true` in the reply; every model reply is stored with its
+ * cost and tokens, so the cache's stats (tokens_saved, cost_saved) and this client's
+ * stats (cached, cost_saved) show what the cache avoided. NULL detaches.
+ * @param[in] llm   the client.
+ * @param[in] cache the cache, or NULL; borrowed: it must outlive the client (or be
+ *                  detached first).
+ * @return ECAI_OK; ECAI_EINVAL (NULL llm).
+ * Ownership: borrowed. Thread-safety: internally locked; ecai_cache is thread-safe, so
+ * one cache may serve several clients.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_llm_attach_cache(ecai_llm *llm, ecai_cache *cache);
 
 /**
  * @brief Sends one chat request (with retries, breaker, budget and downgrade chain).

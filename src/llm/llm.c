@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "ecai/cache.h"
 #include "llm/llm_internal.h"
 
 #define LAT_RING 1024
@@ -63,6 +64,8 @@ struct ecai_llm {
   ecai_llm_cache_get_fn cache_get;
   ecai_llm_cache_put_fn cache_put;
   void *cache_payload;
+  ecai_cache *xcache; /* attached exact cache: consulted before every non-streaming call */
+  double cost_saved; /* cost of the replies served by xcache */
   uint64_t rng;
 };
 
@@ -396,6 +399,14 @@ ecai_status ecai_llm_set_double(ecai_llm *llm, ecai_llm_opt opt, double v) {
   pthread_mutex_unlock(&llm->smu);
   pthread_mutex_unlock(&llm->mu);
   return st;
+}
+
+ecai_status ecai_llm_attach_cache(ecai_llm *llm, ecai_cache *cache) {
+  ECAI__CHECK_ARG(llm);
+  pthread_mutex_lock(&llm->mu);
+  llm->xcache = cache;
+  pthread_mutex_unlock(&llm->mu);
+  return ECAI_OK;
 }
 
 ecai_status ecai_llm_set_cache(ecai_llm *llm, ecai_llm_cache_get_fn get, ecai_llm_cache_put_fn put, void *payload) {
@@ -866,8 +877,9 @@ static char *cache_key(const ecai_llm *llm, const job *jb, size_t *len) {
   size_t pl = 0;
   if (ecai_prompt_json(&pj, &pl, jb->p)) return NULL;
   ecai__buf b = {0};
-  ecai__buf_printf(&b, "{\"model\":\"%s\",\"json\":%s,\"messages\":", llm->model ? llm->model : "",
-                   jb->json_mode ? "true" : "false");
+  ecai__buf_printf(&b, "{\"model\":\"%s\",\"json\":%s,\"temperature\":%.6g,\"max_tokens\":%lld,\"messages\":",
+                   llm->model ? llm->model : "", jb->json_mode ? "true" : "false", llm->temperature,
+                   (long long)llm->max_tokens);
   ecai__buf_append(&b, pj, pl);
   ecai__buf_puts(&b, "}");
   ecai__free(pj);
@@ -898,11 +910,60 @@ static ecai_status make_reply(ecai_llm *llm, job *jb, const char *text, size_t l
   return ECAI_OK;
 }
 
+/* Serves a job from the attached exact cache. Returns true when the job is settled. The
+ * stored value is {"text":…, "cost":…, "tokens":…}: a hit adds that cost to cost_saved. */
+static bool serve_from_cache(ecai_llm *llm, job *jb) {
+  size_t kl;
+  char *key = cache_key(llm, jb, &kl);
+  uint8_t k[ECAI_CACHE_KEY_SIZE];
+  void *v = NULL;
+  size_t vl = 0;
+  bool hit = key && ecai_cache_key_from_json(k, key, kl) == ECAI_OK &&
+             ecai_cache_get(&v, &vl, llm->xcache, k) == ECAI_OK;
+  ecai__free(key);
+  if (!hit) return false;
+  json_t *j = json_loadb(v, vl, 0, NULL);
+  ecai_free(v);
+  json_t *text = json_object_get(j, "text");
+  bool ok = json_is_string(text);
+  if (ok) {
+    if (make_reply(llm, jb, json_string_value(text), json_string_length(text), "stop", 1)) {
+      job_fail(jb, ECAI_ENOMEM, "llm: out of memory");
+    } else {
+      jb->st = ECAI_OK;
+      pthread_mutex_lock(&llm->smu);
+      llm->cost_saved += json_number_value(json_object_get(j, "cost"));
+      pthread_mutex_unlock(&llm->smu);
+    }
+    jb->done = 1;
+  }
+  json_decref(j);
+  return ok;
+}
+
+static void store_in_cache(ecai_llm *llm, job *jb, const ecai_llm_reply *r) {
+  size_t kl;
+  char *key = cache_key(llm, jb, &kl);
+  uint8_t k[ECAI_CACHE_KEY_SIZE];
+  json_t *v = json_pack("{s:s%,s:f,s:I}", "text", r->text, r->text_len, "cost", r->cost, "tokens",
+                        (json_int_t)(r->prompt_tokens + r->completion_tokens));
+  char *vs = v ? json_dumps(v, JSON_COMPACT) : NULL;
+  char meta[96];
+  snprintf(meta, sizeof meta, "{\"saved_tokens\":%lld,\"saved_cost\":%.9g}",
+           (long long)(r->prompt_tokens + r->completion_tokens), r->cost);
+  if (key && vs && ecai_cache_key_from_json(k, key, kl) == ECAI_OK)
+    (void)ecai_cache_put(llm->xcache, k, vs, strlen(vs), 0, meta); /* a failed put is only a lost hit */
+  free(vs); /* jansson's allocator */
+  json_decref(v);
+  ecai__free(key);
+}
+
 /* Budget and downgrade chain, before the first attempt. Returns true when the job is settled
  * without a request (reply or error), false to go on with the request (jb->model may change). */
 static bool plan(ecai_llm *llm, job *jb, double now) {
   jb->model = llm->model;
   jb->step = STEP_NONE;
+  if (llm->xcache && !jb->stream && !jb->json_mode && serve_from_cache(llm, jb)) return true;
   if (llm->budget_limit <= 0) return false;
   pthread_mutex_lock(&llm->smu);
   if (now - llm->window_start >= llm->budget_window_s * 1000.0 || llm->window_start == 0) {
@@ -982,6 +1043,7 @@ static void job_finish_ok(ecai_llm *llm, job *jb, double now) {
   llm->n_tokens_in += r->prompt_tokens;
   llm->n_tokens_out += r->completion_tokens;
   pthread_mutex_unlock(&llm->smu);
+  if (llm->xcache && !jb->stream && !jb->json_mode) store_in_cache(llm, jb, r);
   if (llm->cache_put && !jb->json_mode) {
     size_t kl;
     char *key = cache_key(llm, jb, &kl);
@@ -1328,6 +1390,7 @@ ecai_status ecai_llm_stats_json(char **out, size_t *out_len, ecai_llm *llm) {
   for (int i = 0; i < NSTEPS; i++) json_object_set_new(steps, STEP_NAMES[i], json_integer(llm->steps[i]));
   json_t *br = json_object_get(j, "breaker");
   json_object_set_new(br, "rejected", json_integer(llm->n_breaker_rejects));
+  json_object_set_new(j, "cost_saved", json_real(llm->cost_saved));
   pthread_mutex_unlock(&llm->smu);
   if (!j || !steps) {
     json_decref(j);

@@ -55,6 +55,7 @@ _lib.register([
      c_int, None),
     ("ecai_llm_cancel", [c_void_p], c_int, check),
     ("ecai_llm_set_cache", [c_void_p, _CACHE_GET_FN, _CACHE_PUT_FN, c_void_p], c_int, check),
+    ("ecai_llm_attach_cache", [c_void_p, c_void_p], c_int, check),
     ("ecai_llm_stats_json", [POINTER(c_void_p), POINTER(c_size_t), c_void_p], c_int, check),
     ("ecai_llm_last_raw", [POINTER(c_void_p), POINTER(c_size_t), c_void_p], c_int, None),
     ("ecai_llm_reply_json", [POINTER(c_void_p), POINTER(c_size_t), c_void_p], c_int, check),
@@ -235,6 +236,14 @@ class LLM(Handle):
             for p, own in prompts:
                 if own:
                     p.close()
+
+    def attach_cache(self, cache):
+        """Answers repeated requests from an ``ecai.Cache`` (in-process or Redis) without a
+        model call; replies are stored with their cost, so ``cache.stats()`` and
+        ``stats()`` show what was saved. ``attach_cache(None)`` detaches. The cache must
+        stay open while attached (this object keeps a reference)."""
+        lib.ecai_llm_attach_cache(self.handle, cache.handle if cache is not None else None)
+        self._attached_cache = cache
 
     def set_cache(self, get=None, put=None):
         """Cache hooks for the "cache" downgrade step: ``get(key) -> str or None`` and

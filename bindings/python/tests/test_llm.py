@@ -164,3 +164,19 @@ def test_cache_hook_serves_the_cache_downgrade(fake):
         assert other["downgrade"] == "escalate"
         llm.set_cache()
         assert llm.chat("same question")["downgrade"] == "escalate"
+
+
+def test_attached_cache_answers_repeats_without_a_call(fake):
+    ctx, llm = make(fake, prices={"m": {"input_per_mtok": 1000.0, "output_per_mtok": 1000.0}})
+    with ctx, llm, ecai.Cache(ctx) as cache:
+        llm.attach_cache(cache)
+        fake.reset()
+        first = llm.chat("is shipping free over 50 euros")
+        again = llm.chat("is shipping free over 50 euros")
+        assert first["cached"] is False and again["cached"] is True
+        assert again["text"] == first["text"]
+        assert fake.stats()["requests"].get("/v1/chat/completions") == 1
+        assert cache.stats()["cost_saved"] == pytest.approx(first["cost"])
+        assert llm.stats()["cost_saved"] == pytest.approx(first["cost"])
+        llm.attach_cache(None)
+        assert llm.chat("is shipping free over 50 euros")["cached"] is False
