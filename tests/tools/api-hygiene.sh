@@ -28,5 +28,6 @@ ok "versioned symbols: all in an ECAI_x.y node" \
   bash -c "! nm -D --defined-only lib/libecai.so | awk '\$2 == \"T\"' | grep -v '@@ECAI_[0-9]*\.[0-9]*$'"
 ok "docs: every ECAI_API function has @since" bash -c "! scripts/api-symbols.sh include | awk '\$2 == \"-\"' | grep ."
 ok "docs: every ECAI_API function is preceded by a doc comment" tests/tools/check-docs.sh include
+ok "README configuration reference matches src/core/config_schema.c" scripts/config-doc.sh --check
 ok "abi: no existing function changed or removed vs abi/libecai.so.0.abi" make -s abi-check BUILD="$BUILD"
 finish
