@@ -18,18 +18,54 @@ static const char HELP[] =
     "Search mode: vector similarity (the hybrid keyword + vector search comes later).\n"
     "exit status: 0 ok, 2 bad input (missing, truncated or damaged DIR; bad query), 3 runtime failure.\n";
 
+/* Queries are embedded and searched in batches (one FAISS call per batch: BLAS). */
+#define QBATCH 256
+
+static int flush_batch(ecai_store *store, char **qid, char **qtext, size_t n, size_t k) {
+  ecai_embedder *emb = ecai_store_embedder(store);
+  ecai_index *idx = ecai_store_index(store);
+  ecai_catalog *cat = ecai_store_catalog(store);
+  size_t dim = ecai_index_dim(idx);
+  float *q = malloc(n * dim * sizeof *q), *sc = malloc(n * k * sizeof *sc);
+  int64_t *ids = malloc(n * k * sizeof *ids);
+  int rc = CLI_OK;
+  ecai_status st = (!q || !sc || !ids) ? ECAI_ENOMEM : ECAI_OK;
+  if (!st) st = ecai_index_check_embedder(idx, emb);
+  if (!st) st = ecai_embedder_embed_batch(q, emb, (const char *const *)qtext, NULL, n);
+  if (!st) st = ecai_index_search_batch(ids, sc, idx, q, n, k);
+  if (st) {
+    rc = cli_fail("search", st, "query failed");
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      json_t *hits = json_array();
+      for (size_t j = 0; j < k; j++) {
+        const char *sku = ids[i * k + j] >= 0 ? ecai_catalog_sku(cat, ids[i * k + j]) : NULL;
+        if (sku) json_array_append_new(hits, json_pack("{s:s,s:f}", "id", sku, "score", (double)sc[i * k + j]));
+      }
+      json_t *o = json_pack("{s:s,s:o}", "query_id", qid[i], "hits", hits);
+      char *s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+      if (s) puts(s);
+      free(s);
+      json_decref(o);
+    }
+  }
+  free(q);
+  free(sc);
+  free(ids);
+  return rc;
+}
+
 static int run_queries(ecai_store *store, const char *path, size_t k) {
   FILE *f = fopen(path, "r");
   if (!f) {
     fprintf(stderr, "ecai search: cannot open %s\n", path);
     return CLI_USAGE;
   }
-  char *line = NULL;
-  size_t cap = 0;
+  char *line = NULL, *qid[QBATCH], *qtext[QBATCH];
+  size_t cap = 0, nb = 0, lineno = 0;
   ssize_t n;
-  size_t lineno = 0;
   int rc = CLI_OK;
-  while ((n = getline(&line, &cap, f)) >= 0) {
+  while (rc == CLI_OK && (n = getline(&line, &cap, f)) >= 0) {
     lineno++;
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
     if (n == 0) continue;
@@ -41,26 +77,17 @@ static int run_queries(ecai_store *store, const char *path, size_t k) {
     }
     *tab = 0;
     if (lineno == 1 && !strcmp(line, "query_id")) continue;
-    const char *q = tab + 1;
-    char *js = NULL;
-    size_t jl = 0;
-    ecai_status st = ecai_store_search(&js, &jl, store, q, strlen(q), k);
-    if (st) {
-      rc = cli_fail("search", st, "query failed");
-      break;
+    qid[nb] = strdup(line);
+    qtext[nb] = strdup(tab + 1);
+    nb++;
+    if (nb == QBATCH) {
+      rc = flush_batch(store, qid, qtext, nb, k);
+      for (size_t i = 0; i < nb; i++) free(qid[i]), free(qtext[i]);
+      nb = 0;
     }
-    json_t *doc = json_loadb(js, jl, 0, NULL);
-    ecai_free(js);
-    json_t *hits = json_object_get(doc, "hits"), *h;
-    size_t i;
-    json_array_foreach(hits, i, h) json_object_del(h, "title");
-    json_t *o = json_pack("{s:s,s:O}", "query_id", line, "hits", hits ? hits : json_array());
-    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-    if (s) puts(s);
-    free(s);
-    json_decref(o);
-    json_decref(doc);
   }
+  if (rc == CLI_OK && nb) rc = flush_batch(store, qid, qtext, nb, k);
+  for (size_t i = 0; i < nb; i++) free(qid[i]), free(qtext[i]);
   free(line);
   fclose(f);
   return rc;

@@ -6,7 +6,7 @@
  *    unigrams and bigrams of the shared tokenizer (NFKC + case folding, units, stop
  *    words, Snowball stems) and character n-grams of each word — weighted by IDF
  *    learned from a catalog with ecai_embedder_fit(), signed-hashed into `embedder.dim`
- *    dimensions (default 256).
+ *    dimensions (default 384; measured on the Home Depot set: 256 -> nDCG@10 0.280, 384 -> 0.292, 512 -> 0.302).
  *  - "openai": a remote OpenAI-compatible `POST {embedder.base_url}/v1/embeddings`
  *    (OpenAI, Ollama, llama.cpp, vLLM, TEI), batched (`embedder.batch_size`), one
  *    keep-alive connection per embedder, `embedder.timeout_ms`, retries on 429/5xx.

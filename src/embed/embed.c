@@ -40,7 +40,7 @@ ecai_status ecai_embedder_new(ecai_embedder **out, ecai_ctx *ctx) {
   int64_t dim = ecai__cfg_int(ctx, "embedder.dim", 0);
   if (strcmp(kind, "builtin") == 0) {
     e->kind = ECAI__EMB_BUILTIN;
-    if (dim == 0) dim = 256;
+    if (dim == 0) dim = 384;
     builtin_params(e);
     if (dim < 8 || dim > 65536 || e->ngram_min < 1 || e->ngram_max < e->ngram_min || e->ngram_max > 16 ||
         e->w_bigram < 0 || e->w_char < 0) {

@@ -41,9 +41,9 @@ array_map("unlink", glob("$dir/*"));
 rmdir($dir);
 ?>
 --EXPECT--
-int(256)
+int(384)
 string(7) "builtin"
-int(256)
+int(384)
 bool(true)
 int(3)
 int(10)

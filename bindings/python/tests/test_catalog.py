@@ -56,7 +56,7 @@ def test_embedder_and_index_by_vector(ctx, tmp_path):
         emb.fit(cat)
         assert emb.identity()["kind"] == "builtin"
         v = emb.embed("grey sofa")
-        assert len(v) == emb.dim == 256
+        assert len(v) == emb.dim == 384
         assert abs(math.sqrt(sum(x * x for x in v)) - 1) < 1e-5
         ids = [i for i, _ in cat]
         vecs = emb.embed_batch([cat[s]["title"] for _, s in cat])
@@ -70,7 +70,7 @@ def test_embedder_and_index_by_vector(ctx, tmp_path):
             assert [i for i, _ in idx.search(v, k=5, allowed=[1, 2])] in ([1, 2], [2, 1])
             assert idx.search_batch([v, vecs[3]], k=1)[1][0][0] == ids[3]
             with pytest.raises(ecai.InvalidArgument):
-                idx.search([float("nan")] * 256)
+                idx.search([float("nan")] * 384)
             idx.save(tmp_path / "i.bin")
             with ecai.Index.open(ctx, tmp_path / "i.bin") as back:
                 assert back.search(v, k=1) == hits[:1]
