@@ -60,11 +60,12 @@ ECAI_API size_t ecai_embedder_dim(const ecai_embedder *emb);
 
 /**
  * @brief Learns the builtin embedder's IDF weights from a catalog's product texts
- * (a no-op for remote embedders). Changes the identity: vectors made before a fit
- * are not comparable with vectors made after.
+ * (remote embedders: learns the dimension with one request when `embedder.dim` is
+ * not set). Changes the identity: vectors made before a fit are not comparable with
+ * vectors made after.
  * @param[in] emb the embedder.
  * @param[in] cat the catalog (not modified).
- * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM.
+ * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM; remote: ECAI_EHTTP, ECAI_ETIMEOUT, ECAI_EPARSE.
  * Thread-safety: exclusive access to emb; cat is only read.
  * @since 0.1
  */
@@ -78,7 +79,8 @@ ECAI_API ecai_status ecai_embedder_fit(ecai_embedder *emb, const ecai_catalog *c
  * @param[in]  emb     the embedder.
  * @param[in]  text    UTF-8 text (need not be NUL-terminated).
  * @param[in]  len     its length in bytes.
- * @return ECAI_OK; ECAI_EINVAL (NULL, wrong out_dim); ECAI_EPARSE (invalid UTF-8, the
+ * @return ECAI_OK; ECAI_EINVAL (NULL, wrong out_dim); ECAI_ESTATE (remote, dimension not
+ * known yet: set embedder.dim or fit first); ECAI_EPARSE (invalid UTF-8 or bad reply, the
  * message gives the byte offset); ECAI_EHTTP / ECAI_ETIMEOUT (remote); ECAI_ENOMEM.
  * Thread-safety: see the file comment.
  * @since 0.1

@@ -213,6 +213,8 @@ ecai_status ecai_embedder_embed_batch(float *out, ecai_embedder *e, const char *
   ECAI__CHECK_ARG(e);
   if (n == 0) return ECAI_OK;
   ECAI__CHECK_ARG(texts);
+  if (e->dim == 0)
+    return ecai__err(ECAI_ESTATE, "embedder: dimension unknown: set embedder.dim or call ecai_embedder_fit() first");
   if (e->kind == ECAI__EMB_OPENAI) return ecai__remote_embed(e, out, texts, lens, n);
   return builtin_embed(e, out, texts, lens, n);
 }
@@ -235,7 +237,13 @@ static int cmp_u64(const void *a, const void *b) {
 ecai_status ecai_embedder_fit(ecai_embedder *e, const ecai_catalog *cat) {
   ECAI__CHECK_ARG(e);
   ECAI__CHECK_ARG(cat);
-  if (e->kind != ECAI__EMB_BUILTIN) return ECAI_OK;
+  if (e->kind != ECAI__EMB_BUILTIN) {
+    if (e->dim) return ECAI_OK;
+    int64_t first = -1;
+    ecai_catalog_next(&first, cat, -1);
+    const char *t = first >= 0 ? ecai_catalog_title(cat, first) : "dimension probe";
+    return ecai__remote_probe_dim(e, t, strlen(t));
+  }
   uint32_t *df = ecai__calloc(ECAI__IDF_BUCKETS, sizeof *df);
   float *idf = ecai__malloc(ECAI__IDF_BUCKETS * sizeof *idf);
   ecai__tokenizer *t = NULL;

@@ -32,6 +32,8 @@ struct ecai_embedder {
 
 ecai_status ecai__remote_init(ecai_embedder *e);
 void ecai__remote_free(ecai_embedder *e);
+/* Sends one text to learn the dimension (when embedder.dim is not set). */
+ecai_status ecai__remote_probe_dim(ecai_embedder *e, const char *text, size_t len);
 ecai_status ecai__remote_embed(ecai_embedder *e, float *out, const char *const *texts, const size_t *lens,
                                size_t n);
 

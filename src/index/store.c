@@ -76,7 +76,9 @@ ecai_status ecai_store_build(size_t *out_embedded, ecai_store *s, int refit, eca
     st = ecai__err(ECAI_ENOMEM, "store: out of memory");
     goto out;
   }
-  if (fresh && refit == 0 && s->emb->kind == ECAI__EMB_BUILTIN && s->emb->idf == NULL) refit = 1;
+  if (fresh && refit == 0 &&
+      ((s->emb->kind == ECAI__EMB_BUILTIN && s->emb->idf == NULL) || ecai_embedder_dim(s->emb) == 0))
+    refit = 1;
   if (refit) {
     st = ecai_embedder_fit(s->emb, s->cat);
     if (st) goto out;
