@@ -6,9 +6,13 @@
  * Index types are FAISS factory strings: "Flat" (exact, default), "HNSW32" (graph),
  * "IVF<n>,SQ8", "IVF<n>,PQ<m>" (compressed; trained automatically on the first add,
  * which needs enough vectors). Ids map to FAISS positions internally: add with an
- * existing id replaces its vector; remove marks the position deleted (deleted
- * positions are filtered out of every result; the FAISS structure keeps them until
- * the index is rebuilt, e.g. by ecai_store_build() after many removals).
+ * existing id replaces its vector; remove marks the position deleted. Deleted
+ * positions are filtered out of every result (searches over-fetch by their number) and
+ * the FAISS structure is compacted (vectors reconstructed and re-added) once they
+ * exceed 1024 and outnumber the live ones; IVF indexes cannot reconstruct and keep
+ * their tombstones until rebuilt (ecai_store_build() with refit).
+ * Memory-mapped loading: FAISS 1.7.3 maps only on-disk IVF lists (IO_FLAG_MMAP), not
+ * Flat or HNSW data, so ecai_index_open() reads the file into memory.
  *
  * Thread-safety: ecai_index_search*() may run concurrently on one handle (internal
  * read-write lock); add, remove, set_* and save take the lock exclusively.

@@ -178,6 +178,46 @@ static int finite_vecs(const float *v, size_t n, size_t *bad) {
   return 1;
 }
 
+/* Rebuilds the FAISS structure without deleted positions once they outnumber the live
+ * ones (and exceed 1024), so that tombstones never dominate search cost. Needs
+ * reconstruct() (Flat, HNSW, SQ; IVF after make_direct_map is not done here): when the
+ * index cannot reconstruct, the tombstones stay (still filtered out of results).
+ * Caller holds the write lock. Failure leaves the index as it was. */
+static void maybe_compact(ecai_index *x) {
+  size_t live = x->map.live;
+  if (x->ndeleted <= 1024 || x->ndeleted <= live) return;
+  float *v = ecai__malloc((live ? live : 1) * x->dim * sizeof *v);
+  int64_t *ids = ecai__malloc((live ? live : 1) * sizeof *ids);
+  FaissIndex *ni = NULL;
+  if (!v || !ids) goto out;
+  size_t m = 0;
+  for (size_t p = 0; p < x->npos; p++) {
+    if (x->pos_id[p] < 0) continue;
+    if (faiss_Index_reconstruct(x->fi, (idx_t)p, v + m * x->dim)) goto out;
+    ids[m++] = x->pos_id[p];
+  }
+  if (faiss_index_factory(&ni, (int)x->dim, x->factory, METRIC_INNER_PRODUCT)) {
+    ni = NULL;
+    goto out;
+  }
+  if (!faiss_Index_is_trained(ni) && (m == 0 || faiss_Index_train(ni, (idx_t)m, v))) goto out;
+  if (m && faiss_Index_add(ni, (idx_t)m, v)) goto out;
+  faiss_Index_free(x->fi);
+  x->fi = ni;
+  ni = NULL;
+  for (size_t i = 0; i < m; i++) {
+    x->pos_id[i] = ids[i];
+    imap_put(&x->map, ids[i], (int64_t)i);
+  }
+  x->npos = m;
+  x->ndeleted = 0;
+  apply_params(x);
+out:
+  if (ni) faiss_Index_free(ni);
+  ecai__free(v);
+  ecai__free(ids);
+}
+
 ecai_status ecai_index_add(ecai_index *x, const int64_t *ids, const float *vecs, size_t n) {
   ECAI__CHECK_ARG(x);
   if (n == 0) return ECAI_OK;
@@ -226,6 +266,7 @@ ecai_status ecai_index_add(ecai_index *x, const int64_t *ids, const float *vecs,
     imap_put(&x->map, ids[i], (int64_t)x->npos);
     x->npos++;
   }
+  maybe_compact(x);
 out:
   pthread_rwlock_unlock(&x->lock);
   return st;
@@ -239,6 +280,7 @@ ecai_status ecai_index_remove(ecai_index *x, int64_t id) {
     x->pos_id[pos] = -1;
     x->ndeleted++;
     imap_del(&x->map, id);
+    maybe_compact(x);
   }
   pthread_rwlock_unlock(&x->lock);
   return pos >= 0 ? ECAI_OK : ecai__err(ECAI_ENOTFOUND, "index: no id %lld", (long long)id);
@@ -511,10 +553,12 @@ ecai_status ecai_index_check_embedder(const ecai_index *x, const ecai_embedder *
   char *id = NULL;
   ecai_status st = ecai_embedder_identity(&id, NULL, emb);
   if (st) return st;
+  pthread_rwlock_rdlock((pthread_rwlock_t *)&x->lock);
   if (!x->emb_id || strcmp(id, x->emb_id) != 0) {
     st = ecai__err(ECAI_EINVAL, "index: built with embedder %s, queried with embedder %s",
                    x->emb_id ? x->emb_id : "(none recorded)", id);
   }
+  pthread_rwlock_unlock((pthread_rwlock_t *)&x->lock);
   ecai__free(id);
   return st;
 }

@@ -565,3 +565,32 @@ TEST(store_open_rejects_every_kind_of_damage) {
   ecai_store_free(s);
   ecai_ctx_free(ctx);
 }
+
+TEST(index_compacts_tombstones) {
+  ecai_ctx *ctx = ctxj(NULL);
+  ecai_index *x = NULL;
+  CHECK_OK(ecai_index_new(&x, ctx, D, "Flat"));
+  enum { N = 3000 };
+  float *v = malloc(sizeof(float) * N * D);
+  int64_t *ids = malloc(sizeof(int64_t) * N);
+  for (int i = 0; i < N; i++) {
+    rand_unit(v + i * D, D);
+    ids[i] = i;
+  }
+  CHECK_OK(ecai_index_add(x, ids, v, N));
+  for (int i = 0; i < 2000; i++) CHECK_OK(ecai_index_remove(x, i));
+  CHECK_INT_EQ(ecai_index_count(x), 1000);
+  CHECK(ecai__index_positions(x) < N); /* compacted */
+  int64_t out[3];
+  size_t n;
+  for (int i = 2000; i < N; i += 97) {
+    CHECK_OK(ecai_index_search(&n, out, NULL, x, v + i * D, 3, NULL, 0, NULL, NULL));
+    CHECK_INT_EQ(out[0], i);
+  }
+  CHECK_OK(ecai_index_search(&n, out, NULL, x, v + 5 * D, 3, NULL, 0, NULL, NULL));
+  for (size_t i = 0; i < n; i++) CHECK(out[i] >= 2000);
+  free(v);
+  free(ids);
+  ecai_index_free(x);
+  ecai_ctx_free(ctx);
+}
