@@ -335,3 +335,27 @@ TEST(catalog_save_open_and_corruption) {
   ecai_catalog_free(cat);
   ecai_ctx_free(ctx);
 }
+
+TEST(catalog_load_is_all_or_nothing_under_allocation_failures) {
+  ecai_ctx *ctx = ctx0();
+  int ok = 0;
+  for (long n = 0; n < 2000 && !ok; n++) {
+    ecai_catalog *cat = NULL;
+    CHECK_OK(ecai_catalog_new(&cat, ctx));
+    const char *p1 = "{\"id\":\"1\",\"title\":\"Old title\"}";
+    CHECK_OK(ecai_catalog_upsert_json(NULL, cat, p1, strlen(p1)));
+    ecai__test_fail_alloc_after(n);
+    ecai_status st = ecai_catalog_load(NULL, NULL, cat, data_path("catalog_small.csv"), ECAI_CATALOG_AUTO,
+                                       "id=sku,title=name", 0);
+    ecai__test_fail_alloc_after(-1);
+    CHECK_MSG(st == ECAI_OK || st == ECAI_ENOMEM, "n=%ld: %d %s", n, (int)st, ecai_last_error());
+    CHECK_INT_EQ(ecai_catalog_count(cat), st == ECAI_OK ? 6 : 1);
+    int64_t id;
+    CHECK_OK(ecai_catalog_id(&id, cat, "1"));
+    CHECK_STR_EQ(ecai_catalog_title(cat, id), "Old title");
+    ok = st == ECAI_OK;
+    ecai_catalog_free(cat);
+  }
+  CHECK(ok);
+  ecai_ctx_free(ctx);
+}
