@@ -193,7 +193,13 @@ ecai_status ecai_store_search(char **out, size_t *out_len, ecai_store *s, const 
              json_object_set_new(h, "score", json_real((double)sc[i])) ||
              json_object_set_new(h, "title", json_string(p->title)) || json_array_append_new(hits, h);
     }
-    st = bad ? ecai__err(ECAI_ENOMEM, "store: out of memory") : ecai__json_dump(out, out_len, o);
+    char *js = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    if (js) {
+      *out = ecai__strdup(js);
+      if (*out && out_len) *out_len = strlen(*out);
+      free(js);
+    }
+    st = *out ? ECAI_OK : ecai__err(ECAI_ENOMEM, "store: out of memory");
     json_decref(hits);
     json_decref(o);
   }
