@@ -126,7 +126,12 @@ static ecai_status idx_alloc(ecai_index **out, ecai_ctx *ctx, size_t dim, const 
   x->nprobe = (int)ecai__cfg_int(ctx, "index.nprobe", 16);
   if (x->ef_search < 1) x->ef_search = 64;
   if (x->nprobe < 1) x->nprobe = 16;
-  pthread_rwlock_init(&x->lock, NULL);
+  /* writers (add/remove) must not starve behind a steady stream of searches */
+  pthread_rwlockattr_t attr;
+  pthread_rwlockattr_init(&attr);
+  pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  pthread_rwlock_init(&x->lock, &attr);
+  pthread_rwlockattr_destroy(&attr);
   *out = x;
   return ECAI_OK;
 }
@@ -164,7 +169,13 @@ void ecai_index_free(ecai_index *x) {
   ecai__free(x);
 }
 
-size_t ecai_index_count(const ecai_index *x) { return x ? x->map.live : 0; }
+size_t ecai_index_count(const ecai_index *x) {
+  if (!x) return 0;
+  pthread_rwlock_rdlock((pthread_rwlock_t *)&x->lock);
+  size_t n = x->map.live;
+  pthread_rwlock_unlock((pthread_rwlock_t *)&x->lock);
+  return n;
+}
 size_t ecai_index_dim(const ecai_index *x) { return x ? x->dim : 0; }
 const char *ecai__index_factory(const ecai_index *x) { return x->factory; }
 size_t ecai__index_positions(const ecai_index *x) { return x->npos; }
