@@ -36,7 +36,8 @@ int main(int argc, char **argv) {
   if ((st = ecai_store_build(&embedded, store, 0, NULL, NULL))) return fail("build", st);
   if ((st = ecai_store_search(&json, NULL, store, query, strlen(query), 2))) return fail("search", st);
   printf("embedded %zu products; '%s' -> %s\n", embedded, query, json);
-  int ok = strncmp(json, "{\"hits\":[{\"id\":\"SOFA-1\"", 24) == 0 || argc > 1;
+  const char *top = "{\"hits\":[{\"id\":\"SOFA-1\"";
+  int ok = strncmp(json, top, strlen(top)) == 0 || argc > 1;
   ecai_free(json);
   if (!mkdtemp(dir)) return fail("mkdtemp", ECAI_OK);
   if ((st = ecai_store_save(store, dir))) return fail("save", st);
