@@ -594,3 +594,38 @@ TEST(index_compacts_tombstones) {
   ecai_index_free(x);
   ecai_ctx_free(ctx);
 }
+
+typedef struct {
+  ecai_store *s;
+  int ok;
+} store_arg;
+
+static void *store_searcher(void *p) {
+  store_arg *a = p;
+  a->ok = 1;
+  static const char *q[3] = {"grey linen sofa", "oak coffee table", "cordless drill"};
+  static const char *want[3] = {"\"id\":\"A-1\"", "\"id\":\"A-2\"", "\"id\":\"A-4\""};
+  for (int r = 0; r < 200; r++) {
+    char *js = NULL;
+    if (ecai_store_search(&js, NULL, a->s, q[r % 3], strlen(q[r % 3]), 1) || !strstr(js, want[r % 3])) a->ok = 0;
+    ecai_free(js);
+  }
+  return NULL;
+}
+
+TEST(store_concurrent_searches) {
+  setenv("OMP_NUM_THREADS", "1", 1);
+  ecai_ctx *ctx = ctxj(NULL);
+  ecai_store *s = small_store(ctx);
+  CHECK(s != NULL);
+  pthread_t t[4];
+  store_arg a[4];
+  for (int i = 0; i < 4; i++) {
+    a[i] = (store_arg){s, 0};
+    pthread_create(&t[i], NULL, store_searcher, &a[i]);
+  }
+  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+  for (int i = 0; i < 4; i++) CHECK_MSG(a[i].ok, "thread %d saw a wrong result", i);
+  ecai_store_free(s);
+  ecai_ctx_free(ctx);
+}
