@@ -33,9 +33,10 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"embedder.timeout_ms",        ECAI__CFG_INT,  "30000",          0, NULL},
   {"embedder.ngram_min",         ECAI__CFG_INT,  "3",              0, NULL},
   {"embedder.ngram_max",         ECAI__CFG_INT,  "5",              0, NULL},
-  {"embedder.word_bigrams",      ECAI__CFG_BOOL, "true",           0, NULL},
-  {"embedder.bigram_weight",     ECAI__CFG_NUM,  "0.5",            0, NULL},
-  {"embedder.char_weight",       ECAI__CFG_NUM,  "0.5",            0, NULL},
+  {"embedder.word_bigrams",      ECAI__CFG_BOOL, "false",          0, NULL},
+  {"embedder.bigram_weight",     ECAI__CFG_NUM,  "0.25",           0, NULL},
+  {"embedder.char_weight",       ECAI__CFG_NUM,  "0.35",           0, NULL},
+  {"embedder.idf_power",         ECAI__CFG_NUM,  "0.5",            0, NULL},
   {"embedder.max_retries",       ECAI__CFG_INT,  "2",              0, NULL},
 
   {"index",                      ECAI__CFG_SECTION, NULL,          0, NULL},

@@ -23,10 +23,11 @@ static void builtin_params(ecai_embedder *e) {
   ecai_ctx *ctx = e->ctx;
   e->ngram_min = (int)ecai__cfg_int(ctx, "embedder.ngram_min", 3);
   e->ngram_max = (int)ecai__cfg_int(ctx, "embedder.ngram_max", 5);
-  e->bigrams = ecai__cfg_bool(ctx, "embedder.word_bigrams", true);
+  e->bigrams = ecai__cfg_bool(ctx, "embedder.word_bigrams", false);
   e->w_word = 1.0;
-  e->w_bigram = ecai__cfg_double(ctx, "embedder.bigram_weight", 0.5);
-  e->w_char = ecai__cfg_double(ctx, "embedder.char_weight", 0.5);
+  e->w_bigram = ecai__cfg_double(ctx, "embedder.bigram_weight", 0.25);
+  e->w_char = ecai__cfg_double(ctx, "embedder.char_weight", 0.35);
+  e->idf_power = ecai__cfg_double(ctx, "embedder.idf_power", 0.5);
 }
 
 ecai_status ecai_embedder_new(ecai_embedder **out, ecai_ctx *ctx) {
@@ -43,11 +44,11 @@ ecai_status ecai_embedder_new(ecai_embedder **out, ecai_ctx *ctx) {
     if (dim == 0) dim = 384;
     builtin_params(e);
     if (dim < 8 || dim > 65536 || e->ngram_min < 1 || e->ngram_max < e->ngram_min || e->ngram_max > 16 ||
-        e->w_bigram < 0 || e->w_char < 0) {
+        e->w_bigram < 0 || e->w_char < 0 || !(e->idf_power >= 0 && e->idf_power <= 4)) {
       ecai_embedder_free(e);
       return ecai__err(ECAI_EINVAL,
                        "embedder: bad builtin settings (dim 8..65536, 1 <= ngram_min <= ngram_max <= 16, "
-                       "weights >= 0)");
+                       "weights >= 0, idf_power 0..4)");
     }
     e->dim = (size_t)dim;
     e->model = ecai__strdup("hash-v1");
@@ -272,7 +273,7 @@ ecai_status ecai_embedder_fit(ecai_embedder *e, const ecai_catalog *cat) {
   }
   if (st == ECAI_OK) {
     for (size_t i = 0; i < ECAI__IDF_BUCKETS; i++)
-      idf[i] = (float)(log((double)(ndocs + 1) / (double)(df[i] + 1)) + 1.0);
+      idf[i] = (float)pow(log((double)(ndocs + 1) / (double)(df[i] + 1)) + 1.0, e->idf_power);
     ecai__free(e->idf);
     e->idf = idf;
     idf = NULL;
@@ -299,6 +300,7 @@ static uint64_t params_hash(const ecai_embedder *e) {
     ecai__put_f64(&b, e->w_word);
     ecai__put_f64(&b, e->w_bigram);
     ecai__put_f64(&b, e->w_char);
+    ecai__put_f64(&b, e->idf_power);
     ecai__put_u64(&b, e->state_hash);
   }
   uint64_t h = b.data ? XXH3_64bits(b.data, b.len) : 0;
@@ -346,6 +348,7 @@ ecai_status ecai_embedder_save(const ecai_embedder *e, const char *path) {
   ecai__put_f64(&b, e->w_word);
   ecai__put_f64(&b, e->w_bigram);
   ecai__put_f64(&b, e->w_char);
+  ecai__put_f64(&b, e->idf_power);
   ecai__put_u32(&b, e->idf ? 1 : 0);
   if (e->idf) ecai__buf_append(&b, e->idf, ECAI__IDF_BUCKETS * sizeof *e->idf);
   ecai_status st = b.oom ? ecai__err(ECAI_ENOMEM, "embedder: out of memory")
@@ -369,12 +372,13 @@ ecai_status ecai__embedder_read(ecai_embedder **out, ecai_ctx *ctx, const char *
   e->w_word = ecai__get_f64(&r);
   e->w_bigram = ecai__get_f64(&r);
   e->w_char = ecai__get_f64(&r);
+  e->idf_power = ecai__get_f64(&r);
   uint32_t has_idf = ecai__get_u32(&r);
   if (r.bad == 2) goto oom;
   if (r.bad || (kind != ECAI__EMB_BUILTIN && kind != ECAI__EMB_OPENAI) || dim > 65536 || has_idf > 1 ||
       (kind == ECAI__EMB_BUILTIN && (dim < 8 || e->ngram_min < 1 || e->ngram_max < e->ngram_min ||
                                      e->ngram_max > 16 || !(e->w_char >= 0) || !(e->w_bigram >= 0) ||
-                                     !(e->w_word >= 0))))
+                                     !(e->w_word >= 0) || !(e->idf_power >= 0 && e->idf_power <= 4))))
     goto corrupt;
   e->kind = (int)kind;
   e->dim = (size_t)dim;

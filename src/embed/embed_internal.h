@@ -21,6 +21,7 @@ struct ecai_embedder {
   /* builtin */
   int ngram_min, ngram_max, bigrams;
   double w_word, w_bigram, w_char;
+  double idf_power;    /* IDF weights are raised to this power (0 = no IDF) */
   float *idf;          /* ECAI__IDF_BUCKETS weights, NULL before fit (all 1) */
   uint64_t state_hash; /* hash of the fitted state */
   pthread_mutex_t mu;
