@@ -13,7 +13,7 @@ export OMP_WAIT_POLICY=PASSIVE
 t0=$(date +%s.%N)
 "$ecai" index --catalog "$data/products.tsv" --out "$tmp/idx" "$@" >/dev/null
 t1=$(date +%s.%N)
-"$ecai" search --index "$tmp/idx" --queries "$data/queries.tsv" --k 100 --json "${@:1:0}" > "$tmp/runs.jsonl"
+"$ecai" search --index "$tmp/idx" --queries "$data/queries.tsv" --k 100 --json > "$tmp/runs.jsonl"
 t2=$(date +%s.%N)
 python3 - "$data/labels.tsv" "$tmp/runs.jsonl" "$t0" "$t1" "$t2" <<'PY'
 import json, math, sys
