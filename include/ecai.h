@@ -7,6 +7,11 @@
 
 #include "ecai/common.h"
 /* catalog, embedder, index, search: */
+#include "ecai/catalog.h"
+#include "ecai/embed.h"
+#include "ecai/index.h"
+#include "ecai/embed.h"
+#include "ecai/index.h"
 
 /* llm: */
 #include "ecai/llm.h"

@@ -199,6 +199,7 @@ static PHP_MINIT_FUNCTION(ecai) {
   if (ecai_php_core_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
   /* modules, one line each: */
   /* catalog/index/search: */
+  if (ecai_php_catalog_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
 
   /* llm: */
   if (ecai_php_llm_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;

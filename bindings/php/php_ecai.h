@@ -34,6 +34,7 @@ zend_class_entry *ecai_php_register_final_class(zend_class_entry *ce, zend_objec
 /* Per-module registration, called from MINIT (one line each in ecai.c). */
 int ecai_php_core_minit(INIT_FUNC_ARGS);
 /* catalog/index/search: */
+int ecai_php_catalog_minit(INIT_FUNC_ARGS);
 
 /* llm: */
 int ecai_php_llm_minit(INIT_FUNC_ARGS);

@@ -9,6 +9,8 @@
 int cmd_version(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 /* catalog/index/search commands: */
+int cmd_index(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 /* llm commands: */
 int cmd_chat(int argc, char **argv);
@@ -31,6 +33,8 @@ static const cli_cmd COMMANDS[] = {
   {"version", "print the library and tool version", cmd_version},
   {"config", "validate a configuration file and print the effective settings", cmd_config},
   /* catalog/index/search: */
+  {"index", "load a catalog, embed it and save the vector index (--out DIR)", cmd_index},
+  {"search", "search a saved index (--index DIR) for a query or a file of queries", cmd_search},
 
   /* llm: */
   {"chat", "send one chat request to the configured LLM provider", cmd_chat},

@@ -45,9 +45,18 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"embedder.dim",               ECAI__CFG_INT,  NULL,             0, NULL},
   {"embedder.batch_size",        ECAI__CFG_INT,  "64",             0, NULL},
   {"embedder.timeout_ms",        ECAI__CFG_INT,  "30000",          0, NULL},
+  {"embedder.ngram_min",         ECAI__CFG_INT,  "3",              0, NULL},
+  {"embedder.ngram_max",         ECAI__CFG_INT,  "5",              0, NULL},
+  {"embedder.word_bigrams",      ECAI__CFG_BOOL, "false",          0, NULL},
+  {"embedder.bigram_weight",     ECAI__CFG_NUM,  "0.25",           0, NULL},
+  {"embedder.char_weight",       ECAI__CFG_NUM,  "0.35",           0, NULL},
+  {"embedder.idf_power",         ECAI__CFG_NUM,  "0.5",            0, NULL},
+  {"embedder.max_retries",       ECAI__CFG_INT,  "2",              0, NULL},
 
   {"index",                      ECAI__CFG_SECTION, NULL,          0, NULL},
   {"index.type",                 ECAI__CFG_STR,  "\"Flat\"",       0, NULL},
+  {"index.hnsw_ef_search",       ECAI__CFG_INT,  "64",             0, NULL},
+  {"index.nprobe",               ECAI__CFG_INT,  "16",             0, NULL},
 
   {"cache",                      ECAI__CFG_SECTION, NULL,          0, NULL},
   {"cache.max_bytes",            ECAI__CFG_INT,  "67108864",       0, NULL},

@@ -12,6 +12,8 @@ from ._lib import (Aborted, BackendError, BudgetExceeded, BufferTooSmall, Cancel
 from .core import (LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_OFF, LOG_WARN, Context, status_str,
                    version, version_number)
 # catalog, embedder, index, search:
+from .catalog import (FORMAT_AUTO, FORMAT_CSV, FORMAT_JSONL, FORMAT_TSV, INDEX_OPT_EF_SEARCH,
+                      INDEX_OPT_NPROBE, Catalog, Embedder, Index, Store)
 
 # llm:
 from .llm import LLM, Prompt

@@ -1,0 +1,63 @@
+<?php
+/**
+ * libecai PHP extension: catalog, embedder, vector index and store.
+ * Keep ecai_catalog_arginfo.h in step with this file by hand (gen_stub.php needs network).
+ * @generate-class-entries
+ */
+namespace Ecai;
+
+/** Products keyed by SKU (ecai_catalog). @strict-properties @not-serializable */
+final class Catalog implements \Countable {
+    public function __construct(Context $ctx) {}
+    /** Reads a file written by save(). */
+    public static function open(Context $ctx, string $path): Catalog {}
+    /** Loads CSV/TSV/JSONL (optionally .gz); returns [loaded, skipped]. $columns: "id=COL,title=COL,...". */
+    public function load(string $path, ?string $format = null, ?string $columns = null, bool $lenient = false): array {}
+    /** Inserts or updates a product (array or JSON text); returns its internal id. */
+    public function add(array|string $product): int {}
+    public function get(string $sku): array {}
+    public function remove(string $sku): void {}
+    public function count(): int {}
+    public function idOf(string $sku): int {}
+    public function save(string $path): void {}
+}
+
+/** An embedder of the configured kind (ecai_embedder). @strict-properties @not-serializable */
+final class Embedder {
+    public function __construct(Context $ctx) {}
+    public function dim(): int {}
+    /** Learns IDF weights from the catalog (builtin kind). */
+    public function fit(Catalog $catalog): void {}
+    /** Text -> list of dim floats (unit length). */
+    public function embed(string $text): array {}
+    public function identity(): array {}
+}
+
+/** A FAISS vector index keyed by int ids (ecai_index). @strict-properties @not-serializable */
+final class Index implements \Countable {
+    public function __construct(Context $ctx, int $dim, ?string $factory = null) {}
+    public static function open(Context $ctx, string $path): Index {}
+    /** Adds or replaces vectors: $ids[i] gets $vectors[i]. */
+    public function add(array $ids, array $vectors): void {}
+    public function remove(int $id): void {}
+    public function count(): int {}
+    /** Returns [["id" => int, "score" => float], ...] best first, optionally among $allowed ids. */
+    public function search(array $vector, int $k = 10, ?array $allowed = null): array {}
+    public function save(string $path): void {}
+}
+
+/** Catalog + embedder + index saved together (ecai_store). @strict-properties @not-serializable */
+final class Store implements \Countable {
+    public function __construct(Context $ctx) {}
+    /** Opens a folder written by save(); nothing is re-embedded. */
+    public static function open(Context $ctx, string $dir): Store {}
+    public function load(string $path, ?string $format = null, ?string $columns = null, bool $lenient = false): array {}
+    public function add(array|string $product): int {}
+    public function remove(string $sku): void {}
+    public function count(): int {}
+    /** Embeds new or changed products; returns how many. */
+    public function build(bool $refit = false): int {}
+    /** Returns [["id" => sku, "score" => float, "title" => string], ...]. */
+    public function search(string $query, int $k = 10): array {}
+    public function save(string $dir): void {}
+}

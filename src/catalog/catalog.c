@@ -1,0 +1,938 @@
+/* ecai_catalog: products, SKU <-> dense ids, loaders (CSV/TSV/JSONL, gzip), persistence. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <csv.h>
+#include <zlib.h>
+
+#include "catalog/catalog_internal.h"
+#include "catalog/ser.h"
+
+struct ecai_catalog {
+  ecai_ctx *ctx;
+  ecai__product *p;
+  size_t n, cap, live;
+  ecai__smap map;
+};
+
+static const char CAT_MAGIC[8] = {'E', 'C', 'A', 'I', 'C', 'A', 'T', 0};
+
+ecai_ctx *ecai__catalog_ctx(const ecai_catalog *cat) { return cat->ctx; }
+
+static void product_clear(ecai__product *p) {
+  ecai__free(p->sku);
+  ecai__free(p->title);
+  ecai__free(p->desc);
+  ecai__free(p->cat);
+  ecai__free(p->brand);
+  ecai__free(p->currency);
+  ecai__free(p->attrs);
+  memset(p, 0, sizeof *p);
+}
+
+void ecai__product_text(const ecai__product *p, ecai__buf *b) {
+  const char *parts[4] = {p->title, p->brand, p->cat, p->desc};
+  int first = 1;
+  for (int i = 0; i < 4; i++) {
+    if (!parts[i] || !*parts[i]) continue;
+    if (!first) ecai__buf_append(b, " | ", 3);
+    ecai__buf_puts(b, parts[i]);
+    first = 0;
+  }
+  if (!b->data) ecai__buf_append(b, "", 0);
+}
+
+static int product_hash(ecai__product *p) {
+  ecai__buf b = {0};
+  ecai__product_text(p, &b);
+  if (b.oom) {
+    ecai__buf_free(&b);
+    return -1;
+  }
+  p->hash = XXH3_64bits(b.data ? b.data : "", b.len);
+  ecai__buf_free(&b);
+  return 0;
+}
+
+ecai_status ecai_catalog_new(ecai_catalog **out, ecai_ctx *ctx) {
+  ECAI__CHECK_ARG(out);
+  *out = NULL;
+  ECAI__CHECK_ARG(ctx);
+  ecai_catalog *c = ecai__calloc(1, sizeof *c);
+  if (!c) return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+  c->ctx = ctx;
+  *out = c;
+  return ECAI_OK;
+}
+
+void ecai_catalog_free(ecai_catalog *cat) {
+  if (!cat) return;
+  for (size_t i = 0; i < cat->n; i++) product_clear(&cat->p[i]);
+  ecai__free(cat->p);
+  ecai__smap_free(&cat->map);
+  ecai__free(cat);
+}
+
+size_t ecai_catalog_count(const ecai_catalog *cat) { return cat ? cat->live : 0; }
+size_t ecai__catalog_slots(const ecai_catalog *cat) { return cat->n; }
+
+const ecai__product *ecai__catalog_product(const ecai_catalog *cat, int64_t id) {
+  if (!cat || id < 0 || (size_t)id >= cat->n || !cat->p[id].alive) return NULL;
+  return &cat->p[id];
+}
+
+/* Makes room for `extra` products without any later allocation. */
+static int reserve(ecai_catalog *cat, size_t extra) {
+  if (cat->n + extra > cat->cap) {
+    size_t nc = cat->cap ? cat->cap : 64;
+    while (nc < cat->n + extra) nc *= 2;
+    ecai__product *np = ecai__realloc(cat->p, nc * sizeof *np);
+    if (!np) return -1;
+    cat->p = np;
+    cat->cap = nc;
+  }
+  return ecai__smap_reserve(&cat->map, extra);
+}
+
+/* Moves *src into the catalog (reserve() done). Returns the id. */
+static int64_t commit_one(ecai_catalog *cat, ecai__product *src) {
+  int64_t id = ecai__smap_get(&cat->map, src->sku);
+  if (id >= 0) {
+    ecai__product *d = &cat->p[id];
+    char *sku = d->sku;
+    d->sku = NULL;
+    product_clear(d);
+    *d = *src;
+    ecai__free(d->sku);
+    d->sku = sku;
+  } else {
+    id = (int64_t)cat->n++;
+    cat->p[id] = *src;
+    ecai__smap_put(&cat->map, cat->p[id].sku, id);
+    cat->live++;
+  }
+  cat->p[id].alive = 1;
+  memset(src, 0, sizeof *src);
+  return id;
+}
+
+/* ---- fields ----------------------------------------------------------------- */
+
+enum { F_ID, F_TITLE, F_DESC, F_CAT, F_BRAND, F_PRICE, F_CUR, F_STOCK, F_ATTRS, F_N };
+static const char *const FIELD[F_N] = {"id", "title", "description", "category", "brand",
+                                       "price", "currency", "in_stock", "attributes"};
+/* header names recognised without a mapping */
+static const char *const ALIASES[F_N][4] = {
+    {"product_id", "id", "sku", NULL}, {"title", "name", "product_title", NULL},
+    {"description", "product_description", NULL, NULL}, {"category", "category_path", NULL, NULL},
+    {"brand", NULL, NULL, NULL}, {"price", NULL, NULL, NULL}, {"currency", NULL, NULL, NULL},
+    {"in_stock", "stock", NULL, NULL}, {"attributes", NULL, NULL, NULL}};
+
+typedef struct mapping {
+  char *name[F_N]; /* header name per field, from the --columns string (or NULL) */
+} mapping;
+
+static void mapping_free(mapping *m) {
+  for (int i = 0; i < F_N; i++) ecai__free(m->name[i]);
+}
+
+static ecai_status parse_mapping(mapping *m, const char *s) {
+  memset(m, 0, sizeof *m);
+  if (!s || !*s) return ECAI_OK;
+  const char *p = s;
+  while (*p) {
+    const char *e = strchr(p, ',');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    const char *eq = memchr(p, '=', n);
+    if (!eq || eq == p || eq + 1 == p + n) {
+      mapping_free(m);
+      return ecai__err(ECAI_EINVAL, "catalog: column mapping entry '%.*s' is not field=column", (int)n, p);
+    }
+    int f = -1;
+    for (int i = 0; i < F_N; i++)
+      if (strlen(FIELD[i]) == (size_t)(eq - p) && strncasecmp(FIELD[i], p, (size_t)(eq - p)) == 0) f = i;
+    if (f < 0 && (size_t)(eq - p) == 5 && strncasecmp(p, "stock", 5) == 0) f = F_STOCK;
+    if (f < 0) {
+      ecai_status st = ecai__err(ECAI_EINVAL,
+                                 "catalog: unknown field '%.*s' in column mapping (fields: id, title, "
+                                 "description, category, brand, price, currency, in_stock, attributes)",
+                                 (int)(eq - p), p);
+      mapping_free(m);
+      return st;
+    }
+    ecai__free(m->name[f]);
+    m->name[f] = ecai__strndup(eq + 1, (size_t)(p + n - eq - 1));
+    if (!m->name[f]) {
+      mapping_free(m);
+      return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+    }
+    p += n;
+    if (*p == ',') p++;
+  }
+  return ECAI_OK;
+}
+
+/* Field of a header name: mapping first, then aliases; -1 for an extra column. */
+static int field_of(const mapping *m, const char *name) {
+  int mapped = 0;
+  for (int i = 0; i < F_N; i++) {
+    if (m->name[i]) {
+      mapped = 1;
+      if (strcasecmp(m->name[i], name) == 0) return i;
+    }
+  }
+  for (int i = 0; i < F_N; i++) {
+    if (m->name[i]) continue; /* explicitly mapped elsewhere */
+    for (int a = 0; a < 4 && ALIASES[i][a]; a++)
+      if (strcasecmp(ALIASES[i][a], name) == 0) return i;
+  }
+  (void)mapped;
+  return -1;
+}
+
+static int parse_bool(const char *s, int *out) {
+  if (!s || !*s) {
+    *out = -1;
+    return 0;
+  }
+  static const char *const T[] = {"1", "true", "yes", "y", "in stock", "instock", "t", NULL};
+  static const char *const F[] = {"0", "false", "no", "n", "out of stock", "outofstock", "f", NULL};
+  for (int i = 0; T[i]; i++)
+    if (strcasecmp(s, T[i]) == 0) { *out = 1; return 0; }
+  for (int i = 0; F[i]; i++)
+    if (strcasecmp(s, F[i]) == 0) { *out = 0; return 0; }
+  return -1;
+}
+
+static int parse_price(const char *s, double *out) {
+  if (!s || !*s) {
+    *out = NAN;
+    return 0;
+  }
+  while (*s == ' ' || *s == '$') s++;
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(s, &end);
+  while (end && *end == ' ') end++;
+  if (end == s || (end && *end) || errno || !isfinite(v) || v < 0) return -1;
+  *out = v;
+  return 0;
+}
+
+/* ---- staging -------------------------------------------------------------------- */
+
+typedef struct stage {
+  ecai__product *p;
+  size_t n, cap;
+  size_t skipped;
+  int lenient;
+  const char *file;
+  size_t line;
+  ecai_status err; /* first strict failure */
+} stage;
+
+static void stage_free(stage *s) {
+  for (size_t i = 0; i < s->n; i++) product_clear(&s->p[i]);
+  ecai__free(s->p);
+  s->p = NULL;
+  s->n = 0;
+}
+
+/* Records a malformed row: strict -> error, lenient -> count. Returns 0 to continue. */
+static int row_error(stage *s, ecai_status st, const char *fmt, ...) ECAI__PRINTF(3, 4);
+static int row_error(stage *s, ecai_status st, const char *fmt, ...) {
+  if (st == ECAI_ENOMEM) {
+    s->err = ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+    return -1;
+  }
+  if (s->lenient) {
+    s->skipped++;
+    return 0;
+  }
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  s->err = ecai__err(st, "%s:%zu: %s", s->file, s->line, msg);
+  return -1;
+}
+
+static ecai__product *stage_push(stage *s) {
+  if (s->n == s->cap) {
+    size_t nc = s->cap ? s->cap * 2 : 256;
+    ecai__product *np = ecai__realloc(s->p, nc * sizeof *np);
+    if (!np) return NULL;
+    s->p = np;
+    s->cap = nc;
+  }
+  ecai__product *p = &s->p[s->n++];
+  memset(p, 0, sizeof *p);
+  p->price = NAN;
+  p->in_stock = -1;
+  return p;
+}
+
+/* Builds a product from (field -> value) strings plus extra attributes. Values borrowed. */
+static int stage_row(stage *s, const char *v[F_N], json_t *extra) {
+  if (!v[F_ID] || !*v[F_ID]) return row_error(s, ECAI_EPARSE, "empty product id");
+  if (!v[F_TITLE] || !*v[F_TITLE]) return row_error(s, ECAI_EPARSE, "product '%s' has an empty title", v[F_ID]);
+  double price;
+  if (parse_price(v[F_PRICE], &price))
+    return row_error(s, ECAI_EPARSE, "product '%s': bad price '%s'", v[F_ID], v[F_PRICE]);
+  int stock;
+  if (parse_bool(v[F_STOCK], &stock))
+    return row_error(s, ECAI_EPARSE, "product '%s': bad in_stock '%s'", v[F_ID], v[F_STOCK]);
+  json_t *attrs = NULL;
+  if (v[F_ATTRS] && *v[F_ATTRS]) {
+    json_error_t je;
+    attrs = json_loads(v[F_ATTRS], JSON_REJECT_DUPLICATES, &je);
+    if (!attrs || !json_is_object(attrs)) {
+      json_decref(attrs);
+      return row_error(s, ECAI_EPARSE, "product '%s': attributes are not a JSON object", v[F_ID]);
+    }
+  }
+  if (extra && json_object_size(extra)) {
+    if (!attrs) attrs = json_object();
+    if (!attrs || json_object_update_missing(attrs, extra)) {
+      json_decref(attrs);
+      return row_error(s, ECAI_ENOMEM, "oom");
+    }
+  }
+  ecai__product *p = stage_push(s);
+  if (!p) {
+    json_decref(attrs);
+    return row_error(s, ECAI_ENOMEM, "oom");
+  }
+  p->price = price;
+  p->in_stock = stock;
+  int oom = 0;
+#define DUP(dst, f) do { if (v[f] && *v[f]) { dst = ecai__strdup(v[f]); if (!dst) oom = 1; } } while (0)
+  DUP(p->sku, F_ID);
+  DUP(p->title, F_TITLE);
+  DUP(p->desc, F_DESC);
+  DUP(p->cat, F_CAT);
+  DUP(p->brand, F_BRAND);
+  DUP(p->currency, F_CUR);
+#undef DUP
+  if (attrs) {
+    char *js = json_dumps(attrs, JSON_COMPACT | JSON_SORT_KEYS);
+    if (js) {
+      p->attrs = ecai__strdup(js);
+      free(js);
+    }
+    if (!p->attrs) oom = 1;
+    json_decref(attrs);
+  }
+  if (oom || product_hash(p)) {
+    product_clear(p);
+    s->n--;
+    return row_error(s, ECAI_ENOMEM, "oom");
+  }
+  return 0;
+}
+
+/* ---- delimited files -------------------------------------------------------------- */
+
+typedef struct rowset {
+  char **f;
+  size_t n, cap;
+  int oom;
+} rowset;
+
+typedef struct dsv {
+  stage *s;
+  const mapping *m;
+  int col[F_N];     /* column index per field, -1 none */
+  int *is_extra;    /* per column: 1 when stored as an attribute */
+  char **header;
+  size_t ncols;
+  int have_header;
+  rowset row;
+  int stop;
+} dsv;
+
+static void rowset_clear(rowset *r) {
+  for (size_t i = 0; i < r->n; i++) ecai__free(r->f[i]);
+  r->n = 0;
+}
+
+static void dsv_free(dsv *d) {
+  rowset_clear(&d->row);
+  ecai__free(d->row.f);
+  for (size_t i = 0; i < d->ncols; i++) ecai__free(d->header[i]);
+  ecai__free(d->header);
+  ecai__free(d->is_extra);
+}
+
+static void cb_field(void *data, size_t len, void *payload) {
+  dsv *d = payload;
+  rowset *r = &d->row;
+  if (r->oom) return;
+  if (r->n == r->cap) {
+    size_t nc = r->cap ? r->cap * 2 : 16;
+    char **nf = ecai__realloc(r->f, nc * sizeof *nf);
+    if (!nf) { r->oom = 1; return; }
+    r->f = nf;
+    r->cap = nc;
+  }
+  char *v = ecai__strndup(data ? data : "", data ? len : 0);
+  if (!v) { r->oom = 1; return; }
+  /* trim surrounding spaces and a trailing CR */
+  size_t n = strlen(v);
+  while (n && (v[n - 1] == '\r' || v[n - 1] == ' ')) v[--n] = 0;
+  size_t b = 0;
+  while (v[b] == ' ') b++;
+  if (b) memmove(v, v + b, n - b + 1);
+  r->f[r->n++] = v;
+}
+
+static int dsv_header(dsv *d) {
+  rowset *r = &d->row;
+  d->ncols = r->n;
+  d->header = r->f;
+  r->f = NULL;
+  r->n = r->cap = 0;
+  d->is_extra = ecai__calloc(d->ncols ? d->ncols : 1, sizeof *d->is_extra);
+  if (!d->is_extra) return row_error(d->s, ECAI_ENOMEM, "oom");
+  for (int i = 0; i < F_N; i++) d->col[i] = -1;
+  for (size_t c = 0; c < d->ncols; c++) {
+    int f = field_of(d->m, d->header[c]);
+    if (f >= 0 && d->col[f] < 0) d->col[f] = (int)c;
+    else d->is_extra[c] = 1;
+  }
+  for (int i = 0; i < F_N; i++)
+    if (d->m->name[i] && d->col[i] < 0) {
+      d->s->err = ecai__err(ECAI_EINVAL, "%s: column '%s' (mapped to %s) is not in the header", d->s->file,
+                            d->m->name[i], FIELD[i]);
+      return -1;
+    }
+  if (d->col[F_ID] < 0 || d->col[F_TITLE] < 0) {
+    d->s->err = ecai__err(ECAI_EINVAL,
+                          "%s: the header names no %s column (expected product_id/id/sku and title/name, or "
+                          "a mapping like id=COL,title=COL)",
+                          d->s->file, d->col[F_ID] < 0 ? "id" : "title");
+    return -1;
+  }
+  d->have_header = 1;
+  return 0;
+}
+
+static void cb_row(int c, void *payload) {
+  (void)c;
+  dsv *d = payload;
+  rowset *r = &d->row;
+  if (d->stop) return;
+  if (r->oom) {
+    d->stop = row_error(d->s, ECAI_ENOMEM, "oom") ? 1 : 0;
+    rowset_clear(r);
+    return;
+  }
+  if (r->n == 1 && r->f[0][0] == 0) { /* blank line */
+    rowset_clear(r);
+    return;
+  }
+  if (!d->have_header) {
+    if (dsv_header(d)) d->stop = 1;
+    return;
+  }
+  if (r->n != d->ncols) {
+    if (row_error(d->s, ECAI_EPARSE, "expected %zu fields, got %zu", d->ncols, r->n)) d->stop = 1;
+    rowset_clear(r);
+    return;
+  }
+  const char *v[F_N] = {0};
+  for (int i = 0; i < F_N; i++)
+    if (d->col[i] >= 0) v[i] = r->f[d->col[i]];
+  json_t *extra = NULL;
+  for (size_t c2 = 0; c2 < d->ncols; c2++) {
+    if (!d->is_extra[c2] || !r->f[c2][0]) continue;
+    if (!extra) extra = json_object();
+    if (!extra || json_object_set_new(extra, d->header[c2], json_string(r->f[c2]))) {
+      r->oom = 1;
+      break;
+    }
+  }
+  if (r->oom) {
+    json_decref(extra);
+    d->stop = row_error(d->s, ECAI_ENOMEM, "oom") ? 1 : 0;
+  } else if (stage_row(d->s, v, extra)) {
+    d->stop = 1;
+  }
+  json_decref(extra);
+  rowset_clear(r);
+}
+
+/* Splits the buffer into lines (keeping '\n'), validating UTF-8 per line. Lines with
+ * invalid UTF-8: strict -> error with the byte offset; lenient -> skipped. */
+static int line_utf8_ok(stage *s, const char *line, size_t n, size_t file_off) {
+  size_t bad;
+  if (ecai__utf8_valid(line, n, &bad)) return 1;
+  if (s->lenient) {
+    s->skipped++;
+    return 0;
+  }
+  s->err = ecai__err(ECAI_EPARSE, "%s:%zu: invalid UTF-8 at byte %zu of the file", s->file, s->line,
+                     file_off + bad);
+  return -1;
+}
+
+static ecai_status load_dsv(stage *s, const char *buf, size_t len, int tsv, const mapping *m) {
+  dsv d;
+  memset(&d, 0, sizeof d);
+  d.s = s;
+  d.m = m;
+  struct csv_parser p;
+  unsigned char opts = CSV_APPEND_NULL | (tsv ? 0 : CSV_STRICT);
+  if (csv_init(&p, opts)) return ecai__err(ECAI_ENOMEM, "catalog: cannot initialise the CSV parser");
+  if (tsv) {
+    csv_set_delim(&p, '\t');
+    csv_set_quote(&p, '\0');
+  }
+  size_t pos = 0;
+  s->line = 0;
+  while (pos < len && !d.stop) {
+    const char *nl = memchr(buf + pos, '\n', len - pos);
+    size_t n = nl ? (size_t)(nl - buf - pos) + 1 : len - pos;
+    s->line++;
+    int ok = line_utf8_ok(s, buf + pos, n, pos);
+    if (ok < 0) break;
+    if (ok == 0) {
+      pos += n;
+      continue;
+    }
+    if (tsv) {
+      /* no quoting: split on tabs ourselves (libcsv would trim tabs as spaces) */
+      size_t e = n;
+      while (e && (buf[pos + e - 1] == '\n' || buf[pos + e - 1] == '\r')) e--;
+      const char *ln = buf + pos;
+      size_t a = 0;
+      for (size_t i = 0; i <= e; i++) {
+        if (i == e || ln[i] == '\t') {
+          cb_field((void *)(ln + a), i - a, &d);
+          a = i + 1;
+        }
+      }
+      cb_row('\n', &d);
+    } else if (csv_parse(&p, buf + pos, n, cb_field, cb_row, &d) != n) {
+      int e = csv_error(&p);
+      if (e == CSV_ENOMEM) {
+        row_error(s, ECAI_ENOMEM, "oom");
+        break;
+      }
+      if (row_error(s, ECAI_EPARSE, "malformed CSV: %s", csv_strerror(e))) break;
+      /* lenient: restart the parser after the bad line */
+      csv_free(&p);
+      rowset_clear(&d.row);
+      if (csv_init(&p, opts)) {
+        s->err = ecai__err(ECAI_ENOMEM, "catalog: cannot initialise the CSV parser");
+        break;
+      }
+    }
+    pos += n;
+  }
+  if (!d.stop && !s->err && !tsv) {
+    if (csv_fini(&p, cb_field, cb_row, &d) != 0 && !s->err) row_error(s, ECAI_EPARSE, "unterminated quoted field");
+  }
+  csv_free(&p);
+  if (!s->err && !d.have_header) s->err = ecai__err(ECAI_EPARSE, "%s: empty file (no header line)", s->file);
+  dsv_free(&d);
+  return s->err;
+}
+
+/* ---- JSONL ------------------------------------------------------------------------- */
+
+static int json_row(stage *s, const mapping *m, json_t *o) {
+  const char *v[F_N] = {0};
+  char idbuf[32], pricebuf[64];
+  json_t *extra = json_object();
+  if (!extra) return row_error(s, ECAI_ENOMEM, "oom");
+  char *attrs = NULL;
+  int rc = 0;
+  const char *key;
+  json_t *val;
+  json_object_foreach(o, key, val) {
+    int f = field_of(m, key);
+    if (f < 0) {
+      if (json_object_set(extra, key, val)) { rc = row_error(s, ECAI_ENOMEM, "oom"); goto out; }
+      continue;
+    }
+    if (f == F_ATTRS) {
+      if (!json_is_object(val)) { rc = row_error(s, ECAI_EPARSE, "'%s' must be an object", key); goto out; }
+      free(attrs);
+      attrs = json_dumps(val, JSON_COMPACT | JSON_SORT_KEYS);
+      if (!attrs) { rc = row_error(s, ECAI_ENOMEM, "oom"); goto out; }
+      v[f] = attrs;
+    } else if (f == F_ID && json_is_integer(val)) {
+      snprintf(idbuf, sizeof idbuf, "%lld", (long long)json_integer_value(val));
+      v[f] = idbuf;
+    } else if (f == F_PRICE && json_is_number(val)) {
+      snprintf(pricebuf, sizeof pricebuf, "%.17g", json_number_value(val));
+      v[f] = pricebuf;
+    } else if (f == F_STOCK && json_is_boolean(val)) {
+      v[f] = json_is_true(val) ? "1" : "0";
+    } else if (json_is_string(val)) {
+      v[f] = json_string_value(val);
+    } else if (json_is_null(val)) {
+      v[f] = NULL;
+    } else {
+      rc = row_error(s, ECAI_EPARSE, "field '%s' has the wrong type", key);
+      goto out;
+    }
+  }
+  rc = stage_row(s, v, extra);
+out:
+  free(attrs);
+  json_decref(extra);
+  return rc;
+}
+
+static ecai_status load_jsonl(stage *s, const char *buf, size_t len, const mapping *m) {
+  size_t pos = 0;
+  s->line = 0;
+  while (pos < len) {
+    const char *nl = memchr(buf + pos, '\n', len - pos);
+    size_t n = nl ? (size_t)(nl - buf - pos) : len - pos;
+    s->line++;
+    const char *ln = buf + pos;
+    size_t ln_off = pos;
+    pos += n + (nl ? 1 : 0);
+    size_t k = 0;
+    while (k < n && isspace((unsigned char)ln[k])) k++;
+    if (k == n) continue;
+    int ok = line_utf8_ok(s, ln, n, ln_off);
+    if (ok < 0) break;
+    if (ok == 0) continue;
+    json_error_t je;
+    json_t *o = json_loadb(ln, n, JSON_REJECT_DUPLICATES, &je);
+    if (!o || !json_is_object(o)) {
+      int r = row_error(s, ECAI_EPARSE, "%s", o ? "not a JSON object" : je.text);
+      json_decref(o);
+      if (r) break;
+      continue;
+    }
+    int r = json_row(s, m, o);
+    json_decref(o);
+    if (r) break;
+  }
+  return s->err;
+}
+
+/* ---- file reading -------------------------------------------------------------------- */
+
+static ecai_status read_file(const char *path, char **out, size_t *out_len) {
+  *out = NULL;
+  FILE *probe = fopen(path, "rb");
+  if (!probe) return ecai__err(ECAI_EIO, "catalog: cannot open %s: %s", path, strerror(errno));
+  fclose(probe);
+  gzFile gz = gzopen(path, "rb");
+  if (!gz) return ecai__err(ECAI_EIO, "catalog: cannot open %s", path);
+  gzbuffer(gz, 1 << 17);
+  ecai__buf b = {0};
+  char chunk[1 << 16];
+  for (;;) {
+    int r = gzread(gz, chunk, sizeof chunk);
+    if (r < 0) {
+      int en;
+      const char *m = gzerror(gz, &en);
+      ecai_status st = ecai__err(ECAI_EIO, "catalog: cannot read %s: %s", path, m);
+      gzclose(gz);
+      ecai__buf_free(&b);
+      return st;
+    }
+    if (r == 0) break;
+    if (!ecai__buf_append(&b, chunk, (size_t)r)) {
+      gzclose(gz);
+      ecai__buf_free(&b);
+      return ecai__err(ECAI_ENOMEM, "catalog: out of memory reading %s", path);
+    }
+  }
+  gzclose(gz);
+  if (!b.data && !ecai__buf_append(&b, "", 0)) return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+  *out = b.data;
+  *out_len = b.len;
+  return ECAI_OK;
+}
+
+static int ends_with(const char *s, size_t n, const char *suf) {
+  size_t k = strlen(suf);
+  return n >= k && strncasecmp(s + n - k, suf, k) == 0;
+}
+
+ecai_status ecai_catalog_load(size_t *out_loaded, size_t *out_skipped, ecai_catalog *cat, const char *path,
+                              ecai_catalog_format format, const char *columns, uint32_t flags) {
+  if (out_loaded) *out_loaded = 0;
+  if (out_skipped) *out_skipped = 0;
+  ECAI__CHECK_ARG(cat);
+  ECAI__CHECK_ARG(path);
+  if (flags & ~(uint32_t)ECAI_CATALOG_LENIENT) return ecai__err(ECAI_EINVAL, "catalog_load: unknown flags 0x%x", flags);
+  if (format == ECAI_CATALOG_AUTO) {
+    size_t n = strlen(path);
+    if (ends_with(path, n, ".gz")) n -= 3;
+    if (ends_with(path, n, ".tsv") || ends_with(path, n, ".tab")) format = ECAI_CATALOG_TSV;
+    else if (ends_with(path, n, ".csv")) format = ECAI_CATALOG_CSV;
+    else if (ends_with(path, n, ".jsonl") || ends_with(path, n, ".ndjson") || ends_with(path, n, ".json"))
+      format = ECAI_CATALOG_JSONL;
+    else
+      return ecai__err(ECAI_EINVAL, "catalog_load: cannot tell the format of %s (use csv, tsv or jsonl)", path);
+  }
+  if (format != ECAI_CATALOG_CSV && format != ECAI_CATALOG_TSV && format != ECAI_CATALOG_JSONL)
+    return ecai__err(ECAI_EINVAL, "catalog_load: unknown format %d", (int)format);
+  mapping m;
+  ecai_status st = parse_mapping(&m, columns);
+  if (st) return st;
+  char *buf = NULL;
+  size_t len = 0;
+  st = read_file(path, &buf, &len);
+  if (st) {
+    mapping_free(&m);
+    return st;
+  }
+  stage s;
+  memset(&s, 0, sizeof s);
+  s.lenient = (flags & ECAI_CATALOG_LENIENT) != 0;
+  s.file = path;
+  /* skip a UTF-8 byte order mark */
+  size_t skip = (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
+  if (format == ECAI_CATALOG_JSONL) st = load_jsonl(&s, buf + skip, len - skip, &m);
+  else st = load_dsv(&s, buf + skip, len - skip, format == ECAI_CATALOG_TSV, &m);
+  ecai__free(buf);
+  mapping_free(&m);
+  if (st == ECAI_OK && reserve(cat, s.n)) st = ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+  if (st) {
+    stage_free(&s);
+    return st;
+  }
+  for (size_t i = 0; i < s.n; i++) commit_one(cat, &s.p[i]);
+  if (out_loaded) *out_loaded = s.n;
+  if (out_skipped) *out_skipped = s.skipped;
+  stage_free(&s);
+  return ECAI_OK;
+}
+
+ecai_status ecai_catalog_upsert_json(int64_t *out_id, ecai_catalog *cat, const char *json, size_t len) {
+  if (out_id) *out_id = -1;
+  ECAI__CHECK_ARG(cat);
+  ECAI__CHECK_ARG(json);
+  json_t *o = NULL;
+  ecai_status st = ecai__json_parse(&o, json, len, "product");
+  if (st) return st;
+  if (!json_is_object(o)) {
+    json_decref(o);
+    return ecai__err(ECAI_EINVAL, "product: must be a JSON object");
+  }
+  mapping m;
+  memset(&m, 0, sizeof m);
+  stage s;
+  memset(&s, 0, sizeof s);
+  s.file = "product";
+  s.line = 1;
+  json_row(&s, &m, o);
+  json_decref(o);
+  if (s.err) {
+    stage_free(&s);
+    return s.err == ECAI_EPARSE ? ecai__err(ECAI_EINVAL, "%s", ecai_last_error() + strlen("product:1: ")) : s.err;
+  }
+  if (reserve(cat, 1)) {
+    stage_free(&s);
+    return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+  }
+  int64_t id = commit_one(cat, &s.p[0]);
+  stage_free(&s);
+  if (out_id) *out_id = id;
+  return ECAI_OK;
+}
+
+ecai_status ecai_catalog_remove(ecai_catalog *cat, const char *sku) {
+  ECAI__CHECK_ARG(cat);
+  ECAI__CHECK_ARG(sku);
+  int64_t id = ecai__smap_get(&cat->map, sku);
+  if (id < 0) return ecai__err(ECAI_ENOTFOUND, "catalog: no product '%s'", sku);
+  ecai__smap_del(&cat->map, sku);
+  product_clear(&cat->p[id]);
+  cat->p[id].alive = 0;
+  cat->live--;
+  return ECAI_OK;
+}
+
+ecai_status ecai_catalog_id(int64_t *out, const ecai_catalog *cat, const char *sku) {
+  ECAI__CHECK_ARG(out);
+  *out = -1;
+  ECAI__CHECK_ARG(cat);
+  ECAI__CHECK_ARG(sku);
+  int64_t id = ecai__smap_get(&cat->map, sku);
+  if (id < 0) return ecai__err(ECAI_ENOTFOUND, "catalog: no product '%s'", sku);
+  *out = id;
+  return ECAI_OK;
+}
+
+const char *ecai_catalog_sku(const ecai_catalog *cat, int64_t id) {
+  const ecai__product *p = ecai__catalog_product(cat, id);
+  return p ? p->sku : NULL;
+}
+
+const char *ecai_catalog_title(const ecai_catalog *cat, int64_t id) {
+  const ecai__product *p = ecai__catalog_product(cat, id);
+  return p ? p->title : NULL;
+}
+
+ecai_status ecai_catalog_next(int64_t *out_id, const ecai_catalog *cat, int64_t after) {
+  ECAI__CHECK_ARG(out_id);
+  *out_id = -1;
+  ECAI__CHECK_ARG(cat);
+  for (size_t i = after < 0 ? 0 : (size_t)after + 1; i < cat->n; i++)
+    if (cat->p[i].alive) {
+      *out_id = (int64_t)i;
+      return ECAI_OK;
+    }
+  return ECAI_ENOTFOUND;
+}
+
+ecai_status ecai_catalog_content_hash(uint64_t *out, const ecai_catalog *cat, int64_t id) {
+  ECAI__CHECK_ARG(out);
+  ECAI__CHECK_ARG(cat);
+  const ecai__product *p = ecai__catalog_product(cat, id);
+  if (!p) return ecai__err(ECAI_ENOTFOUND, "catalog: no product with internal id %lld", (long long)id);
+  *out = p->hash;
+  return ECAI_OK;
+}
+
+ecai_status ecai_catalog_text(char **out, size_t *out_len, const ecai_catalog *cat, int64_t id) {
+  ECAI__CHECK_ARG(out);
+  *out = NULL;
+  ECAI__CHECK_ARG(cat);
+  const ecai__product *p = ecai__catalog_product(cat, id);
+  if (!p) return ecai__err(ECAI_ENOTFOUND, "catalog: no product with internal id %lld", (long long)id);
+  ecai__buf b = {0};
+  ecai__product_text(p, &b);
+  if (b.oom) {
+    ecai__buf_free(&b);
+    return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+  }
+  *out = ecai__buf_take(&b, out_len);
+  return ECAI_OK;
+}
+
+ecai_status ecai_catalog_get_json(char **out, size_t *out_len, const ecai_catalog *cat, const char *sku) {
+  ECAI__CHECK_ARG(out);
+  *out = NULL;
+  ECAI__CHECK_ARG(cat);
+  ECAI__CHECK_ARG(sku);
+  int64_t id = ecai__smap_get(&cat->map, sku);
+  if (id < 0) return ecai__err(ECAI_ENOTFOUND, "catalog: no product '%s'", sku);
+  const ecai__product *p = &cat->p[id];
+  json_t *o = json_object();
+  if (!o) return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+  int bad = 0;
+  bad |= json_object_set_new(o, "id", json_string(p->sku));
+  bad |= json_object_set_new(o, "internal_id", json_integer(id));
+  bad |= json_object_set_new(o, "title", json_string(p->title));
+  if (p->desc) bad |= json_object_set_new(o, "description", json_string(p->desc));
+  if (p->cat) bad |= json_object_set_new(o, "category", json_string(p->cat));
+  if (p->brand) bad |= json_object_set_new(o, "brand", json_string(p->brand));
+  if (!isnan(p->price)) bad |= json_object_set_new(o, "price", json_real(p->price));
+  if (p->currency) bad |= json_object_set_new(o, "currency", json_string(p->currency));
+  if (p->in_stock >= 0) bad |= json_object_set_new(o, "in_stock", json_boolean(p->in_stock));
+  if (p->attrs) bad |= json_object_set_new(o, "attributes", json_loads(p->attrs, 0, NULL));
+  ecai_status st = bad ? ecai__err(ECAI_ENOMEM, "catalog: out of memory") : ecai__json_dump(out, out_len, o);
+  json_decref(o);
+  return st;
+}
+
+/* ---- persistence ------------------------------------------------------------------ */
+
+void ecai__catalog_write(const ecai_catalog *cat, ecai__buf *b) {
+  ecai__put_u64(b, cat->n);
+  for (size_t i = 0; i < cat->n; i++) {
+    const ecai__product *p = &cat->p[i];
+    ecai__put_u32(b, (uint32_t)p->alive);
+    if (!p->alive) continue;
+    ecai__put_str(b, p->sku);
+    ecai__put_str(b, p->title);
+    ecai__put_str(b, p->desc);
+    ecai__put_str(b, p->cat);
+    ecai__put_str(b, p->brand);
+    ecai__put_str(b, p->currency);
+    ecai__put_str(b, p->attrs);
+    ecai__put_f64(b, p->price);
+    ecai__put_u32(b, (uint32_t)(p->in_stock + 1));
+  }
+}
+
+ecai_status ecai__catalog_read(ecai_catalog **out, ecai_ctx *ctx, const char *data, size_t len) {
+  *out = NULL;
+  ecai_catalog *cat = NULL;
+  ecai_status st = ecai_catalog_new(&cat, ctx);
+  if (st) return st;
+  ecai__rd r = {data, len, 0, 0};
+  uint64_t n = ecai__get_u64(&r);
+  if (r.bad || n > len) goto corrupt; /* each slot takes at least 4 bytes */
+  if (reserve(cat, (size_t)n)) goto oom;
+  for (uint64_t i = 0; i < n; i++) {
+    ecai__product *p = &cat->p[cat->n];
+    memset(p, 0, sizeof *p);
+    uint32_t alive = ecai__get_u32(&r);
+    if (r.bad || alive > 1) goto corrupt;
+    cat->n++;
+    if (!alive) continue;
+    p->sku = ecai__get_str(&r);
+    p->title = ecai__get_str(&r);
+    p->desc = ecai__get_str(&r);
+    p->cat = ecai__get_str(&r);
+    p->brand = ecai__get_str(&r);
+    p->currency = ecai__get_str(&r);
+    p->attrs = ecai__get_str(&r);
+    p->price = ecai__get_f64(&r);
+    uint32_t stock = ecai__get_u32(&r);
+    if (r.bad == 2) goto oom;
+    if (r.bad || !p->sku || !p->title || stock > 2 || ecai__smap_get(&cat->map, p->sku) >= 0) goto corrupt;
+    p->in_stock = (int)stock - 1;
+    p->alive = 1;
+    if (product_hash(p)) goto oom;
+    ecai__smap_put(&cat->map, p->sku, (int64_t)i);
+    cat->live++;
+  }
+  if (r.pos != len) goto corrupt;
+  *out = cat;
+  return ECAI_OK;
+corrupt:
+  ecai_catalog_free(cat);
+  return ecai__err(ECAI_ECORRUPT, "catalog: saved catalog is damaged");
+oom:
+  ecai_catalog_free(cat);
+  return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+}
+
+ecai_status ecai_catalog_save(const ecai_catalog *cat, const char *path) {
+  ECAI__CHECK_ARG(cat);
+  ECAI__CHECK_ARG(path);
+  ecai__buf b = {0};
+  ecai__catalog_write(cat, &b);
+  if (b.oom) {
+    ecai__buf_free(&b);
+    return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+  }
+  ecai_status st = ecai__blob_write(path, CAT_MAGIC, b.data, b.len, NULL);
+  ecai__buf_free(&b);
+  return st;
+}
+
+ecai_status ecai_catalog_open(ecai_catalog **out, ecai_ctx *ctx, const char *path) {
+  ECAI__CHECK_ARG(out);
+  *out = NULL;
+  ECAI__CHECK_ARG(ctx);
+  ECAI__CHECK_ARG(path);
+  char *data = NULL;
+  size_t len = 0;
+  ecai_status st = ecai__blob_read(path, CAT_MAGIC, &data, &len, NULL);
+  if (st) return st;
+  st = ecai__catalog_read(out, ctx, data, len);
+  ecai__free(data);
+  if (st == ECAI_ECORRUPT) return ecai__err(ECAI_ECORRUPT, "catalog: %s is damaged", path);
+  return st;
+}

@@ -1,0 +1,41 @@
+/* Internal: embedder structure shared by the builtin and remote kinds. */
+#ifndef ECAI_EMBED_INTERNAL_H
+#define ECAI_EMBED_INTERNAL_H
+
+#include <pthread.h>
+
+#include "ecai/embed.h"
+#include "core/internal.h"
+#include "text/text.h"
+
+enum { ECAI__EMB_BUILTIN = 1, ECAI__EMB_OPENAI = 2 };
+#define ECAI__IDF_BITS 20
+#define ECAI__IDF_BUCKETS (1u << ECAI__IDF_BITS)
+#define ECAI__POOL 16
+
+struct ecai_embedder {
+  ecai_ctx *ctx;
+  int kind;
+  size_t dim;
+  char *model;
+  /* builtin */
+  int ngram_min, ngram_max, bigrams;
+  double w_word, w_bigram, w_char;
+  double idf_power;    /* IDF weights are raised to this power (0 = no IDF) */
+  float *idf;          /* ECAI__IDF_BUCKETS weights, NULL before fit (all 1) */
+  uint64_t state_hash; /* hash of the fitted state */
+  pthread_mutex_t mu;
+  ecai__tokenizer *pool[ECAI__POOL];
+  int npool;
+  /* remote */
+  void *remote; /* struct ecai__remote *, see remote.c */
+};
+
+ecai_status ecai__remote_init(ecai_embedder *e);
+void ecai__remote_free(ecai_embedder *e);
+/* Sends one text to learn the dimension (when embedder.dim is not set). */
+ecai_status ecai__remote_probe_dim(ecai_embedder *e, const char *text, size_t len);
+ecai_status ecai__remote_embed(ecai_embedder *e, float *out, const char *const *texts, const size_t *lens,
+                               size_t n);
+
+#endif
