@@ -88,10 +88,14 @@ static ecai_ctx *this_ctx(zval *self) {
   return c->h;
 }
 
-void ecai_php_return_json(zval *return_value, char *js, size_t n) {
+int ecai_php_return_json(zval *return_value, char *js, size_t n) {
   int rc = php_json_decode_ex(return_value, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512);
   ecai_free(js);
-  if (rc == FAILURE) zend_throw_exception(ecai_ce_exception, "invalid JSON from libecai", ECAI_EPARSE);
+  if (rc == FAILURE) {
+    zend_throw_exception(ecai_ce_exception, "invalid JSON from libecai", ECAI_EPARSE);
+    return -1;
+  }
+  return 0;
 }
 
 ecai_ctx *ecai_php_ctx_of(zend_object *obj, uint32_t arg) {

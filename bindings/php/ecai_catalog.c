@@ -14,12 +14,6 @@
 #include "php_ecai.h"
 #include "ecai_catalog_arginfo.h"
 
-/* Same layout as Ecai\Context's object in ecai.c. */
-typedef struct {
-  ecai_ctx *h;
-  zend_object std;
-} ecai_php_ctx_view;
-
 enum { K_CATALOG = 1, K_EMBEDDER = 2, K_INDEX = 3, K_STORE = 4 };
 
 typedef struct {
@@ -62,38 +56,13 @@ static zend_object *create_embedder(zend_class_entry *ce) { return obj_create(ce
 static zend_object *create_index(zend_class_entry *ce) { return obj_create(ce, &h_index, K_INDEX); }
 static zend_object *create_store(zend_class_entry *ce) { return obj_create(ce, &h_store, K_STORE); }
 
-static ecai_ctx *ctx_handle(zval *z) {
-  ecai_php_ctx_view *c = (ecai_php_ctx_view *)((char *)Z_OBJ_P(z) - XtOffsetOf(ecai_php_ctx_view, std));
-  if (!c->h) zend_throw_error(NULL, "Ecai\\Context is not initialised");
-  return c->h;
-}
-
 static void *this_h(zval *self, const char *cls) {
   ecai_php_obj *p = obj_of(Z_OBJ_P(self));
   if (!p->h) zend_throw_error(NULL, "Ecai\\%s is not initialised", cls);
   return p->h;
 }
 
-#define THROW_IF(st)                                                                     \
-  do {                                                                                   \
-    ecai_status st__ = (st);                                                             \
-    if (st__ != ECAI_OK) {                                                               \
-      ecai_php_throw(st__);                                                              \
-      RETURN_THROWS();                                                                   \
-    }                                                                                    \
-  } while (0)
-
 static void set_ctx(ecai_php_obj *p, zval *ctx) { ZVAL_COPY(&p->ctx, ctx); }
-
-static int json_to_array(zval *rv, char *js, size_t n) {
-  int rc = php_json_decode_ex(rv, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512);
-  ecai_free(js);
-  if (rc == FAILURE) {
-    zend_throw_exception(ecai_ce_exception, "invalid JSON from libecai", ECAI_EPARSE);
-    return -1;
-  }
-  return 0;
-}
 
 static ecai_catalog_format parse_format(zend_string *f, int *bad) {
   *bad = 0;
@@ -186,7 +155,7 @@ ZEND_METHOD(Ecai_Catalog, __construct) {
     Z_PARAM_OBJECT_OF_CLASS(ctx, ce_context)
   ZEND_PARSE_PARAMETERS_END();
   ecai_php_obj *p = obj_of(Z_OBJ_P(ZEND_THIS));
-  ecai_ctx *c = ctx_handle(ctx);
+  ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
   if (p->h) {
     zend_throw_error(NULL, "Ecai\\Catalog is already constructed");
@@ -203,7 +172,7 @@ ZEND_METHOD(Ecai_Catalog, open) {
     Z_PARAM_OBJECT_OF_CLASS(ctx, ce_context)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_ctx *c = ctx_handle(ctx);
+  ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
   ecai_catalog *h = NULL;
   THROW_IF(ecai_catalog_open(&h, c, ZSTR_VAL(path)));
@@ -235,7 +204,7 @@ ZEND_METHOD(Ecai_Catalog, get) {
   char *js = NULL;
   size_t n = 0;
   THROW_IF(ecai_catalog_get_json(&js, &n, cat, ZSTR_VAL(sku)));
-  if (json_to_array(return_value, js, n)) RETURN_THROWS();
+  if (ecai_php_return_json(return_value, js, n)) RETURN_THROWS();
 }
 
 ZEND_METHOD(Ecai_Catalog, remove) {
@@ -285,7 +254,7 @@ ZEND_METHOD(Ecai_Embedder, __construct) {
     Z_PARAM_OBJECT_OF_CLASS(ctx, ce_context)
   ZEND_PARSE_PARAMETERS_END();
   ecai_php_obj *p = obj_of(Z_OBJ_P(ZEND_THIS));
-  ecai_ctx *c = ctx_handle(ctx);
+  ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
   if (p->h) {
     zend_throw_error(NULL, "Ecai\\Embedder is already constructed");
@@ -340,7 +309,7 @@ ZEND_METHOD(Ecai_Embedder, identity) {
   char *js = NULL;
   size_t n = 0;
   THROW_IF(ecai_embedder_identity(&js, &n, e));
-  if (json_to_array(return_value, js, n)) RETURN_THROWS();
+  if (ecai_php_return_json(return_value, js, n)) RETURN_THROWS();
 }
 
 /* ---- Ecai\Index ------------------------------------------------------------------------------ */
@@ -356,7 +325,7 @@ ZEND_METHOD(Ecai_Index, __construct) {
     Z_PARAM_STR_OR_NULL(factory)
   ZEND_PARSE_PARAMETERS_END();
   ecai_php_obj *p = obj_of(Z_OBJ_P(ZEND_THIS));
-  ecai_ctx *c = ctx_handle(ctx);
+  ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
   if (p->h) {
     zend_throw_error(NULL, "Ecai\\Index is already constructed");
@@ -377,7 +346,7 @@ ZEND_METHOD(Ecai_Index, open) {
     Z_PARAM_OBJECT_OF_CLASS(ctx, ce_context)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_ctx *c = ctx_handle(ctx);
+  ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
   ecai_index *h = NULL;
   THROW_IF(ecai_index_open(&h, c, ZSTR_VAL(path)));
@@ -506,7 +475,7 @@ ZEND_METHOD(Ecai_Store, __construct) {
     Z_PARAM_OBJECT_OF_CLASS(ctx, ce_context)
   ZEND_PARSE_PARAMETERS_END();
   ecai_php_obj *p = obj_of(Z_OBJ_P(ZEND_THIS));
-  ecai_ctx *c = ctx_handle(ctx);
+  ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
   if (p->h) {
     zend_throw_error(NULL, "Ecai\\Store is already constructed");
@@ -523,7 +492,7 @@ ZEND_METHOD(Ecai_Store, open) {
     Z_PARAM_OBJECT_OF_CLASS(ctx, ce_context)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_ctx *c = ctx_handle(ctx);
+  ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
   ecai_store *h = NULL;
   THROW_IF(ecai_store_open(&h, c, ZSTR_VAL(path)));
@@ -593,7 +562,7 @@ ZEND_METHOD(Ecai_Store, search) {
   size_t n = 0;
   THROW_IF(ecai_store_search(&js, &n, s, ZSTR_VAL(q), ZSTR_LEN(q), (size_t)k));
   zval doc;
-  if (json_to_array(&doc, js, n)) RETURN_THROWS();
+  if (ecai_php_return_json(&doc, js, n)) RETURN_THROWS();
   zval *hits = zend_hash_str_find(Z_ARRVAL(doc), "hits", 4);
   if (hits) RETVAL_COPY(hits);
   else array_init(return_value);

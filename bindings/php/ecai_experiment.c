@@ -56,15 +56,6 @@ static void *this_h(zval *self, const char *cls) {
   return h;
 }
 
-#define THROW_IF(st)                                                                   \
-  do {                                                                                 \
-    ecai_status st__ = (st);                                                           \
-    if (st__ != ECAI_OK) {                                                             \
-      ecai_php_throw(st__);                                                            \
-      RETURN_THROWS();                                                                 \
-    }                                                                                  \
-  } while (0)
-
 
 /* ---- Ecai\Experiment -------------------------------------------------------------- */
 

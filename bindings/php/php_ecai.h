@@ -17,8 +17,19 @@ extern zend_class_entry *ecai_ce_exception;
 void ecai_php_throw(ecai_status st);
 
 /* Decodes an owned JSON string from libecai into return_value (objects as arrays) and
- * frees it with ecai_free; throws Ecai\EcaiException (ECAI_EPARSE) if it is not JSON. */
-void ecai_php_return_json(zval *return_value, char *js, size_t n);
+ * frees it with ecai_free; throws Ecai\EcaiException (ECAI_EPARSE) if it is not JSON.
+ * Returns 0, or -1 after throwing. */
+int ecai_php_return_json(zval *return_value, char *js, size_t n);
+
+/* In a method: throws Ecai\EcaiException and returns when a libecai call failed. */
+#define THROW_IF(st)                                                                   \
+  do {                                                                                 \
+    ecai_status st__ = (st);                                                           \
+    if (st__ != ECAI_OK) {                                                             \
+      ecai_php_throw(st__);                                                            \
+      RETURN_THROWS();                                                                 \
+    }                                                                                  \
+  } while (0)
 
 /* The ecai_ctx of an Ecai\Context object; NULL (with a TypeError or Error thrown) when
  * obj is not an initialised Ecai\Context. `arg` is the argument number for the message. */

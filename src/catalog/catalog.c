@@ -66,6 +66,7 @@ ecai_status ecai_catalog_new(ecai_catalog **out, ecai_ctx *ctx) {
   ecai_catalog *c = ecai__calloc(1, sizeof *c);
   if (!c) return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
   c->ctx = ctx;
+  ecai__smap_init_borrowed(&c->map); /* keys are the products' own sku strings */
   *out = c;
   return ECAI_OK;
 }
@@ -96,12 +97,18 @@ static int reserve(ecai_catalog *cat, size_t extra) {
     cat->p = np;
     cat->cap = nc;
   }
-  return ecai__smap_reserve(&cat->map, extra);
+  return ecai__smap_reserve(&cat->map, extra) ? 0 : -1;
+}
+
+/* Dense id of a SKU, or -1. */
+static int64_t find_id(const ecai_catalog *cat, const char *sku) {
+  size_t id;
+  return ecai__smap_get(&cat->map, sku, strlen(sku), &id) ? (int64_t)id : -1;
 }
 
 /* Moves *src into the catalog (reserve() done). Returns the id. */
 static int64_t commit_one(ecai_catalog *cat, ecai__product *src) {
-  int64_t id = ecai__smap_get(&cat->map, src->sku);
+  int64_t id = find_id(cat, src->sku);
   if (id >= 0) {
     ecai__product *d = &cat->p[id];
     char *sku = d->sku;
@@ -113,7 +120,7 @@ static int64_t commit_one(ecai_catalog *cat, ecai__product *src) {
   } else {
     id = (int64_t)cat->n++;
     cat->p[id] = *src;
-    ecai__smap_put(&cat->map, cat->p[id].sku, id);
+    (void)ecai__smap_set(&cat->map, cat->p[id].sku, strlen(cat->p[id].sku), (size_t)id); /* reserved: cannot fail */
     cat->live++;
   }
   cat->p[id].alive = 1;
@@ -751,9 +758,9 @@ ecai_status ecai_catalog_upsert_json(int64_t *out_id, ecai_catalog *cat, const c
 ecai_status ecai_catalog_remove(ecai_catalog *cat, const char *sku) {
   ECAI__CHECK_ARG(cat);
   ECAI__CHECK_ARG(sku);
-  int64_t id = ecai__smap_get(&cat->map, sku);
+  int64_t id = find_id(cat, sku);
   if (id < 0) return ecai__err(ECAI_ENOTFOUND, "catalog: no product '%s'", sku);
-  ecai__smap_del(&cat->map, sku);
+  ecai__smap_del(&cat->map, sku, strlen(sku));
   product_clear(&cat->p[id]);
   cat->p[id].alive = 0;
   cat->live--;
@@ -765,7 +772,7 @@ ecai_status ecai_catalog_id(int64_t *out, const ecai_catalog *cat, const char *s
   *out = -1;
   ECAI__CHECK_ARG(cat);
   ECAI__CHECK_ARG(sku);
-  int64_t id = ecai__smap_get(&cat->map, sku);
+  int64_t id = find_id(cat, sku);
   if (id < 0) return ecai__err(ECAI_ENOTFOUND, "catalog: no product '%s'", sku);
   *out = id;
   return ECAI_OK;
@@ -823,7 +830,7 @@ ecai_status ecai_catalog_get_json(char **out, size_t *out_len, const ecai_catalo
   *out = NULL;
   ECAI__CHECK_ARG(cat);
   ECAI__CHECK_ARG(sku);
-  int64_t id = ecai__smap_get(&cat->map, sku);
+  int64_t id = find_id(cat, sku);
   if (id < 0) return ecai__err(ECAI_ENOTFOUND, "catalog: no product '%s'", sku);
   const ecai__product *p = &cat->p[id];
   json_t *o = json_object();
@@ -890,11 +897,11 @@ ecai_status ecai__catalog_read(ecai_catalog **out, ecai_ctx *ctx, const char *da
     p->price = ecai__get_f64(&r);
     uint32_t stock = ecai__get_u32(&r);
     if (r.bad == 2) goto oom;
-    if (r.bad || !p->sku || !p->title || stock > 2 || ecai__smap_get(&cat->map, p->sku) >= 0) goto corrupt;
+    if (r.bad || !p->sku || !p->title || stock > 2 || ecai__smap_get(&cat->map, p->sku, strlen(p->sku), NULL)) goto corrupt;
     p->in_stock = (int)stock - 1;
     p->alive = 1;
     if (product_hash(p)) goto oom;
-    ecai__smap_put(&cat->map, p->sku, (int64_t)i);
+    (void)ecai__smap_set(&cat->map, p->sku, strlen(p->sku), (size_t)i); /* reserved: cannot fail */
     cat->live++;
   }
   if (r.pos != len) goto corrupt;

@@ -50,19 +50,5 @@ double ecai__get_f64(ecai__rd *r);
 char *ecai__get_str(ecai__rd *r);
 const void *ecai__get_bytes(ecai__rd *r, size_t n);
 
-/* Open-addressing map string -> int64 (keys borrowed from the owner). */
-typedef struct ecai__smap {
-  uint64_t *hash;
-  int64_t *val; /* -1 empty, -2 tombstone */
-  const char **key;
-  size_t cap, used, live;
-} ecai__smap;
-int64_t ecai__smap_get(const ecai__smap *m, const char *key);
-/* Ensures room for `extra` more inserts without allocating later; 0 or -1 (ENOMEM). */
-int ecai__smap_reserve(ecai__smap *m, size_t extra);
-/* Insert/replace (must have reserved room). */
-void ecai__smap_put(ecai__smap *m, const char *key, int64_t val);
-void ecai__smap_del(ecai__smap *m, const char *key);
-void ecai__smap_free(ecai__smap *m);
 
 #endif

@@ -38,42 +38,42 @@ const ecai__cfg_key ecai__cfg_schema[] = {
 
   {"embedder",                   ECAI__CFG_SECTION, NULL,          0, NULL},
   {"embedder.kind",              ECAI__CFG_STR,  "\"builtin\"",    0, "builtin|openai"},
-  {"embedder.base_url",          ECAI__CFG_STR,  NULL,             0, NULL},
+  {"embedder.base_url",          ECAI__CFG_STR,  NULL,             0, NULL}, /* OpenAI-compatible server for kind openai (POST /v1/embeddings) */
   {"embedder.model",             ECAI__CFG_STR,  NULL,             0, NULL},
   {"embedder.api_key",           ECAI__CFG_STR,  NULL,             ECAI__CFG_SECRET, NULL},
   {"embedder.api_key_env",       ECAI__CFG_STR,  NULL,             ECAI__CFG_ENV_OF, "embedder.api_key"},
-  {"embedder.dim",               ECAI__CFG_INT,  NULL,             0, NULL},
-  {"embedder.batch_size",        ECAI__CFG_INT,  "64",             0, NULL},
+  {"embedder.dim",               ECAI__CFG_INT,  NULL,             0, NULL}, /* builtin: hashed dimensions (default 384); openai: learned from the first reply if unset */
+  {"embedder.batch_size",        ECAI__CFG_INT,  "64",             0, NULL}, /* texts per remote request */
   {"embedder.timeout_ms",        ECAI__CFG_INT,  "30000",          0, NULL},
-  {"embedder.ngram_min",         ECAI__CFG_INT,  "3",              0, NULL},
-  {"embedder.ngram_max",         ECAI__CFG_INT,  "5",              0, NULL},
-  {"embedder.word_bigrams",      ECAI__CFG_BOOL, "false",          0, NULL},
+  {"embedder.ngram_min",         ECAI__CFG_INT,  "3",              0, NULL}, /* builtin: shortest character n-gram */
+  {"embedder.ngram_max",         ECAI__CFG_INT,  "5",              0, NULL}, /* builtin: longest character n-gram */
+  {"embedder.word_bigrams",      ECAI__CFG_BOOL, "false",          0, NULL}, /* builtin: add hashed word pairs (measured: no gain on Home Depot) */
   {"embedder.bigram_weight",     ECAI__CFG_NUM,  "0.25",           0, NULL},
-  {"embedder.char_weight",       ECAI__CFG_NUM,  "0.35",           0, NULL},
-  {"embedder.idf_power",         ECAI__CFG_NUM,  "0.5",            0, NULL},
+  {"embedder.char_weight",       ECAI__CFG_NUM,  "0.35",           0, NULL}, /* builtin: weight of character n-grams against words */
+  {"embedder.idf_power",         ECAI__CFG_NUM,  "0.5",            0, NULL}, /* builtin: IDF weights raised to this power (0 = none) */
   {"embedder.max_retries",       ECAI__CFG_INT,  "2",              0, NULL},
 
   {"index",                      ECAI__CFG_SECTION, NULL,          0, NULL},
-  {"index.type",                 ECAI__CFG_STR,  "\"Flat\"",       0, NULL},
-  {"index.hnsw_ef_search",       ECAI__CFG_INT,  "64",             0, NULL},
-  {"index.nprobe",               ECAI__CFG_INT,  "16",             0, NULL},
+  {"index.type",                 ECAI__CFG_STR,  "\"Flat\"",       0, NULL}, /* FAISS factory string: Flat, HNSW32, IVF1024,SQ8, IVF1024,PQ32... */
+  {"index.hnsw_ef_search",       ECAI__CFG_INT,  "64",             0, NULL}, /* HNSW search breadth (recall vs speed) */
+  {"index.nprobe",               ECAI__CFG_INT,  "16",             0, NULL}, /* IVF lists probed per query */
 
   {"cache",                      ECAI__CFG_SECTION, NULL,          0, NULL},
-  {"cache.max_bytes",            ECAI__CFG_INT,  "67108864",       0, NULL},
-  {"cache.ttl_s",                ECAI__CFG_INT,  "86400",          0, NULL},
+  {"cache.max_bytes",            ECAI__CFG_INT,  "67108864",       0, NULL}, /* byte budget of the in-process exact cache (CLOCK eviction) */
+  {"cache.ttl_s",                ECAI__CFG_INT,  "86400",          0, NULL}, /* default time to live of an entry */
   {"cache.backend",              ECAI__CFG_STR,  "\"memory\"",     0, "memory|redis"},
   {"cache.shards",               ECAI__CFG_INT,  "16",             0, NULL},
-  {"cache.persist_path",         ECAI__CFG_STR,  NULL,             0, NULL},
-  {"cache.semantic_threshold",   ECAI__CFG_NUM,  "0.95",           0, NULL},
+  {"cache.persist_path",         ECAI__CFG_STR,  NULL,             0, NULL}, /* load at start and save on free (atomic); a damaged file is ignored with a warning */
+  {"cache.semantic_threshold",   ECAI__CFG_NUM,  "0.95",           0, NULL}, /* cosine similarity for a semantic hit (before verification) */
   {"cache.semantic_max_entries", ECAI__CFG_INT,  "100000",         0, NULL},
-  {"cache.semantic_index",       ECAI__CFG_STR,  "\"Flat\"",       0, NULL},
-  {"cache.verify",               ECAI__CFG_BOOL, "true",           0, NULL},
+  {"cache.semantic_index",       ECAI__CFG_STR,  "\"Flat\"",       0, NULL}, /* FAISS factory string per partition (HNSW32 above ~10k entries) */
+  {"cache.verify",               ECAI__CFG_BOOL, "true",           0, NULL}, /* semantic hits must agree on numbers, SKUs, negation, question words */
 
   {"redis",                      ECAI__CFG_SECTION, NULL,          0, NULL},
-  {"redis.url",                  ECAI__CFG_STR,  NULL,             0, NULL},
+  {"redis.url",                  ECAI__CFG_STR,  NULL,             0, NULL}, /* redis://[:password@]host:port[/db] for the shared cache */
   {"redis.password",             ECAI__CFG_STR,  NULL,             ECAI__CFG_SECRET, NULL},
-  {"redis.timeout_ms",           ECAI__CFG_INT,  "50",             0, NULL},
-  {"redis.prefix",               ECAI__CFG_STR,  "\"ecai:\"",      0, NULL},
+  {"redis.timeout_ms",           ECAI__CFG_INT,  "50",             0, NULL}, /* per command; a timeout is a miss, never an error */
+  {"redis.prefix",               ECAI__CFG_STR,  "\"ecai:\"",      0, NULL}, /* key namespace (keys are PREFIX v1: hex) */
 
   {"search",                     ECAI__CFG_SECTION, NULL,          0, NULL},
 
@@ -82,12 +82,12 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"guard",                      ECAI__CFG_SECTION, NULL,          0, NULL},
   {"guard.max_input_chars",      ECAI__CFG_INT,  "4000",           0, NULL},
   {"guard.max_output_chars",     ECAI__CFG_INT,  "4000",           0, NULL},
-  {"guard.support_threshold",    ECAI__CFG_NUM,  "0.5",            0, NULL},
-  {"guard.escalation_threshold", ECAI__CFG_NUM,  "0.5",            0, NULL},
-  {"guard.repeat_similarity",    ECAI__CFG_NUM,  "0.7",            0, NULL},
-  {"guard.leak_min_words",       ECAI__CFG_INT,  "8",              0, NULL},
-  {"guard.banned_phrases",       ECAI__CFG_ARR,  "[]",             0, NULL},
-  {"guard.source_cache",         ECAI__CFG_BOOL, "true",           0, NULL},
+  {"guard.support_threshold",    ECAI__CFG_NUM,  "0.5",            0, NULL}, /* minimum source support of every answer sentence */
+  {"guard.escalation_threshold", ECAI__CFG_NUM,  "0.5",            0, NULL}, /* confidence below this escalates to a human */
+  {"guard.repeat_similarity",    ECAI__CFG_NUM,  "0.7",            0, NULL}, /* a repeated question this similar counts as frustration */
+  {"guard.leak_min_words",       ECAI__CFG_INT,  "8",              0, NULL}, /* verbatim run of system-prompt words that counts as a leak */
+  {"guard.banned_phrases",       ECAI__CFG_ARR,  "[]",             0, NULL}, /* strings an answer must never contain */
+  {"guard.source_cache",         ECAI__CFG_BOOL, "true",           0, NULL}, /* keep analysed source passages between checks */
 
   {"recommend",                  ECAI__CFG_SECTION, NULL,          0, NULL},
   {"recommend.ease_lambda",      ECAI__CFG_NUM,  "50",             0, NULL}, /* EASE ridge strength */

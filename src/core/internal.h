@@ -64,6 +64,33 @@ bool ecai__buf_printf(ecai__buf *b, const char *fmt, ...) ECAI__PRINTF(2, 3);
 char *ecai__buf_take(ecai__buf *b, size_t *len);
 void ecai__buf_free(ecai__buf *b);
 
+/* ---- string map (src/core/smap.c) ---------------------------------------- */
+
+/* String -> size_t map with open addressing and XXH3. Zero-initialise for a map that
+ * owns copies of its keys; ecai__smap_init_borrowed() for one whose keys are owned by
+ * the caller and stay valid (and unchanged) while they are in the map. */
+typedef struct ecai__smap {
+  char **keys; /* NULL = empty slot */
+  size_t *lens;
+  size_t *vals;
+  size_t cap, n, used; /* cap: power of two; used: live + deleted slots */
+  bool borrowed;
+} ecai__smap;
+void ecai__smap_init_borrowed(ecai__smap *m);
+void ecai__smap_free(ecai__smap *m);
+/* Finds key; returns true and *val (may be NULL) when present. */
+bool ecai__smap_get(const ecai__smap *m, const char *key, size_t len, size_t *val);
+/* Inserts key -> *val_io if absent. *found tells whether it existed (then *val_io
+ * receives the stored value). Returns false on out of memory. */
+bool ecai__smap_put(ecai__smap *m, const char *key, size_t len, size_t *val_io, bool *found);
+/* Inserts or replaces. Returns false on out of memory (nothing changed). */
+bool ecai__smap_set(ecai__smap *m, const char *key, size_t len, size_t val);
+/* Removes key; returns whether it was present. */
+bool ecai__smap_del(ecai__smap *m, const char *key, size_t len);
+/* Makes room for `extra` more keys so that, in a borrowed map, the next `extra`
+ * inserts cannot fail. Returns false on out of memory. */
+bool ecai__smap_reserve(ecai__smap *m, size_t extra);
+
 /* ---- global state (src/core/global.c) ----------------------------------- */
 
 /* Lazily initialises libcurl once per process (pthread_once); ECAI_OK or ECAI_ERROR. */

@@ -17,19 +17,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-/* ---- string -> index map (open addressing, XXH3 keys) -------------------- */
-typedef struct ecai__smap {
-  char **keys;     /* owned copies, NULL = empty slot */
-  size_t *lens;
-  size_t *vals;
-  size_t cap, n;   /* cap is a power of two */
-} ecai__smap;
-void ecai__smap_free(ecai__smap *m);
-/* Finds key; returns true and *val when present. */
-bool ecai__smap_get(const ecai__smap *m, const char *key, size_t len, size_t *val);
-/* Inserts key -> val if absent. *found tells whether it existed (then *val_io receives
- * the stored value). Returns false on out of memory. */
-bool ecai__smap_put(ecai__smap *m, const char *key, size_t len, size_t *val_io, bool *found);
+/* String -> index maps: ecai__smap in core/internal.h (keys owned by the map). */
 
 /* ---- CSV reader (RFC 4180: quotes, doubled quotes, CRLF; gzip transparent) -- */
 typedef struct ecai__csv {

@@ -1,4 +1,4 @@
-/* Experiment/pricing internals: string map, CSV reader, dates, number parsing. */
+/* Experiment/pricing internals: CSV reader, dates, number parsing. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -7,88 +7,6 @@
 #include <strings.h>
 
 #include "experiment/exp_internal.h"
-
-/* ---- string map ------------------------------------------------------------ */
-
-void ecai__smap_free(ecai__smap *m) {
-  if (!m) return;
-  for (size_t i = 0; i < m->cap; i++) ecai__free(m->keys ? m->keys[i] : NULL);
-  ecai__free(m->keys);
-  ecai__free(m->lens);
-  ecai__free(m->vals);
-  memset(m, 0, sizeof *m);
-}
-
-static size_t smap_slot(const ecai__smap *m, const char *key, size_t len, bool *hit) {
-  size_t mask = m->cap - 1, i = (size_t)XXH3_64bits(key, len) & mask;
-  for (;;) {
-    if (!m->keys[i]) {
-      *hit = false;
-      return i;
-    }
-    if (m->lens[i] == len && memcmp(m->keys[i], key, len) == 0) {
-      *hit = true;
-      return i;
-    }
-    i = (i + 1) & mask;
-  }
-}
-
-bool ecai__smap_get(const ecai__smap *m, const char *key, size_t len, size_t *val) {
-  if (!m->cap) return false;
-  bool hit;
-  size_t i = smap_slot(m, key, len, &hit);
-  if (hit && val) *val = m->vals[i];
-  return hit;
-}
-
-static bool smap_grow(ecai__smap *m) {
-  size_t ncap = m->cap ? m->cap * 2 : 64;
-  ecai__smap nm = {0};
-  nm.keys = ecai__calloc(ncap, sizeof *nm.keys);
-  nm.lens = ecai__calloc(ncap, sizeof *nm.lens);
-  nm.vals = ecai__calloc(ncap, sizeof *nm.vals);
-  nm.cap = ncap;
-  if (!nm.keys || !nm.lens || !nm.vals) {
-    ecai__free(nm.keys);
-    ecai__free(nm.lens);
-    ecai__free(nm.vals);
-    return false;
-  }
-  for (size_t i = 0; i < m->cap; i++) {
-    if (!m->keys[i]) continue;
-    bool hit;
-    size_t j = smap_slot(&nm, m->keys[i], m->lens[i], &hit);
-    nm.keys[j] = m->keys[i];
-    nm.lens[j] = m->lens[i];
-    nm.vals[j] = m->vals[i];
-  }
-  nm.n = m->n;
-  ecai__free(m->keys);
-  ecai__free(m->lens);
-  ecai__free(m->vals);
-  *m = nm;
-  return true;
-}
-
-bool ecai__smap_put(ecai__smap *m, const char *key, size_t len, size_t *val_io, bool *found) {
-  if ((m->n + 1) * 4 >= m->cap * 3 && !smap_grow(m)) return false;
-  bool hit;
-  size_t i = smap_slot(m, key, len, &hit);
-  if (hit) {
-    *found = true;
-    *val_io = m->vals[i];
-    return true;
-  }
-  char *k = ecai__strndup(key, len);
-  if (!k) return false;
-  m->keys[i] = k;
-  m->lens[i] = len;
-  m->vals[i] = *val_io;
-  m->n++;
-  *found = false;
-  return true;
-}
 
 /* ---- CSV ----------------------------------------------------------------------- */
 
