@@ -284,3 +284,66 @@ TEST(utf8_validation_reports_offset) {
   CHECK(!ecai__utf8_valid("ok\x80", 3, &off));
   CHECK_INT_EQ(off, 2);
 }
+
+TEST(smap_owned_put_get_set_delete_and_growth) {
+  ecai__smap m = {0};
+  char key[32];
+  for (size_t i = 0; i < 5000; i++) {
+    snprintf(key, sizeof key, "sku-%zu", i);
+    size_t v = i * 3;
+    bool found = true;
+    CHECK(ecai__smap_put(&m, key, strlen(key), &v, &found));
+    CHECK(!found);
+  }
+  CHECK_INT_EQ(m.n, 5000);
+  size_t v = 0;
+  bool found = false;
+  CHECK(ecai__smap_put(&m, "sku-42", 6, &v, &found)); /* insert-if-absent keeps the old value */
+  CHECK(found);
+  CHECK_INT_EQ(v, 126);
+  CHECK(ecai__smap_set(&m, "sku-42", 6, 7)); /* set replaces */
+  CHECK(ecai__smap_get(&m, "sku-42", 6, &v));
+  CHECK_INT_EQ(v, 7);
+  for (size_t i = 0; i < 5000; i += 2) {
+    snprintf(key, sizeof key, "sku-%zu", i);
+    CHECK(ecai__smap_del(&m, key, strlen(key)));
+  }
+  CHECK(!ecai__smap_del(&m, "sku-0", 5));
+  CHECK_INT_EQ(m.n, 2500);
+  for (size_t i = 0; i < 5000; i++) {
+    snprintf(key, sizeof key, "sku-%zu", i);
+    bool hit = ecai__smap_get(&m, key, strlen(key), &v);
+    CHECK_INT_EQ(hit, i % 2 == 1);
+    if (hit && i != 42) CHECK_INT_EQ(v, i * 3);
+  }
+  /* deleted slots are reused: re-adding does not grow without bound */
+  size_t cap = m.cap;
+  for (int round = 0; round < 20; round++) {
+    CHECK(ecai__smap_set(&m, "churn", 5, (size_t)round));
+    CHECK(ecai__smap_del(&m, "churn", 5));
+  }
+  CHECK_INT_EQ(m.cap, cap);
+  CHECK(ecai__smap_get(&m, "x\0y", 3, NULL) == false); /* binary keys compare by length */
+  CHECK(ecai__smap_set(&m, "x\0y", 3, 1));
+  CHECK(!ecai__smap_get(&m, "x", 1, NULL));
+  ecai__smap_free(&m);
+}
+
+TEST(smap_borrowed_reserve_then_inserts_cannot_fail) {
+  ecai__smap m;
+  ecai__smap_init_borrowed(&m);
+  static char keys[100][8];
+  CHECK(ecai__smap_reserve(&m, 100));
+  ecai__test_fail_alloc_after(0); /* any allocation now would fail */
+  for (int i = 0; i < 100; i++) {
+    snprintf(keys[i], sizeof keys[i], "k%d", i);
+    CHECK(ecai__smap_set(&m, keys[i], strlen(keys[i]), (size_t)i));
+  }
+  ecai__test_fail_alloc_after(-1);
+  size_t v;
+  CHECK(ecai__smap_get(&m, "k99", 3, &v));
+  CHECK_INT_EQ(v, 99);
+  CHECK(m.keys != NULL);
+  ecai__smap_free(&m);
+  CHECK(m.borrowed); /* free keeps the mode, the map can be reused */
+}
