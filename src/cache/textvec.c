@@ -1,5 +1,5 @@
-/* Interim builtin text vectors for the semantic cache (until the library's builtin
- * embedder is wired in; see ecai__cache_embed in cache_internal.h): hashed word
+/* Question vectors for the semantic cache (why not the catalog embedder: see
+ * ecai__cache_embed in cache_internal.h): hashed word
  * unigrams and bigrams plus character 3-5-grams of each word (XXH3, signed feature
  * hashing into 512 dimensions), sublinear term frequency, function words down-weighted,
  * L2-normalised. Deterministic and dependency-free. */
