@@ -13,6 +13,16 @@
 
 static char data_dir[4096];
 
+/* x^y for x > 0 without libm (the demo links only libecai). */
+static double pow_approx(double x, double y) {
+  double lx = 0, t = (x - 1) / (x + 1), t2 = t * t, term = t;
+  for (int k = 1; k < 60; k += 2, term *= t2) lx += term / k; /* ln x = 2 atanh((x-1)/(x+1)) */
+  lx *= 2;
+  double e = lx * y, r = 1, f = 1;
+  for (int k = 1; k < 40; k++) r += (f *= e / k);
+  return r;
+}
+
 static int fail(const char *what, ecai_status st) {
   fprintf(stderr, "demo: %s: %s (%s)\n", what, ecai_last_error(), ecai_status_str(st));
   return 1;
@@ -178,6 +188,31 @@ static int section_ab(void) {
   return 0;
 }
 
+static int section_pricing(ecai_ctx *ctx) {
+  printf("\n== 7. Pricing in analysis mode: bounded suggestions or a reason to hold back\n");
+  ecai_pricing *pr = NULL;
+  TRY("pricing", ecai_pricing_new(&pr, ctx));
+  TRY("objective", ecai_pricing_set_str(pr, ECAI_PRICING_OPT_OBJECTIVE, "margin"));
+  /* 60 days of history: the mug sells on price (elasticity about -2.5), the kettle
+   * hardly reacts, the new lamp has three days of data. */
+  uint64_t x = 42;
+  for (int d = 0; d < 60; d++) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    double noise = 1.0 + ((double)(x >> 40) / (double)(1ULL << 24) - 0.5) * 0.2;
+    double mug = 8.0 + (d % 5) * 0.5, kettle = 45.0 + (d % 4) * 2.0;
+    int64_t ts = 1767225600 + (int64_t)d * 86400;
+    TRY("add", ecai_pricing_add(pr, "mug", NULL, ts, mug, 400.0 * pow_approx(mug / 8.0, -2.5) * noise, 3.0));
+    TRY("add", ecai_pricing_add(pr, "kettle", NULL, ts, kettle, 30.0 * pow_approx(kettle / 45.0, -0.4) * noise, 20.0));
+    if (d < 3) TRY("add", ecai_pricing_add(pr, "lamp", NULL, ts, 25.0, 4.0, 10.0));
+  }
+  char *out = NULL;
+  TRY("run", ecai_pricing_run(&out, NULL, pr, NULL, NULL));
+  printf("%s\n", out);
+  ecai_free(out);
+  ecai_pricing_free(pr);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   (void)argc;
   char exe[4096];
@@ -193,6 +228,7 @@ int main(int argc, char **argv) {
   if (!rc) rc = section_guard(ctx);
   if (!rc) rc = section_llm_cache(ctx);
   if (!rc) rc = section_ab();
+  if (!rc) rc = section_pricing(ctx);
   ecai_store_free(store);
   ecai_ctx_free(ctx);
   ecai_global_cleanup();
