@@ -337,3 +337,23 @@ TEST(crash_regress_guard_redact_literal_placeholder_round_trips) {
   ecai_free(back);
   ecai_guard_pii_free(m);
 }
+
+TEST(crash_regress_guard_output_numbers_only_answer) {
+  /* fuzz_guard (UBSan): an answer sentence made only of numbers has no word tokens; the
+   * clause lookup did pointer arithmetic on the NULL token array. */
+  ecai_ctx *ctx = mkctx();
+  ecai_guard *g = NULL;
+  CHECK_OK(ecai_guard_new(&g, ctx));
+  const char *ids[2] = {"doc1", "doc2"};
+  const char *src[2] = {"Returns are accepted within 30 days with the receipt.", "Shipping takes 3 to 5 days."};
+  static const char *const answers[] = {"6", "30", "3 5", "42.", "1 2 3 4 5 6 7 8 9"};
+  for (size_t i = 0; i < 2 * sizeof answers / sizeof *answers; i++) {
+    src[1] = i % 2 ? "" : "Shipping takes 3 to 5 days."; /* the fuzz input had an empty second source */
+    ecai_guard_verdict *v = NULL;
+    CHECK_OK(ecai_guard_check_output(&v, g, answers[i / 2], strlen(answers[i / 2]), ids, src, 2));
+    CHECK(v != NULL);
+    ecai_guard_verdict_free(v);
+  }
+  ecai_guard_free(g);
+  ecai_ctx_free(ctx);
+}
