@@ -6,10 +6,16 @@
  * by tests/cli/test_security.sh.) Also: a reply larger than llm.max_reply_bytes is
  * refused without being buffered (peak RSS stays far below the reply's size).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fakellm_fixture.h"
 #include "harness.h"
@@ -209,3 +215,114 @@ TEST(security_huge_reply_is_refused_without_buffering_it) {
   ecai_llm_free(l);
   ecai_ctx_free(c);
 }
+
+/* ---- a reply with no Content-Length (chunked, endless): refused at max_reply_bytes ---- */
+
+typedef struct {
+  int lfd, conns;
+  size_t sent[4];
+  int stream_body; /* SSE: one endless "data:" line (no newline ever) */
+} endless_srv;
+
+static void read_request(int fd) {
+  char buf[8192];
+  size_t have = 0;
+  char *hdr_end = NULL;
+  while (!hdr_end && have < sizeof buf - 1) {
+    ssize_t r = recv(fd, buf + have, sizeof buf - 1 - have, 0);
+    if (r <= 0) return;
+    have += (size_t)r;
+    buf[have] = 0;
+    hdr_end = strstr(buf, "\r\n\r\n");
+  }
+  if (!hdr_end) return;
+  size_t body = 0;
+  const char *cl = strcasestr(buf, "content-length:");
+  if (cl) body = (size_t)strtoul(cl + 15, NULL, 10);
+  size_t got = have - (size_t)(hdr_end + 4 - buf);
+  while (got < body) {
+    ssize_t r = recv(fd, buf, sizeof buf, 0);
+    if (r <= 0) return;
+    got += (size_t)r;
+  }
+}
+
+static void *endless_main(void *arg) {
+  endless_srv *s = arg;
+  static char chunk[65536 + 32];
+  for (int c = 0; c < s->conns; c++) {
+    int fd = accept(s->lfd, NULL, NULL);
+    if (fd < 0) return NULL;
+    read_request(fd);
+    const char *h = s->stream_body
+                        ? "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        : "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if (send(fd, h, strlen(h), MSG_NOSIGNAL) < 0) goto next;
+    int n0 = snprintf(chunk, sizeof chunk, "10000\r\n");
+    memset(chunk + n0, s->stream_body ? 'x' : ' ', 65536);
+    memcpy(chunk + n0 + 65536, "\r\n", 2);
+    size_t clen = (size_t)n0 + 65536 + 2;
+    if (s->stream_body) memcpy(chunk + n0, "data: {\"a\":\"", 12);
+    for (size_t total = 0; total < ((size_t)512 << 20); total += 65536) { /* stops when the client hangs up */
+      if (send(fd, chunk, clen, MSG_NOSIGNAL) < 0) break;
+      s->sent[c] += 65536;
+      if (s->stream_body) memset(chunk + n0, 'x', 12); /* only the first chunk starts the line */
+    }
+  next:
+    close(fd);
+  }
+  return NULL;
+}
+
+static int ignore_delta(const char *d, size_t n, void *p) { return 0; }
+
+static void endless_case(int stream) {
+  endless_srv s;
+  memset(&s, 0, sizeof s);
+  s.conns = 1;
+  s.stream_body = stream;
+  s.lfd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(s.lfd >= 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t al = sizeof a;
+  CHECK(bind(s.lfd, (struct sockaddr *)&a, sizeof a) == 0 && listen(s.lfd, 4) == 0);
+  CHECK(getsockname(s.lfd, (struct sockaddr *)&a, &al) == 0);
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, endless_main, &s) == 0);
+  char cfg[512];
+  snprintf(cfg, sizeof cfg,
+           "{\"llm\":{\"provider\":\"openai\",\"base_url\":\"http://127.0.0.1:%d/v1\",\"model\":\"m\","
+           "\"timeout_ms\":20000,\"max_retries\":0,\"max_reply_bytes\":1048576}}",
+           (int)ntohs(a.sin_port));
+  ecai_ctx *c = NULL;
+  CHECK_OK(ecai_ctx_new(&c, cfg, strlen(cfg)));
+  ecai_llm *l = NULL;
+  CHECK_OK(ecai_llm_new(&l, c));
+  ecai_prompt *p = NULL;
+  CHECK_OK(ecai_prompt_new(&p));
+  CHECK_OK(ecai_prompt_add(p, ECAI_LLM_USER, "x", 1));
+  struct rusage before, after;
+  getrusage(RUSAGE_SELF, &before);
+  ecai_llm_reply *r = NULL;
+  ecai_status st = stream ? ecai_llm_chat_stream(&r, l, p, ignore_delta, NULL) : ecai_llm_chat(&r, l, p);
+  CHECK_STATUS(st, ECAI_EHTTP);
+  CHECK_CONTAINS(ecai_last_error(), "max_reply_bytes");
+  getrusage(RUSAGE_SELF, &after);
+  ecai_llm_free(l); /* closes the connection: the server's send fails and it stops */
+  pthread_join(th, NULL);
+  close(s.lfd);
+  CHECK(r == NULL);
+  CHECK_MSG(s.sent[0] >= 1048576, "the server sent only %zu bytes", s.sent[0]);
+  CHECK_MSG(s.sent[0] < ((size_t)512 << 20), "the client read the whole 512 MiB");
+  CHECK_MSG(after.ru_maxrss - before.ru_maxrss < 32 * 1024, "peak RSS grew by %ld KiB",
+            (long)(after.ru_maxrss - before.ru_maxrss));
+  ecai_prompt_free(p);
+  ecai_ctx_free(c);
+}
+
+TEST(security_endless_chunked_reply_is_cut_at_max_reply_bytes) { endless_case(0); }
+
+TEST(security_endless_sse_line_is_cut_at_max_reply_bytes) { endless_case(1); }
