@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "fakellm_fixture.h"
 #include "harness.h"
+#include "redis_fixture.h"
 
 #define NTHREADS 4
 
@@ -132,6 +134,28 @@ TEST(concurrent_exact_cache_shared_handle) {
   CHECK(j != NULL);
   json_decref(j);
   ecai_free(js);
+  ecai_cache_free(g_cache);
+  g_cache = NULL;
+  ecai_ctx_free(ctx);
+}
+
+/* The same workload on a Redis-backed cache (one hiredis connection behind a mutex). */
+TEST(concurrent_redis_cache_shared_handle) {
+  const char *u = ecai_test_redis_url();
+  CHECK_MSG(u != NULL, "redis-server fixture is not running");
+  char cfg[512];
+  snprintf(cfg, sizeof cfg,
+           "{\"cache\":{\"backend\":\"redis\"},\"redis\":{\"url\":\"%s\",\"prefix\":\"conc%d:\",\"timeout_ms\":2000}}",
+           u, (int)getpid());
+  ecai_ctx *ctx = mkctx(cfg);
+  CHECK_OK(ecai_cache_new(&g_cache, ctx));
+  CHECK_OK(ecai_cache_clear(g_cache));
+  run_threads(cache_worker, NTHREADS);
+  char *js = NULL;
+  CHECK_OK(ecai_cache_stats_json(&js, NULL, g_cache));
+  CHECK_CONTAINS(js, "\"backend_errors\":0");
+  ecai_free(js);
+  CHECK_OK(ecai_cache_clear(g_cache));
   ecai_cache_free(g_cache);
   g_cache = NULL;
   ecai_ctx_free(ctx);
