@@ -140,6 +140,8 @@ TEST(crash_cache_save_killed_midway_leaves_previous_file_intact) {
     ecai_cache_free(c);
     temps += remove_temps(ecai_test_tmpdir(), "cache.bin");
   }
+  printf("  cache: %d/%d SIGKILLs survived (%d inside a save, %d after the file was replaced)\n", TRIALS, TRIALS,
+         temps, changed);
   /* the kills did land both between and inside saves */
   CHECK_MSG(changed > 0, "no save ever completed: the test did not exercise the rename");
   CHECK_MSG(temps > 0, "no kill landed inside a save (no temporary file left): delays too short");
@@ -280,6 +282,8 @@ TEST(crash_recommend_save_killed_midway_leaves_previous_file_intact) {
     ecai_recommend_free(r);
     temps += remove_temps(ecai_test_tmpdir(), "model.bin");
   }
+  printf("  model: %d/%d SIGKILLs survived (%d inside a save, %d after the file was replaced)\n", TRIALS, TRIALS,
+         temps, changed);
   CHECK_MSG(changed > 0, "no save ever completed: the test did not exercise the rename");
   CHECK_MSG(temps > 0, "no kill landed inside a save (no temporary file left): delays too short");
   ecai_ctx_free(ctx);
