@@ -188,9 +188,13 @@ TEST(crash_cache_truncated_or_bitflipped_file_is_corrupt) {
  * temporary name used to be "<path>.tmp.<pid>", shared by the threads of a process.) */
 static ecai_cache *g_c;
 static char g_path[4096];
+static char g_save_err[256];
 static void *saver_thread(void *arg) {
   for (int i = 0; i < 40; i++)
-    if (ecai_cache_save(g_c, g_path) != ECAI_OK) return (void *)1;
+    if (ecai_cache_save(g_c, g_path) != ECAI_OK) {
+      snprintf(g_save_err, sizeof g_save_err, "%s", ecai_last_error()); /* thread-local: copy it out */
+      return (void *)1;
+    }
   return NULL;
 }
 
@@ -214,7 +218,7 @@ TEST(crash_cache_concurrent_saves_to_one_path_never_expose_a_partial_file) {
   void *ra, *rb;
   pthread_join(a, &ra);
   pthread_join(b, &rb);
-  CHECK_MSG(ra == NULL && rb == NULL, "a concurrent save failed: %s", ecai_last_error());
+  CHECK_MSG(ra == NULL && rb == NULL, "a concurrent save failed: %s", g_save_err);
   CHECK_INT_EQ(bad, 0);
   CHECK_INT_EQ(remove_temps(ecai_test_tmpdir(), "shared.bin"), 0);
   ecai_cache_free(g_c);
