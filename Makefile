@@ -45,7 +45,7 @@ CLI_SRC := $(sort $(wildcard examples/ecai/*.c))
 EXAMPLES := $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
 STAMP := $(BUILD)/deps.mk
 
-.PHONY: all shared static cli examples deps demo check check-c sanitize install uninstall \
+.PHONY: all shared static cli examples deps demo check check-c sanitize tsan valgrind install uninstall \
         headertest clean distclean
 all: shared static cli examples
 
@@ -122,6 +122,30 @@ $(BUILD)/asan/unit: $(ASAN_OBJ) $(TEST_SRC) $(wildcard tests/unit/*.h)
 sanitize: $(BUILD)/asan/unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ECAI_TEST_SANITIZER=1 $(BUILD)/asan/unit
+
+# ThreadSanitizer over the concurrency cases (names containing "concurrent" and the
+# modules' own "concurrent"/"thread" cases); tests/tsan.supp lists third-party frames only.
+TSAN := -fsanitize=thread -fno-omit-frame-pointer
+TSAN_OBJ := $(patsubst src/%.c,$(BUILD)/tsan/obj/%.o,$(SRC))
+TSAN_CASES ?= concurrent thread
+$(BUILD)/tsan/obj/%.o: src/%.c $(HDRS) $(wildcard src/*/*.h) | $(STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(subst $(OPT),-O1 -g $(TSAN),$(CFLAGS_LIB)) -c $< -o $@
+
+$(BUILD)/tsan/unit: $(TSAN_OBJ) $(TEST_SRC) $(wildcard tests/unit/*.h)
+	$(CC) -std=c11 -O1 -g $(TSAN) $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/unit $(TEST_SRC) \
+	  $(TSAN_OBJ) -o $@ $(ALL_LIBS)
+
+tsan: $(BUILD)/tsan/unit
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$(abspath tests/tsan.supp)" \
+	  OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE ECAI_TEST_SANITIZER=1 $(BUILD)/tsan/unit $(TSAN_CASES)
+
+# valgrind (memcheck) over the C unit tests, in-process (ECAI_TEST_NOFORK=1), one run
+# per selected case so a failure names it; VALGRIND_CASES selects (default: every case
+# of the modules below). Slow: minutes, not part of `make check`.
+VALGRIND_CASES ?=
+valgrind: $(BUILD)/tests/unit
+	@tests/tools/valgrind.sh $(BUILD)/tests/unit $(VALGRIND_CASES)
 
 # ---- benchmarks and evaluations ---------------------------------------------------
 # tests/bench/bench_*.c: one program each (static library + internals allowed), run by

@@ -816,9 +816,12 @@ ecai_status ecai_cache_save(ecai_cache *c, const char *path) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "ecai_cache_save: out of memory");
   }
-  snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+  /* a unique temporary name: two threads saving to the same path must not write into
+   * one another's temporary file (a fixed ".tmp.<pid>" name let one rename the other's
+   * half-written file into place) */
+  snprintf(tmp, plen + 32, "%s.tmp.XXXXXX", path);
   ecai_status st = ECAI_OK;
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0) {
     st = ecai__err(ECAI_EIO, "ecai_cache_save: cannot create %s: %s", tmp, strerror(errno));
     goto done;
@@ -836,7 +839,17 @@ ecai_status ecai_cache_save(ecai_cache *c, const char *path) {
   if (!st && fsync(fd) != 0) st = ecai__err(ECAI_EIO, "ecai_cache_save: fsync %s: %s", tmp, strerror(errno));
   if (close(fd) != 0 && !st) st = ecai__err(ECAI_EIO, "ecai_cache_save: close %s: %s", tmp, strerror(errno));
   if (!st && rename(tmp, path) != 0) st = ecai__err(ECAI_EIO, "ecai_cache_save: rename to %s: %s", path, strerror(errno));
-  if (st) unlink(tmp);
+  if (st) {
+    unlink(tmp);
+  } else { /* make the rename itself durable */
+    char *slash = strrchr(tmp, '/');
+    if (slash) slash[slash == tmp ? 1 : 0] = 0;
+    int dfd = open(slash ? tmp : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      (void)fsync(dfd);
+      close(dfd);
+    }
+  }
 done:
   ecai__free(tmp);
   ecai__buf_free(&b);

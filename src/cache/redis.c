@@ -21,10 +21,25 @@ struct ecai__redis {
   int port, db, timeout_ms;
 };
 
+/* The URL as error messages may show it: a password in it becomes "***". */
+static void url_for_msg(char *dst, size_t cap, const char *url) {
+  const char *p = strncmp(url, "redis://", 8) ? url : url + 8;
+  const char *at = strrchr(p, '@');
+  if (!at) {
+    snprintf(dst, cap, "%s", url);
+    return;
+  }
+  const char *colon = memchr(p, ':', (size_t)(at - p));
+  const char *pw = colon ? colon + 1 : p;
+  snprintf(dst, cap, "%.*s***%s", (int)(pw - url), url, at);
+}
+
 static ecai_status parse_url(ecai__redis *r, const char *url) {
+  char shown[512];
+  url_for_msg(shown, sizeof shown, url);
   const char *p = url;
   if (!strncmp(p, "redis://", 8)) p += 8;
-  else return ecai__err(ECAI_EINVAL, "redis.url must start with redis:// (got \"%s\")", url);
+  else return ecai__err(ECAI_EINVAL, "redis.url must start with redis:// (got \"%s\")", shown);
   const char *at = strrchr(p, '@');
   if (at) { /* [user]:password@ */
     const char *colon = memchr(p, ':', (size_t)(at - p));
@@ -38,11 +53,11 @@ static ecai_status parse_url(ecai__redis *r, const char *url) {
   if (colon) {
     char *e = NULL;
     long port = strtol(colon + 1, &e, 10);
-    if (e != end || port <= 0 || port > 65535) return ecai__err(ECAI_EINVAL, "redis.url: bad port in \"%s\"", url);
+    if (e != end || port <= 0 || port > 65535) return ecai__err(ECAI_EINVAL, "redis.url: bad port in \"%s\"", shown);
     r->port = (int)port;
   }
   size_t hl = (size_t)((colon ? colon : end) - p);
-  if (!hl) return ecai__err(ECAI_EINVAL, "redis.url: no host in \"%s\"", url);
+  if (!hl) return ecai__err(ECAI_EINVAL, "redis.url: no host in \"%s\"", shown);
   if (!(r->host = ecai__strndup(p, hl))) return ECAI_ENOMEM;
   if (*end == '/' && end[1]) r->db = atoi(end + 1);
   return ECAI_OK;

@@ -350,6 +350,25 @@ ecai_status ecai_ctx_set_log(ecai_ctx *ctx, ecai_log_level min_level, ecai_log_f
   return ECAI_OK;
 }
 
+/* "scheme://user:password@host..." -> *out = the same with "***" for the password;
+ * returns 1 (masked), 0 (no password in s) or -1 (out of memory). Passwords inside URLs (redis.url) are
+ * not declared secrets, so the dump must mask them itself. */
+static int masked_url(json_t **out, const char *s) {
+  *out = NULL;
+  const char *sch = strstr(s, "://");
+  if (!sch) return 0;
+  const char *ui = sch + 3, *end = ui + strcspn(ui, "/?#");
+  const char *at = NULL;
+  for (const char *q = ui; q < end; q++)
+    if (*q == '@') at = q;
+  if (!at) return 0;
+  const char *colon = memchr(ui, ':', (size_t)(at - ui));
+  const char *pw = colon ? colon + 1 : ui; /* "redis://secret@host" is a password too */
+  if (pw == at) return 0;
+  *out = json_sprintf("%.*s***%s", (int)(pw - s), s, at);
+  return *out ? 1 : -1;
+}
+
 ecai_status ecai_ctx_config_json(char **out, size_t *out_len, const ecai_ctx *ctx) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
@@ -365,6 +384,19 @@ ecai_status ecai_ctx_config_json(char **out, size_t *out_len, const ecai_ctx *ct
         (set && cfg_set(copy, k->path, json_string("***")) != 0)) {
       json_decref(copy);
       return ecai__err(ECAI_ENOMEM, "ecai_ctx_config_json: out of memory");
+    }
+  }
+  const char *sk, *kk;
+  json_t *sec, *v;
+  json_object_foreach(copy, sk, sec) {
+    if (!json_is_object(sec)) continue;
+    json_object_foreach(sec, kk, v) {
+      json_t *m = NULL;
+      int r = json_is_string(v) ? masked_url(&m, json_string_value(v)) : 0;
+      if (r < 0 || (r > 0 && json_object_set_new(sec, kk, m) != 0)) {
+        json_decref(copy);
+        return ecai__err(ECAI_ENOMEM, "ecai_ctx_config_json: out of memory");
+      }
     }
   }
   ecai_status st = ecai__json_dump(out, out_len, copy);

@@ -907,7 +907,8 @@ static size_t clause_ctx(uint64_t *out, size_t cap, const gtok *t, size_t n, uin
  * takes 1-2 days" fails when 1-2 belongs to the express clause). */
 static bool num_ok_clause(const gnum *x, const gdoc *ans, const gsent *as, const gdoc *d, size_t s0, size_t s1) {
   uint64_t ctx[64], cc[64];
-  size_t nc = clause_ctx(ctx, 64, &ans->t[as->tok0], as->ntok, x->clause);
+  /* a sentence without word tokens (only numbers) has t == NULL: no pointer arithmetic on it */
+  size_t nc = ans->t ? clause_ctx(ctx, 64, &ans->t[as->tok0], as->ntok, x->clause) : 0;
   size_t best = 0, best_num = 0;
   bool any = false;
   for (size_t k = s0; k < s1 && k < d->ns; k++) {
@@ -921,7 +922,7 @@ static bool num_ok_clause(const gnum *x, const gdoc *ans, const gsent *as, const
       bool has = false;
       for (size_t q = 0; q < ws->nnum && !has; q++)
         has = d->num[ws->num0 + q].clause == c && num_eq(x, &d->num[ws->num0 + q]);
-      size_t n2 = clause_ctx(cc, 64, &d->t[ws->tok0], ws->ntok, c);
+      size_t n2 = d->t ? clause_ctx(cc, 64, &d->t[ws->tok0], ws->ntok, c) : 0;
       size_t ov = 0;
       for (size_t i = 0; i < nc; i++)
         for (size_t q = 0; q < n2; q++)

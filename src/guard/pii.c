@@ -526,6 +526,23 @@ static ecai_status add_tag(ecai_guard_pii *m, const char *v, size_t vn) {
   return ECAI_OK;
 }
 
+/* Placeholder-shaped text already in the input ("[EMAIL_1]", any case) must not be
+ * handed out again, or restore() would turn that literal text into the value too:
+ * move each type's counter past the largest such number. */
+static void skip_literal_placeholders(ecai_guard_pii *m, const char *s, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] != '[') continue;
+    for (int t = 0; t < G_PII_NTYPES; t++) {
+      size_t tl = strlen(TYPE_TAGS[t]), j = i + 1 + tl;
+      if (j >= len || s[j] != '_' || strncasecmp(s + i + 1, TYPE_TAGS[t], tl) != 0) continue;
+      unsigned long long k = 0;
+      size_t d = j + 1;
+      while (d < len && isdigit_b(s[d]) && d - j <= 9) k = k * 10 + (unsigned)(s[d++] - '0');
+      if (d > j + 1 && d < len && s[d] == ']' && k > m->counters[t]) m->counters[t] = (unsigned)k;
+    }
+  }
+}
+
 ecai_status ecai_guard_redact(char **out, size_t *out_len, ecai_guard_pii *m, const char *text, size_t len) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
@@ -536,6 +553,7 @@ ecai_status ecai_guard_redact(char **out, size_t *out_len, ecai_guard_pii *m, co
   size_t ns = 0;
   ecai_status st = ecai__pii_find(&sp, &ns, text, len);
   if (st) return st;
+  skip_literal_placeholders(m, text, len);
   ecai__buf b = {0};
   size_t pos = 0;
   for (size_t i = 0; i < ns && st == ECAI_OK; i++) {
