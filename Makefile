@@ -63,7 +63,7 @@ $(MAP): $(HDRS) scripts/gen-map.sh
 	scripts/gen-map.sh include > $@.tmp && mv $@.tmp $@
 
 shared: lib/$(SOFILE)
-lib/$(SOFILE): $(OBJ) $(MAP) | $(STAMP)
+lib/$(SOFILE): $(OBJ) $(MAP) $(STAMP)
 	@mkdir -p lib
 	$(CXX) -shared -o $@ $(OBJ) -Wl,-soname,$(SONAME) -Wl,--version-script=$(MAP) \
 	  -Wl,--no-undefined -Wl,--exclude-libs,ALL -Wl,--as-needed -Wl,-z,relro,-z,now $(ALL_LIBS)
@@ -71,7 +71,7 @@ lib/$(SOFILE): $(OBJ) $(MAP) | $(STAMP)
 	ln -sf $(SONAME) lib/libecai.so
 
 static: lib/libecai.a
-lib/libecai.a: $(OBJ)
+lib/libecai.a: $(OBJ) $(STAMP)
 	@mkdir -p lib
 	rm -f $@ && ar rcs $@ $(OBJ) $(FAISS_C_OBJS)
 
@@ -195,6 +195,7 @@ $(BUILD)/fuzz/bin/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	clang-14 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc $< $(FUZZ_OBJ) -o $@ $(ALL_LIBS)
 .PHONY: fuzz-build
+.SECONDARY: $(FUZZ_OBJ)
 fuzz-build: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/bin/%,$(FUZZ_SRC))
 
 # ---- ABI ------------------------------------------------------------------------

@@ -79,7 +79,10 @@ if [ -z "${ECAI_FORCE_FAISS_C_BUILD:-}" ] && \
   echo "system" > "$build/faiss_c.kind"
 else
   arch=$build/faiss_c/libfaiss_c.a
-  if [ ! -f "$arch" ]; then
+  # -DNDEBUG: the C API's catch blocks then only record the error (without it they also
+  # print to std::cerr, and libecai never writes to stderr).
+  cflags="-O2 -fPIC -std=c++17 -fvisibility=hidden -DNDEBUG"
+  if [ ! -f "$arch" ] || [ "$(cat "$build/faiss_c/FLAGS" 2>/dev/null)" != "$cflags" ]; then
     src=$build/faiss-src
     if [ ! -d "$src/c_api" ]; then
       say "fetching Debian's faiss source package (for its c_api/ sources)"
@@ -111,13 +114,14 @@ else
       [ -f "$f" ] || continue
       case "$f" in *gpu*) continue;; esac
       o=$obj/$(echo "${f#$src/c_api/}" | tr '/' '_').o
-      g++ -O2 -fPIC -std=c++17 -fvisibility=hidden -I"$src" -c "$f" -o "$o" &
+      g++ $cflags -I"$src" -c "$f" -o "$o" &
       n=$((n+1)); if [ $((n % 2)) -eq 0 ]; then wait; fi
     done
     wait
     rm -f "$arch.tmp"
     ar rcs "$arch.tmp" "$obj"/*.o
     mv "$arch.tmp" "$arch"
+    echo "$cflags" > "$build/faiss_c/FLAGS"
     mkdir -p "$build/faiss_c/include"
     rm -rf "$build/faiss_c/include/faiss"; mkdir -p "$build/faiss_c/include/faiss"
     cp -r "$src/c_api" "$build/faiss_c/include/faiss/c_api"

@@ -109,19 +109,11 @@ int cmd_index(int argc, char **argv) {
   int rc = make_ctx("index", cfg, embedder, itype, &ctx);
   if (rc) return rc;
   if (itype) {
-    /* validate the factory string first; FAISS's C API prints its exception text on
-     * stderr, which is silenced here so that the error stays one line */
+    /* validate the factory string before loading anything */
     ecai_index *probe = NULL;
-    int saved = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) dup2(devnull, STDERR_FILENO);
     double pdim = 256;
     if (ecai_ctx_get_number(&pdim, ctx, "embedder.dim") != ECAI_OK || pdim < 1) pdim = 256;
     ecai_status pst = ecai_index_new(&probe, ctx, (size_t)pdim, itype);
-    if (saved >= 0) {
-      dup2(saved, STDERR_FILENO);
-      close(saved);
-    }
-    if (devnull >= 0) close(devnull);
     ecai_index_free(probe);
     if (pst) {
       ecai_ctx_free(ctx);
