@@ -19,7 +19,8 @@ enum { K_CATALOG = 1, K_EMBEDDER = 2, K_INDEX = 3, K_STORE = 4 };
 typedef struct {
   void *h;
   int kind;
-  zval ctx; /* keeps the Context alive */
+  zval ctx;   /* keeps the Context alive */
+  zval cache; /* keeps an attached Ecai\Cache alive */
   zend_object std;
 } ecai_php_obj;
 
@@ -37,6 +38,7 @@ static void obj_free(zend_object *o) {
   case K_STORE: ecai_store_free(p->h); break;
   }
   p->h = NULL;
+  zval_ptr_dtor(&p->cache);
   zval_ptr_dtor(&p->ctx);
   zend_object_std_dtor(o);
 }
@@ -49,6 +51,7 @@ static zend_object *obj_create(zend_class_entry *ce, zend_object_handlers *h, in
   p->h = NULL;
   p->kind = kind;
   ZVAL_UNDEF(&p->ctx);
+  ZVAL_UNDEF(&p->cache);
   return &p->std;
 }
 static zend_object *create_catalog(zend_class_entry *ce) { return obj_create(ce, &h_catalog, K_CATALOG); }
@@ -269,6 +272,22 @@ ZEND_METHOD(Ecai_Embedder, dim) {
   ecai_embedder *e = this_h(ZEND_THIS, "Embedder");
   if (!e) RETURN_THROWS();
   RETURN_LONG((zend_long)ecai_embedder_dim(e));
+}
+
+ZEND_METHOD(Ecai_Embedder, attachCache) {
+  zend_object *cobj = NULL;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_OBJ_OR_NULL(cobj)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_embedder *e = this_h(ZEND_THIS, "Embedder");
+  if (!e) RETURN_THROWS();
+  ecai_cache *c = NULL;
+  if (cobj && !(c = ecai_php_cache_of(cobj, 1))) RETURN_THROWS();
+  THROW_IF(ecai_embedder_attach_cache(e, c));
+  ecai_php_obj *p = obj_of(Z_OBJ_P(ZEND_THIS));
+  zval_ptr_dtor(&p->cache);
+  ZVAL_UNDEF(&p->cache);
+  if (cobj) ZVAL_OBJ_COPY(&p->cache, cobj);
 }
 
 ZEND_METHOD(Ecai_Embedder, fit) {

@@ -31,6 +31,8 @@ final class Embedder {
     /** Text -> list of dim floats (unit length). */
     public function embed(string $text): array {}
     public function identity(): array {}
+    /** Remote embedders: look texts up in an Ecai\Cache first, send only misses; null detaches. Builtin: throws. */
+    public function attachCache(?Cache $cache): void {}
 }
 
 /** A FAISS vector index keyed by int ids (ecai_index). @strict-properties @not-serializable */

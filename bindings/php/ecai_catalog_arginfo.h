@@ -50,6 +50,10 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Embedder_embed, 0, 1,
 	ZEND_ARG_TYPE_INFO(0, text, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Embedder_attachCache, 0, 1, IS_VOID, 0)
+	ZEND_ARG_OBJ_INFO(0, cache, Ecai\\Cache, 1)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Embedder_identity, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
 
@@ -121,6 +125,7 @@ ZEND_METHOD(Ecai_Embedder, dim);
 ZEND_METHOD(Ecai_Embedder, fit);
 ZEND_METHOD(Ecai_Embedder, embed);
 ZEND_METHOD(Ecai_Embedder, identity);
+ZEND_METHOD(Ecai_Embedder, attachCache);
 ZEND_METHOD(Ecai_Index, __construct);
 ZEND_METHOD(Ecai_Index, open);
 ZEND_METHOD(Ecai_Index, add);
@@ -157,6 +162,7 @@ static const zend_function_entry class_Ecai_Embedder_methods[] = {
 	ZEND_ME(Ecai_Embedder, fit, arginfo_class_Ecai_Embedder_fit, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Embedder, embed, arginfo_class_Ecai_Embedder_embed, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Embedder, identity, arginfo_class_Ecai_Embedder_identity, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Embedder, attachCache, arginfo_class_Ecai_Embedder_attachCache, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };
 

@@ -28,6 +28,7 @@
 #ifndef ECAI_EMBED_H
 #define ECAI_EMBED_H
 
+#include "ecai/cache.h"
 #include "ecai/common.h"
 #include "ecai/catalog.h"
 
@@ -108,6 +109,21 @@ ECAI_API ecai_status ecai_embedder_embed(float *out, size_t out_dim, ecai_embedd
  */
 ECAI_API ecai_status ecai_embedder_embed_batch(float *out, ecai_embedder *emb, const char *const *texts,
                                                const size_t *lens, size_t n);
+
+/**
+ * @brief Attaches an exact cache (ecai_cache, in-process or Redis) to a remote embedder:
+ * each text is looked up first (key: XXH3-128 of {"model","dim","text"}) and only the
+ * misses are sent, in batches; new vectors are stored. Several servers sharing a Redis
+ * cache embed each text once. NULL detaches.
+ * @param[in] emb   a remote embedder.
+ * @param[in] cache the cache or NULL; borrowed: it must outlive the embedder (or be
+ *                  detached first).
+ * @return ECAI_OK; ECAI_EINVAL (NULL emb); ECAI_EUNSUPPORTED (builtin embedder: computing
+ * its vectors is cheaper than looking them up).
+ * Ownership: borrowed. Thread-safety: exclusive access to emb; ecai_cache is thread-safe.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_embedder_attach_cache(ecai_embedder *emb, ecai_cache *cache);
 
 /**
  * @brief The embedder's identity as JSON: {"kind":..,"model":..,"dim":..,"params":..}

@@ -220,6 +220,16 @@ ecai_status ecai_embedder_embed_batch(float *out, ecai_embedder *e, const char *
   return builtin_embed(e, out, texts, lens, n);
 }
 
+ecai_status ecai_embedder_attach_cache(ecai_embedder *e, ecai_cache *cache) {
+  ECAI__CHECK_ARG(e);
+  if (e->kind != ECAI__EMB_OPENAI)
+    return ecai__err(ECAI_EUNSUPPORTED,
+                     "ecai_embedder_attach_cache: the builtin embedder computes a vector faster than a cache "
+                     "can look it up; attach caches to remote embedders");
+  e->cache = cache;
+  return ECAI_OK;
+}
+
 ecai_status ecai_embedder_embed(float *out, size_t out_dim, ecai_embedder *e, const char *text, size_t len) {
   ECAI__CHECK_ARG(out);
   ECAI__CHECK_ARG(e);

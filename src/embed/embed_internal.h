@@ -28,7 +28,8 @@ struct ecai_embedder {
   ecai__tokenizer *pool[ECAI__POOL];
   int npool;
   /* remote */
-  void *remote; /* struct ecai__remote *, see remote.c */
+  void *remote;             /* struct ecai__remote *, see remote.c */
+  struct ecai_cache *cache; /* attached exact cache (remote kinds), borrowed */
 };
 
 ecai_status ecai__remote_init(ecai_embedder *e);

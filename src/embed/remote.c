@@ -221,16 +221,10 @@ static ecai_status post(ecai_embedder *e, const char *req, size_t req_len, float
   return st;
 }
 
-ecai_status ecai__remote_embed(ecai_embedder *e, float *out, const char *const *texts, const size_t *lens,
+/* Sends texts in batches of r->batch; rows of out follow the texts. */
+static ecai_status remote_send(ecai_embedder *e, float *out, const char *const *texts, const size_t *lens,
                                size_t n) {
   ecai__remote *r = e->remote;
-  if (!r) return ecai__err(ECAI_ESTATE, "embedder: remote embedder not initialised");
-  for (size_t i = 0; i < n; i++) {
-    size_t bad;
-    if (!texts[i]) return ecai__err(ECAI_EINVAL, "embedder: text %zu is NULL", i);
-    if (!ecai__utf8_valid(texts[i], lens ? lens[i] : strlen(texts[i]), &bad))
-      return ecai__err(ECAI_EPARSE, "embedder: text %zu: invalid UTF-8 at byte %zu", i, bad);
-  }
   ecai_status st = ECAI_OK;
   pthread_mutex_lock(&r->mu);
   for (size_t b = 0; b < n && st == ECAI_OK; b += (size_t)r->batch) {
@@ -252,6 +246,78 @@ ecai_status ecai__remote_embed(ecai_embedder *e, float *out, const char *const *
   }
   pthread_mutex_unlock(&r->mu);
   return st;
+}
+
+/* Cache key of one text: XXH3-128 of the canonical {"dim","model","text"}. */
+static ecai_status text_key(uint8_t *k, const ecai_embedder *e, const char *t, size_t n) {
+  json_t *j = json_pack("{s:s?,s:I,s:s%}", "model", e->model, "dim", (json_int_t)e->dim, "text", t, n);
+  char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  json_decref(j);
+  if (!s) return ecai__err(ECAI_ENOMEM, "embedder: out of memory");
+  ecai_status st = ecai_cache_key_from_bytes(k, s, strlen(s));
+  free(s); /* jansson's allocator */
+  return st;
+}
+
+/* Serves what the attached cache has, sends only the misses, stores their vectors. */
+static ecai_status cached_embed(ecai_embedder *e, float *out, const char *const *texts, const size_t *lens,
+                                size_t n) {
+  size_t dim = e->dim, nm = 0;
+  size_t *miss = ecai__malloc(n * sizeof *miss);
+  uint8_t *keys = ecai__malloc(n * ECAI_CACHE_KEY_SIZE);
+  const char **mt = ecai__malloc(n * sizeof *mt);
+  size_t *ml = ecai__malloc(n * sizeof *ml);
+  float *mv = NULL;
+  ecai_status st = ECAI_OK;
+  if (!miss || !keys || !mt || !ml) {
+    st = ecai__err(ECAI_ENOMEM, "embedder: out of memory");
+    goto done;
+  }
+  for (size_t i = 0; i < n && !st; i++) {
+    size_t len = lens ? lens[i] : strlen(texts[i]);
+    uint8_t *k = keys + i * ECAI_CACHE_KEY_SIZE;
+    if ((st = text_key(k, e, texts[i], len))) break;
+    void *v = NULL;
+    size_t vl = 0;
+    if (ecai_cache_get(&v, &vl, e->cache, k) == ECAI_OK && vl == dim * sizeof(float)) {
+      memcpy(out + i * dim, v, vl);
+    } else {
+      miss[nm] = i;
+      mt[nm] = texts[i];
+      ml[nm++] = len;
+    }
+    ecai_free(v);
+  }
+  if (st || nm == 0) goto done;
+  if (!(mv = ecai__malloc(nm * dim * sizeof *mv))) {
+    st = ecai__err(ECAI_ENOMEM, "embedder: out of memory");
+    goto done;
+  }
+  if ((st = remote_send(e, mv, mt, ml, nm))) goto done;
+  for (size_t j = 0; j < nm; j++) {
+    memcpy(out + miss[j] * dim, mv + j * dim, dim * sizeof(float));
+    /* a failed put only costs a later request */
+    (void)ecai_cache_put(e->cache, keys + miss[j] * ECAI_CACHE_KEY_SIZE, mv + j * dim, dim * sizeof(float), 0, NULL);
+  }
+done:
+  ecai__free(miss);
+  ecai__free(keys);
+  ecai__free((void *)mt);
+  ecai__free(ml);
+  ecai__free(mv);
+  return st;
+}
+
+ecai_status ecai__remote_embed(ecai_embedder *e, float *out, const char *const *texts, const size_t *lens,
+                               size_t n) {
+  if (!e->remote) return ecai__err(ECAI_ESTATE, "embedder: remote embedder not initialised");
+  for (size_t i = 0; i < n; i++) {
+    size_t bad;
+    if (!texts[i]) return ecai__err(ECAI_EINVAL, "embedder: text %zu is NULL", i);
+    if (!ecai__utf8_valid(texts[i], lens ? lens[i] : strlen(texts[i]), &bad))
+      return ecai__err(ECAI_EPARSE, "embedder: text %zu: invalid UTF-8 at byte %zu", i, bad);
+  }
+  return e->cache ? cached_embed(e, out, texts, lens, n) : remote_send(e, out, texts, lens, n);
 }
 
 ecai_status ecai__remote_probe_dim(ecai_embedder *e, const char *text, size_t len) {

@@ -180,3 +180,58 @@ TEST(remote_store_discovers_dim_and_reopens) {
   ecai_store_free(s);
   ecai_ctx_free(ctx);
 }
+
+static int server_inputs(void) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "curl -s %s/stats", getenv("ECAI_TEST_EMBED_URL"));
+  FILE *p = popen(cmd, "r");
+  char buf[256] = {0};
+  size_t n = fread(buf, 1, sizeof buf - 1, p);
+  pclose(p);
+  buf[n] = 0;
+  const char *i = strstr(buf, "\"inputs\": ");
+  return i ? atoi(i + 10) : -1;
+}
+
+TEST(remote_embedder_with_attached_cache_sends_only_misses) {
+  ecai_ctx *c = remote_ctx(",\"dim\":8");
+  CHECK_MSG(c != NULL, "fake embed server not running");
+  ecai_embedder *e = NULL, *plain = NULL;
+  ecai_cache *cache = NULL;
+  CHECK_OK(ecai_embedder_new(&e, c));
+  CHECK_OK(ecai_embedder_new(&plain, c));
+  CHECK_OK(ecai_cache_new(&cache, c));
+  CHECK_OK(ecai_embedder_attach_cache(e, cache));
+  const char *first[] = {"alpha sofa", "beta lamp"};
+  const char *second[] = {"alpha sofa", "gamma rug", "beta lamp"};
+  float a[2 * 8], b[3 * 8], ref[3 * 8];
+  int before = server_inputs();
+  CHECK_OK(ecai_embedder_embed_batch(a, e, first, NULL, 2));
+  CHECK_INT_EQ(server_inputs() - before, 2);
+  CHECK_OK(ecai_embedder_embed_batch(b, e, second, NULL, 3));
+  CHECK_INT_EQ(server_inputs() - before, 3); /* only "gamma rug" was sent */
+  CHECK_OK(ecai_embedder_embed_batch(ref, plain, second, NULL, 3));
+  CHECK(memcmp(b, ref, sizeof b) == 0); /* cached rows are the same vectors, in order */
+  CHECK(memcmp(a, ref, 8 * sizeof(float)) == 0);
+  CHECK_OK(ecai_embedder_attach_cache(e, NULL));
+  CHECK_OK(ecai_embedder_embed_batch(a, e, first, NULL, 2));
+  CHECK_INT_EQ(server_inputs() - before, 3 + 3 + 2); /* plain run (3) + detached (2) */
+  ecai_embedder_free(e);
+  ecai_embedder_free(plain);
+  ecai_cache_free(cache);
+  ecai_ctx_free(c);
+}
+
+TEST(builtin_embedder_refuses_a_cache) {
+  ecai_ctx *c = NULL;
+  ecai_embedder *e = NULL;
+  ecai_cache *cache = NULL;
+  CHECK_OK(ecai_ctx_new(&c, NULL, 0));
+  CHECK_OK(ecai_embedder_new(&e, c));
+  CHECK_OK(ecai_cache_new(&cache, c));
+  CHECK_STATUS(ecai_embedder_attach_cache(e, cache), ECAI_EUNSUPPORTED);
+  CHECK_STATUS(ecai_embedder_attach_cache(NULL, cache), ECAI_EINVAL);
+  ecai_cache_free(cache);
+  ecai_embedder_free(e);
+  ecai_ctx_free(c);
+}

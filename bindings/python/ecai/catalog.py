@@ -45,6 +45,7 @@ _lib.register([
     ("ecai_embedder_new", [POINTER(c_void_p), c_void_p], c_int, check),
     ("ecai_embedder_free", [c_void_p], None, None),
     ("ecai_embedder_dim", [c_void_p], c_size_t, None),
+    ("ecai_embedder_attach_cache", [c_void_p, c_void_p], c_int, check),
     ("ecai_embedder_fit", [c_void_p, c_void_p], c_int, check),
     ("ecai_embedder_embed", [_FP, c_size_t, c_void_p, c_char_p, c_size_t], c_int, check),
     ("ecai_embedder_embed_batch", [_FP, c_void_p, POINTER(c_char_p), POINTER(c_size_t), c_size_t], c_int,
@@ -210,6 +211,12 @@ class Embedder(Handle):
     @property
     def dim(self):
         return lib.ecai_embedder_dim(self.handle)
+
+    def attach_cache(self, cache):
+        """Remote embedders: look each text up in an ``ecai.Cache`` first and send only
+        the misses. ``None`` detaches. The builtin embedder raises ``Unsupported``."""
+        lib.ecai_embedder_attach_cache(self.handle, cache.handle if cache is not None else None)
+        self._attached_cache = cache
 
     def fit(self, catalog):
         lib.ecai_embedder_fit(self.handle, catalog.handle)

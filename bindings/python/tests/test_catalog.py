@@ -95,3 +95,22 @@ def test_store_build_search_save_open(ctx, tmp_path):
     (tmp_path / "state" / "index.bin").write_bytes(b"garbage")
     with pytest.raises(ecai.Corrupt):
         ecai.Store.open(ctx, tmp_path / "state")
+
+
+def test_embedder_attach_cache_remote_and_builtin():
+    from fakellm import FakeLLM
+    with FakeLLM() as fake:
+        ctx = ecai.Context({"embedder": {"kind": "openai", "base_url": fake.url, "model": "m", "dim": 64}})
+        with ctx, ecai.Embedder(ctx) as emb, ecai.Cache(ctx) as cache:
+            emb.attach_cache(cache)
+            fake.reset()
+            a = emb.embed_batch(["grey sofa", "oak table"])
+            b = emb.embed_batch(["grey sofa", "oak table"])
+            assert fake.stats()["requests"].get("/v1/embeddings") == 1
+            assert [list(v) for v in a] == [list(v) for v in b]
+            emb.attach_cache(None)
+            emb.embed("grey sofa")
+            assert fake.stats()["requests"].get("/v1/embeddings") == 2
+    with ecai.Context() as ctx, ecai.Embedder(ctx) as emb, ecai.Cache(ctx) as cache:
+        with pytest.raises(ecai.Unsupported):
+            emb.attach_cache(cache)
