@@ -14,7 +14,8 @@
  * words removed; query words unknown to the KB are corrected to a known word at edit
  * distance 1 when they have 5+ letters) fused with the cosine of the context's embedder
  * (builtin by default). Retrieval strength = the share of the question's information
- * (IDF mass of its content words) that the top chunk contains.
+ * (IDF mass of its content words, conversational filler ignored) that the top chunk
+ * contains, averaged with the embedding cosine of that chunk.
  *
  * Answer JSON (ecai_support_answer):
  *   {"question":str, "answer":str|null, "escalated":bool, "blocked":bool, "reason":str|null,

@@ -35,7 +35,7 @@ ecai_status ecai_support_new(ecai_support **out, ecai_ctx *ctx, ecai_kb *kb) {
   ECAI__CHECK_ARG(ctx);
   ECAI__CHECK_ARG(kb);
   int64_t k = ecai__cfg_int(ctx, "support.top_k", 4);
-  double mr = ecai__cfg_double(ctx, "support.min_retrieval", 0.6);
+  double mr = ecai__cfg_double(ctx, "support.min_retrieval", 0.45);
   int64_t mac = ecai__cfg_int(ctx, "support.max_answer_chars", 800);
   if (k < 1 || k > 20) return ecai__err(ECAI_EINVAL, "support: support.top_k must be in 1..20 (got %lld)", (long long)k);
   if (!(mr >= 0 && mr <= 1)) return ecai__err(ECAI_EINVAL, "support: support.min_retrieval must be in [0,1]");

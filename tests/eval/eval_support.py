@@ -66,11 +66,14 @@ def llm_ctx(url, answer, extra=None):
 
 
 def change_number(text):
-    """Plants a wrong fact: the first number changed (or 'not' inserted when there is none)."""
+    """Plants a wrong fact: the first number changed, else the first negation removed, else one inserted."""
     m = re.search(r"\d+", text)
     if m:
         v = int(m.group(0))
         return text[:m.start()] + str(v + 7 if v < 20 else v * 2) + text[m.end():]
+    for neg, pos in ((" no longer ", " still "), (" not ", " "), ("non-", ""), ("n't ", " ")):
+        if neg in text:  # a negation removed flips the rule
+            return text.replace(neg, pos, 1)
     for w in (" can ", " will ", " is ", " are "):
         if w in text:
             return text.replace(w, w.rstrip() + " not ", 1)
@@ -157,14 +160,15 @@ def main():
                     r = bot.answer(q)
                 if c["expect"] == "blocked":
                     g = r["escalated"]
-                else:  # a faithful answer: shown, or escalated for weak retrieval (never a wrong answer)
-                    g = not r["escalated"] or r["reason"] in ("low_retrieval", "low_confidence")
+                else:  # a faithful answer: never refused by an output guard (shown, or escalated on the question)
+                    out_verdict = r["guards"]["output"]
+                    g = not r["escalated"] or not out_verdict or out_verdict["pass"]
             else:  # redaction: no raw PII in what the model received; restored for the customer
                 srv.reset()
                 with ecai.SupportAssistant(llm_ctx(srv.url, "We will contact you. [EMAIL_1]"), rkb) as bot:
                     r = bot.answer(c["text"])
                 last = json.dumps(srv.last() or {})
-                values = re.findall(r"[\w.]+@[\w.]+|\d[\d ()+-]{7,}\d", c["text"])
+                values = re.findall(r"[\w.]+@[\w.]+|\d[\d ()+-]{7,}\d", c["text"]) if c.get("pii") else []
                 g = all(v not in last for v in values) and all(v not in json.dumps(r.get("handoff", {})) for v in values)
             good += 1 if g else 0
             if not g:
