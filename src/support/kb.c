@@ -57,7 +57,7 @@ static const char FILLER[] =
     "wondering wonder want wanted like would could should might need needed know tell let "
     "help ask asking asked get got make sure really just also maybe actually possible way "
     "hope okay ok yes yeah guys team somebody someone anyone something anything thing things "
-    "today yesterday tomorrow morning week day ago already still now soon time";
+    "today yesterday tomorrow morning week day ago already still now soon time long much many often";
 
 /* ---- create / free ------------------------------------------------------------------ */
 
@@ -316,7 +316,24 @@ static ecai_status emit_section(ecai_kb *kb, pendv *pv, const char *source, uint
     ecai__buf b = {0};
     for (size_t q = i; q < j; q++) {
       if (q > i) ecai__buf_puts(&b, "\n\n");
-      ecai__buf_append(&b, t + paras[q].off, paras[q].len);
+      /* a single line break inside a paragraph is a space (markdown soft wrap); list
+       * items and table rows keep their own lines */
+      const char *p = t + paras[q].off;
+      size_t pl = paras[q].len, from = 0;
+      for (size_t x = 0; x < pl; x++) {
+        if (p[x] != '\n') continue;
+        size_t y = x + 1;
+        while (y < pl && (p[y] == ' ' || p[y] == '\t')) y++;
+        bool keep = y < pl && (((p[y] == '-' || p[y] == '*' || p[y] == '+') && y + 1 < pl && p[y + 1] == ' ') ||
+                               p[y] == '|' || (isdigit((unsigned char)p[y]) && y + 1 < pl && p[y + 1] == '.'));
+        size_t e = x;
+        while (e > from && (p[e - 1] == ' ' || p[e - 1] == '\r')) e--;
+        ecai__buf_append(&b, p + from, e - from);
+        ecai__buf_puts(&b, keep ? "\n" : " ");
+        from = y;
+        x = y - 1;
+      }
+      ecai__buf_append(&b, p + from, pl - from);
     }
     if (b.oom) {
       ecai__buf_free(&b);
@@ -825,14 +842,15 @@ ecai_status ecai__kb_retrieve(ecai_kb *kb, const char *q, size_t len, size_t k, 
       t.term = (uint32_t)id;
       t.idf = idf_of(kb, kb->df[id]);
       t.known = true;
-    } else if (wl >= 5 && kb->toks.kind[i] == ECAI__TOK_WORD) {
+    } else if (wl >= 3 && kb->toks.kind[i] == ECAI__TOK_WORD) {
       uint32_t best = UINT32_MAX, bdf = 0;
       for (size_t v = 0; v < kb->nterms; v++) {
         if (kb->df[v] <= bdf) continue;
         size_t vl = strlen(kb->terms[v]);
         /* one typo, or the same stem with another suffix ("deliv" / "deliveri") */
-        bool pre = (vl >= 5 && vl < wl && !strncmp(w, kb->terms[v], vl)) || (vl > wl && !strncmp(w, kb->terms[v], wl));
-        if (vl >= 4 && (pre || within_one_edit(w, wl, kb->terms[v], vl))) best = (uint32_t)v, bdf = kb->df[v];
+        bool pre = (vl >= 5 && vl < wl && !strncmp(w, kb->terms[v], vl)) ||
+                   (vl > wl && vl <= wl + 4 && !strncmp(w, kb->terms[v], wl));
+        if (vl >= 4 && (pre || (wl >= 5 && within_one_edit(w, wl, kb->terms[v], vl)))) best = (uint32_t)v, bdf = kb->df[v];
       }
       if (best != UINT32_MAX) {
         t.term = best;
