@@ -950,3 +950,95 @@ ecai_status ecai_kb_search_json(char **out, size_t *out_len, ecai_kb *kb, const 
   json_decref(j);
   return st;
 }
+
+/* The extractive answer from a passage: the sentences that carry the most of the
+ * question's words (IDF-weighted, filler ignored), up to 3 in their original order, each
+ * scoring at least half of the best one. FAQ answers are returned whole. */
+ecai_status ecai__kb_extract(ecai_kb *kb, const char *q, size_t qlen, size_t chunk, char **out) {
+  *out = NULL;
+  const ecai__kb_chunk *c = &kb->chunks[chunk];
+  if (c->faq) {
+    *out = ecai__strdup(c->text);
+    return *out ? ECAI_OK : ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  }
+  ecai_status st = ecai__tokenize(kb->tok, q, qlen, ECAI__TOKF_STEM | ECAI__TOKF_STOP, &kb->toks);
+  if (st) return st;
+  size_t nq = 0;
+  uint32_t *qid = ecai__malloc((kb->toks.n ? kb->toks.n : 1) * sizeof *qid);
+  enum { MAXS = 64 };
+  size_t so[MAXS], sl[MAXS];
+  double sc[MAXS];
+  if (!qid) return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  for (size_t i = 0; i < kb->toks.n; i++) {
+    size_t id;
+    const char *w = kb->toks.text + kb->toks.off[i];
+    if (ecai__smap_get(&kb->filler, w, kb->toks.len[i], NULL)) continue;
+    if (ecai__smap_get(&kb->vocab, w, kb->toks.len[i], &id)) qid[nq++] = (uint32_t)id;
+  }
+  /* split into sentences */
+  const char *t = c->text;
+  size_t n = strlen(t), ns = 0, start = 0;
+  for (size_t i = 0; i <= n && ns < MAXS; i++) {
+    bool end = i == n || t[i] == '\n' ||
+               ((t[i] == '.' || t[i] == '!' || t[i] == '?') && (i + 1 == n || t[i + 1] == ' ' || t[i + 1] == '\n'));
+    if (!end) continue;
+    size_t e = (i < n && t[i] != '\n') ? i + 1 : i;
+    while (start < e && (t[start] == ' ' || t[start] == '\n')) start++;
+    if (e > start) {
+      so[ns] = start;
+      sl[ns] = e - start;
+      ns++;
+    }
+    start = e;
+  }
+  double best = 0;
+  for (size_t s = 0; s < ns; s++) {
+    sc[s] = 0;
+    st = ecai__tokenize(kb->tok, t + so[s], sl[s], ECAI__TOKF_STEM | ECAI__TOKF_STOP, &kb->toks);
+    if (st) {
+      ecai__free(qid);
+      return st;
+    }
+    for (size_t j = 0; j < nq; j++) {
+      bool has = false;
+      for (size_t k = 0; k < kb->toks.n && !has; k++) {
+        size_t id;
+        if (ecai__smap_get(&kb->vocab, kb->toks.text + kb->toks.off[k], kb->toks.len[k], &id) && id == qid[j]) has = true;
+      }
+      bool dup = false;
+      for (size_t k = 0; k < j; k++)
+        if (qid[k] == qid[j]) dup = true;
+      if (has && !dup) sc[s] += idf_of(kb, kb->df[qid[j]]);
+    }
+    if (sc[s] > best) best = sc[s];
+  }
+  ecai__free(qid);
+  if (best <= 0) {
+    *out = ecai__strdup(c->text);
+    return *out ? ECAI_OK : ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  }
+  ecai__buf b = {0};
+  int taken = 0;
+  for (int pass = 0; pass < 1; pass++) {
+    /* the 3 best qualifying sentences, in text order */
+    bool pick[MAXS] = {false};
+    for (int k = 0; k < 3; k++) {
+      size_t bi = ns;
+      for (size_t s = 0; s < ns; s++)
+        if (!pick[s] && sc[s] >= 0.5 * best && (bi == ns || sc[s] > sc[bi])) bi = s;
+      if (bi == ns) break;
+      pick[bi] = true;
+    }
+    for (size_t s = 0; s < ns; s++)
+      if (pick[s]) {
+        if (taken++) ecai__buf_puts(&b, " ");
+        ecai__buf_append(&b, t + so[s], sl[s]);
+      }
+  }
+  if (b.oom || !b.data) {
+    ecai__buf_free(&b);
+    return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  }
+  *out = ecai__buf_take(&b, NULL);
+  return ECAI_OK;
+}

@@ -294,7 +294,16 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
       }
     }
     if (!escalate && extractive) {
-      answer = cut_passage(texts[0], s->max_answer_chars);
+      char *ex = NULL, *qr = ecai__strdup(rq);
+      if (qr) strip_placeholders(qr);
+      st = qr ? ecai__kb_extract(s->kb, qr, strlen(qr), hits[0].chunk, &ex) : ecai__err(ECAI_ENOMEM, "support: out of memory");
+      ecai__free(qr);
+      if (st) {
+        json_decref(citations);
+        goto done;
+      }
+      answer = cut_passage(ex, s->max_answer_chars);
+      ecai__free(ex);
       if (!answer) {
         json_decref(citations);
         st = ecai__err(ECAI_ENOMEM, "support: out of memory");

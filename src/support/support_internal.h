@@ -60,4 +60,7 @@ typedef struct {
 ecai_status ecai__kb_retrieve(ecai_kb *kb, const char *q, size_t len, size_t k, ecai__kb_hit *hits,
                               size_t *n_hits, double *strength);
 
+/* The extractive answer for a question from one chunk (owned, ecai__free). */
+ecai_status ecai__kb_extract(ecai_kb *kb, const char *q, size_t qlen, size_t chunk, char **out);
+
 #endif
