@@ -57,7 +57,7 @@ static const char FILLER[] =
     "wondering wonder want wanted like would could should might need needed know tell let "
     "help ask asking asked get got make sure really just also maybe actually possible way "
     "hope okay ok yes yeah guys team somebody someone anyone something anything thing things "
-    "today yesterday tomorrow morning week day ago already still now soon time long much many often";
+    "today yesterday tomorrow morning ago already still now soon long much many often";
 
 /* ---- create / free ------------------------------------------------------------------ */
 
