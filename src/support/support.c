@@ -202,7 +202,7 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
   if (!escalate && nh == 0) escalate = true, reason = "no_sources";
   if (!escalate && strength < s->min_retrieval) escalate = true, reason = "low_retrieval";
   const char *ids[20], *texts[20];
-  char idbuf[20][8];
+  char idbuf[20][24];
   for (size_t i = 0; i < nh; i++) {
     snprintf(idbuf[i], sizeof idbuf[i], "%zu", i);
     ids[i] = idbuf[i];
