@@ -359,3 +359,23 @@ TEST(support_alloc_failures) {
   }
   ecai_ctx_free(c);
 }
+
+/* Multi-turn: a question repeated from the conversation escalates as frustration; the
+ * extractive answer of a long section is the sentence(s) carrying the question's words. */
+TEST(support_conversation_frustration_and_sentence_extract) {
+  ecai_ctx *c = ctx_of(NULL);
+  ecai_kb *kb = policy_kb(c);
+  ecai_support *s = NULL;
+  CHECK_OK(ecai_support_new(&s, c, kb));
+  json_t *j = answer(s, "where is my refund", "[\"where is my refund?\", \"Where's my refund??\"]", NULL);
+  CHECK_STR_EQ(jstr(j, "reason"), "frustration");
+  CHECK_INT_EQ(json_array_size(json_object_get(json_object_get(j, "handoff"), "conversation")), 3);
+  json_decref(j);
+  j = answer(s, "Do you ship to Austria?", NULL, NULL);
+  CHECK_MSG(json_is_false(json_object_get(j, "escalated")), "escalated: %s", jstr(j, "reason"));
+  CHECK_STR_EQ(jstr(j, "answer"), "We ship to Germany, Austria and France only.");
+  json_decref(j);
+  ecai_support_free(s);
+  ecai_kb_free(kb);
+  ecai_ctx_free(c);
+}
