@@ -379,3 +379,35 @@ TEST(support_conversation_frustration_and_sentence_extract) {
   ecai_kb_free(kb);
   ecai_ctx_free(c);
 }
+
+/* Arbitrary bytes as markdown / HTML / FAQ never crash: every call is OK, EPARSE or EINVAL,
+ * and the KB stays searchable. Deterministic pseudo-random inputs built from fragments. */
+TEST(support_kb_random_documents_never_crash) {
+  static const char *frag[] = {"# ", "## H\n", "\n\n", "<h2>", "</h2>", "<p>", "&amp;", "&#x41;", "&#99999999;", "&",
+                               "<script>", "</script>", "<!--", "-->", "- item\n", "word ", "30 days. ", "[", "{",
+                               "\"id\":\"a\"", "\xc3\xa9", "\xff", "<", ">", "|", "1. ", "\r\n", "   "};
+  ecai_ctx *c = ctx_of("{\"support\":{\"chunk_words\":10}}");
+  ecai_kb *kb = NULL;
+  CHECK_OK(ecai_kb_new(&kb, c));
+  unsigned x = 12345;
+  char buf[600];
+  static const char *names[] = {"r.md", "r.html", "r.txt", "r.json"};
+  for (int it = 0; it < 400; it++) {
+    size_t n = 0;
+    int parts = (int)((x = x * 1103515245u + 12345u) >> 16) % 40;
+    for (int p = 0; p < parts; p++) {
+      const char *f = frag[((x = x * 1103515245u + 12345u) >> 16) % (sizeof frag / sizeof frag[0])];
+      size_t l = strlen(f);
+      if (n + l >= sizeof buf) break;
+      memcpy(buf + n, f, l);
+      n += l;
+    }
+    ecai_status st = ecai_kb_add_text(NULL, kb, names[it % 4], buf, n, ECAI_KB_AUTO);
+    CHECK_MSG(st == ECAI_OK || st == ECAI_EPARSE || st == ECAI_EINVAL, "iteration %d: status %d", it, (int)st);
+  }
+  char *js = NULL;
+  CHECK_OK(ecai_kb_search_json(&js, NULL, kb, "30 days word", 5));
+  ecai_free(js);
+  ecai_kb_free(kb);
+  ecai_ctx_free(c);
+}
