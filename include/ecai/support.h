@@ -136,6 +136,29 @@ ECAI_API ecai_status ecai_kb_stats(size_t *n_docs, size_t *n_chunks, const ecai_
 ECAI_API ecai_status ecai_kb_search_json(char **out, size_t *out_len, ecai_kb *kb, const char *query, size_t k);
 
 /**
+ * @brief Writes the knowledge base (documents, content hashes, chunks; not the vectors,
+ * which are recomputed on open) to one file atomically (temp file, fsync, rename), with a
+ * format version and an XXH3 checksum.
+ * @param[in] kb the KB. @param[in] path the file.
+ * @return ECAI_OK; ECAI_EIO; ECAI_EINVAL; ECAI_ENOMEM.
+ * Ownership: none. Thread-safety: read-only use of kb.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_save(const ecai_kb *kb, const char *path);
+
+/**
+ * @brief Reads a knowledge base written by ecai_kb_save(); chunks are re-tokenised and
+ * re-embedded with ctx's embedder. Re-adding an unchanged document afterwards is skipped.
+ * @param[out] out receives the KB; NULL on failure.
+ * @param[in]  ctx the context; must outlive the KB. @param[in] path the file.
+ * @return ECAI_OK; ECAI_EIO; ECAI_ECORRUPT (not a KB file, damaged, other version); ECAI_ENOMEM.
+ * Ownership: the caller frees *out with ecai_kb_free().
+ * Thread-safety: any thread.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_open(ecai_kb **out, ecai_ctx *ctx, const char *path);
+
+/**
  * @brief Creates an assistant over kb: a guard from the context's "guard" section, and an
  * LLM client when llm.provider is not "none" (otherwise answers are extractive).
  * Settings: support.top_k, support.min_retrieval, support.max_answer_chars,

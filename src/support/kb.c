@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -559,34 +560,14 @@ static ecai_kb_format format_of(const char *name) {
   return (ecai_kb_format)-1;
 }
 
-ecai_status ecai_kb_add_text(size_t *out_changed, ecai_kb *kb, const char *source, const char *text, size_t len,
-                             ecai_kb_format format) {
-  if (out_changed) *out_changed = 0;
-  ECAI__CHECK_ARG(kb);
-  ECAI__CHECK_ARG(source);
-  ECAI__CHECK_ARG(text);
-  if (!*source) return ecai__err(ECAI_EINVAL, "kb: empty source name");
-  if (format == ECAI_KB_AUTO) format = format_of(source);
-  if (format < ECAI_KB_TEXT || format > ECAI_KB_FAQ_JSON)
-    return ecai__err(ECAI_EINVAL, "kb: %s: unknown document format", source);
-  size_t bad;
-  if (!ecai__utf8_valid(text, len, &bad)) return ecai__err(ECAI_EPARSE, "kb: %s: invalid UTF-8 at byte %zu", source, bad);
-  uint64_t hash = XXH3_64bits(text, len) ^ (uint64_t)format;
+/* Analyses and commits pending chunks (grouped by source); a failure leaves the KB
+ * unchanged. faq_text: the FAQ file (its vanished entries are removed), or NULL. Takes pv. */
+static ecai_status ingest_pending(size_t *out_changed, ecai_kb *kb, pendv *pvp, const char *source, const char *faq_text,
+                                  size_t len) {
+  pendv pv = *pvp;
+  memset(pvp, 0, sizeof *pvp);
+  ecai_status st = ECAI_OK;
   size_t d;
-  if (format != ECAI_KB_FAQ_JSON && ecai__smap_get(&kb->doc_by_name, source, strlen(source), &d) && kb->docs[d].live &&
-      kb->docs[d].hash == hash)
-    return ECAI_OK; /* unchanged */
-  pendv pv = {0};
-  ecai_status st;
-  if (format == ECAI_KB_FAQ_JSON) st = parse_faq(&pv, source, text, len);
-  else if (format == ECAI_KB_HTML) {
-    size_t ml = 0;
-    char *md = html_to_md(text, len, &ml);
-    if (!md) return ecai__err(ECAI_ENOMEM, "kb: out of memory");
-    st = parse_markdown(kb, &pv, source, hash, md, ml, true);
-    ecai__free(md);
-  } else
-    st = parse_markdown(kb, &pv, source, hash, text, len, format == ECAI_KB_MARKDOWN);
   /* drop unchanged FAQ entries */
   size_t keep = 0;
   for (size_t i = 0; !st && i < pv.n; i++) {
@@ -619,8 +600,8 @@ ecai_status ecai_kb_add_text(size_t *out_changed, ecai_kb *kb, const char *sourc
     return st;
   }
   /* FAQ file: entries that disappeared from it are removed */
-  if (format == ECAI_KB_FAQ_JSON) {
-    json_t *j = json_loadb(text, len, 0, NULL);
+  if (faq_text) {
+    json_t *j = json_loadb(faq_text, len, 0, NULL);
     for (size_t dd = 0; dd < kb->ndocs; dd++) {
       if (!kb->docs[dd].live || strcmp(kb->docs[dd].origin, source)) continue;
       bool present = false;
@@ -684,13 +665,48 @@ ecai_status ecai_kb_add_text(size_t *out_changed, ecai_kb *kb, const char *sourc
     kb->total_len += c->len;
     kb->live_chunks++;
   }
-  if (pv.n == 0 && format != ECAI_KB_FAQ_JSON) {
+  if (pv.n == 0 && !faq_text) {
     /* an empty document still counts (so an unchanged empty file is skipped) */
     if (ecai__smap_get(&kb->doc_by_name, source, strlen(source), &d)) remove_doc_chunks(kb, d);
   }
   pendv_free(&pv);
   if (out_changed) *out_changed += changed;
   return ECAI_OK;
+}
+
+ecai_status ecai_kb_add_text(size_t *out_changed, ecai_kb *kb, const char *source, const char *text, size_t len,
+                             ecai_kb_format format) {
+  if (out_changed) *out_changed = 0;
+  ECAI__CHECK_ARG(kb);
+  ECAI__CHECK_ARG(source);
+  ECAI__CHECK_ARG(text);
+  if (!*source) return ecai__err(ECAI_EINVAL, "kb: empty source name");
+  if (format == ECAI_KB_AUTO) format = format_of(source);
+  if (format < ECAI_KB_TEXT || format > ECAI_KB_FAQ_JSON)
+    return ecai__err(ECAI_EINVAL, "kb: %s: unknown document format", source);
+  size_t bad;
+  if (!ecai__utf8_valid(text, len, &bad)) return ecai__err(ECAI_EPARSE, "kb: %s: invalid UTF-8 at byte %zu", source, bad);
+  uint64_t hash = XXH3_64bits(text, len) ^ (uint64_t)format;
+  size_t d;
+  if (format != ECAI_KB_FAQ_JSON && ecai__smap_get(&kb->doc_by_name, source, strlen(source), &d) && kb->docs[d].live &&
+      kb->docs[d].hash == hash)
+    return ECAI_OK; /* unchanged */
+  pendv pv = {0};
+  ecai_status st;
+  if (format == ECAI_KB_FAQ_JSON) st = parse_faq(&pv, source, text, len);
+  else if (format == ECAI_KB_HTML) {
+    size_t ml = 0;
+    char *md = html_to_md(text, len, &ml);
+    if (!md) return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+    st = parse_markdown(kb, &pv, source, hash, md, ml, true);
+    ecai__free(md);
+  } else
+    st = parse_markdown(kb, &pv, source, hash, text, len, format == ECAI_KB_MARKDOWN);
+  if (st) {
+    pendv_free(&pv);
+    return st;
+  }
+  return ingest_pending(out_changed, kb, &pv, source, format == ECAI_KB_FAQ_JSON ? text : NULL, len);
 }
 
 static ecai_status add_file(size_t *changed, ecai_kb *kb, const char *path, const char *name) {
@@ -1040,5 +1056,126 @@ ecai_status ecai__kb_extract(ecai_kb *kb, const char *q, size_t qlen, size_t chu
     return ecai__err(ECAI_ENOMEM, "kb: out of memory");
   }
   *out = ecai__buf_take(&b, NULL);
+  return ECAI_OK;
+}
+
+/* ---- persistence -------------------------------------------------------------------------- */
+
+#define KB_MAGIC "ECAIKB1 "
+
+ecai_status ecai_kb_save(const ecai_kb *kb, const char *path) {
+  ECAI__CHECK_ARG(kb);
+  ECAI__CHECK_ARG(path);
+  json_t *docs = json_array();
+  for (size_t d = 0; d < kb->ndocs; d++) {
+    if (!kb->docs[d].live) continue;
+    json_t *chunks = json_array();
+    for (size_t c = 0; c < kb->nchunks; c++) {
+      const ecai__kb_chunk *ch = &kb->chunks[c];
+      if (ch->live && ch->doc == d)
+        json_array_append_new(chunks, json_pack("{s:s,s:s,s:b}", "section", ch->section, "text", ch->text, "faq", ch->faq));
+    }
+    char hx[24];
+    snprintf(hx, sizeof hx, "%016llx", (unsigned long long)kb->docs[d].hash);
+    json_array_append_new(docs, json_pack("{s:s,s:s,s:s,s:o}", "source", kb->docs[d].source, "origin",
+                                          kb->docs[d].origin ? kb->docs[d].origin : kb->docs[d].source, "hash", hx,
+                                          "chunks", chunks));
+  }
+  json_t *root = json_pack("{s:s,s:i,s:o}", "format", "ecai-kb", "version", 1, "docs", docs);
+  char *body = NULL;
+  size_t blen = 0;
+  ecai_status st = root ? ecai__json_dump(&body, &blen, root) : ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  json_decref(root);
+  if (st) return st;
+  char head[32];
+  snprintf(head, sizeof head, KB_MAGIC "%016llx\n", (unsigned long long)XXH3_64bits(body, blen));
+  size_t plen = strlen(path) + 32;
+  char *tmp = ecai__malloc(plen);
+  if (!tmp) {
+    ecai__free(body);
+    return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  }
+  snprintf(tmp, plen, "%s.tmp.%ld", path, (long)getpid());
+  FILE *f = fopen(tmp, "wb");
+  bool ok = f && fwrite(head, 1, strlen(head), f) == strlen(head) && fwrite(body, 1, blen, f) == blen && fflush(f) == 0 &&
+            fsync(fileno(f)) == 0;
+  if (f && fclose(f) != 0) ok = false;
+  ecai__free(body);
+  if (!ok || rename(tmp, path) != 0) {
+    st = ecai__err(ECAI_EIO, "kb: cannot write %s: %s", path, strerror(errno));
+    unlink(tmp);
+  }
+  ecai__free(tmp);
+  return st;
+}
+
+ecai_status ecai_kb_open(ecai_kb **out, ecai_ctx *ctx, const char *path) {
+  ECAI__CHECK_ARG(out);
+  *out = NULL;
+  ECAI__CHECK_ARG(ctx);
+  ECAI__CHECK_ARG(path);
+  FILE *f = fopen(path, "rb");
+  if (!f) return ecai__err(ECAI_EIO, "kb: cannot open %s: %s", path, strerror(errno));
+  ecai__buf b = {0};
+  char tmp[65536];
+  size_t r;
+  while ((r = fread(tmp, 1, sizeof tmp, f)) > 0) ecai__buf_append(&b, tmp, r);
+  bool err = ferror(f) != 0;
+  fclose(f);
+  if (err || b.oom) {
+    ecai__buf_free(&b);
+    return err ? ecai__err(ECAI_EIO, "kb: cannot read %s", path) : ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  }
+  size_t hl = strlen(KB_MAGIC) + 17;
+  unsigned long long want = 0;
+  if (b.len < hl || memcmp(b.data, KB_MAGIC, strlen(KB_MAGIC)) || b.data[hl - 1] != '\n' ||
+      sscanf(b.data + strlen(KB_MAGIC), "%16llx", &want) != 1 || XXH3_64bits(b.data + hl, b.len - hl) != want) {
+    ecai__buf_free(&b);
+    return ecai__err(ECAI_ECORRUPT, "kb: %s is not a knowledge-base file or is damaged (checksum)", path);
+  }
+  json_t *root = json_loadb(b.data + hl, b.len - hl, 0, NULL);
+  ecai__buf_free(&b);
+  json_t *docs = json_object_get(root, "docs");
+  if (!json_is_array(docs) || json_integer_value(json_object_get(root, "version")) != 1) {
+    json_decref(root);
+    return ecai__err(ECAI_ECORRUPT, "kb: %s: unsupported format or version", path);
+  }
+  ecai_kb *kb = NULL;
+  ecai_status st = ecai_kb_new(&kb, ctx);
+  size_t i, k;
+  json_t *d, *c;
+  json_array_foreach(docs, i, d) {
+    if (st) break;
+    const char *src = json_string_value(json_object_get(d, "source"));
+    const char *org = json_string_value(json_object_get(d, "origin"));
+    const char *hx = json_string_value(json_object_get(d, "hash"));
+    if (!src || !*src || !org || !hx) {
+      st = ecai__err(ECAI_ECORRUPT, "kb: %s: document %zu is malformed", path, i);
+      break;
+    }
+    uint64_t h = strtoull(hx, NULL, 16);
+    pendv pv = {0};
+    json_array_foreach(json_object_get(d, "chunks"), k, c) {
+      const char *sec = json_string_value(json_object_get(c, "section"));
+      const char *txt = json_string_value(json_object_get(c, "text"));
+      bool faq = json_is_true(json_object_get(c, "faq"));
+      if (!sec || !txt) {
+        st = ecai__err(ECAI_ECORRUPT, "kb: %s: chunk %zu of %s is malformed", path, k, src);
+        break;
+      }
+      if ((st = pend_push(&pv, src, org, sec, txt, strlen(txt), h, faq, faq ? sec : NULL))) break;
+    }
+    if (st) {
+      pendv_free(&pv);
+      break;
+    }
+    st = ingest_pending(NULL, kb, &pv, src, NULL, 0);
+  }
+  json_decref(root);
+  if (st) {
+    ecai_kb_free(kb);
+    return st;
+  }
+  *out = kb;
   return ECAI_OK;
 }

@@ -348,6 +348,12 @@ TEST(support_alloc_failures) {
       out = NULL;
       st = ecai_support_answer(&out, NULL, s, "recycle mattresses in Leeds?", NULL, NULL);
     }
+    char kp[1024];
+    snprintf(kp, sizeof kp, "%s/alloc.kb", ecai_test_tmpdir());
+    ecai_kb *back = NULL;
+    if (!st) st = ecai_kb_save(kb, kp);
+    if (!st) st = ecai_kb_open(&back, c, kp);
+    ecai_kb_free(back);
     ecai__test_fail_alloc_after(-1);
     CHECK_MSG(st == ECAI_OK || st == ECAI_ENOMEM, "n=%ld: status %d (%s)", n, (int)st, ecai_last_error());
     if (st == ECAI_OK) CHECK_CONTAINS(out, "\"escalated\":true");
@@ -408,6 +414,58 @@ TEST(support_kb_random_documents_never_crash) {
   char *js = NULL;
   CHECK_OK(ecai_kb_search_json(&js, NULL, kb, "30 days word", 5));
   ecai_free(js);
+  ecai_kb_free(kb);
+  ecai_ctx_free(c);
+}
+
+/* Save / open round trip: same search results, unchanged documents skipped after open,
+ * damaged or foreign files refused with ECORRUPT. */
+TEST(support_kb_save_open_roundtrip_and_corruption) {
+  ecai_ctx *c = ctx_of(NULL);
+  ecai_kb *kb = policy_kb(c);
+  const char *faq = "[{\"id\":\"f1\",\"question\":\"Do you ship abroad?\",\"answer\":\"Yes, to 20 countries.\"}]";
+  CHECK_OK(ecai_kb_add_text(NULL, kb, "faq.json", faq, strlen(faq), ECAI_KB_AUTO));
+  char path[1024];
+  snprintf(path, sizeof path, "%s/kb.ecai", ecai_test_tmpdir());
+  CHECK_OK(ecai_kb_save(kb, path));
+  ecai_kb *back = NULL;
+  CHECK_OK(ecai_kb_open(&back, c, path));
+  size_t d1, c1, d2, c2;
+  CHECK_OK(ecai_kb_stats(&d1, &c1, kb));
+  CHECK_OK(ecai_kb_stats(&d2, &c2, back));
+  CHECK_INT_EQ(d1, d2);
+  CHECK_INT_EQ(c1, c2);
+  char *j1 = NULL, *j2 = NULL;
+  CHECK_OK(ecai_kb_search_json(&j1, NULL, kb, "how many days to return for a refund", 3));
+  CHECK_OK(ecai_kb_search_json(&j2, NULL, back, "how many days to return for a refund", 3));
+  CHECK_STR_EQ(j2, j1);
+  ecai_free(j1);
+  ecai_free(j2);
+  size_t changed = 9;
+  CHECK_OK(ecai_kb_add_text(&changed, back, "policy.md", POLICY_MD, strlen(POLICY_MD), ECAI_KB_MARKDOWN));
+  CHECK_INT_EQ(changed, 0);
+  CHECK_OK(ecai_kb_add_text(&changed, back, "faq.json", faq, strlen(faq), ECAI_KB_AUTO));
+  CHECK_INT_EQ(changed, 0);
+  /* flip one byte in the body */
+  FILE *f = fopen(path, "r+b");
+  CHECK(f != NULL);
+  fseek(f, 60, SEEK_SET);
+  int ch = fgetc(f);
+  fseek(f, 60, SEEK_SET);
+  fputc(ch ^ 0x20, f);
+  fclose(f);
+  ecai_kb *bad = NULL;
+  CHECK_STATUS(ecai_kb_open(&bad, c, path), ECAI_ECORRUPT);
+  CHECK(bad == NULL);
+  f = fopen(path, "wb");
+  fputs("hello", f);
+  fclose(f);
+  CHECK_STATUS(ecai_kb_open(&bad, c, path), ECAI_ECORRUPT);
+  CHECK_STATUS(ecai_kb_open(&bad, c, "/nonexistent/kb"), ECAI_EIO);
+  char dirpath[1100];
+  snprintf(dirpath, sizeof dirpath, "%s/no/such/dir/kb.ecai", ecai_test_tmpdir());
+  CHECK_STATUS(ecai_kb_save(kb, dirpath), ECAI_EIO);
+  ecai_kb_free(back);
   ecai_kb_free(kb);
   ecai_ctx_free(c);
 }

@@ -28,6 +28,8 @@ _lib.register([
     ("ecai_kb_remove", [c_void_p, c_char_p], c_int, check),
     ("ecai_kb_stats", [POINTER(c_size_t), POINTER(c_size_t), c_void_p], c_int, check),
     ("ecai_kb_search_json", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_size_t], c_int, check),
+    ("ecai_kb_save", [c_void_p, c_char_p], c_int, check),
+    ("ecai_kb_open", [POINTER(c_void_p), c_void_p, c_char_p], c_int, check),
     ("ecai_support_new", [POINTER(c_void_p), c_void_p, c_void_p], c_int, check),
     ("ecai_support_free", [c_void_p], None, None),
     ("ecai_support_answer", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_char_p, c_char_p],
@@ -57,6 +59,24 @@ class KnowledgeBase(Handle):
         h = c_void_p()
         lib.ecai_kb_new(byref(h), ctx.handle)
         self._h = h
+
+    @classmethod
+    def open(cls, path, ctx=None):
+        """Reads a knowledge base written by save() (chunks re-embedded with ctx's embedder)."""
+        kb = cls.__new__(cls)
+        Handle.__init__(kb)
+        if ctx is None:
+            from .core import Context
+            ctx = Context()
+        kb._ctx = ctx
+        h = c_void_p()
+        lib.ecai_kb_open(byref(h), ctx.handle, str(path).encode())
+        kb._h = h
+        return kb
+
+    def save(self, path):
+        """Writes the KB atomically with a checksum."""
+        lib.ecai_kb_save(self.handle, str(path).encode())
 
     def add_text(self, source, text, fmt=AUTO):
         """Adds or replaces one document; returns the number of documents changed (0: unchanged)."""

@@ -27,6 +27,13 @@ def test_kb_ingest_search_reingest(kb, tmp_path):
     assert res["results"][0]["section"].endswith("Shipping and delivery")
     assert kb.add_text("notes.md", "# Notes\n\nGift cards never expire.\n") == 1
     assert kb.add_text("notes.md", "# Notes\n\nGift cards never expire.\n") == 0
+    kb.save(tmp_path / "kb.ecai")
+    with ecai.KnowledgeBase.open(tmp_path / "kb.ecai") as back:
+        assert back.stats == kb.stats
+        assert back.search("gift cards expire", 1)["results"][0]["source"] == "notes.md"
+    (tmp_path / "bad.ecai").write_bytes(b"nope")
+    with pytest.raises(ecai.EcaiError):
+        ecai.KnowledgeBase.open(tmp_path / "bad.ecai")
     kb.remove("notes.md")
     with pytest.raises(ecai.EcaiError):
         kb.remove("notes.md")
