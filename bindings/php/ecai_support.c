@@ -165,6 +165,33 @@ ZEND_METHOD(Ecai_KnowledgeBase, search) {
   ecai_php_return_json(return_value, js, n);
 }
 
+ZEND_METHOD(Ecai_KnowledgeBase, save) {
+  zend_string *path;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_kb *kb = this_kb(ZEND_THIS);
+  if (!kb) RETURN_THROWS();
+  THROW_IF(ecai_kb_save(kb, ZSTR_VAL(path)));
+}
+
+ZEND_METHOD(Ecai_KnowledgeBase, open) {
+  zend_string *path;
+  zval *ctx;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+    Z_PARAM_PATH_STR(path)
+    Z_PARAM_OBJECT(ctx)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 2);
+  if (!c) RETURN_THROWS();
+  ecai_kb *h = NULL;
+  THROW_IF(ecai_kb_open(&h, c, ZSTR_VAL(path)));
+  object_init_ex(return_value, ecai_ce_kb);
+  ecai_php_kb *k = kb_from_obj(Z_OBJ_P(return_value));
+  k->h = h;
+  ZVAL_COPY(&k->ctx, ctx);
+}
+
 ZEND_METHOD(Ecai_Support, __construct) {
   zval *ctx, *kbz;
   ZEND_PARSE_PARAMETERS_START(2, 2)

@@ -17,6 +17,10 @@ final class KnowledgeBase {
     public function remove(string $source): void {}
     /** ["documents" => int, "chunks" => int]. */
     public function stats(): array {}
+    /** Writes the KB to one file (atomic, checksummed). */
+    public function save(string $path): void {}
+    /** Reads a KB written by save() (chunks re-embedded with $ctx's embedder). */
+    public static function open(string $path, Context $ctx): KnowledgeBase {}
     /** Retrieval: ["query", "strength", "results" => [["source", "section", "text", "score", ...], ...]]. */
     public function search(string $query, int $k = 4): array {}
 }

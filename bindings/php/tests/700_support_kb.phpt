@@ -15,6 +15,13 @@ $r = $kb->search("how many days to return", 1);
 var_dump($r["results"][0]["source"], $r["results"][0]["section"]);
 $r = $kb->search("gift cards", 1);
 var_dump($r["results"][0]["source"]);
+$f = tempnam(sys_get_temp_dir(), "kb");
+$kb->save($f);
+$back = Ecai\KnowledgeBase::open($f, $ctx);
+var_dump($back->stats() == $kb->stats(), $back->search("gift cards", 1)["results"][0]["source"]);
+file_put_contents($f, "nope");
+try { Ecai\KnowledgeBase::open($f, $ctx); } catch (Ecai\EcaiException $e) { echo "EcaiException ", $e->getCode() == -14 ? "ECORRUPT" : $e->getCode(), "\n"; }
+unlink($f);
 $kb->remove("policy.md");
 var_dump($kb->stats()["documents"]);
 try { $kb->addText("bad.json", "[{\"id\":1}]"); } catch (Ecai\EcaiException $e) { echo "EcaiException ", $e->getCode() == -11 ? "EPARSE" : $e->getCode(), "\n"; }
@@ -34,6 +41,9 @@ array(2) {
 string(9) "policy.md"
 string(16) "Policy > Returns"
 string(2) "f1"
+bool(true)
+string(2) "f1"
+EcaiException ECORRUPT
 int(1)
 EcaiException EPARSE
 EcaiException kb: no document named nope
