@@ -26,6 +26,7 @@
 /* recommend, guard, support: */
 #include "ecai/recommend.h"
 #include "ecai/guard.h"
+#include "ecai/support.h"
 
 
 #endif /* ECAI_H */

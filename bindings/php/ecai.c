@@ -217,6 +217,7 @@ static PHP_MINIT_FUNCTION(ecai) {
   /* recommend/support: */
   if (ecai_php_recommend_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
   if (ecai_php_guard_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
+  if (ecai_php_support_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
 
   return SUCCESS;
 }

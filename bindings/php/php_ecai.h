@@ -59,6 +59,7 @@ int ecai_php_experiment_minit(INIT_FUNC_ARGS);
 /* recommend/support: */
 int ecai_php_recommend_minit(INIT_FUNC_ARGS);
 int ecai_php_guard_minit(INIT_FUNC_ARGS);
+int ecai_php_support_minit(INIT_FUNC_ARGS);
 
 
 #endif

@@ -27,6 +27,7 @@ int cmd_report(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_eval_recommend(int argc, char **argv);
 int cmd_guard(int argc, char **argv);
+int cmd_ask(int argc, char **argv);
 
 
 static const cli_cmd COMMANDS[] = {
@@ -51,6 +52,7 @@ static const cli_cmd COMMANDS[] = {
   {"recommend", "recommend products for a cart and browsing history from order history", cmd_recommend},
   {"eval-recommend", "evaluate the recommenders on real transactions (hide one item per basket)", cmd_eval_recommend},
   {"guard", "run the guardrail checks on a message or an answer, redact PII", cmd_guard},
+  {"ask", "answer a customer question from a knowledge base with citations, or escalate it", cmd_ask},
 
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])

@@ -78,6 +78,11 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"search",                     ECAI__CFG_SECTION, NULL,          0, NULL},
 
   {"support",                    ECAI__CFG_SECTION, NULL,          0, NULL},
+  {"support.chunk_words",        ECAI__CFG_INT,  "120",            0, NULL}, /* knowledge-base chunk size in words (whole paragraphs) */
+  {"support.chunk_overlap",      ECAI__CFG_INT,  "1",              0, NULL}, /* paragraphs repeated at the start of the next chunk */
+  {"support.top_k",              ECAI__CFG_INT,  "4",              0, NULL}, /* passages retrieved per question (prompt, grounding, handoff) */
+  {"support.min_retrieval",      ECAI__CFG_NUM,  "0.45",           0, NULL}, /* retrieval strength below this escalates: mean of the best passage's IDF coverage of the question and its cosine */
+  {"support.max_answer_chars",   ECAI__CFG_INT,  "800",            0, NULL}, /* extractive answers are cut at a sentence end before this */
 
   {"guard",                      ECAI__CFG_SECTION, NULL,          0, NULL},
   {"guard.max_input_chars",      ECAI__CFG_INT,  "4000",           0, NULL},

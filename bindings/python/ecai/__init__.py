@@ -29,6 +29,8 @@ from .experiment import (Experiment, Kpi, Pricing, abtest_csv, bootstrap_diff, h
 # recommend, guard, support:
 from .recommend import Recommender, evaluate as evaluate_recommend
 from .guard import Guard, PiiMap, Verdict
+from . import support
+from .support import KnowledgeBase, SupportAssistant
 
 
 __version__ = "0.1.0"

@@ -1,0 +1,227 @@
+/*
+ * libecai — support assistant: a knowledge base (ecai_kb) and retrieval-grounded
+ * answers with guardrails, confidence and human escalation (ecai_support).
+ *
+ * Knowledge base: documents are markdown, plain text, HTML (tags stripped, script/style
+ * dropped) or a FAQ JSON list of {"id","question","answer"} (each entry one document
+ * whose citation source is its id). Markdown/text/HTML are split at headings into
+ * sections and each section into chunks of whole paragraphs (support.chunk_words words,
+ * the last paragraph of a chunk repeated at the start of the next one as overlap); each
+ * chunk keeps its source (the document name) and section (the heading path). A document
+ * added again with the same content (XXH3 hash) is skipped; with changed content its
+ * old chunks are replaced.
+ * Retrieval (in-process, the KB is small): BM25 over the shared tokenizer (stems, stop
+ * words removed; query words unknown to the KB are corrected to a known word at edit
+ * distance 1 when they have 5+ letters) fused with the cosine of the context's embedder
+ * (builtin by default). Retrieval strength = the share of the question's information
+ * (IDF mass of its content words, conversational filler ignored) that the top chunk
+ * contains, averaged with the embedding cosine of that chunk.
+ *
+ * Answer JSON (ecai_support_answer):
+ *   {"question":str, "answer":str|null, "escalated":bool, "blocked":bool, "reason":str|null,
+ *    "confidence":num, "retrieval":num, "grounding":num, "mode":"llm"|"extractive",
+ *    "citations":[{"source":str,"section":str}...],
+ *    "guards":{"input":<verdict>,"output":<verdict>|null},
+ *    "event":{"event":"ticket_bot_answered"|"ticket_escalated","ts":int,"reason":str|null,
+ *             "confidence":num},
+ *    "handoff":{"reason":str,"conversation":[{"role","content"}...],
+ *               "sources":[{"source","section","text","score"}...],
+ *               "pii":[{"placeholder","type"}...], "context":any|null}   (only when escalated)}
+ * Reason codes: the guard's (injection, human_requested, action_required, frustration,
+ * unsupported_claim, number_not_in_sources, ...) plus no_sources (empty KB or nothing
+ * retrieved), low_retrieval (strength below support.min_retrieval), low_confidence
+ * (below guard.escalation_threshold), model_declined (the model answered ESCALATE or
+ * nothing), llm_error (the LLM call failed). Text in the handoff is PII-redacted; the
+ * answer shown to the customer has its placeholders restored.
+ */
+#ifndef ECAI_SUPPORT_H
+#define ECAI_SUPPORT_H
+
+#include "ecai/common.h"
+#include "ecai/guard.h"
+#include "ecai/llm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A knowledge base of chunked documents. */
+typedef struct ecai_kb ecai_kb;
+/** A support assistant bound to a knowledge base. */
+typedef struct ecai_support ecai_support;
+
+/** Document formats of ecai_kb_add_text(). */
+typedef enum ecai_kb_format {
+  ECAI_KB_AUTO = 0,     /**< from the source name's extension (.md .markdown .txt .html .htm .json) */
+  ECAI_KB_TEXT = 1,
+  ECAI_KB_MARKDOWN = 2,
+  ECAI_KB_HTML = 3,
+  ECAI_KB_FAQ_JSON = 4
+} ecai_kb_format;
+
+/**
+ * @brief Creates an empty knowledge base using the context's embedder (embedder.*) and
+ * chunking settings (support.chunk_words, support.chunk_overlap).
+ * @param[out] out receives the KB; NULL on failure.
+ * @param[in]  ctx the context; must outlive the KB.
+ * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM.
+ * Ownership: the caller frees *out with ecai_kb_free().
+ * Thread-safety: one thread at a time per KB (also for searches).
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_new(ecai_kb **out, ecai_ctx *ctx);
+
+/**
+ * @brief Frees a knowledge base. Accepts NULL.
+ * Ownership: takes kb. Thread-safety: exclusive access.
+ * @since 0.1
+ */
+ECAI_API void ecai_kb_free(ecai_kb *kb);
+
+/**
+ * @brief Adds (or replaces, when its content changed) one document.
+ * @param[out] out_changed number of documents added or replaced (0 when unchanged); may be NULL.
+ * @param[in]  kb the KB.
+ * @param[in]  source the document name used in citations (FAQ JSON: a prefix-free name;
+ *             each entry's id becomes its source).
+ * @param[in]  text UTF-8 content, len bytes.
+ * @param[in]  format the format, or ECAI_KB_AUTO.
+ * @return ECAI_OK; ECAI_EINVAL (NULL argument, empty source, unknown format);
+ * ECAI_EPARSE (invalid UTF-8, a FAQ file that is not a list of {id, question, answer});
+ * ECAI_ENOMEM; embedder errors. On failure the KB is unchanged.
+ * Ownership: inputs are copied. Thread-safety: one thread at a time per KB.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_add_text(size_t *out_changed, ecai_kb *kb, const char *source, const char *text,
+                                      size_t len, ecai_kb_format format);
+
+/**
+ * @brief Adds a file, or every regular file with a known extension in a folder (not
+ * recursive, sorted by name; the source is the file name). Unchanged files are skipped.
+ * @param[out] out_changed number of documents added or replaced; may be NULL.
+ * @param[in]  kb the KB. @param[in] path a file or a folder.
+ * @return ECAI_OK; ECAI_EIO (cannot read; the message names the path); ECAI_ENOTFOUND
+ * (a folder without any document); as ecai_kb_add_text().
+ * Ownership: none. Thread-safety: one thread at a time per KB.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_add_path(size_t *out_changed, ecai_kb *kb, const char *path);
+
+/**
+ * @brief Removes a document and its chunks.
+ * @return ECAI_OK; ECAI_ENOTFOUND; ECAI_EINVAL.
+ * Ownership: none. Thread-safety: one thread at a time per KB.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_remove(ecai_kb *kb, const char *source);
+
+/**
+ * @brief Number of live documents (n_docs) and chunks (n_chunks); either may be NULL.
+ * @return ECAI_OK; ECAI_EINVAL.
+ * Ownership: none. Thread-safety: read-only.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_stats(size_t *n_docs, size_t *n_chunks, const ecai_kb *kb);
+
+/**
+ * @brief Retrieves the k best chunks for a query:
+ * {"query":str,"strength":num,"results":[{"source","section","text","score","bm25","cosine",
+ * "coverage"}...]}.
+ * @param[out] out receives the JSON; free with ecai_free(). @param[out] out_len may be NULL.
+ * @param[in]  kb the KB. @param[in] query UTF-8 text. @param[in] k at most this many (1..100).
+ * @return ECAI_OK; ECAI_EINVAL; ECAI_EPARSE (invalid UTF-8); ECAI_ENOMEM.
+ * Ownership: the caller owns *out. Thread-safety: one thread at a time per KB.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_search_json(char **out, size_t *out_len, ecai_kb *kb, const char *query, size_t k);
+
+/**
+ * @brief Writes the knowledge base (documents, content hashes, chunks; not the vectors,
+ * which are recomputed on open) to one file atomically (temp file, fsync, rename), with a
+ * format version and an XXH3 checksum.
+ * @param[in] kb the KB. @param[in] path the file.
+ * @return ECAI_OK; ECAI_EIO; ECAI_EINVAL; ECAI_ENOMEM.
+ * Ownership: none. Thread-safety: read-only use of kb.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_save(const ecai_kb *kb, const char *path);
+
+/**
+ * @brief Reads a knowledge base written by ecai_kb_save(); chunks are re-tokenised and
+ * re-embedded with ctx's embedder. Re-adding an unchanged document afterwards is skipped.
+ * @param[out] out receives the KB; NULL on failure.
+ * @param[in]  ctx the context; must outlive the KB. @param[in] path the file.
+ * @return ECAI_OK; ECAI_EIO; ECAI_ECORRUPT (not a KB file, damaged, other version); ECAI_ENOMEM.
+ * Ownership: the caller frees *out with ecai_kb_free().
+ * Thread-safety: any thread.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_open(ecai_kb **out, ecai_ctx *ctx, const char *path);
+
+/**
+ * @brief Creates an assistant over kb: a guard from the context's "guard" section, and an
+ * LLM client when llm.provider is not "none" (otherwise answers are extractive).
+ * Settings: support.top_k, support.min_retrieval, support.max_answer_chars,
+ * guard.escalation_threshold (confidence).
+ * @param[out] out receives the assistant; NULL on failure.
+ * @param[in]  ctx the context; must outlive the assistant.
+ * @param[in]  kb the knowledge base; borrowed, must outlive the assistant.
+ * @return ECAI_OK; ECAI_EINVAL (bad setting); ECAI_ENOMEM; as ecai_llm_new().
+ * Ownership: the caller frees *out with ecai_support_free(); kb stays the caller's.
+ * Thread-safety: one thread at a time per assistant.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_support_new(ecai_support **out, ecai_ctx *ctx, ecai_kb *kb);
+
+/**
+ * @brief Frees an assistant. Accepts NULL.
+ * Ownership: takes s (not its KB). Thread-safety: exclusive access.
+ * @since 0.1
+ */
+ECAI_API void ecai_support_free(ecai_support *s);
+
+/**
+ * @brief The assistant's guard, to install a catalog lookup, banned phrases or change
+ * thresholds.
+ * @return borrowed, valid until ecai_support_free(); NULL for NULL s.
+ * Ownership: borrowed. Thread-safety: one thread at a time per assistant.
+ * @since 0.1
+ */
+ECAI_API ecai_guard *ecai_support_guard(ecai_support *s);
+
+/**
+ * @brief The assistant's LLM client (e.g. to add headers or a cache), or NULL when
+ * answers are extractive.
+ * @return borrowed, valid until ecai_support_free().
+ * Ownership: borrowed. Thread-safety: see llm.h.
+ * @since 0.1
+ */
+ECAI_API ecai_llm *ecai_support_llm(ecai_support *s);
+
+/**
+ * @brief Answers a customer question or escalates it (see the file comment for the JSON).
+ * Input guard (PII redacted before anything leaves the process) -> retrieval -> LLM
+ * with a grounded prompt (documents, context and question in escaped data sections) or
+ * the extractive answer (the best FAQ answer / passage) -> output guard against the
+ * retrieved passages -> confidence (ecai_guard_confidence) -> answer or escalation.
+ * @param[out] out receives the result JSON; free with ecai_free(). @param[out] out_len may be NULL.
+ * @param[in]  s the assistant.
+ * @param[in]  question the customer's message (UTF-8, NUL-terminated).
+ * @param[in]  conversation the conversation so far as a JSON array of strings or
+ *             {"role","content"} objects, or NULL.
+ * @param[in]  context order/customer data as any JSON value (given to the model as data,
+ *             copied into the handoff), or NULL.
+ * @return ECAI_OK whatever the outcome (a failed LLM call escalates with reason
+ * llm_error); ECAI_EINVAL (NULL s/question/out, invalid UTF-8); ECAI_EPARSE (conversation
+ * or context not valid JSON); ECAI_ENOMEM.
+ * Ownership: the caller owns *out. Thread-safety: one thread at a time per assistant.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, const char *question,
+                                         const char *conversation, const char *context);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ECAI_SUPPORT_H */
