@@ -188,6 +188,57 @@ static int section_ab(void) {
   return 0;
 }
 
+/* Prints the value of "key" in a flat JSON object (demo output only): strings unescaped,
+ * numbers with two decimals. */
+static void print_field(const char *js, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = strstr(js, pat);
+  if (!p) return;
+  p += strlen(pat);
+  if (*p != '"') {
+    printf("%.2f", strtod(p, NULL));
+    return;
+  }
+  for (p++; *p && *p != '"'; p++) {
+    if (*p == '\\' && p[1]) p++;
+    putchar(*p);
+  }
+}
+
+static int section_support(ecai_ctx *ctx) {
+  printf("\n== 8. Support assistant grounded in the shop's policy (examples/data/shop_policy.md)\n");
+  ecai_kb *kb = NULL;
+  ecai_support *bot = NULL;
+  TRY("knowledge base", ecai_kb_new(&kb, ctx));
+  TRY("policy", ecai_kb_add_path(NULL, kb, data("shop_policy.md")));
+  TRY("assistant", ecai_support_new(&bot, ctx, kb));
+  const char *questions[] = {"How long do I have to return something?", "Can I pay with PayPal?",
+                             "Please cancel my order #W1234567, I was charged twice"};
+  for (size_t i = 0; i < sizeof questions / sizeof *questions; i++) {
+    char *js = NULL;
+    TRY("answer", ecai_support_answer(&js, NULL, bot, questions[i], NULL, NULL));
+    printf("Q: %s\n   ", questions[i]);
+    if (strstr(js, "\"escalated\":true")) {
+      printf("-> handed to a human, reason: ");
+      print_field(js, "reason");
+    } else {
+      printf("-> ");
+      print_field(js, "answer");
+      printf("\n      [source: ");
+      print_field(js, "section");
+      printf(", confidence ");
+      print_field(js, "confidence");
+      printf("]");
+    }
+    printf("\n");
+    ecai_free(js);
+  }
+  ecai_support_free(bot);
+  ecai_kb_free(kb);
+  return 0;
+}
+
 static int section_pricing(ecai_ctx *ctx) {
   printf("\n== 7. Pricing in analysis mode: bounded suggestions or a reason to hold back\n");
   ecai_pricing *pr = NULL;
@@ -229,6 +280,7 @@ int main(int argc, char **argv) {
   if (!rc) rc = section_llm_cache(ctx);
   if (!rc) rc = section_ab();
   if (!rc) rc = section_pricing(ctx);
+  if (!rc) rc = section_support(ctx);
   ecai_store_free(store);
   ecai_ctx_free(ctx);
   ecai_global_cleanup();
