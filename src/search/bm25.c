@@ -51,6 +51,8 @@ void ecai__bm25_free(ecai__bm25 *x) {
   ecai__free(x->post_doc);
   ecai__free(x->post_w);
   ecai__free(x->title_len);
+  ecai__free(x->tstart);
+  ecai__free(x->ttok);
   ecai__free(x->surf);
   ecai__free(x->surf_off);
   ecai__free(x->surf_term);
@@ -242,6 +244,17 @@ ecai_status ecai__bm25_build(ecai__bm25 **out, const ecai_catalog *cat, double k
   ecai__free(pdoc.v);
   ecai__free(pterm.v);
   ecai__free(pw);
+  /* title term streams (phrase features at query time) */
+  x->tstart = ecai__malloc((slots + 1) * sizeof *x->tstart);
+  x->ttok = ecai__malloc((stream.n ? stream.n : 1) * sizeof *x->ttok);
+  if (!x->tstart || !x->ttok) goto oom;
+  x->nttok = 0;
+  for (size_t d = 0; d < slots; d++) {
+    x->tstart[d] = (uint32_t)x->nttok;
+    for (size_t i = dstart.v[d]; i < dstart.v[d + 1]; i++)
+      if (fields.v[i] == 0) x->ttok[x->nttok++] = stream.v[i];
+  }
+  x->tstart[slots] = (uint32_t)x->nttok;
   /* hand the pools over */
   x->terms = tpool, x->terms_len = tlen, tpool = NULL;
   x->term_off = toff.v, toff.v = NULL;
@@ -303,6 +316,9 @@ void ecai__bm25_write(const ecai__bm25 *x, ecai__buf *b) {
   put_arr32(b, x->post_doc, x->npost);
   put_arrf(b, x->post_w, x->npost);
   for (size_t i = 0; i < x->ndocs; i++) ecai__put_u32(b, x->title_len[i]);
+  ecai__put_u64(b, x->nttok);
+  put_arr32(b, x->tstart, x->ndocs + 1);
+  put_arr32(b, x->ttok, x->nttok);
   put_arr32(b, x->surf_off, x->nsurf);
   put_arr32(b, x->surf_term, x->nsurf);
   put_arr32(b, x->surf_df, x->nsurf);
@@ -355,6 +371,10 @@ ecai_status ecai__bm25_read(ecai__bm25 **out, const char *data, size_t len) {
   RD(x->post_w, (float *)get_arr32(&r, x->npost));
   uint32_t *tl = NULL;
   RD(tl, get_arr32(&r, x->ndocs));
+  x->nttok = ecai__get_u64(&r);
+  if (x->nttok > len) r.bad = 1;
+  RD(x->tstart, get_arr32(&r, x->ndocs + 1));
+  RD(x->ttok, get_arr32(&r, x->nttok));
   RD(x->surf_off, get_arr32(&r, x->nsurf));
   RD(x->surf_term, get_arr32(&r, x->nsurf));
   RD(x->surf_df, get_arr32(&r, x->nsurf));
@@ -377,6 +397,11 @@ ecai_status ecai__bm25_read(ecai__bm25 **out, const char *data, size_t len) {
   if (x->post_start[0] != 0 || x->post_start[x->nterms] != x->npost) goto corrupt;
   for (size_t i = 0; i < x->npost; i++)
     if (x->post_doc[i] >= x->ndocs || !isfinite(x->post_w[i])) goto corrupt;
+  if (x->tstart[0] != 0 || x->tstart[x->ndocs] != x->nttok) goto corrupt;
+  for (size_t i = 0; i < x->ndocs; i++)
+    if (x->tstart[i] > x->tstart[i + 1]) goto corrupt;
+  for (size_t i = 0; i < x->nttok; i++)
+    if (x->ttok[i] >= x->nterms) goto corrupt;
   for (size_t i = 0; i < x->nsurf; i++)
     if (x->surf_off[i] >= x->surf_len || x->surf_term[i] >= x->nterms) goto corrupt;
   if (build_maps(x)) {

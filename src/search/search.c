@@ -23,7 +23,7 @@ struct ecai_search {
   ecai_ctx *ctx;
   ecai__bm25 *bm;
   int mode, fusion, typo;
-  double w_bm25, w_vec, w_cov, w_prec, rrf_k, min_conf;
+  double w_bm25, w_vec, w_cov, w_prec, w_head, w_pair, rrf_k, min_conf;
   size_t ncand, nvec;
 };
 
@@ -37,7 +37,7 @@ typedef struct qopts {
 
 typedef struct cand {
   int64_t id;
-  float bm, cos, cov, prec, score;
+  float bm, cos, cov, prec, head, pair, score;
   uint32_t mask;
   int vec; /* came from the vector side */
 } cand;
@@ -73,9 +73,11 @@ static ecai_status init_common(ecai_search *s, ecai_store *store) {
     return ecai__err(ECAI_EINVAL, "search: search.mode must be bm25|vector|hybrid and search.fusion blend|rrf");
   s->typo = ecai__cfg_bool(c, "search.typo", true);
   s->w_bm25 = ecai__cfg_double(c, "search.w_bm25", 1.0);
-  s->w_vec = ecai__cfg_double(c, "search.w_vector", 0.3);
-  s->w_cov = ecai__cfg_double(c, "search.w_coverage", 0.3);
+  s->w_vec = ecai__cfg_double(c, "search.w_vector", 1.5);
+  s->w_cov = ecai__cfg_double(c, "search.w_coverage", 3.0);
   s->w_prec = ecai__cfg_double(c, "search.w_precision", 0.1);
+  s->w_head = ecai__cfg_double(c, "search.w_head", 0.0);
+  s->w_pair = ecai__cfg_double(c, "search.w_pair", 1.0);
   s->rrf_k = ecai__cfg_double(c, "search.rrf_k", 60.0);
   s->min_conf = ecai__cfg_double(c, "search.min_confidence", 0.5);
   int64_t nc = ecai__cfg_int(c, "search.candidates", 200), nv = ecai__cfg_int(c, "search.vector_candidates", 0);
@@ -384,6 +386,17 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
     c[i].cov = idfsum > 0 ? (float)(cov / idfsum) : 0;
     uint16_t tl = (size_t)c[i].id < bm->ndocs ? bm->title_len[c[i].id] : 0;
     c[i].prec = tl ? (float)(nm > tl ? 1.0 : (double)nm / tl) : 0;
+    c[i].head = r->nq && (c[i].mask & (1u << (r->nq - 1))) ? 1.0f : 0.0f;
+    if (r->nq > 1 && (size_t)c[i].id < bm->ndocs) { /* adjacent query pairs found adjacent in the title */
+      const uint32_t *tt = bm->ttok + bm->tstart[c[i].id];
+      size_t tn = bm->tstart[c[i].id + 1] - bm->tstart[c[i].id], hits = 0;
+      for (size_t j = 0; j + 1 < r->nq; j++) {
+        if ((c[i].mask & (3u << j)) != (3u << j)) continue;
+        for (size_t u = 0; u + 1 < tn; u++)
+          if (tt[u] == (uint32_t)r->qt[j].term && tt[u + 1] == (uint32_t)r->qt[j + 1].term) { hits++; break; }
+      }
+      c[i].pair = (float)hits / (float)(r->nq - 1);
+    }
   }
   if (o->mode == M_BM25) {
     for (size_t i = 0; i < nc; i++) c[i].score = c[i].bm;
@@ -397,7 +410,8 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
   } else {
     for (size_t i = 0; i < nc; i++)
       c[i].score = (float)(s->w_bm25 * (maxbm > 0 ? c[i].bm / maxbm : 0) + s->w_cov * c[i].cov +
-                           s->w_prec * c[i].prec + s->w_vec * c[i].cos);
+                           s->w_prec * c[i].prec + s->w_head * c[i].head + s->w_pair * c[i].pair +
+                           s->w_vec * c[i].cos);
   }
   qsort(c, nc, sizeof *c, cmp_score);
   if (nc) r->confidence = c[0].cov > c[0].cos ? c[0].cov : c[0].cos;
@@ -546,13 +560,13 @@ ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const
     json_t *facets = json_object();
     json_object_set(facets, "category", fc);
     json_object_set(facets, "brand", fb);
+    json_object_set(doc, "hits", hits); /* first: the vector-only output began {"hits":[ */
     json_object_set_new(doc, "query", json_stringn(query, len));
     json_object_set_new(doc, "mode", json_string(MODE_NAMES[o.mode]));
     json_object_set(doc, "corrected", cor);
     json_object_set_new(doc, "confidence", json_real(r.confidence));
     json_object_set_new(doc, "no_confident_match", json_boolean(r.confidence < s->min_conf));
     json_object_set_new(doc, "total", json_integer((json_int_t)r.n));
-    json_object_set(doc, "hits", hits);
     json_object_set_new(doc, "facets", facets);
     st = ecai__json_dump(out, out_len, doc);
   }

@@ -31,6 +31,8 @@ typedef struct ecai__bm25 {
   float *post_w;
   size_t npost;
   uint16_t *title_len;     /* title tokens per doc */
+  uint32_t *tstart, *ttok; /* title term ids of doc d: ttok[tstart[d] .. tstart[d+1]) */
+  size_t nttok;
   size_t nsurf;            /* surface vocabulary */
   char *surf;
   size_t surf_len;
