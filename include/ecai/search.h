@@ -70,8 +70,10 @@ ECAI_API ecai_status ecai_search_open(ecai_search **out, ecai_store *store, cons
  * "why":"title: sofa, grey" | "semantic neighbour (0.71)"},..],
  * "facets":{"category":{..},"brand":{..}}}. Facets count the fused candidates that pass
  * the filters (up to search.candidates + vector candidates), not only the k shown.
- * "no_confident_match" is true when confidence (idf-weighted share of the query's terms
- * found in the best hit, or its cosine when that is higher) < search.min_confidence.
+ * "no_confident_match" is true when confidence < search.min_confidence (default 0.5);
+ * confidence is the idf-weighted share of the query's words found in the best hit, words
+ * unknown to the catalog counting with the maximum idf (vector mode: the best cosine).
+ * Measured on Home Depot (tests/eval/eval_search.sh): see README / CHANGELOG figures.
  * @param[out] out     receives the JSON; free with ecai_free().
  * @param[out] out_len its length (may be NULL).
  * @return ECAI_OK; ECAI_EINVAL (NULL, bad options); ECAI_EPARSE (invalid UTF-8 or options

@@ -53,7 +53,7 @@ typedef struct result {
   size_t n;
   qterm qt[MAXQ];
   size_t nq;
-  double confidence;
+  double confidence, unknown_idf;
   int corrected;
 } result;
 
@@ -263,7 +263,10 @@ static ecai_status parse_query(ecai_search *s, ecai__tokenizer *tk, ecai__tokens
       if (!ecai__smap_get(&s->bm->surf_map, w, wl, &sv))
         t = ecai__bm25_correct(s->bm, w, wl, wl >= 8 ? 2 : 1, &fixed);
     }
-    if (t < 0) continue;
+    if (t < 0) { /* a word the catalog does not know lowers the confidence */
+      r->unknown_idf += log(1.0 + (double)s->bm->ndocs);
+      continue;
+    }
     int dup = 0;
     for (size_t j = 0; j < r->nq; j++)
       if (r->qt[j].term == t) dup = 1;
@@ -414,8 +417,9 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
                            s->w_vec * c[i].cos);
   }
   qsort(c, nc, sizeof *c, cmp_score);
-  if (nc) r->confidence = c[0].cov > c[0].cos ? c[0].cov : c[0].cos;
-  if (o->mode == M_BM25 && nc) r->confidence = c[0].cov;
+  /* confidence: idf-weighted share of the query's words (unknown ones included) that the
+   * best hit contains; the cosine in vector mode */
+  if (nc) r->confidence = o->mode == M_VECTOR ? c[0].cos : c[0].cov * (idfsum / (idfsum + r->unknown_idf));
   r->c = c;
   r->n = nc;
   c = NULL;
