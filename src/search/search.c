@@ -373,7 +373,7 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
           if (c[j].id == ids[i]) { c[j].vec = 1; dup = 1; break; }
         if (dup) continue;
         cand x = {.id = ids[i], .cos = vs[i], .vec = 1};
-        if (acc) { x.bm = acc[ids[i]]; x.mask = mask[ids[i]]; }
+        if (acc && (size_t)ids[i] < bm->ndocs) { x.bm = acc[ids[i]]; x.mask = mask[ids[i]]; }
         c[nc++] = x;
       }
     }

@@ -352,3 +352,22 @@ TEST(search_concurrent_queries) {
   ecai_store_free(st);
   ecai_ctx_free(ctx);
 }
+
+TEST(search_engine_older_than_the_store_does_not_crash) {
+  ecai_ctx *ctx = mkctx(NULL);
+  ecai_store *st = mkstore(ctx);
+  ecai_search *s = NULL;
+  CHECK_OK(ecai_search_new(&s, st));
+  const char *nx = "{\"id\":\"N-1\",\"title\":\"grey sofa bed\"}";
+  CHECK_OK(ecai_catalog_upsert_json(NULL, ecai_store_catalog(st), nx, strlen(nx)));
+  CHECK_OK(ecai_store_build(NULL, st, 0, NULL, NULL));
+  char *r = q(s, "grey sofa", "{\"k\":20,\"mode\":\"vector\"}");
+  CHECK(r != NULL);
+  ecai_free(r);
+  r = q(s, "zzzz qqqq", "{\"k\":20}"); /* no keyword hit: neighbours fill the candidates */
+  CHECK(r != NULL);
+  ecai_free(r);
+  ecai_search_free(s);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
