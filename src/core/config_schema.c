@@ -93,7 +93,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"search.rrf_k",               ECAI__CFG_NUM,  "60",             0, NULL}, /* reciprocal-rank fusion constant */
   {"search.candidates",          ECAI__CFG_INT,  "200",            0, NULL}, /* keyword candidates re-scored by the fusion (1..4096) */
   {"search.vector_candidates",   ECAI__CFG_INT,  "0",              0, NULL}, /* extra nearest neighbours added to the candidates (also used when keywords find fewer than k) */
-  {"search.typo",                ECAI__CFG_BOOL, "true",           0, NULL}, /* correct unknown query words to a catalog word within edit distance 1 (2 from 8 letters) */
+  {"search.typo",                ECAI__CFG_BOOL, "true",           0, NULL}, /* split unknown glued words into two catalog words, else correct them to a catalog word within edit distance 1 (2 from 8 letters) */
   {"search.min_confidence",      ECAI__CFG_NUM,  "0.5",            0, NULL}, /* below this the result is flagged no_confident_match */
 
   {"support",                    ECAI__CFG_SECTION, NULL,          0, NULL},

@@ -258,6 +258,33 @@ static ecai_status parse_query(ecai_search *s, ecai__tokenizer *tk, ecai__tokens
     }
     int64_t t = ecai__bm25_term(s->bm, term, tl);
     const char *fixed = NULL;
+    if (t < 0 && word && typo && wl >= 6 && wl < 64 && r->nq + 1 < MAXQ) {
+      /* a glued compound ("doorknob" -> "door knob"): two catalog words, best rarer part */
+      size_t best = 0, lv, rv;
+      uint32_t bestdf = 0;
+      for (size_t p = 3; p + 3 <= wl; p++)
+        if (ecai__smap_get(&s->bm->surf_map, w, p, &lv) && ecai__smap_get(&s->bm->surf_map, w + p, wl - p, &rv)) {
+          uint32_t df = s->bm->surf_df[lv] < s->bm->surf_df[rv] ? s->bm->surf_df[lv] : s->bm->surf_df[rv];
+          if (df > bestdf) bestdf = df, best = p;
+        }
+      if (best && !ecai__smap_get(&s->bm->surf_map, w, wl, &lv)) {
+        ecai__smap_get(&s->bm->surf_map, w, best, &lv);
+        ecai__smap_get(&s->bm->surf_map, w + best, wl - best, &rv);
+        int64_t parts[2] = {s->bm->surf_term[lv], s->bm->surf_term[rv]};
+        for (int k = 0; k < 2; k++) {
+          int dup = 0;
+          for (size_t j = 0; j < r->nq; j++)
+            if (r->qt[j].term == parts[k]) dup = 1;
+          if (dup) continue;
+          qterm *qt = &r->qt[r->nq++];
+          qt->term = parts[k];
+          snprintf(qt->word, sizeof qt->word, "%.*s", (int)wl, w);
+          snprintf(qt->fixed, sizeof qt->fixed, "%.*s %.*s", (int)best, w, (int)(wl - best), w + best);
+        }
+        r->corrected++;
+        continue;
+      }
+    }
     if (t < 0 && word && typo && wl >= 4 && wl < 64) {
       size_t sv;
       if (!ecai__smap_get(&s->bm->surf_map, w, wl, &sv))

@@ -371,3 +371,17 @@ TEST(search_engine_older_than_the_store_does_not_crash) {
   ecai_store_free(st);
   ecai_ctx_free(ctx);
 }
+
+TEST(search_splits_glued_compounds) {
+  ecai_ctx *ctx = mkctx(NULL);
+  ecai_store *st = mkstore(ctx);
+  ecai_search *s = NULL;
+  CHECK_OK(ecai_search_new(&s, st));
+  char *r = q(s, "diningtable", "{\"k\":1,\"mode\":\"bm25\"}");
+  CHECK_CONTAINS(r, "\"corrected\":{\"diningtable\":\"dining table\"}");
+  CHECK_CONTAINS(r, "{\"hits\":[{\"id\":\"T-1\"");
+  ecai_free(r);
+  ecai_search_free(s);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
