@@ -9,10 +9,10 @@
  * matched/title terms (weights search.w_*, tuned on the hash-selected "tune" half of the
  * Home Depot dev queries). Nearest neighbours join the candidates when the keywords find
  * fewer than k products (or always, search.vector_candidates). RRF (search.fusion "rrf")
- * is available and measured worse on Home Depot (0.382 vs 0.427 nDCG@10 on the test half).
- * Home Depot, 8,225 judged queries, nDCG@10: FTS5 0.381, bm25 0.401, vector 0.316,
- * hybrid 0.423 (1.11x FTS5); on the test half never used for tuning 0.427 vs FTS5 0.387
- * (1.10x). Reproduce with tests/eval/eval_search.sh.
+ * is available and measured worse on Home Depot (0.383 vs 0.428 nDCG@10 on the test half).
+ * Home Depot, 8,225 judged queries, nDCG@10: FTS5 0.381, bm25 0.403, vector 0.316,
+ * hybrid 0.425 (1.11x FTS5); on the test half never used for tuning 0.428 vs FTS5 0.387
+ * (1.107x). Reproduce with tests/eval/eval_search.sh.
  */
 #ifndef ECAI_SEARCH_H
 #define ECAI_SEARCH_H
@@ -85,8 +85,8 @@ ECAI_API ecai_status ecai_search_open(ecai_search **out, ecai_store *store, cons
  * confidence is the idf-weighted share of the query's words found in the best hit, words
  * unknown to the catalog counting with the maximum idf (vector mode: the best cosine).
  * Measured on Home Depot (hybrid, tests/eval/eval_search.sh + 30 off-catalog queries in
- * tests/eval/offcatalog_queries.tsv): threshold 0.4 flags 11/30 off-catalog and 5.5 % of
- * answerable queries; 0.5 flags 16/30 and 12.6 %; 0.6 flags 22/30 and 24.5 %. The
+ * tests/eval/offcatalog_queries.tsv): threshold 0.4 flags 9/30 off-catalog and 4.8 % of
+ * answerable queries; 0.5 flags 14/30 and 11.9 %; 0.6 flags 22/30 and 23.7 %. The
  * signal is coarse on a catalog as broad as a DIY store's (many off-topic words exist).
  * @param[out] out     receives the JSON; free with ecai_free().
  * @param[out] out_len its length (may be NULL).

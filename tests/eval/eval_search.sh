@@ -9,9 +9,9 @@
 # (XXH3 of the query text, even); the "test" half was not used for tuning.
 #   tests/eval/eval_search.sh [--quick]   (--quick skips the slow vector-only mode)
 # Measured (2 shared cores, ~6 min): FTS5 0.381/0.499/0.720 (README's figures reproduced),
-# ecai bm25 0.401/0.521/0.743, vector 0.316/0.433/0.665, hybrid 0.423/0.545/0.750
-# (nDCG@10/MRR@10/recall@100); test half (not tuned on): hybrid 0.427 vs FTS5 0.387 = 1.103x,
-# rrf 0.382. FTS5 latency here comes from the sqlite3 CLI's .timer (1 ms resolution);
+# ecai bm25 0.403/0.523/0.745, vector 0.316/0.433/0.665, hybrid 0.425/0.546/0.751
+# (nDCG@10/MRR@10/recall@100) = 1.114x FTS5; test half (not tuned on): hybrid 0.428 vs FTS5
+# 0.387 = 1.107x, rrf 0.383. FTS5 latency here comes from the sqlite3 CLI's .timer (1 ms resolution);
 # tests/bench/bench_search.c measures FTS5 in-process (dlopen) next to ecai.
 set -euo pipefail
 root=${ECAI_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
