@@ -12,6 +12,7 @@
 #include "ecai/index.h"
 #include "ecai/embed.h"
 #include "ecai/index.h"
+#include "ecai/search.h"
 
 /* llm: */
 #include "ecai/llm.h"

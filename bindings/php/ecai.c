@@ -204,6 +204,7 @@ static PHP_MINIT_FUNCTION(ecai) {
   /* modules, one line each: */
   /* catalog/index/search: */
   if (ecai_php_catalog_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
+  if (ecai_php_search_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
 
   /* llm: */
   if (ecai_php_llm_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;

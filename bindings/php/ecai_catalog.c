@@ -598,6 +598,16 @@ ZEND_METHOD(Ecai_Store, save) {
   THROW_IF(ecai_store_save(s, ZSTR_VAL(path)));
 }
 
+ecai_store *ecai_php_store_of(zend_object *obj, uint32_t arg) {
+  if (!obj || obj->ce != ce_store) {
+    zend_argument_type_error(arg, "must be of type Ecai\\Store, %s given", obj ? ZSTR_VAL(obj->ce->name) : "null");
+    return NULL;
+  }
+  ecai_php_obj *p = obj_of(obj);
+  if (!p->h) zend_throw_error(NULL, "Ecai\\Store is not initialised");
+  return p->h;
+}
+
 int ecai_php_catalog_minit(INIT_FUNC_ARGS) {
   ce_context = zend_hash_str_find_ptr(CG(class_table), "ecai\\context", sizeof("ecai\\context") - 1);
   if (!ce_context) return FAILURE;

@@ -46,6 +46,9 @@ zend_class_entry *ecai_php_register_final_class(zend_class_entry *ce, zend_objec
 int ecai_php_core_minit(INIT_FUNC_ARGS);
 /* catalog/index/search: */
 int ecai_php_catalog_minit(INIT_FUNC_ARGS);
+int ecai_php_search_minit(INIT_FUNC_ARGS);
+/* The ecai_store of an Ecai\\Store object; NULL (with an error thrown) otherwise. */
+ecai_store *ecai_php_store_of(zend_object *obj, uint32_t arg);
 
 /* llm: */
 int ecai_php_llm_minit(INIT_FUNC_ARGS);

@@ -15,7 +15,8 @@ static const char HELP[] =
     "                  [--embedder builtin|openai] [--index-type FACTORY] [--lenient]\n"
     "                  [--config FILE] --out DIR\n\n"
     "Loads a product catalog (CSV, TSV or JSONL, optionally .gz), embeds every product and\n"
-    "builds the vector index, then saves catalog, embedder state and index into DIR so that\n"
+    "builds the vector index and the BM25F keyword index (search.bin), then saves catalog,\n"
+    "embedder state and indexes into DIR so that\n"
     "'ecai search --index DIR' (or ecai_store_open()) never re-embeds.\n"
     "A header naming product_id (or id, sku) and title (or name), optionally description,\n"
     "category, brand, price, currency, in_stock, attributes, works without --columns; other\n"
@@ -145,6 +146,16 @@ int cmd_index(int argc, char **argv) {
   if (st) {
     rc = cli_fail("index", st, "cannot save");
     goto out;
+  }
+  {
+    ecai_search *srch = NULL;
+    st = ecai_search_new(&srch, store);
+    if (!st) st = ecai_search_save(srch, outdir);
+    ecai_search_free(srch);
+    if (st) {
+      rc = cli_fail("index", st, "cannot build the keyword index");
+      goto out;
+    }
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   printf("indexed %zu products (%zu rows skipped) into %s in %.2f s\n", ecai_catalog_count(ecai_store_catalog(store)),

@@ -1,4 +1,4 @@
-/* ecai search: open a saved state folder and search it (vector search for now). */
+/* ecai search: open a saved state folder and search it (bm25, vector or hybrid). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,61 +8,39 @@
 #include "cli.h"
 
 static const char HELP[] =
-    "usage: ecai search --index DIR [--k N] [--json] [--config FILE] QUERY\n"
-    "       ecai search --index DIR --queries FILE [--k N] --json\n\n"
-    "Opens a folder written by 'ecai index' (nothing is re-embedded) and prints the N best\n"
-    "products (default 10) for QUERY: 'score<TAB>id<TAB>title' lines, or with --json\n"
-    "  {\"hits\":[{\"id\":\"...\",\"score\":0.81,\"title\":\"...\"},...]}\n"
+    "usage: ecai search --index DIR [--k N] [--mode bm25|vector|hybrid] [--options JSON] [--json]\n"
+    "                   [--config FILE] QUERY\n"
+    "       ecai search --index DIR --queries FILE [--k N] [--mode bm25|vector|hybrid] --json\n\n"
+    "Opens a folder written by 'ecai index' (nothing is re-embedded; the keyword index is\n"
+    "read from DIR/search.bin, or built from the catalog when the folder has none) and prints\n"
+    "the N best products (default 10) for QUERY: 'score<TAB>id<TAB>title<TAB>why' lines, or\n"
+    "with --json the full result of ecai_search_query(): hits with scores and explanations,\n"
+    "typo corrections, confidence and no_confident_match, facet counts.\n"
+    "--options passes a JSON object of query options, e.g. '{\"filters\":{\"category\":\"Sofas\",\n"
+    "\"price_max\":500,\"in_stock\":true},\"fusion\":\"rrf\"}'.\n"
     "--queries FILE reads 'query_id<TAB>query' lines (a 'query_id' header line is skipped)\n"
     "and prints one JSON line per query: {\"query_id\":\"...\",\"hits\":[{\"id\":\"...\",\"score\":...},...]}.\n"
-    "Search mode: vector similarity (the hybrid keyword + vector search comes later).\n"
+    "--mode: bm25 (keywords), vector (embeddings) or hybrid (default: search.mode, hybrid).\n"
     "exit status: 0 ok, 2 bad input (missing, truncated or damaged DIR; bad query), 3 runtime failure.\n";
 
-/* Queries are embedded and searched in batches (one FAISS call per batch: BLAS). */
-#define QBATCH 256
-
-static int flush_batch(ecai_store *store, char **qid, char **qtext, size_t n, size_t k) {
-  ecai_embedder *emb = ecai_store_embedder(store);
-  ecai_index *idx = ecai_store_index(store);
-  ecai_catalog *cat = ecai_store_catalog(store);
-  size_t dim = ecai_index_dim(idx);
-  float *q = malloc(n * dim * sizeof *q), *sc = malloc(n * k * sizeof *sc);
-  int64_t *ids = malloc(n * k * sizeof *ids);
-  int rc = CLI_OK;
-  ecai_status st = (!q || !sc || !ids) ? ECAI_ENOMEM : ECAI_OK;
-  if (!st) st = ecai_index_check_embedder(idx, emb);
-  if (!st) st = ecai_embedder_embed_batch(q, emb, (const char *const *)qtext, NULL, n);
-  if (!st) st = ecai_index_search_batch(ids, sc, idx, q, n, k);
-  if (st) {
-    rc = cli_fail("search", st, "query failed");
-  } else {
-    for (size_t i = 0; i < n; i++) {
-      json_t *hits = json_array();
-      for (size_t j = 0; j < k; j++) {
-        const char *sku = ids[i * k + j] >= 0 ? ecai_catalog_sku(cat, ids[i * k + j]) : NULL;
-        if (sku) json_array_append_new(hits, json_pack("{s:s,s:f}", "id", sku, "score", (double)sc[i * k + j]));
-      }
-      json_t *o = json_pack("{s:s,s:o}", "query_id", qid[i], "hits", hits);
-      char *s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-      if (s) puts(s);
-      free(s);
-      json_decref(o);
-    }
-  }
-  free(q);
-  free(sc);
-  free(ids);
-  return rc;
+/* Opens the store and its search engine. */
+int cli_open_search(const char *cmd, ecai_ctx *ctx, const char *dir, ecai_store **store, ecai_search **srch) {
+  ecai_status st = ecai_store_open(store, ctx, dir);
+  if (st) return cli_fail(cmd, st, "cannot open the index");
+  st = ecai_search_open(srch, *store, dir);
+  if (st == ECAI_ENOTFOUND) st = ecai_search_new(srch, *store);
+  if (st) return cli_fail(cmd, st, "cannot open the keyword index");
+  return CLI_OK;
 }
 
-static int run_queries(ecai_store *store, const char *path, size_t k) {
+static int run_queries(ecai_search *srch, const char *path, const char *opts) {
   FILE *f = fopen(path, "r");
   if (!f) {
     fprintf(stderr, "ecai search: cannot open %s\n", path);
     return CLI_USAGE;
   }
-  char *line = NULL, *qid[QBATCH], *qtext[QBATCH];
-  size_t cap = 0, nb = 0, lineno = 0;
+  char *line = NULL;
+  size_t cap = 0, lineno = 0;
   ssize_t n;
   int rc = CLI_OK;
   while (rc == CLI_OK && (n = getline(&line, &cap, f)) >= 0) {
@@ -77,17 +55,26 @@ static int run_queries(ecai_store *store, const char *path, size_t k) {
     }
     *tab = 0;
     if (lineno == 1 && !strcmp(line, "query_id")) continue;
-    qid[nb] = strdup(line);
-    qtext[nb] = strdup(tab + 1);
-    nb++;
-    if (nb == QBATCH) {
-      rc = flush_batch(store, qid, qtext, nb, k);
-      for (size_t i = 0; i < nb; i++) free(qid[i]), free(qtext[i]);
-      nb = 0;
+    char *js = NULL;
+    size_t jl = 0;
+    ecai_status st = ecai_search_query(&js, &jl, srch, tab + 1, strlen(tab + 1), opts);
+    if (st) {
+      rc = cli_fail("search", st, "query failed");
+      break;
     }
+    json_t *doc = json_loadb(js, jl, 0, NULL), *h, *hits = json_array();
+    size_t i;
+    json_array_foreach(json_object_get(doc, "hits"), i, h)
+      json_array_append_new(hits, json_pack("{s:O,s:O}", "id", json_object_get(h, "id"), "score",
+                                            json_object_get(h, "score")));
+    json_t *o = json_pack("{s:s,s:o}", "query_id", line, "hits", hits);
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    if (s) puts(s);
+    free(s);
+    json_decref(o);
+    json_decref(doc);
+    ecai_free(js);
   }
-  if (rc == CLI_OK && nb) rc = flush_batch(store, qid, qtext, nb, k);
-  for (size_t i = 0; i < nb; i++) free(qid[i]), free(qtext[i]);
   free(line);
   fclose(f);
   return rc;
@@ -97,13 +84,14 @@ int cmd_search(int argc, char **argv) {
   static const struct option opts[] = {
       {"index", required_argument, 0, 'i'}, {"k", required_argument, 0, 'k'}, {"json", no_argument, 0, 'j'},
       {"queries", required_argument, 0, 'q'}, {"config", required_argument, 0, 'C'},
+      {"mode", required_argument, 0, 'm'}, {"options", required_argument, 0, 'o'},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-  const char *dir = NULL, *queries = NULL, *cfg = NULL;
+  const char *dir = NULL, *queries = NULL, *cfg = NULL, *mode = NULL, *extra = NULL;
   long k = 10;
   int json = 0, c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "i:k:jq:C:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "i:k:jq:C:m:o:h", opts, NULL)) != -1) {
     switch (c) {
     case 'i': dir = optarg; break;
     case 'k': {
@@ -115,6 +103,12 @@ int cmd_search(int argc, char **argv) {
     case 'j': json = 1; break;
     case 'q': queries = optarg; break;
     case 'C': cfg = optarg; break;
+    case 'm':
+      if (strcmp(optarg, "bm25") && strcmp(optarg, "vector") && strcmp(optarg, "hybrid"))
+        return cli_usage("search", "--mode must be bm25, vector or hybrid (got '%s')", optarg);
+      mode = optarg;
+      break;
+    case 'o': extra = optarg; break;
     case 'h': fputs(HELP, stdout); return CLI_OK;
     default: return cli_usage("search", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -122,22 +116,32 @@ int cmd_search(int argc, char **argv) {
   if (!dir) return cli_usage("search", "--index DIR is required");
   if (!queries && optind != argc - 1) return cli_usage("search", "expected one QUERY argument");
   if (queries && optind != argc) return cli_usage("search", "QUERY and --queries exclude each other");
-  ecai_ctx *ctx = NULL;
-  int rc = cli_ctx("search", cfg, &ctx);
-  if (rc) return rc;
-  ecai_store *store = NULL;
-  ecai_status st = ecai_store_open(&store, ctx, dir);
-  if (st) {
-    rc = cli_fail("search", st, "cannot open the index");
-    goto out;
+  json_t *oj = extra ? json_loads(extra, 0, NULL) : json_object();
+  if (!json_is_object(oj)) {
+    json_decref(oj);
+    return cli_usage("search", "--options must be a JSON object");
   }
+  json_object_set_new(oj, "k", json_integer(k));
+  if (mode) json_object_set_new(oj, "mode", json_string(mode));
+  char *optstr = json_dumps(oj, JSON_COMPACT);
+  json_decref(oj);
+  ecai_ctx *ctx = NULL;
+  ecai_store *store = NULL;
+  ecai_search *srch = NULL;
+  int rc = cli_ctx("search", cfg, &ctx);
+  if (rc) {
+    free(optstr);
+    return rc;
+  }
+  rc = cli_open_search("search", ctx, dir, &store, &srch);
+  if (rc) goto out;
   if (queries) {
-    rc = run_queries(store, queries, (size_t)k);
+    rc = run_queries(srch, queries, optstr);
     goto out;
   }
   char *js = NULL;
   size_t jl = 0;
-  st = ecai_store_search(&js, &jl, store, argv[optind], strlen(argv[optind]), (size_t)k);
+  ecai_status st = ecai_search_query(&js, &jl, srch, argv[optind], strlen(argv[optind]), optstr);
   if (st) {
     rc = cli_fail("search", st, "query failed");
     goto out;
@@ -147,13 +151,18 @@ int cmd_search(int argc, char **argv) {
   } else {
     json_t *doc = json_loadb(js, jl, 0, NULL), *h;
     size_t i;
+    if (json_is_true(json_object_get(doc, "no_confident_match")))
+      printf("# no confident match (confidence %.2f)\n", json_real_value(json_object_get(doc, "confidence")));
     json_array_foreach(json_object_get(doc, "hits"), i, h)
-      printf("%.4f\t%s\t%s\n", json_real_value(json_object_get(h, "score")),
-             json_string_value(json_object_get(h, "id")), json_string_value(json_object_get(h, "title")));
+      printf("%.4f\t%s\t%s\t%s\n", json_real_value(json_object_get(h, "score")),
+             json_string_value(json_object_get(h, "id")), json_string_value(json_object_get(h, "title")),
+             json_string_value(json_object_get(h, "why")));
     json_decref(doc);
   }
   ecai_free(js);
 out:
+  free(optstr);
+  ecai_search_free(srch);
   ecai_store_free(store);
   ecai_ctx_free(ctx);
   return rc;

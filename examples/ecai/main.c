@@ -11,6 +11,8 @@ int cmd_config(int argc, char **argv);
 /* catalog/index/search commands: */
 int cmd_index(int argc, char **argv);
 int cmd_search(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* llm commands: */
 int cmd_chat(int argc, char **argv);
@@ -36,6 +38,8 @@ static const cli_cmd COMMANDS[] = {
   /* catalog/index/search: */
   {"index", "load a catalog, embed it and save the vector index (--out DIR)", cmd_index},
   {"search", "search a saved index (--index DIR) for a query or a file of queries", cmd_search},
+  {"eval", "nDCG@10, MRR@10, recall@100 of bm25/vector/hybrid search on judged queries", cmd_eval},
+  {"bench", "search latency p50/p99 and queries per second on one thread", cmd_bench},
 
   /* llm: */
   {"chat", "send one chat request to the configured LLM provider", cmd_chat},

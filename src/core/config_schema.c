@@ -76,6 +76,25 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"redis.prefix",               ECAI__CFG_STR,  "\"ecai:\"",      0, NULL}, /* key namespace (keys are PREFIX v1: hex) */
 
   {"search",                     ECAI__CFG_SECTION, NULL,          0, NULL},
+  {"search.mode",                ECAI__CFG_STR,  "\"hybrid\"",     0, "bm25|vector|hybrid"},
+  {"search.fusion",              ECAI__CFG_STR,  "\"blend\"",      0, "blend|rrf"},
+  {"search.k1",                  ECAI__CFG_NUM,  "1.2",            0, NULL}, /* BM25 term-frequency saturation */
+  {"search.b",                   ECAI__CFG_NUM,  "0.75",           0, NULL}, /* BM25 length normalisation (0..1) */
+  {"search.w_title",             ECAI__CFG_NUM,  "1.0",            0, NULL}, /* BM25F weight of the title field */
+  {"search.w_brand",             ECAI__CFG_NUM,  "0.5",            0, NULL}, /* BM25F weight of the brand field */
+  {"search.w_category",          ECAI__CFG_NUM,  "0.5",            0, NULL}, /* BM25F weight of the category field */
+  {"search.w_desc",              ECAI__CFG_NUM,  "0.2",            0, NULL}, /* BM25F weight of the description field */
+  {"search.w_bm25",              ECAI__CFG_NUM,  "1.0",            0, NULL}, /* blend: weight of the max-normalised BM25 score */
+  {"search.w_vector",            ECAI__CFG_NUM,  "1.5",            0, NULL}, /* blend: weight of the embedding cosine */
+  {"search.w_coverage",          ECAI__CFG_NUM,  "3.0",            0, NULL}, /* blend: weight of the idf-weighted share of query terms matched */
+  {"search.w_precision",         ECAI__CFG_NUM,  "0.1",            0, NULL}, /* blend: weight of matched terms / title terms */
+  {"search.w_head",              ECAI__CFG_NUM,  "0.0",            0, NULL}, /* blend: bonus when the last query term (usually the product type) matches */
+  {"search.w_pair",              ECAI__CFG_NUM,  "1.0",            0, NULL}, /* blend: weight of the share of adjacent query term pairs found adjacent in the title */
+  {"search.rrf_k",               ECAI__CFG_NUM,  "60",             0, NULL}, /* reciprocal-rank fusion constant */
+  {"search.candidates",          ECAI__CFG_INT,  "200",            0, NULL}, /* keyword candidates re-scored by the fusion (1..4096) */
+  {"search.vector_candidates",   ECAI__CFG_INT,  "0",              0, NULL}, /* extra nearest neighbours added to the candidates (also used when keywords find fewer than k) */
+  {"search.typo",                ECAI__CFG_BOOL, "true",           0, NULL}, /* split unknown glued words into two catalog words, else correct them to a catalog word within edit distance 1 (2 from 8 letters) */
+  {"search.min_confidence",      ECAI__CFG_NUM,  "0.5",            0, NULL}, /* below this the result is flagged no_confident_match */
 
   {"support",                    ECAI__CFG_SECTION, NULL,          0, NULL},
   {"support.chunk_words",        ECAI__CFG_INT,  "120",            0, NULL}, /* knowledge-base chunk size in words (whole paragraphs) */

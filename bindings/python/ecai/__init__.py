@@ -14,6 +14,7 @@ from .core import (LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_OFF, LOG_WARN, Context, s
 # catalog, embedder, index, search:
 from .catalog import (FORMAT_AUTO, FORMAT_CSV, FORMAT_JSONL, FORMAT_TSV, INDEX_OPT_EF_SEARCH,
                       INDEX_OPT_NPROBE, Catalog, Embedder, Index, Store)
+from .search import Search
 
 # llm:
 from .llm import LLM, Prompt

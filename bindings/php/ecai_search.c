@@ -1,0 +1,155 @@
+/* libecai PHP extension: Ecai\Search (hybrid product search over an Ecai\Store). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <php.h>
+#include <ext/json/php_json.h>
+#include <zend_exceptions.h>
+#include <zend_smart_str.h>
+
+#include "php_ecai.h"
+#include "ecai_search_arginfo.h"
+
+typedef struct {
+  ecai_search *h;
+  zval store; /* keeps the Store (and its Context) alive */
+  zend_object std;
+} php_search;
+
+static zend_class_entry *ce_search, *ce_store;
+static zend_object_handlers h_search;
+
+static inline php_search *srch_of(zend_object *o) { return (php_search *)((char *)o - XtOffsetOf(php_search, std)); }
+
+static void srch_free(zend_object *o) {
+  php_search *p = srch_of(o);
+  ecai_search_free(p->h);
+  p->h = NULL;
+  zval_ptr_dtor(&p->store);
+  zend_object_std_dtor(o);
+}
+
+static zend_object *srch_create(zend_class_entry *ce) {
+  php_search *p = zend_object_alloc(sizeof(php_search), ce);
+  zend_object_std_init(&p->std, ce);
+  object_properties_init(&p->std, ce);
+  p->std.handlers = &h_search;
+  p->h = NULL;
+  ZVAL_UNDEF(&p->store);
+  return &p->std;
+}
+
+static ecai_search *this_srch(zval *self) {
+  php_search *p = srch_of(Z_OBJ_P(self));
+  if (!p->h) zend_throw_error(NULL, "Ecai\\Search is not initialised");
+  return p->h;
+}
+
+/* Encodes an options array as JSON (NULL for none); returns -1 after throwing. */
+static int opts_json(HashTable *opts, smart_str *js) {
+  if (!opts) return 0;
+  zval z;
+  ZVAL_ARR(&z, opts);
+  if (php_json_encode(js, &z, PHP_JSON_FORCE_OBJECT) == FAILURE) {
+    smart_str_free(js);
+    zend_argument_value_error(2, "must be JSON-encodable");
+    return -1;
+  }
+  smart_str_0(js);
+  return 0;
+}
+
+ZEND_METHOD(Ecai_Search, __construct) {
+  zval *store;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_OBJECT_OF_CLASS(store, ce_store)
+  ZEND_PARSE_PARAMETERS_END();
+  php_search *p = srch_of(Z_OBJ_P(ZEND_THIS));
+  ecai_store *s = ecai_php_store_of(Z_OBJ_P(store), 1);
+  if (!s) RETURN_THROWS();
+  if (p->h) {
+    zend_throw_error(NULL, "Ecai\\Search is already constructed");
+    RETURN_THROWS();
+  }
+  THROW_IF(ecai_search_new(&p->h, s));
+  ZVAL_COPY(&p->store, store);
+}
+
+ZEND_METHOD(Ecai_Search, open) {
+  zval *store;
+  zend_string *dir;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+    Z_PARAM_OBJECT_OF_CLASS(store, ce_store)
+    Z_PARAM_PATH_STR(dir)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_store *s = ecai_php_store_of(Z_OBJ_P(store), 1);
+  if (!s) RETURN_THROWS();
+  ecai_search *h = NULL;
+  THROW_IF(ecai_search_open(&h, s, ZSTR_VAL(dir)));
+  object_init_ex(return_value, ce_search);
+  php_search *p = srch_of(Z_OBJ_P(return_value));
+  p->h = h;
+  ZVAL_COPY(&p->store, store);
+}
+
+ZEND_METHOD(Ecai_Search, save) {
+  zend_string *dir;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR(dir)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_search *h = this_srch(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  THROW_IF(ecai_search_save(h, ZSTR_VAL(dir)));
+}
+
+ZEND_METHOD(Ecai_Search, query) {
+  zend_string *q;
+  HashTable *opts = NULL;
+  ZEND_PARSE_PARAMETERS_START(1, 2)
+    Z_PARAM_STR(q)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_ARRAY_HT_OR_NULL(opts)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_search *h = this_srch(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  smart_str js = {0};
+  if (opts_json(opts, &js)) RETURN_THROWS();
+  char *out = NULL;
+  size_t n = 0;
+  ecai_status st = ecai_search_query(&out, &n, h, ZSTR_VAL(q), ZSTR_LEN(q), js.s ? ZSTR_VAL(js.s) : NULL);
+  smart_str_free(&js);
+  THROW_IF(st);
+  if (ecai_php_return_json(return_value, out, n)) RETURN_THROWS();
+}
+
+ZEND_METHOD(Ecai_Search, evaluate) {
+  zend_string *queries, *labels;
+  HashTable *opts = NULL;
+  ZEND_PARSE_PARAMETERS_START(2, 3)
+    Z_PARAM_PATH_STR(queries)
+    Z_PARAM_PATH_STR(labels)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_ARRAY_HT_OR_NULL(opts)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_search *h = this_srch(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  smart_str js = {0};
+  if (opts_json(opts, &js)) RETURN_THROWS();
+  char *out = NULL;
+  size_t n = 0;
+  ecai_status st = ecai_search_eval(&out, &n, h, ZSTR_VAL(queries), ZSTR_VAL(labels), js.s ? ZSTR_VAL(js.s) : NULL);
+  smart_str_free(&js);
+  THROW_IF(st);
+  if (ecai_php_return_json(return_value, out, n)) RETURN_THROWS();
+}
+
+int ecai_php_search_minit(INIT_FUNC_ARGS) {
+  ce_store = zend_hash_str_find_ptr(CG(class_table), "ecai\\store", sizeof("ecai\\store") - 1);
+  if (!ce_store) return FAILURE;
+  zend_class_entry ce;
+  INIT_NS_CLASS_ENTRY(ce, "Ecai", "Search", class_Ecai_Search_methods);
+  ce_search = ecai_php_register_final_class(&ce, &h_search, XtOffsetOf(php_search, std), srch_free);
+  ce_search->create_object = srch_create;
+  return SUCCESS;
+}

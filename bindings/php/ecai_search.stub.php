@@ -1,0 +1,28 @@
+<?php
+/** @generate-class-entries (hand-maintained: gen_stub.php cannot run offline) */
+
+namespace Ecai;
+
+/** Hybrid product search (BM25F keywords + vectors) over a Store. */
+final class Search
+{
+    /** Builds the keyword index from the store's catalog. */
+    public function __construct(Store $store) {}
+
+    /** Opens DIR/search.bin written by save() for a store opened from DIR. */
+    public static function open(Store $store, string $dir): Search {}
+
+    /** Writes DIR/search.bin (after $store->save(DIR)). */
+    public function save(string $dir): void {}
+
+    /**
+     * Runs a query. $options: k, mode (bm25|vector|hybrid), fusion (blend|rrf), typo,
+     * filters [category, brand, price_min, price_max, in_stock].
+     * Returns [hits => [[id, score, title, why], ...], facets, corrected, confidence,
+     * no_confident_match, total, mode, query].
+     */
+    public function query(string $query, ?array $options = null): array {}
+
+    /** nDCG@10, MRR@10, recall@100 on judged queries (TSV, .gz accepted). */
+    public function evaluate(string $queries, string $labels, ?array $options = null): array {}
+}

@@ -1,0 +1,89 @@
+"""Hybrid product search (BM25F keywords + vectors) over a Store, with filters and eval.
+
+    import ecai
+    with ecai.Context() as ctx, ecai.Store(ctx) as store:
+        store.catalog.load("products.jsonl")
+        store.build()
+        with ecai.Search(store) as s:
+            r = s.query("grey sofa", k=5, filters={"category": "Furniture", "price_max": 500})
+            for hit in r["hits"]:
+                print(hit["id"], hit["score"], hit["why"])
+            print(s.evaluate("queries.tsv", "labels.tsv", mode="hybrid"))
+"""
+import json
+from ctypes import POINTER, byref, c_char_p, c_int, c_size_t, c_void_p
+
+from . import _lib
+from ._lib import Handle, check, lib
+
+_lib.register([
+    ("ecai_search_new", [POINTER(c_void_p), c_void_p], c_int, check),
+    ("ecai_search_free", [c_void_p], None, None),
+    ("ecai_search_save", [c_void_p, c_char_p], c_int, check),
+    ("ecai_search_open", [POINTER(c_void_p), c_void_p, c_char_p], c_int, check),
+    ("ecai_search_query", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_size_t, c_char_p],
+     c_int, check),
+    ("ecai_search_eval", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_char_p, c_char_p],
+     c_int, check),
+])
+
+MODES = ("bm25", "vector", "hybrid")
+
+
+def _p(path):
+    return str(path).encode()
+
+
+class Search(Handle):
+    """A search engine over a Store (keeps the store alive)."""
+
+    _free = "ecai_search_free"
+
+    def __init__(self, store, _handle=None):
+        super().__init__()
+        self._store = store
+        if _handle is None:
+            _handle = c_void_p()
+            lib.ecai_search_new(byref(_handle), store.handle)
+        self._h = _handle
+
+    @classmethod
+    def open(cls, store, path):
+        """Opens PATH/search.bin written by save() for a store opened from PATH."""
+        h = c_void_p()
+        lib.ecai_search_open(byref(h), store.handle, _p(path))
+        return cls(store, _handle=h)
+
+    def save(self, path):
+        """Writes PATH/search.bin (call after store.save(PATH))."""
+        lib.ecai_search_save(self.handle, _p(path))
+
+    def query(self, text, k=10, mode=None, fusion=None, filters=None, typo=None):
+        """Returns the result dict: hits (id, score, title, why), facets, corrected,
+        confidence, no_confident_match."""
+        opts = {"k": int(k)}
+        if mode is not None:
+            opts["mode"] = mode
+        if fusion is not None:
+            opts["fusion"] = fusion
+        if filters:
+            opts["filters"] = filters
+        if typo is not None:
+            opts["typo"] = bool(typo)
+        q = text.encode("utf-8")
+        out, n = c_void_p(), c_size_t()
+        lib.ecai_search_query(byref(out), byref(n), self.handle, q, len(q), json.dumps(opts).encode())
+        return json.loads(_lib.take_string(out, n.value))
+
+    def evaluate(self, queries, labels, mode=None, fusion=None, split=None):
+        """nDCG@10, MRR@10, recall@100 on judged queries (TSV files, .gz accepted)."""
+        opts = {}
+        if mode is not None:
+            opts["mode"] = mode
+        if fusion is not None:
+            opts["fusion"] = fusion
+        if split is not None:
+            opts["split"] = split
+        out, n = c_void_p(), c_size_t()
+        lib.ecai_search_eval(byref(out), byref(n), self.handle, _p(queries), _p(labels), json.dumps(opts).encode())
+        return json.loads(_lib.take_string(out, n.value))

@@ -1,0 +1,56 @@
+/*
+ * Internal: the BM25F keyword index of ecai_search (src/search/).
+ *
+ * Terms come from THE tokenizer (src/text): NFKC + case fold, units, English stop words,
+ * Snowball stems. Each posting stores the finished BM25F term weight
+ *   w = (k1 + 1) * tf~ / (k1 + tf~),  tf~ = sum_f wf_f * tf_f / (1 - b + b * len_f / avglen_f)
+ * over the fields title, brand, category, description, so a query only adds idf * w.
+ * A surface vocabulary (unstemmed words, document frequency, stem term) serves the
+ * typo correction of query words the index does not know.
+ */
+#ifndef ECAI_SEARCH_INTERNAL_H
+#define ECAI_SEARCH_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/internal.h"
+#include "ecai/catalog.h"
+
+enum { ECAI__NFIELDS = 4 };
+
+typedef struct ecai__bm25 {
+  size_t ndocs;            /* catalog id slots covered */
+  size_t nterms;
+  char *terms;             /* NUL-terminated term strings */
+  size_t terms_len;
+  uint32_t *term_off;      /* nterms */
+  float *idf;              /* nterms */
+  uint32_t *post_start;    /* nterms + 1 */
+  uint32_t *post_doc;      /* postings */
+  float *post_w;
+  size_t npost;
+  uint16_t *title_len;     /* title tokens per doc */
+  uint32_t *tstart, *ttok; /* title term ids of doc d: ttok[tstart[d] .. tstart[d+1]) */
+  size_t nttok;
+  size_t nsurf;            /* surface vocabulary */
+  char *surf;
+  size_t surf_len;
+  uint32_t *surf_off, *surf_term, *surf_df;
+  ecai__smap map, surf_map; /* borrowed keys into terms / surf */
+  double k1, b, wf[ECAI__NFIELDS];
+} ecai__bm25;
+
+ecai_status ecai__bm25_build(ecai__bm25 **out, const ecai_catalog *cat, double k1, double b,
+                             const double wf[ECAI__NFIELDS]);
+void ecai__bm25_free(ecai__bm25 *x);
+void ecai__bm25_write(const ecai__bm25 *x, ecai__buf *b);
+ecai_status ecai__bm25_read(ecai__bm25 **out, const char *data, size_t len);
+/* Term id or -1. */
+int64_t ecai__bm25_term(const ecai__bm25 *x, const char *t, size_t len);
+/* Best surface word within edit distance maxd of w (highest df); its stem term id or -1. */
+int64_t ecai__bm25_correct(const ecai__bm25 *x, const char *w, size_t len, int maxd, const char **fixed);
+/* Bounded Levenshtein distance (returns > maxd when farther). */
+int ecai__edit_distance(const char *a, size_t al, const char *b, size_t bl, int maxd);
+
+#endif
