@@ -55,23 +55,71 @@ static int section_context(ecai_ctx **ctx) {
   return 0;
 }
 
+/* Prints the value of "key" in a flat JSON object (demo output only): strings unescaped,
+ * numbers with two decimals. */
+static void print_field(const char *js, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = strstr(js, pat);
+  if (!p) return;
+  p += strlen(pat);
+  if (*p != '"') {
+    printf("%.2f", strtod(p, NULL));
+    return;
+  }
+  for (p++; *p && *p != '"'; p++) {
+    if (*p == '\\' && p[1]) p++;
+    putchar(*p);
+  }
+}
+
+/* Prints the hits of an ecai_search_query() reply: id, title and why it matched. */
+static void print_hits(const char *js) {
+  const char *p = js;
+  while ((p = strstr(p, "{\"id\":")) != NULL) {
+    printf("   ");
+    print_field(p, "id");
+    printf("  ");
+    print_field(p, "title");
+    printf("   (");
+    print_field(p, "why");
+    printf(")\n");
+    p++;
+  }
+}
+
 static int section_search(ecai_ctx *ctx, ecai_store **out) {
-  printf("\n== 2. Semantic product search over %s\n", "examples/data/catalog.tsv");
+  printf("\n== 2. Product search over examples/data/catalog.tsv: keywords + meaning, filters, typos\n");
   ecai_store *store = NULL;
+  ecai_search *search = NULL;
   size_t loaded = 0, embedded = 0;
   TRY("store", ecai_store_new(&store, ctx));
   TRY("catalog", ecai_catalog_load(&loaded, NULL, ecai_store_catalog(store), data("catalog.tsv"), ECAI_CATALOG_AUTO,
                                    NULL, 0));
   TRY("index", ecai_store_build(&embedded, store, 0, NULL, NULL));
+  TRY("search", ecai_search_new(&search, store));
   printf("%zu products loaded, %zu embedded\n", loaded, embedded);
-  const char *queries[] = {"comfy couch for a small apartment", "something to make cappuccino at home",
-                           "speaker I can take to the beach", "lights for the garden path"};
+  static const char *const queries[][2] = {
+      {"comfy couch for a small apartment", "{\"k\":3}"},
+      {"cappuccino at home", "{\"k\":3}"},
+      {"waterproof bluetooth speaker", "{\"k\":2}"},
+      {"matress", "{\"k\":2}"},
+      {"sofa", "{\"k\":3,\"filters\":{\"category\":\"Furniture\",\"price_max\":600,\"in_stock\":true}}"},
+      {"iphone 15 pro max", "{\"k\":2}"},
+  };
   for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
-    char *hits = NULL;
-    TRY("search", ecai_store_search(&hits, NULL, store, queries[i], strlen(queries[i]), 3));
-    printf("\"%s\"\n  %s\n", queries[i], hits);
-    ecai_free(hits);
+    char *res = NULL;
+    TRY("search", ecai_search_query(&res, NULL, search, queries[i][0], strlen(queries[i][0]), queries[i][1]));
+    printf("\"%s\" %s -> confidence ", queries[i][0], queries[i][1]);
+    print_field(res, "confidence");
+    if (strstr(res, "\"no_confident_match\":true")) printf(" (no confident match: say so instead of guessing)");
+    const char *corr = strstr(res, "\"corrected\":{\"");
+    if (corr) printf(", corrected %.*s", (int)strcspn(corr + 12, "}") + 1, corr + 12);
+    printf("\n");
+    print_hits(res);
+    ecai_free(res);
   }
+  ecai_search_free(search);
   *out = store;
   return 0;
 }
@@ -186,24 +234,6 @@ static int section_ab(void) {
   printf("412/10000 vs 468/10000 conversions: %s\n", res);
   ecai_free(res);
   return 0;
-}
-
-/* Prints the value of "key" in a flat JSON object (demo output only): strings unescaped,
- * numbers with two decimals. */
-static void print_field(const char *js, const char *key) {
-  char pat[64];
-  snprintf(pat, sizeof pat, "\"%s\":", key);
-  const char *p = strstr(js, pat);
-  if (!p) return;
-  p += strlen(pat);
-  if (*p != '"') {
-    printf("%.2f", strtod(p, NULL));
-    return;
-  }
-  for (p++; *p && *p != '"'; p++) {
-    if (*p == '\\' && p[1]) p++;
-    putchar(*p);
-  }
 }
 
 static int section_support(ecai_ctx *ctx) {
