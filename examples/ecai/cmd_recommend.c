@@ -8,16 +8,20 @@
 #include "cli.h"
 
 static const char HELP[] =
-    "usage: ecai recommend (--orders FILE | --model FILE) --cart ID,... [--history ID,...]\n"
+    "usage: ecai recommend [--index DIR] (--orders FILE | --model FILE) --cart ID,... [--history ID,...]\n"
     "                      [--k N] [--strategy mixed|complementary|similar] [--exclude ID,...]\n"
     "                      [--min-price P] [--max-price P] [--allow-pricier] [--save FILE]\n"
-    "                      [--index DIR] [--config FILE] [--json]\n\n"
+    "                      [--config FILE] [--json]\n"
+    "       ecai recommend --index DIR --cart ID,... [--history ID,...] [...]\n\n"
     "Trains a recommender on an orders CSV (order_id,product_id,quantity,price,date,customer\n"
     "[,title] or the UCI Online Retail columns; gzip accepted) or loads a saved model, and\n"
     "recommends products for the cart: co-occurrence, EASE and title similarity blended,\n"
     "cart and history items excluded, diversified, complements not far above the cart's\n"
     "prices. --save writes the trained model (reload it with --model).\n"
-    "--index DIR (content from a catalog index) is not available yet.\n"
+    "--index DIR (a store saved by `ecai index`) adds the catalog: titles and prices for\n"
+    "reasons and price sanity, out-of-stock products filtered, and content similarity from\n"
+    "the store's embedder for products with little or no order history; with --index alone\n"
+    "(no orders yet) recommendations are content-based.\n"
     "--json prints {\"items\":[{\"id\":...,\"score\":...,\"reason\":\"...\"},...]}.\n"
     "exit status: 0 ok, 2 bad input (missing/corrupt file, bad option), 3 runtime failure.\n";
 
@@ -33,6 +37,48 @@ static void add_ids(json_t *arr, const char *s) {
     if (!c) break;
     p = c + 1;
   }
+}
+
+/* Content vectors from the store's embedder: the product's catalog text. */
+static int store_vector(float *out, size_t dim, const char *product_id, void *payload) {
+  ecai_store *st = payload;
+  const ecai_catalog *cat = ecai_store_catalog(st);
+  int64_t id;
+  if (ecai_catalog_id(&id, cat, product_id) != ECAI_OK) return 0;
+  const char *title = ecai_catalog_title(cat, id);
+  return title && ecai_embedder_embed(out, dim, ecai_store_embedder(st), title, strlen(title)) == ECAI_OK;
+}
+
+static int store_in_stock(const char *product_id, void *payload) {
+  const ecai_catalog *cat = ecai_store_catalog(payload);
+  int64_t id;
+  char *js = NULL;
+  if (ecai_catalog_id(&id, cat, product_id) != ECAI_OK) return 1; /* unknown to the catalog: no stock data */
+  if (ecai_catalog_get_json(&js, NULL, cat, product_id) != ECAI_OK) return 1;
+  int out = strstr(js, "\"in_stock\":false") == NULL;
+  ecai_free(js);
+  return out;
+}
+
+/* Declares the catalog's products to the recommender and plugs in content and stock. */
+static ecai_status attach_store(ecai_recommend *r, ecai_store *st) {
+  const ecai_catalog *cat = ecai_store_catalog(st);
+  ecai_status s = ECAI_OK;
+  for (int64_t id = -1; !s && ecai_catalog_next(&id, cat, id) == ECAI_OK;) {
+    char *js = NULL;
+    double price = -1;
+    const char *sku = ecai_catalog_sku(cat, id);
+    if (ecai_catalog_get_json(&js, NULL, cat, sku) == ECAI_OK) {
+      json_t *o = json_loads(js, 0, NULL);
+      if (json_is_number(json_object_get(o, "price"))) price = json_number_value(json_object_get(o, "price"));
+      json_decref(o);
+      ecai_free(js);
+    }
+    s = ecai_recommend_set_item(r, sku, ecai_catalog_title(cat, id), price);
+  }
+  if (!s) s = ecai_recommend_set_content_fn(r, ecai_embedder_dim(ecai_store_embedder(st)), store_vector, st);
+  if (!s) s = ecai_recommend_set_stock_fn(r, store_in_stock, st);
+  return s;
 }
 
 static int parse_price(const char *s, double *out) {
@@ -84,28 +130,38 @@ int cmd_recommend(int argc, char **argv) {
     }
   }
   if (optind < argc) return cli_usage("recommend", "unexpected argument '%s'", argv[optind]);
-  if (index)
-    return cli_usage("recommend", "--index is not available yet (no catalog index in this build); use --orders or --model");
-  if (!orders == !model) return cli_usage("recommend", "give exactly one of --orders FILE or --model FILE");
+  if (orders && model) return cli_usage("recommend", "give one of --orders FILE or --model FILE, not both");
+  if (!orders && !model && !index) return cli_usage("recommend", "give --orders FILE, --model FILE or --index DIR");
   if (!cart && !hist) return cli_usage("recommend", "--cart (or --history) is required");
   ecai_ctx *ctx = NULL;
   int rc = cli_ctx("recommend", cfg, &ctx);
   if (rc) return rc;
   ecai_recommend *r = NULL;
+  ecai_store *store = NULL;
   ecai_status st;
+  if (index && (st = ecai_store_open(&store, ctx, index))) {
+    ecai_ctx_free(ctx);
+    return cli_fail("recommend", st, "cannot open the index");
+  }
   if (model) {
     st = ecai_recommend_load(&r, ctx, model);
+    if (!st && store) st = attach_store(r, store);
     if (st) {
+      rc = cli_fail("recommend", st, "cannot load the model");
+      ecai_recommend_free(r);
+      ecai_store_free(store);
       ecai_ctx_free(ctx);
-      return cli_fail("recommend", st, "cannot load the model");
+      return rc;
     }
   } else {
     st = ecai_recommend_new(&r, ctx);
-    if (!st) st = ecai_recommend_load_orders(r, orders, 0);
-    if (!st) st = ecai_recommend_fit(r);
+    if (!st && store) st = attach_store(r, store);
+    if (!st && orders) st = ecai_recommend_load_orders(r, orders, 0);
+    if (!st && orders) st = ecai_recommend_fit(r); /* without orders: content only */
     if (st) {
-      rc = cli_fail("recommend", st, "cannot train on the orders");
+      rc = cli_fail("recommend", st, orders ? "cannot train on the orders" : "cannot use the catalog");
       ecai_recommend_free(r);
+      ecai_store_free(store);
       ecai_ctx_free(ctx);
       return rc;
     }
@@ -113,6 +169,7 @@ int cmd_recommend(int argc, char **argv) {
   if (save && (st = ecai_recommend_save(r, save))) {
     rc = cli_fail("recommend", st, "cannot save the model");
     ecai_recommend_free(r);
+    ecai_store_free(store);
     ecai_ctx_free(ctx);
     return rc;
   }
@@ -150,6 +207,7 @@ int cmd_recommend(int argc, char **argv) {
   }
   ecai_free(out);
   ecai_recommend_free(r);
+  ecai_store_free(store); /* after r: its callbacks use the store */
   ecai_ctx_free(ctx);
   return rc;
 }

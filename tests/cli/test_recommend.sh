@@ -23,9 +23,9 @@ expect_exit 2 "a corrupt model exits 2" $ECAI recommend --model "$TMP/bad.model"
 out=$($ECAI recommend --model "$TMP/bad.model" --cart MUG1 2>&1)
 contains "corrupt model error says so" "$out" "not a valid model file"
 ok "error is one line" test "$(printf '%s\n' "$out" | wc -l)" -eq 1
-expect_exit 2 "--index is not available yet" $ECAI recommend --index "$TMP" --cart MUG1
+expect_exit 2 "--index on a folder that is not a store exits 2" $ECAI recommend --index "$TMP" --cart MUG1
 out=$($ECAI recommend --index "$TMP" --cart MUG1 2>&1)
-contains "--index error explains" "$out" "not available yet"
+contains "--index error names the problem" "$out" "cannot open the index"
 expect_exit 2 "recommend without a cart exits 2" $ECAI recommend --orders $ORD
 expect_exit 2 "recommend with a missing file exits 2" $ECAI recommend --orders "$TMP/none.csv" --cart A
 expect_exit 2 "recommend with a bad strategy exits 2" $ECAI recommend --orders $ORD --cart MUG1 --strategy odd
@@ -44,3 +44,17 @@ if [ -f "$TX" ]; then
   contains "recommend on the real transactions returns items" "$out" '"items":[{"id":"'
   contains "real recommendations explain themselves" "$out" '"reason":"often bought with'
 fi
+
+# --index DIR: the catalog of a saved store joins the recommender.
+$ECAI index --catalog examples/data/catalog.tsv --out "$TMP/reco_ix" >/dev/null 2>&1
+out=$($ECAI recommend --index "$TMP/reco_ix" --cart SKU-0118 --k 3 --json)
+contains "--index alone recommends by content" "$out" '"reason":"similar to Premium espresso machine with milk frother"'
+out=$($ECAI recommend --index "$TMP/reco_ix" --orders examples/data/orders.csv --cart SKU-0118 --k 3 --json)
+contains "--index with orders names the cart item by its catalog title" "$out" "often bought with Premium espresso machine"
+oos=$(awk -F'\t' 'NR > 1 && $7 == "0" {print $1}' examples/data/catalog.tsv)
+recs=$(for c in SKU-0001 SKU-0059 SKU-0118 SKU-0181 SKU-0229; do
+         $ECAI recommend --index "$TMP/reco_ix" --orders examples/data/orders.csv --cart $c --k 20 --json; done |
+       grep -o '"id":"SKU-[0-9]*"' | grep -o 'SKU-[0-9]*' | sort -u)
+ok "--index: out-of-stock products are never recommended" bash -c "[ -n '$recs' ] && ! printf '%s\n' '$recs' | grep -qxF -f <(printf '%s\n' $oos)"
+expect_exit 2 "--index with a missing folder exits 2" $ECAI recommend --index "$TMP/none" --cart SKU-0118
+expect_exit 2 "--orders and --model together exit 2" $ECAI recommend --orders a --model b --cart X
