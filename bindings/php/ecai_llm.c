@@ -379,6 +379,16 @@ ZEND_METHOD(Ecai_Llm, cancel) {
   ecai_llm_cancel(h);
 }
 
+ecai_llm *ecai_php_llm_of(zend_object *obj, uint32_t arg) {
+  if (!obj || obj->ce != ecai_ce_llm) {
+    zend_argument_type_error(arg, "must be of type Ecai\\Llm, %s given", obj ? ZSTR_VAL(obj->ce->name) : "null");
+    return NULL;
+  }
+  ecai_php_llm *l = llm_from_obj(obj);
+  if (!l->h) zend_throw_error(NULL, "Ecai\\Llm is not initialised");
+  return l->h;
+}
+
 ZEND_METHOD(Ecai_Llm, attachCache) {
   zend_object *cobj = NULL;
   ZEND_PARSE_PARAMETERS_START(1, 1)

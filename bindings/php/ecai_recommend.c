@@ -303,6 +303,23 @@ ZEND_METHOD(Ecai_Recommender, query) {
   if (EG(exception)) RETURN_THROWS();
 }
 
+ZEND_METHOD(Ecai_Recommender, rerank) {
+  zend_object *lobj;
+  zend_string *req;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+    Z_PARAM_OBJ(lobj)
+    Z_PARAM_STR(req)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_recommend *h = this_rec(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  ecai_llm *llm = ecai_php_llm_of(lobj, 1);
+  if (!llm) RETURN_THROWS();
+  char *out = NULL;
+  size_t n = 0;
+  THROW_IF(ecai_recommend_rerank(&out, &n, h, llm, ZSTR_VAL(req), ZSTR_LEN(req)));
+  if (ecai_php_return_json(return_value, out, n)) RETURN_THROWS();
+}
+
 ZEND_METHOD(Ecai_Recommender, stats) {
   ZEND_PARSE_PARAMETERS_NONE();
   ecai_recommend *h = this_rec(ZEND_THIS);

@@ -25,6 +25,8 @@ final class Recommender {
     public function recommend(array $cart, array $history = [], int $k = 10, string $strategy = "mixed"): array {}
     /** Raw JSON request -> decoded reply. */
     public function query(string $request): array {}
+    /** query(), then the LLM orders the candidates (other ids dropped); plain ranking on any LLM failure. */
+    public function rerank(Llm $llm, string $request): array {}
     /** Model statistics. */
     public function stats(): array {}
     /** Saves the model (atomic write, checksummed). */

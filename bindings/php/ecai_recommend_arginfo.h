@@ -42,6 +42,11 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_recommend
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, strategy, IS_STRING, 0, "\"mixed\"")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_rerank, 0, 2, IS_ARRAY, 0)
+	ZEND_ARG_OBJ_INFO(0, llm, Ecai\\Llm, 0)
+	ZEND_ARG_TYPE_INFO(0, request, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_query, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO(0, request, IS_STRING, 0)
 ZEND_END_ARG_INFO()
@@ -62,6 +67,7 @@ ZEND_METHOD(Ecai_Recommender, fit);
 ZEND_METHOD(Ecai_Recommender, setContent);
 ZEND_METHOD(Ecai_Recommender, recommend);
 ZEND_METHOD(Ecai_Recommender, query);
+ZEND_METHOD(Ecai_Recommender, rerank);
 ZEND_METHOD(Ecai_Recommender, stats);
 ZEND_METHOD(Ecai_Recommender, save);
 
@@ -75,6 +81,7 @@ static const zend_function_entry class_Ecai_Recommender_methods[] = {
 	ZEND_ME(Ecai_Recommender, setContent, arginfo_class_Ecai_Recommender_setContent, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, recommend, arginfo_class_Ecai_Recommender_recommend, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, query, arginfo_class_Ecai_Recommender_query, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Recommender, rerank, arginfo_class_Ecai_Recommender_rerank, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, stats, arginfo_class_Ecai_Recommender_stats, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, save, arginfo_class_Ecai_Recommender_save, ZEND_ACC_PUBLIC)
 	ZEND_FE_END

@@ -20,6 +20,7 @@
 #define ECAI_RECOMMEND_H
 
 #include "ecai/common.h"
+#include "ecai/llm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -214,6 +215,28 @@ ECAI_API ecai_status ecai_recommend_set_stock_fn(ecai_recommend *r, ecai_recomme
  */
 ECAI_API ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recommend *r, const char *req,
                                           size_t len);
+
+/**
+ * @brief Like ecai_recommend_query(), then lets an LLM reorder the candidates. The model
+ * sees only the cart ids and up to 3k candidates as "id: title" lines inside escaped data
+ * sections, and must answer {"ids": [...]} (JSON mode). Ids that are not candidates are
+ * dropped and counted; candidates the model leaves out follow in their own order. On any
+ * LLM failure (none provider, HTTP error, timeout, budget, unparsable reply) the non-LLM
+ * ranking is returned with OK. The reply adds "llm": {"used": true, "dropped": n,
+ * "ordered_by_model": m} or {"used": false, "error": "..."}.
+ * @param[out] out     receives the JSON; free with ecai_free().
+ * @param[out] out_len its length (may be NULL).
+ * @param[in]  r       the recommender.
+ * @param[in]  llm     the LLM client (see llm.h).
+ * @param[in]  req     the request, as for ecai_recommend_query().
+ * @param[in]  len     its length in bytes.
+ * @return ECAI_OK; the errors of ecai_recommend_query(); ECAI_EINVAL; ECAI_ENOMEM.
+ * Ownership: the caller frees *out. Thread-safety: as ecai_recommend_query(); llm is
+ * internally locked.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_recommend_rerank(char **out, size_t *out_len, const ecai_recommend *r, ecai_llm *llm,
+                                           const char *req, size_t len);
 
 /**
  * @brief Model statistics as JSON: {"items":…, "orders":…, "pairs":…, "ease_items":…,

@@ -44,6 +44,8 @@ _lib.register([
     ("ecai_recommend_set_content_fn", [c_void_p, c_size_t, _VEC_FN, c_void_p], c_int, check),
     ("ecai_recommend_query", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_size_t],
      c_int, check),
+    ("ecai_recommend_rerank", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_void_p, c_char_p, c_size_t],
+     c_int, check),
     ("ecai_recommend_stats", [POINTER(c_void_p), POINTER(c_size_t), c_void_p], c_int, check),
     ("ecai_recommend_save", [c_void_p, c_char_p], c_int, check),
     ("ecai_recommend_load", [POINTER(c_void_p), c_void_p, c_char_p], c_int, check),
@@ -199,6 +201,15 @@ class Recommender(Handle):
         req = {"cart": list(cart), "history": list(history), "k": int(k), "strategy": strategy}
         req.update(extra)
         return self.query(req)["items"]
+
+    def rerank(self, llm, request):
+        """Like query(), then an ``ecai.LLM`` reorders the candidates (ids outside them are
+        dropped); on any LLM failure the plain ranking comes back. The result has an "llm"
+        member: {"used": True, "dropped": n, ...} or {"used": False, "error": "..."}."""
+        data, n = _lib.to_bytes(request if isinstance(request, (str, bytes)) else json.dumps(request))
+        out, ln = c_void_p(), c_size_t()
+        lib.ecai_recommend_rerank(byref(out), byref(ln), self.handle, llm.handle, data, n)
+        return json.loads(_lib.take_string(out, ln.value))
 
     def stats(self):
         out, ln = c_void_p(), c_size_t()

@@ -112,3 +112,27 @@ def test_content_callback_for_unknown_cart_items():
     rec.set_content_fn(0, None)
     assert rec.stats()["content"] == "title_text"
     rec.close()
+
+
+def test_rerank_with_llm_keeps_to_candidates():
+    import json as _json
+    import sys as _sys
+    _sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from fakellm import FakeLLM
+    rec = ecai.Recommender()
+    for i, items in enumerate([["mug", "coffee", "spoon"], ["mug", "coffee"], ["mug", "spoon"],
+                               ["mug", "coffee", "filter"]]):
+        rec.add_order("o%d" % i, items, customer="c1", ts=1700000000 + i)
+    rec.fit()
+    with FakeLLM() as fake:
+        answer = _json.dumps({"ids": ["filter", "NOT-A-CANDIDATE", "spoon"]})
+        ctx = ecai.Context({"llm": {"provider": "openai", "base_url": fake.url, "model": "m", "max_retries": 0,
+                                    "headers": {"X-Fake-Fault": "adversarial", "X-Fake-Answer": answer}}})
+        with ctx, ecai.LLM(ctx) as llm:
+            res = rec.rerank(llm, {"cart": [{"id": "mug", "qty": 1}], "k": 3})
+            assert [i["id"] for i in res["items"]] == ["filter", "spoon", "coffee"]
+            assert res["llm"]["used"] is True and res["llm"]["dropped"] == 1
+    with ecai.Context() as ctx, ecai.LLM(ctx) as offline:  # provider none: plain ranking
+        res = rec.rerank(offline, {"cart": [{"id": "mug", "qty": 1}], "k": 3})
+        assert res["llm"]["used"] is False
+        assert [i["id"] for i in res["items"]] == [i["id"] for i in rec.recommend(cart=[{"id": "mug", "qty": 1}], k=3)]
