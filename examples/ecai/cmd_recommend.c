@@ -50,11 +50,9 @@ static int store_vector(float *out, size_t dim, const char *product_id, void *pa
 }
 
 static int store_in_stock(const char *product_id, void *payload) {
-  const ecai_catalog *cat = ecai_store_catalog(payload);
-  int64_t id;
   char *js = NULL;
-  if (ecai_catalog_id(&id, cat, product_id) != ECAI_OK) return 1; /* unknown to the catalog: no stock data */
-  if (ecai_catalog_get_json(&js, NULL, cat, product_id) != ECAI_OK) return 1;
+  /* unknown to the catalog: no stock data, so it may be recommended */
+  if (ecai_catalog_get_json(&js, NULL, ecai_store_catalog(payload), product_id) != ECAI_OK) return 1;
   int out = strstr(js, "\"in_stock\":false") == NULL;
   ecai_free(js);
   return out;
