@@ -37,8 +37,10 @@ ecai_status ecai_recommend_rerank(char **out, size_t *out_len, const ecai_recomm
   }
   json_int_t k = json_is_integer(json_object_get(rq, "k")) ? json_integer_value(json_object_get(rq, "k")) : 10;
   if (k < 1) k = 1;
-  /* over-fetch candidates for the model to choose from */
-  json_object_set_new(rq, "k", json_integer(k * 3 < 50 ? k * 3 : (k > 50 ? k : 50)));
+  /* over-fetch candidates for the model to choose from: 3k, capped at 50 (never below k) */
+  json_int_t want = k * 3;
+  if (want > 50) want = k > 50 ? k : 50;
+  json_object_set_new(rq, "k", json_integer(want));
   if ((st = ecai__json_dump(&qs, NULL, rq))) goto done;
   if ((st = ecai_recommend_query(&cands, NULL, r, qs, strlen(qs)))) goto done;
   if ((st = ecai__json_parse(&res, cands, strlen(cands), "recommend candidates"))) goto done;
