@@ -22,6 +22,7 @@ struct ecai_search {
   ecai_store *store;
   ecai_ctx *ctx;
   ecai__bm25 *bm;
+  ecai__dict dict; /* general words: never "corrected" */
   int mode, fusion, typo;
   double w_bm25, w_vec, w_cov, w_prec, w_head, w_pair, rrf_k, min_conf;
   size_t ncand, nvec;
@@ -85,7 +86,8 @@ static ecai_status init_common(ecai_search *s, ecai_store *store) {
     return ecai__err(ECAI_EINVAL, "search: search.candidates must be 1..4096, search.vector_candidates 0..4096");
   s->ncand = (size_t)nc;
   s->nvec = (size_t)nv;
-  return ECAI_OK;
+  return s->typo ? ecai__dict_load(&s->dict, c, ecai__cfg_str(c, "search.dictionary", ECAI__SEARCH_DICT))
+                 : ECAI_OK;
 }
 
 ecai_status ecai_search_new(ecai_search **out, ecai_store *store) {
@@ -116,6 +118,7 @@ ecai_status ecai_search_new(ecai_search **out, ecai_store *store) {
 void ecai_search_free(ecai_search *s) {
   if (!s) return;
   ecai__bm25_free(s->bm);
+  ecai__dict_free(&s->dict);
   ecai__free(s);
 }
 
@@ -287,7 +290,7 @@ static ecai_status parse_query(ecai_search *s, ecai__tokenizer *tk, ecai__tokens
     }
     if (t < 0 && word && typo && wl >= 4 && wl < 64) {
       size_t sv;
-      if (!ecai__smap_get(&s->bm->surf_map, w, wl, &sv))
+      if (!ecai__smap_get(&s->bm->surf_map, w, wl, &sv) && !ecai__dict_has(&s->dict, w, wl))
         t = ecai__bm25_correct(s->bm, w, wl, wl >= 8 ? 2 : 1, &fixed);
     }
     if (t < 0) { /* a word the catalog does not know lowers the confidence */

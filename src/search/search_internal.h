@@ -50,6 +50,24 @@ ecai_status ecai__bm25_read(ecai__bm25 **out, const char *data, size_t len);
 int64_t ecai__bm25_term(const ecai__bm25 *x, const char *t, size_t len);
 /* Best surface word within edit distance maxd of w (highest df); its stem term id or -1. */
 int64_t ecai__bm25_correct(const ecai__bm25 *x, const char *w, size_t len, int maxd, const char **fixed);
+
+/* The default search.dictionary: SCOWL's most common English words (Debian package scowl). */
+#define ECAI__SEARCH_DICT                                                                          \
+  "/usr/share/dict/scowl/english-words.10:/usr/share/dict/scowl/english-words.20:"                 \
+  "/usr/share/dict/scowl/american-words.10:/usr/share/dict/scowl/american-words.20"
+
+/* A general word list (src/search/dict.c): words it knows are never typo-corrected. */
+typedef struct ecai__dict {
+  uint64_t *h; /* sorted XXH3-64 of the normalised words */
+  size_t n;
+} ecai__dict;
+/* Loads the word lists at paths (':'-separated; words separated by white space, any
+ * case). An empty string gives an empty list; an unreadable file logs a warning and is
+ * skipped. ecai__dict_has() takes a normalised word and also finds plurals ("beaches").
+ * Errors: ECAI_EPARSE (invalid UTF-8), ECAI_EIO (read error, > 64 MiB), ECAI_ENOMEM. */
+ecai_status ecai__dict_load(ecai__dict *d, const ecai_ctx *ctx, const char *path);
+bool ecai__dict_has(const ecai__dict *d, const char *w, size_t len);
+void ecai__dict_free(ecai__dict *d);
 /* Bounded Levenshtein distance (returns > maxd when farther). */
 int ecai__edit_distance(const char *a, size_t al, const char *b, size_t bl, int maxd);
 

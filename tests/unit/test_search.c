@@ -385,3 +385,65 @@ TEST(search_splits_glued_compounds) {
   ecai_store_free(st);
   ecai_ctx_free(ctx);
 }
+
+static int g_dict_warned;
+static void count_warn(ecai_log_level level, const char *msg, void *payload) {
+  (void)payload;
+  if (level == ECAI_LOG_WARN && strstr(msg, "dictionary")) g_dict_warned++;
+}
+
+/* An everyday word the catalog lacks ("camp") is not turned into a catalog word ("lamp");
+ * typos still are; without a word list the old behaviour returns. */
+TEST(search_dictionary_words_are_not_corrected) {
+  char dict[1024], cfg[2300];
+  snprintf(dict, sizeof dict, "%s/words.txt", ecai_test_tmpdir());
+  FILE *f = fopen(dict, "w");
+  CHECK(f != NULL);
+  fputs("Camp\nbeach\n", f);
+  fclose(f);
+  snprintf(cfg, sizeof cfg, "{\"search\":{\"dictionary\":\"/nonexistent/words:%s\"}}", dict);
+  ecai_ctx *ctx = mkctx(cfg);
+  CHECK(ctx != NULL);
+  g_dict_warned = 0;
+  CHECK_OK(ecai_ctx_set_log(ctx, ECAI_LOG_WARN, count_warn, NULL));
+  ecai_store *st = mkstore(ctx);
+  ecai_search *s = NULL;
+  CHECK_OK(ecai_search_new(&s, st));
+  CHECK_INT_EQ(g_dict_warned, 1); /* the missing list is reported, the other one used */
+  char *r = q(s, "camp", "{\"mode\":\"bm25\"}");
+  CHECK_CONTAINS(r, "\"corrected\":{}");
+  CHECK_CONTAINS(r, "\"hits\":[]");
+  ecai_free(r);
+  r = q(s, "camps", "{\"mode\":\"bm25\"}"); /* plurals of listed words too */
+  CHECK_CONTAINS(r, "\"corrected\":{}");
+  ecai_free(r);
+  r = q(s, "lanp", "{\"k\":1,\"mode\":\"bm25\"}");
+  CHECK_CONTAINS(r, "\"corrected\":{\"lanp\":\"lamp\"}");
+  CHECK_CONTAINS(r, "{\"hits\":[{\"id\":\"L-1\"");
+  ecai_free(r);
+  ecai_search_free(s);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+
+  ctx = mkctx("{\"search\":{\"dictionary\":\"\"}}");
+  st = mkstore(ctx);
+  CHECK_OK(ecai_search_new(&s, st));
+  r = q(s, "camp", "{\"k\":1,\"mode\":\"bm25\"}");
+  CHECK_CONTAINS(r, "\"corrected\":{\"camp\":\"lamp\"}");
+  ecai_free(r);
+  ecai_search_free(s);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+
+  /* a word list that is not UTF-8 is an error naming the file, not a silent skip */
+  f = fopen(dict, "w");
+  fputs("caf\xe9\n", f);
+  fclose(f);
+  ctx = mkctx(cfg);
+  st = mkstore(ctx);
+  CHECK_STATUS(ecai_search_new(&s, st), ECAI_EPARSE);
+  CHECK(s == NULL);
+  CHECK_CONTAINS(ecai_last_error(), "words.txt");
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
