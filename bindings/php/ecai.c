@@ -31,6 +31,77 @@ zend_class_entry *ecai_php_register_final_class(zend_class_entry *ce, zend_objec
   return reg;
 }
 
+/* ---- the object of every handle class ---------------------------------------- */
+
+static zend_object_handlers handle_handlers;
+
+static zend_object *handle_create(zend_class_entry *ce) {
+  ecai_php_obj *p = zend_object_alloc(sizeof(ecai_php_obj), ce);
+  zend_object_std_init(&p->std, ce);
+  object_properties_init(&p->std, ce);
+  p->std.handlers = &handle_handlers;
+  p->h = NULL;
+  p->free_h = NULL;
+  ZVAL_UNDEF(&p->keep[0]);
+  ZVAL_UNDEF(&p->keep[1]);
+  return &p->std;
+}
+
+static void handle_free(zend_object *o) {
+  ecai_php_obj *p = ecai_php_obj_of(o);
+  if (p->h && p->free_h) p->free_h(p->h);
+  p->h = NULL;
+  /* the handle goes first: it may still use what the slots keep alive */
+  zval_ptr_dtor(&p->keep[ECAI_PHP_KEEP_ATTACHED]);
+  zval_ptr_dtor(&p->keep[ECAI_PHP_KEEP_OWNER]);
+  zend_object_std_dtor(o);
+}
+
+zend_class_entry *ecai_php_register_handle_class(zend_class_entry *ce) {
+  if (!handle_handlers.offset) {
+    memcpy(&handle_handlers, zend_get_std_object_handlers(), sizeof handle_handlers);
+    handle_handlers.offset = XtOffsetOf(ecai_php_obj, std);
+    handle_handlers.free_obj = handle_free;
+    handle_handlers.clone_obj = NULL;
+  }
+  zend_class_entry *reg = zend_register_internal_class_ex(ce, NULL);
+  reg->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES | ZEND_ACC_NOT_SERIALIZABLE;
+  reg->create_object = handle_create;
+  return reg;
+}
+
+void ecai_php_obj_keep(ecai_php_obj *p, int i, zval *v) {
+  zval old;
+  ZVAL_COPY_VALUE(&old, &p->keep[i]);
+  if (v) ZVAL_COPY(&p->keep[i], v);
+  else ZVAL_UNDEF(&p->keep[i]);
+  zval_ptr_dtor(&old);
+}
+
+ecai_php_obj *ecai_php_fresh(zval *self) {
+  ecai_php_obj *p = ecai_php_obj_of(Z_OBJ_P(self));
+  if (!p->h) return p;
+  zend_throw_error(NULL, "%s is already constructed", ZSTR_VAL(Z_OBJCE_P(self)->name));
+  return NULL;
+}
+
+void *ecai_php_this(zval *self) {
+  ecai_php_obj *p = ecai_php_obj_of(Z_OBJ_P(self));
+  if (!p->h) zend_throw_error(NULL, "%s is not initialised", ZSTR_VAL(Z_OBJCE_P(self)->name));
+  return p->h;
+}
+
+void *ecai_php_handle_of(zend_object *obj, zend_class_entry *ce, uint32_t arg) {
+  if (!obj || obj->ce != ce) {
+    zend_argument_type_error(arg, "must be of type %s, %s given", ZSTR_VAL(ce->name),
+                             obj ? ZSTR_VAL(obj->ce->name) : "null");
+    return NULL;
+  }
+  ecai_php_obj *p = ecai_php_obj_of(obj);
+  if (!p->h) zend_throw_error(NULL, "%s is not initialised", ZSTR_VAL(ce->name));
+  return p->h;
+}
+
 /* ---- functions ------------------------------------------------------------ */
 
 ZEND_FUNCTION(Ecai_version) {
@@ -53,40 +124,9 @@ ZEND_FUNCTION(Ecai_status_str) {
 
 /* ---- Ecai\Context --------------------------------------------------------- */
 
-typedef struct {
-  ecai_ctx *h;
-  zend_object std;
-} ecai_php_ctx;
-
 static zend_class_entry *ecai_ce_context;
-static zend_object_handlers ecai_ctx_handlers;
 
-static inline ecai_php_ctx *ctx_from_obj(zend_object *o) {
-  return (ecai_php_ctx *)((char *)o - XtOffsetOf(ecai_php_ctx, std));
-}
-
-static zend_object *ctx_create(zend_class_entry *ce) {
-  ecai_php_ctx *c = zend_object_alloc(sizeof(ecai_php_ctx), ce);
-  zend_object_std_init(&c->std, ce);
-  object_properties_init(&c->std, ce);
-  c->std.handlers = &ecai_ctx_handlers;
-  c->h = NULL;
-  return &c->std;
-}
-
-static void ctx_free_obj(zend_object *o) {
-  ecai_php_ctx *c = ctx_from_obj(o);
-  ecai_ctx_free(c->h);
-  c->h = NULL;
-  zend_object_std_dtor(o);
-}
-
-/* Returns the handle of $this, throwing if it was never constructed. */
-static ecai_ctx *this_ctx(zval *self) {
-  ecai_php_ctx *c = ctx_from_obj(Z_OBJ_P(self));
-  if (!c->h) zend_throw_error(NULL, "Ecai\\Context is not initialised");
-  return c->h;
-}
+static void free_ctx(void *h) { ecai_ctx_free(h); }
 
 int ecai_php_return_json(zval *return_value, char *js, size_t n) {
   int rc = php_json_decode_ex(return_value, js, n, PHP_JSON_OBJECT_AS_ARRAY, 512);
@@ -98,15 +138,7 @@ int ecai_php_return_json(zval *return_value, char *js, size_t n) {
   return 0;
 }
 
-ecai_ctx *ecai_php_ctx_of(zend_object *obj, uint32_t arg) {
-  if (!obj || obj->ce != ecai_ce_context) {
-    zend_argument_type_error(arg, "must be of type Ecai\\Context, %s given", obj ? ZSTR_VAL(obj->ce->name) : "null");
-    return NULL;
-  }
-  ecai_php_ctx *c = ctx_from_obj(obj);
-  if (!c->h) zend_throw_error(NULL, "Ecai\\Context is not initialised");
-  return c->h;
-}
+ecai_ctx *ecai_php_ctx_of(zend_object *obj, uint32_t arg) { return ecai_php_handle_of(obj, ecai_ce_context, arg); }
 
 ZEND_METHOD(Ecai_Context, __construct) {
   zend_string *json = NULL;
@@ -114,16 +146,11 @@ ZEND_METHOD(Ecai_Context, __construct) {
     Z_PARAM_OPTIONAL
     Z_PARAM_STR_OR_NULL(json)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_ctx *c = ctx_from_obj(Z_OBJ_P(ZEND_THIS));
-  if (c->h) {
-    zend_throw_error(NULL, "Ecai\\Context is already constructed");
-    RETURN_THROWS();
-  }
-  ecai_status st = json ? ecai_ctx_new(&c->h, ZSTR_VAL(json), ZSTR_LEN(json)) : ecai_ctx_new(&c->h, NULL, 0);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
+  ecai_ctx *h = NULL;
+  THROW_IF(json ? ecai_ctx_new(&h, ZSTR_VAL(json), ZSTR_LEN(json)) : ecai_ctx_new(&h, NULL, 0));
+  ecai_php_obj_set(p, h, free_ctx);
 }
 
 ZEND_METHOD(Ecai_Context, fromFile) {
@@ -138,12 +165,12 @@ ZEND_METHOD(Ecai_Context, fromFile) {
     RETURN_THROWS();
   }
   object_init_ex(return_value, ecai_ce_context);
-  ctx_from_obj(Z_OBJ_P(return_value))->h = h;
+  ecai_php_obj_set(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_ctx);
 }
 
 ZEND_METHOD(Ecai_Context, config) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_ctx *h = this_ctx(ZEND_THIS);
+  ecai_ctx *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
@@ -160,7 +187,7 @@ ZEND_METHOD(Ecai_Context, get) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_ctx *h = this_ctx(ZEND_THIS);
+  ecai_ctx *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   const char *s = NULL;
   ecai_status st = ecai_ctx_get_str(&s, h, ZSTR_VAL(path));
@@ -183,9 +210,7 @@ int ecai_php_core_minit(INIT_FUNC_ARGS) {
   ecai_ce_exception = zend_register_internal_class_ex(&ce, spl_ce_RuntimeException);
 
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Context", class_Ecai_Context_methods);
-  ecai_ce_context = ecai_php_register_final_class(&ce, &ecai_ctx_handlers, XtOffsetOf(ecai_php_ctx, std),
-                                                  ctx_free_obj);
-  ecai_ce_context->create_object = ctx_create;
+  ecai_ce_context = ecai_php_register_handle_class(&ce);
 
   REGISTER_NS_LONG_CONSTANT("Ecai", "VERSION_NUMBER", ECAI_VERSION_NUMBER, CONST_CS | CONST_PERSISTENT);
   return SUCCESS;

@@ -14,58 +14,18 @@
 #include "php_ecai.h"
 #include "ecai_catalog_arginfo.h"
 
-enum { K_CATALOG = 1, K_EMBEDDER = 2, K_INDEX = 3, K_STORE = 4 };
-
-typedef struct {
-  void *h;
-  int kind;
-  zval ctx;   /* keeps the Context alive */
-  zval cache; /* keeps an attached Ecai\Cache alive */
-  zend_object std;
-} ecai_php_obj;
-
 static zend_class_entry *ce_context, *ce_catalog, *ce_embedder, *ce_index, *ce_store;
-static zend_object_handlers h_catalog, h_embedder, h_index, h_store;
 
-static inline ecai_php_obj *obj_of(zend_object *o) { return (ecai_php_obj *)((char *)o - XtOffsetOf(ecai_php_obj, std)); }
+static void free_catalog(void *h) { ecai_catalog_free(h); }
+static void free_embedder(void *h) { ecai_embedder_free(h); }
+static void free_index(void *h) { ecai_index_free(h); }
+static void free_store(void *h) { ecai_store_free(h); }
 
-static void obj_free(zend_object *o) {
-  ecai_php_obj *p = obj_of(o);
-  switch (p->kind) {
-  case K_CATALOG: ecai_catalog_free(p->h); break;
-  case K_EMBEDDER: ecai_embedder_free(p->h); break;
-  case K_INDEX: ecai_index_free(p->h); break;
-  case K_STORE: ecai_store_free(p->h); break;
-  }
-  p->h = NULL;
-  zval_ptr_dtor(&p->cache);
-  zval_ptr_dtor(&p->ctx);
-  zend_object_std_dtor(o);
+/* A new object takes its handle and keeps its Context alive. */
+static void adopt(ecai_php_obj *p, void *h, void (*free_h)(void *), zval *ctx) {
+  ecai_php_obj_set(p, h, free_h);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, ctx);
 }
-
-static zend_object *obj_create(zend_class_entry *ce, zend_object_handlers *h, int kind) {
-  ecai_php_obj *p = zend_object_alloc(sizeof(ecai_php_obj), ce);
-  zend_object_std_init(&p->std, ce);
-  object_properties_init(&p->std, ce);
-  p->std.handlers = h;
-  p->h = NULL;
-  p->kind = kind;
-  ZVAL_UNDEF(&p->ctx);
-  ZVAL_UNDEF(&p->cache);
-  return &p->std;
-}
-static zend_object *create_catalog(zend_class_entry *ce) { return obj_create(ce, &h_catalog, K_CATALOG); }
-static zend_object *create_embedder(zend_class_entry *ce) { return obj_create(ce, &h_embedder, K_EMBEDDER); }
-static zend_object *create_index(zend_class_entry *ce) { return obj_create(ce, &h_index, K_INDEX); }
-static zend_object *create_store(zend_class_entry *ce) { return obj_create(ce, &h_store, K_STORE); }
-
-static void *this_h(zval *self, const char *cls) {
-  ecai_php_obj *p = obj_of(Z_OBJ_P(self));
-  if (!p->h) zend_throw_error(NULL, "Ecai\\%s is not initialised", cls);
-  return p->h;
-}
-
-static void set_ctx(ecai_php_obj *p, zval *ctx) { ZVAL_COPY(&p->ctx, ctx); }
 
 static ecai_catalog_format parse_format(zend_string *f, int *bad) {
   *bad = 0;
@@ -157,15 +117,13 @@ ZEND_METHOD(Ecai_Catalog, __construct) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJECT_OF_CLASS(ctx, ce_context)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_obj *p = obj_of(Z_OBJ_P(ZEND_THIS));
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
   ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
-  if (p->h) {
-    zend_throw_error(NULL, "Ecai\\Catalog is already constructed");
-    RETURN_THROWS();
-  }
-  THROW_IF(ecai_catalog_new((ecai_catalog **)&p->h, c));
-  set_ctx(p, ctx);
+  ecai_catalog *h = NULL;
+  THROW_IF(ecai_catalog_new(&h, c));
+  adopt(p, h, free_catalog, ctx);
 }
 
 ZEND_METHOD(Ecai_Catalog, open) {
@@ -180,19 +138,17 @@ ZEND_METHOD(Ecai_Catalog, open) {
   ecai_catalog *h = NULL;
   THROW_IF(ecai_catalog_open(&h, c, ZSTR_VAL(path)));
   object_init_ex(return_value, ce_catalog);
-  ecai_php_obj *p = obj_of(Z_OBJ_P(return_value));
-  p->h = h;
-  set_ctx(p, ctx);
+  adopt(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_catalog, ctx);
 }
 
 ZEND_METHOD(Ecai_Catalog, load) {
-  ecai_catalog *cat = this_h(ZEND_THIS, "Catalog");
+  ecai_catalog *cat = ecai_php_this(ZEND_THIS);
   if (!cat) RETURN_THROWS();
   do_load(INTERNAL_FUNCTION_PARAM_PASSTHRU, cat);
 }
 
 ZEND_METHOD(Ecai_Catalog, add) {
-  ecai_catalog *cat = this_h(ZEND_THIS, "Catalog");
+  ecai_catalog *cat = ecai_php_this(ZEND_THIS);
   if (!cat) RETURN_THROWS();
   do_add(INTERNAL_FUNCTION_PARAM_PASSTHRU, cat);
 }
@@ -202,7 +158,7 @@ ZEND_METHOD(Ecai_Catalog, get) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(sku)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_catalog *cat = this_h(ZEND_THIS, "Catalog");
+  ecai_catalog *cat = ecai_php_this(ZEND_THIS);
   if (!cat) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
@@ -215,14 +171,14 @@ ZEND_METHOD(Ecai_Catalog, remove) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(sku)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_catalog *cat = this_h(ZEND_THIS, "Catalog");
+  ecai_catalog *cat = ecai_php_this(ZEND_THIS);
   if (!cat) RETURN_THROWS();
   THROW_IF(ecai_catalog_remove(cat, ZSTR_VAL(sku)));
 }
 
 ZEND_METHOD(Ecai_Catalog, count) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_catalog *cat = this_h(ZEND_THIS, "Catalog");
+  ecai_catalog *cat = ecai_php_this(ZEND_THIS);
   if (!cat) RETURN_THROWS();
   RETURN_LONG((zend_long)ecai_catalog_count(cat));
 }
@@ -232,7 +188,7 @@ ZEND_METHOD(Ecai_Catalog, idOf) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(sku)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_catalog *cat = this_h(ZEND_THIS, "Catalog");
+  ecai_catalog *cat = ecai_php_this(ZEND_THIS);
   if (!cat) RETURN_THROWS();
   int64_t id;
   THROW_IF(ecai_catalog_id(&id, cat, ZSTR_VAL(sku)));
@@ -244,7 +200,7 @@ ZEND_METHOD(Ecai_Catalog, save) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_catalog *cat = this_h(ZEND_THIS, "Catalog");
+  ecai_catalog *cat = ecai_php_this(ZEND_THIS);
   if (!cat) RETURN_THROWS();
   THROW_IF(ecai_catalog_save(cat, ZSTR_VAL(path)));
 }
@@ -256,20 +212,18 @@ ZEND_METHOD(Ecai_Embedder, __construct) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJECT_OF_CLASS(ctx, ce_context)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_obj *p = obj_of(Z_OBJ_P(ZEND_THIS));
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
   ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
-  if (p->h) {
-    zend_throw_error(NULL, "Ecai\\Embedder is already constructed");
-    RETURN_THROWS();
-  }
-  THROW_IF(ecai_embedder_new((ecai_embedder **)&p->h, c));
-  set_ctx(p, ctx);
+  ecai_embedder *h = NULL;
+  THROW_IF(ecai_embedder_new(&h, c));
+  adopt(p, h, free_embedder, ctx);
 }
 
 ZEND_METHOD(Ecai_Embedder, dim) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_embedder *e = this_h(ZEND_THIS, "Embedder");
+  ecai_embedder *e = ecai_php_this(ZEND_THIS);
   if (!e) RETURN_THROWS();
   RETURN_LONG((zend_long)ecai_embedder_dim(e));
 }
@@ -279,15 +233,14 @@ ZEND_METHOD(Ecai_Embedder, attachCache) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJ_OR_NULL(cobj)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_embedder *e = this_h(ZEND_THIS, "Embedder");
+  ecai_embedder *e = ecai_php_this(ZEND_THIS);
   if (!e) RETURN_THROWS();
   ecai_cache *c = NULL;
   if (cobj && !(c = ecai_php_cache_of(cobj, 1))) RETURN_THROWS();
   THROW_IF(ecai_embedder_attach_cache(e, c));
-  ecai_php_obj *p = obj_of(Z_OBJ_P(ZEND_THIS));
-  zval_ptr_dtor(&p->cache);
-  ZVAL_UNDEF(&p->cache);
-  if (cobj) ZVAL_OBJ_COPY(&p->cache, cobj);
+  zval z;
+  if (cobj) ZVAL_OBJ(&z, cobj);
+  ecai_php_obj_keep(ECAI_PHP_THIS(), ECAI_PHP_KEEP_ATTACHED, cobj ? &z : NULL);
 }
 
 ZEND_METHOD(Ecai_Embedder, fit) {
@@ -295,9 +248,9 @@ ZEND_METHOD(Ecai_Embedder, fit) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJECT_OF_CLASS(cat, ce_catalog)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_embedder *e = this_h(ZEND_THIS, "Embedder");
+  ecai_embedder *e = ecai_php_this(ZEND_THIS);
   if (!e) RETURN_THROWS();
-  ecai_catalog *c = this_h(cat, "Catalog");
+  ecai_catalog *c = ecai_php_this(cat);
   if (!c) RETURN_THROWS();
   THROW_IF(ecai_embedder_fit(e, c));
 }
@@ -307,7 +260,7 @@ ZEND_METHOD(Ecai_Embedder, embed) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(text)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_embedder *e = this_h(ZEND_THIS, "Embedder");
+  ecai_embedder *e = ecai_php_this(ZEND_THIS);
   if (!e) RETURN_THROWS();
   size_t d = ecai_embedder_dim(e);
   float *v = emalloc((d ? d : 1) * sizeof *v);
@@ -323,7 +276,7 @@ ZEND_METHOD(Ecai_Embedder, embed) {
 
 ZEND_METHOD(Ecai_Embedder, identity) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_embedder *e = this_h(ZEND_THIS, "Embedder");
+  ecai_embedder *e = ecai_php_this(ZEND_THIS);
   if (!e) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
@@ -343,19 +296,17 @@ ZEND_METHOD(Ecai_Index, __construct) {
     Z_PARAM_OPTIONAL
     Z_PARAM_STR_OR_NULL(factory)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_obj *p = obj_of(Z_OBJ_P(ZEND_THIS));
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
   ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
-  if (p->h) {
-    zend_throw_error(NULL, "Ecai\\Index is already constructed");
-    RETURN_THROWS();
-  }
   if (dim < 1) {
     zend_argument_value_error(2, "must be greater than 0");
     RETURN_THROWS();
   }
-  THROW_IF(ecai_index_new((ecai_index **)&p->h, c, (size_t)dim, factory ? ZSTR_VAL(factory) : NULL));
-  set_ctx(p, ctx);
+  ecai_index *h = NULL;
+  THROW_IF(ecai_index_new(&h, c, (size_t)dim, factory ? ZSTR_VAL(factory) : NULL));
+  adopt(p, h, free_index, ctx);
 }
 
 ZEND_METHOD(Ecai_Index, open) {
@@ -370,9 +321,7 @@ ZEND_METHOD(Ecai_Index, open) {
   ecai_index *h = NULL;
   THROW_IF(ecai_index_open(&h, c, ZSTR_VAL(path)));
   object_init_ex(return_value, ce_index);
-  ecai_php_obj *p = obj_of(Z_OBJ_P(return_value));
-  p->h = h;
-  set_ctx(p, ctx);
+  adopt(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_index, ctx);
 }
 
 ZEND_METHOD(Ecai_Index, add) {
@@ -381,7 +330,7 @@ ZEND_METHOD(Ecai_Index, add) {
     Z_PARAM_ARRAY(ids)
     Z_PARAM_ARRAY(vectors)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_index *x = this_h(ZEND_THIS, "Index");
+  ecai_index *x = ecai_php_this(ZEND_THIS);
   if (!x) RETURN_THROWS();
   size_t n = zend_hash_num_elements(Z_ARRVAL_P(ids)), d = ecai_index_dim(x);
   if (zend_hash_num_elements(Z_ARRVAL_P(vectors)) != n) {
@@ -417,14 +366,14 @@ ZEND_METHOD(Ecai_Index, remove) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_LONG(id)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_index *x = this_h(ZEND_THIS, "Index");
+  ecai_index *x = ecai_php_this(ZEND_THIS);
   if (!x) RETURN_THROWS();
   THROW_IF(ecai_index_remove(x, (int64_t)id));
 }
 
 ZEND_METHOD(Ecai_Index, count) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_index *x = this_h(ZEND_THIS, "Index");
+  ecai_index *x = ecai_php_this(ZEND_THIS);
   if (!x) RETURN_THROWS();
   RETURN_LONG((zend_long)ecai_index_count(x));
 }
@@ -438,7 +387,7 @@ ZEND_METHOD(Ecai_Index, search) {
     Z_PARAM_LONG(k)
     Z_PARAM_ARRAY_OR_NULL(allowed)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_index *x = this_h(ZEND_THIS, "Index");
+  ecai_index *x = ecai_php_this(ZEND_THIS);
   if (!x) RETURN_THROWS();
   if (k < 1 || k > 100000) {
     zend_argument_value_error(2, "must be between 1 and 100000");
@@ -481,7 +430,7 @@ ZEND_METHOD(Ecai_Index, save) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_index *x = this_h(ZEND_THIS, "Index");
+  ecai_index *x = ecai_php_this(ZEND_THIS);
   if (!x) RETURN_THROWS();
   THROW_IF(ecai_index_save(x, ZSTR_VAL(path)));
 }
@@ -493,15 +442,13 @@ ZEND_METHOD(Ecai_Store, __construct) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJECT_OF_CLASS(ctx, ce_context)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_obj *p = obj_of(Z_OBJ_P(ZEND_THIS));
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
   ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
-  if (p->h) {
-    zend_throw_error(NULL, "Ecai\\Store is already constructed");
-    RETURN_THROWS();
-  }
-  THROW_IF(ecai_store_new((ecai_store **)&p->h, c));
-  set_ctx(p, ctx);
+  ecai_store *h = NULL;
+  THROW_IF(ecai_store_new(&h, c));
+  adopt(p, h, free_store, ctx);
 }
 
 ZEND_METHOD(Ecai_Store, open) {
@@ -516,19 +463,17 @@ ZEND_METHOD(Ecai_Store, open) {
   ecai_store *h = NULL;
   THROW_IF(ecai_store_open(&h, c, ZSTR_VAL(path)));
   object_init_ex(return_value, ce_store);
-  ecai_php_obj *p = obj_of(Z_OBJ_P(return_value));
-  p->h = h;
-  set_ctx(p, ctx);
+  adopt(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_store, ctx);
 }
 
 ZEND_METHOD(Ecai_Store, load) {
-  ecai_store *s = this_h(ZEND_THIS, "Store");
+  ecai_store *s = ecai_php_this(ZEND_THIS);
   if (!s) RETURN_THROWS();
   do_load(INTERNAL_FUNCTION_PARAM_PASSTHRU, ecai_store_catalog(s));
 }
 
 ZEND_METHOD(Ecai_Store, add) {
-  ecai_store *s = this_h(ZEND_THIS, "Store");
+  ecai_store *s = ecai_php_this(ZEND_THIS);
   if (!s) RETURN_THROWS();
   do_add(INTERNAL_FUNCTION_PARAM_PASSTHRU, ecai_store_catalog(s));
 }
@@ -538,14 +483,14 @@ ZEND_METHOD(Ecai_Store, remove) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(sku)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_store *s = this_h(ZEND_THIS, "Store");
+  ecai_store *s = ecai_php_this(ZEND_THIS);
   if (!s) RETURN_THROWS();
   THROW_IF(ecai_catalog_remove(ecai_store_catalog(s), ZSTR_VAL(sku)));
 }
 
 ZEND_METHOD(Ecai_Store, count) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_store *s = this_h(ZEND_THIS, "Store");
+  ecai_store *s = ecai_php_this(ZEND_THIS);
   if (!s) RETURN_THROWS();
   RETURN_LONG((zend_long)ecai_catalog_count(ecai_store_catalog(s)));
 }
@@ -556,7 +501,7 @@ ZEND_METHOD(Ecai_Store, build) {
     Z_PARAM_OPTIONAL
     Z_PARAM_BOOL(refit)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_store *s = this_h(ZEND_THIS, "Store");
+  ecai_store *s = ecai_php_this(ZEND_THIS);
   if (!s) RETURN_THROWS();
   size_t n = 0;
   THROW_IF(ecai_store_build(&n, s, refit ? 1 : 0, NULL, NULL));
@@ -571,7 +516,7 @@ ZEND_METHOD(Ecai_Store, search) {
     Z_PARAM_OPTIONAL
     Z_PARAM_LONG(k)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_store *s = this_h(ZEND_THIS, "Store");
+  ecai_store *s = ecai_php_this(ZEND_THIS);
   if (!s) RETURN_THROWS();
   if (k < 1 || k > 100000) {
     zend_argument_value_error(2, "must be between 1 and 100000");
@@ -593,39 +538,27 @@ ZEND_METHOD(Ecai_Store, save) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_store *s = this_h(ZEND_THIS, "Store");
+  ecai_store *s = ecai_php_this(ZEND_THIS);
   if (!s) RETURN_THROWS();
   THROW_IF(ecai_store_save(s, ZSTR_VAL(path)));
 }
 
-ecai_store *ecai_php_store_of(zend_object *obj, uint32_t arg) {
-  if (!obj || obj->ce != ce_store) {
-    zend_argument_type_error(arg, "must be of type Ecai\\Store, %s given", obj ? ZSTR_VAL(obj->ce->name) : "null");
-    return NULL;
-  }
-  ecai_php_obj *p = obj_of(obj);
-  if (!p->h) zend_throw_error(NULL, "Ecai\\Store is not initialised");
-  return p->h;
-}
+ecai_store *ecai_php_store_of(zend_object *obj, uint32_t arg) { return ecai_php_handle_of(obj, ce_store, arg); }
 
 int ecai_php_catalog_minit(INIT_FUNC_ARGS) {
   ce_context = zend_hash_str_find_ptr(CG(class_table), "ecai\\context", sizeof("ecai\\context") - 1);
   if (!ce_context) return FAILURE;
   zend_class_entry ce;
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Catalog", class_Ecai_Catalog_methods);
-  ce_catalog = ecai_php_register_final_class(&ce, &h_catalog, XtOffsetOf(ecai_php_obj, std), obj_free);
-  ce_catalog->create_object = create_catalog;
+  ce_catalog = ecai_php_register_handle_class(&ce);
   zend_class_implements(ce_catalog, 1, zend_ce_countable);
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Embedder", class_Ecai_Embedder_methods);
-  ce_embedder = ecai_php_register_final_class(&ce, &h_embedder, XtOffsetOf(ecai_php_obj, std), obj_free);
-  ce_embedder->create_object = create_embedder;
+  ce_embedder = ecai_php_register_handle_class(&ce);
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Index", class_Ecai_Index_methods);
-  ce_index = ecai_php_register_final_class(&ce, &h_index, XtOffsetOf(ecai_php_obj, std), obj_free);
-  ce_index->create_object = create_index;
+  ce_index = ecai_php_register_handle_class(&ce);
   zend_class_implements(ce_index, 1, zend_ce_countable);
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Store", class_Ecai_Store_methods);
-  ce_store = ecai_php_register_final_class(&ce, &h_store, XtOffsetOf(ecai_php_obj, std), obj_free);
-  ce_store->create_object = create_store;
+  ce_store = ecai_php_register_handle_class(&ce);
   zend_class_implements(ce_store, 1, zend_ce_countable);
   return SUCCESS;
 }

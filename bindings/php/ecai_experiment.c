@@ -12,50 +12,11 @@
 #include "php_ecai.h"
 #include "ecai_experiment_arginfo.h"
 
-typedef struct {
-  void *h;
-  zend_object std;
-} ecai_php_obj;
-
 static zend_class_entry *ce_experiment, *ce_kpi, *ce_stats, *ce_pricing;
-static zend_object_handlers h_experiment, h_kpi, h_stats, h_pricing;
 
-static inline ecai_php_obj *obj_of(zend_object *o) { return (ecai_php_obj *)((char *)o - XtOffsetOf(ecai_php_obj, std)); }
-
-static zend_object *obj_create(zend_class_entry *ce, zend_object_handlers *h) {
-  ecai_php_obj *c = zend_object_alloc(sizeof(ecai_php_obj), ce);
-  zend_object_std_init(&c->std, ce);
-  object_properties_init(&c->std, ce);
-  c->std.handlers = h;
-  c->h = NULL;
-  return &c->std;
-}
-static zend_object *experiment_create(zend_class_entry *ce) { return obj_create(ce, &h_experiment); }
-static zend_object *kpi_create(zend_class_entry *ce) { return obj_create(ce, &h_kpi); }
-static zend_object *stats_create(zend_class_entry *ce) { return obj_create(ce, &h_stats); }
-static zend_object *pricing_create(zend_class_entry *ce) { return obj_create(ce, &h_pricing); }
-
-static void experiment_free(zend_object *o) {
-  ecai_experiment_free(obj_of(o)->h);
-  zend_object_std_dtor(o);
-}
-static void kpi_free(zend_object *o) {
-  ecai_kpi_free(obj_of(o)->h);
-  zend_object_std_dtor(o);
-}
-static void stats_free(zend_object *o) { zend_object_std_dtor(o); }
-static void pricing_free(zend_object *o) {
-  ecai_pricing_free(obj_of(o)->h);
-  zend_object_std_dtor(o);
-}
-
-/* The handle of $this or a thrown Error when the constructor did not run. */
-static void *this_h(zval *self, const char *cls) {
-  void *h = obj_of(Z_OBJ_P(self))->h;
-  if (!h) zend_throw_error(NULL, "Ecai\\%s is not initialised", cls);
-  return h;
-}
-
+static void free_experiment(void *h) { ecai_experiment_free(h); }
+static void free_kpi(void *h) { ecai_kpi_free(h); }
+static void free_pricing(void *h) { ecai_pricing_free(h); }
 
 /* ---- Ecai\Experiment -------------------------------------------------------------- */
 
@@ -71,14 +32,11 @@ ZEND_METHOD(Ecai_Experiment, __construct) {
     Z_PARAM_DOUBLE(holdout)
     Z_PARAM_STR_OR_NULL(hsalt)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_obj *o = obj_of(Z_OBJ_P(ZEND_THIS));
-  if (o->h) {
-    zend_throw_error(NULL, "Ecai\\Experiment is already constructed");
-    RETURN_THROWS();
-  }
+  ecai_php_obj *o = ecai_php_fresh(ZEND_THIS);
+  if (!o) RETURN_THROWS();
   ecai_experiment *e = NULL;
   THROW_IF(ecai_experiment_new(&e, ZSTR_VAL(name), ZSTR_VAL(salt)));
-  o->h = e;
+  ecai_php_obj_set(o, e, free_experiment);
   if (variants) {
     zval *v;
     ZEND_HASH_FOREACH_VAL(variants, v) {
@@ -116,7 +74,7 @@ ZEND_METHOD(Ecai_Experiment, addVariant) {
     Z_PARAM_OPTIONAL
     Z_PARAM_DOUBLE(w)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_experiment *e = this_h(ZEND_THIS, "Experiment");
+  ecai_experiment *e = ecai_php_this(ZEND_THIS);
   if (!e) RETURN_THROWS();
   THROW_IF(ecai_experiment_add_variant(e, ZSTR_VAL(name), w));
 }
@@ -129,7 +87,7 @@ ZEND_METHOD(Ecai_Experiment, setHoldout) {
     Z_PARAM_OPTIONAL
     Z_PARAM_STR_OR_NULL(hs)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_experiment *e = this_h(ZEND_THIS, "Experiment");
+  ecai_experiment *e = ecai_php_this(ZEND_THIS);
   if (!e) RETURN_THROWS();
   THROW_IF(ecai_experiment_set_holdout(e, f, hs ? ZSTR_VAL(hs) : NULL));
 }
@@ -139,7 +97,7 @@ ZEND_METHOD(Ecai_Experiment, assign) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(unit)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_experiment *e = this_h(ZEND_THIS, "Experiment");
+  ecai_experiment *e = ecai_php_this(ZEND_THIS);
   if (!e) RETURN_THROWS();
   const char *v = NULL;
   THROW_IF(ecai_experiment_assign(&v, e, ZSTR_VAL(unit), ZSTR_LEN(unit)));
@@ -154,7 +112,7 @@ ZEND_METHOD(Ecai_Experiment, expose) {
     Z_PARAM_OPTIONAL
     Z_PARAM_LONG(ts)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_experiment *e = this_h(ZEND_THIS, "Experiment");
+  ecai_experiment *e = ecai_php_this(ZEND_THIS);
   if (!e) RETURN_THROWS();
   const char *v = NULL;
   THROW_IF(ecai_experiment_expose(&v, e, ZSTR_VAL(unit), ZSTR_LEN(unit), (int64_t)ts));
@@ -163,7 +121,7 @@ ZEND_METHOD(Ecai_Experiment, expose) {
 
 ZEND_METHOD(Ecai_Experiment, summary) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_experiment *e = this_h(ZEND_THIS, "Experiment");
+  ecai_experiment *e = ecai_php_this(ZEND_THIS);
   if (!e) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
@@ -173,7 +131,7 @@ ZEND_METHOD(Ecai_Experiment, summary) {
 
 ZEND_METHOD(Ecai_Experiment, logJsonl) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_experiment *e = this_h(ZEND_THIS, "Experiment");
+  ecai_experiment *e = ecai_php_this(ZEND_THIS);
   if (!e) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
@@ -197,14 +155,11 @@ ZEND_METHOD(Ecai_Experiment, hashPoint) {
 
 ZEND_METHOD(Ecai_Kpi, __construct) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_php_obj *o = obj_of(Z_OBJ_P(ZEND_THIS));
-  if (o->h) {
-    zend_throw_error(NULL, "Ecai\\Kpi is already constructed");
-    RETURN_THROWS();
-  }
+  ecai_php_obj *o = ecai_php_fresh(ZEND_THIS);
+  if (!o) RETURN_THROWS();
   ecai_kpi *k = NULL;
   THROW_IF(ecai_kpi_new(&k));
-  o->h = k;
+  ecai_php_obj_set(o, k, free_kpi);
 }
 
 static const char *const EVENTS[] = {"exposure", "add_to_cart", "order", "ticket_opened", "ticket_bot_answered",
@@ -222,7 +177,7 @@ ZEND_METHOD(Ecai_Kpi, record) {
     Z_PARAM_STR_OR_NULL(variant)
     Z_PARAM_DOUBLE(value)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_kpi *k = this_h(ZEND_THIS, "Kpi");
+  ecai_kpi *k = ecai_php_this(ZEND_THIS);
   if (!k) RETURN_THROWS();
   int kind = 0;
   for (int i = 0; i < 6; i++)
@@ -241,7 +196,7 @@ ZEND_METHOD(Ecai_Kpi, loadFile) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_kpi *k = this_h(ZEND_THIS, "Kpi");
+  ecai_kpi *k = ecai_php_this(ZEND_THIS);
   if (!k) RETURN_THROWS();
   THROW_IF(ecai_kpi_load_file(k, ZSTR_VAL(path)));
 }
@@ -251,14 +206,14 @@ ZEND_METHOD(Ecai_Kpi, load) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(data)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_kpi *k = this_h(ZEND_THIS, "Kpi");
+  ecai_kpi *k = ecai_php_this(ZEND_THIS);
   if (!k) RETURN_THROWS();
   THROW_IF(ecai_kpi_load_buffer(k, ZSTR_VAL(data), ZSTR_LEN(data)));
 }
 
 ZEND_METHOD(Ecai_Kpi, count) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_kpi *k = this_h(ZEND_THIS, "Kpi");
+  ecai_kpi *k = ecai_php_this(ZEND_THIS);
   if (!k) RETURN_THROWS();
   RETURN_LONG((zend_long)ecai_kpi_count(k));
 }
@@ -269,7 +224,7 @@ ZEND_METHOD(Ecai_Kpi, metrics) {
     Z_PARAM_OPTIONAL
     Z_PARAM_STR(period)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_kpi *k = this_h(ZEND_THIS, "Kpi");
+  ecai_kpi *k = ecai_php_this(ZEND_THIS);
   if (!k) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
@@ -286,7 +241,7 @@ ZEND_METHOD(Ecai_Kpi, report) {
     Z_PARAM_STR_OR_NULL(control)
     Z_PARAM_LONG_OR_NULL(launch, launch_null)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_kpi *k = this_h(ZEND_THIS, "Kpi");
+  ecai_kpi *k = ecai_php_this(ZEND_THIS);
   if (!k) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
@@ -483,18 +438,15 @@ ZEND_METHOD(Ecai_Pricing, __construct) {
     Z_PARAM_ARRAY_HT(options)
     Z_PARAM_STR_OR_NULL(cfg)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_obj *o = obj_of(Z_OBJ_P(ZEND_THIS));
-  if (o->h) {
-    zend_throw_error(NULL, "Ecai\\Pricing is already constructed");
-    RETURN_THROWS();
-  }
+  ecai_php_obj *o = ecai_php_fresh(ZEND_THIS);
+  if (!o) RETURN_THROWS();
   ecai_ctx *ctx = NULL;
   if (cfg) THROW_IF(ecai_ctx_new(&ctx, ZSTR_VAL(cfg), ZSTR_LEN(cfg)));
   ecai_pricing *p = NULL;
   ecai_status st = ecai_pricing_new(&p, ctx);
   ecai_ctx_free(ctx);
   THROW_IF(st);
-  o->h = p;
+  ecai_php_obj_set(o, p, free_pricing);
   if (options) {
     zend_string *key;
     zval *v;
@@ -516,7 +468,7 @@ ZEND_METHOD(Ecai_Pricing, set) {
     Z_PARAM_STR(name)
     Z_PARAM_ZVAL(v)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_pricing *p = this_h(ZEND_THIS, "Pricing");
+  ecai_pricing *p = ecai_php_this(ZEND_THIS);
   if (!p) RETURN_THROWS();
   if (!pricing_set(p, ZSTR_VAL(name), v)) RETURN_THROWS();
 }
@@ -535,7 +487,7 @@ ZEND_METHOD(Ecai_Pricing, add) {
     Z_PARAM_STR_OR_NULL(segment)
     Z_PARAM_DOUBLE_OR_NULL(cost, cost_null)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_pricing *p = this_h(ZEND_THIS, "Pricing");
+  ecai_pricing *p = ecai_php_this(ZEND_THIS);
   if (!p) RETURN_THROWS();
   THROW_IF(ecai_pricing_add(p, ZSTR_VAL(product), segment ? ZSTR_VAL(segment) : NULL, (int64_t)ts, price, qty,
                             cost_null ? -1 : cost));
@@ -551,7 +503,7 @@ ZEND_METHOD(Ecai_Pricing, setBounds) {
     Z_PARAM_DOUBLE(ce)
     Z_PARAM_DOUBLE(map)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_pricing *p = this_h(ZEND_THIS, "Pricing");
+  ecai_pricing *p = ecai_php_this(ZEND_THIS);
   if (!p) RETURN_THROWS();
   THROW_IF(ecai_pricing_set_bounds(p, ZSTR_VAL(product), fl, ce, map));
 }
@@ -561,21 +513,21 @@ ZEND_METHOD(Ecai_Pricing, loadFile) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_pricing *p = this_h(ZEND_THIS, "Pricing");
+  ecai_pricing *p = ecai_php_this(ZEND_THIS);
   if (!p) RETURN_THROWS();
   THROW_IF(ecai_pricing_load_file(p, ZSTR_VAL(path)));
 }
 
 ZEND_METHOD(Ecai_Pricing, count) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_pricing *p = this_h(ZEND_THIS, "Pricing");
+  ecai_pricing *p = ecai_php_this(ZEND_THIS);
   if (!p) RETURN_THROWS();
   RETURN_LONG((zend_long)ecai_pricing_count(p));
 }
 
 ZEND_METHOD(Ecai_Pricing, run) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_pricing *p = this_h(ZEND_THIS, "Pricing");
+  ecai_pricing *p = ecai_php_this(ZEND_THIS);
   if (!p) RETURN_THROWS();
   char *lines = NULL;
   size_t n = 0;
@@ -600,16 +552,12 @@ ZEND_METHOD(Ecai_Pricing, run) {
 int ecai_php_experiment_minit(INIT_FUNC_ARGS) {
   zend_class_entry ce;
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Experiment", class_Ecai_Experiment_methods);
-  ce_experiment = ecai_php_register_final_class(&ce, &h_experiment, XtOffsetOf(ecai_php_obj, std), experiment_free);
-  ce_experiment->create_object = experiment_create;
+  ce_experiment = ecai_php_register_handle_class(&ce);
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Kpi", class_Ecai_Kpi_methods);
-  ce_kpi = ecai_php_register_final_class(&ce, &h_kpi, XtOffsetOf(ecai_php_obj, std), kpi_free);
-  ce_kpi->create_object = kpi_create;
+  ce_kpi = ecai_php_register_handle_class(&ce);
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Stats", class_Ecai_Stats_methods);
-  ce_stats = ecai_php_register_final_class(&ce, &h_stats, XtOffsetOf(ecai_php_obj, std), stats_free);
-  ce_stats->create_object = stats_create;
+  ce_stats = ecai_php_register_handle_class(&ce);
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Pricing", class_Ecai_Pricing_methods);
-  ce_pricing = ecai_php_register_final_class(&ce, &h_pricing, XtOffsetOf(ecai_php_obj, std), pricing_free);
-  ce_pricing->create_object = pricing_create;
+  ce_pricing = ecai_php_register_handle_class(&ce);
   return SUCCESS;
 }

@@ -11,44 +11,9 @@
 #include "php_ecai.h"
 #include "ecai_guard_arginfo.h"
 
-typedef struct {
-  ecai_guard *h;
-  zval catalog; /* array SKU => price, or UNDEF */
-  zend_object std;
-} ecai_php_guard;
-
 static zend_class_entry *ecai_ce_guard;
-static zend_object_handlers ecai_guard_handlers;
 
-static inline ecai_php_guard *guard_from_obj(zend_object *o) {
-  return (ecai_php_guard *)((char *)o - XtOffsetOf(ecai_php_guard, std));
-}
-
-static zend_object *guard_create(zend_class_entry *ce) {
-  ecai_php_guard *g = zend_object_alloc(sizeof(ecai_php_guard), ce);
-  zend_object_std_init(&g->std, ce);
-  object_properties_init(&g->std, ce);
-  g->std.handlers = &ecai_guard_handlers;
-  g->h = NULL;
-  ZVAL_UNDEF(&g->catalog);
-  return &g->std;
-}
-
-static void guard_free_obj(zend_object *o) {
-  ecai_php_guard *g = guard_from_obj(o);
-  ecai_guard_free(g->h);
-  g->h = NULL;
-  zval_ptr_dtor(&g->catalog);
-  ZVAL_UNDEF(&g->catalog);
-  zend_object_std_dtor(o);
-}
-
-static ecai_php_guard *this_guard(zval *self) {
-  ecai_php_guard *g = guard_from_obj(Z_OBJ_P(self));
-  if (!g->h) zend_throw_error(NULL, "Ecai\\Guard is not initialised");
-  return g->h ? g : NULL;
-}
-
+static void free_guard(void *h) { ecai_guard_free(h); }
 
 static void return_verdict(zval *return_value, ecai_guard_verdict *v) {
   char *js = NULL;
@@ -69,11 +34,9 @@ ZEND_METHOD(Ecai_Guard, __construct) {
     Z_PARAM_OPTIONAL
     Z_PARAM_OBJ_OR_STR_OR_NULL(ctx_obj, cfg)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_guard *g = guard_from_obj(Z_OBJ_P(ZEND_THIS));
-  if (g->h) {
-    zend_throw_error(NULL, "Ecai\\Guard is already constructed");
-    RETURN_THROWS();
-  }
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
+  ecai_guard *h = NULL;
   ecai_ctx *own = NULL;
   const ecai_ctx *ctx = NULL;
   ecai_status st = ECAI_OK;
@@ -83,12 +46,10 @@ ZEND_METHOD(Ecai_Guard, __construct) {
     st = ecai_ctx_new(&own, ZSTR_VAL(cfg), ZSTR_LEN(cfg));
     ctx = own;
   }
-  if (!st) st = ecai_guard_new(&g->h, ctx);
+  if (!st) st = ecai_guard_new(&h, ctx);
   ecai_ctx_free(own);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
+  ecai_php_obj_set(p, h, free_guard);
 }
 
 static int opt_by_name(const char *name, int *type) {
@@ -117,8 +78,8 @@ ZEND_METHOD(Ecai_Guard, set) {
     Z_PARAM_STR(name)
     Z_PARAM_ZVAL(value)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_guard *g = this_guard(ZEND_THIS);
-  if (!g) RETURN_THROWS();
+  ecai_guard *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
   int type = 0, opt = opt_by_name(ZSTR_VAL(name), &type);
   if (opt < 0) {
     zend_throw_exception_ex(ecai_ce_exception, ECAI_EUNSUPPORTED, "unknown guard option '%s'", ZSTR_VAL(name));
@@ -139,12 +100,12 @@ ZEND_METHOD(Ecai_Guard, set) {
         smart_str_appendc(&s, '\n');
       } ZEND_HASH_FOREACH_END();
       smart_str_0(&s);
-      st = ecai_guard_set_str(g->h, (ecai_guard_opt)opt, s.s ? ZSTR_VAL(s.s) : "");
+      st = ecai_guard_set_str(h, (ecai_guard_opt)opt, s.s ? ZSTR_VAL(s.s) : "");
       smart_str_free(&s);
     } else if (Z_TYPE_P(value) == IS_STRING) {
-      st = ecai_guard_set_str(g->h, (ecai_guard_opt)opt, Z_STRVAL_P(value));
+      st = ecai_guard_set_str(h, (ecai_guard_opt)opt, Z_STRVAL_P(value));
     } else if (Z_TYPE_P(value) == IS_NULL) {
-      st = ecai_guard_set_str(g->h, (ecai_guard_opt)opt, NULL);
+      st = ecai_guard_set_str(h, (ecai_guard_opt)opt, NULL);
     } else {
       zend_argument_type_error(2, "must be a string or an array of strings for '%s'", ZSTR_VAL(name));
       RETURN_THROWS();
@@ -154,13 +115,13 @@ ZEND_METHOD(Ecai_Guard, set) {
       zend_argument_type_error(2, "must be an int for '%s'", ZSTR_VAL(name));
       RETURN_THROWS();
     }
-    st = ecai_guard_set_int(g->h, (ecai_guard_opt)opt, (int64_t)Z_LVAL_P(value));
+    st = ecai_guard_set_int(h, (ecai_guard_opt)opt, (int64_t)Z_LVAL_P(value));
   } else {
     if (Z_TYPE_P(value) != IS_LONG && Z_TYPE_P(value) != IS_DOUBLE) {
       zend_argument_type_error(2, "must be a float for '%s'", ZSTR_VAL(name));
       RETURN_THROWS();
     }
-    st = ecai_guard_set_double(g->h, (ecai_guard_opt)opt, zval_get_double(value));
+    st = ecai_guard_set_double(h, (ecai_guard_opt)opt, zval_get_double(value));
   }
   if (st) {
     ecai_php_throw(st);
@@ -169,10 +130,11 @@ ZEND_METHOD(Ecai_Guard, set) {
   RETURN_OBJ_COPY(Z_OBJ_P(ZEND_THIS));
 }
 
+/* The price list given to setCatalog() (kept in the object's ATTACHED slot). */
 static int php_catalog(const char *sku, double *price, void *payload) {
-  ecai_php_guard *g = payload;
-  if (Z_TYPE(g->catalog) != IS_ARRAY) return 0;
-  zval *v = zend_symtable_str_find(Z_ARRVAL(g->catalog), sku, strlen(sku));
+  zval *prices = &((ecai_php_obj *)payload)->keep[ECAI_PHP_KEEP_ATTACHED];
+  if (Z_TYPE_P(prices) != IS_ARRAY) return 0;
+  zval *v = zend_symtable_str_find(Z_ARRVAL_P(prices), sku, strlen(sku));
   if (!v) return 0;
   *price = (Z_TYPE_P(v) == IS_LONG || Z_TYPE_P(v) == IS_DOUBLE) ? zval_get_double(v) : -1;
   return 1;
@@ -183,15 +145,17 @@ ZEND_METHOD(Ecai_Guard, setCatalog) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_ARRAY_HT_OR_NULL(prices)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_guard *g = this_guard(ZEND_THIS);
-  if (!g) RETURN_THROWS();
-  zval_ptr_dtor(&g->catalog);
-  ZVAL_UNDEF(&g->catalog);
+  ecai_guard *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  ecai_php_obj *p = ECAI_PHP_THIS();
+  ecai_guard_set_catalog(h, NULL, NULL);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_ATTACHED, NULL);
   if (prices) {
-    ZVAL_ARR(&g->catalog, zend_array_dup(prices));
-    ecai_guard_set_catalog(g->h, php_catalog, g);
-  } else {
-    ecai_guard_set_catalog(g->h, NULL, NULL);
+    zval copy;
+    ZVAL_ARR(&copy, zend_array_dup(prices));
+    ecai_php_obj_keep(p, ECAI_PHP_KEEP_ATTACHED, &copy);
+    zval_ptr_dtor(&copy);
+    ecai_guard_set_catalog(h, php_catalog, p);
   }
   RETURN_OBJ_COPY(Z_OBJ_P(ZEND_THIS));
 }
@@ -204,8 +168,8 @@ ZEND_METHOD(Ecai_Guard, checkInput) {
     Z_PARAM_OPTIONAL
     Z_PARAM_ARRAY_HT_OR_NULL(history)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_guard *g = this_guard(ZEND_THIS);
-  if (!g) RETURN_THROWS();
+  ecai_guard *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
   smart_str hj = {0};
   if (history) {
     zval hz;
@@ -218,7 +182,7 @@ ZEND_METHOD(Ecai_Guard, checkInput) {
     smart_str_0(&hj);
   }
   ecai_guard_verdict *v = NULL;
-  ecai_status st = ecai_guard_check_input(&v, g->h, ZSTR_VAL(text), ZSTR_LEN(text), hj.s ? ZSTR_VAL(hj.s) : NULL,
+  ecai_status st = ecai_guard_check_input(&v, h, ZSTR_VAL(text), ZSTR_LEN(text), hj.s ? ZSTR_VAL(hj.s) : NULL,
                                           hj.s ? ZSTR_LEN(hj.s) : 0);
   smart_str_free(&hj);
   if (st) {
@@ -235,8 +199,8 @@ ZEND_METHOD(Ecai_Guard, checkOutput) {
     Z_PARAM_STR(answer)
     Z_PARAM_ARRAY_HT(sources)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_guard *g = this_guard(ZEND_THIS);
-  if (!g) RETURN_THROWS();
+  ecai_guard *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
   uint32_t n = zend_hash_num_elements(sources), i = 0;
   const char **ids = ecalloc(n ? n : 1, sizeof *ids), **texts = ecalloc(n ? n : 1, sizeof *texts);
   zend_string **keep = ecalloc(n ? n : 1, sizeof *keep);
@@ -256,7 +220,7 @@ ZEND_METHOD(Ecai_Guard, checkOutput) {
   } ZEND_HASH_FOREACH_END();
   ecai_guard_verdict *v = NULL;
   ecai_status st = ECAI_OK;
-  if (!bad) st = ecai_guard_check_output(&v, g->h, ZSTR_VAL(answer), ZSTR_LEN(answer), ids, texts, n);
+  if (!bad) st = ecai_guard_check_output(&v, h, ZSTR_VAL(answer), ZSTR_LEN(answer), ids, texts, n);
   for (uint32_t k = 0; k < i; k++) zend_string_release(keep[k]);
   efree(keep);
   efree(ids);
@@ -281,11 +245,11 @@ ZEND_METHOD(Ecai_Guard, confidence) {
     Z_PARAM_OPTIONAL
     Z_PARAM_DOUBLE_OR_NULL(m, m_null)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_guard *g = this_guard(ZEND_THIS);
-  if (!g) RETURN_THROWS();
+  ecai_guard *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
   double c = 0;
   int esc = 0;
-  ecai_status st = ecai_guard_confidence(&c, &esc, g->h, r, gr, m_null ? -1 : m);
+  ecai_status st = ecai_guard_confidence(&c, &esc, h, r, gr, m_null ? -1 : m);
   if (st) {
     ecai_php_throw(st);
     RETURN_THROWS();
@@ -344,8 +308,6 @@ ZEND_METHOD(Ecai_Guard, restore) {
 int ecai_php_guard_minit(INIT_FUNC_ARGS) {
   zend_class_entry ce;
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Guard", class_Ecai_Guard_methods);
-  ecai_ce_guard = ecai_php_register_final_class(&ce, &ecai_guard_handlers, XtOffsetOf(ecai_php_guard, std),
-                                                guard_free_obj);
-  ecai_ce_guard->create_object = guard_create;
+  ecai_ce_guard = ecai_php_register_handle_class(&ce);
   return SUCCESS;
 }

@@ -12,47 +12,9 @@
 #include "php_ecai.h"
 #include "ecai_llm_arginfo.h"
 
-typedef struct {
-  ecai_llm *h;
-  zval ctx;   /* keeps the Ecai\Context alive while the client exists */
-  zval cache; /* keeps an attached Ecai\Cache alive */
-  zend_object std;
-} ecai_php_llm;
-
 static zend_class_entry *ecai_ce_llm;
-static zend_object_handlers ecai_llm_handlers;
 
-static inline ecai_php_llm *llm_from_obj(zend_object *o) {
-  return (ecai_php_llm *)((char *)o - XtOffsetOf(ecai_php_llm, std));
-}
-
-static zend_object *llm_create(zend_class_entry *ce) {
-  ecai_php_llm *l = zend_object_alloc(sizeof(ecai_php_llm), ce);
-  zend_object_std_init(&l->std, ce);
-  object_properties_init(&l->std, ce);
-  l->std.handlers = &ecai_llm_handlers;
-  l->h = NULL;
-  ZVAL_UNDEF(&l->ctx);
-  ZVAL_UNDEF(&l->cache);
-  return &l->std;
-}
-
-static void llm_free_obj(zend_object *o) {
-  ecai_php_llm *l = llm_from_obj(o);
-  ecai_llm_free(l->h);
-  l->h = NULL;
-  zval_ptr_dtor(&l->ctx);
-  ZVAL_UNDEF(&l->ctx);
-  zval_ptr_dtor(&l->cache);
-  ZVAL_UNDEF(&l->cache);
-  zend_object_std_dtor(o);
-}
-
-static ecai_llm *this_llm(zval *self) {
-  ecai_php_llm *l = llm_from_obj(Z_OBJ_P(self));
-  if (!l->h) zend_throw_error(NULL, "Ecai\\Llm is not initialised");
-  return l->h;
-}
+static void free_llm(void *h) { ecai_llm_free(h); }
 
 static int role_of(zend_string *r) {
   if (zend_string_equals_literal(r, "system")) return ECAI_LLM_SYSTEM;
@@ -138,19 +100,14 @@ ZEND_METHOD(Ecai_Llm, __construct) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJECT(ctx)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_llm *l = llm_from_obj(Z_OBJ_P(ZEND_THIS));
-  if (l->h) {
-    zend_throw_error(NULL, "Ecai\\Llm is already constructed");
-    RETURN_THROWS();
-  }
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
   ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
-  ecai_status st = ecai_llm_new(&l->h, c);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
-  ZVAL_COPY(&l->ctx, ctx);
+  ecai_llm *h = NULL;
+  THROW_IF(ecai_llm_new(&h, c));
+  ecai_php_obj_set(p, h, free_llm);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, ctx);
 }
 
 static const struct { const char *name; int opt; char type; } LLM_OPTS[] = {
@@ -174,7 +131,7 @@ ZEND_METHOD(Ecai_Llm, set) {
     Z_PARAM_STR(name)
     Z_PARAM_ZVAL(value)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_llm *h = this_llm(ZEND_THIS);
+  ecai_llm *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   for (size_t i = 0; i < sizeof LLM_OPTS / sizeof LLM_OPTS[0]; i++) {
     if (strcmp(LLM_OPTS[i].name, ZSTR_VAL(name))) continue;
@@ -217,7 +174,7 @@ ZEND_METHOD(Ecai_Llm, chat) {
     Z_PARAM_OPTIONAL
     Z_PARAM_STR_OR_NULL(system)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_llm *h = this_llm(ZEND_THIS);
+  ecai_llm *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_prompt *p = build_prompt(msg, system);
   if (!p) RETURN_THROWS();
@@ -262,7 +219,7 @@ ZEND_METHOD(Ecai_Llm, stream) {
     Z_PARAM_OPTIONAL
     Z_PARAM_STR_OR_NULL(system)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_llm *h = this_llm(ZEND_THIS);
+  ecai_llm *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_prompt *p = build_prompt(msg, system);
   if (!p) RETURN_THROWS();
@@ -290,7 +247,7 @@ ZEND_METHOD(Ecai_Llm, chatJson) {
     Z_PARAM_STR_OR_NULL(shape)
     Z_PARAM_STR_OR_NULL(system)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_llm *h = this_llm(ZEND_THIS);
+  ecai_llm *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_prompt *p = build_prompt(msg, system);
   if (!p) RETURN_THROWS();
@@ -309,7 +266,7 @@ ZEND_METHOD(Ecai_Llm, batch) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_ARRAY_HT(msgs)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_llm *h = this_llm(ZEND_THIS);
+  ecai_llm *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   uint32_t n = zend_hash_num_elements(msgs);
   ecai_prompt **ps = ecalloc(n ? n : 1, sizeof *ps);
@@ -349,7 +306,7 @@ ZEND_METHOD(Ecai_Llm, batch) {
 
 ZEND_METHOD(Ecai_Llm, stats) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_llm *h = this_llm(ZEND_THIS);
+  ecai_llm *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
@@ -363,7 +320,7 @@ ZEND_METHOD(Ecai_Llm, stats) {
 
 ZEND_METHOD(Ecai_Llm, lastRaw) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_llm *h = this_llm(ZEND_THIS);
+  ecai_llm *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   char *s = NULL;
   size_t n = 0;
@@ -374,27 +331,19 @@ ZEND_METHOD(Ecai_Llm, lastRaw) {
 
 ZEND_METHOD(Ecai_Llm, cancel) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_llm *h = this_llm(ZEND_THIS);
+  ecai_llm *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_llm_cancel(h);
 }
 
-ecai_llm *ecai_php_llm_of(zend_object *obj, uint32_t arg) {
-  if (!obj || obj->ce != ecai_ce_llm) {
-    zend_argument_type_error(arg, "must be of type Ecai\\Llm, %s given", obj ? ZSTR_VAL(obj->ce->name) : "null");
-    return NULL;
-  }
-  ecai_php_llm *l = llm_from_obj(obj);
-  if (!l->h) zend_throw_error(NULL, "Ecai\\Llm is not initialised");
-  return l->h;
-}
+ecai_llm *ecai_php_llm_of(zend_object *obj, uint32_t arg) { return ecai_php_handle_of(obj, ecai_ce_llm, arg); }
 
 ZEND_METHOD(Ecai_Llm, attachCache) {
   zend_object *cobj = NULL;
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJ_OR_NULL(cobj)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_llm *h = this_llm(ZEND_THIS);
+  ecai_llm *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_cache *c = NULL;
   if (cobj && !(c = ecai_php_cache_of(cobj, 1))) RETURN_THROWS();
@@ -403,16 +352,14 @@ ZEND_METHOD(Ecai_Llm, attachCache) {
     ecai_php_throw(st);
     RETURN_THROWS();
   }
-  ecai_php_llm *l = llm_from_obj(Z_OBJ_P(ZEND_THIS));
-  zval_ptr_dtor(&l->cache);
-  ZVAL_UNDEF(&l->cache);
-  if (cobj) ZVAL_OBJ_COPY(&l->cache, cobj);
+  zval z;
+  if (cobj) ZVAL_OBJ(&z, cobj);
+  ecai_php_obj_keep(ECAI_PHP_THIS(), ECAI_PHP_KEEP_ATTACHED, cobj ? &z : NULL);
 }
 
 int ecai_php_llm_minit(INIT_FUNC_ARGS) {
   zend_class_entry ce;
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Llm", class_Ecai_Llm_methods);
-  ecai_ce_llm = ecai_php_register_final_class(&ce, &ecai_llm_handlers, XtOffsetOf(ecai_php_llm, std), llm_free_obj);
-  ecai_ce_llm->create_object = llm_create;
+  ecai_ce_llm = ecai_php_register_handle_class(&ce);
   return SUCCESS;
 }

@@ -11,40 +11,9 @@
 #include "php_ecai.h"
 #include "ecai_search_arginfo.h"
 
-typedef struct {
-  ecai_search *h;
-  zval store; /* keeps the Store (and its Context) alive */
-  zend_object std;
-} php_search;
-
 static zend_class_entry *ce_search, *ce_store;
-static zend_object_handlers h_search;
 
-static inline php_search *srch_of(zend_object *o) { return (php_search *)((char *)o - XtOffsetOf(php_search, std)); }
-
-static void srch_free(zend_object *o) {
-  php_search *p = srch_of(o);
-  ecai_search_free(p->h);
-  p->h = NULL;
-  zval_ptr_dtor(&p->store);
-  zend_object_std_dtor(o);
-}
-
-static zend_object *srch_create(zend_class_entry *ce) {
-  php_search *p = zend_object_alloc(sizeof(php_search), ce);
-  zend_object_std_init(&p->std, ce);
-  object_properties_init(&p->std, ce);
-  p->std.handlers = &h_search;
-  p->h = NULL;
-  ZVAL_UNDEF(&p->store);
-  return &p->std;
-}
-
-static ecai_search *this_srch(zval *self) {
-  php_search *p = srch_of(Z_OBJ_P(self));
-  if (!p->h) zend_throw_error(NULL, "Ecai\\Search is not initialised");
-  return p->h;
-}
+static void free_search(void *h) { ecai_search_free(h); }
 
 /* Encodes an options array as JSON (NULL for none); returns -1 after throwing. */
 static int opts_json(HashTable *opts, smart_str *js) {
@@ -65,15 +34,14 @@ ZEND_METHOD(Ecai_Search, __construct) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJECT_OF_CLASS(store, ce_store)
   ZEND_PARSE_PARAMETERS_END();
-  php_search *p = srch_of(Z_OBJ_P(ZEND_THIS));
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
   ecai_store *s = ecai_php_store_of(Z_OBJ_P(store), 1);
   if (!s) RETURN_THROWS();
-  if (p->h) {
-    zend_throw_error(NULL, "Ecai\\Search is already constructed");
-    RETURN_THROWS();
-  }
-  THROW_IF(ecai_search_new(&p->h, s));
-  ZVAL_COPY(&p->store, store);
+  ecai_search *h = NULL;
+  THROW_IF(ecai_search_new(&h, s));
+  ecai_php_obj_set(p, h, free_search);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, store); /* the Store (and its Context) outlive the search */
 }
 
 ZEND_METHOD(Ecai_Search, open) {
@@ -88,9 +56,9 @@ ZEND_METHOD(Ecai_Search, open) {
   ecai_search *h = NULL;
   THROW_IF(ecai_search_open(&h, s, ZSTR_VAL(dir)));
   object_init_ex(return_value, ce_search);
-  php_search *p = srch_of(Z_OBJ_P(return_value));
-  p->h = h;
-  ZVAL_COPY(&p->store, store);
+  ecai_php_obj *p = ecai_php_obj_of(Z_OBJ_P(return_value));
+  ecai_php_obj_set(p, h, free_search);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, store);
 }
 
 ZEND_METHOD(Ecai_Search, save) {
@@ -98,7 +66,7 @@ ZEND_METHOD(Ecai_Search, save) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_PATH_STR(dir)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_search *h = this_srch(ZEND_THIS);
+  ecai_search *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   THROW_IF(ecai_search_save(h, ZSTR_VAL(dir)));
 }
@@ -111,7 +79,7 @@ ZEND_METHOD(Ecai_Search, query) {
     Z_PARAM_OPTIONAL
     Z_PARAM_ARRAY_HT_OR_NULL(opts)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_search *h = this_srch(ZEND_THIS);
+  ecai_search *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   smart_str js = {0};
   if (opts_json(opts, &js)) RETURN_THROWS();
@@ -132,7 +100,7 @@ ZEND_METHOD(Ecai_Search, evaluate) {
     Z_PARAM_OPTIONAL
     Z_PARAM_ARRAY_HT_OR_NULL(opts)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_search *h = this_srch(ZEND_THIS);
+  ecai_search *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   smart_str js = {0};
   if (opts_json(opts, &js)) RETURN_THROWS();
@@ -149,7 +117,6 @@ int ecai_php_search_minit(INIT_FUNC_ARGS) {
   if (!ce_store) return FAILURE;
   zend_class_entry ce;
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Search", class_Ecai_Search_methods);
-  ce_search = ecai_php_register_final_class(&ce, &h_search, XtOffsetOf(php_search, std), srch_free);
-  ce_search->create_object = srch_create;
+  ce_search = ecai_php_register_handle_class(&ce);
   return SUCCESS;
 }

@@ -9,87 +9,24 @@
 #include "php_ecai.h"
 #include "ecai_support_arginfo.h"
 
-typedef struct {
-  ecai_kb *h;
-  zval ctx; /* keeps the Ecai\Context alive */
-  zend_object std;
-} ecai_php_kb;
-
-typedef struct {
-  ecai_support *h;
-  zval ctx, kb; /* both must outlive the assistant */
-  zend_object std;
-} ecai_php_support;
-
 static zend_class_entry *ecai_ce_kb, *ecai_ce_support;
-static zend_object_handlers ecai_kb_handlers, ecai_support_handlers;
 
-static inline ecai_php_kb *kb_from_obj(zend_object *o) { return (ecai_php_kb *)((char *)o - XtOffsetOf(ecai_php_kb, std)); }
-static inline ecai_php_support *sup_from_obj(zend_object *o) {
-  return (ecai_php_support *)((char *)o - XtOffsetOf(ecai_php_support, std));
-}
-
-static zend_object *kb_create(zend_class_entry *ce) {
-  ecai_php_kb *k = zend_object_alloc(sizeof(ecai_php_kb), ce);
-  zend_object_std_init(&k->std, ce);
-  object_properties_init(&k->std, ce);
-  k->std.handlers = &ecai_kb_handlers;
-  k->h = NULL;
-  ZVAL_UNDEF(&k->ctx);
-  return &k->std;
-}
-
-static void kb_free_obj(zend_object *o) {
-  ecai_php_kb *k = kb_from_obj(o);
-  ecai_kb_free(k->h);
-  k->h = NULL;
-  zval_ptr_dtor(&k->ctx);
-  ZVAL_UNDEF(&k->ctx);
-  zend_object_std_dtor(o);
-}
-
-static zend_object *sup_create(zend_class_entry *ce) {
-  ecai_php_support *s = zend_object_alloc(sizeof(ecai_php_support), ce);
-  zend_object_std_init(&s->std, ce);
-  object_properties_init(&s->std, ce);
-  s->std.handlers = &ecai_support_handlers;
-  s->h = NULL;
-  ZVAL_UNDEF(&s->ctx);
-  ZVAL_UNDEF(&s->kb);
-  return &s->std;
-}
-
-static void sup_free_obj(zend_object *o) {
-  ecai_php_support *s = sup_from_obj(o);
-  ecai_support_free(s->h);
-  s->h = NULL;
-  zval_ptr_dtor(&s->kb);
-  ZVAL_UNDEF(&s->kb);
-  zval_ptr_dtor(&s->ctx);
-  ZVAL_UNDEF(&s->ctx);
-  zend_object_std_dtor(o);
-}
-
-static ecai_kb *this_kb(zval *self) {
-  ecai_php_kb *k = kb_from_obj(Z_OBJ_P(self));
-  if (!k->h) zend_throw_error(NULL, "Ecai\\KnowledgeBase is not initialised");
-  return k->h;
-}
+static void free_kb(void *h) { ecai_kb_free(h); }
+static void free_support(void *h) { ecai_support_free(h); }
 
 ZEND_METHOD(Ecai_KnowledgeBase, __construct) {
   zval *ctx;
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJECT(ctx)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_kb *k = kb_from_obj(Z_OBJ_P(ZEND_THIS));
-  if (k->h) {
-    zend_throw_error(NULL, "Ecai\\KnowledgeBase is already constructed");
-    RETURN_THROWS();
-  }
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
   ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
-  THROW_IF(ecai_kb_new(&k->h, c));
-  ZVAL_COPY(&k->ctx, ctx);
+  ecai_kb *h = NULL;
+  THROW_IF(ecai_kb_new(&h, c));
+  ecai_php_obj_set(p, h, free_kb);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, ctx);
 }
 
 ZEND_METHOD(Ecai_KnowledgeBase, addText) {
@@ -101,7 +38,7 @@ ZEND_METHOD(Ecai_KnowledgeBase, addText) {
     Z_PARAM_OPTIONAL
     Z_PARAM_LONG(format)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_kb *kb = this_kb(ZEND_THIS);
+  ecai_kb *kb = ecai_php_this(ZEND_THIS);
   if (!kb) RETURN_THROWS();
   if (format < 0 || format > 4) {
     zend_argument_value_error(3, "must be 0..4");
@@ -117,7 +54,7 @@ ZEND_METHOD(Ecai_KnowledgeBase, addPath) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_kb *kb = this_kb(ZEND_THIS);
+  ecai_kb *kb = ecai_php_this(ZEND_THIS);
   if (!kb) RETURN_THROWS();
   size_t changed = 0;
   THROW_IF(ecai_kb_add_path(&changed, kb, ZSTR_VAL(path)));
@@ -129,14 +66,14 @@ ZEND_METHOD(Ecai_KnowledgeBase, remove) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(source)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_kb *kb = this_kb(ZEND_THIS);
+  ecai_kb *kb = ecai_php_this(ZEND_THIS);
   if (!kb) RETURN_THROWS();
   THROW_IF(ecai_kb_remove(kb, ZSTR_VAL(source)));
 }
 
 ZEND_METHOD(Ecai_KnowledgeBase, stats) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_kb *kb = this_kb(ZEND_THIS);
+  ecai_kb *kb = ecai_php_this(ZEND_THIS);
   if (!kb) RETURN_THROWS();
   size_t d = 0, c = 0;
   THROW_IF(ecai_kb_stats(&d, &c, kb));
@@ -153,7 +90,7 @@ ZEND_METHOD(Ecai_KnowledgeBase, search) {
     Z_PARAM_OPTIONAL
     Z_PARAM_LONG(k)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_kb *kb = this_kb(ZEND_THIS);
+  ecai_kb *kb = ecai_php_this(ZEND_THIS);
   if (!kb) RETURN_THROWS();
   if (k < 1 || k > 100) {
     zend_argument_value_error(2, "must be in 1..100");
@@ -170,7 +107,7 @@ ZEND_METHOD(Ecai_KnowledgeBase, save) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_kb *kb = this_kb(ZEND_THIS);
+  ecai_kb *kb = ecai_php_this(ZEND_THIS);
   if (!kb) RETURN_THROWS();
   THROW_IF(ecai_kb_save(kb, ZSTR_VAL(path)));
 }
@@ -187,9 +124,9 @@ ZEND_METHOD(Ecai_KnowledgeBase, open) {
   ecai_kb *h = NULL;
   THROW_IF(ecai_kb_open(&h, c, ZSTR_VAL(path)));
   object_init_ex(return_value, ecai_ce_kb);
-  ecai_php_kb *k = kb_from_obj(Z_OBJ_P(return_value));
-  k->h = h;
-  ZVAL_COPY(&k->ctx, ctx);
+  ecai_php_obj *p = ecai_php_obj_of(Z_OBJ_P(return_value));
+  ecai_php_obj_set(p, h, free_kb);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, ctx);
 }
 
 ZEND_METHOD(Ecai_Support, __construct) {
@@ -198,18 +135,17 @@ ZEND_METHOD(Ecai_Support, __construct) {
     Z_PARAM_OBJECT(ctx)
     Z_PARAM_OBJECT_OF_CLASS(kbz, ecai_ce_kb)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_support *s = sup_from_obj(Z_OBJ_P(ZEND_THIS));
-  if (s->h) {
-    zend_throw_error(NULL, "Ecai\\Support is already constructed");
-    RETURN_THROWS();
-  }
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
   ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
-  ecai_kb *kb = this_kb(kbz);
+  ecai_kb *kb = ecai_php_this(kbz);
   if (!kb) RETURN_THROWS();
-  THROW_IF(ecai_support_new(&s->h, c, kb));
-  ZVAL_COPY(&s->ctx, ctx);
-  ZVAL_COPY(&s->kb, kbz);
+  ecai_support *h = NULL;
+  THROW_IF(ecai_support_new(&h, c, kb));
+  ecai_php_obj_set(p, h, free_support);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, ctx);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_ATTACHED, kbz); /* the knowledge base outlives the assistant */
 }
 
 ZEND_METHOD(Ecai_Support, answer) {
@@ -220,29 +156,23 @@ ZEND_METHOD(Ecai_Support, answer) {
     Z_PARAM_STR_OR_NULL(conv)
     Z_PARAM_STR_OR_NULL(cx)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_support *s = sup_from_obj(Z_OBJ_P(ZEND_THIS));
-  if (!s->h) {
-    zend_throw_error(NULL, "Ecai\\Support is not initialised");
-    RETURN_THROWS();
-  }
+  ecai_support *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
   if (memchr(ZSTR_VAL(q), 0, ZSTR_LEN(q))) {
     zend_argument_value_error(1, "must not contain NUL bytes");
     RETURN_THROWS();
   }
   char *js = NULL;
   size_t n = 0;
-  THROW_IF(ecai_support_answer(&js, &n, s->h, ZSTR_VAL(q), conv ? ZSTR_VAL(conv) : NULL, cx ? ZSTR_VAL(cx) : NULL));
+  THROW_IF(ecai_support_answer(&js, &n, h, ZSTR_VAL(q), conv ? ZSTR_VAL(conv) : NULL, cx ? ZSTR_VAL(cx) : NULL));
   ecai_php_return_json(return_value, js, n);
 }
 
 int ecai_php_support_minit(INIT_FUNC_ARGS) {
   zend_class_entry ce;
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "KnowledgeBase", class_Ecai_KnowledgeBase_methods);
-  ecai_ce_kb = ecai_php_register_final_class(&ce, &ecai_kb_handlers, XtOffsetOf(ecai_php_kb, std), kb_free_obj);
-  ecai_ce_kb->create_object = kb_create;
+  ecai_ce_kb = ecai_php_register_handle_class(&ce);
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Support", class_Ecai_Support_methods);
-  ecai_ce_support =
-      ecai_php_register_final_class(&ce, &ecai_support_handlers, XtOffsetOf(ecai_php_support, std), sup_free_obj);
-  ecai_ce_support->create_object = sup_create;
+  ecai_ce_support = ecai_php_register_handle_class(&ce);
   return SUCCESS;
 }

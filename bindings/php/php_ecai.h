@@ -31,6 +31,45 @@ int ecai_php_return_json(zval *return_value, char *js, size_t n);
     }                                                                                  \
   } while (0)
 
+/* The object behind every Ecai\ class that wraps one libecai handle: the handle, the
+ * function that frees it when the object dies, and up to two PHP values it keeps alive
+ * (the Context or Store it was made from, an attached Cache, …). */
+typedef struct ecai_php_obj {
+  void *h;                /* NULL until the constructor succeeded */
+  void (*free_h)(void *); /* frees h */
+  zval keep[2];           /* ECAI_PHP_KEEP_OWNER, ECAI_PHP_KEEP_ATTACHED (or UNDEF) */
+  zend_object std;
+} ecai_php_obj;
+enum { ECAI_PHP_KEEP_OWNER = 0, ECAI_PHP_KEEP_ATTACHED = 1 };
+
+static inline ecai_php_obj *ecai_php_obj_of(zend_object *o) {
+  return (ecai_php_obj *)((char *)o - XtOffsetOf(ecai_php_obj, std));
+}
+#define ECAI_PHP_THIS() ecai_php_obj_of(Z_OBJ_P(ZEND_THIS))
+
+/* Registers a final, non-serialisable, non-clonable class whose objects are ecai_php_obj. */
+zend_class_entry *ecai_php_register_handle_class(zend_class_entry *ce);
+
+/* Gives an object its handle and the function that frees it. */
+static inline void ecai_php_obj_set(ecai_php_obj *p, void *h, void (*free_h)(void *)) {
+  p->h = h;
+  p->free_h = free_h;
+}
+
+/* Keeps v alive in slot i (replacing what was there); v NULL clears the slot. */
+void ecai_php_obj_keep(ecai_php_obj *p, int i, zval *v);
+
+/* In a constructor: the object of $this, or NULL with an Error thrown when it is
+ * already constructed. */
+ecai_php_obj *ecai_php_fresh(zval *self);
+
+/* The handle of $this; NULL with an Error thrown when the constructor did not run. */
+void *ecai_php_this(zval *self);
+
+/* The handle of obj if it is a constructed instance of ce; NULL with a TypeError (wrong
+ * class, `arg` numbers the argument) or Error (not constructed) thrown otherwise. */
+void *ecai_php_handle_of(zend_object *obj, zend_class_entry *ce, uint32_t arg);
+
 /* The ecai_ctx of an Ecai\Context object; NULL (with a TypeError or Error thrown) when
  * obj is not an initialised Ecai\Context. `arg` is the argument number for the message. */
 ecai_ctx *ecai_php_ctx_of(zend_object *obj, uint32_t arg);
