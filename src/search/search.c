@@ -351,19 +351,30 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
         mask[d] |= 1u << i;
       }
     }
-    /* top `want` by bm25 among filtered docs: collect all, partial sort */
-    cand *all = ecai__malloc((nt ? nt : 1) * sizeof *all);
-    if (!all) goto oom;
-    size_t na = 0;
-    for (size_t i = 0; i < nt; i++) {
+    /* top `want` by bm25 among filtered docs: a heap of the best `want` (the worst on
+     * top), so frequent words (tens of thousands of postings) cost n log want, not a sort */
+    for (size_t i = 0; i < nt && want; i++) {
       uint32_t d = touched[i];
       if (!passes(s, d, o)) continue;
-      all[na++] = (cand){.id = d, .bm = acc[d], .mask = mask[d]};
+      cand x = {.id = d, .bm = acc[d], .mask = mask[d]};
+      if (nc < want) {
+        size_t j = nc++;
+        for (; j && cmp_bm(&c[(j - 1) / 2], &x) < 0; j = (j - 1) / 2) c[j] = c[(j - 1) / 2];
+        c[j] = x;
+      } else if (cmp_bm(&x, &c[0]) < 0) {
+        size_t j = 0;
+        for (;;) {
+          size_t l = 2 * j + 1, r2 = l + 1, w = l;
+          if (l >= nc) break;
+          if (r2 < nc && cmp_bm(&c[r2], &c[l]) > 0) w = r2;
+          if (cmp_bm(&c[w], &x) <= 0) break;
+          c[j] = c[w];
+          j = w;
+        }
+        c[j] = x;
+      }
     }
-    qsort(all, na, sizeof *all, cmp_bm);
-    nc = na < want ? na : want;
-    memcpy(c, all, nc * sizeof *c);
-    ecai__free(all);
+    qsort(c, nc, sizeof *c, cmp_bm);
   }
   /* vector side */
   ecai_index *idx = ecai_store_index(s->store);
