@@ -153,7 +153,7 @@ long ecai_test_fakellm_stat(const char *key) {
   return v;
 }
 
-int ecai_test_fakellm_spawn(int *port, int *pid) {
+static int spawn(int *port, int *pid, const char *cert, const char *key) {
   char script[1024], ps[16];
   snprintf(script, sizeof script, "%s/tests/fakellm/server.py", ecai_test_root());
   snprintf(ps, sizeof ps, "%d", *port);
@@ -174,7 +174,10 @@ int ecai_test_fakellm_spawn(int *port, int *pid) {
     dup2(out[1], 1);
     close(out[0]);
     close(out[1]);
-    execlp("python3", "python3", script, "--port", ps, (char *)NULL);
+    if (cert)
+      execlp("python3", "python3", script, "--port", ps, "--tls-cert", cert, "--tls-key", key, (char *)NULL);
+    else
+      execlp("python3", "python3", script, "--port", ps, (char *)NULL);
     _exit(127);
   }
   close(out[1]);
@@ -197,6 +200,12 @@ int ecai_test_fakellm_spawn(int *port, int *pid) {
   *port = got;
   *pid = (int)p;
   return 0;
+}
+
+int ecai_test_fakellm_spawn(int *port, int *pid) { return spawn(port, pid, NULL, NULL); }
+
+int ecai_test_fakellm_spawn_tls(int *port, int *pid, const char *cert_pem, const char *key_pem) {
+  return spawn(port, pid, cert_pem, key_pem);
 }
 
 void ecai_test_fakellm_kill(int pid) {
