@@ -9,6 +9,7 @@
  * embedder.ca_file replaces the system CA store.
  */
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,16 +144,17 @@ static void sleep_ms(double ms) {
   nanosleep(&ts, NULL);
 }
 
-/* Parses one response into out rows [0, n); sets e->dim if it was unknown. */
-static ecai_status parse_reply(ecai_embedder *e, const char *body, size_t len, float *out, size_t n, size_t first) {
+/* Parses one response into out rows [first, first + n); sets e->dim if it was unknown
+ * (out NULL: probing the dimension only). Also the fuzz target's entry point. */
+ecai_status ecai__remote_parse_reply(ecai_embedder *e, const char *body, size_t len, float *out, size_t n, size_t first) {
   json_t *doc = NULL;
   ecai_status st = ecai__json_parse(&doc, body, len, "embeddings reply");
   if (st) return st;
   json_t *data = json_object_get(doc, "data");
   if (!json_is_array(data) || json_array_size(data) != n) {
+    size_t got = json_is_array(data) ? json_array_size(data) : 0; /* data belongs to doc */
     json_decref(doc);
-    return ecai__err(ECAI_EPARSE, "embedder: reply has %zu embeddings for %zu inputs",
-                     json_is_array(data) ? json_array_size(data) : 0, n);
+    return ecai__err(ECAI_EPARSE, "embedder: reply has %zu embeddings for %zu inputs", got, n);
   }
   char *seen = ecai__calloc(n, 1);
   if (!seen) {
@@ -183,8 +185,9 @@ static ecai_status parse_reply(ecai_embedder *e, const char *body, size_t len, f
     for (size_t k = 0; k < d; k++) {
       json_t *x = json_array_get(emb, k);
       double val = json_number_value(x);
-      if (!json_is_number(x) || !isfinite(val)) {
-        st = ecai__err(ECAI_EPARSE, "embedder: reply embedding %zu has a non-finite component %zu", at, k);
+      if (!json_is_number(x) || !isfinite(val) || fabs(val) > FLT_MAX) { /* beyond float: Inf once stored */
+        st = ecai__err(ECAI_EPARSE, "embedder: reply embedding %zu has a non-finite or out-of-range component %zu",
+                       at, k);
         break;
       }
       v[k] = (float)val;
@@ -247,7 +250,7 @@ static ecai_status post(ecai_embedder *e, const char *req, size_t req_len, float
               cc == CURLE_RECV_ERROR;
     } else if (code == 200) {
       st = body.oom ? ecai__err(ECAI_ENOMEM, "embedder: out of memory")
-                    : parse_reply(e, body.data ? body.data : "", body.len, out, n, first);
+                    : ecai__remote_parse_reply(e, body.data ? body.data : "", body.len, out, n, first);
     } else {
       char snip[201];
       size_t k = body.len < 200 ? body.len : 200;
