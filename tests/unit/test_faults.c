@@ -13,6 +13,10 @@
  *   UP_AGAIN  every thread sees an LLM success again (the breaker half-opens and the
  *             probe closes it) and cache hits again, and after its first success every
  *             further call succeeds.
+ * One more thread exercises the callers' fallbacks on the same servers: ecai_support_answer
+ * (LLM answer when up; during the outage ECAI_OK with an escalation, reason "llm_error")
+ * and ecai_recommend_rerank (model order when up; during the outage ECAI_OK with the
+ * plain ranking and "llm": {"used": false}).
  * The main thread waits for conditions with bounded polling (no sleep is an assertion).
  * Name contains "concurrent" so `make tsan` runs it.
  */
@@ -184,12 +188,132 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
+/* ---- the fallback worker: support answers and LLM reranking ---------------------------- */
+typedef struct {
+  ecai_ctx *ctx;
+  ecai_kb *kb;
+  ecai_support *sup;
+  ecai_recommend *reco;
+  ecai_llm *rl;
+  atomic_int up_ok, down_fallback, again_ok;
+  int recovered;
+} fallback;
+
+static fallback g_fb;
+
+static const char *jstr(json_t *j, const char *k) { return json_string_value(json_object_get(j, k)); }
+
+/* 1: both answered by the model, 0: both fell back cleanly, -1: mixed (straddling a change) */
+static int fallback_round(void) {
+  char *out = NULL;
+  int llm_answer = -1, llm_rerank = -1;
+  ecai_status st = ecai_support_answer(&out, NULL, g_fb.sup, "How many days do I have to return an item?", NULL, NULL);
+  if (st != ECAI_OK) {
+    TFAIL("support: ecai_support_answer returned %d: %s", (int)st, ecai_last_error());
+    return -1;
+  }
+  json_t *j = json_loads(out, 0, NULL);
+  ecai_free(out);
+  if (json_is_false(json_object_get(j, "escalated")) && jstr(j, "mode") && !strcmp(jstr(j, "mode"), "llm"))
+    llm_answer = 1;
+  else if (json_is_true(json_object_get(j, "escalated")) && jstr(j, "reason") && !strcmp(jstr(j, "reason"), "llm_error"))
+    llm_answer = 0;
+  else
+    TFAIL("support: unexpected result (escalated %d, reason %s)", json_is_true(json_object_get(j, "escalated")),
+          jstr(j, "reason") ? jstr(j, "reason") : "-");
+  json_decref(j);
+  const char *req = "{\"cart\":[\"mug\"],\"k\":3}";
+  st = ecai_recommend_rerank(&out, NULL, g_fb.reco, g_fb.rl, req, strlen(req));
+  if (st != ECAI_OK) {
+    TFAIL("rerank returned %d: %s", (int)st, ecai_last_error());
+    return -1;
+  }
+  j = json_loads(out, 0, NULL);
+  ecai_free(out);
+  json_t *items = json_object_get(j, "items");
+  json_t *used = json_object_get(json_object_get(j, "llm"), "used");
+  if (json_array_size(items) < 2) TFAIL("rerank: %zu items", json_array_size(items));
+  const char *first = json_string_value(json_object_get(json_array_get(items, 0), "id"));
+  if (json_is_true(used)) {
+    llm_rerank = 1;
+    if (!first || strcmp(first, "spoon") != 0) TFAIL("rerank: the model's order was not followed (%s)", first);
+  } else if (json_is_false(used)) {
+    llm_rerank = 0;
+    if (!first || strcmp(first, "coffee") != 0) TFAIL("rerank fallback: plain order expected, got %s", first);
+  }
+  json_decref(j);
+  return llm_answer == llm_rerank ? llm_answer : -1;
+}
+
+static void *fallback_main(void *arg) {
+  (void)arg;
+  while (atomic_load(&phase) != STOP && !atomic_load(&failures)) {
+    int ph0 = atomic_load(&phase);
+    int r = fallback_round();
+    if (ph0 != atomic_load(&phase)) continue;
+    if (ph0 == UP) {
+      if (r != 1) TFAIL("fallback worker: the model did not answer while the server was up");
+      else atomic_fetch_add(&g_fb.up_ok, 1);
+    } else if (ph0 == DOWN) {
+      if (r != 0) TFAIL("fallback worker: no clean fallback while the server was dead (%d)", r);
+      else atomic_fetch_add(&g_fb.down_fallback, 1);
+    } else if (ph0 == UP_AGAIN) {
+      if (r == 1) {
+        g_fb.recovered = 1;
+        atomic_fetch_add(&g_fb.again_ok, 1);
+      } else if (g_fb.recovered) {
+        TFAIL("fallback worker: fell back again after recovering");
+      }
+    }
+  }
+  return NULL;
+}
+
+static void fallback_setup(int lport) {
+  char cfg[1024];
+  snprintf(cfg, sizeof cfg,
+           "{\"llm\":{\"provider\":\"openai\",\"base_url\":\"http://127.0.0.1:%d\",\"model\":\"m\","
+           "\"timeout_ms\":%d,\"connect_timeout_ms\":%d,\"max_retries\":0,"
+           "\"breaker_threshold\":2,\"breaker_cooldown_ms\":%d}}",
+           lport, LLM_TIMEOUT_MS, LLM_CONNECT_MS, BREAKER_COOLDOWN_MS);
+  CHECK_OK(ecai_ctx_new(&g_fb.ctx, cfg, strlen(cfg)));
+  CHECK_OK(ecai_kb_new(&g_fb.kb, g_fb.ctx));
+  const char *md = "# Shop policy\n\n## Returns\n\nYou can return most items within 30 days of delivery for a full "
+                   "refund.\n\n## Shipping\n\nStandard delivery takes 3 to 5 business days.\n";
+  CHECK_OK(ecai_kb_add_text(NULL, g_fb.kb, "policy.md", md, strlen(md), ECAI_KB_MARKDOWN));
+  CHECK_OK(ecai_support_new(&g_fb.sup, g_fb.ctx, g_fb.kb));
+  CHECK_OK(ecai_llm_set_str(ecai_support_llm(g_fb.sup), ECAI_LLM_OPT_HEADER,
+                            "X-Fake-Answer: You can return most items within 30 days of delivery for a full refund."));
+  CHECK_OK(ecai_recommend_new(&g_fb.reco, NULL));
+  static const char *orders[][3] = {{"mug", "coffee", "spoon"}, {"mug", "coffee", NULL}, {"mug", "coffee", "spoon"},
+                                    {"mug", "coffee", NULL}, {"mug", "spoon", NULL}};
+  char oid[16];
+  for (int i = 0; i < 5; i++) {
+    snprintf(oid, sizeof oid, "o%d", i);
+    CHECK_OK(ecai_recommend_add_order(g_fb.reco, oid, "c1", 1700000000 + i * 3600, orders[i], NULL, NULL,
+                                      orders[i][2] ? 3 : 2));
+  }
+  CHECK_OK(ecai_recommend_fit(g_fb.reco));
+  CHECK_OK(ecai_llm_new(&g_fb.rl, g_fb.ctx));
+  CHECK_OK(ecai_llm_set_str(g_fb.rl, ECAI_LLM_OPT_HEADER, "X-Fake-Answer: {\"ids\": [\"spoon\", \"coffee\"]}"));
+}
+
+static void fallback_free(void) {
+  ecai_llm_free(g_fb.rl);
+  ecai_recommend_free(g_fb.reco);
+  ecai_support_free(g_fb.sup);
+  ecai_kb_free(g_fb.kb);
+  ecai_ctx_free(g_fb.ctx);
+  memset(&g_fb, 0, sizeof g_fb);
+}
+
 /* Bounded polling: waits until cond(ws) holds for every worker or a failure is recorded. */
 static int wait_all(worker *ws, int (*cond)(worker *), int limit_ms) {
   double end = now_ms() + limit_ms;
   for (;;) {
     int all = 1;
     for (int i = 0; i < NT; i++) all &= cond(&ws[i]);
+    all &= cond(NULL); /* the fallback worker */
     if (all) return 1;
     if (atomic_load(&failures) || now_ms() > end) return 0;
     struct timespec ts = {0, 5 * 1000000};
@@ -197,11 +321,14 @@ static int wait_all(worker *ws, int (*cond)(worker *), int limit_ms) {
   }
 }
 
-static int c_up(worker *w) { return atomic_load(&w->up_ok) >= 3; }
+/* each condition with w == NULL tests the fallback worker */
+static int c_up(worker *w) { return w ? atomic_load(&w->up_ok) >= 3 : atomic_load(&g_fb.up_ok) >= 1; }
 static int c_down(worker *w) {
+  if (!w) return atomic_load(&g_fb.down_fallback) >= 2;
   return atomic_load(&w->down_llm_fail) >= 3 && atomic_load(&w->down_breaker) >= 1 && atomic_load(&w->down_miss) >= 2;
 }
 static int c_again(worker *w) {
+  if (!w) return atomic_load(&g_fb.again_ok) >= 2;
   return atomic_load(&w->again_after_ok) >= 3 && atomic_load(&w->again_hit) >= 3;
 }
 
@@ -241,8 +368,10 @@ TEST(faults_concurrent_llm_and_redis_killed_and_restarted) {
   }
   atomic_store(&phase, UP);
   atomic_store(&failures, 0);
-  pthread_t th[NT];
+  fallback_setup(lport);
+  pthread_t th[NT + 1];
   for (int i = 0; i < NT; i++) CHECK(pthread_create(&th[i], NULL, worker_main, &ws[i]) == 0);
+  CHECK(pthread_create(&th[NT], NULL, fallback_main, NULL) == 0);
 
   int ok = wait_all(ws, c_up, 15000);
   const char *stage = "up";
@@ -265,8 +394,8 @@ TEST(faults_concurrent_llm_and_redis_killed_and_restarted) {
     if (ok) ok = wait_all(ws, c_again, 15000);
   }
   atomic_store(&phase, STOP);
-  for (int i = 0; i < NT; i++) pthread_join(th[i], NULL);
-  char detail[512] = "";
+  for (int i = 0; i <= NT; i++) pthread_join(th[i], NULL);
+  char detail[768] = "";
   size_t dl = 0;
   for (int i = 0; i < NT; i++)
     dl += (size_t)snprintf(detail + dl, sizeof detail - dl,
@@ -274,6 +403,8 @@ TEST(faults_concurrent_llm_and_redis_killed_and_restarted) {
                            atomic_load(&ws[i].up_ok), atomic_load(&ws[i].down_llm_fail),
                            atomic_load(&ws[i].down_breaker), atomic_load(&ws[i].down_miss),
                            atomic_load(&ws[i].again_ok), atomic_load(&ws[i].again_hit));
+  snprintf(detail + dl, sizeof detail - dl, " [fallback up_ok=%d down=%d again_ok=%d]", atomic_load(&g_fb.up_ok),
+           atomic_load(&g_fb.down_fallback), atomic_load(&g_fb.again_ok));
   CHECK_MSG(atomic_load(&failures) == 0, "%d failure(s); first: %s", atomic_load(&failures), fail_msg);
   CHECK_MSG(ok, "stage '%s' did not complete within its deadline:%s", stage, detail);
   /* after the recovery the breakers are closed again and the outage left its traces */
@@ -291,6 +422,7 @@ TEST(faults_concurrent_llm_and_redis_killed_and_restarted) {
   CHECK_OK(ecai_cache_stats_json(&cs, NULL, g_cache));
   CHECK_MSG(json_int_at(cs, "backend_errors", NULL) >= NT * 2, "cache stats: %s", cs);
   ecai_free(cs);
+  fallback_free();
   for (int i = 0; i < NT; i++) ecai_llm_free(ws[i].own);
   ecai_llm_free(g_shared);
   ecai_cache_free(g_cache);
