@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -323,13 +324,20 @@ TEST(crash_index_save_killed_midway_leaves_previous_file_intact) {
   snprintf(path, sizeof path, "%s/vectors.idx", ecai_test_tmpdir());
   ecai_ctx *ctx = mkctx();
   ecai_index *x = make_index(ctx, N - 1);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   CHECK_OK(ecai_index_save(x, path));
+  clock_gettime(CLOCK_MONOTONIC, &t1);
   ecai_index_free(x);
+  /* kill delays spread over ~2.5 saves (a parameter, not an assertion: slower runs such as
+   * valgrind get proportionally longer delays, so kills still land inside and between saves) */
+  long save_us = (long)(t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+  int max_us = save_us * 5 / 2 < 20000 ? 20000 : save_us * 5 / 2 > 2000000 ? 2000000 : (int)(save_us * 5 / 2);
   unsigned seed = 4242;
   int temps = 0, changed = 0;
   for (int t = 0; t < TRIALS; t++) {
     pid_t pid = spawn((void (*)(const char *, int, int))index_saver, path, N);
-    kill_after(pid, &seed, 20000);
+    kill_after(pid, &seed, max_us);
     x = NULL;
     ecai_status st = ecai_index_open(&x, ctx, path);
     CHECK_MSG(st == ECAI_OK, "trial %d: open after SIGKILL: %s", t, ecai_last_error());
