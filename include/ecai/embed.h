@@ -16,6 +16,9 @@
  *  - "openai": a remote OpenAI-compatible `POST {embedder.base_url}/v1/embeddings`
  *    (OpenAI, Ollama, llama.cpp, vLLM, TEI), batched (`embedder.batch_size`), one
  *    keep-alive connection per embedder, `embedder.timeout_ms`, retries on 429/5xx.
+ *    Replies larger than `embedder.max_reply_bytes` (64 MiB) are refused unbuffered;
+ *    TLS peers are verified (`embedder.ca_file` trusts a private CA; turning it off with
+ *    `embedder.verify_tls: false` is logged as a warning).
  *
  * Every embedder has an identity (kind, model, dim, hash of its parameters and fitted
  * state); indexes store it and refuse queries from another embedder.

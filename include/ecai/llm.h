@@ -59,7 +59,7 @@ typedef enum ecai_llm_opt {
   ECAI_LLM_OPT_BREAKER_THRESHOLD = 108, /**< consecutive failed attempts that open it (default 5; 0 = off) */
   ECAI_LLM_OPT_BREAKER_COOLDOWN_MS = 109, /**< open time before a half-open probe (default 30000) */
   ECAI_LLM_OPT_BATCH_CONCURRENCY = 110, /**< requests in flight in a batch (default 8) */
-  ECAI_LLM_OPT_VERIFY_TLS = 111,        /**< 1 (default) verifies peer and host */
+  ECAI_LLM_OPT_VERIFY_TLS = 111,        /**< 1 (default) verifies peer and host (llm.ca_file: a private CA); 0 is logged as a warning */
   ECAI_LLM_OPT_TEMPERATURE = 200,
   ECAI_LLM_OPT_BUDGET_LIMIT = 201,      /**< spend limit per window, in price units; 0 = none */
   ECAI_LLM_OPT_BUDGET_WINDOW_S = 202,   /**< window length in seconds */

@@ -31,7 +31,8 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"llm.breaker_threshold",      ECAI__CFG_INT,  "5",              0, NULL}, /* consecutive failures that open the circuit breaker */
   {"llm.breaker_cooldown_ms",    ECAI__CFG_INT,  "30000",          0, NULL},
   {"llm.batch_concurrency",      ECAI__CFG_INT,  "8",              0, NULL}, /* requests in flight in ecai_llm_chat_batch */
-  {"llm.verify_tls",             ECAI__CFG_BOOL, "true",           0, NULL},
+  {"llm.verify_tls",             ECAI__CFG_BOOL, "true",           0, NULL}, /* false turns TLS certificate checks off (logged as a warning) */
+  {"llm.ca_file",                ECAI__CFG_STR,  NULL,             0, NULL}, /* PEM file of CA certificates to trust instead of the system store */
   {"llm.prices",                 ECAI__CFG_OBJ,  NULL,             0, NULL}, /* {"model": {"input_per_mtok": USD, "output_per_mtok": USD}} */
   {"llm.budget",                 ECAI__CFG_OBJ,  NULL,             0, NULL}, /* {"limit": USD, "window_s": s, "near": 0.8} */
   {"llm.downgrade",              ECAI__CFG_ARR,  NULL,             0, NULL}, /* chain walked near/over budget: "cache", "cheaper_model:NAME", "retrieval_only", "escalate" */
@@ -52,6 +53,9 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"embedder.char_weight",       ECAI__CFG_NUM,  "0.35",           0, NULL}, /* builtin: weight of character n-grams against words */
   {"embedder.idf_power",         ECAI__CFG_NUM,  "0.5",            0, NULL}, /* builtin: IDF weights raised to this power (0 = none) */
   {"embedder.max_retries",       ECAI__CFG_INT,  "2",              0, NULL},
+  {"embedder.max_reply_bytes",   ECAI__CFG_INT,  "67108864",       0, NULL}, /* larger replies are refused, never buffered */
+  {"embedder.verify_tls",        ECAI__CFG_BOOL, "true",           0, NULL}, /* false turns TLS certificate checks off (logged as a warning) */
+  {"embedder.ca_file",           ECAI__CFG_STR,  NULL,             0, NULL}, /* PEM file of CA certificates to trust instead of the system store */
 
   {"index",                      ECAI__CFG_SECTION, NULL,          0, NULL},
   {"index.type",                 ECAI__CFG_STR,  "\"Flat\"",       0, NULL}, /* FAISS factory string: Flat, HNSW32, IVF1024,SQ8, IVF1024,PQ32... */

@@ -36,6 +36,10 @@ ecai_status ecai__remote_init(ecai_embedder *e);
 void ecai__remote_free(ecai_embedder *e);
 /* Sends one text to learn the dimension (when embedder.dim is not set). */
 ecai_status ecai__remote_probe_dim(ecai_embedder *e, const char *text, size_t len);
+/* Parses an embeddings reply body into out rows [first, first + n) (out NULL: only
+ * learns/checks the dimension); ECAI_EPARSE on any malformed or mismatched reply. */
+ecai_status ecai__remote_parse_reply(ecai_embedder *e, const char *body, size_t len, float *out, size_t n,
+                                     size_t first);
 ecai_status ecai__remote_embed(ecai_embedder *e, float *out, const char *const *texts, const size_t *lens,
                                size_t n);
 

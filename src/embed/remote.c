@@ -3,13 +3,18 @@
  * {"model": M, "input": [texts]} -> {"data": [{"index": i, "embedding": [...]}, ...]}.
  * One curl easy handle per embedder (keep-alive connection reuse), guarded by a mutex;
  * batches of embedder.batch_size; retries with exponential backoff (and Retry-After) on
- * 429, 5xx and connection failures, up to embedder.max_retries.
+ * 429, 5xx and connection failures, up to embedder.max_retries. A reply is never
+ * buffered beyond embedder.max_reply_bytes (announced Content-Length or bytes received);
+ * TLS peers are verified unless embedder.verify_tls is false (logged as a warning);
+ * embedder.ca_file replaces the system CA store.
  */
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -18,8 +23,9 @@
 typedef struct ecai__remote {
   CURL *curl;
   struct curl_slist *hdr;
-  char *url;
-  int64_t timeout_ms, batch, retries;
+  char *url, *ca_file;
+  int64_t timeout_ms, batch, retries, max_reply;
+  int verify_tls;
   pthread_mutex_t mu;
 } ecai__remote;
 
@@ -49,8 +55,21 @@ ecai_status ecai__remote_init(ecai_embedder *e) {
   r->timeout_ms = ecai__cfg_int(ctx, "embedder.timeout_ms", 30000);
   r->batch = ecai__cfg_int(ctx, "embedder.batch_size", 64);
   r->retries = ecai__cfg_int(ctx, "embedder.max_retries", 2);
+  r->max_reply = ecai__cfg_int(ctx, "embedder.max_reply_bytes", 64 << 20);
+  r->verify_tls = ecai__cfg_bool(ctx, "embedder.verify_tls", true);
   if (r->batch < 1 || r->batch > 4096 || r->timeout_ms < 1 || r->retries < 0 || r->retries > 10)
     return ecai__err(ECAI_EINVAL, "embedder: batch_size 1..4096, timeout_ms >= 1, max_retries 0..10");
+  if (r->max_reply < 1) return ecai__err(ECAI_EINVAL, "config: 'embedder.max_reply_bytes' must be >= 1");
+  const char *ca = ecai__cfg_str(ctx, "embedder.ca_file", NULL);
+  if (ca) {
+    if (access(ca, R_OK) != 0)
+      return ecai__err(ECAI_EINVAL, "config: 'embedder.ca_file' %.300s is not a readable file", ca);
+    if (!(r->ca_file = ecai__strdup(ca))) return ecai__err(ECAI_ENOMEM, "embedder: out of memory");
+  }
+  if (!r->verify_tls)
+    ecai__log(ctx, ECAI_LOG_WARN,
+              "embedder: TLS certificate verification is OFF (embedder.verify_tls=false): %.300s is not "
+              "authenticated", r->url);
   r->curl = curl_easy_init();
   if (!r->curl) return ecai__err(ECAI_ENOMEM, "embedder: cannot create a curl handle");
   r->hdr = curl_slist_append(NULL, "Content-Type: application/json");
@@ -73,23 +92,41 @@ void ecai__remote_free(ecai_embedder *e) {
   if (r->curl) curl_easy_cleanup(r->curl);
   curl_slist_free_all(r->hdr);
   ecai__free(r->url);
+  ecai__free(r->ca_file);
   pthread_mutex_destroy(&r->mu);
   ecai__free(r);
   e->remote = NULL;
 }
 
-static size_t on_body(char *p, size_t sz, size_t nm, void *ud) {
-  ecai__buf *b = ud;
-  return ecai__buf_append(b, p, sz * nm) ? sz * nm : 0;
-}
-
+/* One reply being received: the body, bounded by max_reply. */
 typedef struct hdrs {
   double retry_after;
+  ecai__buf body;
+  size_t max_reply;
+  int too_big;
 } hdrs;
+
+static size_t on_body(char *p, size_t sz, size_t nm, void *ud) {
+  hdrs *h = ud;
+  size_t n = sz * nm;
+  if (n > h->max_reply - h->body.len) { /* body.len <= max_reply always holds */
+    h->too_big = 1;
+    return 0;
+  }
+  return ecai__buf_append(&h->body, p, n) ? n : 0;
+}
 
 static size_t on_header(char *p, size_t sz, size_t nm, void *ud) {
   hdrs *h = ud;
   size_t n = sz * nm;
+  if (n > 5 && strncmp(p, "HTTP/", 5) == 0) h->retry_after = -1; /* a new response (after 100, redirects) */
+  if (n > 15 && strncasecmp(p, "content-length:", 15) == 0) {
+    unsigned long long cl = strtoull(p + 15, NULL, 10);
+    if (cl > (unsigned long long)h->max_reply) { /* refused before a byte of it is read */
+      h->too_big = 1;
+      return 0;
+    }
+  }
   if (n > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
     char tmp[32];
     size_t k = n - 12 < sizeof tmp - 1 ? n - 12 : sizeof tmp - 1;
@@ -107,16 +144,17 @@ static void sleep_ms(double ms) {
   nanosleep(&ts, NULL);
 }
 
-/* Parses one response into out rows [0, n); sets e->dim if it was unknown. */
-static ecai_status parse_reply(ecai_embedder *e, const char *body, size_t len, float *out, size_t n, size_t first) {
+/* Parses one response into out rows [first, first + n); sets e->dim if it was unknown
+ * (out NULL: probing the dimension only). Also the fuzz target's entry point. */
+ecai_status ecai__remote_parse_reply(ecai_embedder *e, const char *body, size_t len, float *out, size_t n, size_t first) {
   json_t *doc = NULL;
   ecai_status st = ecai__json_parse(&doc, body, len, "embeddings reply");
   if (st) return st;
   json_t *data = json_object_get(doc, "data");
   if (!json_is_array(data) || json_array_size(data) != n) {
+    size_t got = json_is_array(data) ? json_array_size(data) : 0; /* data belongs to doc */
     json_decref(doc);
-    return ecai__err(ECAI_EPARSE, "embedder: reply has %zu embeddings for %zu inputs",
-                     json_is_array(data) ? json_array_size(data) : 0, n);
+    return ecai__err(ECAI_EPARSE, "embedder: reply has %zu embeddings for %zu inputs", got, n);
   }
   char *seen = ecai__calloc(n, 1);
   if (!seen) {
@@ -147,8 +185,9 @@ static ecai_status parse_reply(ecai_embedder *e, const char *body, size_t len, f
     for (size_t k = 0; k < d; k++) {
       json_t *x = json_array_get(emb, k);
       double val = json_number_value(x);
-      if (!json_is_number(x) || !isfinite(val)) {
-        st = ecai__err(ECAI_EPARSE, "embedder: reply embedding %zu has a non-finite component %zu", at, k);
+      if (!json_is_number(x) || !isfinite(val) || fabs(val) > FLT_MAX) { /* beyond float: Inf once stored */
+        st = ecai__err(ECAI_EPARSE, "embedder: reply embedding %zu has a non-finite or out-of-range component %zu",
+                       at, k);
         break;
       }
       v[k] = (float)val;
@@ -169,8 +208,7 @@ static ecai_status post(ecai_embedder *e, const char *req, size_t req_len, float
   ecai__remote *r = e->remote;
   ecai_status st = ECAI_OK;
   for (int64_t attempt = 0;; attempt++) {
-    ecai__buf body = {0};
-    hdrs h = {-1};
+    hdrs h = {-1, {0}, (size_t)r->max_reply, 0};
     CURL *c = r->curl;
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, r->url);
@@ -179,7 +217,7 @@ static ecai_status post(ecai_embedder *e, const char *req, size_t req_len, float
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req_len);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->hdr);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &h);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
@@ -187,11 +225,24 @@ static ecai_status post(ecai_embedder *e, const char *req, size_t req_len, float
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, r->verify_tls ? 1L : 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, r->verify_tls ? 2L : 0L);
+    if (r->ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, r->ca_file);
     CURLcode cc = curl_easy_perform(c);
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     int retry = 0;
-    if (cc == CURLE_OPERATION_TIMEDOUT) {
+    ecai__buf body = h.body;
+    if (h.too_big) {
+      st = ecai__err(ECAI_EHTTP, "embedder: reply from %s is larger than max_reply_bytes (%lld)", r->url,
+                     (long long)r->max_reply);
+    } else if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE) {
+      st = ecai__err(ECAI_EHTTP,
+                     "embedder: TLS certificate verification failed for %s: %s (trust its CA with "
+                     "embedder.ca_file; embedder.verify_tls=false turns verification off)",
+                     r->url, curl_easy_strerror(cc));
+    } else if (cc == CURLE_OPERATION_TIMEDOUT) {
       st = ecai__err(ECAI_ETIMEOUT, "embedder: %s timed out after %lld ms", r->url, (long long)r->timeout_ms);
     } else if (cc != CURLE_OK) {
       st = ecai__err(body.oom ? ECAI_ENOMEM : ECAI_EHTTP, "embedder: %s: %s", r->url, curl_easy_strerror(cc));
@@ -199,7 +250,7 @@ static ecai_status post(ecai_embedder *e, const char *req, size_t req_len, float
               cc == CURLE_RECV_ERROR;
     } else if (code == 200) {
       st = body.oom ? ecai__err(ECAI_ENOMEM, "embedder: out of memory")
-                    : parse_reply(e, body.data ? body.data : "", body.len, out, n, first);
+                    : ecai__remote_parse_reply(e, body.data ? body.data : "", body.len, out, n, first);
     } else {
       char snip[201];
       size_t k = body.len < 200 ? body.len : 200;

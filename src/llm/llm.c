@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -30,7 +31,7 @@ struct ecai_llm {
   pthread_mutex_t smu; /* counters, budget, breaker (stats readable during a call) */
   atomic_uint cancel_gen;
   ecai__prov prov;
-  char *base_url, *api_key, *model, *anthropic_version, *auth_header;
+  char *base_url, *api_key, *model, *anthropic_version, *auth_header, *ca_file;
   char **headers; /* "Name: value" from config then setters */
   size_t nheaders, ncfg_headers;
   int64_t timeout_ms, connect_timeout_ms, max_tokens, max_reply, backoff_ms, backoff_max_ms, retry_budget,
@@ -160,6 +161,7 @@ void ecai_llm_free(ecai_llm *llm) {
   ecai__free(llm->model);
   ecai__free(llm->anthropic_version);
   ecai__free(llm->auth_header);
+  ecai__free(llm->ca_file);
   for (size_t i = 0; i < llm->nheaders; i++) ecai__free(llm->headers[i]);
   ecai__free(llm->headers);
   for (size_t i = 0; i < llm->ndowngrade; i++) ecai__free(llm->downgrade[i]);
@@ -196,6 +198,9 @@ static ecai_status load_config(ecai_llm *llm) {
   llm->breaker_cooldown_ms = ecai__cfg_int(ctx, "llm.breaker_cooldown_ms", 30000);
   llm->batch_conc = ecai__cfg_int(ctx, "llm.batch_concurrency", 8);
   llm->verify_tls = ecai__cfg_bool(ctx, "llm.verify_tls", true);
+  if ((st = set_string(&llm->ca_file, ecai__cfg_str(ctx, "llm.ca_file", NULL)))) return st;
+  if (llm->ca_file && access(llm->ca_file, R_OK) != 0)
+    return ecai__err(ECAI_EINVAL, "config: 'llm.ca_file' %.300s is not a readable file", llm->ca_file);
   struct { const char *k; int64_t v; } ints[] = {
       {"llm.timeout_ms", llm->timeout_ms}, {"llm.connect_timeout_ms", llm->connect_timeout_ms},
       {"llm.max_tokens", llm->max_tokens}, {"llm.max_retries", llm->max_retries},
@@ -291,6 +296,10 @@ ecai_status ecai_llm_new(ecai_llm **out, ecai_ctx *ctx) {
     return st;
   }
   curl_multi_setopt(llm->multi, CURLMOPT_MAXCONNECTS, 64L);
+  if (!llm->verify_tls)
+    llm_log(llm, ECAI_LOG_WARN,
+            "llm: TLS certificate verification is OFF (llm.verify_tls=false): %.300s is not authenticated",
+            llm->base_url);
   *out = llm;
   return ECAI_OK;
 }
@@ -360,6 +369,9 @@ ecai_status ecai_llm_set_int(ecai_llm *llm, ecai_llm_opt opt, int64_t v) {
     pthread_mutex_lock(&llm->mu);
     llm->verify_tls = (int)v;
     pthread_mutex_unlock(&llm->mu);
+    if (!v)
+      llm_log(llm, ECAI_LOG_WARN,
+              "llm: TLS certificate verification turned OFF (ECAI_LLM_OPT_VERIFY_TLS=0): the server is not authenticated");
     return ECAI_OK;
   default: return ecai__err(ECAI_EUNSUPPORTED, "ecai_llm_set_int: unknown option %d", (int)opt);
   }
@@ -693,6 +705,7 @@ static ecai_status attempt_start(ecai_llm *llm, job *jb, CURL *easy) {
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, llm->verify_tls ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, llm->verify_tls ? 2L : 0L);
+  if (llm->ca_file) curl_easy_setopt(easy, CURLOPT_CAINFO, llm->ca_file); /* else the system store */
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -816,6 +829,12 @@ static void attempt_done(ecai_llm *llm, job *jb, CURLcode rc) {
   if (x->stream_st) {
     st = x->stream_st;
     snprintf(why, sizeof why, "%s", x->stream_msg);
+  } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
+    st = ECAI_EHTTP; /* not retried: another attempt meets the same certificate */
+    snprintf(why, sizeof why,
+             "llm: TLS certificate verification failed for %.400s: %.300s (trust its CA with llm.ca_file; "
+             "llm.verify_tls=false turns verification off)",
+             url, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
   } else if (rc == CURLE_OPERATION_TIMEDOUT) {
     st = ECAI_ETIMEOUT;
     retryable = true;

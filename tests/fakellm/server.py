@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Fake LLM server for libecai tests (python3 standard library only).
 
-Start:   python3 tests/fakellm/server.py [--port N]
+Start:   python3 tests/fakellm/server.py [--port N] [--tls-cert PEM --tls-key PEM]
          prints "PORT <n>" on stdout once it listens on 127.0.0.1 (port 0 = a free port);
+         with --tls-cert/--tls-key it speaks HTTPS only (the certificate chain is sent as is);
          stops on SIGTERM/SIGINT, or on EOF of stdin when stdin is a pipe.
 
 Endpoints (HTTP/1.1 keep-alive, Content-Length or chunked for streams, TCP_NODELAY):
@@ -41,6 +42,7 @@ import math
 import os
 import signal
 import socket
+import ssl
 import stat
 import struct
 import sys
@@ -99,6 +101,8 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "fakellm/1.0"
 
     def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()  # in the handler thread; a refused handshake ends here
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with LOCK:
@@ -447,12 +451,21 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def handle_error(self, request, client_address):  # e.g. a client refusing our certificate
+        pass
+
 
 def main():
     ap = argparse.ArgumentParser(description="fake LLM server for libecai tests")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--tls-cert", help="PEM certificate (chain) to serve HTTPS with")
+    ap.add_argument("--tls-key", help="PEM private key of --tls-cert")
     args = ap.parse_args()
     srv = Server(("127.0.0.1", args.port), Handler)
+    if args.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = tls.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
 
     def stop(*_):
         threading.Thread(target=srv.shutdown, daemon=True).start()

@@ -8,7 +8,8 @@
 set -u
 bin=${1:?usage: valgrind.sh UNIT_BINARY [SUBSTRING...]}; shift
 [ $# -eq 0 ] && set -- ctx_ null_ status_ version last_ log_ utf8 buffer allocator loaders fakellm \
-  llm_ cache_ semcache_ recommend_ experiment_ kpi_ stats_ abtest_ pricing_ guard_ concurrent_ crash_ security_
+  llm_ cache_ semcache_ recommend_ experiment_ kpi_ stats_ abtest_ pricing_ guard_ concurrent_ crash_ security_ \
+  tls_ remote_
 command -v valgrind >/dev/null || { echo "valgrind: not installed" >&2; exit 2; }
 logdir=${VALGRIND_LOGDIR:-build/valgrind}; mkdir -p "$logdir"
 fail=0

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,4 +151,65 @@ long ecai_test_fakellm_stat(const char *key) {
   }
   json_decref(j);
   return v;
+}
+
+static int spawn(int *port, int *pid, const char *cert, const char *key) {
+  char script[1024], ps[16];
+  snprintf(script, sizeof script, "%s/tests/fakellm/server.py", ecai_test_root());
+  snprintf(ps, sizeof ps, "%d", *port);
+  int out[2];
+  if (pipe(out)) return -1;
+  pid_t parent = getpid();
+  pid_t p = fork();
+  if (p < 0) {
+    close(out[0]);
+    close(out[1]);
+    return -1;
+  }
+  if (p == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    int dn = open("/dev/null", O_RDONLY); /* not a pipe: the server ignores stdin */
+    if (dn >= 0) dup2(dn, 0);
+    dup2(out[1], 1);
+    close(out[0]);
+    close(out[1]);
+    if (cert)
+      execlp("python3", "python3", script, "--port", ps, "--tls-cert", cert, "--tls-key", key, (char *)NULL);
+    else
+      execlp("python3", "python3", script, "--port", ps, (char *)NULL);
+    _exit(127);
+  }
+  close(out[1]);
+  char line[64];
+  size_t n = 0;
+  while (n < sizeof line - 1) { /* "PORT n\n" is printed once the socket listens */
+    struct pollfd pf = {out[0], POLLIN, 0};
+    if (poll(&pf, 1, 15000) <= 0) break;
+    if (read(out[0], line + n, 1) <= 0) break;
+    if (line[n] == '\n') break;
+    n++;
+  }
+  line[n] = '\0';
+  close(out[0]);
+  int got = 0;
+  if (sscanf(line, "PORT %d", &got) != 1 || got <= 0 || (*port && got != *port)) {
+    ecai_test_fakellm_kill(p);
+    return -1;
+  }
+  *port = got;
+  *pid = (int)p;
+  return 0;
+}
+
+int ecai_test_fakellm_spawn(int *port, int *pid) { return spawn(port, pid, NULL, NULL); }
+
+int ecai_test_fakellm_spawn_tls(int *port, int *pid, const char *cert_pem, const char *key_pem) {
+  return spawn(port, pid, cert_pem, key_pem);
+}
+
+void ecai_test_fakellm_kill(int pid) {
+  if (pid <= 0) return;
+  kill((pid_t)pid, SIGKILL);
+  while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR) {}
 }

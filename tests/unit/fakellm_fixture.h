@@ -21,4 +21,14 @@ void ecai_test_fakellm_reset(void);
 /* A number from GET /stats: "connections", "total_requests", or "requests./v1/chat/completions". */
 long ecai_test_fakellm_stat(const char *key);
 
+/* A fake LLM server of the case's own (to kill and restart): starts server.py on
+ * 127.0.0.1:*port (0: a free port, written back) and returns once it listens (up to
+ * 15 s). It dies with the calling process. 0 on success. */
+int ecai_test_fakellm_spawn(int *port, int *pid);
+/* Like ecai_test_fakellm_spawn() but serving HTTPS only with the given PEM certificate
+ * chain and key (see tests/tools/mk-test-certs.sh). */
+int ecai_test_fakellm_spawn_tls(int *port, int *pid, const char *cert_pem, const char *key_pem);
+/* SIGKILLs and reaps a server started by ecai_test_fakellm_spawn(). */
+void ecai_test_fakellm_kill(int pid);
+
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -287,6 +288,74 @@ TEST(crash_recommend_save_killed_midway_leaves_previous_file_intact) {
     temps += remove_temps(ecai_test_tmpdir(), "model.bin");
   }
   printf("  model: %d/%d SIGKILLs survived (%d inside a save, %d after the file was replaced)\n", TRIALS, TRIALS,
+         temps, changed);
+  CHECK_MSG(changed > 0, "no save ever completed: the test did not exercise the rename");
+  CHECK_MSG(temps > 0, "no kill landed inside a save (no temporary file left): delays too short");
+  ecai_ctx_free(ctx);
+}
+
+/* ---- vector index (FAISS payload + id map, ecai_index_save) ------------------------ */
+enum { IDX_DIM = 64 };
+
+static ecai_index *make_index(ecai_ctx *ctx, int n) {
+  ecai_index *x = NULL;
+  if (ecai_index_new(&x, ctx, IDX_DIM, "Flat")) ecai_test_fail(__FILE__, __LINE__, "index: %s", ecai_last_error());
+  float v[IDX_DIM];
+  for (int i = 0; i < n; i++) {
+    for (int k = 0; k < IDX_DIM; k++) v[k] = (float)((i * 31 + k * 7) % 17) + 1.0f;
+    int64_t id = 1000 + i;
+    if (ecai_index_add(x, &id, v, 1)) ecai_test_fail(__FILE__, __LINE__, "index add: %s", ecai_last_error());
+  }
+  return x;
+}
+
+/* Saves forever: alternately an index of n and of n + 1 vectors. */
+_Noreturn static void index_saver(const char *path, int n, int ready_fd) {
+  ecai_ctx *ctx = mkctx();
+  ecai_index *a = make_index(ctx, n), *b = make_index(ctx, n + 1);
+  if (write(ready_fd, "r", 1) != 1) _exit(3);
+  for (unsigned i = 0;; i++)
+    if (ecai_index_save(i % 2 ? b : a, path) != ECAI_OK) _exit(4);
+}
+
+TEST(crash_index_save_killed_midway_leaves_previous_file_intact) {
+  enum { N = 4000 }; /* ~1 MB of vectors */
+  char path[4096];
+  snprintf(path, sizeof path, "%s/vectors.idx", ecai_test_tmpdir());
+  ecai_ctx *ctx = mkctx();
+  ecai_index *x = make_index(ctx, N - 1);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  CHECK_OK(ecai_index_save(x, path));
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  ecai_index_free(x);
+  /* kill delays spread over ~2.5 saves (a parameter, not an assertion: slower runs such as
+   * valgrind get proportionally longer delays, so kills still land inside and between saves) */
+  long save_us = (long)(t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+  int max_us = save_us * 5 / 2 < 20000 ? 20000 : save_us * 5 / 2 > 2000000 ? 2000000 : (int)(save_us * 5 / 2);
+  unsigned seed = 4242;
+  int temps = 0, changed = 0;
+  for (int t = 0; t < TRIALS; t++) {
+    pid_t pid = spawn((void (*)(const char *, int, int))index_saver, path, N);
+    kill_after(pid, &seed, max_us);
+    x = NULL;
+    ecai_status st = ecai_index_open(&x, ctx, path);
+    CHECK_MSG(st == ECAI_OK, "trial %d: open after SIGKILL: %s", t, ecai_last_error());
+    size_t n = ecai_index_count(x);
+    CHECK_MSG(n == N - 1 || n == N || n == N + 1, "trial %d: %zu vectors", t, n);
+    /* the loaded index answers: the first vector finds itself */
+    float v[IDX_DIM];
+    for (int k = 0; k < IDX_DIM; k++) v[k] = (float)((k * 7) % 17) + 1.0f;
+    size_t got = 0;
+    int64_t id = -1;
+    float sc = 0;
+    CHECK_OK(ecai_index_search(&got, &id, &sc, x, v, 1, NULL, 0, NULL, NULL));
+    CHECK_MSG(got == 1 && id == 1000, "trial %d: search after reload found id %lld", t, (long long)id);
+    changed += n != N - 1;
+    ecai_index_free(x);
+    temps += remove_temps(ecai_test_tmpdir(), "vectors.idx");
+  }
+  printf("  index: %d/%d SIGKILLs survived (%d inside a save, %d after the file was replaced)\n", TRIALS, TRIALS,
          temps, changed);
   CHECK_MSG(changed > 0, "no save ever completed: the test did not exercise the rename");
   CHECK_MSG(temps > 0, "no kill landed inside a save (no temporary file left): delays too short");

@@ -235,3 +235,41 @@ TEST(builtin_embedder_refuses_a_cache) {
   ecai_embedder_free(e);
   ecai_ctx_free(c);
 }
+
+/* Regression (found by tests/fuzz/fuzz_embed_reply.c under libFuzzer + ASan): a reply
+ * with another number of embeddings than inputs read the freed reply document while
+ * formatting its error message (heap-use-after-free; `make sanitize` reports it). */
+#include "embed/embed_internal.h"
+
+TEST(remote_reply_count_mismatch_message_reads_no_freed_memory) {
+  struct ecai_embedder e;
+  memset(&e, 0, sizeof e);
+  e.kind = ECAI__EMB_OPENAI;
+  e.dim = 8;
+  float out[2 * 8];
+  const char *one = "{\"data\":[{\"index\":0,\"embedding\":[1,0,0,0,0,0,0,0]}]}";
+  CHECK_STATUS(ecai__remote_parse_reply(&e, one, strlen(one), out, 2, 0), ECAI_EPARSE);
+  CHECK_CONTAINS(ecai_last_error(), "reply has 1 embeddings for 2 inputs");
+  const char *none = "{\"data\":{}}";
+  CHECK_STATUS(ecai__remote_parse_reply(&e, none, strlen(none), out, 2, 0), ECAI_EPARSE);
+  CHECK_CONTAINS(ecai_last_error(), "reply has 0 embeddings for 2 inputs");
+  CHECK_OK(ecai__remote_parse_reply(&e, one, strlen(one), out, 1, 0));
+  CHECK_NEAR(out[0], 1.0, 1e-6);
+}
+
+/* Regression (fuzz_embed_reply): a component beyond the float range (6.7e61) became Inf
+ * in the returned vector, with ECAI_OK; it is a malformed reply now. */
+TEST(remote_reply_component_beyond_float_range_is_a_parse_error) {
+  struct ecai_embedder e;
+  memset(&e, 0, sizeof e);
+  e.kind = ECAI__EMB_OPENAI;
+  e.dim = 4;
+  float out[4];
+  const char *big = "{\"data\":[{\"index\":0,\"embedding\":[6.7e61,1,0,0]}]}";
+  CHECK_STATUS(ecai__remote_parse_reply(&e, big, strlen(big), out, 1, 0), ECAI_EPARSE);
+  CHECK_CONTAINS(ecai_last_error(), "out-of-range component 0");
+  const char *edge = "{\"data\":[{\"index\":0,\"embedding\":[3.0e38,3.0e38,0,0]}]}"; /* float, huge norm */
+  CHECK_OK(ecai__remote_parse_reply(&e, edge, strlen(edge), out, 1, 0));
+  CHECK_NEAR(out[0], 0.70710678, 1e-6);
+  CHECK_NEAR(out[1], 0.70710678, 1e-6);
+}

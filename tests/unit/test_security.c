@@ -3,8 +3,10 @@
  * the configuration, then every output channel is collected — ecai_last_error() after
  * each failure, the log callback (debug level), stats JSON, ecai_ctx_config_json(),
  * replies — and searched for them. (`ecai chat --json` and its error output are covered
- * by tests/cli/test_security.sh.) Also: a reply larger than llm.max_reply_bytes is
- * refused without being buffered (peak RSS stays far below the reply's size).
+ * by tests/cli/test_security.sh.) Also: a reply larger than llm.max_reply_bytes (or
+ * embedder.max_reply_bytes for the remote embedder) is refused without being buffered
+ * (peak RSS stays far below the reply's size): a body streamed far beyond the cap, a
+ * 1 GiB announced Content-Length, and an endless chunked body with no length at all.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -276,7 +278,9 @@ static void *endless_main(void *arg) {
 
 static int ignore_delta(const char *d, size_t n, void *p) { return 0; }
 
-static void endless_case(int stream) {
+/* mode 0: LLM chat, 1: LLM stream, 2: remote embedder */
+static void endless_case(int mode) {
+  int stream = mode == 1;
   endless_srv s;
   memset(&s, 0, sizeof s);
   s.conns = 1;
@@ -295,23 +299,31 @@ static void endless_case(int stream) {
   char cfg[512];
   snprintf(cfg, sizeof cfg,
            "{\"llm\":{\"provider\":\"openai\",\"base_url\":\"http://127.0.0.1:%d/v1\",\"model\":\"m\","
+           "\"timeout_ms\":20000,\"max_retries\":0,\"max_reply_bytes\":1048576},"
+           "\"embedder\":{\"kind\":\"openai\",\"base_url\":\"http://127.0.0.1:%d\",\"model\":\"e\",\"dim\":8,"
            "\"timeout_ms\":20000,\"max_retries\":0,\"max_reply_bytes\":1048576}}",
-           (int)ntohs(a.sin_port));
+           (int)ntohs(a.sin_port), (int)ntohs(a.sin_port));
   ecai_ctx *c = NULL;
   CHECK_OK(ecai_ctx_new(&c, cfg, strlen(cfg)));
   ecai_llm *l = NULL;
-  CHECK_OK(ecai_llm_new(&l, c));
+  ecai_embedder *e = NULL;
+  if (mode == 2) CHECK_OK(ecai_embedder_new(&e, c));
+  else CHECK_OK(ecai_llm_new(&l, c));
   ecai_prompt *p = NULL;
   CHECK_OK(ecai_prompt_new(&p));
   CHECK_OK(ecai_prompt_add(p, ECAI_LLM_USER, "x", 1));
   struct rusage before, after;
   getrusage(RUSAGE_SELF, &before);
   ecai_llm_reply *r = NULL;
-  ecai_status st = stream ? ecai_llm_chat_stream(&r, l, p, ignore_delta, NULL) : ecai_llm_chat(&r, l, p);
+  float v[8];
+  ecai_status st = mode == 2 ? ecai_embedder_embed(v, 8, e, "x", 1)
+                   : stream  ? ecai_llm_chat_stream(&r, l, p, ignore_delta, NULL)
+                             : ecai_llm_chat(&r, l, p);
   CHECK_STATUS(st, ECAI_EHTTP);
   CHECK_CONTAINS(ecai_last_error(), "max_reply_bytes");
   getrusage(RUSAGE_SELF, &after);
   ecai_llm_free(l); /* closes the connection: the server's send fails and it stops */
+  ecai_embedder_free(e);
   pthread_join(th, NULL);
   close(s.lfd);
   CHECK(r == NULL);
@@ -326,3 +338,79 @@ static void endless_case(int stream) {
 TEST(security_endless_chunked_reply_is_cut_at_max_reply_bytes) { endless_case(0); }
 
 TEST(security_endless_sse_line_is_cut_at_max_reply_bytes) { endless_case(1); }
+
+TEST(security_endless_chunked_embeddings_reply_is_cut_at_max_reply_bytes) { endless_case(2); }
+
+/* A reply announcing 1 GiB (Content-Length: 1073741824) is refused from its headers. */
+static void announced_gib_case(int embedder) {
+  const char *u = ecai_test_fakellm_require();
+  char cfg[768];
+  snprintf(cfg, sizeof cfg,
+           "{\"llm\":{\"provider\":\"openai\",\"base_url\":\"%s\",\"model\":\"fault-huge:1024\","
+           "\"timeout_ms\":20000,\"max_retries\":2,\"backoff_ms\":1},"
+           "\"embedder\":{\"kind\":\"openai\",\"base_url\":\"%s\",\"model\":\"fault-huge:1024\",\"dim\":8,"
+           "\"timeout_ms\":20000,\"max_retries\":2}}",
+           u, u);
+  ecai_ctx *c = NULL;
+  CHECK_OK(ecai_ctx_new(&c, cfg, strlen(cfg)));
+  struct rusage before, after;
+  getrusage(RUSAGE_SELF, &before);
+  if (embedder) {
+    ecai_embedder *e = NULL;
+    CHECK_OK(ecai_embedder_new(&e, c));
+    float v[8];
+    CHECK_STATUS(ecai_embedder_embed(v, 8, e, "x", 1), ECAI_EHTTP);
+    CHECK_CONTAINS(ecai_last_error(), "larger than max_reply_bytes (67108864)"); /* the default cap */
+    ecai_embedder_free(e);
+  } else {
+    ecai_llm *l = NULL;
+    CHECK_OK(ecai_llm_new(&l, c));
+    ecai_prompt *p = NULL;
+    ecai_llm_reply *r = NULL;
+    CHECK_OK(ecai_prompt_new(&p));
+    CHECK_OK(ecai_prompt_add(p, ECAI_LLM_USER, "x", 1));
+    CHECK_STATUS(ecai_llm_chat(&r, l, p), ECAI_EHTTP);
+    CHECK_CONTAINS(ecai_last_error(), "larger than max_reply_bytes (8388608)"); /* the default cap */
+    CHECK(r == NULL);
+    char *js = NULL;
+    CHECK_OK(ecai_llm_stats_json(&js, NULL, l));
+    CHECK_CONTAINS(js, "\"attempts\":1"); /* an oversized reply is not retried */
+    ecai_free(js);
+    ecai_prompt_free(p);
+    ecai_llm_free(l);
+  }
+  getrusage(RUSAGE_SELF, &after);
+  CHECK_MSG(after.ru_maxrss - before.ru_maxrss < 32 * 1024, "peak RSS grew by %ld KiB",
+            (long)(after.ru_maxrss - before.ru_maxrss));
+  ecai_ctx_free(c);
+}
+
+TEST(security_llm_reply_announcing_1gib_is_refused_from_its_headers) { announced_gib_case(0); }
+
+TEST(security_embeddings_reply_announcing_1gib_is_refused_from_its_headers) { announced_gib_case(1); }
+
+/* The embedder: a body streamed well past the cap (16 MiB against 1 MiB). */
+TEST(security_huge_embeddings_reply_is_refused_without_buffering_it) {
+  const char *u = ecai_test_fakellm_require();
+  char cfg[512];
+  snprintf(cfg, sizeof cfg,
+           "{\"embedder\":{\"kind\":\"openai\",\"base_url\":\"%s\",\"model\":\"fault-huge:16\",\"dim\":8,"
+           "\"timeout_ms\":20000,\"max_retries\":0,\"max_reply_bytes\":1048576}}",
+           u);
+  ecai_ctx *c = NULL;
+  CHECK_OK(ecai_ctx_new(&c, cfg, strlen(cfg)));
+  ecai_embedder *e = NULL;
+  CHECK_OK(ecai_embedder_new(&e, c));
+  float v[8];
+  CHECK_STATUS(ecai_embedder_embed(v, 8, e, "x", 1), ECAI_EHTTP);
+  CHECK_CONTAINS(ecai_last_error(), "larger than max_reply_bytes (1048576)");
+  ecai_embedder_free(e);
+  /* a bad cap is a configuration error */
+  ecai_ctx_free(c);
+  const char *bad = "{\"embedder\":{\"kind\":\"openai\",\"base_url\":\"http://127.0.0.1:1\",\"model\":\"m\","
+                    "\"max_reply_bytes\":0}}";
+  CHECK_OK(ecai_ctx_new(&c, bad, strlen(bad)));
+  CHECK_STATUS(ecai_embedder_new(&e, c), ECAI_EINVAL);
+  CHECK_CONTAINS(ecai_last_error(), "embedder.max_reply_bytes");
+  ecai_ctx_free(c);
+}
