@@ -33,7 +33,7 @@ PACKAGES=(
   php-dev php-cli
   python3 python3-pytest
   sqlite3 libsqlite3-dev
-  scowl
+  scowl openssl
   abigail-tools
 )
 
