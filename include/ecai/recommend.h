@@ -147,6 +147,22 @@ ECAI_API ecai_status ecai_recommend_set_item(ecai_recommend *r, const char *prod
                                              double price);
 
 /**
+ * @brief Sets or clears a product's category, a path like "Kitchen > Mugs" (catalog
+ * knowledge; unknown ids become cold products). Requests filter on it with
+ * "categories" (keep only products under one of the given paths) and
+ * "exclude_categories" (drop products under any of them): a path matches itself and
+ * its sub-paths, case-insensitively ("kitchen" matches "Kitchen > Mugs", not
+ * "Kitchenware"). Saved with the model.
+ * @param[in] r          the recommender.
+ * @param[in] product_id the product (NUL-terminated, not empty).
+ * @param[in] category   UTF-8 path, or NULL / "" to clear it.
+ * @return ECAI_OK; ECAI_EINVAL (NULL, empty id, invalid UTF-8); ECAI_ENOMEM.
+ * Ownership: copied. Thread-safety: writer.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_recommend_set_category(ecai_recommend *r, const char *product_id, const char *category);
+
+/**
  * @brief (Re)fits the EASE model on the `max_items` most frequent products from the
  * current co-occurrence counts (LAPACK Cholesky; seconds for a few thousand items).
  * @return ECAI_OK; ECAI_ESTATE (no orders); ECAI_ENOMEM; ECAI_ERROR (factorisation failed).
@@ -197,9 +213,11 @@ ECAI_API ecai_status ecai_recommend_set_stock_fn(ecai_recommend *r, ecai_recomme
  * `{"cart": ["id", {"id": "id", "qty": 2}, ...], "history": ["id", {"id": "id", "ts": 1700000000}],
  *   "k": 10, "strategy": "mixed"|"complementary"|"similar", "exclude": ["id"],
  *   "min_price": 0, "max_price": 100, "allow_pricier": false, "now": 1700000000,
+ *   "categories": ["Kitchen"], "exclude_categories": ["Kitchen > Knives"],
  *   "exclude_history": true, "in_stock": true, "method": "blended"|"popularity"|
  *   "cooccurrence"|"cosine"|"ease"|"content"}` (all optional except one of cart/history
- * for non-popularity results). Cart items are never recommended; history items are not
+ * for non-popularity results). Category filters: see ecai_recommend_set_category();
+ * with "categories" products without a category are dropped. Cart items are never recommended; history items are not
  * either unless "exclude_history" is false (purchase history: re-orders allowed).
  * The reply: `{"items":[{"id":"...","score":0.93,"reason":"often bought with ..."}],
  * "strategy":"mixed","unknown":["ids not in the model"]}`.

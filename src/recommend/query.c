@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "recommend/reco.h"
 
@@ -49,6 +50,44 @@ static float dot(const float *a, const float *b, size_t n) {
   }
   for (; i < n; i++) s0 += a[i] * b[i];
   return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+}
+
+/* Next segment of an "A > B" path: [*b, *e) trimmed; returns the position after it (NULL at the end). */
+static const char *seg(const char *p, const char **b, const char **e) {
+  while (*p == ' ' || *p == '\t') p++;
+  const char *q = p;
+  while (*q && *q != '>') q++;
+  const char *t = q;
+  while (t > p && (t[-1] == ' ' || t[-1] == '\t')) t--;
+  *b = p;
+  *e = t;
+  return *q ? q + 1 : NULL;
+}
+
+bool ecai__reco_cat_match(const char *cat, const char *prefix) {
+  if (!cat) return false;
+  const char *pc = cat, *pp = prefix;
+  bool any = false;
+  while (pp) {
+    const char *pb, *pe, *cb, *ce;
+    pp = seg(pp, &pb, &pe);
+    if (pb == pe && !pp) break; /* trailing ">" or empty prefix */
+    if (!pc) return false;
+    pc = seg(pc, &cb, &ce);
+    if (pe - pb != ce - cb || strncasecmp(pb, cb, (size_t)(pe - pb)) != 0) return false;
+    any = true;
+  }
+  return any;
+}
+
+static bool cat_ok(const ecai_recommend *r, uint32_t j, const reco_opts *o) {
+  const char *c = r->items[j].category;
+  for (size_t i = 0; i < o->n_cat_out; i++)
+    if (ecai__reco_cat_match(c, o->cat_out[i])) return false;
+  if (!o->n_cat_in) return true;
+  for (size_t i = 0; i < o->n_cat_in; i++)
+    if (ecai__reco_cat_match(c, o->cat_in[i])) return true;
+  return false;
 }
 
 static bool is_cold(const ecai_recommend *r, uint32_t j) { return r->items[j].orders < r->cold_orders; }
@@ -242,6 +281,7 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
   size_t nc = 0;
   for (size_t j = 0; j < n; j++) {
     if (ban[j] || !(f[j] > 0)) continue;
+    if ((o->n_cat_in || o->n_cat_out) && !cat_ok(r, (uint32_t)j, o)) continue;
     if (o->min_price >= 0 || o->max_price >= 0 || cart_max > 0) {
       double p = ecai__reco_price(r, (uint32_t)j);
       if ((o->min_price >= 0 || o->max_price >= 0) && p < 0) continue;
@@ -355,6 +395,29 @@ static ecai_status read_num(json_t *req, const char *key, double *out) {
   return ECAI_OK;
 }
 
+/* A list of category paths (strings borrowed from req; the array is ecai__malloc'ed). */
+static ecai_status read_cats(json_t *req, const char *key, const char ***out, size_t *n) {
+  json_t *v = json_object_get(req, key);
+  *n = 0;
+  if (!v || json_is_null(v)) return ECAI_OK;
+  if (json_is_string(v)) { /* one path */
+    *out = ecai__malloc(sizeof **out);
+    if (!*out) return ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+    (*out)[(*n)++] = json_string_value(v);
+    return ECAI_OK;
+  }
+  if (!json_is_array(v)) return bad(key, "must be a category path or an array of them");
+  *out = ecai__malloc((json_array_size(v) + 1) * sizeof **out);
+  if (!*out) return ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+  size_t i;
+  json_t *e;
+  json_array_foreach(v, i, e) {
+    if (!json_is_string(e) || !json_string_value(e)[0]) return bad(key, "must hold non-empty category paths");
+    (*out)[(*n)++] = json_string_value(e);
+  }
+  return ECAI_OK;
+}
+
 ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recommend *r, const char *req, size_t len) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
@@ -368,13 +431,16 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
   reco_hit *hits = NULL;
   reco_scores s = {0};
   json_t *reply = NULL, *unknown = json_array();
-  reco_opts o = {10, RECO_S_MIXED, RECO_M_BLENDED, true, false, true, true, -1, -1};
+  const char **cat_in = NULL, **cat_out = NULL;
+  reco_opts o = {.k = 10, .strategy = RECO_S_MIXED, .method = RECO_M_BLENDED, .exclude_history = true,
+                 .in_stock = true, .use_mmr = true, .min_price = -1, .max_price = -1};
   if (!json_is_object(j)) {
     st = ecai__err(ECAI_EINVAL, "recommend request: must be a JSON object");
     goto done;
   }
   static const char *known[] = {"cart", "history", "k", "strategy", "exclude", "min_price", "max_price",
-                                "allow_pricier", "now", "exclude_history", "in_stock", "method", NULL};
+                                "allow_pricier", "now", "exclude_history", "in_stock", "method", "categories",
+                                "exclude_categories", NULL};
   const char *key;
   json_t *val;
   json_object_foreach(j, key, val) {
@@ -423,6 +489,11 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     goto done;
   double now = -1;
   if ((st = read_num(j, "now", &now))) goto done;
+  if ((st = read_cats(j, "categories", &cat_in, &o.n_cat_in)) ||
+      (st = read_cats(j, "exclude_categories", &cat_out, &o.n_cat_out)))
+    goto done;
+  o.cat_in = cat_in;
+  o.cat_out = cat_out;
   json_t *cart = json_object_get(j, "cart"), *hist = json_object_get(j, "history"), *excl = json_object_get(j, "exclude");
   if ((cart && !json_is_array(cart)) || (hist && !json_is_array(hist)) || (excl && !json_is_array(excl))) {
     st = ecai__err(ECAI_EINVAL, "recommend request: \"cart\", \"history\" and \"exclude\" must be arrays");
@@ -571,6 +642,8 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     else if (out_len) *out_len = jn;
   }
 done:
+  ecai__free(cat_in);
+  ecai__free(cat_out);
   json_decref(reply);
   json_decref(unknown);
   json_decref(j);

@@ -24,6 +24,7 @@ typedef struct {
 typedef struct {
   char *id;
   char *title;
+  char *category; /* "A > B" path or NULL */
   double price_sum;
   uint32_t price_n;
   uint32_t orders; /* distinct orders containing the item */
@@ -115,6 +116,8 @@ typedef struct {
   reco_method method;
   bool exclude_history, allow_pricier, in_stock, use_mmr;
   double min_price, max_price; /* < 0 = unset */
+  const char *const *cat_in, *const *cat_out; /* category prefixes to include / exclude */
+  size_t n_cat_in, n_cat_out;
 } reco_opts;
 
 typedef struct {
@@ -130,9 +133,18 @@ int64_t ecai__reco_item_find(const ecai_recommend *r, const char *id, size_t len
 ecai_status ecai__reco_add_line(ecai_recommend *r, const char *order_id, const char *customer, int64_t ts,
                                 const char *product, const char *title, double price);
 ecai_status ecai__reco_set_title(ecai_recommend *r, uint32_t item, const char *title);
+ecai_status ecai__reco_set_category(ecai_recommend *r, uint32_t item, const char *category, size_t len);
+/* 1 when category path `cat` lies under `prefix` ("Kitchen" matches "kitchen > Mugs", not "Kitchenware"). */
+bool ecai__reco_cat_match(const char *cat, const char *prefix);
 float ecai__reco_cooc(const ecai_recommend *r, uint32_t a, uint32_t b);
 double ecai__reco_price(const ecai_recommend *r, uint32_t item);
 const float *ecai__reco_vec(const ecai_recommend *r, uint32_t item);
+
+/* 1 when the built-in title embedder has been fitted (IDF from the titles). */
+bool ecai__reco_text_fitted(const ecai_recommend *r);
+/* Fits the built-in title embedder on the current titles and re-embeds them (no-op
+   when the content comes from the caller). */
+ecai_status ecai__reco_text_fit(ecai_recommend *r);
 
 /* query.c */
 ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim);

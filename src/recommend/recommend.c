@@ -152,6 +152,7 @@ void ecai_recommend_free(ecai_recommend *r) {
   for (size_t i = 0; i < r->n_items; i++) {
     ecai__free(r->items[i].id);
     ecai__free(r->items[i].title);
+    ecai__free(r->items[i].category);
     ecai__free(r->nbr[i].keys);
     ecai__free(r->nbr[i].vals);
   }
@@ -341,6 +342,28 @@ ecai_status ecai_recommend_set_item(ecai_recommend *r, const char *product_id, c
     r->items[it].price_n = 1;
   }
   return ECAI_OK;
+}
+
+ecai_status ecai__reco_set_category(ecai_recommend *r, uint32_t item, const char *category, size_t len) {
+  while (len && (*category == ' ' || *category == '\t')) category++, len--;
+  while (len && (category[len - 1] == ' ' || category[len - 1] == '\t')) len--;
+  char *c = NULL;
+  if (len && !(c = ecai__strndup(category, len))) return ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+  ecai__free(r->items[item].category);
+  r->items[item].category = c;
+  return ECAI_OK;
+}
+
+ecai_status ecai_recommend_set_category(ecai_recommend *r, const char *product_id, const char *category) {
+  ECAI__CHECK_ARG(r);
+  ECAI__CHECK_ARG(product_id);
+  if (!product_id[0]) return ecai__err(ECAI_EINVAL, "recommend: empty product id");
+  if (category && !ecai__utf8_valid(category, strlen(category), NULL))
+    return ecai__err(ECAI_EINVAL, "recommend: category of '%s' is not valid UTF-8", product_id);
+  uint32_t it;
+  ecai_status st = ecai__reco_item_get(r, product_id, strlen(product_id), &it);
+  if (st) return st;
+  return ecai__reco_set_category(r, it, category ? category : "", category ? strlen(category) : 0);
 }
 
 /* ---- orders --------------------------------------------------------------------- */
@@ -586,6 +609,9 @@ ecai_status ecai_recommend_set_content_fn(ecai_recommend *r, size_t dim, ecai_re
   for (size_t i = 0; i < r->n_items; i++) content_refresh(r, (uint32_t)i);
   return ECAI_OK;
 }
+
+bool ecai__reco_text_fitted(const ecai_recommend *r) { (void)r; return false; }
+ecai_status ecai__reco_text_fit(ecai_recommend *r) { (void)r; return ECAI_OK; }
 
 /* ---- stats -------------------------------------------------------------------------- */
 

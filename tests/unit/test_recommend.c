@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include "core/internal.h"
+#include "recommend/reco.h"
 #include "harness.h"
 
 static char *path_in(const char *dir, const char *name) {
@@ -201,6 +202,65 @@ TEST(recommend_filters_exclude_price_stock) {
   j = query(r, "{\"cart\":[\"mug\"],\"k\":3,\"in_stock\":false}");
   CHECK(has_id(j, "coffee"));
   json_decref(j);
+  ecai_recommend_free(r);
+}
+
+TEST(recommend_category_filters_and_paths) {
+  CHECK(ecai__reco_cat_match("Kitchen > Mugs", "kitchen"));
+  CHECK(ecai__reco_cat_match("Kitchen > Mugs", " Kitchen>MUGS "));
+  CHECK(ecai__reco_cat_match("Kitchen > Mugs", "Kitchen >"));
+  CHECK(!ecai__reco_cat_match("Kitchenware", "Kitchen"));
+  CHECK(!ecai__reco_cat_match("Kitchen", "Kitchen > Mugs"));
+  CHECK(!ecai__reco_cat_match(NULL, "Kitchen"));
+  CHECK(!ecai__reco_cat_match("Kitchen > Mugs", "Mugs"));
+  ecai_recommend *r = shop();
+  CHECK_OK(ecai_recommend_fit(r));
+  CHECK_OK(ecai_recommend_set_category(r, "coffee", "Food > Coffee"));
+  CHECK_OK(ecai_recommend_set_category(r, "tea", "Food > Tea"));
+  CHECK_OK(ecai_recommend_set_category(r, "spoon", "Kitchen > Cutlery"));
+  CHECK_OK(ecai_recommend_set_category(r, "espresso", "Kitchen > Machines"));
+  CHECK_OK(ecai_recommend_set_category(r, "new", "Food > Cocoa")); /* unknown ids become products */
+  CHECK_STATUS(ecai_recommend_set_category(NULL, "x", "A"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_recommend_set_category(r, "", "A"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_recommend_set_category(r, "x", "\xff"), ECAI_EINVAL);
+  json_t *j = query(r, "{\"cart\":[\"mug\"],\"k\":5,\"allow_pricier\":true}");
+  CHECK(has_id(j, "coffee") && has_id(j, "spoon"));
+  json_decref(j);
+  j = query(r, "{\"cart\":[\"mug\"],\"k\":5,\"allow_pricier\":true,\"categories\":[\"kitchen\"]}");
+  CHECK(n_items(j) >= 1);
+  for (size_t i = 0; i < n_items(j); i++)
+    CHECK_MSG(!strcmp(id_at(j, i), "spoon") || !strcmp(id_at(j, i), "espresso"), "include let %s through", id_at(j, i));
+  json_decref(j);
+  j = query(r, "{\"cart\":[\"mug\"],\"k\":5,\"allow_pricier\":true,\"exclude_categories\":\"Food\"}");
+  CHECK(!has_id(j, "coffee") && !has_id(j, "tea"));
+  CHECK(has_id(j, "spoon"));
+  json_decref(j);
+  j = query(r, "{\"cart\":[\"mug\"],\"k\":5,\"allow_pricier\":true,\"categories\":[\"Food\",\"Kitchen\"],"
+               "\"exclude_categories\":[\"Kitchen > Machines\"]}");
+  CHECK(has_id(j, "coffee") && has_id(j, "spoon") && !has_id(j, "espresso"));
+  json_decref(j);
+  /* clearing a category: the product no longer passes an include filter */
+  CHECK_OK(ecai_recommend_set_category(r, "spoon", NULL));
+  j = query(r, "{\"cart\":[\"mug\"],\"k\":5,\"allow_pricier\":true,\"categories\":[\"Kitchen\"]}");
+  CHECK(!has_id(j, "spoon"));
+  json_decref(j);
+  char *out = NULL;
+  const char *badreq[] = {"{\"cart\":[\"mug\"],\"categories\":3}", "{\"cart\":[\"mug\"],\"categories\":[\"\"]}",
+                          "{\"cart\":[\"mug\"],\"exclude_categories\":[1]}"};
+  for (int i = 0; i < 3; i++) {
+    CHECK_STATUS(ecai_recommend_query(&out, NULL, r, badreq[i], strlen(badreq[i])), ECAI_EINVAL);
+    CHECK_CONTAINS(ecai_last_error(), "categories");
+  }
+  /* categories survive save/load */
+  char *p = path_in(ecai_test_tmpdir(), "cat.bin");
+  CHECK_OK(ecai_recommend_save(r, p));
+  ecai_recommend *l = NULL;
+  CHECK_OK(ecai_recommend_load(&l, NULL, p));
+  j = query(l, "{\"cart\":[\"mug\"],\"k\":5,\"categories\":\"Food > Coffee\"}");
+  CHECK_INT_EQ(n_items(j), 1);
+  CHECK_STR_EQ(id_at(j, 0), "coffee");
+  json_decref(j);
+  ecai_recommend_free(l);
   ecai_recommend_free(r);
 }
 
