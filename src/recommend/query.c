@@ -144,7 +144,25 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
       s->has_q = true;
     }
     if (s->has_q) {
-      for (size_t j = 0; j < n; j++) {
+      /* candidates from the vector index (session vector), united with the co-purchase
+         candidates (neighbours of the inputs) scored exactly; full scan without an index */
+      size_t m = r->cand_m + nin; /* the inputs themselves are often the nearest */
+      int64_t *ids = r->cidx ? ecai__malloc(m * sizeof *ids) : NULL;
+      float *sc = r->cidx ? ecai__malloc(m * sizeof *sc) : NULL;
+      size_t got = (ids && sc) ? ecai__reco_cindex_search(r, s->qv, m, ids, sc) : SIZE_MAX;
+      size_t from = 0;
+      if (got != SIZE_MAX) {
+        for (size_t c = 0; c < got; c++) s->content[ids[c]] = sc[c];
+        for (size_t j = 0; j < r->cidx_n && j < n; j++) {
+          if (!(s->cos[j] > 0) || s->content[j] != 0) continue;
+          const float *v = ecai__reco_vec(r, (uint32_t)j);
+          if (v) s->content[j] = dot(v, s->qv, r->cdim);
+        }
+        from = r->cidx_n; /* items added after the last build: scanned */
+      }
+      ecai__free(ids);
+      ecai__free(sc);
+      for (size_t j = from; j < n; j++) {
         const float *v = ecai__reco_vec(r, (uint32_t)j);
         if (v) s->content[j] = dot(v, s->qv, r->cdim);
       }

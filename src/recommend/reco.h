@@ -75,6 +75,11 @@ struct ecai_recommend {
   uint8_t *chas;    /* cap_items */
   ecai_recommend_vector_fn vec_fn;
   void *vec_payload;
+  /* content vector index (cindex.c): rows 0..cidx_n-1 are items */
+  void *cidx; /* FaissIndex * */
+  size_t cidx_n, cand_m;
+  bool cidx_stale;
+  char cindex_factory[64];
   /* filters */
   ecai_recommend_stock_fn stock_fn;
   void *stock_payload;
@@ -145,6 +150,13 @@ bool ecai__reco_text_fitted(const ecai_recommend *r);
 /* Fits the built-in title embedder on the current titles and re-embeds them (no-op
    when the content comes from the caller). */
 ecai_status ecai__reco_text_fit(ecai_recommend *r);
+
+/* cindex.c */
+ecai_status ecai__reco_cindex_build(ecai_recommend *r);
+void ecai__reco_cindex_free(ecai_recommend *r);
+/* Up to m nearest indexed items to q (inner product): returns the count, SIZE_MAX when
+   the index cannot answer (none, stale, FAISS failure: scan instead). */
+size_t ecai__reco_cindex_search(const ecai_recommend *r, const float *q, size_t m, int64_t *ids, float *scores);
 
 /* query.c */
 ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim);

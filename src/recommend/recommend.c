@@ -123,9 +123,16 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   r->w_rebuy = cfg_num(ctx, "recommend.w_rebuy", 0.2);
   r->half_life = cfg_num(ctx, "recommend.half_life_days", 30);
   r->price_ratio = cfg_num(ctx, "recommend.price_ratio", 3);
+  r->cand_m = (size_t)cfg_num(ctx, "recommend.content_candidates", 200);
+  const char *fac = ctx ? ecai__cfg_str(ctx, "recommend.content_index", "Flat") : "Flat";
+  if (!fac || strlen(fac) >= sizeof r->cindex_factory || !fac[0]) {
+    ecai__free(r);
+    return ecai__err(ECAI_EINVAL, "recommend: content_index must be a FAISS factory string (e.g. \"Flat\", \"HNSW32\")");
+  }
+  strcpy(r->cindex_factory, fac);
   if (r->max_items < 1 || r->max_items > 20000 || !(r->lambda > 0) || r->mmr < 0 || r->mmr > 1 ||
       r->w_ease < 0 || r->w_cooc < 0 || r->w_rebuy < 0 || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
-      r->price_ratio < 0) {
+      r->price_ratio < 0 || r->cand_m < 1 || r->cand_m > 100000) {
     ecai__free(r);
     return ecai__err(ECAI_EINVAL, "recommend: a \"recommend\" setting is out of range");
   }
@@ -168,6 +175,7 @@ void ecai_recommend_free(ecai_recommend *r) {
   ecai__free(r->omap.slots);
   ecai__free(r->cvec);
   ecai__free(r->chas);
+  ecai__reco_cindex_free(r);
   ease_clear(r);
   ecai__free(r);
 }
@@ -244,6 +252,7 @@ double ecai__reco_price(const ecai_recommend *r, uint32_t item) {
 
 static void content_refresh(ecai_recommend *r, uint32_t item) {
   if (!r->chas) return;
+  if (item < r->cidx_n) r->cidx_stale = true; /* exact scan until the next build */
   float *v = r->cvec + (size_t)item * r->cdim;
   if (r->content_kind == RECO_CONTENT_TEXT) {
     r->chas[item] = r->items[item].title && r->items[item].title[0];
@@ -544,7 +553,7 @@ ecai_status ecai_recommend_fit(ecai_recommend *r) {
   r->ease_n = n;
   r->ease_fit_lambda = r->lambda;
   r->ease_stale = false;
-  return ECAI_OK;
+  return ecai__reco_cindex_build(r);
 }
 
 /* ---- content ---------------------------------------------------------------------- */
@@ -560,6 +569,7 @@ static ecai_status content_reset(ecai_recommend *r, int kind, size_t dim) {
   }
   ecai__free(r->cvec);
   ecai__free(r->chas);
+  ecai__reco_cindex_free(r);
   r->cvec = nv;
   r->chas = nh;
   if (!r->cap_items) {
@@ -596,7 +606,7 @@ ecai_status ecai_recommend_set_content(ecai_recommend *r, const char *const *ids
     for (size_t d = 0; d < dim; d++) v[d] = (float)(src[d] / sqrt(s));
     r->chas[it] = 1;
   }
-  return ECAI_OK;
+  return ecai__reco_cindex_build(r);
 }
 
 ecai_status ecai_recommend_set_content_fn(ecai_recommend *r, size_t dim, ecai_recommend_vector_fn fn, void *payload) {
@@ -607,7 +617,7 @@ ecai_status ecai_recommend_set_content_fn(ecai_recommend *r, size_t dim, ecai_re
   r->vec_fn = fn;
   r->vec_payload = payload;
   for (size_t i = 0; i < r->n_items; i++) content_refresh(r, (uint32_t)i);
-  return ECAI_OK;
+  return ecai__reco_cindex_build(r);
 }
 
 bool ecai__reco_text_fitted(const ecai_recommend *r) { (void)r; return false; }

@@ -314,6 +314,74 @@ TEST(recommend_incremental_update_without_refit) {
   ecai_recommend_free(r);
 }
 
+/* 2-D content vectors by product id (for the content index test). */
+static int vec2(float *out, size_t dim, const char *id, void *payload) {
+  (void)payload;
+  static const struct { const char *id; float x, y; } v[] = {
+      {"a", 1, 0}, {"b", 0.9f, 0.1f}, {"c", 0.5f, 0.5f}, {"d", 0, 1}, {"late", 0.95f, 0.05f}};
+  if (dim != 2) return 0;
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+    if (!strcmp(v[i].id, id)) {
+      out[0] = v[i].x;
+      out[1] = v[i].y;
+      return 1;
+    }
+  return 0;
+}
+
+TEST(recommend_content_candidates_come_from_the_vector_index) {
+  ecai_ctx *ctx = NULL;
+  const char *cfg = "{\"recommend\":{\"content_candidates\":1}}";
+  CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, ctx));
+  const char *ids[] = {"a", "b", "c", "d"};
+  for (int i = 0; i < 4; i++) CHECK_OK(ecai_recommend_set_item(r, ids[i], NULL, 1));
+  CHECK_OK(ecai_recommend_set_content_fn(r, 2, vec2, NULL));
+  /* one candidate from the index (beside the cart item itself): the nearest only */
+  json_t *j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+  CHECK_INT_EQ(n_items(j), 1);
+  CHECK_STR_EQ(id_at(j, 0), "b");
+  json_decref(j);
+  /* a co-purchase neighbour is a candidate too (union), scored by content */
+  add(r, "o1", NULL, 1, "a", "d", NULL);
+  j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+  CHECK(has_id(j, "b") && !has_id(j, "c"));
+  json_decref(j);
+  /* a product added after the index was built is scanned until the next build */
+  add(r, "o2", NULL, 2, "late", NULL, NULL);
+  j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+  CHECK_STR_EQ(id_at(j, 0), "late");
+  CHECK(has_id(j, "b"));
+  json_decref(j);
+  CHECK_OK(ecai_recommend_fit(r)); /* rebuilds the index: "late" is now one of its rows */
+  j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+  CHECK_STR_EQ(id_at(j, 0), "late");
+  json_decref(j);
+  ecai_recommend_free(r);
+  ecai_ctx_free(ctx);
+  /* another FAISS index type answers the same; a bad factory string is a backend error */
+  cfg = "{\"recommend\":{\"content_index\":\"HNSW16\"}}";
+  CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
+  CHECK_OK(ecai_recommend_new(&r, ctx));
+  for (int i = 0; i < 4; i++) CHECK_OK(ecai_recommend_set_item(r, ids[i], NULL, 1));
+  CHECK_OK(ecai_recommend_set_content_fn(r, 2, vec2, NULL));
+  j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+  CHECK_INT_EQ(n_items(j), 2); /* d is orthogonal to a: no content score */
+  CHECK_STR_EQ(id_at(j, 0), "b");
+  CHECK_STR_EQ(id_at(j, 1), "c");
+  json_decref(j);
+  ecai_recommend_free(r);
+  ecai_ctx_free(ctx);
+  cfg = "{\"recommend\":{\"content_index\":\"NoSuchIndex\"}}";
+  CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
+  CHECK_OK(ecai_recommend_new(&r, ctx));
+  CHECK_OK(ecai_recommend_set_item(r, "a", NULL, 1));
+  CHECK_STATUS(ecai_recommend_set_content_fn(r, 2, vec2, NULL), ECAI_EBACKEND);
+  ecai_recommend_free(r);
+  ecai_ctx_free(ctx);
+}
+
 TEST(recommend_ease_learns_pairs) {
   ecai_recommend *r = NULL;
   CHECK_OK(ecai_recommend_new(&r, NULL));
