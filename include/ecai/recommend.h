@@ -8,7 +8,11 @@
  *   - EASE (Steck 2019, closed-form linear item-item model) on the most frequent
  *     products, refitted on demand (ecai_recommend_fit()),
  *   - content similarity: caller-supplied item vectors (ecai_recommend_set_content*)
- *     or, when none are given, a built-in stand-in text vector of the product titles.
+ *     or, when none are given, the library's builtin embedder (embed.h, kind "builtin",
+ *     the context's embedder.* builtin settings) over the product titles, its IDF
+ *     learnt from the titles at ecai_recommend_fit(); the content vectors are kept in a
+ *     FAISS index (recommend.content_index) that the request's session vector searches
+ *     for candidates (recommend.content_candidates), united with the co-purchase ones.
  * A request (JSON) carries the cart, browsing/purchase history, k, filters and a
  * strategy; the reply (JSON) lists product ids with scores and a reason each.
  *
@@ -37,7 +41,7 @@ typedef enum ecai_recommend_opt {
   ECAI_RECOMMEND_OPT_MMR_LAMBDA = 201,    /**< double: MMR relevance weight in [0,1] (1 = no diversity), default 0.9 */
   ECAI_RECOMMEND_OPT_W_EASE = 202,        /**< double: blend weight of EASE, default 1 */
   ECAI_RECOMMEND_OPT_W_COOC = 203,        /**< double: blend weight of cosine co-occurrence, default 0.1 */
-  ECAI_RECOMMEND_OPT_W_CONTENT = 204,     /**< double: blend weight of content similarity (full for cold items, 1/4 otherwise), default 1 */
+  ECAI_RECOMMEND_OPT_W_CONTENT = 204,     /**< double: blend weight of content similarity, scaled per candidate by cold_orders / (cold_orders + its orders) and raised when the cart lacks order history (recommend.cold_cart_boost), default 1 */
   ECAI_RECOMMEND_OPT_W_HISTORY = 205,     /**< double: weight of history items as model inputs beside a cart (without a cart they count fully), default 0 */
   ECAI_RECOMMEND_OPT_HALF_LIFE_DAYS = 206, /**< double: recency half-life of history items, default 30 */
   ECAI_RECOMMEND_OPT_PRICE_RATIO = 207,   /**< double: complements at most this times the priciest cart item (0 = off), default 3 */
@@ -61,7 +65,8 @@ typedef int (*ecai_recommend_vector_fn)(float *out, size_t dim, const char *prod
 /**
  * @brief Creates an empty recommender. Settings come from the context's "recommend"
  * section (ease_lambda, max_items, mmr_lambda, cold_orders, w_ease, w_cooc,
- * w_content, w_history, w_rebuy, half_life_days, price_ratio).
+ * w_content, w_history, w_rebuy, half_life_days, price_ratio, content_index,
+ * content_candidates, cold_cart_boost).
  * @param[out] out receives the handle; NULL on failure.
  * @param[in]  ctx the context (may be NULL for the defaults); not retained.
  * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM.
@@ -164,8 +169,11 @@ ECAI_API ecai_status ecai_recommend_set_category(ecai_recommend *r, const char *
 
 /**
  * @brief (Re)fits the EASE model on the `max_items` most frequent products from the
- * current co-occurrence counts (LAPACK Cholesky; seconds for a few thousand items).
- * @return ECAI_OK; ECAI_ESTATE (no orders); ECAI_ENOMEM; ECAI_ERROR (factorisation failed).
+ * current co-occurrence counts (LAPACK Cholesky; seconds for a few thousand items),
+ * refits the built-in title embedder (when no caller content is set) and rebuilds
+ * the content vector index.
+ * @return ECAI_OK; ECAI_ESTATE (no orders); ECAI_ENOMEM; ECAI_ERROR (factorisation
+ * failed); ECAI_EBACKEND (content index).
  * Thread-safety: writer.
  * @since 0.1
  */
@@ -181,7 +189,7 @@ ECAI_API ecai_status ecai_recommend_fit(ecai_recommend *r);
  * @param[in] mat  n*dim floats.
  * @param[in] n    rows (>= 1).
  * @param[in] dim  vector dimension (>= 1).
- * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM.
+ * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM; ECAI_EBACKEND (content index).
  * Ownership: copied. Thread-safety: writer.
  * @since 0.1
  */
@@ -193,7 +201,7 @@ ECAI_API ecai_status ecai_recommend_set_content(ecai_recommend *r, const char *c
  * called now for every known product, later for products first seen in orders, and
  * during ecai_recommend_query() for cart ids the model does not know (cold-start carts).
  * fn = NULL removes caller content (the built-in title vectors are used again).
- * @return ECAI_OK; ECAI_EINVAL (dim 0 with fn); ECAI_ENOMEM.
+ * @return ECAI_OK; ECAI_EINVAL (dim 0 with fn); ECAI_ENOMEM; ECAI_EBACKEND (content index).
  * Ownership: fn/payload must stay valid while r uses them. Thread-safety: writer.
  * @since 0.1
  */

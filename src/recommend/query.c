@@ -90,7 +90,6 @@ static bool cat_ok(const ecai_recommend *r, uint32_t j, const reco_opts *o) {
   return false;
 }
 
-static bool is_cold(const ecai_recommend *r, uint32_t j) { return r->items[j].orders < r->cold_orders; }
 
 void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s) {
   size_t n = s->n;
@@ -276,11 +275,24 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
       wt = s->has_q ? 1.0 : 0;
       if (!s->has_q) wc = mc > 0 ? 1.0 / mc : 0;
     }
+    /* Content weight of a candidate = w_content x its lack of order evidence,
+       c0 / (c0 + orders) with c0 = cold_orders (1 without orders, 1/2 at c0, -> 0 for
+       best-sellers), x (1 + cold_cart_boost x the share of the cart's weight on items
+       with fewer than c0 orders): the less order history there is on either side, the
+       more content similarity decides. */
+    double c0 = r->cold_orders ? (double)r->cold_orders : 1.0, sw = 0, swarm = 0;
+    for (size_t q = 0; q < nin; q++) {
+      double oq = r->items[in[q].item].orders;
+      sw += in[q].w;
+      swarm += in[q].w * (oq >= c0 ? 1.0 : oq / c0);
+    }
+    double cart_boost = 1.0 + r->cold_cart_boost * (sw > 0 ? 1.0 - swarm / sw : 0.0);
     for (size_t j = 0; j < n; j++) {
       double v = we * (s->ease[j] > 0 ? s->ease[j] : 0) + wc * s->cos[j] + wh * s->hist[j];
       double c = s->content[j] > 0 ? s->content[j] : 0;
+      double g = c0 / (c0 + r->items[j].orders) * cart_boost;
       if (o->strategy == RECO_S_SIMILAR) v += wt * c;
-      else v += wt * c * (is_cold(r, (uint32_t)j) ? 1.0 : 0.25);
+      else v += wt * c * g;
       if (o->strategy == RECO_S_COMPLEMENTARY && c > 0.9) v *= 0.5; /* not a second sofa */
       v += 1e-3 * (mp > 0 ? s->pop[j] / mp : 0);                     /* tie-break toward popular */
       f[j] = (float)v;

@@ -9,10 +9,8 @@
 #include <xxhash.h>
 
 #include "core/internal.h"
+#include "ecai/embed.h"
 #include "ecai/recommend.h"
-
-/* Dimension of the built-in stand-in text vectors (see ecai__reco_text_vector). */
-#define RECO_TEXT_DIM 256
 
 /* open-addressing map item -> co-occurrence count; key = item index + 1 (0 = empty) */
 typedef struct {
@@ -50,7 +48,7 @@ enum { RECO_CONTENT_TEXT = 0, RECO_CONTENT_MATRIX = 1, RECO_CONTENT_FN = 2 };
 struct ecai_recommend {
   /* settings */
   size_t max_items, cold_orders;
-  double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio;
+  double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio, cold_cart_boost;
   /* products */
   reco_item *items;
   reco_nbr *nbr;
@@ -69,6 +67,9 @@ struct ecai_recommend {
   double ease_fit_lambda;
   bool ease_stale;
   /* content */
+  ecai_ctx *ectx;      /* owned context of the built-in title embedder */
+  ecai_embedder *emb;  /* built-in embedder of the product titles (RECO_CONTENT_TEXT) */
+  bool text_fitted;    /* its IDF was learnt from the titles (ecai__reco_text_fit) */
   int content_kind;
   size_t cdim;
   float *cvec;      /* cap_items x cdim */
@@ -165,9 +166,6 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
 /* Ranks with the given method; writes up to opts->k hits, returns the count (SIZE_MAX: out of memory). */
 size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
                        const reco_opts *o, reco_hit *hits);
-
-/* text.c: the stand-in content vector (hashed word unigrams + char 3-5-grams) */
-void ecai__reco_text_vector(float *out, size_t dim, const char *text);
 
 /* io.c: CSV reading */
 typedef struct {

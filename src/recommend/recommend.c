@@ -1,5 +1,6 @@
 /* ecai_recommend: the model (products, orders, co-occurrence, EASE, content). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -107,6 +108,36 @@ static double cfg_num(const ecai_ctx *ctx, const char *path, double d) {
   return ctx ? ecai__cfg_double(ctx, path, d) : d;
 }
 
+/* The built-in embedder of product titles: kind "builtin" whatever the context's
+   embedder kind (a remote call per title would not do), with the context's builtin
+   settings (dim, n-grams, weights, IDF power). */
+static ecai_status text_embedder_new(ecai_recommend *r, const ecai_ctx *ctx) {
+  static const char *keys[] = {"dim", "ngram_min", "ngram_max", "word_bigrams", "bigram_weight", "char_weight",
+                               "idf_power"};
+  ecai__buf b = {0};
+  ecai__buf_puts(&b, "{\"log_level\":\"off\",\"embedder\":{\"kind\":\"builtin\"");
+  for (size_t i = 0; ctx && i < sizeof keys / sizeof keys[0]; i++) {
+    char path[64];
+    double v;
+    snprintf(path, sizeof path, "embedder.%s", keys[i]);
+    if (!strcmp(keys[i], "word_bigrams")) {
+      ecai__buf_printf(&b, ",\"word_bigrams\":%s", ecai__cfg_bool(ctx, path, false) ? "true" : "false");
+    } else if (ecai_ctx_get_number(&v, ctx, path) == ECAI_OK) {
+      if (!strcmp(keys[i], "dim") && v == 0) continue; /* 0 = the kind's default */
+      ecai__buf_printf(&b, ",\"%s\":%.17g", keys[i], v);
+    }
+  }
+  ecai__buf_puts(&b, "}}");
+  if (b.oom) {
+    ecai__buf_free(&b);
+    return ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+  }
+  ecai_status st = ecai_ctx_new(&r->ectx, b.data, b.len);
+  ecai__buf_free(&b);
+  if (!st) st = ecai_embedder_new(&r->emb, r->ectx);
+  return st;
+}
+
 ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
@@ -124,6 +155,7 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   r->half_life = cfg_num(ctx, "recommend.half_life_days", 30);
   r->price_ratio = cfg_num(ctx, "recommend.price_ratio", 3);
   r->cand_m = (size_t)cfg_num(ctx, "recommend.content_candidates", 200);
+  r->cold_cart_boost = cfg_num(ctx, "recommend.cold_cart_boost", 3);
   const char *fac = ctx ? ecai__cfg_str(ctx, "recommend.content_index", "Flat") : "Flat";
   if (!fac || strlen(fac) >= sizeof r->cindex_factory || !fac[0]) {
     ecai__free(r);
@@ -132,11 +164,17 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   strcpy(r->cindex_factory, fac);
   if (r->max_items < 1 || r->max_items > 20000 || !(r->lambda > 0) || r->mmr < 0 || r->mmr > 1 ||
       r->w_ease < 0 || r->w_cooc < 0 || r->w_rebuy < 0 || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
-      r->price_ratio < 0 || r->cand_m < 1 || r->cand_m > 100000) {
+      r->price_ratio < 0 || r->cand_m < 1 || r->cand_m > 100000 ||
+      !(r->cold_cart_boost >= 0 && r->cold_cart_boost <= 1000)) {
     ecai__free(r);
     return ecai__err(ECAI_EINVAL, "recommend: a \"recommend\" setting is out of range");
   }
-  r->cdim = RECO_TEXT_DIM;
+  ecai_status est = text_embedder_new(r, ctx);
+  if (est) {
+    ecai_recommend_free(r);
+    return est;
+  }
+  r->cdim = ecai_embedder_dim(r->emb);
   r->content_kind = RECO_CONTENT_TEXT;
   r->ease_stale = true;
   *out = r;
@@ -177,6 +215,8 @@ void ecai_recommend_free(ecai_recommend *r) {
   ecai__free(r->chas);
   ecai__reco_cindex_free(r);
   ease_clear(r);
+  ecai_embedder_free(r->emb);
+  ecai_ctx_free(r->ectx);
   ecai__free(r);
 }
 
@@ -255,8 +295,11 @@ static void content_refresh(ecai_recommend *r, uint32_t item) {
   if (item < r->cidx_n) r->cidx_stale = true; /* exact scan until the next build */
   float *v = r->cvec + (size_t)item * r->cdim;
   if (r->content_kind == RECO_CONTENT_TEXT) {
-    r->chas[item] = r->items[item].title && r->items[item].title[0];
-    if (r->chas[item]) ecai__reco_text_vector(v, r->cdim, r->items[item].title);
+    const char *t = r->items[item].title;
+    r->chas[item] = 0;
+    if (t && t[0] && ecai_embedder_embed(v, r->cdim, r->emb, t, strlen(t)) == ECAI_OK) {
+      for (size_t d = 0; d < r->cdim && !r->chas[item]; d++) r->chas[item] = v[d] != 0; /* no feature: no vector */
+    }
   } else if (r->content_kind == RECO_CONTENT_FN && r->vec_fn) {
     r->chas[item] = r->vec_fn(v, r->cdim, r->items[item].id, r->vec_payload) == 1;
     if (r->chas[item]) {
@@ -553,7 +596,8 @@ ecai_status ecai_recommend_fit(ecai_recommend *r) {
   r->ease_n = n;
   r->ease_fit_lambda = r->lambda;
   r->ease_stale = false;
-  return ecai__reco_cindex_build(r);
+  ecai_status st = ecai__reco_text_fit(r);
+  return st ? st : ecai__reco_cindex_build(r);
 }
 
 /* ---- content ---------------------------------------------------------------------- */
@@ -612,7 +656,7 @@ ecai_status ecai_recommend_set_content(ecai_recommend *r, const char *const *ids
 ecai_status ecai_recommend_set_content_fn(ecai_recommend *r, size_t dim, ecai_recommend_vector_fn fn, void *payload) {
   ECAI__CHECK_ARG(r);
   if (fn && (!dim || dim > 65536)) return ecai__err(ECAI_EINVAL, "recommend: content dim must be 1..65536");
-  ecai_status st = content_reset(r, fn ? RECO_CONTENT_FN : RECO_CONTENT_TEXT, fn ? dim : RECO_TEXT_DIM);
+  ecai_status st = content_reset(r, fn ? RECO_CONTENT_FN : RECO_CONTENT_TEXT, fn ? dim : ecai_embedder_dim(r->emb));
   if (st) return st;
   r->vec_fn = fn;
   r->vec_payload = payload;
@@ -620,8 +664,33 @@ ecai_status ecai_recommend_set_content_fn(ecai_recommend *r, size_t dim, ecai_re
   return ecai__reco_cindex_build(r);
 }
 
-bool ecai__reco_text_fitted(const ecai_recommend *r) { (void)r; return false; }
-ecai_status ecai__reco_text_fit(ecai_recommend *r) { (void)r; return ECAI_OK; }
+bool ecai__reco_text_fitted(const ecai_recommend *r) { return r->content_kind == RECO_CONTENT_TEXT && r->text_fitted; }
+
+ecai_status ecai__reco_text_fit(ecai_recommend *r) {
+  if (r->content_kind != RECO_CONTENT_TEXT) return ECAI_OK;
+  ecai_catalog *cat = NULL;
+  ecai_status st = ecai_catalog_new(&cat, r->ectx);
+  size_t titled = 0;
+  for (size_t i = 0; !st && i < r->n_items; i++) {
+    if (!r->items[i].title) continue;
+    json_t *o = json_pack("{s:s, s:s}", "id", r->items[i].id, "title", r->items[i].title);
+    char *js = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!js) st = ecai__err(ECAI_ENOMEM, "recommend: out of memory (title embedder)");
+    else {
+      ecai_status su = ecai_catalog_upsert_json(NULL, cat, js, strlen(js));
+      if (su == ECAI_ENOMEM) st = su;
+      titled += su == ECAI_OK; /* a title the catalog refuses only leaves the IDF without it */
+    }
+    free(js); /* jansson's allocator */
+  }
+  if (!st && titled) st = ecai_embedder_fit(r->emb, cat);
+  ecai_catalog_free(cat);
+  if (st || !titled) return st;
+  r->text_fitted = true;
+  for (size_t i = 0; i < r->n_items; i++) content_refresh(r, (uint32_t)i);
+  return ECAI_OK;
+}
 
 /* ---- stats -------------------------------------------------------------------------- */
 

@@ -480,6 +480,45 @@ TEST(recommend_text_vectors_rank_similar_titles) {
   ecai_recommend_free(r);
 }
 
+/* The title vectors come from the builtin embedder: its IDF is learnt at fit (a word
+   shared by every title stops counting) and comes back with a saved model. */
+TEST(recommend_title_embedder_fitted_and_saved) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  const char *t[][2] = {{"a", "LANTERN hanging heart"}, {"b", "LANTERN candle holder"}, {"c", "LANTERN heart garland"},
+                        {"d", "LANTERN wooden star"}, {"e", "LANTERN paper chain"}, {"f", "LANTERN glass jar"}};
+  for (int i = 0; i < 6; i++) CHECK_OK(ecai_recommend_set_item(r, t[i][0], t[i][1], 1));
+  add(r, "o1", NULL, 1, "d", "e", NULL);
+  char *s = NULL;
+  CHECK_OK(ecai_recommend_stats(&s, NULL, r));
+  CHECK_CONTAINS(s, "\"content_dim\":384"); /* the builtin embedder's default dimension */
+  ecai_free(s);
+  const char *req = "{\"cart\":[\"a\"],\"k\":5,\"method\":\"content\"}";
+  char *before = NULL, *after = NULL, *loaded = NULL;
+  CHECK_OK(ecai_recommend_query(&before, NULL, r, req, strlen(req)));
+  CHECK_OK(ecai_recommend_fit(r));
+  CHECK_OK(ecai_recommend_query(&after, NULL, r, req, strlen(req)));
+  json_t *ja = json_loads(after, 0, NULL), *jb = json_loads(before, 0, NULL);
+  CHECK_STR_EQ(id_at(ja, 0), "c"); /* shares "heart" */
+  /* the common word weighs less after the fit: the unrelated titles score lower */
+  double sb = json_number_value(json_object_get(json_array_get(json_object_get(jb, "items"), 4), "score"));
+  double sa = json_number_value(json_object_get(json_array_get(json_object_get(ja, "items"), 4), "score"));
+  CHECK_MSG(sa < sb, "IDF fit did not lower the shared word's weight (%g vs %g)", sa, sb);
+  json_decref(ja);
+  json_decref(jb);
+  char *p = path_in(ecai_test_tmpdir(), "titles.bin");
+  CHECK_OK(ecai_recommend_save(r, p));
+  ecai_recommend *l = NULL;
+  CHECK_OK(ecai_recommend_load(&l, NULL, p));
+  CHECK_OK(ecai_recommend_query(&loaded, NULL, l, req, strlen(req)));
+  CHECK_STR_EQ(loaded, after);
+  ecai_free(before);
+  ecai_free(after);
+  ecai_free(loaded);
+  ecai_recommend_free(l);
+  ecai_recommend_free(r);
+}
+
 TEST(recommend_save_load_roundtrip_and_corruption) {
   ecai_recommend *r = shop();
   const char *ids[] = {"mug", "sofa"};
