@@ -125,7 +125,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"recommend.w_rebuy",          ECAI__CFG_NUM,  "0.2",            0, NULL}, /* bonus for products the customer ordered before */
   {"recommend.half_life_days",   ECAI__CFG_NUM,  "30",             0, NULL}, /* recency half-life of history */
   {"recommend.price_ratio",      ECAI__CFG_NUM,  "3",              0, NULL}, /* complements above this multiple of the priciest cart item are dropped */
-  {"recommend.content_index",    ECAI__CFG_STR,  "\"Flat\"",       0, NULL}, /* FAISS factory string of the content vector index (e.g. HNSW32 for large catalogs) */
+  {"recommend.content_index",    ECAI__CFG_STR,  "\"exact\"",      0, NULL}, /* content vector index: exact (in-process scan) or a FAISS factory string, e.g. HNSW32 for large catalogs */
   {"recommend.content_candidates", ECAI__CFG_INT, "200",           0, NULL}, /* nearest products the session vector retrieves from it */
   {"recommend.cold_cart_boost",  ECAI__CFG_NUM,  "3",              0, NULL}, /* content weight x (1 + this x share of the cart without order history) */
 

@@ -1,6 +1,8 @@
 /*
- * ecai_recommend: the content vector index (FAISS, inner product over the unit content
- * vectors). A request's session vector (recency-weighted cart + history) retrieves the
+ * ecai_recommend: the content vector index (inner product over the unit content
+ * vectors): "exact" (default: an in-process vectorised scan keeping the best
+ * candidates; for catalogs of a few thousand products it beats any FAISS index here)
+ * or any FAISS factory string (recommend.content_index, e.g. "HNSW32" for large ones). A request's session vector (recency-weighted cart + history) retrieves the
  * `content_candidates` nearest products; they are united with the co-purchase
  * candidates (see ecai__reco_components). Row i of the index is item i; items added
  * after the last build are scanned exactly until the next build (fit, set_content*,
@@ -30,6 +32,10 @@ ecai_status ecai__reco_cindex_build(ecai_recommend *r) {
   ecai__reco_cindex_free(r);
   size_t n = r->n_items, rows = 0;
   if (!r->chas || !n) return ECAI_OK;
+  if (r->cidx_exact) { /* vectors are read in place: nothing to build */
+    r->cidx_n = n;
+    return ECAI_OK;
+  }
   for (size_t i = 0; i < n; i++) rows += r->chas[i] != 0;
   if (!rows) return ECAI_OK;
   float *x = ecai__malloc(n * r->cdim * sizeof *x);
@@ -54,8 +60,61 @@ ecai_status ecai__reco_cindex_build(ecai_recommend *r) {
   return ECAI_OK;
 }
 
-size_t ecai__reco_cindex_search(const ecai_recommend *r, const float *q, size_t m, int64_t *ids, float *scores) {
-  if (!r->cidx || r->cidx_stale || !m) return SIZE_MAX;
+typedef struct {
+  float s;
+  int64_t id;
+} hit;
+
+/* min-heap on s (worst kept candidate at the root) */
+static void heap_push(hit *h, size_t *n, size_t cap, hit x) {
+  if (*n == cap) {
+    if (!(x.s > h[0].s)) return;
+    size_t i = 0; /* replace the root, sift down */
+    for (;;) {
+      size_t l = 2 * i + 1, rr = l + 1, w = i;
+      float wv = x.s;
+      if (l < *n && h[l].s < wv) w = l, wv = h[l].s;
+      if (rr < *n && h[rr].s < wv) w = rr;
+      if (w == i) break;
+      h[i] = h[w];
+      i = w;
+    }
+    h[i] = x;
+    return;
+  }
+  size_t i = (*n)++;
+  while (i && h[(i - 1) / 2].s > x.s) {
+    h[i] = h[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  h[i] = x;
+}
+
+size_t ecai__reco_cindex_search(const ecai_recommend *r, const float *q, size_t m, int64_t *ids, float *scores,
+                                size_t *indexed) {
+  *indexed = 0;
+  if (!m) return SIZE_MAX;
+  if (r->cidx_exact) { /* exact inner-product scan of every item, best m kept */
+    size_t n = r->n_items, hn = 0;
+    hit *h = ecai__malloc(m * sizeof *h);
+    if (!h || !r->chas) {
+      ecai__free(h);
+      return SIZE_MAX;
+    }
+    for (size_t j = 0; j < n; j++) {
+      if (!r->chas[j]) continue;
+      hit x = {ecai__reco_dot(r->cvec + j * r->cdim, q, r->cdim), (int64_t)j};
+      heap_push(h, &hn, m, x);
+    }
+    for (size_t i = 0; i < hn; i++) {
+      ids[i] = h[i].id;
+      scores[i] = h[i].s;
+    }
+    ecai__free(h);
+    *indexed = n;
+    return hn;
+  }
+  if (!r->cidx || r->cidx_stale) return SIZE_MAX;
   if (m > r->cidx_n) m = r->cidx_n;
   idx_t *lab = (idx_t *)ids;
   if (faiss_Index_search((const FaissIndex *)r->cidx, 1, q, (idx_t)m, scores, lab)) return SIZE_MAX;
@@ -66,5 +125,6 @@ size_t ecai__reco_cindex_search(const ecai_recommend *r, const float *q, size_t 
       scores[k] = scores[i];
       k++;
     }
+  *indexed = r->cidx_n;
   return k;
 }

@@ -536,7 +536,7 @@ ecai_status ecai_recommend_load(ecai_recommend **out, const ecai_ctx *ctx, const
       st = ecai_recommend_new(&r, ctx);
       if (st == ECAI_OK) {
         st = parse_model(r, data, len, path, ver);
-        if (!st && !r->cidx) st = ecai__reco_cindex_build(r);
+        if (!st && !r->cidx && !r->cidx_n) st = ecai__reco_cindex_build(r);
         if (st) ecai_recommend_free(r);
         else *out = r;
       }

@@ -35,7 +35,7 @@ void ecai__reco_scores_free(reco_scores *s) {
 }
 
 /* Dot product with independent accumulators (lets the compiler vectorise without -ffast-math). */
-static float dot(const float *a, const float *b, size_t n) {
+float ecai__reco_dot(const float *a, const float *b, size_t n) {
   float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -51,6 +51,7 @@ static float dot(const float *a, const float *b, size_t n) {
   for (; i < n; i++) s0 += a[i] * b[i];
   return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
 }
+#define dot ecai__reco_dot
 
 /* Next segment of an "A > B" path: [*b, *e) trimmed; returns the position after it (NULL at the end). */
 static const char *seg(const char *p, const char **b, const char **e) {
@@ -146,18 +147,18 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
       /* candidates from the vector index (session vector), united with the co-purchase
          candidates (neighbours of the inputs) scored exactly; full scan without an index */
       size_t m = r->cand_m + nin; /* the inputs themselves are often the nearest */
-      int64_t *ids = r->cidx ? ecai__malloc(m * sizeof *ids) : NULL;
-      float *sc = r->cidx ? ecai__malloc(m * sizeof *sc) : NULL;
-      size_t got = (ids && sc) ? ecai__reco_cindex_search(r, s->qv, m, ids, sc) : SIZE_MAX;
+      int64_t *ids = ecai__malloc(m * sizeof *ids);
+      float *sc = ecai__malloc(m * sizeof *sc);
+      size_t indexed = 0, got = (ids && sc) ? ecai__reco_cindex_search(r, s->qv, m, ids, sc, &indexed) : SIZE_MAX;
       size_t from = 0;
       if (got != SIZE_MAX) {
         for (size_t c = 0; c < got; c++) s->content[ids[c]] = sc[c];
-        for (size_t j = 0; j < r->cidx_n && j < n; j++) {
+        for (size_t j = 0; j < indexed && j < n; j++) {
           if (!(s->cos[j] > 0) || s->content[j] != 0) continue;
           const float *v = ecai__reco_vec(r, (uint32_t)j);
           if (v) s->content[j] = dot(v, s->qv, r->cdim);
         }
-        from = r->cidx_n; /* items added after the last build: scanned */
+        from = indexed; /* items added after the last build: scanned */
       }
       ecai__free(ids);
       ecai__free(sc);

@@ -80,6 +80,7 @@ struct ecai_recommend {
   void *cidx; /* FaissIndex * */
   size_t cidx_n, cand_m;
   bool cidx_stale;
+  bool cidx_exact; /* content_index "exact": in-process vectorised scan, no FAISS */
   char cindex_factory[64];
   /* filters */
   ecai_recommend_stock_fn stock_fn;
@@ -156,8 +157,12 @@ ecai_status ecai__reco_text_fit(ecai_recommend *r);
 ecai_status ecai__reco_cindex_build(ecai_recommend *r);
 void ecai__reco_cindex_free(ecai_recommend *r);
 /* Up to m nearest indexed items to q (inner product): returns the count, SIZE_MAX when
-   the index cannot answer (none, stale, FAISS failure: scan instead). */
-size_t ecai__reco_cindex_search(const ecai_recommend *r, const float *q, size_t m, int64_t *ids, float *scores);
+   the index cannot answer (none, stale, FAISS failure: scan instead). Sets *indexed to
+   the number of leading items the index covers (later ones must be scanned). */
+size_t ecai__reco_cindex_search(const ecai_recommend *r, const float *q, size_t m, int64_t *ids, float *scores,
+                                size_t *indexed);
+/* Dot product of two dim-float vectors (vectorisable). */
+float ecai__reco_dot(const float *a, const float *b, size_t n);
 
 /* query.c */
 ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim);

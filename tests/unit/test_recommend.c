@@ -331,37 +331,43 @@ static int vec2(float *out, size_t dim, const char *id, void *payload) {
 
 TEST(recommend_content_candidates_come_from_the_vector_index) {
   ecai_ctx *ctx = NULL;
-  const char *cfg = "{\"recommend\":{\"content_candidates\":1}}";
-  CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
   ecai_recommend *r = NULL;
-  CHECK_OK(ecai_recommend_new(&r, ctx));
   const char *ids[] = {"a", "b", "c", "d"};
-  for (int i = 0; i < 4; i++) CHECK_OK(ecai_recommend_set_item(r, ids[i], NULL, 1));
-  CHECK_OK(ecai_recommend_set_content_fn(r, 2, vec2, NULL));
-  /* one candidate from the index (beside the cart item itself): the nearest only */
-  json_t *j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
-  CHECK_INT_EQ(n_items(j), 1);
-  CHECK_STR_EQ(id_at(j, 0), "b");
-  json_decref(j);
-  /* a co-purchase neighbour is a candidate too (union), scored by content */
-  add(r, "o1", NULL, 1, "a", "d", NULL);
-  j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
-  CHECK(has_id(j, "b") && !has_id(j, "c"));
-  json_decref(j);
-  /* a product added after the index was built is scanned until the next build */
-  add(r, "o2", NULL, 2, "late", NULL, NULL);
-  j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
-  CHECK_STR_EQ(id_at(j, 0), "late");
-  CHECK(has_id(j, "b"));
-  json_decref(j);
-  CHECK_OK(ecai_recommend_fit(r)); /* rebuilds the index: "late" is now one of its rows */
-  j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
-  CHECK_STR_EQ(id_at(j, 0), "late");
-  json_decref(j);
-  ecai_recommend_free(r);
-  ecai_ctx_free(ctx);
+  json_t *j;
+  for (int mode = 0; mode < 2; mode++) { /* the in-process exact index, then FAISS Flat */
+    const char *cfg = mode ? "{\"recommend\":{\"content_candidates\":1,\"content_index\":\"Flat\"}}"
+                           : "{\"recommend\":{\"content_candidates\":1}}";
+    CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
+    CHECK_OK(ecai_recommend_new(&r, ctx));
+    for (int i = 0; i < 4; i++) CHECK_OK(ecai_recommend_set_item(r, ids[i], NULL, 1));
+    CHECK_OK(ecai_recommend_set_content_fn(r, 2, vec2, NULL));
+    /* one candidate from the index (beside the cart item itself): the nearest only */
+    j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+    CHECK_INT_EQ(n_items(j), 1);
+    CHECK_STR_EQ(id_at(j, 0), "b");
+    json_decref(j);
+    /* a co-purchase neighbour is a candidate too (union), scored by content */
+    add(r, "o1", NULL, 1, "a", "d", NULL);
+    j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+    CHECK(has_id(j, "b") && !has_id(j, "c"));
+    json_decref(j);
+    /* a product added later: the exact index sees it at once; FAISS scans it beside its
+       own candidates until the next build */
+    add(r, "o2", NULL, 2, "late", NULL, NULL);
+    j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+    CHECK_STR_EQ(id_at(j, 0), "late");
+    CHECK_INT_EQ(has_id(j, "b"), mode);
+    json_decref(j);
+    CHECK_OK(ecai_recommend_fit(r)); /* rebuilds the index: "late" is now one of its rows */
+    j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+    CHECK_STR_EQ(id_at(j, 0), "late");
+    CHECK(!has_id(j, "b"));
+    json_decref(j);
+    ecai_recommend_free(r);
+    ecai_ctx_free(ctx);
+  }
   /* another FAISS index type answers the same; a bad factory string is a backend error */
-  cfg = "{\"recommend\":{\"content_index\":\"HNSW16\"}}";
+  const char *cfg = "{\"recommend\":{\"content_index\":\"HNSW16\"}}";
   CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
   CHECK_OK(ecai_recommend_new(&r, ctx));
   for (int i = 0; i < 4; i++) CHECK_OK(ecai_recommend_set_item(r, ids[i], NULL, 1));
