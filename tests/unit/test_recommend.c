@@ -388,6 +388,35 @@ TEST(recommend_content_candidates_come_from_the_vector_index) {
   ecai_ctx_free(ctx);
 }
 
+static double score_of(json_t *j, const char *id) {
+  for (size_t i = 0; i < n_items(j); i++)
+    if (!strcmp(id_at(j, i), id))
+      return json_number_value(json_object_get(json_array_get(json_object_get(j, "items"), i), "score"));
+  return -1;
+}
+
+/* The session vector is the cart plus the (recency-weighted) history. */
+TEST(recommend_session_vector_includes_recent_history) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  const char *ids[] = {"a", "b", "c", "d"};
+  for (int i = 0; i < 4; i++) CHECK_OK(ecai_recommend_set_item(r, ids[i], NULL, 1));
+  CHECK_OK(ecai_recommend_set_content_fn(r, 2, vec2, NULL));
+  json_t *j0 = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+  json_t *j1 = query(r, "{\"cart\":[\"a\"],\"history\":[{\"id\":\"d\",\"ts\":1000000}],\"now\":1000000,"
+                        "\"k\":3,\"method\":\"content\"}");
+  json_t *j2 = query(r, "{\"cart\":[\"a\"],\"history\":[{\"id\":\"d\",\"ts\":1000000}],\"now\":31000000,"
+                        "\"k\":3,\"method\":\"content\"}");
+  double c0 = score_of(j0, "c"), c1 = score_of(j1, "c"), c2 = score_of(j2, "c");
+  CHECK_MSG(c1 > c0, "recent history did not move the session toward it (%g vs %g)", c1, c0);
+  CHECK_MSG(c2 < c1 && c2 >= c0, "an old history item should count less (%g, %g, %g)", c0, c2, c1);
+  CHECK_STR_EQ(id_at(j1, 0), "b"); /* the cart still leads */
+  json_decref(j0);
+  json_decref(j1);
+  json_decref(j2);
+  ecai_recommend_free(r);
+}
+
 TEST(recommend_ease_learns_pairs) {
   ecai_recommend *r = NULL;
   CHECK_OK(ecai_recommend_new(&r, NULL));
