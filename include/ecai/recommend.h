@@ -266,7 +266,9 @@ ECAI_API ecai_status ecai_recommend_rerank(char **out, size_t *out_len, const ec
 
 /**
  * @brief Model statistics as JSON: {"items":…, "orders":…, "pairs":…, "ease_items":…,
- * "ease_lambda":…, "ease_stale":0|1, "content_dim":…}.
+ * "ease_lambda":…, "ease_stale":0|1, "content":"title_text"|"matrix"|"callback",
+ * "content_dim":…, "title_embedder_fitted":0|1, "content_index":"exact"|FAISS factory,
+ * "content_index_rows":…, "content_index_stale":0|1}.
  * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM.
  * Ownership: caller frees *out with ecai_free(). Thread-safety: reader.
  * @since 0.1
@@ -278,7 +280,9 @@ ECAI_API ecai_status ecai_recommend_stats(char **out, size_t *out_len, const eca
  * file: format version + XXH3 checksum, written to a temporary file, fsynced and
  * renamed, so a failure never leaves a half-written file. Settings are not saved (they
  * come from the context given to ecai_recommend_load()); neither are the callbacks:
- * install the content and stock callbacks again after loading.
+ * install the content and stock callbacks again after loading. The model kept with a
+ * store (see index.h) is the file DIR/recommend.bin of the store folder: `ecai recommend
+ * --index DIR` loads it, and --save-index writes it after adding new orders.
  * @return ECAI_OK; ECAI_EINVAL; ECAI_EIO; ECAI_ENOMEM.
  * Thread-safety: reader.
  * @since 0.1

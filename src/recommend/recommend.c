@@ -703,9 +703,12 @@ ecai_status ecai_recommend_stats(char **out, size_t *out_len, const ecai_recomme
   static const char *kinds[] = {"title_text", "matrix", "callback"};
   ecai__buf_printf(&b,
                    "{\"items\":%zu,\"orders\":%zu,\"pairs\":%llu,\"ease_items\":%zu,\"ease_lambda\":%g,"
-                   "\"ease_stale\":%d,\"content\":\"%s\",\"content_dim\":%zu}",
+                   "\"ease_stale\":%d,\"content\":\"%s\",\"content_dim\":%zu,\"title_embedder_fitted\":%d,"
+                   "\"content_index\":\"%s\",\"content_index_rows\":%zu,\"content_index_stale\":%d}",
                    r->n_items, r->n_orders, (unsigned long long)r->n_pairs, r->ease_n,
-                   r->ease_n ? r->ease_fit_lambda : r->lambda, r->ease_stale ? 1 : 0, kinds[r->content_kind], r->cdim);
+                   r->ease_n ? r->ease_fit_lambda : r->lambda, r->ease_stale ? 1 : 0, kinds[r->content_kind], r->cdim,
+                   ecai__reco_text_fitted(r) ? 1 : 0, r->cindex_factory, r->cidx_exact ? r->n_items : r->cidx_n,
+                   r->cidx_stale ? 1 : 0);
   if (b.oom) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "recommend: out of memory");

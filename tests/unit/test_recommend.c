@@ -527,6 +527,8 @@ TEST(recommend_title_embedder_fitted_and_saved) {
   char *s = NULL;
   CHECK_OK(ecai_recommend_stats(&s, NULL, r));
   CHECK_CONTAINS(s, "\"content_dim\":384"); /* the builtin embedder's default dimension */
+  CHECK_CONTAINS(s, "\"title_embedder_fitted\":0");
+  CHECK_CONTAINS(s, "\"content_index\":\"exact\"");
   ecai_free(s);
   const char *req = "{\"cart\":[\"a\"],\"k\":5,\"method\":\"content\"}";
   char *before = NULL, *after = NULL, *loaded = NULL;
@@ -547,6 +549,9 @@ TEST(recommend_title_embedder_fitted_and_saved) {
   CHECK_OK(ecai_recommend_load(&l, NULL, p));
   CHECK_OK(ecai_recommend_query(&loaded, NULL, l, req, strlen(req)));
   CHECK_STR_EQ(loaded, after);
+  CHECK_OK(ecai_recommend_stats(&s, NULL, l));
+  CHECK_CONTAINS(s, "\"title_embedder_fitted\":1");
+  ecai_free(s);
   ecai_free(before);
   ecai_free(after);
   ecai_free(loaded);
