@@ -142,7 +142,7 @@ ECAI_API ecai_status ecai_recommend_add_order(ecai_recommend *r, const char *ord
 
 /**
  * @brief Declares or updates a product without an order (catalog knowledge): its
- * title (used in reasons and by the built-in text vectors) and price (< 0 keeps the
+ * title (used in reasons and by the built-in title embedder) and price (< 0 keeps the
  * current one). New products are cold-start items.
  * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM.
  * Thread-safety: writer.
