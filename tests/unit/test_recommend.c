@@ -620,6 +620,59 @@ TEST(recommend_save_load_roundtrip_and_corruption) {
   ecai_recommend_free(r);
 }
 
+/* Files written before categories (format version 1) still load. */
+TEST(recommend_loads_version_1_model_files) {
+  ecai_recommend *r = shop();
+  CHECK_OK(ecai_recommend_fit(r));
+  char *p = path_in(ecai_test_tmpdir(), "v2.bin");
+  CHECK_OK(ecai_recommend_save(r, p));
+  FILE *f = fopen(p, "rb");
+  CHECK(f != NULL);
+  static unsigned char in[1 << 20], out[1 << 20];
+  size_t len = fread(in, 1, sizeof in, f);
+  fclose(f);
+  CHECK(len > 32 && len < sizeof in);
+  /* v2 -> v1: drop each item's category string (all NULL here) and the trailing flags */
+  size_t ip = 0, op = 0;
+  uint32_t u32;
+  uint64_t ni;
+  memcpy(out, in, 16), ip = op = 16;
+  out[8] = 1;
+  memcpy(&ni, in + ip, 8);
+  memcpy(out + op, in + ip, 8), ip += 8, op += 8;
+  for (uint64_t i = 0; i < ni; i++) {
+    for (int str = 0; str < 2; str++) { /* id, title */
+      memcpy(&u32, in + ip, 4);
+      size_t n = 4 + (u32 == UINT32_MAX ? 0 : u32);
+      memcpy(out + op, in + ip, n), ip += n, op += n;
+    }
+    memcpy(&u32, in + ip, 4);
+    CHECK(u32 == UINT32_MAX); /* no category */
+    ip += 4;
+    memcpy(out + op, in + ip, 12), ip += 12, op += 12; /* price_sum, price_n */
+  }
+  size_t rest = len - 8 - 4 - ip; /* orders, EASE, content kind: unchanged */
+  memcpy(out + op, in + ip, rest), op += rest;
+  uint64_t sum = XXH3_64bits(out, op);
+  memcpy(out + op, &sum, 8), op += 8;
+  char *q = path_in(ecai_test_tmpdir(), "v1.bin");
+  f = fopen(q, "wb");
+  CHECK(f != NULL);
+  CHECK(fwrite(out, 1, op, f) == op);
+  fclose(f);
+  ecai_recommend *l = NULL;
+  CHECK_OK(ecai_recommend_load(&l, NULL, q));
+  const char *req = "{\"cart\":[\"mug\"],\"k\":3,\"method\":\"ease\"}";
+  char *a = NULL, *b = NULL;
+  CHECK_OK(ecai_recommend_query(&a, NULL, r, req, strlen(req)));
+  CHECK_OK(ecai_recommend_query(&b, NULL, l, req, strlen(req)));
+  CHECK_STR_EQ(b, a);
+  ecai_free(a);
+  ecai_free(b);
+  ecai_recommend_free(l);
+  ecai_recommend_free(r);
+}
+
 TEST(recommend_loads_orders_csv_and_gzip) {
   char path[1024];
   snprintf(path, sizeof path, "%s/tests/data/recommend_orders.csv", ecai_test_root());
