@@ -110,13 +110,16 @@ static double cfg_num(const ecai_ctx *ctx, const char *path, double d) {
 
 /* The built-in embedder of product titles: kind "builtin" whatever the context's
    embedder kind (a remote call per title would not do), with the context's builtin
-   settings (dim, n-grams, weights, IDF power). */
+   settings (dim, n-grams, weights, IDF power) when its kind is builtin, else the
+   defaults. */
 static ecai_status text_embedder_new(ecai_recommend *r, const ecai_ctx *ctx) {
   static const char *keys[] = {"dim", "ngram_min", "ngram_max", "word_bigrams", "bigram_weight", "char_weight",
                                "idf_power"};
   ecai__buf b = {0};
   ecai__buf_puts(&b, "{\"log_level\":\"off\",\"embedder\":{\"kind\":\"builtin\"");
-  for (size_t i = 0; ctx && i < sizeof keys / sizeof keys[0]; i++) {
+  /* a remote kind's settings (e.g. its dimension) do not describe the builtin one */
+  bool builtin = ctx && !strcmp(ecai__cfg_str(ctx, "embedder.kind", "builtin"), "builtin");
+  for (size_t i = 0; builtin && i < sizeof keys / sizeof keys[0]; i++) {
     char path[64];
     double v;
     snprintf(path, sizeof path, "embedder.%s", keys[i]);

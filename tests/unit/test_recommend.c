@@ -128,6 +128,28 @@ TEST(recommend_config_keys_from_context) {
   CHECK_STATUS(ecai_recommend_new(&r, c), ECAI_EINVAL);
   CHECK(r == NULL);
   ecai_ctx_free(c);
+  /* the title embedder takes the context's builtin settings, not a remote kind's */
+  static const char *emb[][2] = {{"{\"embedder\":{\"dim\":64}}", "\"content_dim\":64"},
+                                 {"{\"embedder\":{\"kind\":\"openai\",\"base_url\":\"http://127.0.0.1:9\","
+                                  "\"model\":\"m\",\"dim\":1536}}", "\"content_dim\":384"},
+                                 {"{\"recommend\":{\"content_index\":\"HNSW32\",\"cold_cart_boost\":0}}",
+                                  "\"content_index\":\"HNSW32\""}};
+  for (int i = 0; i < 3; i++) {
+    CHECK_OK(ecai_ctx_new(&c, emb[i][0], strlen(emb[i][0])));
+    CHECK_OK(ecai_recommend_new(&r, c));
+    CHECK_OK(ecai_recommend_stats(&s, NULL, r));
+    CHECK_CONTAINS(s, emb[i][1]);
+    ecai_free(s);
+    ecai_recommend_free(r);
+    ecai_ctx_free(c);
+  }
+  static const char *bad2[] = {"{\"recommend\":{\"cold_cart_boost\":-1}}", "{\"recommend\":{\"content_candidates\":0}}",
+                               "{\"recommend\":{\"content_index\":\"\"}}"};
+  for (int i = 0; i < 3; i++) {
+    CHECK_OK(ecai_ctx_new(&c, bad2[i], strlen(bad2[i])));
+    CHECK_STATUS(ecai_recommend_new(&r, c), ECAI_EINVAL);
+    ecai_ctx_free(c);
+  }
 }
 
 TEST(recommend_complements_with_reason_and_cart_excluded) {
