@@ -130,14 +130,28 @@ static int section_recommend(ecai_ctx *ctx, ecai_store *store) {
   TRY("recommender", ecai_recommend_new(&r, ctx));
   TRY("orders", ecai_recommend_load_orders(r, data("orders.csv"), 0));
   const ecai_catalog *cat = ecai_store_catalog(store);
-  for (int64_t id = -1; ecai_catalog_next(&id, cat, id) == ECAI_OK;) /* titles for the reasons */
-    TRY("item", ecai_recommend_set_item(r, ecai_catalog_sku(cat, id), ecai_catalog_title(cat, id), -1));
+  for (int64_t id = -1; ecai_catalog_next(&id, cat, id) == ECAI_OK;) { /* titles and categories */
+    const char *sku = ecai_catalog_sku(cat, id);
+    TRY("item", ecai_recommend_set_item(r, sku, ecai_catalog_title(cat, id), -1));
+    char *js = NULL, path[128] = "";
+    if (ecai_catalog_get_json(&js, NULL, cat, sku) == ECAI_OK) {
+      const char *c = strstr(js, "\"category\":\"");
+      if (c) snprintf(path, sizeof path, "%.*s", (int)strcspn(c + 12, "\""), c + 12);
+      ecai_free(js);
+    }
+    if (path[0]) TRY("category", ecai_recommend_set_category(r, sku, path));
+  }
   TRY("fit", ecai_recommend_fit(r));
-  const char *req = "{\"cart\":[{\"id\":\"SKU-0118\",\"qty\":1}],\"k\":3,\"strategy\":\"complementary\"}";
-  char *items = NULL;
-  TRY("recommend", ecai_recommend_query(&items, NULL, r, req, strlen(req)));
-  printf("cart: %s ->\n  %s\n", ecai_catalog_title(cat, 117), items);
-  ecai_free(items);
+  static const char *const reqs[] = {
+      "{\"cart\":[{\"id\":\"SKU-0118\",\"qty\":1}],\"k\":3,\"strategy\":\"complementary\"}",
+      "{\"cart\":[\"SKU-0118\"],\"k\":3,\"exclude_categories\":[\"Kitchen > Coffee & tea\"]}",
+  };
+  for (size_t i = 0; i < sizeof reqs / sizeof *reqs; i++) {
+    char *items = NULL;
+    TRY("recommend", ecai_recommend_query(&items, NULL, r, reqs[i], strlen(reqs[i])));
+    printf("cart: %s, request %s ->\n  %s\n", ecai_catalog_title(cat, 117), reqs[i], items);
+    ecai_free(items);
+  }
   ecai_recommend_free(r);
   return 0;
 }

@@ -180,6 +180,21 @@ ZEND_METHOD(Ecai_Recommender, setItem) {
   }
 }
 
+ZEND_METHOD(Ecai_Recommender, setCategory) {
+  zend_string *id, *category = NULL;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+    Z_PARAM_STR(id)
+    Z_PARAM_STR_OR_NULL(category)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_recommend *h = this_rec(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  ecai_status st = ecai_recommend_set_category(h, ZSTR_VAL(id), category ? ZSTR_VAL(category) : NULL);
+  if (st) {
+    ecai_php_throw(st);
+    RETURN_THROWS();
+  }
+}
+
 ZEND_METHOD(Ecai_Recommender, fit) {
   ZEND_PARSE_PARAMETERS_NONE();
   ecai_recommend *h = this_rec(ZEND_THIS);

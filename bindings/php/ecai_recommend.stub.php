@@ -17,6 +17,9 @@ final class Recommender {
     public function addOrder(string $orderId, array $products, ?string $customer = null, int $ts = 0): void {}
     /** Declares a product's title and price (price < 0 keeps the current one). */
     public function setItem(string $id, ?string $title = null, float $price = -1.0): void {}
+    /** Sets (null / "" clears) a product's category path, e.g. "Kitchen > Mugs"; requests filter
+     *  with "categories" / "exclude_categories" (path prefixes). */
+    public function setCategory(string $id, ?string $category): void {}
     /** (Re)fits the EASE model. */
     public function fit(): void {}
     /** Content vectors: [id => [float, ...], ...], all of one dimension. */

@@ -28,6 +28,11 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_setItem, 
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, price, IS_DOUBLE, 0, "-1.0")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_setCategory, 0, 2, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, id, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, category, IS_STRING, 1)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_fit, 0, 0, IS_VOID, 0)
 ZEND_END_ARG_INFO()
 
@@ -63,6 +68,7 @@ ZEND_METHOD(Ecai_Recommender, fromOrders);
 ZEND_METHOD(Ecai_Recommender, load);
 ZEND_METHOD(Ecai_Recommender, addOrder);
 ZEND_METHOD(Ecai_Recommender, setItem);
+ZEND_METHOD(Ecai_Recommender, setCategory);
 ZEND_METHOD(Ecai_Recommender, fit);
 ZEND_METHOD(Ecai_Recommender, setContent);
 ZEND_METHOD(Ecai_Recommender, recommend);
@@ -77,6 +83,7 @@ static const zend_function_entry class_Ecai_Recommender_methods[] = {
 	ZEND_ME(Ecai_Recommender, load, arginfo_class_Ecai_Recommender_load, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(Ecai_Recommender, addOrder, arginfo_class_Ecai_Recommender_addOrder, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, setItem, arginfo_class_Ecai_Recommender_setItem, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Recommender, setCategory, arginfo_class_Ecai_Recommender_setCategory, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, fit, arginfo_class_Ecai_Recommender_fit, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, setContent, arginfo_class_Ecai_Recommender_setContent, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, recommend, arginfo_class_Ecai_Recommender_recommend, ZEND_ACC_PUBLIC)

@@ -14,9 +14,9 @@ static const char HELP[] =
     "--train-before up to --test-before with at least 2 distinct products: one product\n"
     "(chosen by a hash of the order id) is hidden, the rest is the cart, the customer's\n"
     "earlier orders are the history. Reports hit-rate@k, nDCG@k and catalog coverage for\n"
-    "popularity, cooccurrence (raw counts), cosine co-occurrence, EASE, content (title\n"
-    "text) and the blended recommender, with the cold-start slice (hidden products with\n"
-    "fewer than recommend.cold_orders training orders).\n"
+    "popularity, cooccurrence (raw counts), cosine co-occurrence, EASE, content (builtin\n"
+    "embedder over the titles) and the blended recommender, with the cold-start slice\n"
+    "(hidden products with fewer than recommend.cold_orders training orders).\n"
     "FILE: UCI Online Retail columns or an orders CSV (gzip accepted). DATE: YYYY-MM-DD.\n"
     "exit status: 0 ok, 1 the blended recommender does not beat every baseline on\n"
     "hit-rate@k, 2 bad input, 3 runtime failure.\n";

@@ -8,7 +8,11 @@
  *   - EASE (Steck 2019, closed-form linear item-item model) on the most frequent
  *     products, refitted on demand (ecai_recommend_fit()),
  *   - content similarity: caller-supplied item vectors (ecai_recommend_set_content*)
- *     or, when none are given, a built-in stand-in text vector of the product titles.
+ *     or, when none are given, the library's builtin embedder (embed.h, kind "builtin",
+ *     the context's embedder.* builtin settings) over the product titles, its IDF
+ *     learnt from the titles at ecai_recommend_fit(); the content vectors are kept in a
+ *     FAISS index (recommend.content_index) that the request's session vector searches
+ *     for candidates (recommend.content_candidates), united with the co-purchase ones.
  * A request (JSON) carries the cart, browsing/purchase history, k, filters and a
  * strategy; the reply (JSON) lists product ids with scores and a reason each.
  *
@@ -37,7 +41,7 @@ typedef enum ecai_recommend_opt {
   ECAI_RECOMMEND_OPT_MMR_LAMBDA = 201,    /**< double: MMR relevance weight in [0,1] (1 = no diversity), default 0.9 */
   ECAI_RECOMMEND_OPT_W_EASE = 202,        /**< double: blend weight of EASE, default 1 */
   ECAI_RECOMMEND_OPT_W_COOC = 203,        /**< double: blend weight of cosine co-occurrence, default 0.1 */
-  ECAI_RECOMMEND_OPT_W_CONTENT = 204,     /**< double: blend weight of content similarity (full for cold items, 1/4 otherwise), default 1 */
+  ECAI_RECOMMEND_OPT_W_CONTENT = 204,     /**< double: blend weight of content similarity, scaled per candidate by cold_orders / (cold_orders + its orders) and raised when the cart lacks order history (recommend.cold_cart_boost), default 1 */
   ECAI_RECOMMEND_OPT_W_HISTORY = 205,     /**< double: weight of history items as model inputs beside a cart (without a cart they count fully), default 0 */
   ECAI_RECOMMEND_OPT_HALF_LIFE_DAYS = 206, /**< double: recency half-life of history items, default 30 */
   ECAI_RECOMMEND_OPT_PRICE_RATIO = 207,   /**< double: complements at most this times the priciest cart item (0 = off), default 3 */
@@ -61,7 +65,8 @@ typedef int (*ecai_recommend_vector_fn)(float *out, size_t dim, const char *prod
 /**
  * @brief Creates an empty recommender. Settings come from the context's "recommend"
  * section (ease_lambda, max_items, mmr_lambda, cold_orders, w_ease, w_cooc,
- * w_content, w_history, w_rebuy, half_life_days, price_ratio).
+ * w_content, w_history, w_rebuy, half_life_days, price_ratio, content_index,
+ * content_candidates, cold_cart_boost).
  * @param[out] out receives the handle; NULL on failure.
  * @param[in]  ctx the context (may be NULL for the defaults); not retained.
  * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM.
@@ -137,7 +142,7 @@ ECAI_API ecai_status ecai_recommend_add_order(ecai_recommend *r, const char *ord
 
 /**
  * @brief Declares or updates a product without an order (catalog knowledge): its
- * title (used in reasons and by the built-in text vectors) and price (< 0 keeps the
+ * title (used in reasons and by the built-in title embedder) and price (< 0 keeps the
  * current one). New products are cold-start items.
  * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM.
  * Thread-safety: writer.
@@ -147,9 +152,28 @@ ECAI_API ecai_status ecai_recommend_set_item(ecai_recommend *r, const char *prod
                                              double price);
 
 /**
+ * @brief Sets or clears a product's category, a path like "Kitchen > Mugs" (catalog
+ * knowledge; unknown ids become cold products). Requests filter on it with
+ * "categories" (keep only products under one of the given paths) and
+ * "exclude_categories" (drop products under any of them): a path matches itself and
+ * its sub-paths, case-insensitively ("kitchen" matches "Kitchen > Mugs", not
+ * "Kitchenware"). Saved with the model.
+ * @param[in] r          the recommender.
+ * @param[in] product_id the product (NUL-terminated, not empty).
+ * @param[in] category   UTF-8 path, or NULL / "" to clear it.
+ * @return ECAI_OK; ECAI_EINVAL (NULL, empty id, invalid UTF-8); ECAI_ENOMEM.
+ * Ownership: copied. Thread-safety: writer.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_recommend_set_category(ecai_recommend *r, const char *product_id, const char *category);
+
+/**
  * @brief (Re)fits the EASE model on the `max_items` most frequent products from the
- * current co-occurrence counts (LAPACK Cholesky; seconds for a few thousand items).
- * @return ECAI_OK; ECAI_ESTATE (no orders); ECAI_ENOMEM; ECAI_ERROR (factorisation failed).
+ * current co-occurrence counts (LAPACK Cholesky; seconds for a few thousand items),
+ * refits the built-in title embedder (when no caller content is set) and rebuilds
+ * the content vector index.
+ * @return ECAI_OK; ECAI_ESTATE (no orders); ECAI_ENOMEM; ECAI_ERROR (factorisation
+ * failed); ECAI_EBACKEND (content index).
  * Thread-safety: writer.
  * @since 0.1
  */
@@ -165,7 +189,7 @@ ECAI_API ecai_status ecai_recommend_fit(ecai_recommend *r);
  * @param[in] mat  n*dim floats.
  * @param[in] n    rows (>= 1).
  * @param[in] dim  vector dimension (>= 1).
- * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM.
+ * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM; ECAI_EBACKEND (content index).
  * Ownership: copied. Thread-safety: writer.
  * @since 0.1
  */
@@ -177,7 +201,7 @@ ECAI_API ecai_status ecai_recommend_set_content(ecai_recommend *r, const char *c
  * called now for every known product, later for products first seen in orders, and
  * during ecai_recommend_query() for cart ids the model does not know (cold-start carts).
  * fn = NULL removes caller content (the built-in title vectors are used again).
- * @return ECAI_OK; ECAI_EINVAL (dim 0 with fn); ECAI_ENOMEM.
+ * @return ECAI_OK; ECAI_EINVAL (dim 0 with fn); ECAI_ENOMEM; ECAI_EBACKEND (content index).
  * Ownership: fn/payload must stay valid while r uses them. Thread-safety: writer.
  * @since 0.1
  */
@@ -197,9 +221,11 @@ ECAI_API ecai_status ecai_recommend_set_stock_fn(ecai_recommend *r, ecai_recomme
  * `{"cart": ["id", {"id": "id", "qty": 2}, ...], "history": ["id", {"id": "id", "ts": 1700000000}],
  *   "k": 10, "strategy": "mixed"|"complementary"|"similar", "exclude": ["id"],
  *   "min_price": 0, "max_price": 100, "allow_pricier": false, "now": 1700000000,
+ *   "categories": ["Kitchen"], "exclude_categories": ["Kitchen > Knives"],
  *   "exclude_history": true, "in_stock": true, "method": "blended"|"popularity"|
  *   "cooccurrence"|"cosine"|"ease"|"content"}` (all optional except one of cart/history
- * for non-popularity results). Cart items are never recommended; history items are not
+ * for non-popularity results). Category filters: see ecai_recommend_set_category();
+ * with "categories" products without a category are dropped. Cart items are never recommended; history items are not
  * either unless "exclude_history" is false (purchase history: re-orders allowed).
  * The reply: `{"items":[{"id":"...","score":0.93,"reason":"often bought with ..."}],
  * "strategy":"mixed","unknown":["ids not in the model"]}`.
@@ -240,7 +266,9 @@ ECAI_API ecai_status ecai_recommend_rerank(char **out, size_t *out_len, const ec
 
 /**
  * @brief Model statistics as JSON: {"items":…, "orders":…, "pairs":…, "ease_items":…,
- * "ease_lambda":…, "ease_stale":0|1, "content_dim":…}.
+ * "ease_lambda":…, "ease_stale":0|1, "content":"title_text"|"matrix"|"callback",
+ * "content_dim":…, "title_embedder_fitted":0|1, "content_index":"exact"|FAISS factory,
+ * "content_index_rows":…, "content_index_stale":0|1}.
  * @return ECAI_OK; ECAI_EINVAL; ECAI_ENOMEM.
  * Ownership: caller frees *out with ecai_free(). Thread-safety: reader.
  * @since 0.1
@@ -252,7 +280,9 @@ ECAI_API ecai_status ecai_recommend_stats(char **out, size_t *out_len, const eca
  * file: format version + XXH3 checksum, written to a temporary file, fsynced and
  * renamed, so a failure never leaves a half-written file. Settings are not saved (they
  * come from the context given to ecai_recommend_load()); neither are the callbacks:
- * install the content and stock callbacks again after loading.
+ * install the content and stock callbacks again after loading. The model kept with a
+ * store (see index.h) is the file DIR/recommend.bin of the store folder: `ecai recommend
+ * --index DIR` loads it, and --save-index writes it after adding new orders.
  * @return ECAI_OK; ECAI_EINVAL; ECAI_EIO; ECAI_ENOMEM.
  * Thread-safety: reader.
  * @since 0.1

@@ -121,7 +121,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"recommend",                  ECAI__CFG_SECTION, NULL,          0, NULL},
   {"recommend.ease_lambda",      ECAI__CFG_NUM,  "50",             0, NULL}, /* EASE ridge strength */
   {"recommend.max_items",        ECAI__CFG_INT,  "4000",           0, NULL}, /* EASE is fitted on this many most-ordered products */
-  {"recommend.cold_orders",      ECAI__CFG_INT,  "5",              0, NULL}, /* products with fewer training orders use content similarity */
+  {"recommend.cold_orders",      ECAI__CFG_INT,  "5",              0, NULL}, /* content weighs cold_orders / (cold_orders + orders) per candidate; the cold-start slice threshold */
   {"recommend.mmr_lambda",       ECAI__CFG_NUM,  "0.9",            0, NULL}, /* relevance vs diversity (1 = no diversification) */
   {"recommend.w_ease",           ECAI__CFG_NUM,  "1.0",            0, NULL}, /* blend weight of the EASE score */
   {"recommend.w_cooc",           ECAI__CFG_NUM,  "0.1",            0, NULL}, /* blend weight of cosine co-occurrence */
@@ -130,6 +130,9 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"recommend.w_rebuy",          ECAI__CFG_NUM,  "0.2",            0, NULL}, /* bonus for products the customer ordered before */
   {"recommend.half_life_days",   ECAI__CFG_NUM,  "30",             0, NULL}, /* recency half-life of history */
   {"recommend.price_ratio",      ECAI__CFG_NUM,  "3",              0, NULL}, /* complements above this multiple of the priciest cart item are dropped */
+  {"recommend.content_index",    ECAI__CFG_STR,  "\"exact\"",      0, NULL}, /* content vector index: exact (in-process scan) or a FAISS factory string, e.g. HNSW32 for large catalogs */
+  {"recommend.content_candidates", ECAI__CFG_INT, "200",           0, NULL}, /* nearest products the session vector retrieves from it */
+  {"recommend.cold_cart_boost",  ECAI__CFG_NUM,  "3",              0, NULL}, /* content weight x (1 + this x share of the cart without order history) */
 
   {"pricing",                    ECAI__CFG_SECTION, NULL,          0, NULL},
   {"pricing.objective",         ECAI__CFG_STR,  "\"revenue\"",    0, "revenue|margin"},

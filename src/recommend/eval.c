@@ -234,7 +234,8 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
         nin = ncart;
         ecai__reco_components(r, in, nin, &s);
       }
-      reco_opts o = {k, RECO_S_MIXED, (reco_method)(m >= 5 ? RECO_M_BLENDED : m), false, false, false, m >= 5, -1, -1};
+      reco_opts o = {.k = k, .strategy = RECO_S_MIXED, .method = (reco_method)(m >= 5 ? RECO_M_BLENDED : m),
+                     .use_mmr = m >= 5, .min_price = -1, .max_price = -1};
       size_t nh = ecai__reco_rank(r, in, nin, &s, &o, hits);
       if (nh == SIZE_MAX) {
         st = ecai__err(ECAI_ENOMEM, "eval: out of memory");

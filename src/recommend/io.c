@@ -177,7 +177,13 @@ ecai_status ecai_recommend_load_orders(ecai_recommend *r, const char *path, int6
 /* ---- save / load ------------------------------------------------------------------------ */
 
 #define RECO_MAGIC "ECAIRECO"
-#define RECO_VERSION 1u
+#define RECO_VERSION 2u /* 2: item categories and flags; version 1 files are still read */
+
+/* Flags saved after the content block: bit 0 = the built-in title embedder was fitted. */
+static uint32_t reco_save_flags(const ecai_recommend *r) { return ecai__reco_text_fitted(r) ? 1u : 0u; }
+static ecai_status reco_load_flags(ecai_recommend *r, uint32_t flags) {
+  return (flags & 1u) ? ecai__reco_text_fit(r) : ECAI_OK;
+}
 
 static void put(ecai__buf *b, const void *p, size_t n) { ecai__buf_append(b, p, n); }
 static void put_u32(ecai__buf *b, uint32_t v) { put(b, &v, 4); }
@@ -265,6 +271,7 @@ ecai_status ecai_recommend_save(const ecai_recommend *r, const char *path) {
     const reco_item *it = &r->items[i];
     put_str(&b, it->id);
     put_str(&b, it->title);
+    put_str(&b, it->category);
     put_f64(&b, it->price_sum);
     put_u32(&b, it->price_n);
   }
@@ -291,6 +298,7 @@ ecai_status ecai_recommend_save(const ecai_recommend *r, const char *path) {
     for (size_t i = 0; i < r->n_items; i++)
       if (r->chas[i]) put(&b, r->cvec + i * r->cdim, r->cdim * 4);
   }
+  put_u32(&b, reco_save_flags(r));
   if (b.oom) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "recommend: out of memory serialising the model");
@@ -351,7 +359,8 @@ static ecai_status corrupt(const char *path, const char *what) {
   return ecai__err(ECAI_ECORRUPT, "recommend: '%s' is not a valid model file (%s)", path, what);
 }
 
-static ecai_status parse_model(ecai_recommend *r, const unsigned char *data, size_t len, const char *path) {
+static ecai_status parse_model(ecai_recommend *r, const unsigned char *data, size_t len, const char *path,
+                               uint32_t ver) {
   rd d = {data + 16, data + len - 8, false};
   char tmp[4096];
   uint64_t ni = get_u64(&d);
@@ -371,6 +380,11 @@ static ecai_status parse_model(ecai_recommend *r, const unsigned char *data, siz
       memcpy(tmp, title, n);
       tmp[n] = '\0';
       if ((st = ecai__reco_set_title(r, it, tmp))) return st;
+    }
+    if (ver >= 2) {
+      const char *cat = get_str(&d, &l2);
+      if (d.bad) return corrupt(path, "item category");
+      if (cat && (st = ecai__reco_set_category(r, it, cat, l2))) return st;
     }
     r->items[it].price_sum = get_f64(&d);
     r->items[it].price_n = get_u32(&d);
@@ -446,7 +460,7 @@ static ecai_status parse_model(ecai_recommend *r, const unsigned char *data, siz
     get(&d, has, ni);
     size_t rows = 0;
     for (uint64_t i = 0; i < ni; i++) rows += has[i] != 0;
-    if (d.bad || (size_t)(d.end - d.p) != rows * dim * 4) {
+    if (d.bad || (size_t)(d.end - d.p) != rows * dim * 4 + (ver >= 2 ? 4 : 0)) {
       ecai__free(has);
       return corrupt(path, "content block");
     }
@@ -471,7 +485,10 @@ static ecai_status parse_model(ecai_recommend *r, const unsigned char *data, siz
     ecai__free(mat);
     if (st) return st;
   }
+  uint32_t flags = ver >= 2 ? get_u32(&d) : 0;
   if (d.bad || d.p != d.end) return corrupt(path, "trailing or missing bytes");
+  if (flags > 1) return corrupt(path, "flags");
+  return reco_load_flags(r, flags);
   return ECAI_OK;
 }
 
@@ -512,13 +529,14 @@ ecai_status ecai_recommend_load(ecai_recommend **out, const ecai_ctx *ctx, const
     uint64_t sum;
     memcpy(&ver, data + 8, 4);
     memcpy(&sum, data + len - 8, 8);
-    if (ver != RECO_VERSION) st = ecai__err(ECAI_ECORRUPT, "recommend: '%s' has format version %u, this library reads %u", path, ver, RECO_VERSION);
+    if (ver != RECO_VERSION && ver != 1) st = ecai__err(ECAI_ECORRUPT, "recommend: '%s' has format version %u, this library reads %u", path, ver, RECO_VERSION);
     else if (XXH3_64bits(data, len - 8) != sum) st = corrupt(path, "checksum mismatch");
     else {
       ecai_recommend *r = NULL;
       st = ecai_recommend_new(&r, ctx);
       if (st == ECAI_OK) {
-        st = parse_model(r, data, len, path);
+        st = parse_model(r, data, len, path, ver);
+        if (!st && !r->cidx && !r->cidx_n) st = ecai__reco_cindex_build(r);
         if (st) ecai_recommend_free(r);
         else *out = r;
       }

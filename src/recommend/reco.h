@@ -9,10 +9,8 @@
 #include <xxhash.h>
 
 #include "core/internal.h"
+#include "ecai/embed.h"
 #include "ecai/recommend.h"
-
-/* Dimension of the built-in stand-in text vectors (see ecai__reco_text_vector). */
-#define RECO_TEXT_DIM 256
 
 /* open-addressing map item -> co-occurrence count; key = item index + 1 (0 = empty) */
 typedef struct {
@@ -24,6 +22,7 @@ typedef struct {
 typedef struct {
   char *id;
   char *title;
+  char *category; /* "A > B" path or NULL */
   double price_sum;
   uint32_t price_n;
   uint32_t orders; /* distinct orders containing the item */
@@ -49,7 +48,7 @@ enum { RECO_CONTENT_TEXT = 0, RECO_CONTENT_MATRIX = 1, RECO_CONTENT_FN = 2 };
 struct ecai_recommend {
   /* settings */
   size_t max_items, cold_orders;
-  double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio;
+  double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio, cold_cart_boost;
   /* products */
   reco_item *items;
   reco_nbr *nbr;
@@ -68,12 +67,21 @@ struct ecai_recommend {
   double ease_fit_lambda;
   bool ease_stale;
   /* content */
+  ecai_ctx *ectx;      /* owned context of the built-in title embedder */
+  ecai_embedder *emb;  /* built-in embedder of the product titles (RECO_CONTENT_TEXT) */
+  bool text_fitted;    /* its IDF was learnt from the titles (ecai__reco_text_fit) */
   int content_kind;
   size_t cdim;
   float *cvec;      /* cap_items x cdim */
   uint8_t *chas;    /* cap_items */
   ecai_recommend_vector_fn vec_fn;
   void *vec_payload;
+  /* content vector index (cindex.c): rows 0..cidx_n-1 are items */
+  void *cidx; /* FaissIndex * */
+  size_t cidx_n, cand_m;
+  bool cidx_stale;
+  bool cidx_exact; /* content_index "exact": in-process vectorised scan, no FAISS */
+  char cindex_factory[64];
   /* filters */
   ecai_recommend_stock_fn stock_fn;
   void *stock_payload;
@@ -115,6 +123,8 @@ typedef struct {
   reco_method method;
   bool exclude_history, allow_pricier, in_stock, use_mmr;
   double min_price, max_price; /* < 0 = unset */
+  const char *const *cat_in, *const *cat_out; /* category prefixes to include / exclude */
+  size_t n_cat_in, n_cat_out;
 } reco_opts;
 
 typedef struct {
@@ -130,9 +140,29 @@ int64_t ecai__reco_item_find(const ecai_recommend *r, const char *id, size_t len
 ecai_status ecai__reco_add_line(ecai_recommend *r, const char *order_id, const char *customer, int64_t ts,
                                 const char *product, const char *title, double price);
 ecai_status ecai__reco_set_title(ecai_recommend *r, uint32_t item, const char *title);
+ecai_status ecai__reco_set_category(ecai_recommend *r, uint32_t item, const char *category, size_t len);
+/* 1 when category path `cat` lies under `prefix` ("Kitchen" matches "kitchen > Mugs", not "Kitchenware"). */
+bool ecai__reco_cat_match(const char *cat, const char *prefix);
 float ecai__reco_cooc(const ecai_recommend *r, uint32_t a, uint32_t b);
 double ecai__reco_price(const ecai_recommend *r, uint32_t item);
 const float *ecai__reco_vec(const ecai_recommend *r, uint32_t item);
+
+/* 1 when the built-in title embedder has been fitted (IDF from the titles). */
+bool ecai__reco_text_fitted(const ecai_recommend *r);
+/* Fits the built-in title embedder on the current titles and re-embeds them (no-op
+   when the content comes from the caller). */
+ecai_status ecai__reco_text_fit(ecai_recommend *r);
+
+/* cindex.c */
+ecai_status ecai__reco_cindex_build(ecai_recommend *r);
+void ecai__reco_cindex_free(ecai_recommend *r);
+/* Up to m nearest indexed items to q (inner product): returns the count, SIZE_MAX when
+   the index cannot answer (none, stale, FAISS failure: scan instead). Sets *indexed to
+   the number of leading items the index covers (later ones must be scanned). */
+size_t ecai__reco_cindex_search(const ecai_recommend *r, const float *q, size_t m, int64_t *ids, float *scores,
+                                size_t *indexed);
+/* Dot product of two dim-float vectors (vectorisable). */
+float ecai__reco_dot(const float *a, const float *b, size_t n);
 
 /* query.c */
 ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim);
@@ -141,9 +171,6 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
 /* Ranks with the given method; writes up to opts->k hits, returns the count (SIZE_MAX: out of memory). */
 size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
                        const reco_opts *o, reco_hit *hits);
-
-/* text.c: the stand-in content vector (hashed word unigrams + char 3-5-grams) */
-void ecai__reco_text_vector(float *out, size_t dim, const char *text);
 
 /* io.c: CSV reading */
 typedef struct {

@@ -1,5 +1,6 @@
 /* ecai_recommend: the model (products, orders, co-occurrence, EASE, content). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -107,6 +108,39 @@ static double cfg_num(const ecai_ctx *ctx, const char *path, double d) {
   return ctx ? ecai__cfg_double(ctx, path, d) : d;
 }
 
+/* The built-in embedder of product titles: kind "builtin" whatever the context's
+   embedder kind (a remote call per title would not do), with the context's builtin
+   settings (dim, n-grams, weights, IDF power) when its kind is builtin, else the
+   defaults. */
+static ecai_status text_embedder_new(ecai_recommend *r, const ecai_ctx *ctx) {
+  static const char *keys[] = {"dim", "ngram_min", "ngram_max", "word_bigrams", "bigram_weight", "char_weight",
+                               "idf_power"};
+  ecai__buf b = {0};
+  ecai__buf_puts(&b, "{\"log_level\":\"off\",\"embedder\":{\"kind\":\"builtin\"");
+  /* a remote kind's settings (e.g. its dimension) do not describe the builtin one */
+  bool builtin = ctx && !strcmp(ecai__cfg_str(ctx, "embedder.kind", "builtin"), "builtin");
+  for (size_t i = 0; builtin && i < sizeof keys / sizeof keys[0]; i++) {
+    char path[64];
+    double v;
+    snprintf(path, sizeof path, "embedder.%s", keys[i]);
+    if (!strcmp(keys[i], "word_bigrams")) {
+      ecai__buf_printf(&b, ",\"word_bigrams\":%s", ecai__cfg_bool(ctx, path, false) ? "true" : "false");
+    } else if (ecai_ctx_get_number(&v, ctx, path) == ECAI_OK) {
+      if (!strcmp(keys[i], "dim") && v == 0) continue; /* 0 = the kind's default */
+      ecai__buf_printf(&b, ",\"%s\":%.17g", keys[i], v);
+    }
+  }
+  ecai__buf_puts(&b, "}}");
+  if (b.oom) {
+    ecai__buf_free(&b);
+    return ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+  }
+  ecai_status st = ecai_ctx_new(&r->ectx, b.data, b.len);
+  ecai__buf_free(&b);
+  if (!st) st = ecai_embedder_new(&r->emb, r->ectx);
+  return st;
+}
+
 ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
@@ -123,13 +157,28 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   r->w_rebuy = cfg_num(ctx, "recommend.w_rebuy", 0.2);
   r->half_life = cfg_num(ctx, "recommend.half_life_days", 30);
   r->price_ratio = cfg_num(ctx, "recommend.price_ratio", 3);
+  r->cand_m = (size_t)cfg_num(ctx, "recommend.content_candidates", 200);
+  r->cold_cart_boost = cfg_num(ctx, "recommend.cold_cart_boost", 3);
+  const char *fac = ctx ? ecai__cfg_str(ctx, "recommend.content_index", "exact") : "exact";
+  if (!fac || strlen(fac) >= sizeof r->cindex_factory || !fac[0]) {
+    ecai__free(r);
+    return ecai__err(ECAI_EINVAL, "recommend: content_index must be \"exact\" or a FAISS factory string (e.g. \"HNSW32\")");
+  }
+  strcpy(r->cindex_factory, fac);
+  r->cidx_exact = !strcmp(fac, "exact");
   if (r->max_items < 1 || r->max_items > 20000 || !(r->lambda > 0) || r->mmr < 0 || r->mmr > 1 ||
       r->w_ease < 0 || r->w_cooc < 0 || r->w_rebuy < 0 || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
-      r->price_ratio < 0) {
+      r->price_ratio < 0 || r->cand_m < 1 || r->cand_m > 100000 ||
+      !(r->cold_cart_boost >= 0 && r->cold_cart_boost <= 1000)) {
     ecai__free(r);
     return ecai__err(ECAI_EINVAL, "recommend: a \"recommend\" setting is out of range");
   }
-  r->cdim = RECO_TEXT_DIM;
+  ecai_status est = text_embedder_new(r, ctx);
+  if (est) {
+    ecai_recommend_free(r);
+    return est;
+  }
+  r->cdim = ecai_embedder_dim(r->emb);
   r->content_kind = RECO_CONTENT_TEXT;
   r->ease_stale = true;
   *out = r;
@@ -152,6 +201,7 @@ void ecai_recommend_free(ecai_recommend *r) {
   for (size_t i = 0; i < r->n_items; i++) {
     ecai__free(r->items[i].id);
     ecai__free(r->items[i].title);
+    ecai__free(r->items[i].category);
     ecai__free(r->nbr[i].keys);
     ecai__free(r->nbr[i].vals);
   }
@@ -167,7 +217,10 @@ void ecai_recommend_free(ecai_recommend *r) {
   ecai__free(r->omap.slots);
   ecai__free(r->cvec);
   ecai__free(r->chas);
+  ecai__reco_cindex_free(r);
   ease_clear(r);
+  ecai_embedder_free(r->emb);
+  ecai_ctx_free(r->ectx);
   ecai__free(r);
 }
 
@@ -243,10 +296,14 @@ double ecai__reco_price(const ecai_recommend *r, uint32_t item) {
 
 static void content_refresh(ecai_recommend *r, uint32_t item) {
   if (!r->chas) return;
+  if (item < r->cidx_n) r->cidx_stale = true; /* exact scan until the next build */
   float *v = r->cvec + (size_t)item * r->cdim;
   if (r->content_kind == RECO_CONTENT_TEXT) {
-    r->chas[item] = r->items[item].title && r->items[item].title[0];
-    if (r->chas[item]) ecai__reco_text_vector(v, r->cdim, r->items[item].title);
+    const char *t = r->items[item].title;
+    r->chas[item] = 0;
+    if (t && t[0] && ecai_embedder_embed(v, r->cdim, r->emb, t, strlen(t)) == ECAI_OK) {
+      for (size_t d = 0; d < r->cdim && !r->chas[item]; d++) r->chas[item] = v[d] != 0; /* no feature: no vector */
+    }
   } else if (r->content_kind == RECO_CONTENT_FN && r->vec_fn) {
     r->chas[item] = r->vec_fn(v, r->cdim, r->items[item].id, r->vec_payload) == 1;
     if (r->chas[item]) {
@@ -341,6 +398,28 @@ ecai_status ecai_recommend_set_item(ecai_recommend *r, const char *product_id, c
     r->items[it].price_n = 1;
   }
   return ECAI_OK;
+}
+
+ecai_status ecai__reco_set_category(ecai_recommend *r, uint32_t item, const char *category, size_t len) {
+  while (len && (*category == ' ' || *category == '\t')) category++, len--;
+  while (len && (category[len - 1] == ' ' || category[len - 1] == '\t')) len--;
+  char *c = NULL;
+  if (len && !(c = ecai__strndup(category, len))) return ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+  ecai__free(r->items[item].category);
+  r->items[item].category = c;
+  return ECAI_OK;
+}
+
+ecai_status ecai_recommend_set_category(ecai_recommend *r, const char *product_id, const char *category) {
+  ECAI__CHECK_ARG(r);
+  ECAI__CHECK_ARG(product_id);
+  if (!product_id[0]) return ecai__err(ECAI_EINVAL, "recommend: empty product id");
+  if (category && !ecai__utf8_valid(category, strlen(category), NULL))
+    return ecai__err(ECAI_EINVAL, "recommend: category of '%s' is not valid UTF-8", product_id);
+  uint32_t it;
+  ecai_status st = ecai__reco_item_get(r, product_id, strlen(product_id), &it);
+  if (st) return st;
+  return ecai__reco_set_category(r, it, category ? category : "", category ? strlen(category) : 0);
 }
 
 /* ---- orders --------------------------------------------------------------------- */
@@ -521,7 +600,8 @@ ecai_status ecai_recommend_fit(ecai_recommend *r) {
   r->ease_n = n;
   r->ease_fit_lambda = r->lambda;
   r->ease_stale = false;
-  return ECAI_OK;
+  ecai_status st = ecai__reco_text_fit(r);
+  return st ? st : ecai__reco_cindex_build(r);
 }
 
 /* ---- content ---------------------------------------------------------------------- */
@@ -537,6 +617,7 @@ static ecai_status content_reset(ecai_recommend *r, int kind, size_t dim) {
   }
   ecai__free(r->cvec);
   ecai__free(r->chas);
+  ecai__reco_cindex_free(r);
   r->cvec = nv;
   r->chas = nh;
   if (!r->cap_items) {
@@ -573,16 +654,44 @@ ecai_status ecai_recommend_set_content(ecai_recommend *r, const char *const *ids
     for (size_t d = 0; d < dim; d++) v[d] = (float)(src[d] / sqrt(s));
     r->chas[it] = 1;
   }
-  return ECAI_OK;
+  return ecai__reco_cindex_build(r);
 }
 
 ecai_status ecai_recommend_set_content_fn(ecai_recommend *r, size_t dim, ecai_recommend_vector_fn fn, void *payload) {
   ECAI__CHECK_ARG(r);
   if (fn && (!dim || dim > 65536)) return ecai__err(ECAI_EINVAL, "recommend: content dim must be 1..65536");
-  ecai_status st = content_reset(r, fn ? RECO_CONTENT_FN : RECO_CONTENT_TEXT, fn ? dim : RECO_TEXT_DIM);
+  ecai_status st = content_reset(r, fn ? RECO_CONTENT_FN : RECO_CONTENT_TEXT, fn ? dim : ecai_embedder_dim(r->emb));
   if (st) return st;
   r->vec_fn = fn;
   r->vec_payload = payload;
+  for (size_t i = 0; i < r->n_items; i++) content_refresh(r, (uint32_t)i);
+  return ecai__reco_cindex_build(r);
+}
+
+bool ecai__reco_text_fitted(const ecai_recommend *r) { return r->content_kind == RECO_CONTENT_TEXT && r->text_fitted; }
+
+ecai_status ecai__reco_text_fit(ecai_recommend *r) {
+  if (r->content_kind != RECO_CONTENT_TEXT) return ECAI_OK;
+  ecai_catalog *cat = NULL;
+  ecai_status st = ecai_catalog_new(&cat, r->ectx);
+  size_t titled = 0;
+  for (size_t i = 0; !st && i < r->n_items; i++) {
+    if (!r->items[i].title) continue;
+    json_t *o = json_pack("{s:s, s:s}", "id", r->items[i].id, "title", r->items[i].title);
+    char *js = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!js) st = ecai__err(ECAI_ENOMEM, "recommend: out of memory (title embedder)");
+    else {
+      ecai_status su = ecai_catalog_upsert_json(NULL, cat, js, strlen(js));
+      if (su == ECAI_ENOMEM) st = su;
+      titled += su == ECAI_OK; /* a title the catalog refuses only leaves the IDF without it */
+    }
+    free(js); /* jansson's allocator */
+  }
+  if (!st && titled) st = ecai_embedder_fit(r->emb, cat);
+  ecai_catalog_free(cat);
+  if (st || !titled) return st;
+  r->text_fitted = true;
   for (size_t i = 0; i < r->n_items; i++) content_refresh(r, (uint32_t)i);
   return ECAI_OK;
 }
@@ -597,9 +706,12 @@ ecai_status ecai_recommend_stats(char **out, size_t *out_len, const ecai_recomme
   static const char *kinds[] = {"title_text", "matrix", "callback"};
   ecai__buf_printf(&b,
                    "{\"items\":%zu,\"orders\":%zu,\"pairs\":%llu,\"ease_items\":%zu,\"ease_lambda\":%g,"
-                   "\"ease_stale\":%d,\"content\":\"%s\",\"content_dim\":%zu}",
+                   "\"ease_stale\":%d,\"content\":\"%s\",\"content_dim\":%zu,\"title_embedder_fitted\":%d,"
+                   "\"content_index\":\"%s\",\"content_index_rows\":%zu,\"content_index_stale\":%d}",
                    r->n_items, r->n_orders, (unsigned long long)r->n_pairs, r->ease_n,
-                   r->ease_n ? r->ease_fit_lambda : r->lambda, r->ease_stale ? 1 : 0, kinds[r->content_kind], r->cdim);
+                   r->ease_n ? r->ease_fit_lambda : r->lambda, r->ease_stale ? 1 : 0, kinds[r->content_kind], r->cdim,
+                   ecai__reco_text_fitted(r) ? 1 : 0, r->cindex_factory, r->cidx_exact ? r->n_items : r->cidx_n,
+                   r->cidx_stale ? 1 : 0);
   if (b.oom) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "recommend: out of memory");

@@ -58,3 +58,44 @@ recs=$(for c in SKU-0001 SKU-0059 SKU-0118 SKU-0181 SKU-0229; do
 ok "--index: out-of-stock products are never recommended" bash -c "[ -n '$recs' ] && ! printf '%s\n' '$recs' | grep -qxF -f <(printf '%s\n' $oos)"
 expect_exit 2 "--index with a missing folder exits 2" $ECAI recommend --index "$TMP/none" --cart SKU-0118
 expect_exit 2 "--orders and --model together exit 2" $ECAI recommend --orders a --model b --cart X
+
+# Category filters (catalog paths from the store).
+cat_of() { awk -F'\t' -v id="$1" '$1 == id {print $4}' examples/data/catalog.tsv; }
+out=$($ECAI recommend --index "$TMP/reco_ix" --orders examples/data/orders.csv --cart SKU-0118 --k 8 \
+      --category "kitchen > cookware" --allow-pricier --json)
+ids=$(printf '%s' "$out" | grep -o '"id":"SKU-[0-9]*"' | grep -o 'SKU-[0-9]*')
+ok "--category returns products" test -n "$ids"
+ok "--category keeps only products under the path" bash -c "for i in $(echo $ids); do
+  [ \"\$(awk -F'\t' -v id=\$i '\$1 == id {print \$4}' examples/data/catalog.tsv)\" = 'Kitchen > Cookware' ] || exit 1; done"
+out=$($ECAI recommend --index "$TMP/reco_ix" --orders examples/data/orders.csv --cart SKU-0118 --k 10 \
+      --exclude-category Kitchen --exclude-category "Electronics" --json)
+ids=$(printf '%s' "$out" | grep -o '"id":"SKU-[0-9]*"' | grep -o 'SKU-[0-9]*')
+ok "--exclude-category drops every product under the paths" bash -c "[ -n '$ids' ] && for i in $(echo $ids); do
+  case \"\$(awk -F'\t' -v id=\$i '\$1 == id {print \$4}' examples/data/catalog.tsv)\" in Kitchen*|Electronics*) exit 1;; esac; done"
+expect_exit 2 "--category with an empty path exits 2" $ECAI recommend --index "$TMP/reco_ix" --cart SKU-0118 --category ""
+
+# The model saved with the index: DIR/recommend.bin, loaded without --orders, updated by later orders.
+$ECAI index --catalog examples/data/catalog.tsv --out "$TMP/reco_ix2" >/dev/null 2>&1
+a=$($ECAI recommend --index "$TMP/reco_ix2" --orders examples/data/orders.csv --save-index --cart SKU-0118 --k 5 --json)
+ok "--save-index writes DIR/recommend.bin" test -s "$TMP/reco_ix2/recommend.bin"
+b=$($ECAI recommend --index "$TMP/reco_ix2" --cart SKU-0118 --k 5 --json)
+ok "--index loads the saved model without --orders" test "$a" = "$b"
+contains "the saved model knows co-purchases" "$b" '"reason":"often bought with Premium espresso machine'
+{ echo "order_id,product_id,quantity,price,date,customer_id"
+  for i in $(seq 1 40); do
+    printf 'NEW%02d,SKU-0118,1,399,2026-06-01T10:00,C9%03d\nNEW%02d,SKU-0160,1,69.72,2026-06-01T10:00,C9%03d\n' $i $i $i $i
+  done; } > "$TMP/new_orders.csv"
+out=$($ECAI recommend --index "$TMP/reco_ix2" --cart SKU-0118 --k 1 --json)
+ok "before the update the casserole is not first" bash -c "! printf '%s' '$out' | grep -q '\"id\":\"SKU-0160\"'"
+ok "orders added later update the saved model" $ECAI recommend --index "$TMP/reco_ix2" --orders "$TMP/new_orders.csv" --save-index --cart SKU-0118 --json
+out=$($ECAI recommend --index "$TMP/reco_ix2" --cart SKU-0118 --k 1 --json)
+contains "the updated model (loaded without --orders) learnt the new pair" "$out" '"items":[{"id":"SKU-0160"'
+out=$($ECAI recommend --index "$TMP/reco_ix2" --cart SKU-0142 --k 3 --json)
+contains "the update kept the earlier orders' co-purchases" "$out" '"reason":"often bought with'
+out=$($ECAI recommend --index "$TMP/reco_ix" --cart SKU-0142 --k 3 --json)
+ok "(a store without a saved model knows no co-purchases)" bash -c "! printf '%s' '$out' | grep -q 'often bought with'"
+head -c 100 "$TMP/reco_ix2/recommend.bin" > "$TMP/trunc.bin" && mv "$TMP/trunc.bin" "$TMP/reco_ix2/recommend.bin"
+expect_exit 2 "a damaged DIR/recommend.bin exits 2" $ECAI recommend --index "$TMP/reco_ix2" --cart SKU-0118
+out=$($ECAI recommend --index "$TMP/reco_ix2" --cart SKU-0118 2>&1)
+contains "the damage is named" "$out" "not a valid model file"
+expect_exit 2 "--save-index without --index exits 2" $ECAI recommend --orders $ORD --cart MUG1 --save-index

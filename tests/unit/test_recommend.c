@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include "core/internal.h"
+#include "recommend/reco.h"
 #include "harness.h"
 
 static char *path_in(const char *dir, const char *name) {
@@ -127,6 +128,28 @@ TEST(recommend_config_keys_from_context) {
   CHECK_STATUS(ecai_recommend_new(&r, c), ECAI_EINVAL);
   CHECK(r == NULL);
   ecai_ctx_free(c);
+  /* the title embedder takes the context's builtin settings, not a remote kind's */
+  static const char *emb[][2] = {{"{\"embedder\":{\"dim\":64}}", "\"content_dim\":64"},
+                                 {"{\"embedder\":{\"kind\":\"openai\",\"base_url\":\"http://127.0.0.1:9\","
+                                  "\"model\":\"m\",\"dim\":1536}}", "\"content_dim\":384"},
+                                 {"{\"recommend\":{\"content_index\":\"HNSW32\",\"cold_cart_boost\":0}}",
+                                  "\"content_index\":\"HNSW32\""}};
+  for (int i = 0; i < 3; i++) {
+    CHECK_OK(ecai_ctx_new(&c, emb[i][0], strlen(emb[i][0])));
+    CHECK_OK(ecai_recommend_new(&r, c));
+    CHECK_OK(ecai_recommend_stats(&s, NULL, r));
+    CHECK_CONTAINS(s, emb[i][1]);
+    ecai_free(s);
+    ecai_recommend_free(r);
+    ecai_ctx_free(c);
+  }
+  static const char *bad2[] = {"{\"recommend\":{\"cold_cart_boost\":-1}}", "{\"recommend\":{\"content_candidates\":0}}",
+                               "{\"recommend\":{\"content_index\":\"\"}}"};
+  for (int i = 0; i < 3; i++) {
+    CHECK_OK(ecai_ctx_new(&c, bad2[i], strlen(bad2[i])));
+    CHECK_STATUS(ecai_recommend_new(&r, c), ECAI_EINVAL);
+    ecai_ctx_free(c);
+  }
 }
 
 TEST(recommend_complements_with_reason_and_cart_excluded) {
@@ -204,6 +227,65 @@ TEST(recommend_filters_exclude_price_stock) {
   ecai_recommend_free(r);
 }
 
+TEST(recommend_category_filters_and_paths) {
+  CHECK(ecai__reco_cat_match("Kitchen > Mugs", "kitchen"));
+  CHECK(ecai__reco_cat_match("Kitchen > Mugs", " Kitchen>MUGS "));
+  CHECK(ecai__reco_cat_match("Kitchen > Mugs", "Kitchen >"));
+  CHECK(!ecai__reco_cat_match("Kitchenware", "Kitchen"));
+  CHECK(!ecai__reco_cat_match("Kitchen", "Kitchen > Mugs"));
+  CHECK(!ecai__reco_cat_match(NULL, "Kitchen"));
+  CHECK(!ecai__reco_cat_match("Kitchen > Mugs", "Mugs"));
+  ecai_recommend *r = shop();
+  CHECK_OK(ecai_recommend_fit(r));
+  CHECK_OK(ecai_recommend_set_category(r, "coffee", "Food > Coffee"));
+  CHECK_OK(ecai_recommend_set_category(r, "tea", "Food > Tea"));
+  CHECK_OK(ecai_recommend_set_category(r, "spoon", "Kitchen > Cutlery"));
+  CHECK_OK(ecai_recommend_set_category(r, "espresso", "Kitchen > Machines"));
+  CHECK_OK(ecai_recommend_set_category(r, "new", "Food > Cocoa")); /* unknown ids become products */
+  CHECK_STATUS(ecai_recommend_set_category(NULL, "x", "A"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_recommend_set_category(r, "", "A"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_recommend_set_category(r, "x", "\xff"), ECAI_EINVAL);
+  json_t *j = query(r, "{\"cart\":[\"mug\"],\"k\":5,\"allow_pricier\":true}");
+  CHECK(has_id(j, "coffee") && has_id(j, "spoon"));
+  json_decref(j);
+  j = query(r, "{\"cart\":[\"mug\"],\"k\":5,\"allow_pricier\":true,\"categories\":[\"kitchen\"]}");
+  CHECK(n_items(j) >= 1);
+  for (size_t i = 0; i < n_items(j); i++)
+    CHECK_MSG(!strcmp(id_at(j, i), "spoon") || !strcmp(id_at(j, i), "espresso"), "include let %s through", id_at(j, i));
+  json_decref(j);
+  j = query(r, "{\"cart\":[\"mug\"],\"k\":5,\"allow_pricier\":true,\"exclude_categories\":\"Food\"}");
+  CHECK(!has_id(j, "coffee") && !has_id(j, "tea"));
+  CHECK(has_id(j, "spoon"));
+  json_decref(j);
+  j = query(r, "{\"cart\":[\"mug\"],\"k\":5,\"allow_pricier\":true,\"categories\":[\"Food\",\"Kitchen\"],"
+               "\"exclude_categories\":[\"Kitchen > Machines\"]}");
+  CHECK(has_id(j, "coffee") && has_id(j, "spoon") && !has_id(j, "espresso"));
+  json_decref(j);
+  /* clearing a category: the product no longer passes an include filter */
+  CHECK_OK(ecai_recommend_set_category(r, "spoon", NULL));
+  j = query(r, "{\"cart\":[\"mug\"],\"k\":5,\"allow_pricier\":true,\"categories\":[\"Kitchen\"]}");
+  CHECK(!has_id(j, "spoon"));
+  json_decref(j);
+  char *out = NULL;
+  const char *badreq[] = {"{\"cart\":[\"mug\"],\"categories\":3}", "{\"cart\":[\"mug\"],\"categories\":[\"\"]}",
+                          "{\"cart\":[\"mug\"],\"exclude_categories\":[1]}"};
+  for (int i = 0; i < 3; i++) {
+    CHECK_STATUS(ecai_recommend_query(&out, NULL, r, badreq[i], strlen(badreq[i])), ECAI_EINVAL);
+    CHECK_CONTAINS(ecai_last_error(), "categories");
+  }
+  /* categories survive save/load */
+  char *p = path_in(ecai_test_tmpdir(), "cat.bin");
+  CHECK_OK(ecai_recommend_save(r, p));
+  ecai_recommend *l = NULL;
+  CHECK_OK(ecai_recommend_load(&l, NULL, p));
+  j = query(l, "{\"cart\":[\"mug\"],\"k\":5,\"categories\":\"Food > Coffee\"}");
+  CHECK_INT_EQ(n_items(j), 1);
+  CHECK_STR_EQ(id_at(j, 0), "coffee");
+  json_decref(j);
+  ecai_recommend_free(l);
+  ecai_recommend_free(r);
+}
+
 TEST(recommend_history_excluded_or_reordered) {
   ecai_recommend *r = shop();
   CHECK_OK(ecai_recommend_fit(r));
@@ -251,6 +333,109 @@ TEST(recommend_incremental_update_without_refit) {
   CHECK_OK(ecai_recommend_stats(&s, NULL, r));
   CHECK_CONTAINS(s, "\"orders\":26");
   ecai_free(s);
+  ecai_recommend_free(r);
+}
+
+/* 2-D content vectors by product id (for the content index test). */
+static int vec2(float *out, size_t dim, const char *id, void *payload) {
+  (void)payload;
+  static const struct { const char *id; float x, y; } v[] = {
+      {"a", 1, 0}, {"b", 0.9f, 0.1f}, {"c", 0.5f, 0.5f}, {"d", 0, 1}, {"late", 0.95f, 0.05f}};
+  if (dim != 2) return 0;
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+    if (!strcmp(v[i].id, id)) {
+      out[0] = v[i].x;
+      out[1] = v[i].y;
+      return 1;
+    }
+  return 0;
+}
+
+TEST(recommend_content_candidates_come_from_the_vector_index) {
+  ecai_ctx *ctx = NULL;
+  ecai_recommend *r = NULL;
+  const char *ids[] = {"a", "b", "c", "d"};
+  json_t *j;
+  for (int mode = 0; mode < 2; mode++) { /* the in-process exact index, then FAISS Flat */
+    const char *cfg = mode ? "{\"recommend\":{\"content_candidates\":1,\"content_index\":\"Flat\"}}"
+                           : "{\"recommend\":{\"content_candidates\":1}}";
+    CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
+    CHECK_OK(ecai_recommend_new(&r, ctx));
+    for (int i = 0; i < 4; i++) CHECK_OK(ecai_recommend_set_item(r, ids[i], NULL, 1));
+    CHECK_OK(ecai_recommend_set_content_fn(r, 2, vec2, NULL));
+    /* one candidate from the index (beside the cart item itself): the nearest only */
+    j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+    CHECK_INT_EQ(n_items(j), 1);
+    CHECK_STR_EQ(id_at(j, 0), "b");
+    json_decref(j);
+    /* a co-purchase neighbour is a candidate too (union), scored by content */
+    add(r, "o1", NULL, 1, "a", "d", NULL);
+    j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+    CHECK(has_id(j, "b") && !has_id(j, "c"));
+    json_decref(j);
+    /* a product added later: the exact index sees it at once; FAISS scans it beside its
+       own candidates until the next build */
+    add(r, "o2", NULL, 2, "late", NULL, NULL);
+    j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+    CHECK_STR_EQ(id_at(j, 0), "late");
+    CHECK_INT_EQ(has_id(j, "b"), mode);
+    json_decref(j);
+    CHECK_OK(ecai_recommend_fit(r)); /* rebuilds the index: "late" is now one of its rows */
+    j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+    CHECK_STR_EQ(id_at(j, 0), "late");
+    CHECK(!has_id(j, "b"));
+    json_decref(j);
+    ecai_recommend_free(r);
+    ecai_ctx_free(ctx);
+  }
+  /* another FAISS index type answers the same; a bad factory string is a backend error */
+  const char *cfg = "{\"recommend\":{\"content_index\":\"HNSW16\"}}";
+  CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
+  CHECK_OK(ecai_recommend_new(&r, ctx));
+  for (int i = 0; i < 4; i++) CHECK_OK(ecai_recommend_set_item(r, ids[i], NULL, 1));
+  CHECK_OK(ecai_recommend_set_content_fn(r, 2, vec2, NULL));
+  j = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+  CHECK_INT_EQ(n_items(j), 2); /* d is orthogonal to a: no content score */
+  CHECK_STR_EQ(id_at(j, 0), "b");
+  CHECK_STR_EQ(id_at(j, 1), "c");
+  json_decref(j);
+  ecai_recommend_free(r);
+  ecai_ctx_free(ctx);
+  cfg = "{\"recommend\":{\"content_index\":\"NoSuchIndex\"}}";
+  CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
+  CHECK_OK(ecai_recommend_new(&r, ctx));
+  CHECK_OK(ecai_recommend_set_item(r, "a", NULL, 1));
+  CHECK_STATUS(ecai_recommend_set_content_fn(r, 2, vec2, NULL), ECAI_EBACKEND);
+  ecai_recommend_free(r);
+  ecai_ctx_free(ctx);
+}
+
+static double score_of(json_t *j, const char *id) {
+  for (size_t i = 0; i < n_items(j); i++)
+    if (!strcmp(id_at(j, i), id))
+      return json_number_value(json_object_get(json_array_get(json_object_get(j, "items"), i), "score"));
+  return -1;
+}
+
+/* The session vector is the cart plus the (recency-weighted) history. */
+TEST(recommend_session_vector_includes_recent_history) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  const char *ids[] = {"a", "b", "c", "d"};
+  for (int i = 0; i < 4; i++) CHECK_OK(ecai_recommend_set_item(r, ids[i], NULL, 1));
+  CHECK_OK(ecai_recommend_set_content_fn(r, 2, vec2, NULL));
+  json_t *j0 = query(r, "{\"cart\":[\"a\"],\"k\":3,\"method\":\"content\"}");
+  json_t *j1 = query(r, "{\"cart\":[\"a\"],\"history\":[{\"id\":\"d\",\"ts\":1000000}],\"now\":1000000,"
+                        "\"k\":3,\"method\":\"content\"}");
+  json_t *j2 = query(r, "{\"cart\":[\"a\"],\"history\":[{\"id\":\"d\",\"ts\":1000000}],\"now\":31000000,"
+                        "\"k\":3,\"method\":\"content\"}");
+  double c0 = score_of(j0, "c"), c1 = score_of(j1, "c"), c2 = score_of(j2, "c");
+  CHECK_MSG(c1 > c0, "recent history did not move the session toward it (%g vs %g)", c1, c0);
+  CHECK_MSG(c2 < c1 && c2 >= c0, "an old history item should count less (%g, %g, %g)", c0, c2, c1);
+  CHECK_STR_EQ(id_at(j1, 0), "b"); /* the cart still leads */
+  json_decref(j0);
+  json_decref(j1);
+  json_decref(j2);
   ecai_recommend_free(r);
 }
 
@@ -352,6 +537,50 @@ TEST(recommend_text_vectors_rank_similar_titles) {
   ecai_recommend_free(r);
 }
 
+/* The title vectors come from the builtin embedder: its IDF is learnt at fit (a word
+   shared by every title stops counting) and comes back with a saved model. */
+TEST(recommend_title_embedder_fitted_and_saved) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  const char *t[][2] = {{"a", "LANTERN hanging heart"}, {"b", "LANTERN candle holder"}, {"c", "LANTERN heart garland"},
+                        {"d", "LANTERN wooden star"}, {"e", "LANTERN paper chain"}, {"f", "LANTERN glass jar"}};
+  for (int i = 0; i < 6; i++) CHECK_OK(ecai_recommend_set_item(r, t[i][0], t[i][1], 1));
+  add(r, "o1", NULL, 1, "d", "e", NULL);
+  char *s = NULL;
+  CHECK_OK(ecai_recommend_stats(&s, NULL, r));
+  CHECK_CONTAINS(s, "\"content_dim\":384"); /* the builtin embedder's default dimension */
+  CHECK_CONTAINS(s, "\"title_embedder_fitted\":0");
+  CHECK_CONTAINS(s, "\"content_index\":\"exact\"");
+  ecai_free(s);
+  const char *req = "{\"cart\":[\"a\"],\"k\":5,\"method\":\"content\"}";
+  char *before = NULL, *after = NULL, *loaded = NULL;
+  CHECK_OK(ecai_recommend_query(&before, NULL, r, req, strlen(req)));
+  CHECK_OK(ecai_recommend_fit(r));
+  CHECK_OK(ecai_recommend_query(&after, NULL, r, req, strlen(req)));
+  json_t *ja = json_loads(after, 0, NULL), *jb = json_loads(before, 0, NULL);
+  CHECK_STR_EQ(id_at(ja, 0), "c"); /* shares "heart" */
+  /* the common word weighs less after the fit: the unrelated titles score lower */
+  double sb = json_number_value(json_object_get(json_array_get(json_object_get(jb, "items"), 4), "score"));
+  double sa = json_number_value(json_object_get(json_array_get(json_object_get(ja, "items"), 4), "score"));
+  CHECK_MSG(sa < sb, "IDF fit did not lower the shared word's weight (%g vs %g)", sa, sb);
+  json_decref(ja);
+  json_decref(jb);
+  char *p = path_in(ecai_test_tmpdir(), "titles.bin");
+  CHECK_OK(ecai_recommend_save(r, p));
+  ecai_recommend *l = NULL;
+  CHECK_OK(ecai_recommend_load(&l, NULL, p));
+  CHECK_OK(ecai_recommend_query(&loaded, NULL, l, req, strlen(req)));
+  CHECK_STR_EQ(loaded, after);
+  CHECK_OK(ecai_recommend_stats(&s, NULL, l));
+  CHECK_CONTAINS(s, "\"title_embedder_fitted\":1");
+  ecai_free(s);
+  ecai_free(before);
+  ecai_free(after);
+  ecai_free(loaded);
+  ecai_recommend_free(l);
+  ecai_recommend_free(r);
+}
+
 TEST(recommend_save_load_roundtrip_and_corruption) {
   ecai_recommend *r = shop();
   const char *ids[] = {"mug", "sofa"};
@@ -410,6 +639,59 @@ TEST(recommend_save_load_roundtrip_and_corruption) {
   CHECK_STATUS(ecai_recommend_load(&l, NULL, q), ECAI_ECORRUPT);
   CHECK_STATUS(ecai_recommend_load(&l, NULL, path_in(dir, "missing.bin")), ECAI_EIO);
   CHECK_STATUS(ecai_recommend_save(r, path_in(dir, "no/such/dir/m.bin")), ECAI_EIO);
+  ecai_recommend_free(r);
+}
+
+/* Files written before categories (format version 1) still load. */
+TEST(recommend_loads_version_1_model_files) {
+  ecai_recommend *r = shop();
+  CHECK_OK(ecai_recommend_fit(r));
+  char *p = path_in(ecai_test_tmpdir(), "v2.bin");
+  CHECK_OK(ecai_recommend_save(r, p));
+  FILE *f = fopen(p, "rb");
+  CHECK(f != NULL);
+  static unsigned char in[1 << 20], out[1 << 20];
+  size_t len = fread(in, 1, sizeof in, f);
+  fclose(f);
+  CHECK(len > 32 && len < sizeof in);
+  /* v2 -> v1: drop each item's category string (all NULL here) and the trailing flags */
+  size_t ip = 0, op = 0;
+  uint32_t u32;
+  uint64_t ni;
+  memcpy(out, in, 16), ip = op = 16;
+  out[8] = 1;
+  memcpy(&ni, in + ip, 8);
+  memcpy(out + op, in + ip, 8), ip += 8, op += 8;
+  for (uint64_t i = 0; i < ni; i++) {
+    for (int str = 0; str < 2; str++) { /* id, title */
+      memcpy(&u32, in + ip, 4);
+      size_t n = 4 + (u32 == UINT32_MAX ? 0 : u32);
+      memcpy(out + op, in + ip, n), ip += n, op += n;
+    }
+    memcpy(&u32, in + ip, 4);
+    CHECK(u32 == UINT32_MAX); /* no category */
+    ip += 4;
+    memcpy(out + op, in + ip, 12), ip += 12, op += 12; /* price_sum, price_n */
+  }
+  size_t rest = len - 8 - 4 - ip; /* orders, EASE, content kind: unchanged */
+  memcpy(out + op, in + ip, rest), op += rest;
+  uint64_t sum = XXH3_64bits(out, op);
+  memcpy(out + op, &sum, 8), op += 8;
+  char *q = path_in(ecai_test_tmpdir(), "v1.bin");
+  f = fopen(q, "wb");
+  CHECK(f != NULL);
+  CHECK(fwrite(out, 1, op, f) == op);
+  fclose(f);
+  ecai_recommend *l = NULL;
+  CHECK_OK(ecai_recommend_load(&l, NULL, q));
+  const char *req = "{\"cart\":[\"mug\"],\"k\":3,\"method\":\"ease\"}";
+  char *a = NULL, *b = NULL;
+  CHECK_OK(ecai_recommend_query(&a, NULL, r, req, strlen(req)));
+  CHECK_OK(ecai_recommend_query(&b, NULL, l, req, strlen(req)));
+  CHECK_STR_EQ(b, a);
+  ecai_free(a);
+  ecai_free(b);
+  ecai_recommend_free(l);
   ecai_recommend_free(r);
 }
 

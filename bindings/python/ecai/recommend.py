@@ -37,6 +37,7 @@ _lib.register([
     ("ecai_recommend_add_order", [c_void_p, c_char_p, c_char_p, c_int64, POINTER(c_char_p),
                                   POINTER(c_double), POINTER(c_double), c_size_t], c_int, check),
     ("ecai_recommend_set_item", [c_void_p, c_char_p, c_char_p, c_double], c_int, check),
+    ("ecai_recommend_set_category", [c_void_p, c_char_p, c_char_p], c_int, check),
     ("ecai_recommend_fit", [c_void_p], c_int, check),
     ("ecai_recommend_set_content", [c_void_p, POINTER(c_char_p), POINTER(c_float), c_size_t, c_size_t],
      c_int, check),
@@ -128,6 +129,12 @@ class Recommender(Handle):
     def set_item(self, product_id, title=None, price=-1.0):
         lib.ecai_recommend_set_item(self.handle, product_id.encode(), title.encode() if title else None,
                                     float(price))
+
+    def set_category(self, product_id, category):
+        """Sets (or with None / "" clears) a product's category path, e.g. "Kitchen > Mugs".
+        Requests filter with categories=[...] / exclude_categories=[...] (path prefixes)."""
+        lib.ecai_recommend_set_category(self.handle, product_id.encode(),
+                                        category.encode() if category else None)
 
     def set_option(self, opt, value):
         if 100 <= opt < 200:

@@ -136,3 +136,24 @@ def test_rerank_with_llm_keeps_to_candidates():
         res = rec.rerank(offline, {"cart": [{"id": "mug", "qty": 1}], "k": 3})
         assert res["llm"]["used"] is False
         assert [i["id"] for i in res["items"]] == [i["id"] for i in rec.recommend(cart=[{"id": "mug", "qty": 1}], k=3)]
+
+
+def test_category_filters():
+    rec = shop()
+    rec.fit()
+    rec.set_category("coffee", "Food > Coffee")
+    rec.set_category("spoon", "Kitchen > Cutlery")
+    both = [i["id"] for i in rec.recommend(cart=["mug"], k=5)]
+    assert "coffee" in both and "spoon" in both
+    only = [i["id"] for i in rec.recommend(cart=["mug"], k=5, categories=["kitchen"])]
+    assert only == ["spoon"]
+    rest = [i["id"] for i in rec.recommend(cart=["mug"], k=5, exclude_categories=["Food"])]
+    assert "coffee" not in rest and "spoon" in rest
+    rec.set_category("spoon", None)
+    assert rec.recommend(cart=["mug"], k=5, categories=["Kitchen"]) == []
+    with pytest.raises(ValueError) as e:
+        rec.recommend(cart=["mug"], categories=[3])
+    assert "categories" in str(e.value)
+    with pytest.raises(ValueError):
+        rec.set_category("", "A")
+    rec.close()
