@@ -740,6 +740,13 @@ static void cover_recommend(void) {
   OK(ecai_recommend_stats(&js, NULL, r));
   CHECK(js && js[0] == '{');
   ecai_free(js);
+  /* categories: excluding P2's category leaves it out */
+  OK(ecai_recommend_set_category(r, "P2", "Tools > Bits"));
+  const char *xreq = "{\"cart\":[\"P1\"],\"k\":3,\"exclude_categories\":[\"Tools\"]}";
+  OK(ecai_recommend_query(&js, NULL, r, xreq, strlen(xreq)));
+  CHECK(js && !strstr(js, "\"P2\""));
+  ecai_free(js);
+  ST(ecai_recommend_set_category(r, NULL, "Tools"), ECAI_EINVAL);
   /* rerank: the fake LLM orders the candidates as X-Fake-Answer says */
   char cfg[512];
   snprintf(cfg, sizeof cfg,
