@@ -11,39 +11,9 @@
 #include "php_ecai.h"
 #include "ecai_recommend_arginfo.h"
 
-typedef struct {
-  ecai_recommend *h;
-  zend_object std;
-} ecai_php_rec;
-
 static zend_class_entry *ecai_ce_recommender;
-static zend_object_handlers ecai_rec_handlers;
 
-static inline ecai_php_rec *rec_from_obj(zend_object *o) {
-  return (ecai_php_rec *)((char *)o - XtOffsetOf(ecai_php_rec, std));
-}
-
-static zend_object *rec_create(zend_class_entry *ce) {
-  ecai_php_rec *r = zend_object_alloc(sizeof(ecai_php_rec), ce);
-  zend_object_std_init(&r->std, ce);
-  object_properties_init(&r->std, ce);
-  r->std.handlers = &ecai_rec_handlers;
-  r->h = NULL;
-  return &r->std;
-}
-
-static void rec_free_obj(zend_object *o) {
-  ecai_php_rec *r = rec_from_obj(o);
-  ecai_recommend_free(r->h);
-  r->h = NULL;
-  zend_object_std_dtor(o);
-}
-
-static ecai_recommend *this_rec(zval *self) {
-  ecai_php_rec *r = rec_from_obj(Z_OBJ_P(self));
-  if (!r->h) zend_throw_error(NULL, "Ecai\\Recommender is not initialised");
-  return r->h;
-}
+static void free_recommend(void *h) { ecai_recommend_free(h); }
 
 /* Creates a context from an optional JSON config; throws and returns a non-OK status on failure. */
 static ecai_status ctx_for(ecai_ctx **ctx, zend_string *config) {
@@ -59,19 +29,15 @@ ZEND_METHOD(Ecai_Recommender, __construct) {
     Z_PARAM_OPTIONAL
     Z_PARAM_STR_OR_NULL(config)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_php_rec *r = rec_from_obj(Z_OBJ_P(ZEND_THIS));
-  if (r->h) {
-    zend_throw_error(NULL, "Ecai\\Recommender is already constructed");
-    RETURN_THROWS();
-  }
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
   ecai_ctx *ctx = NULL;
   if (ctx_for(&ctx, config)) RETURN_THROWS();
-  ecai_status st = ecai_recommend_new(&r->h, ctx);
+  ecai_recommend *h = NULL;
+  ecai_status st = ecai_recommend_new(&h, ctx);
   ecai_ctx_free(ctx);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
+  ecai_php_obj_set(p, h, free_recommend);
 }
 
 ZEND_METHOD(Ecai_Recommender, fromOrders) {
@@ -101,7 +67,7 @@ ZEND_METHOD(Ecai_Recommender, fromOrders) {
     RETURN_THROWS();
   }
   object_init_ex(return_value, ecai_ce_recommender);
-  rec_from_obj(Z_OBJ_P(return_value))->h = h;
+  ecai_php_obj_set(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_recommend);
 }
 
 ZEND_METHOD(Ecai_Recommender, load) {
@@ -121,7 +87,7 @@ ZEND_METHOD(Ecai_Recommender, load) {
     RETURN_THROWS();
   }
   object_init_ex(return_value, ecai_ce_recommender);
-  rec_from_obj(Z_OBJ_P(return_value))->h = h;
+  ecai_php_obj_set(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_recommend);
 }
 
 ZEND_METHOD(Ecai_Recommender, addOrder) {
@@ -135,7 +101,7 @@ ZEND_METHOD(Ecai_Recommender, addOrder) {
     Z_PARAM_STR_OR_NULL(customer)
     Z_PARAM_LONG(ts)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_recommend *h = this_rec(ZEND_THIS);
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   uint32_t n = zend_hash_num_elements(products);
   if (n == 0) {
@@ -171,7 +137,7 @@ ZEND_METHOD(Ecai_Recommender, setItem) {
     Z_PARAM_STR_OR_NULL(title)
     Z_PARAM_DOUBLE(price)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_recommend *h = this_rec(ZEND_THIS);
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_status st = ecai_recommend_set_item(h, ZSTR_VAL(id), title ? ZSTR_VAL(title) : NULL, price);
   if (st) {
@@ -186,7 +152,7 @@ ZEND_METHOD(Ecai_Recommender, setCategory) {
     Z_PARAM_STR(id)
     Z_PARAM_STR_OR_NULL(category)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_recommend *h = this_rec(ZEND_THIS);
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_status st = ecai_recommend_set_category(h, ZSTR_VAL(id), category ? ZSTR_VAL(category) : NULL);
   if (st) {
@@ -197,7 +163,7 @@ ZEND_METHOD(Ecai_Recommender, setCategory) {
 
 ZEND_METHOD(Ecai_Recommender, fit) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_recommend *h = this_rec(ZEND_THIS);
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_status st = ecai_recommend_fit(h);
   if (st) {
@@ -211,7 +177,7 @@ ZEND_METHOD(Ecai_Recommender, setContent) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_ARRAY_HT(vectors)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_recommend *h = this_rec(ZEND_THIS);
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   uint32_t n = zend_hash_num_elements(vectors);
   if (n == 0) {
@@ -286,7 +252,7 @@ ZEND_METHOD(Ecai_Recommender, recommend) {
     Z_PARAM_LONG(k)
     Z_PARAM_STR(strategy)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_recommend *h = this_rec(ZEND_THIS);
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   zval req;
   array_init(&req);
@@ -312,7 +278,7 @@ ZEND_METHOD(Ecai_Recommender, query) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(req)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_recommend *h = this_rec(ZEND_THIS);
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   do_query(return_value, h, ZSTR_VAL(req), ZSTR_LEN(req), false);
   if (EG(exception)) RETURN_THROWS();
@@ -325,7 +291,7 @@ ZEND_METHOD(Ecai_Recommender, rerank) {
     Z_PARAM_OBJ(lobj)
     Z_PARAM_STR(req)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_recommend *h = this_rec(ZEND_THIS);
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_llm *llm = ecai_php_llm_of(lobj, 1);
   if (!llm) RETURN_THROWS();
@@ -337,7 +303,7 @@ ZEND_METHOD(Ecai_Recommender, rerank) {
 
 ZEND_METHOD(Ecai_Recommender, stats) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_recommend *h = this_rec(ZEND_THIS);
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   char *out = NULL;
   size_t n = 0;
@@ -355,7 +321,7 @@ ZEND_METHOD(Ecai_Recommender, save) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_recommend *h = this_rec(ZEND_THIS);
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_status st = ecai_recommend_save(h, ZSTR_VAL(path));
   if (st) {
@@ -367,8 +333,6 @@ ZEND_METHOD(Ecai_Recommender, save) {
 int ecai_php_recommend_minit(INIT_FUNC_ARGS) {
   zend_class_entry ce;
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Recommender", class_Ecai_Recommender_methods);
-  ecai_ce_recommender = ecai_php_register_final_class(&ce, &ecai_rec_handlers, XtOffsetOf(ecai_php_rec, std),
-                                                      rec_free_obj);
-  ecai_ce_recommender->create_object = rec_create;
+  ecai_ce_recommender = ecai_php_register_handle_class(&ce);
   return SUCCESS;
 }
