@@ -265,14 +265,19 @@ typedef struct ecai_semcache ecai_semcache;
 typedef enum ecai_semcache_opt {
   ECAI_SEMCACHE_OPT_MAX_ENTRIES = 100, /**< int > 0: LRU bound (cache.semantic_max_entries) */
   ECAI_SEMCACHE_OPT_VERIFY = 101,      /**< int 0/1: verify hits (cache.verify) */
-  ECAI_SEMCACHE_OPT_THRESHOLD = 200    /**< double in [-1, 1]: cosine threshold (cache.semantic_threshold) */
+  ECAI_SEMCACHE_OPT_THRESHOLD = 200,   /**< double in [-1, 1]: cosine threshold (cache.semantic_threshold) */
+  ECAI_SEMCACHE_OPT_WORD_MISMATCH = 201 /**< double in [0, 1]: verification's content-word rule, 1 = off
+                                             (cache.verify_word_mismatch) */
 } ecai_semcache_opt;
 
 /**
  * @brief Creates a semantic cache for vectors of `dim` floats, configured by ctx
  * ("cache.semantic_threshold", "cache.semantic_max_entries", "cache.verify",
  * "cache.semantic_index": a FAISS factory string, "Flat" (exact, default) or e.g.
- * "HNSW32"). dim 0 selects the builtin text vectors used by the *_text functions.
+ * "HNSW32", "cache.verify_word_mismatch", "cache.semantic_persist_path": loaded here,
+ * saved by ecai_semcache_free(); a damaged file is ignored with a warning log and
+ * counted as load_errors). dim 0 selects the builtin text vectors used by the *_text
+ * functions.
  * @param[out] out receives the cache; NULL on failure.
  * @param[in]  ctx the context.
  * @param[in]  dim vector dimension (0 = builtin text vectors).
@@ -284,7 +289,8 @@ typedef enum ecai_semcache_opt {
 ECAI_API ecai_status ecai_semcache_new(ecai_semcache **out, const ecai_ctx *ctx, size_t dim);
 
 /**
- * @brief Frees a semantic cache. Accepts NULL.
+ * @brief Frees a semantic cache (saving it first when cache.semantic_persist_path is
+ * set). Accepts NULL.
  * Thread-safety: not concurrently with any other use.
  * @since 0.1
  */
@@ -299,7 +305,7 @@ ECAI_API void ecai_semcache_free(ecai_semcache *sc);
 ECAI_API ecai_status ecai_semcache_set_int(ecai_semcache *sc, ecai_semcache_opt opt, int64_t v);
 
 /**
- * @brief Sets a double option (ECAI_SEMCACHE_OPT_THRESHOLD).
+ * @brief Sets a double option (ECAI_SEMCACHE_OPT_THRESHOLD, _WORD_MISMATCH).
  * @return ECAI_OK; ECAI_EINVAL (wrong type, NaN or out of range); ECAI_EUNSUPPORTED.
  * Ownership: none. Thread-safety: internally locked.
  * @since 0.1
@@ -374,8 +380,9 @@ ECAI_API ecai_status ecai_semcache_verify(int *out_ok, const char *a, size_t a_l
 
 /**
  * @brief Statistics as JSON: "entries", "partitions", "max_entries", "threshold",
- * "verify", "lookups", "hits", "misses", "verify_rejects" (candidates above the
- * threshold rejected by verification), "evictions", "hit_rate".
+ * "verify", "word_mismatch", "lookups", "hits", "misses", "verify_rejects" (candidates
+ * above the threshold rejected by verification), "evictions", "puts", "load_errors"
+ * (persisted files ignored at creation), "hit_rate".
  * @param[out] out     receives NUL-terminated JSON; free with ecai_free().
  * @param[out] out_len its length (may be NULL).
  * @param[in]  sc      the cache.
@@ -384,6 +391,33 @@ ECAI_API ecai_status ecai_semcache_verify(int *out_ok, const char *a, size_t a_l
  * @since 0.1
  */
 ECAI_API ecai_status ecai_semcache_stats_json(char **out, size_t *out_len, ecai_semcache *sc);
+
+/**
+ * @brief Saves the semantic cache to a file atomically (temporary file, fsync,
+ * rename): format version, dimension, every entry (partition, query, value, vector,
+ * the content words verification uses) oldest first, XXH3-64 checksum.
+ * @param[in] sc   the cache.
+ * @param[in] path destination file.
+ * @return ECAI_OK; ECAI_EINVAL; ECAI_EIO; ECAI_ENOMEM.
+ * Ownership: none. Thread-safety: internally locked.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_semcache_save(ecai_semcache *sc, const char *path);
+
+/**
+ * @brief Loads entries saved by ecai_semcache_save() into the cache (added to what it
+ * holds; cache.semantic_max_entries still bounds it, the oldest going first). The
+ * whole file is checked before anything is loaded.
+ * @param[out] out_n receives the number loaded (may be NULL).
+ * @param[in]  sc    the cache.
+ * @param[in]  path  file.
+ * @return ECAI_OK; ECAI_ENOTFOUND (no file); ECAI_ECORRUPT (truncated, damaged, other
+ * format version: nothing is loaded); ECAI_EINVAL (NULL argument, or a file saved by a
+ * cache of another dimension); ECAI_EIO; ECAI_ENOMEM.
+ * Ownership: none. Thread-safety: internally locked.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_semcache_load(size_t *out_n, ecai_semcache *sc, const char *path);
 
 #ifdef __cplusplus
 }
