@@ -469,6 +469,38 @@ ZEND_METHOD(Ecai_SemanticCache, verify) {
   RETURN_BOOL(ok);
 }
 
+ZEND_METHOD(Ecai_SemanticCache, setWordMismatch) {
+  double m;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_DOUBLE(m)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = this_sem(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  CHECK_ST(ecai_semcache_set_double(h, ECAI_SEMCACHE_OPT_WORD_MISMATCH, m));
+}
+
+ZEND_METHOD(Ecai_SemanticCache, save) {
+  zend_string *path;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = this_sem(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  CHECK_ST(ecai_semcache_save(h, ZSTR_VAL(path)));
+}
+
+ZEND_METHOD(Ecai_SemanticCache, load) {
+  zend_string *path;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = this_sem(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  size_t n = 0;
+  CHECK_ST(ecai_semcache_load(&n, h, ZSTR_VAL(path)));
+  RETURN_LONG((zend_long)n);
+}
+
 int ecai_php_cache_minit(INIT_FUNC_ARGS) {
   zend_class_entry ce;
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Cache", class_Ecai_Cache_methods);
