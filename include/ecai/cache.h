@@ -9,7 +9,9 @@
  *   In-process: sharded (cache.shards, default 16) hash tables with a mutex each,
  *   LRU eviction (CLOCK second-chance approximation: a hit only sets a bit, so a get
  *   touches one entry) under a byte budget (cache.max_bytes, split evenly across shards),
- *   per-entry TTL or absolute expiry, invalidation by key, tag or product fact.
+ *   per-entry TTL or absolute expiry, invalidation by key, tag or product fact
+ *   (an index per shard from tag and SKU to entries: invalidation visits only the
+ *   entries concerned).
  *   Redis ("cache.backend": "redis"): keys are redis.prefix + "v1:" + hex(key), TTL
  *   by SET PX, tags and products by Redis sets. A Redis failure or timeout is a miss
  *   (counted as backend_errors), never an error; the next call reconnects.
@@ -29,24 +31,45 @@
  *   agree on negation ("not", "no", "never", "n't", "cannot") and on opposite verb
  *   pairs (enable/disable, lock/unlock, cancel/uncancel, activate/deactivate...), and
  *   ask the same kind of question (why / how / where / when / which / who, with
- *   "how long" and "how much" as kinds of their own). Rejected candidates are counted
- *   (verify_rejects); the next candidate above the threshold (up to 8) is tried.
+ *   "how long" and "how much" as kinds of their own); and they must agree on their
+ *   content words (stemmed, stop words aside), each weighted by its IDF among the
+ *   partition's own cached questions, idf = ln((n + 1) / (df + 1)) + 1: the share of
+ *   the weight carried by words only one of the two has must not exceed
+ *   cache.verify_word_mismatch (default 0.25; 1 turns this rule off). A rare word on
+ *   one side only ("debit" vs "credit") rejects; a word most cached questions share
+ *   barely counts. No word list is involved: the statistics are the cache's own.
+ *   Rejected candidates are counted (verify_rejects); the next candidate above the
+ *   threshold (up to 8) is tried.
  *
  *   Threshold trade-off: a lower threshold serves more paraphrases (higher hit rate,
  *   fewer LLM calls) but also more questions that merely look alike and need another
  *   answer (false hits: wrong answers served). Measured on BANKING77 (10,003 real
  *   banking questions, 77 near-neighbour intents; tests/eval/eval_cache.sh) with the
- *   interim builtin text vectors, false-hit rate = false hits / hits:
- *       threshold  0.80   0.85   0.90   0.93   0.95   0.97
- *       hit rate   14.9%  9.5%   5.6%   3.7%   2.5%   1.6%   (verification on)
- *       false      3.8%   3.5%   2.7%   2.2%   1.6%   1.9%   (verification on)
- *       false      5.3%   4.2%   3.7%   3.9%   2.8%   2.1%   (verification off)
- *   The default cache.semantic_threshold is 0.95. Most false hits left at >= 0.95 are
- *   near-identical questions labelled with different intents, which no threshold or
- *   text check separates; verification removes about half of the rest. Raise the
- *   threshold (0.97-0.98) where a wrong answer is costly; a stronger embedder moves
- *   the whole curve. Lookups use FAISS "Flat" (exact) by default; for partitions above
- *   ~10k entries set cache.semantic_index to "HNSW32" (sub-millisecond at 100k).
+ *   builtin question vectors, false-hit rate = false hits / hits (false/hits):
+ *       threshold     0.80     0.85     0.90     0.93     0.94     0.95     0.96     0.97
+ *       hit rate      10.8%    7.9%     4.8%     3.1%     2.6%     2.1%     1.8%     1.5%  (verified)
+ *       false         3.1%     3.3%     2.1%     1.3%     1.2%     0.47%    0.56%    0.69% (verified)
+ *                     34/1082  26/786   10/476   4/306    3/256    1/212    1/177    1/145
+ *       false, numbers/negation rules only  3.3%  3.5%  2.4%  1.8%  1.9%  1.5%  1.4%  1.7%
+ *       false, no verification              5.6%  4.3%  3.6%  3.5%  3.3%  3.0%  2.9%  2.0%
+ *   The default cache.semantic_threshold is 0.95 (with verification: 212 hits, 1
+ *   false). It and the word rule's 0.25 were chosen on one hash-selected half of the
+ *   file (`ecai eval-cache --sample 0/2`: 56 hits, 1 false) and checked on the other
+ *   (`--sample 1/2`: 58 hits, 0 false). The one false hit left is "Has my top-up gone
+ *   through?" against "Has my top up gone through?", the same question filed under
+ *   two intents: no text check can separate those. Below 0.95 the false hits are
+ *   mostly questions that share every content word and differ in intent only by
+ *   context ("How do I verify my identity?" filed as "why verify identity"), which
+ *   verification cannot see either. Raise the threshold (0.97-0.98) where a wrong
+ *   answer is costly; a stronger embedder moves the whole curve. Lookups use FAISS
+ *   "Flat" (exact) by default; for partitions above ~10k entries set
+ *   cache.semantic_index to "HNSW32" (sub-millisecond at 100k).
+ *
+ *   Persistence: ecai_semcache_save() / ecai_semcache_load(), or
+ *   cache.semantic_persist_path (loaded at creation, saved when freed); the file
+ *   carries the entries, their partitions, vectors and content words (the document
+ *   frequencies are rebuilt from them), with a magic, a format version and an XXH3-64
+ *   checksum. A damaged file loads nothing.
  *
  * Thread-safety: both cache types are internally locked; one handle may be used from
  * several threads at once (an exception to the library-wide rule).
@@ -173,7 +196,8 @@ ECAI_API ecai_status ecai_cache_delete(ecai_cache *cache, const uint8_t *key);
  * @param[in]  cache the cache.
  * @param[in]  tag   NUL-terminated tag.
  * @return ECAI_OK; ECAI_EINVAL.
- * Ownership: none. Thread-safety: internally locked (scans every shard).
+ * Ownership: none. Thread-safety: internally locked (each shard's tag index in turn;
+ * only the entries with the tag are visited).
  * @since 0.1
  */
 ECAI_API ecai_status ecai_cache_invalidate_tag(size_t *out_n, ecai_cache *cache, const char *tag);
@@ -187,7 +211,8 @@ ECAI_API ecai_status ecai_cache_invalidate_tag(size_t *out_n, ecai_cache *cache,
  * @param[in]  sku           NUL-terminated SKU.
  * @param[in]  new_fact_hash ecai_cache_fact_hash() of the product's current facts.
  * @return ECAI_OK; ECAI_EINVAL.
- * Ownership: none. Thread-safety: internally locked (scans every shard).
+ * Ownership: none. Thread-safety: internally locked (each shard's SKU index in turn;
+ * only the entries that recorded the SKU are visited).
  * @since 0.1
  */
 ECAI_API ecai_status ecai_cache_invalidate_product(size_t *out_n, ecai_cache *cache, const char *sku,
