@@ -20,17 +20,6 @@ void ecai_php_throw(ecai_status st) {
   zend_throw_exception(ecai_ce_exception, (msg && *msg) ? msg : ecai_status_str(st), (zend_long)st);
 }
 
-zend_class_entry *ecai_php_register_final_class(zend_class_entry *ce, zend_object_handlers *h,
-                                                size_t offset, zend_object_free_obj_t free_obj) {
-  zend_class_entry *reg = zend_register_internal_class_ex(ce, NULL);
-  reg->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES | ZEND_ACC_NOT_SERIALIZABLE;
-  memcpy(h, zend_get_std_object_handlers(), sizeof *h);
-  h->offset = (int)offset;
-  h->free_obj = free_obj;
-  h->clone_obj = NULL;
-  return reg;
-}
-
 /* ---- the object of every handle class ---------------------------------------- */
 
 static zend_object_handlers handle_handlers;

@@ -11,83 +11,12 @@
 #include "php_ecai.h"
 #include "ecai_cache_arginfo.h"
 
-typedef struct {
-  ecai_cache *h;
-  zval ctx; /* keeps the context alive */
-  zend_object std;
-} php_cache;
-
-typedef struct {
-  ecai_semcache *h;
-  zval ctx;
-  zend_object std;
-} php_semcache;
-
 static zend_class_entry *ce_cache, *ce_semcache;
-static zend_object_handlers cache_handlers, semcache_handlers;
 
-#define CACHE_OBJ(o) ((php_cache *)((char *)(o) - XtOffsetOf(php_cache, std)))
-#define SEM_OBJ(o) ((php_semcache *)((char *)(o) - XtOffsetOf(php_semcache, std)))
+static void free_cache(void *h) { ecai_cache_free(h); }
+static void free_semcache(void *h) { ecai_semcache_free(h); }
 
-static zend_object *cache_create(zend_class_entry *ce) {
-  php_cache *c = zend_object_alloc(sizeof(php_cache), ce);
-  zend_object_std_init(&c->std, ce);
-  object_properties_init(&c->std, ce);
-  c->std.handlers = &cache_handlers;
-  c->h = NULL;
-  ZVAL_UNDEF(&c->ctx);
-  return &c->std;
-}
-
-static void cache_free_obj(zend_object *o) {
-  php_cache *c = CACHE_OBJ(o);
-  ecai_cache_free(c->h);
-  c->h = NULL;
-  zval_ptr_dtor(&c->ctx);
-  ZVAL_UNDEF(&c->ctx);
-  zend_object_std_dtor(o);
-}
-
-static zend_object *sem_create(zend_class_entry *ce) {
-  php_semcache *c = zend_object_alloc(sizeof(php_semcache), ce);
-  zend_object_std_init(&c->std, ce);
-  object_properties_init(&c->std, ce);
-  c->std.handlers = &semcache_handlers;
-  c->h = NULL;
-  ZVAL_UNDEF(&c->ctx);
-  return &c->std;
-}
-
-static void sem_free_obj(zend_object *o) {
-  php_semcache *c = SEM_OBJ(o);
-  ecai_semcache_free(c->h);
-  c->h = NULL;
-  zval_ptr_dtor(&c->ctx);
-  ZVAL_UNDEF(&c->ctx);
-  zend_object_std_dtor(o);
-}
-
-static ecai_cache *this_cache(zval *self) {
-  php_cache *c = CACHE_OBJ(Z_OBJ_P(self));
-  if (!c->h) zend_throw_error(NULL, "Ecai\\Cache is not initialised");
-  return c->h;
-}
-
-ecai_cache *ecai_php_cache_of(zend_object *obj, uint32_t arg) {
-  if (!obj || obj->ce != ce_cache) {
-    zend_argument_type_error(arg, "must be of type Ecai\\Cache, %s given", obj ? ZSTR_VAL(obj->ce->name) : "null");
-    return NULL;
-  }
-  php_cache *c = CACHE_OBJ(obj);
-  if (!c->h) zend_throw_error(NULL, "Ecai\\Cache is not initialised");
-  return c->h;
-}
-
-static ecai_semcache *this_sem(zval *self) {
-  php_semcache *c = SEM_OBJ(Z_OBJ_P(self));
-  if (!c->h) zend_throw_error(NULL, "Ecai\\SemanticCache is not initialised");
-  return c->h;
-}
+ecai_cache *ecai_php_cache_of(zend_object *obj, uint32_t arg) { return ecai_php_handle_of(obj, ce_cache, arg); }
 
 #define CHECK_ST(expr)                                                                   \
   do {                                                                                   \
@@ -111,15 +40,14 @@ ZEND_METHOD(Ecai_Cache, __construct) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJECT(zctx)
   ZEND_PARSE_PARAMETERS_END();
-  php_cache *c = CACHE_OBJ(Z_OBJ_P(ZEND_THIS));
-  if (c->h) {
-    zend_throw_error(NULL, "Ecai\\Cache is already constructed");
-    RETURN_THROWS();
-  }
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
   ecai_ctx *ctx = ecai_php_ctx_of(Z_OBJ_P(zctx), 1);
   if (!ctx) RETURN_THROWS();
-  CHECK_ST(ecai_cache_new(&c->h, ctx));
-  ZVAL_COPY(&c->ctx, zctx);
+  ecai_cache *h = NULL;
+  CHECK_ST(ecai_cache_new(&h, ctx));
+  ecai_php_obj_set(p, h, free_cache);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, zctx);
 }
 
 ZEND_METHOD(Ecai_Cache, key) {
@@ -163,7 +91,7 @@ ZEND_METHOD(Ecai_Cache, put) {
     Z_PARAM_LONG(ttl)
     Z_PARAM_ARRAY_OR_NULL(meta)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_cache *h = this_cache(ZEND_THIS);
+  ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   uint8_t k[ECAI_CACHE_KEY_SIZE];
   to_key(k, key);
@@ -186,7 +114,7 @@ ZEND_METHOD(Ecai_Cache, get) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(key)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_cache *h = this_cache(ZEND_THIS);
+  ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   uint8_t k[ECAI_CACHE_KEY_SIZE];
   to_key(k, key);
@@ -204,7 +132,7 @@ ZEND_METHOD(Ecai_Cache, delete) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(key)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_cache *h = this_cache(ZEND_THIS);
+  ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   uint8_t k[ECAI_CACHE_KEY_SIZE];
   to_key(k, key);
@@ -216,7 +144,7 @@ ZEND_METHOD(Ecai_Cache, invalidateTag) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(tag)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_cache *h = this_cache(ZEND_THIS);
+  ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   size_t n = 0;
   CHECK_ST(ecai_cache_invalidate_tag(&n, h, ZSTR_VAL(tag)));
@@ -229,7 +157,7 @@ ZEND_METHOD(Ecai_Cache, invalidateProduct) {
     Z_PARAM_STR(sku)
     Z_PARAM_STR(facts)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_cache *h = this_cache(ZEND_THIS);
+  ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   size_t n = 0;
   CHECK_ST(ecai_cache_invalidate_product(&n, h, ZSTR_VAL(sku), ecai_cache_fact_hash(ZSTR_VAL(facts), ZSTR_LEN(facts))));
@@ -238,14 +166,14 @@ ZEND_METHOD(Ecai_Cache, invalidateProduct) {
 
 ZEND_METHOD(Ecai_Cache, clear) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_cache *h = this_cache(ZEND_THIS);
+  ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   CHECK_ST(ecai_cache_clear(h));
 }
 
 ZEND_METHOD(Ecai_Cache, stats) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_cache *h = this_cache(ZEND_THIS);
+  ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
@@ -258,7 +186,7 @@ ZEND_METHOD(Ecai_Cache, save) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_cache *h = this_cache(ZEND_THIS);
+  ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   CHECK_ST(ecai_cache_save(h, ZSTR_VAL(path)));
 }
@@ -268,7 +196,7 @@ ZEND_METHOD(Ecai_Cache, load) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_PATH_STR(path)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_cache *h = this_cache(ZEND_THIS);
+  ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   size_t n = 0;
   CHECK_ST(ecai_cache_load(&n, h, ZSTR_VAL(path)));
@@ -285,7 +213,7 @@ ZEND_METHOD(Ecai_Cache, counterAdd) {
     Z_PARAM_OPTIONAL
     Z_PARAM_LONG(window)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_cache *h = this_cache(ZEND_THIS);
+  ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   double t = 0;
   CHECK_ST(ecai_cache_counter_add(&t, h, ZSTR_VAL(name), delta, (int64_t)window));
@@ -302,19 +230,18 @@ ZEND_METHOD(Ecai_SemanticCache, __construct) {
     Z_PARAM_OPTIONAL
     Z_PARAM_LONG(dim)
   ZEND_PARSE_PARAMETERS_END();
-  php_semcache *c = SEM_OBJ(Z_OBJ_P(ZEND_THIS));
-  if (c->h) {
-    zend_throw_error(NULL, "Ecai\\SemanticCache is already constructed");
-    RETURN_THROWS();
-  }
+  ecai_php_obj *p = ecai_php_fresh(ZEND_THIS);
+  if (!p) RETURN_THROWS();
   if (dim < 0) {
     zend_argument_value_error(2, "must be >= 0");
     RETURN_THROWS();
   }
   ecai_ctx *ctx = ecai_php_ctx_of(Z_OBJ_P(zctx), 1);
   if (!ctx) RETURN_THROWS();
-  CHECK_ST(ecai_semcache_new(&c->h, ctx, (size_t)dim));
-  ZVAL_COPY(&c->ctx, zctx);
+  ecai_semcache *h = NULL;
+  CHECK_ST(ecai_semcache_new(&h, ctx, (size_t)dim));
+  ecai_php_obj_set(p, h, free_semcache);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, zctx);
 }
 
 ZEND_METHOD(Ecai_SemanticCache, setThreshold) {
@@ -322,7 +249,7 @@ ZEND_METHOD(Ecai_SemanticCache, setThreshold) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_DOUBLE(t)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_semcache *h = this_sem(ZEND_THIS);
+  ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   CHECK_ST(ecai_semcache_set_double(h, ECAI_SEMCACHE_OPT_THRESHOLD, t));
 }
@@ -332,7 +259,7 @@ ZEND_METHOD(Ecai_SemanticCache, setVerify) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_BOOL(v)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_semcache *h = this_sem(ZEND_THIS);
+  ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   CHECK_ST(ecai_semcache_set_int(h, ECAI_SEMCACHE_OPT_VERIFY, v ? 1 : 0));
 }
@@ -342,7 +269,7 @@ ZEND_METHOD(Ecai_SemanticCache, setMaxEntries) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_LONG(m)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_semcache *h = this_sem(ZEND_THIS);
+  ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   CHECK_ST(ecai_semcache_set_int(h, ECAI_SEMCACHE_OPT_MAX_ENTRIES, (int64_t)m));
 }
@@ -390,7 +317,7 @@ ZEND_METHOD(Ecai_SemanticCache, put) {
     Z_PARAM_STR(q)
     Z_PARAM_STR(val)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_semcache *h = this_sem(ZEND_THIS);
+  ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   size_t n;
   float *v = to_vec(arr, &n, 2);
@@ -408,7 +335,7 @@ ZEND_METHOD(Ecai_SemanticCache, lookup) {
     Z_PARAM_ARRAY(arr)
     Z_PARAM_STR(q)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_semcache *h = this_sem(ZEND_THIS);
+  ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   size_t n;
   float *v = to_vec(arr, &n, 2);
@@ -428,7 +355,7 @@ ZEND_METHOD(Ecai_SemanticCache, putText) {
     Z_PARAM_STR(q)
     Z_PARAM_STR(val)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_semcache *h = this_sem(ZEND_THIS);
+  ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   CHECK_ST(ecai_semcache_put_text(h, ZSTR_VAL(part), ZSTR_VAL(q), ZSTR_LEN(q), ZSTR_VAL(val), ZSTR_LEN(val)));
 }
@@ -439,7 +366,7 @@ ZEND_METHOD(Ecai_SemanticCache, lookupText) {
     Z_PARAM_STR(part)
     Z_PARAM_STR(q)
   ZEND_PARSE_PARAMETERS_END();
-  ecai_semcache *h = this_sem(ZEND_THIS);
+  ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   void *out = NULL;
   size_t on = 0;
@@ -450,7 +377,7 @@ ZEND_METHOD(Ecai_SemanticCache, lookupText) {
 
 ZEND_METHOD(Ecai_SemanticCache, stats) {
   ZEND_PARSE_PARAMETERS_NONE();
-  ecai_semcache *h = this_sem(ZEND_THIS);
+  ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
@@ -469,13 +396,43 @@ ZEND_METHOD(Ecai_SemanticCache, verify) {
   RETURN_BOOL(ok);
 }
 
+ZEND_METHOD(Ecai_SemanticCache, setWordMismatch) {
+  double m;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_DOUBLE(m)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  CHECK_ST(ecai_semcache_set_double(h, ECAI_SEMCACHE_OPT_WORD_MISMATCH, m));
+}
+
+ZEND_METHOD(Ecai_SemanticCache, save) {
+  zend_string *path;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  CHECK_ST(ecai_semcache_save(h, ZSTR_VAL(path)));
+}
+
+ZEND_METHOD(Ecai_SemanticCache, load) {
+  zend_string *path;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_semcache *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  size_t n = 0;
+  CHECK_ST(ecai_semcache_load(&n, h, ZSTR_VAL(path)));
+  RETURN_LONG((zend_long)n);
+}
+
 int ecai_php_cache_minit(INIT_FUNC_ARGS) {
   zend_class_entry ce;
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "Cache", class_Ecai_Cache_methods);
-  ce_cache = ecai_php_register_final_class(&ce, &cache_handlers, XtOffsetOf(php_cache, std), cache_free_obj);
-  ce_cache->create_object = cache_create;
+  ce_cache = ecai_php_register_handle_class(&ce);
   INIT_NS_CLASS_ENTRY(ce, "Ecai", "SemanticCache", class_Ecai_SemanticCache_methods);
-  ce_semcache = ecai_php_register_final_class(&ce, &semcache_handlers, XtOffsetOf(php_semcache, std), sem_free_obj);
-  ce_semcache->create_object = sem_create;
+  ce_semcache = ecai_php_register_handle_class(&ce);
   return SUCCESS;
 }

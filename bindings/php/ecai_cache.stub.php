@@ -61,4 +61,10 @@ final class SemanticCache {
     public function stats(): array {}
     /** Whether two questions may share an answer (numbers, codes, negation, verbs). */
     public static function verify(string $a, string $b): bool {}
+    /** Verification's content-word rule: largest IDF-weighted share of unshared content words (1.0 = off). */
+    public function setWordMismatch(float $mismatch): void {}
+    /** Saves every entry atomically (temporary file, fsync, rename). */
+    public function save(string $path): void {}
+    /** Adds the entries saved in $path; returns how many (damaged file: code ECAI_ECORRUPT, nothing loaded). */
+    public function load(string $path): int {}
 }

@@ -77,6 +77,14 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_SemanticCache_setMaxE
 	ZEND_ARG_TYPE_INFO(0, max, IS_LONG, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_SemanticCache_setWordMismatch, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, mismatch, IS_DOUBLE, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_Ecai_SemanticCache_save arginfo_class_Ecai_Cache_save
+
+#define arginfo_class_Ecai_SemanticCache_load arginfo_class_Ecai_Cache_load
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_SemanticCache_put, 0, 4, IS_VOID, 0)
 	ZEND_ARG_TYPE_INFO(0, partition, IS_STRING, 0)
 	ZEND_ARG_TYPE_INFO(0, vector, IS_ARRAY, 0)
@@ -133,6 +141,9 @@ ZEND_METHOD(Ecai_SemanticCache, putText);
 ZEND_METHOD(Ecai_SemanticCache, lookupText);
 ZEND_METHOD(Ecai_SemanticCache, stats);
 ZEND_METHOD(Ecai_SemanticCache, verify);
+ZEND_METHOD(Ecai_SemanticCache, setWordMismatch);
+ZEND_METHOD(Ecai_SemanticCache, save);
+ZEND_METHOD(Ecai_SemanticCache, load);
 
 static const zend_function_entry class_Ecai_Cache_methods[] = {
 	ZEND_ME(Ecai_Cache, __construct, arginfo_class_Ecai_Cache___construct, ZEND_ACC_PUBLIC)
@@ -163,5 +174,8 @@ static const zend_function_entry class_Ecai_SemanticCache_methods[] = {
 	ZEND_ME(Ecai_SemanticCache, lookupText, arginfo_class_Ecai_SemanticCache_lookupText, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_SemanticCache, stats, arginfo_class_Ecai_SemanticCache_stats, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_SemanticCache, verify, arginfo_class_Ecai_SemanticCache_verify, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(Ecai_SemanticCache, setWordMismatch, arginfo_class_Ecai_SemanticCache_setWordMismatch, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_SemanticCache, save, arginfo_class_Ecai_SemanticCache_save, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_SemanticCache, load, arginfo_class_Ecai_SemanticCache_load, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };

@@ -80,10 +80,6 @@ ecai_cache *ecai_php_cache_of(zend_object *obj, uint32_t arg);
 /* The ecai_llm of an Ecai\Llm object; NULL (with an error thrown) otherwise. */
 ecai_llm *ecai_php_llm_of(zend_object *obj, uint32_t arg);
 
-/* Registers a final, non-serialisable, non-clonable class with no dynamic properties. */
-zend_class_entry *ecai_php_register_final_class(zend_class_entry *ce, zend_object_handlers *h,
-                                                size_t offset, zend_object_free_obj_t free_obj);
-
 /* Per-module registration, called from MINIT (one line each in ecai.c). */
 int ecai_php_core_minit(INIT_FUNC_ARGS);
 /* catalog/index/search: */

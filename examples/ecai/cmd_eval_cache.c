@@ -7,7 +7,8 @@
 #include "cli.h"
 
 static const char HELP[] =
-    "usage: ecai eval-cache --questions FILE [--threshold T] [--verify|--no-verify] [--config FILE] [--json]\n\n"
+    "usage: ecai eval-cache --questions FILE [--threshold T] [--verify|--no-verify] [--sample K/M]\n"
+    "                       [--config FILE] [--json]\n\n"
     "Replays labelled questions through the semantic cache (builtin text vectors, one\n"
     "partition). FILE is a TSV with a header holding the columns `question` and `group`;\n"
     "questions of the same group may share an answer. In file order, each question looks\n"
@@ -15,6 +16,9 @@ static const char HELP[] =
     "  --threshold T   cosine similarity threshold (default: cache.semantic_threshold)\n"
     "  --verify        verify candidate hits (numbers, codes, negation; the default)\n"
     "  --no-verify     serve the best candidate above the threshold unverified\n"
+    "  --sample K/M    replay only the questions whose hash is K modulo M (the low 64 bits\n"
+    "                  of ecai_cache_key_from_bytes() of the question): --sample 0/2 and\n"
+    "                  1/2 split a file into two halves, one to tune on, one to check\n"
     "  --config FILE   configuration file (cache.* keys)\n"
     "  --json          one JSON object on stdout\n\n"
     "Output: lookups, hits, false_hits (hits on an entry of another group), hit_rate =\n"
@@ -52,15 +56,17 @@ int cmd_eval_cache(int argc, char **argv) {
   static const struct option opts[] = {
       {"questions", required_argument, 0, 'q'}, {"threshold", required_argument, 0, 't'},
       {"verify", no_argument, 0, 'v'}, {"no-verify", no_argument, 0, 'n'}, {"config", required_argument, 0, 'c'},
-      {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"json", no_argument, 0, 'j'}, {"sample", required_argument, 0, 's'}, {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
   const char *qpath = NULL, *cpath = NULL;
   double threshold = 0;
   int have_th = 0, verify = -1;
+  unsigned long long sk = 0, sm = 1;
   bool json = false;
   int c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "q:t:vnc:jh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "q:t:vnc:js:h", opts, NULL)) != -1) {
     switch (c) {
     case 'q': qpath = optarg; break;
     case 't': {
@@ -75,6 +81,12 @@ int cmd_eval_cache(int argc, char **argv) {
     case 'v': verify = 1; break;
     case 'n': verify = 0; break;
     case 'c': cpath = optarg; break;
+    case 's': {
+      int used = 0;
+      if (sscanf(optarg, "%llu/%llu%n", &sk, &sm, &used) != 2 || optarg[used] || sm < 1 || sk >= sm)
+        return cli_usage("eval-cache", "--sample must be K/M with 0 <= K < M (got '%s')", optarg);
+      break;
+    }
     case 'j': json = true; break;
     case 'h': fputs(HELP, stdout); return CLI_OK;
     default: return cli_usage("eval-cache", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -146,6 +158,13 @@ int cmd_eval_cache(int argc, char **argv) {
     }
     const char *q = fields[qcol], *g = fields[gcol];
     if (!*q) continue;
+    if (sm > 1) {
+      uint8_t key[ECAI_CACHE_KEY_SIZE];
+      ecai_cache_key_from_bytes(key, q, strlen(q));
+      unsigned long long lo = 0;
+      for (int i = 8; i < 16; i++) lo = (lo << 8) | key[i];
+      if (lo % sm != sk) continue;
+    }
     void *v = NULL;
     size_t vn = 0;
     lookups++;

@@ -9,7 +9,9 @@
  *   In-process: sharded (cache.shards, default 16) hash tables with a mutex each,
  *   LRU eviction (CLOCK second-chance approximation: a hit only sets a bit, so a get
  *   touches one entry) under a byte budget (cache.max_bytes, split evenly across shards),
- *   per-entry TTL or absolute expiry, invalidation by key, tag or product fact.
+ *   per-entry TTL or absolute expiry, invalidation by key, tag or product fact
+ *   (an index per shard from tag and SKU to entries: invalidation visits only the
+ *   entries concerned).
  *   Redis ("cache.backend": "redis"): keys are redis.prefix + "v1:" + hex(key), TTL
  *   by SET PX, tags and products by Redis sets. A Redis failure or timeout is a miss
  *   (counted as backend_errors), never an error; the next call reconnects.
@@ -29,24 +31,45 @@
  *   agree on negation ("not", "no", "never", "n't", "cannot") and on opposite verb
  *   pairs (enable/disable, lock/unlock, cancel/uncancel, activate/deactivate...), and
  *   ask the same kind of question (why / how / where / when / which / who, with
- *   "how long" and "how much" as kinds of their own). Rejected candidates are counted
- *   (verify_rejects); the next candidate above the threshold (up to 8) is tried.
+ *   "how long" and "how much" as kinds of their own); and they must agree on their
+ *   content words (stemmed, stop words aside), each weighted by its IDF among the
+ *   partition's own cached questions, idf = ln((n + 1) / (df + 1)) + 1: the share of
+ *   the weight carried by words only one of the two has must not exceed
+ *   cache.verify_word_mismatch (default 0.25; 1 turns this rule off). A rare word on
+ *   one side only ("debit" vs "credit") rejects; a word most cached questions share
+ *   barely counts. No word list is involved: the statistics are the cache's own.
+ *   Rejected candidates are counted (verify_rejects); the next candidate above the
+ *   threshold (up to 8) is tried.
  *
  *   Threshold trade-off: a lower threshold serves more paraphrases (higher hit rate,
  *   fewer LLM calls) but also more questions that merely look alike and need another
  *   answer (false hits: wrong answers served). Measured on BANKING77 (10,003 real
  *   banking questions, 77 near-neighbour intents; tests/eval/eval_cache.sh) with the
- *   interim builtin text vectors, false-hit rate = false hits / hits:
- *       threshold  0.80   0.85   0.90   0.93   0.95   0.97
- *       hit rate   14.9%  9.5%   5.6%   3.7%   2.5%   1.6%   (verification on)
- *       false      3.8%   3.5%   2.7%   2.2%   1.6%   1.9%   (verification on)
- *       false      5.3%   4.2%   3.7%   3.9%   2.8%   2.1%   (verification off)
- *   The default cache.semantic_threshold is 0.95. Most false hits left at >= 0.95 are
- *   near-identical questions labelled with different intents, which no threshold or
- *   text check separates; verification removes about half of the rest. Raise the
- *   threshold (0.97-0.98) where a wrong answer is costly; a stronger embedder moves
- *   the whole curve. Lookups use FAISS "Flat" (exact) by default; for partitions above
- *   ~10k entries set cache.semantic_index to "HNSW32" (sub-millisecond at 100k).
+ *   builtin question vectors, false-hit rate = false hits / hits (false/hits):
+ *       threshold     0.80     0.85     0.90     0.93     0.94     0.95     0.96     0.97
+ *       hit rate      10.8%    7.9%     4.8%     3.1%     2.6%     2.1%     1.8%     1.5%  (verified)
+ *       false         3.1%     3.3%     2.1%     1.3%     1.2%     0.47%    0.56%    0.69% (verified)
+ *                     34/1082  26/786   10/476   4/306    3/256    1/212    1/177    1/145
+ *       false, numbers/negation rules only  3.3%  3.5%  2.4%  1.8%  1.9%  1.5%  1.4%  1.7%
+ *       false, no verification              5.6%  4.3%  3.6%  3.5%  3.3%  3.0%  2.9%  2.0%
+ *   The default cache.semantic_threshold is 0.95 (with verification: 212 hits, 1
+ *   false). It and the word rule's 0.25 were chosen on one hash-selected half of the
+ *   file (`ecai eval-cache --sample 0/2`: 56 hits, 1 false) and checked on the other
+ *   (`--sample 1/2`: 58 hits, 0 false). The one false hit left is "Has my top-up gone
+ *   through?" against "Has my top up gone through?", the same question filed under
+ *   two intents: no text check can separate those. Below 0.95 the false hits are
+ *   mostly questions that share every content word and differ in intent only by
+ *   context ("How do I verify my identity?" filed as "why verify identity"), which
+ *   verification cannot see either. Raise the threshold (0.97-0.98) where a wrong
+ *   answer is costly; a stronger embedder moves the whole curve. Lookups use FAISS
+ *   "Flat" (exact) by default; for partitions above ~10k entries set
+ *   cache.semantic_index to "HNSW32" (sub-millisecond at 100k).
+ *
+ *   Persistence: ecai_semcache_save() / ecai_semcache_load(), or
+ *   cache.semantic_persist_path (loaded at creation, saved when freed); the file
+ *   carries the entries, their partitions, vectors and content words (the document
+ *   frequencies are rebuilt from them), with a magic, a format version and an XXH3-64
+ *   checksum. A damaged file loads nothing.
  *
  * Thread-safety: both cache types are internally locked; one handle may be used from
  * several threads at once (an exception to the library-wide rule).
@@ -173,7 +196,8 @@ ECAI_API ecai_status ecai_cache_delete(ecai_cache *cache, const uint8_t *key);
  * @param[in]  cache the cache.
  * @param[in]  tag   NUL-terminated tag.
  * @return ECAI_OK; ECAI_EINVAL.
- * Ownership: none. Thread-safety: internally locked (scans every shard).
+ * Ownership: none. Thread-safety: internally locked (each shard's tag index in turn;
+ * only the entries with the tag are visited).
  * @since 0.1
  */
 ECAI_API ecai_status ecai_cache_invalidate_tag(size_t *out_n, ecai_cache *cache, const char *tag);
@@ -187,7 +211,8 @@ ECAI_API ecai_status ecai_cache_invalidate_tag(size_t *out_n, ecai_cache *cache,
  * @param[in]  sku           NUL-terminated SKU.
  * @param[in]  new_fact_hash ecai_cache_fact_hash() of the product's current facts.
  * @return ECAI_OK; ECAI_EINVAL.
- * Ownership: none. Thread-safety: internally locked (scans every shard).
+ * Ownership: none. Thread-safety: internally locked (each shard's SKU index in turn;
+ * only the entries that recorded the SKU are visited).
  * @since 0.1
  */
 ECAI_API ecai_status ecai_cache_invalidate_product(size_t *out_n, ecai_cache *cache, const char *sku,
@@ -265,14 +290,19 @@ typedef struct ecai_semcache ecai_semcache;
 typedef enum ecai_semcache_opt {
   ECAI_SEMCACHE_OPT_MAX_ENTRIES = 100, /**< int > 0: LRU bound (cache.semantic_max_entries) */
   ECAI_SEMCACHE_OPT_VERIFY = 101,      /**< int 0/1: verify hits (cache.verify) */
-  ECAI_SEMCACHE_OPT_THRESHOLD = 200    /**< double in [-1, 1]: cosine threshold (cache.semantic_threshold) */
+  ECAI_SEMCACHE_OPT_THRESHOLD = 200,   /**< double in [-1, 1]: cosine threshold (cache.semantic_threshold) */
+  ECAI_SEMCACHE_OPT_WORD_MISMATCH = 201 /**< double in [0, 1]: verification's content-word rule, 1 = off
+                                             (cache.verify_word_mismatch) */
 } ecai_semcache_opt;
 
 /**
  * @brief Creates a semantic cache for vectors of `dim` floats, configured by ctx
  * ("cache.semantic_threshold", "cache.semantic_max_entries", "cache.verify",
  * "cache.semantic_index": a FAISS factory string, "Flat" (exact, default) or e.g.
- * "HNSW32"). dim 0 selects the builtin text vectors used by the *_text functions.
+ * "HNSW32", "cache.verify_word_mismatch", "cache.semantic_persist_path": loaded here,
+ * saved by ecai_semcache_free(); a damaged file is ignored with a warning log and
+ * counted as load_errors). dim 0 selects the builtin text vectors used by the *_text
+ * functions.
  * @param[out] out receives the cache; NULL on failure.
  * @param[in]  ctx the context.
  * @param[in]  dim vector dimension (0 = builtin text vectors).
@@ -284,7 +314,8 @@ typedef enum ecai_semcache_opt {
 ECAI_API ecai_status ecai_semcache_new(ecai_semcache **out, const ecai_ctx *ctx, size_t dim);
 
 /**
- * @brief Frees a semantic cache. Accepts NULL.
+ * @brief Frees a semantic cache (saving it first when cache.semantic_persist_path is
+ * set). Accepts NULL.
  * Thread-safety: not concurrently with any other use.
  * @since 0.1
  */
@@ -299,7 +330,7 @@ ECAI_API void ecai_semcache_free(ecai_semcache *sc);
 ECAI_API ecai_status ecai_semcache_set_int(ecai_semcache *sc, ecai_semcache_opt opt, int64_t v);
 
 /**
- * @brief Sets a double option (ECAI_SEMCACHE_OPT_THRESHOLD).
+ * @brief Sets a double option (ECAI_SEMCACHE_OPT_THRESHOLD, _WORD_MISMATCH).
  * @return ECAI_OK; ECAI_EINVAL (wrong type, NaN or out of range); ECAI_EUNSUPPORTED.
  * Ownership: none. Thread-safety: internally locked.
  * @since 0.1
@@ -374,8 +405,9 @@ ECAI_API ecai_status ecai_semcache_verify(int *out_ok, const char *a, size_t a_l
 
 /**
  * @brief Statistics as JSON: "entries", "partitions", "max_entries", "threshold",
- * "verify", "lookups", "hits", "misses", "verify_rejects" (candidates above the
- * threshold rejected by verification), "evictions", "hit_rate".
+ * "verify", "word_mismatch", "lookups", "hits", "misses", "verify_rejects" (candidates
+ * above the threshold rejected by verification), "evictions", "puts", "load_errors"
+ * (persisted files ignored at creation), "hit_rate".
  * @param[out] out     receives NUL-terminated JSON; free with ecai_free().
  * @param[out] out_len its length (may be NULL).
  * @param[in]  sc      the cache.
@@ -384,6 +416,33 @@ ECAI_API ecai_status ecai_semcache_verify(int *out_ok, const char *a, size_t a_l
  * @since 0.1
  */
 ECAI_API ecai_status ecai_semcache_stats_json(char **out, size_t *out_len, ecai_semcache *sc);
+
+/**
+ * @brief Saves the semantic cache to a file atomically (temporary file, fsync,
+ * rename): format version, dimension, every entry (partition, query, value, vector,
+ * the content words verification uses) oldest first, XXH3-64 checksum.
+ * @param[in] sc   the cache.
+ * @param[in] path destination file.
+ * @return ECAI_OK; ECAI_EINVAL; ECAI_EIO; ECAI_ENOMEM.
+ * Ownership: none. Thread-safety: internally locked.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_semcache_save(ecai_semcache *sc, const char *path);
+
+/**
+ * @brief Loads entries saved by ecai_semcache_save() into the cache (added to what it
+ * holds; cache.semantic_max_entries still bounds it, the oldest going first). The
+ * whole file is checked before anything is loaded.
+ * @param[out] out_n receives the number loaded (may be NULL).
+ * @param[in]  sc    the cache.
+ * @param[in]  path  file.
+ * @return ECAI_OK; ECAI_ENOTFOUND (no file); ECAI_ECORRUPT (truncated, damaged, other
+ * format version: nothing is loaded); ECAI_EINVAL (NULL argument, or a file saved by a
+ * cache of another dimension); ECAI_EIO; ECAI_ENOMEM.
+ * Ownership: none. Thread-safety: internally locked.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_semcache_load(size_t *out_n, ecai_semcache *sc, const char *path);
 
 #ifdef __cplusplus
 }

@@ -13,8 +13,19 @@
 
 #include "cache/cache_internal.h"
 
+/* Invalidation index: one link per (entry, tag) and (entry, product), chained in the
+ * shard's index buckets by the hash of the tag or SKU, so that invalidation visits
+ * only the entries that carry the tag or SKU (plus rare bucket neighbours), not every
+ * entry of every shard. */
+typedef struct ilink {
+  struct ilink *prev, *next; /* bucket chain */
+  struct centry *e;
+  uint64_t k; /* tag_key() / sku_key() */
+} ilink;
+
 typedef struct centry {
   struct centry *hnext, *prev, *next;
+  ilink *links; /* meta.ntags + meta.nprods links (NULL when none) */
   uint8_t key[16];
   uint64_t h;
   int64_t expires_ms; /* 0: never */
@@ -31,6 +42,8 @@ typedef struct {
   centry **buckets;
   size_t nbuckets, count, bytes, budget;
   centry *head, *tail; /* head = most recently used */
+  ilink **ibuckets;    /* invalidation index (NULL until the first tagged entry) */
+  size_t nibuckets, nlinks;
   uint64_t hits, misses, puts, evictions, expirations, invalidations, tokens_saved;
   double cost_saved;
 } shard;
@@ -53,6 +66,7 @@ struct ecai_cache {
   ecai__clock_fn now;
   void *now_p;
   atomic_ullong backend_errors, load_errors;
+  atomic_ullong index_visits; /* links examined by invalidations (tests prove they stay local) */
   pthread_mutex_t cmu; /* counters; redis stats */
   counter *counters;
   ecai__redis *r;
@@ -236,8 +250,49 @@ static centry **find_slot(shard *s, const uint8_t *key, uint64_t h) {
   return pp;
 }
 
+static uint64_t tag_key(const char *t) { return XXH3_64bits_withSeed(t, strlen(t), 0x7461); }
+static uint64_t sku_key(const char *t) { return XXH3_64bits_withSeed(t, strlen(t), 0x736b); }
+
+static void index_unlink(shard *s, centry *e) {
+  uint32_t n = e->meta.ntags + e->meta.nprods;
+  for (uint32_t i = 0; e->links && i < n; i++) {
+    ilink *l = &e->links[i];
+    if (l->prev) l->prev->next = l->next;
+    else s->ibuckets[l->k & (s->nibuckets - 1)] = l->next;
+    if (l->next) l->next->prev = l->prev;
+    s->nlinks--;
+  }
+}
+
+static void index_push(ilink **b, size_t nb, ilink *l) {
+  ilink **head = &b[l->k & (nb - 1)];
+  l->prev = NULL;
+  l->next = *head;
+  if (*head) (*head)->prev = l;
+  *head = l;
+}
+
+/* Doubles the index buckets (keeps the longer chains when out of memory). */
+static void index_grow(shard *s) {
+  size_t nb = s->nibuckets * 2;
+  ilink **b = ecai__calloc(nb, sizeof *b);
+  if (!b) return;
+  for (size_t i = 0; i < s->nibuckets; i++) {
+    ilink *l = s->ibuckets[i];
+    while (l) {
+      ilink *nx = l->next;
+      index_push(b, nb, l);
+      l = nx;
+    }
+  }
+  ecai__free(s->ibuckets);
+  s->ibuckets = b;
+  s->nibuckets = nb;
+}
+
 static void entry_free(centry *e) {
   ecai__cmeta_free(&e->meta);
+  ecai__free(e->links);
   ecai__free(e);
 }
 
@@ -245,6 +300,7 @@ static void entry_free(centry *e) {
 static void shard_remove(shard *s, centry *e) {
   centry **pp = find_slot(s, e->key, e->h);
   if (*pp == e) *pp = e->hnext;
+  index_unlink(s, e);
   lru_unlink(s, e);
   s->count--;
   s->bytes -= e->charge;
@@ -277,14 +333,16 @@ static void shard_clear(shard *s) {
     e = nx;
   }
   memset(s->buckets, 0, s->nbuckets * sizeof *s->buckets);
+  if (s->ibuckets) memset(s->ibuckets, 0, s->nibuckets * sizeof *s->ibuckets);
+  s->nlinks = 0;
   s->head = s->tail = NULL;
   s->count = s->bytes = 0;
 }
 
 static size_t meta_charge(const ecai__cmeta *m) {
   size_t n = 0;
-  for (uint32_t i = 0; i < m->ntags; i++) n += strlen(m->tags[i]) + 1 + sizeof(char *);
-  for (uint32_t i = 0; i < m->nprods; i++) n += strlen(m->prods[i].sku) + 1 + sizeof(ecai__cprod);
+  for (uint32_t i = 0; i < m->ntags; i++) n += strlen(m->tags[i]) + 1 + sizeof(char *) + sizeof(ilink);
+  for (uint32_t i = 0; i < m->nprods; i++) n += strlen(m->prods[i].sku) + 1 + sizeof(ecai__cprod) + sizeof(ilink);
   return n;
 }
 
@@ -300,12 +358,18 @@ static ecai_status shard_insert(ecai_cache *c, shard *s, const uint8_t *key, con
     ecai__cmeta_free(meta);
     return ECAI_OK;
   }
+  uint32_t nl = meta->ntags + meta->nprods;
   centry *e = ecai__malloc(sizeof(centry) + n + 1);
-  if (!e) {
+  ilink *links = nl ? ecai__calloc(nl, sizeof *links) : NULL;
+  if (nl && !s->ibuckets && (s->ibuckets = ecai__calloc(64, sizeof *s->ibuckets)) != NULL) s->nibuckets = 64;
+  if (!e || (nl && (!links || !s->ibuckets))) {
+    ecai__free(e);
+    ecai__free(links);
     ecai__cmeta_free(meta);
     return ecai__err(ECAI_ENOMEM, "ecai_cache_put: out of memory (%zu bytes)", n);
   }
   memset(e, 0, sizeof *e);
+  e->links = links;
   memcpy(e->key, key, 16);
   e->h = h;
   e->expires_ms = expires_ms;
@@ -338,6 +402,14 @@ static ecai_status shard_insert(ecai_cache *c, shard *s, const uint8_t *key, con
   s->count++;
   s->bytes += charge;
   if (s->count > s->nbuckets) shard_grow(s);
+  for (uint32_t i = 0; i < nl; i++) {
+    ilink *l = &e->links[i];
+    l->e = e;
+    l->k = i < e->meta.ntags ? tag_key(e->meta.tags[i]) : sku_key(e->meta.prods[i - e->meta.ntags].sku);
+    index_push(s->ibuckets, s->nibuckets, l);
+    s->nlinks++;
+  }
+  if (s->nlinks > s->nibuckets) index_grow(s);
   return ECAI_OK;
 }
 
@@ -351,6 +423,7 @@ static void cache_destroy(ecai_cache *c) {
         shard_clear(&c->shards[i]);
         ecai__free(c->shards[i].buckets);
       }
+      ecai__free(c->shards[i].ibuckets);
       pthread_mutex_destroy(&c->shards[i].mu);
     }
     ecai__free(c->shards);
@@ -574,25 +647,37 @@ ecai_status ecai_cache_delete(ecai_cache *c, const uint8_t *key) {
 
 typedef bool (*entry_pred)(const centry *e, const void *arg);
 
-static size_t remove_where(ecai_cache *c, entry_pred pred, const void *arg) {
+/* Removes the entries of every shard whose index links carry key k and satisfy pred
+ * (pred re-checks the string: different tags may share a key or a bucket). Only the
+ * links of one bucket per shard are visited. */
+static size_t remove_indexed(ecai_cache *c, uint64_t k, entry_pred pred, const void *arg) {
   size_t n = 0;
+  unsigned long long visits = 0;
   for (size_t i = 0; i < c->nshards; i++) {
     shard *s = &c->shards[i];
     pthread_mutex_lock(&s->mu);
-    centry *e = s->head;
-    while (e) {
-      centry *nx = e->next;
-      if (pred(e, arg)) {
-        shard_remove(s, e);
-        s->invalidations++;
-        n++;
+    if (s->nibuckets) {
+      ilink *l = s->ibuckets[k & (s->nibuckets - 1)];
+      while (l) {
+        visits++;
+        if (l->k == k && pred(l->e, arg)) {
+          /* removing the entry unlinks all its links, possibly l->next: start over */
+          shard_remove(s, l->e);
+          s->invalidations++;
+          n++;
+          l = s->ibuckets[k & (s->nibuckets - 1)];
+          continue;
+        }
+        l = l->next;
       }
-      e = nx;
     }
     pthread_mutex_unlock(&s->mu);
   }
+  atomic_fetch_add(&c->index_visits, visits);
   return n;
 }
+
+unsigned long long ecai__cache_index_visits(ecai_cache *c) { return atomic_load(&c->index_visits); }
 
 static bool has_tag(const centry *e, const void *arg) {
   for (uint32_t i = 0; i < e->meta.ntags; i++)
@@ -627,7 +712,7 @@ ecai_status ecai_cache_invalidate_tag(size_t *out_n, ecai_cache *c, const char *
     if (ecai__redis_invalidate_tag(c->r, tag, &n) < 0) backend_error(c, "tag invalidation");
     add_invalidations(c, n);
   } else {
-    n = remove_where(c, has_tag, tag);
+    n = remove_indexed(c, tag_key(tag), has_tag, tag);
   }
   if (out_n) *out_n = n;
   return ECAI_OK;
@@ -643,7 +728,7 @@ ecai_status ecai_cache_invalidate_product(size_t *out_n, ecai_cache *c, const ch
     add_invalidations(c, n);
   } else {
     prod_arg a = {sku, new_fact_hash};
-    n = remove_where(c, stale_product, &a);
+    n = remove_indexed(c, sku_key(sku), stale_product, &a);
   }
   if (out_n) *out_n = n;
   return ECAI_OK;
@@ -759,6 +844,73 @@ ecai_status ecai_cache_counter_add(double *out_total, ecai_cache *c, const char 
 static void put_u32(ecai__buf *b, uint32_t v) { ecai__buf_append(b, &v, 4); }
 static void put_u64(ecai__buf *b, uint64_t v) { ecai__buf_append(b, &v, 8); }
 
+ecai_status ecai__cache_write_atomic(const char *path, const void *data, size_t len, const char *fn) {
+  size_t plen = strlen(path);
+  char *tmp = ecai__malloc(plen + 32);
+  if (!tmp) return ecai__err(ECAI_ENOMEM, "%s: out of memory", fn);
+  /* a unique temporary name: two threads saving to the same path must not write into
+   * one another's temporary file (a fixed ".tmp.<pid>" name let one rename the other's
+   * half-written file into place) */
+  snprintf(tmp, plen + 32, "%s.tmp.XXXXXX", path);
+  ecai_status st = ECAI_OK;
+  int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0) {
+    st = ecai__err(ECAI_EIO, "%s: cannot create %s: %s", fn, tmp, strerror(errno));
+    goto done;
+  }
+  const char *d = data;
+  size_t off = 0;
+  while (off < len) {
+    ssize_t w = write(fd, d + off, len - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      st = ecai__err(ECAI_EIO, "%s: write %s: %s", fn, tmp, strerror(errno));
+      break;
+    }
+    off += (size_t)w;
+  }
+  if (!st && fsync(fd) != 0) st = ecai__err(ECAI_EIO, "%s: fsync %s: %s", fn, tmp, strerror(errno));
+  if (close(fd) != 0 && !st) st = ecai__err(ECAI_EIO, "%s: close %s: %s", fn, tmp, strerror(errno));
+  if (!st && rename(tmp, path) != 0) st = ecai__err(ECAI_EIO, "%s: rename to %s: %s", fn, path, strerror(errno));
+  if (st) {
+    unlink(tmp);
+  } else { /* make the rename itself durable */
+    char *slash = strrchr(tmp, '/');
+    if (slash) slash[slash == tmp ? 1 : 0] = 0;
+    int dfd = open(slash ? tmp : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      (void)fsync(dfd);
+      close(dfd);
+    }
+  }
+done:
+  ecai__free(tmp);
+  return st;
+}
+
+ecai_status ecai__cache_read_file(ecai__buf *b, const char *path, const char *fn) {
+  memset(b, 0, sizeof *b);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    if (errno == ENOENT) return ecai__err(ECAI_ENOTFOUND, "%s: %s does not exist", fn, path);
+    return ecai__err(ECAI_EIO, "%s: cannot open %s: %s", fn, path, strerror(errno));
+  }
+  char chunk[65536];
+  size_t r;
+  while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) ecai__buf_append(b, chunk, r);
+  int err = ferror(f);
+  fclose(f);
+  if (err) {
+    ecai__buf_free(b);
+    return ecai__err(ECAI_EIO, "%s: read error on %s", fn, path);
+  }
+  if (b->oom) {
+    ecai__buf_free(b);
+    return ecai__err(ECAI_ENOMEM, "%s: out of memory", fn);
+  }
+  return ECAI_OK;
+}
+
 ecai_status ecai_cache_save(ecai_cache *c, const char *path) {
   ECAI__CHECK_ARG(c);
   ECAI__CHECK_ARG(path);
@@ -810,48 +962,7 @@ ecai_status ecai_cache_save(ecai_cache *c, const char *path) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "ecai_cache_save: out of memory");
   }
-  size_t plen = strlen(path);
-  char *tmp = ecai__malloc(plen + 32);
-  if (!tmp) {
-    ecai__buf_free(&b);
-    return ecai__err(ECAI_ENOMEM, "ecai_cache_save: out of memory");
-  }
-  /* a unique temporary name: two threads saving to the same path must not write into
-   * one another's temporary file (a fixed ".tmp.<pid>" name let one rename the other's
-   * half-written file into place) */
-  snprintf(tmp, plen + 32, "%s.tmp.XXXXXX", path);
-  ecai_status st = ECAI_OK;
-  int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0) {
-    st = ecai__err(ECAI_EIO, "ecai_cache_save: cannot create %s: %s", tmp, strerror(errno));
-    goto done;
-  }
-  size_t off = 0;
-  while (off < b.len) {
-    ssize_t w = write(fd, b.data + off, b.len - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      st = ecai__err(ECAI_EIO, "ecai_cache_save: write %s: %s", tmp, strerror(errno));
-      break;
-    }
-    off += (size_t)w;
-  }
-  if (!st && fsync(fd) != 0) st = ecai__err(ECAI_EIO, "ecai_cache_save: fsync %s: %s", tmp, strerror(errno));
-  if (close(fd) != 0 && !st) st = ecai__err(ECAI_EIO, "ecai_cache_save: close %s: %s", tmp, strerror(errno));
-  if (!st && rename(tmp, path) != 0) st = ecai__err(ECAI_EIO, "ecai_cache_save: rename to %s: %s", path, strerror(errno));
-  if (st) {
-    unlink(tmp);
-  } else { /* make the rename itself durable */
-    char *slash = strrchr(tmp, '/');
-    if (slash) slash[slash == tmp ? 1 : 0] = 0;
-    int dfd = open(slash ? tmp : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      (void)fsync(dfd);
-      close(dfd);
-    }
-  }
-done:
-  ecai__free(tmp);
+  ecai_status st = ecai__cache_write_atomic(path, b.data, b.len, "ecai_cache_save");
   ecai__buf_free(&b);
   return st;
 }
@@ -950,26 +1061,9 @@ ecai_status ecai_cache_load(size_t *out_n, ecai_cache *c, const char *path) {
   ECAI__CHECK_ARG(c);
   ECAI__CHECK_ARG(path);
   if (c->redis) return ecai__err(ECAI_EUNSUPPORTED, "ecai_cache_load: the redis backend persists itself");
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    if (errno == ENOENT) return ecai__err(ECAI_ENOTFOUND, "ecai_cache_load: %s does not exist", path);
-    return ecai__err(ECAI_EIO, "ecai_cache_load: cannot open %s: %s", path, strerror(errno));
-  }
-  ecai__buf b = {0};
-  char chunk[65536];
-  size_t r;
-  while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) ecai__buf_append(&b, chunk, r);
-  int err = ferror(f);
-  fclose(f);
-  if (err) {
-    ecai__buf_free(&b);
-    return ecai__err(ECAI_EIO, "ecai_cache_load: read error on %s", path);
-  }
-  if (b.oom) {
-    ecai__buf_free(&b);
-    return ecai__err(ECAI_ENOMEM, "ecai_cache_load: out of memory");
-  }
-  ecai_status st = ECAI_OK;
+  ecai__buf b;
+  ecai_status st = ecai__cache_read_file(&b, path, "ecai_cache_load");
+  if (st) return st;
   const unsigned char *d = (const unsigned char *)b.data;
   uint32_t ver = 0;
   if (b.len < 32 || memcmp(d, PERSIST_MAGIC, 8) != 0) {

@@ -2,7 +2,8 @@
  * ecai__cache_embed in cache_internal.h): hashed word
  * unigrams and bigrams plus character 3-5-grams of each word (XXH3, signed feature
  * hashing into 512 dimensions), sublinear term frequency, function words down-weighted,
- * L2-normalised. Deterministic and dependency-free. */
+ * content words Snowball-stemmed (charged == charge) when a tokenizer is given,
+ * L2-normalised. Deterministic. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ static void push(fvec *v, uint64_t h, float w) {
 #define W_BIGRAM 0.8f
 #define W_CHAR 0.35f
 
-void ecai__textvec(float *out, const char *s, size_t len) {
+void ecai__textvec(float *out, const char *s, size_t len, ecai__tokenizer *tk) {
   memset(out, 0, ECAI__TEXTVEC_DIM * sizeof *out);
   fvec v = {0};
   char prev[64], w[64];
@@ -78,6 +79,14 @@ void ecai__textvec(float *out, const char *s, size_t len) {
     }
     if (!wl) continue;
     bool st = stopword(w, wl);
+    if (tk && !st) { /* function words stay unstemmed: they are few and exact */
+      size_t sl = 0;
+      const char *sw = ecai__stem(tk, w, wl, &sl);
+      if (sw && sl && sl < sizeof w) {
+        memcpy(w, sw, sl);
+        wl = sl;
+      }
+    }
     push(&v, XXH3_64bits_withSeed(w, wl, 1), st ? W_STOP : W_WORD);
     if (pl) {
       char bg[130];

@@ -3,6 +3,7 @@
  * polarity of opposite verb pairs. Deliberately conservative: a false reject costs one
  * LLM call, a false accept serves a wrong answer. */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,4 +206,128 @@ ecai_status ecai_semcache_verify(int *out_ok, const char *a, size_t a_len, const
   ECAI__CHECK_ARG(b);
   *out_ok = ecai__semverify(a, a_len, b, b_len) ? 1 : 0;
   return ECAI_OK;
+}
+
+/* ---- content words and their document frequencies ------------------------------------
+ * The second verification rule: two questions must agree on their content words,
+ * weighted by how rare each word is among the partition's own cached questions (IDF
+ * learned from the cache's entries, never from an outside corpus or word list). A
+ * rare word only one side has ("direct debit" vs "card") weighs much; a word most
+ * cached questions share weighs little. */
+
+ecai_status ecai__semwords(uint64_t **out, uint32_t *n, ecai__tokenizer *tk, ecai__tokens *toks, const char *s,
+                           size_t len) {
+  *out = NULL;
+  *n = 0;
+  ecai_status st = ecai__tokenize(tk, s, len, ECAI__TOKF_STEM | ECAI__TOKF_STOP, toks);
+  if (st) return st;
+  size_t k = 0;
+  for (size_t t = 0; t < toks->n; t++) k += toks->kind[t] == ECAI__TOK_WORD;
+  if (!k) return ECAI_OK;
+  if (k > 4096) k = 4096; /* a bound for absurd inputs; the rest is ignored */
+  uint64_t *w = ecai__malloc(k * sizeof *w);
+  if (!w) return ecai__err(ECAI_ENOMEM, "semantic cache: out of memory");
+  uint32_t m = 0;
+  for (size_t t = 0; t < toks->n && m < k; t++) {
+    if (toks->kind[t] != ECAI__TOK_WORD) continue;
+    uint64_t h = XXH3_64bits(toks->text + toks->off[t], toks->len[t]) | 1;
+    uint32_t j = 0;
+    while (j < m && w[j] != h) j++;
+    if (j == m) w[m++] = h;
+  }
+  *out = w;
+  *n = m;
+  return ECAI_OK;
+}
+
+void ecai__df_free(ecai__dfmap *m) {
+  ecai__free(m->keys);
+  ecai__free(m->cnt);
+  memset(m, 0, sizeof *m);
+}
+
+static size_t df_slot(const uint64_t *keys, size_t cap, uint64_t w) {
+  size_t i = (size_t)(w * 0x9E3779B97F4A7C15ull >> 17) & (cap - 1);
+  while (keys[i] && keys[i] != w) i = (i + 1) & (cap - 1);
+  return i;
+}
+
+/* Rehashes into cap slots, dropping words whose count fell to 0. */
+static ecai_status df_rehash(ecai__dfmap *m, size_t cap) {
+  uint64_t *k = ecai__calloc(cap, sizeof *k);
+  uint32_t *c = ecai__calloc(cap, sizeof *c);
+  if (!k || !c) {
+    ecai__free(k);
+    ecai__free(c);
+    return ecai__err(ECAI_ENOMEM, "semantic cache: out of memory");
+  }
+  size_t used = 0;
+  for (size_t i = 0; i < m->cap; i++) {
+    if (!m->keys[i] || !m->cnt[i]) continue;
+    size_t j = df_slot(k, cap, m->keys[i]);
+    k[j] = m->keys[i];
+    c[j] = m->cnt[i];
+    used++;
+  }
+  ecai__free(m->keys);
+  ecai__free(m->cnt);
+  m->keys = k;
+  m->cnt = c;
+  m->cap = cap;
+  m->used = used;
+  m->zeros = 0;
+  return ECAI_OK;
+}
+
+ecai_status ecai__df_add(ecai__dfmap *m, const uint64_t *w, uint32_t n, int delta) {
+  if (!n) return ECAI_OK;
+  if (delta > 0 && (m->used + n) * 4 >= m->cap * 3) {
+    size_t live = m->used - m->zeros + n, cap = 64;
+    while (cap * 3 <= live * 4 * 2) cap *= 2; /* load <= 3/8 after a rehash */
+    ecai_status st = df_rehash(m, cap);
+    if (st) return st;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    if (delta > 0) {
+      size_t j = df_slot(m->keys, m->cap, w[i]);
+      if (!m->keys[j]) {
+        m->keys[j] = w[i];
+        m->used++;
+      } else if (!m->cnt[j]) {
+        m->zeros--;
+      }
+      m->cnt[j]++;
+    } else if (m->cap) {
+      size_t j = df_slot(m->keys, m->cap, w[i]);
+      if (m->keys[j] && m->cnt[j] && --m->cnt[j] == 0) m->zeros++;
+    }
+  }
+  return ECAI_OK;
+}
+
+uint32_t ecai__df_get(const ecai__dfmap *m, uint64_t w) {
+  if (!m->cap) return 0;
+  size_t j = df_slot(m->keys, m->cap, w);
+  return m->keys[j] ? m->cnt[j] : 0;
+}
+
+double ecai__word_mismatch(const ecai__dfmap *df, size_t ndocs, const uint64_t *a, uint32_t na, const uint64_t *b,
+                           uint32_t nb) {
+  double un = 0, sd = 0, lg = log((double)ndocs + 1.0) + 1.0; /* smoothed: idf >= 1 */
+  for (uint32_t x = 0; x < na; x++) {
+    bool in = false;
+    for (uint32_t y = 0; y < nb && !in; y++) in = b[y] == a[x];
+    double w = lg - log((double)ecai__df_get(df, a[x]) + 1.0);
+    un += w;
+    if (!in) sd += w;
+  }
+  for (uint32_t y = 0; y < nb; y++) {
+    bool in = false;
+    for (uint32_t x = 0; x < na && !in; x++) in = a[x] == b[y];
+    if (in) continue;
+    double w = lg - log((double)ecai__df_get(df, b[y]) + 1.0);
+    un += w;
+    sd += w;
+  }
+  return un > 0 ? sd / un : 0;
 }

@@ -1,27 +1,38 @@
 #!/usr/bin/env bash
 # Semantic cache on BANKING77 (10,003 real support questions, 77 intents): hit rate and
-# false-hit rate (false hits / hits) over thresholds, with and without hit verification.
-#   bash tests/eval/eval_cache.sh [THRESHOLDS...]      (about 20 s per threshold on 2 cores)
+# false-hit rate (false hits / hits) over thresholds, with full verification, with
+# verification but without its content-word rule (cache.verify_word_mismatch = 1), and
+# without verification; then the default threshold on the whole file and on its two
+# hash-selected halves (`--sample 0/2`, `--sample 1/2`: the default was chosen on one
+# half, the other is the check).
+#   bash tests/eval/eval_cache.sh [THRESHOLDS...]      (about 40 s per threshold on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ECAI=${ECAI:-bin/ecai}
 Q=${ECAI_DATA:-../shared/data}/support/banking77/questions.tsv
 [ -f "$Q" ] || { echo "eval_cache: $Q not found" >&2; exit 2; }
 ths=("$@")
-[ ${#ths[@]} -eq 0 ] && ths=(0.80 0.85 0.90 0.93 0.95 0.97 0.98)
+[ ${#ths[@]} -eq 0 ] && ths=(0.80 0.85 0.90 0.93 0.94 0.95 0.96 0.97 0.98)
+tmpd=$(mktemp -d)
+trap 'rm -rf "$tmpd"' EXIT
+echo '{"cache":{"verify_word_mismatch":1}}' > "$tmpd/nowords.json"
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
-printf '%-9s | %-28s | %-28s\n' threshold "verify on: hit%  false%  (n)" "verify off: hit%  false%  (n)"
-for t in "${ths[@]}"; do
-  tmp=$(mktemp)
-  $ECAI eval-cache --questions "$Q" --threshold "$t" --no-verify --json > "$tmp" &  # the two runs in parallel
-  on=$($ECAI eval-cache --questions "$Q" --threshold "$t" --verify --json)
+cell() { # JSON -> "hit%  false%  (false/hits)"
+  printf '%6.2f  %6.2f  (%3d/%4d)' "$(awk -v x="$(field hit_rate "$1")" 'BEGIN{print 100*x}')" \
+    "$(awk -v x="$(field false_hit_rate "$1")" 'BEGIN{print 100*x}')" "$(field false_hits "$1")" "$(field hits "$1")"
+}
+run3() { # args: extra eval-cache options; prints three cells: verify, verify without word rule, no verify
+  $ECAI eval-cache --questions "$Q" "$@" --verify --config "$tmpd/nowords.json" --json > "$tmpd/nw" &
+  $ECAI eval-cache --questions "$Q" "$@" --no-verify --json > "$tmpd/off" &
+  local on; on=$($ECAI eval-cache --questions "$Q" "$@" --verify --json)
   wait
-  off=$(cat "$tmp"); rm -f "$tmp"
-  printf '%-9s | %6.2f  %6.2f  (%4d/%4d)   | %6.2f  %6.2f  (%4d/%4d)\n' "$t" \
-    "$(awk -v x="$(field hit_rate "$on")" 'BEGIN{print 100*x}')" \
-    "$(awk -v x="$(field false_hit_rate "$on")" 'BEGIN{print 100*x}')" \
-    "$(field false_hits "$on")" "$(field hits "$on")" \
-    "$(awk -v x="$(field hit_rate "$off")" 'BEGIN{print 100*x}')" \
-    "$(awk -v x="$(field false_hit_rate "$off")" 'BEGIN{print 100*x}')" \
-    "$(field false_hits "$off")" "$(field hits "$off")"
-done
+  printf '%s | %s | %s\n' "$(cell "$on")" "$(cell "$(cat "$tmpd/nw")")" "$(cell "$(cat "$tmpd/off")")"
+}
+hdr='hit%   false%  (f/hits)'
+printf '%-14s | %-26s | %-26s | %-26s\n' threshold "verify: $hdr" "no word rule: $hdr" "no verify: $hdr"
+for t in "${ths[@]}"; do printf '%-14s | %s\n' "$t" "$(run3 --threshold "$t")"; done
+printf 'question\tgroup\n' > "$tmpd/empty.tsv"
+echo "default threshold $($ECAI eval-cache --questions "$tmpd/empty.tsv" --json | sed -E 's/.*"threshold":([0-9.]+).*/\1/'):"
+printf '%-14s | %s\n' "whole file" "$(run3)"
+printf '%-14s | %s\n' "half 0/2" "$(run3 --sample 0/2)"
+printf '%-14s | %s\n' "half 1/2" "$(run3 --sample 1/2)"

@@ -23,7 +23,7 @@ from ._lib import Handle, InvalidArgument, NotFound, check, lib
 KEY_SIZE = 16
 _Key = ctypes.c_uint8 * KEY_SIZE
 
-OPT_MAX_ENTRIES, OPT_VERIFY, OPT_THRESHOLD = 100, 101, 200
+OPT_MAX_ENTRIES, OPT_VERIFY, OPT_THRESHOLD, OPT_WORD_MISMATCH = 100, 101, 200, 201
 
 _lib.register([
     ("ecai_cache_new", [POINTER(c_void_p), c_void_p], c_int, check),
@@ -54,6 +54,8 @@ _lib.register([
                                    c_char_p, c_size_t], c_int, None),
     ("ecai_semcache_verify", [POINTER(c_int), c_char_p, c_size_t, c_char_p, c_size_t], c_int, check),
     ("ecai_semcache_stats_json", [POINTER(c_void_p), POINTER(c_size_t), c_void_p], c_int, check),
+    ("ecai_semcache_save", [c_void_p, c_char_p], c_int, check),
+    ("ecai_semcache_load", [POINTER(c_size_t), c_void_p, c_char_p], c_int, check),
 ])
 
 _NOTFOUND = -4
@@ -210,7 +212,7 @@ class SemanticCache(Handle):
 
     _free = "ecai_semcache_free"
 
-    def __init__(self, ctx, dim=0, threshold=None, verify=None, max_entries=None):
+    def __init__(self, ctx, dim=0, threshold=None, verify=None, max_entries=None, word_mismatch=None):
         super().__init__()
         self._ctx = ctx
         self.dim = dim
@@ -223,6 +225,8 @@ class SemanticCache(Handle):
             self.verify = verify
         if max_entries is not None:
             lib.ecai_semcache_set_int(self.handle, OPT_MAX_ENTRIES, int(max_entries))
+        if word_mismatch is not None:
+            self.word_mismatch = word_mismatch
 
     @property
     def threshold(self):
@@ -239,6 +243,27 @@ class SemanticCache(Handle):
     @verify.setter
     def verify(self, on):
         lib.ecai_semcache_set_int(self.handle, OPT_VERIFY, 1 if on else 0)
+
+    @property
+    def word_mismatch(self):
+        """Verification's content-word rule: the largest IDF-weighted share of content words
+        only one of the two questions has (1.0 turns the rule off)."""
+        return self.stats()["word_mismatch"]
+
+    @word_mismatch.setter
+    def word_mismatch(self, v):
+        lib.ecai_semcache_set_double(self.handle, OPT_WORD_MISMATCH, float(v))
+
+    def save(self, path):
+        """Saves every entry to path atomically (temporary file, fsync, rename)."""
+        lib.ecai_semcache_save(self.handle, str(path).encode())
+
+    def load(self, path):
+        """Adds the entries saved in path; returns how many. Raises Corrupt for a damaged
+        file (nothing loaded), NotFound when there is no file."""
+        n = c_size_t()
+        lib.ecai_semcache_load(byref(n), self.handle, str(path).encode())
+        return n.value
 
     def _vec(self, vec):
         vals = list(vec)

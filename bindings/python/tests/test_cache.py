@@ -75,6 +75,55 @@ def test_semantic_cache_text(ctx):
         assert sc.lookup_text("fr", "Where is my order 77? It has not arrived.") is None
 
 
+def test_semantic_cache_save_load_and_word_rule(ctx, tmp_path):
+    path = tmp_path / "sem.bin"
+    with ecai.SemanticCache(ctx, threshold=0.6) as sc:
+        assert abs(sc.word_mismatch - 0.25) < 1e-9
+        sc.put_text("en", "Where is my order 77? It has not arrived.", "track-77")
+        sc.put_text("en", "How do I return a damaged kettle?", "returns")
+        sc.save(path)
+    with ecai.SemanticCache(ctx, threshold=0.6) as sc2:
+        assert sc2.load(path) == 2
+        assert sc2.stats()["entries"] == 2
+        assert sc2.lookup_text("en", "where is my order 77, it has not arrived")[0] == b"track-77"
+        assert sc2.lookup_text("en", "where is my order 78, it has not arrived") is None
+        damaged = bytearray(path.read_bytes())
+        damaged[len(damaged) // 2] ^= 0x20
+        (tmp_path / "bad.bin").write_bytes(bytes(damaged))
+        with pytest.raises(ecai.Corrupt):
+            sc2.load(tmp_path / "bad.bin")
+        (tmp_path / "short.bin").write_bytes(path.read_bytes()[:50])
+        with pytest.raises(ecai.Corrupt):
+            sc2.load(tmp_path / "short.bin")
+        with pytest.raises(ecai.NotFound):
+            sc2.load(tmp_path / "none.bin")
+        assert sc2.stats()["entries"] == 2
+    with ecai.SemanticCache(ctx, dim=4, threshold=0.9) as v4:
+        with pytest.raises(ecai.InvalidArgument):
+            v4.load(path)  # text vectors do not fit a 4-dimensional cache
+        v4.put("p", [1, 0, 0, 0], "How do I pay with my debit card?", b"debit")
+        v4.put("p", [1, 0, 0, 0], "Is my card payment safe?", b"safe")
+        assert v4.lookup("p", [1, 0, 0, 0], "how can i pay with a debit card")[0] == b"debit"
+        assert v4.lookup("p", [1, 0, 0, 0], "How do I pay with my credit card?") is None
+        v4.word_mismatch = 1.0
+        assert v4.lookup("p", [1, 0, 0, 0], "How do I pay with my credit card?") is not None
+        with pytest.raises(ecai.InvalidArgument):
+            v4.word_mismatch = 1.5
+
+
+def test_semantic_cache_persist_path_restart(tmp_path):
+    path = tmp_path / "warm.bin"
+    with ecai.Context({"cache": {"semantic_persist_path": str(path)}}) as ctx:
+        with ecai.SemanticCache(ctx) as sc:
+            sc.put_text("en", "Do you ship to Norway?", "yes")
+        assert path.exists()
+        with ecai.SemanticCache(ctx) as sc:
+            assert sc.stats()["entries"] == 1 and sc.stats()["load_errors"] == 0
+        path.write_bytes(b"ECAISEMC" + b"\x00" * 60)
+        with ecai.SemanticCache(ctx) as sc:
+            assert sc.stats()["entries"] == 0 and sc.stats()["load_errors"] == 1
+
+
 def _free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
