@@ -841,8 +841,6 @@ ecai_status ecai_cache_counter_add(double *out_total, ecai_cache *c, const char 
 #define PERSIST_MAGIC "ECAICACH"
 #define PERSIST_VERSION 1u
 
-static void put_u32(ecai__buf *b, uint32_t v) { ecai__buf_append(b, &v, 4); }
-static void put_u64(ecai__buf *b, uint64_t v) { ecai__buf_append(b, &v, 8); }
 
 ecai_status ecai__cache_write_atomic(const char *path, const void *data, size_t len, const char *fn) {
   size_t plen = strlen(path);
@@ -917,10 +915,10 @@ ecai_status ecai_cache_save(ecai_cache *c, const char *path) {
   if (c->redis) return ecai__err(ECAI_EUNSUPPORTED, "ecai_cache_save: the redis backend persists itself");
   ecai__buf b = {0};
   ecai__buf_append(&b, PERSIST_MAGIC, 8);
-  put_u32(&b, PERSIST_VERSION);
-  put_u32(&b, 0);
+  ecai__put_u32(&b, PERSIST_VERSION);
+  ecai__put_u32(&b, 0);
   size_t count_at = b.len;
-  put_u64(&b, 0);
+  ecai__put_u64(&b, 0);
   uint64_t count = 0;
   int64_t now = c->now(c->now_p);
   for (size_t i = 0; i < c->nshards; i++) {
@@ -929,23 +927,23 @@ ecai_status ecai_cache_save(ecai_cache *c, const char *path) {
     for (centry *e = s->tail; e; e = e->prev) { /* oldest first: reload keeps LRU order */
       if (e->expires_ms && e->expires_ms <= now) continue;
       ecai__buf_append(&b, e->key, 16);
-      put_u64(&b, (uint64_t)e->expires_ms);
-      put_u64(&b, (uint64_t)e->saved_tokens);
+      ecai__put_u64(&b, (uint64_t)e->expires_ms);
+      ecai__put_u64(&b, (uint64_t)e->saved_tokens);
       ecai__buf_append(&b, &e->saved_cost, 8);
-      put_u32(&b, e->meta.ntags);
+      ecai__put_u32(&b, e->meta.ntags);
       for (uint32_t t = 0; t < e->meta.ntags; t++) {
         uint32_t l = (uint32_t)strlen(e->meta.tags[t]);
-        put_u32(&b, l);
+        ecai__put_u32(&b, l);
         ecai__buf_append(&b, e->meta.tags[t], l);
       }
-      put_u32(&b, e->meta.nprods);
+      ecai__put_u32(&b, e->meta.nprods);
       for (uint32_t p = 0; p < e->meta.nprods; p++) {
         uint32_t l = (uint32_t)strlen(e->meta.prods[p].sku);
-        put_u32(&b, l);
+        ecai__put_u32(&b, l);
         ecai__buf_append(&b, e->meta.prods[p].sku, l);
-        put_u64(&b, e->meta.prods[p].hash);
+        ecai__put_u64(&b, e->meta.prods[p].hash);
       }
-      put_u64(&b, e->vlen);
+      ecai__put_u64(&b, e->vlen);
       ecai__buf_append(&b, e->val, e->vlen);
       count++;
     }
@@ -957,7 +955,7 @@ ecai_status ecai_cache_save(ecai_cache *c, const char *path) {
   }
   memcpy(b.data + count_at, &count, 8);
   uint64_t sum = XXH64(b.data, b.len, 0);
-  put_u64(&b, sum);
+  ecai__put_u64(&b, sum);
   if (b.oom) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "ecai_cache_save: out of memory");
@@ -967,73 +965,45 @@ ecai_status ecai_cache_save(ecai_cache *c, const char *path) {
   return st;
 }
 
-typedef struct {
-  const unsigned char *p;
-  size_t n, off;
-  bool bad;
-} rd;
-
-static const void *rd_take(rd *r, size_t n) {
-  if (r->bad || n > r->n - r->off) {
-    r->bad = true;
-    return NULL;
-  }
-  const void *q = r->p + r->off;
-  r->off += n;
-  return q;
-}
-static uint32_t rd_u32(rd *r) {
-  uint32_t v = 0;
-  const void *q = rd_take(r, 4);
-  if (q) memcpy(&v, q, 4);
-  return v;
-}
-static uint64_t rd_u64(rd *r) {
-  uint64_t v = 0;
-  const void *q = rd_take(r, 8);
-  if (q) memcpy(&v, q, 8);
-  return v;
-}
-
 /* Parses (dry == true: validates only) the body; inserts when !dry. */
 static ecai_status parse_entries(ecai_cache *c, const unsigned char *data, size_t len, bool dry, size_t *loaded) {
-  rd r = {data, len, 24, false};
+  ecai__rd r = {(const char *)data, len, 24, 0};
   uint64_t count;
   memcpy(&count, data + 16, 8);
   int64_t now = c->now(c->now_p);
   for (uint64_t i = 0; i < count; i++) {
-    const uint8_t *key = rd_take(&r, 16);
-    int64_t expires = (int64_t)rd_u64(&r);
+    const uint8_t *key = ecai__get_bytes(&r, 16);
+    int64_t expires = (int64_t)ecai__get_u64(&r);
     ecai__cmeta m;
     memset(&m, 0, sizeof m);
-    m.saved_tokens = (int64_t)rd_u64(&r);
-    const void *cp = rd_take(&r, 8);
+    m.saved_tokens = (int64_t)ecai__get_u64(&r);
+    const void *cp = ecai__get_bytes(&r, 8);
     if (cp) memcpy(&m.saved_cost, cp, 8);
-    uint32_t nt = rd_u32(&r);
-    if (nt > len) r.bad = true;
+    uint32_t nt = ecai__get_u32(&r);
+    if (nt > len) r.bad = 1;
     if (!dry && !r.bad && nt && !(m.tags = ecai__calloc(nt, sizeof *m.tags))) return ECAI_ENOMEM;
     for (uint32_t t = 0; t < nt && !r.bad; t++) {
-      uint32_t l = rd_u32(&r);
-      const char *s = rd_take(&r, l);
+      uint32_t l = ecai__get_u32(&r);
+      const char *s = ecai__get_bytes(&r, l);
       if (!dry && s) {
         if (!(m.tags[m.ntags] = ecai__strndup(s, l))) { ecai__cmeta_free(&m); return ECAI_ENOMEM; }
         m.ntags++;
       }
     }
-    uint32_t np = rd_u32(&r);
-    if (np > len) r.bad = true;
+    uint32_t np = ecai__get_u32(&r);
+    if (np > len) r.bad = 1;
     if (!dry && !r.bad && np && !(m.prods = ecai__calloc(np, sizeof *m.prods))) { ecai__cmeta_free(&m); return ECAI_ENOMEM; }
     for (uint32_t p = 0; p < np && !r.bad; p++) {
-      uint32_t l = rd_u32(&r);
-      const char *s = rd_take(&r, l);
-      uint64_t h = rd_u64(&r);
+      uint32_t l = ecai__get_u32(&r);
+      const char *s = ecai__get_bytes(&r, l);
+      uint64_t h = ecai__get_u64(&r);
       if (!dry && s && !r.bad) {
         if (!(m.prods[m.nprods].sku = ecai__strndup(s, l))) { ecai__cmeta_free(&m); return ECAI_ENOMEM; }
         m.prods[m.nprods++].hash = h;
       }
     }
-    uint64_t vlen = rd_u64(&r);
-    const void *v = rd_take(&r, (size_t)vlen);
+    uint64_t vlen = ecai__get_u64(&r);
+    const void *v = ecai__get_bytes(&r, (size_t)vlen);
     if (r.bad) {
       ecai__cmeta_free(&m);
       return ecai__err(ECAI_ECORRUPT, "entry %llu is truncated", (unsigned long long)i);
@@ -1052,7 +1022,7 @@ static ecai_status parse_entries(ecai_cache *c, const unsigned char *data, size_
       (*loaded)++;
     }
   }
-  if (r.off != len) return ecai__err(ECAI_ECORRUPT, "%zu trailing bytes", len - r.off);
+  if (r.pos != len) return ecai__err(ECAI_ECORRUPT, "%zu trailing bytes", len - r.pos);
   return ECAI_OK;
 }
 

@@ -10,6 +10,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "catalog/ser.h" /* ecai__put_* / ecai__rd: the byte layout of the cache files */
 #include "core/internal.h"
 #include "ecai/cache.h"
 #include "text/text.h"

@@ -557,34 +557,32 @@ ecai_status ecai_semcache_stats_json(char **out, size_t *out_len, ecai_semcache 
 #define SEM_VERSION 1u
 #define SEM_HDR 32
 
-static void sput32(ecai__buf *b, uint32_t v) { ecai__buf_append(b, &v, 4); }
-static void sput64(ecai__buf *b, uint64_t v) { ecai__buf_append(b, &v, 8); }
 
 ecai_status ecai_semcache_save(ecai_semcache *sc, const char *path) {
   ECAI__CHECK_ARG(sc);
   ECAI__CHECK_ARG(path);
   ecai__buf b = {0};
   ecai__buf_append(&b, SEM_MAGIC, 8);
-  sput32(&b, SEM_VERSION);
-  sput32(&b, (uint32_t)sc->dim);
-  sput32(&b, (uint32_t)sc->text);
-  sput32(&b, 0);
+  ecai__put_u32(&b, SEM_VERSION);
+  ecai__put_u32(&b, (uint32_t)sc->dim);
+  ecai__put_u32(&b, (uint32_t)sc->text);
+  ecai__put_u32(&b, 0);
   pthread_mutex_lock(&sc->mu);
-  sput64(&b, (uint64_t)sc->count);
+  ecai__put_u64(&b, (uint64_t)sc->count);
   for (sentry *e = sc->tail; e; e = e->prev) {
     size_t pl = strlen(e->part->name);
-    sput32(&b, (uint32_t)pl);
+    ecai__put_u32(&b, (uint32_t)pl);
     ecai__buf_append(&b, e->part->name, pl);
-    sput64(&b, e->qlen);
+    ecai__put_u64(&b, e->qlen);
     ecai__buf_append(&b, e->query, e->qlen);
-    sput64(&b, e->vlen);
+    ecai__put_u64(&b, e->vlen);
     ecai__buf_append(&b, e->val, e->vlen);
-    sput32(&b, e->nwords);
+    ecai__put_u32(&b, e->nwords);
     ecai__buf_append(&b, e->words, e->nwords * sizeof *e->words);
     ecai__buf_append(&b, e->vec, sc->dim * sizeof(float));
   }
   pthread_mutex_unlock(&sc->mu);
-  if (!b.oom) sput64(&b, XXH3_64bits(b.data, b.len));
+  if (!b.oom) ecai__put_u64(&b, XXH3_64bits(b.data, b.len));
   if (b.oom) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "ecai_semcache_save: out of memory");
@@ -594,52 +592,25 @@ ecai_status ecai_semcache_save(ecai_semcache *sc, const char *path) {
   return st;
 }
 
-typedef struct {
-  const unsigned char *p;
-  size_t n, off;
-  bool bad;
-} srd;
-
-static const void *srd_take(srd *r, uint64_t n) {
-  if (r->bad || n > r->n - r->off) {
-    r->bad = true;
-    return NULL;
-  }
-  const void *q = r->p + r->off;
-  r->off += (size_t)n;
-  return q;
-}
-static uint32_t srd_u32(srd *r) {
-  uint32_t v = 0;
-  const void *q = srd_take(r, 4);
-  if (q) memcpy(&v, q, 4);
-  return v;
-}
-static uint64_t srd_u64(srd *r) {
-  uint64_t v = 0;
-  const void *q = srd_take(r, 8);
-  if (q) memcpy(&v, q, 8);
-  return v;
-}
 
 /* Walks the entries; validates only (dry) or inserts. */
 static ecai_status sem_parse(ecai_semcache *sc, const unsigned char *d, size_t len, bool dry, size_t *loaded) {
-  srd r = {d, len, SEM_HDR, false};
+  ecai__rd r = {(const char *)d, len, SEM_HDR, 0};
   uint64_t count;
   memcpy(&count, d + 24, 8);
   float *nv = NULL;
   if (!dry && !(nv = ecai__malloc(sc->dim * sizeof(float)))) return ecai__err(ECAI_ENOMEM, "out of memory");
   ecai_status st = ECAI_OK;
   for (uint64_t i = 0; i < count && !st; i++) {
-    uint32_t pl = srd_u32(&r);
-    const char *pn = srd_take(&r, pl);
-    uint64_t ql = srd_u64(&r);
-    const char *q = srd_take(&r, ql);
-    uint64_t vl = srd_u64(&r);
-    const void *v = srd_take(&r, vl);
-    uint32_t nw = srd_u32(&r);
-    const unsigned char *wp = srd_take(&r, (uint64_t)nw * 8);
-    const unsigned char *vp = srd_take(&r, (uint64_t)sc->dim * sizeof(float));
+    uint32_t pl = ecai__get_u32(&r);
+    const char *pn = ecai__get_bytes(&r, pl);
+    uint64_t ql = ecai__get_u64(&r);
+    const char *q = ecai__get_bytes(&r, ql);
+    uint64_t vl = ecai__get_u64(&r);
+    const void *v = ecai__get_bytes(&r, vl);
+    uint32_t nw = ecai__get_u32(&r);
+    const unsigned char *wp = ecai__get_bytes(&r, (uint64_t)nw * 8);
+    const unsigned char *vp = ecai__get_bytes(&r, (uint64_t)sc->dim * sizeof(float));
     if (r.bad) {
       st = ecai__err(ECAI_ECORRUPT, "entry %llu is truncated", (unsigned long long)i);
       break;
@@ -687,7 +658,7 @@ static ecai_status sem_parse(ecai_semcache *sc, const unsigned char *d, size_t l
     if (!st) (*loaded)++;
   }
   ecai__free(nv);
-  if (!st && r.off != len) st = ecai__err(ECAI_ECORRUPT, "%zu trailing bytes", len - r.off);
+  if (!st && r.pos != len) st = ecai__err(ECAI_ECORRUPT, "%zu trailing bytes", len - r.pos);
   return st;
 }
 
