@@ -134,6 +134,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"recommend.price_ratio",      ECAI__CFG_NUM,  "3",              0, NULL}, /* complements above this multiple of the priciest cart item are dropped */
   {"recommend.content_index",    ECAI__CFG_STR,  "\"exact\"",      0, NULL}, /* content vector index: exact (in-process scan) or a FAISS factory string, e.g. HNSW32 for large catalogs */
   {"recommend.content_candidates", ECAI__CFG_INT, "200",           0, NULL}, /* nearest products the session vector retrieves from it */
+  {"recommend.w_category",       ECAI__CFG_NUM,  "1.0",            0, NULL}, /* blend weight of sharing the cart item's category (1) or department (1/2), scaled like content: what a new shop's cart suggests before it has orders */
   {"recommend.cold_cart_boost",  ECAI__CFG_NUM,  "3",              0, NULL}, /* content weight x (1 + this x share of the cart without order history) */
 
   {"pricing",                    ECAI__CFG_SECTION, NULL,          0, NULL},

@@ -199,6 +199,17 @@ static float sim(const ecai_recommend *r, uint32_t a, uint32_t b) {
   return (float)(ecai__reco_cooc(r, a, b) / sqrt(na * nbb));
 }
 
+/* 1 for the same category path, 1/2 for the same department (first segment of
+   "A > B"), 0 otherwise or without categories (case-insensitive). */
+static double cat_affinity(const char *a, const char *b) {
+  if (!a || !b) return 0;
+  if (!strcasecmp(a, b)) return 1;
+  size_t la = strcspn(a, ">"), lb = strcspn(b, ">");
+  while (la && a[la - 1] == ' ') la--;
+  while (lb && b[lb - 1] == ' ') lb--;
+  return la && la == lb && !strncasecmp(a, b, la) ? 0.5 : 0;
+}
+
 typedef struct {
   uint32_t j;
   float s;
@@ -245,6 +256,18 @@ static void explain(const ecai_recommend *r, const reco_in *in, size_t nin, cons
         why = 2;
         because = in[q].item;
       }
+    }
+  }
+  if (method == RECO_M_BLENDED && (why == 0 || why == 2)) { /* category beats a weak likeness */
+    double bc = 0, content = why == 2 ? r->w_content * best : 0;
+    uint32_t bq = because;
+    for (size_t q = 0; q < nin; q++) {
+      double a = in[q].cart ? cat_affinity(r->items[in[q].item].category, r->items[j].category) : 0;
+      if (a > bc) bc = a, bq = in[q].item;
+    }
+    if (bc > 0 && r->w_category * bc > content) {
+      why = bc >= 1 ? 5 : 6;
+      because = bq;
     }
   }
   if (why == 0 && s->has_x && method != RECO_M_POPULARITY) why = 4;
@@ -296,12 +319,21 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
       swarm += in[q].w * (oq >= c0 ? 1.0 : oq / c0);
     }
     double cart_boost = 1.0 + r->cold_cart_boost * (sw > 0 ? 1.0 - swarm / sw : 0.0);
+    /* the cart's categories: products of the same category or department go with it */
+    bool any_cat = false;
+    for (size_t q = 0; q < nin && r->w_category > 0; q++) any_cat |= in[q].cart && r->items[in[q].item].category;
     for (size_t j = 0; j < n; j++) {
       double v = we * (s->ease[j] > 0 ? s->ease[j] : 0) + wc * s->cos[j] + wh * s->hist[j];
       double c = s->content[j] > 0 ? s->content[j] : 0;
       double g = c0 / (c0 + r->items[j].orders) * cart_boost;
+      double a = 0;
+      for (size_t q = 0; any_cat && !ban[j] && q < nin; q++)
+        if (in[q].cart) {
+          double x = in[q].w * cat_affinity(r->items[in[q].item].category, r->items[j].category);
+          if (x > a) a = x;
+        }
       if (o->strategy == RECO_S_SIMILAR) v += wt * c;
-      else v += wt * c * g;
+      else v += (wt * c + r->w_category * (a > 1 ? 1 : a)) * g;
       if (o->strategy == RECO_S_COMPLEMENTARY && c > 0.9) v *= 0.5; /* not a second sofa */
       v += 1e-3 * (mp > 0 ? s->pop[j] / mp : 0);                     /* tie-break toward popular */
       f[j] = (float)v;
@@ -662,6 +694,8 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     case 2: snprintf(reason, sizeof reason, "similar to %.280s", bt); break;
     case 3: snprintf(reason, sizeof reason, "you ordered this before"); break;
     case 4: snprintf(reason, sizeof reason, "similar to items in your cart"); break;
+    case 5: snprintf(reason, sizeof reason, "goes with %.280s (same category)", bt); break;
+    case 6: snprintf(reason, sizeof reason, "goes with %.280s (same department)", bt); break;
     default: snprintf(reason, sizeof reason, "popular with other shoppers"); break;
     }
     json_object_set_new(it, "id", json_string(r->items[hits[h].item].id));

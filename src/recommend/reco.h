@@ -48,7 +48,7 @@ enum { RECO_CONTENT_TEXT = 0, RECO_CONTENT_MATRIX = 1, RECO_CONTENT_FN = 2 };
 struct ecai_recommend {
   /* settings */
   size_t max_items, cold_orders;
-  double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio, cold_cart_boost;
+  double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio, cold_cart_boost, w_category;
   /* products */
   reco_item *items;
   reco_nbr *nbr;

@@ -159,6 +159,7 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   r->price_ratio = cfg_num(ctx, "recommend.price_ratio", 3);
   r->cand_m = (size_t)cfg_num(ctx, "recommend.content_candidates", 200);
   r->cold_cart_boost = cfg_num(ctx, "recommend.cold_cart_boost", 3);
+  r->w_category = cfg_num(ctx, "recommend.w_category", 1.0);
   const char *fac = ctx ? ecai__cfg_str(ctx, "recommend.content_index", "exact") : "exact";
   if (!fac || strlen(fac) >= sizeof r->cindex_factory || !fac[0]) {
     ecai__free(r);
@@ -169,7 +170,7 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   if (r->max_items < 1 || r->max_items > 20000 || !(r->lambda > 0) || r->mmr < 0 || r->mmr > 1 ||
       r->w_ease < 0 || r->w_cooc < 0 || r->w_rebuy < 0 || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
       r->price_ratio < 0 || r->cand_m < 1 || r->cand_m > 100000 ||
-      !(r->cold_cart_boost >= 0 && r->cold_cart_boost <= 1000)) {
+      !(r->cold_cart_boost >= 0 && r->cold_cart_boost <= 1000) || !(r->w_category >= 0 && r->w_category <= 1000)) {
     ecai__free(r);
     return ecai__err(ECAI_EINVAL, "recommend: a \"recommend\" setting is out of range");
   }

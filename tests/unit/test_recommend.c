@@ -920,3 +920,33 @@ TEST(recommend_allocation_failures_load_and_csv) {
   }
   CHECK(ok_load && ok_csv);
 }
+
+/* A new shop (no orders): the cart's category and department decide what goes with it,
+   ahead of products that merely share a word of the title; without categories the word
+   match wins again, and "similar" ignores categories. */
+TEST(recommend_category_affinity_without_orders) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  CHECK_OK(ecai_recommend_set_item(r, "espresso", "Premium espresso machine", 300));
+  CHECK_OK(ecai_recommend_set_item(r, "mattress", "Premium foam mattress", 400));
+  CHECK_OK(ecai_recommend_set_item(r, "beans", "Dark roast beans 1 kg", 20));
+  CHECK_OK(ecai_recommend_set_item(r, "kettle", "Electric kettle", 40));
+  json_t *j = query(r, "{\"cart\":[\"espresso\"],\"k\":3}");
+  CHECK_STR_EQ(id_at(j, 0), "mattress"); /* only the shared word "premium" speaks */
+  json_decref(j);
+  CHECK_OK(ecai_recommend_set_category(r, "espresso", "Kitchen > Coffee"));
+  CHECK_OK(ecai_recommend_set_category(r, "beans", "Kitchen > Coffee"));
+  CHECK_OK(ecai_recommend_set_category(r, "kettle", "kitchen > Appliances"));
+  CHECK_OK(ecai_recommend_set_category(r, "mattress", "Bedroom > Mattresses"));
+  j = query(r, "{\"cart\":[\"espresso\"],\"k\":3}");
+  CHECK(n_items(j) >= 2);
+  CHECK_STR_EQ(id_at(j, 0), "beans");
+  CHECK_CONTAINS(reason_at(j, 0), "goes with Premium espresso machine (same category)");
+  CHECK_STR_EQ(id_at(j, 1), "kettle");
+  CHECK_CONTAINS(reason_at(j, 1), "(same department)");
+  json_decref(j);
+  j = query(r, "{\"cart\":[\"espresso\"],\"k\":1,\"strategy\":\"similar\"}");
+  CHECK_STR_EQ(id_at(j, 0), "mattress");
+  json_decref(j);
+  ecai_recommend_free(r);
+}
