@@ -1,84 +1,46 @@
-/* The remote (OpenAI-compatible) embedder against tests/unit/fake_embed_server.py. */
-#include <signal.h>
+/* The remote (OpenAI-compatible) embedder against the fake LLM server (tests/fakellm/server.py):
+ * model "letters-8" answers letter counts (predictable directions), "fault-<mode>" a fault. */
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <string.h>
 
-#include <curl/curl.h>
-
+#include "fakellm_fixture.h"
 #include "harness.h"
 
-static pid_t server_pid;
-
-static int start_server(void) {
-  int fds[2];
-  if (pipe(fds)) return -1;
-  pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    char script[2048];
-    snprintf(script, sizeof script, "%s/tests/unit/fake_embed_server.py", ecai_test_root());
-    execl("/usr/bin/python3", "python3", script, (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
-  char buf[32] = {0};
-  size_t got = 0;
-  while (got < sizeof buf - 1 && !memchr(buf, '\n', got)) {
-    ssize_t n = read(fds[0], buf + got, sizeof buf - 1 - got);
-    if (n <= 0) break;
-    got += (size_t)n;
-  }
-  close(fds[0]);
-  if (!memchr(buf, '\n', got)) return -1;
-  char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", atoi(buf));
-  setenv("ECAI_TEST_EMBED_URL", url, 1);
-  server_pid = pid;
-  return 0;
-}
-
-static int stop_server(void) {
-  if (server_pid > 0) {
-    kill(server_pid, SIGTERM);
-    waitpid(server_pid, NULL, 0);
-  }
-  return 0;
-}
-
-FIXTURE(fake_embed_server, start_server, stop_server)
-
-static ecai_ctx *remote_ctx(const char *extra) {
-  const char *url = getenv("ECAI_TEST_EMBED_URL");
+/* An OpenAI-compatible embedder on the fake server with `model` (NULL: "letters-8"). */
+static ecai_ctx *model_ctx(const char *model, const char *extra) {
+  const char *url = ecai_test_fakellm_url();
   if (!url) return NULL;
   char js[1024];
   snprintf(js, sizeof js,
-           "{\"embedder\":{\"kind\":\"openai\",\"base_url\":\"%s\",\"model\":\"fake-8\",\"api_key\":\"sk-x\"%s}}",
-           url, extra ? extra : "");
+           "{\"embedder\":{\"kind\":\"openai\",\"base_url\":\"%s\",\"model\":\"%s\",\"api_key\":\"sk-x\"%s}}",
+           url, model ? model : "letters-8", extra ? extra : "");
   ecai_ctx *c = NULL;
   ecai_ctx_new(&c, js, strlen(js));
   return c;
 }
 
+static ecai_ctx *remote_ctx(const char *extra) { return model_ctx(NULL, extra); }
+
+/* connections accepted and embedding requests served so far (cumulative for the run) */
 static void stats(int *conns, int *reqs) {
-  /* a small GET through curl; the numbers are cumulative for the whole run */
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "curl -s %s/stats", getenv("ECAI_TEST_EMBED_URL"));
-  FILE *p = popen(cmd, "r");
-  char buf[256] = {0};
-  size_t n = fread(buf, 1, sizeof buf - 1, p);
-  pclose(p);
-  buf[n] = 0;
-  const char *c = strstr(buf, "\"connections\": "), *r = strstr(buf, "\"requests\": ");
-  *conns = c ? atoi(c + 15) : -1;
-  *reqs = r ? atoi(r + 12) : -1;
+  *conns = (int)ecai_test_fakellm_stat("connections");
+  *reqs = (int)ecai_test_fakellm_stat("requests./v1/embeddings");
+}
+
+/* One text through a fresh embedder on `model`; returns the status. */
+static ecai_status embed_with(const char *model, const char *extra, float *v, size_t dim, const char *text) {
+  ecai_ctx *ctx = model_ctx(model, extra);
+  ecai_embedder *e = NULL;
+  ecai_status st = ctx ? ecai_embedder_new(&e, ctx) : ECAI_ESTATE;
+  if (!st) st = ecai_embedder_embed(v, dim, e, text, strlen(text));
+  ecai_embedder_free(e);
+  ecai_ctx_free(ctx);
+  return st;
 }
 
 TEST(remote_embed_batches_keepalive_and_order) {
   ecai_ctx *ctx = remote_ctx(",\"batch_size\":2,\"dim\":8");
-  CHECK_MSG(ctx != NULL, "fake embedding server not running");
+  CHECK_MSG(ctx != NULL, "fake LLM server not running");
   ecai_embedder *e = NULL;
   CHECK_OK(ecai_embedder_new(&e, ctx));
   CHECK_INT_EQ(ecai_embedder_dim(e), 8);
@@ -89,7 +51,7 @@ TEST(remote_embed_batches_keepalive_and_order) {
   CHECK_OK(ecai_embedder_embed_batch(v, e, texts, NULL, 5));
   stats(&c1, &r1);
   CHECK_INT_EQ(r1 - r0, 3);     /* three POSTs: batches of <= 2 */
-  CHECK_INT_EQ(c1 - c0, 1 + 1); /* one keep-alive connection for the three, one for the second stats GET */
+  CHECK_INT_EQ(c1 - c0, 1 + 2); /* one keep-alive connection for the three POSTs, two for the stats GETs */
   /* "aaaa" -> counts (4.5, .5, .5, ...) normalised: component 0 dominates */
   CHECK(v[0] > 0.9f);
   CHECK(v[8 + 1] > 0.9f);
@@ -99,23 +61,24 @@ TEST(remote_embed_batches_keepalive_and_order) {
   CHECK_NEAR(s, 1.0, 1e-5);
   char *id = NULL;
   CHECK_OK(ecai_embedder_identity(&id, NULL, e));
-  CHECK_CONTAINS(id, "\"kind\":\"openai\",\"model\":\"fake-8\",\"dim\":8");
+  CHECK_CONTAINS(id, "\"kind\":\"openai\",\"model\":\"letters-8\",\"dim\":8");
   ecai_free(id);
   ecai_embedder_free(e);
   ecai_ctx_free(ctx);
 }
 
 TEST(remote_embed_retries_and_errors) {
-  ecai_ctx *ctx = remote_ctx(",\"dim\":8,\"max_retries\":2,\"timeout_ms\":500");
-  CHECK_MSG(ctx != NULL, "fake embedding server not running");
+  ecai_test_fakellm_require();
+  const char *quick = ",\"dim\":64,\"max_retries\":2,\"timeout_ms\":500";
+  float v[64];
+  CHECK_OK(embed_with("fault-flaky:1:429", quick, v, 64, "once")); /* retried after Retry-After: 0.1 */
+  CHECK_STATUS(embed_with("fault-500", quick, v, 64, "x"), ECAI_EHTTP);
+  CHECK_CONTAINS(ecai_last_error(), "HTTP 500");
+  CHECK_STATUS(embed_with("fault-badjson", quick, v, 64, "x"), ECAI_EPARSE);
+  CHECK_STATUS(embed_with("fault-slow:2", quick, v, 64, "x"), ECAI_ETIMEOUT);
+  ecai_ctx *ctx = remote_ctx(",\"dim\":8");
   ecai_embedder *e = NULL;
   CHECK_OK(ecai_embedder_new(&e, ctx));
-  float v[8];
-  CHECK_OK(ecai_embedder_embed(v, 8, e, "__429__ once", 12)); /* retried after Retry-After: 0 */
-  CHECK_STATUS(ecai_embedder_embed(v, 8, e, "__500__", 7), ECAI_EHTTP);
-  CHECK_CONTAINS(ecai_last_error(), "HTTP 500");
-  CHECK_STATUS(ecai_embedder_embed(v, 8, e, "__bad__", 7), ECAI_EPARSE);
-  CHECK_STATUS(ecai_embedder_embed(v, 8, e, "__slow__", 8), ECAI_ETIMEOUT);
   CHECK_STATUS(ecai_embedder_embed(v, 8, e, "bad \xFF", 5), ECAI_EPARSE);
   CHECK_CONTAINS(ecai_last_error(), "byte 4");
   CHECK_OK(ecai_embedder_embed(v, 8, e, "still works", 11)); /* the handle recovers */
@@ -125,7 +88,7 @@ TEST(remote_embed_retries_and_errors) {
 
 TEST(remote_embed_wrong_dim_and_config) {
   ecai_ctx *ctx = remote_ctx(",\"dim\":16");
-  CHECK_MSG(ctx != NULL, "fake embedding server not running");
+  CHECK_MSG(ctx != NULL, "fake LLM server not running");
   ecai_embedder *e = NULL;
   CHECK_OK(ecai_embedder_new(&e, ctx));
   float v[16];
@@ -145,7 +108,7 @@ TEST(remote_embed_wrong_dim_and_config) {
 
 TEST(remote_store_discovers_dim_and_reopens) {
   ecai_ctx *ctx = remote_ctx(NULL);
-  CHECK_MSG(ctx != NULL, "fake embedding server not running");
+  CHECK_MSG(ctx != NULL, "fake LLM server not running");
   ecai_store *s = NULL, *back = NULL;
   CHECK_OK(ecai_store_new(&s, ctx));
   const char *p1 = "{\"id\":\"1\",\"title\":\"aaaa aaa\"}", *p2 = "{\"id\":\"2\",\"title\":\"hhhh hhh\"}";
@@ -181,21 +144,11 @@ TEST(remote_store_discovers_dim_and_reopens) {
   ecai_ctx_free(ctx);
 }
 
-static int server_inputs(void) {
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "curl -s %s/stats", getenv("ECAI_TEST_EMBED_URL"));
-  FILE *p = popen(cmd, "r");
-  char buf[256] = {0};
-  size_t n = fread(buf, 1, sizeof buf - 1, p);
-  pclose(p);
-  buf[n] = 0;
-  const char *i = strstr(buf, "\"inputs\": ");
-  return i ? atoi(i + 10) : -1;
-}
+static int server_inputs(void) { return (int)ecai_test_fakellm_stat("embedding_inputs"); }
 
 TEST(remote_embedder_with_attached_cache_sends_only_misses) {
   ecai_ctx *c = remote_ctx(",\"dim\":8");
-  CHECK_MSG(c != NULL, "fake embed server not running");
+  CHECK_MSG(c != NULL, "fake LLM server not running");
   ecai_embedder *e = NULL, *plain = NULL;
   ecai_cache *cache = NULL;
   CHECK_OK(ecai_embedder_new(&e, c));
