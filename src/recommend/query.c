@@ -258,14 +258,15 @@ static void explain(const ecai_recommend *r, const reco_in *in, size_t nin, cons
       }
     }
   }
-  if (method == RECO_M_BLENDED && (why == 0 || why == 2)) { /* category beats a weak likeness */
-    double bc = 0, content = why == 2 ? r->w_content * best : 0;
+  if (method == RECO_M_BLENDED && r->w_category > 0 && (why == 0 || (why == 2 && best < 0.5))) {
+    /* no co-purchase and at most a weak likeness: the shared category explains it */
+    double bc = 0;
     uint32_t bq = because;
     for (size_t q = 0; q < nin; q++) {
       double a = in[q].cart ? cat_affinity(r->items[in[q].item].category, r->items[j].category) : 0;
       if (a > bc) bc = a, bq = in[q].item;
     }
-    if (bc > 0 && r->w_category * bc > content) {
+    if (bc > 0) {
       why = bc >= 1 ? 5 : 6;
       because = bq;
     }
