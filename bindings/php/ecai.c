@@ -149,10 +149,7 @@ ZEND_METHOD(Ecai_Context, fromFile) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_ctx *h = NULL;
   ecai_status st = ecai_ctx_new_from_file(&h, ZSTR_VAL(path));
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   object_init_ex(return_value, ecai_ce_context);
   ecai_php_obj_set(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_ctx);
 }
@@ -164,10 +161,7 @@ ZEND_METHOD(Ecai_Context, config) {
   char *js = NULL;
   size_t n = 0;
   ecai_status st = ecai_ctx_config_json(&js, &n, h);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   ecai_php_return_json(return_value, js, n);
 }
 

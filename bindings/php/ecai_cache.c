@@ -18,14 +18,6 @@ static void free_semcache(void *h) { ecai_semcache_free(h); }
 
 ecai_cache *ecai_php_cache_of(zend_object *obj, uint32_t arg) { return ecai_php_handle_of(obj, ce_cache, arg); }
 
-#define CHECK_ST(expr)                                                                   \
-  do {                                                                                   \
-    ecai_status st__ = (expr);                                                           \
-    if (st__ != ECAI_OK) {                                                               \
-      ecai_php_throw(st__);                                                              \
-      RETURN_THROWS();                                                                   \
-    }                                                                                    \
-  } while (0)
 
 /* A 16-byte string is a key; anything else is hashed. */
 static void to_key(uint8_t *k, zend_string *s) {
@@ -45,7 +37,7 @@ ZEND_METHOD(Ecai_Cache, __construct) {
   ecai_ctx *ctx = ecai_php_ctx_of(Z_OBJ_P(zctx), 1);
   if (!ctx) RETURN_THROWS();
   ecai_cache *h = NULL;
-  CHECK_ST(ecai_cache_new(&h, ctx));
+  THROW_IF(ecai_cache_new(&h, ctx));
   ecai_php_obj_set(p, h, free_cache);
   ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, zctx);
 }
@@ -56,7 +48,7 @@ ZEND_METHOD(Ecai_Cache, key) {
     Z_PARAM_STR(d)
   ZEND_PARSE_PARAMETERS_END();
   uint8_t k[ECAI_CACHE_KEY_SIZE];
-  CHECK_ST(ecai_cache_key_from_bytes(k, ZSTR_VAL(d), ZSTR_LEN(d)));
+  THROW_IF(ecai_cache_key_from_bytes(k, ZSTR_VAL(d), ZSTR_LEN(d)));
   RETURN_STRINGL((char *)k, sizeof k);
 }
 
@@ -66,7 +58,7 @@ ZEND_METHOD(Ecai_Cache, keyJson) {
     Z_PARAM_STR(d)
   ZEND_PARSE_PARAMETERS_END();
   uint8_t k[ECAI_CACHE_KEY_SIZE];
-  CHECK_ST(ecai_cache_key_from_json(k, ZSTR_VAL(d), ZSTR_LEN(d)));
+  THROW_IF(ecai_cache_key_from_json(k, ZSTR_VAL(d), ZSTR_LEN(d)));
   RETURN_STRINGL((char *)k, sizeof k);
 }
 
@@ -106,7 +98,7 @@ ZEND_METHOD(Ecai_Cache, put) {
   }
   ecai_status st = ecai_cache_put(h, k, ZSTR_VAL(val), ZSTR_LEN(val), (int64_t)ttl, js.s ? ZSTR_VAL(js.s) : NULL);
   smart_str_free(&js);
-  CHECK_ST(st);
+  THROW_IF(st);
 }
 
 ZEND_METHOD(Ecai_Cache, get) {
@@ -122,7 +114,7 @@ ZEND_METHOD(Ecai_Cache, get) {
   size_t n = 0;
   ecai_status st = ecai_cache_get(&v, &n, h, k);
   if (st == ECAI_ENOTFOUND) RETURN_NULL();
-  CHECK_ST(st);
+  THROW_IF(st);
   RETVAL_STRINGL((char *)v, n);
   ecai_free(v);
 }
@@ -136,7 +128,7 @@ ZEND_METHOD(Ecai_Cache, delete) {
   if (!h) RETURN_THROWS();
   uint8_t k[ECAI_CACHE_KEY_SIZE];
   to_key(k, key);
-  CHECK_ST(ecai_cache_delete(h, k));
+  THROW_IF(ecai_cache_delete(h, k));
 }
 
 ZEND_METHOD(Ecai_Cache, invalidateTag) {
@@ -147,7 +139,7 @@ ZEND_METHOD(Ecai_Cache, invalidateTag) {
   ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   size_t n = 0;
-  CHECK_ST(ecai_cache_invalidate_tag(&n, h, ZSTR_VAL(tag)));
+  THROW_IF(ecai_cache_invalidate_tag(&n, h, ZSTR_VAL(tag)));
   RETURN_LONG((zend_long)n);
 }
 
@@ -160,7 +152,7 @@ ZEND_METHOD(Ecai_Cache, invalidateProduct) {
   ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   size_t n = 0;
-  CHECK_ST(ecai_cache_invalidate_product(&n, h, ZSTR_VAL(sku), ecai_cache_fact_hash(ZSTR_VAL(facts), ZSTR_LEN(facts))));
+  THROW_IF(ecai_cache_invalidate_product(&n, h, ZSTR_VAL(sku), ecai_cache_fact_hash(ZSTR_VAL(facts), ZSTR_LEN(facts))));
   RETURN_LONG((zend_long)n);
 }
 
@@ -168,7 +160,7 @@ ZEND_METHOD(Ecai_Cache, clear) {
   ZEND_PARSE_PARAMETERS_NONE();
   ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
-  CHECK_ST(ecai_cache_clear(h));
+  THROW_IF(ecai_cache_clear(h));
 }
 
 ZEND_METHOD(Ecai_Cache, stats) {
@@ -177,7 +169,7 @@ ZEND_METHOD(Ecai_Cache, stats) {
   if (!h) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
-  CHECK_ST(ecai_cache_stats_json(&js, &n, h));
+  THROW_IF(ecai_cache_stats_json(&js, &n, h));
   ecai_php_return_json(return_value, js, n);
 }
 
@@ -188,7 +180,7 @@ ZEND_METHOD(Ecai_Cache, save) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
-  CHECK_ST(ecai_cache_save(h, ZSTR_VAL(path)));
+  THROW_IF(ecai_cache_save(h, ZSTR_VAL(path)));
 }
 
 ZEND_METHOD(Ecai_Cache, load) {
@@ -199,7 +191,7 @@ ZEND_METHOD(Ecai_Cache, load) {
   ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   size_t n = 0;
-  CHECK_ST(ecai_cache_load(&n, h, ZSTR_VAL(path)));
+  THROW_IF(ecai_cache_load(&n, h, ZSTR_VAL(path)));
   RETURN_LONG((zend_long)n);
 }
 
@@ -216,7 +208,7 @@ ZEND_METHOD(Ecai_Cache, counterAdd) {
   ecai_cache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   double t = 0;
-  CHECK_ST(ecai_cache_counter_add(&t, h, ZSTR_VAL(name), delta, (int64_t)window));
+  THROW_IF(ecai_cache_counter_add(&t, h, ZSTR_VAL(name), delta, (int64_t)window));
   RETURN_DOUBLE(t);
 }
 
@@ -239,7 +231,7 @@ ZEND_METHOD(Ecai_SemanticCache, __construct) {
   ecai_ctx *ctx = ecai_php_ctx_of(Z_OBJ_P(zctx), 1);
   if (!ctx) RETURN_THROWS();
   ecai_semcache *h = NULL;
-  CHECK_ST(ecai_semcache_new(&h, ctx, (size_t)dim));
+  THROW_IF(ecai_semcache_new(&h, ctx, (size_t)dim));
   ecai_php_obj_set(p, h, free_semcache);
   ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, zctx);
 }
@@ -251,7 +243,7 @@ ZEND_METHOD(Ecai_SemanticCache, setThreshold) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
-  CHECK_ST(ecai_semcache_set_double(h, ECAI_SEMCACHE_OPT_THRESHOLD, t));
+  THROW_IF(ecai_semcache_set_double(h, ECAI_SEMCACHE_OPT_THRESHOLD, t));
 }
 
 ZEND_METHOD(Ecai_SemanticCache, setVerify) {
@@ -261,7 +253,7 @@ ZEND_METHOD(Ecai_SemanticCache, setVerify) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
-  CHECK_ST(ecai_semcache_set_int(h, ECAI_SEMCACHE_OPT_VERIFY, v ? 1 : 0));
+  THROW_IF(ecai_semcache_set_int(h, ECAI_SEMCACHE_OPT_VERIFY, v ? 1 : 0));
 }
 
 ZEND_METHOD(Ecai_SemanticCache, setMaxEntries) {
@@ -271,7 +263,7 @@ ZEND_METHOD(Ecai_SemanticCache, setMaxEntries) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
-  CHECK_ST(ecai_semcache_set_int(h, ECAI_SEMCACHE_OPT_MAX_ENTRIES, (int64_t)m));
+  THROW_IF(ecai_semcache_set_int(h, ECAI_SEMCACHE_OPT_MAX_ENTRIES, (int64_t)m));
 }
 
 /* Converts a PHP array of numbers into floats (emalloc'd); NULL after throwing. */
@@ -324,7 +316,7 @@ ZEND_METHOD(Ecai_SemanticCache, put) {
   if (!v) RETURN_THROWS();
   ecai_status st = ecai_semcache_put(h, ZSTR_VAL(part), v, n, ZSTR_VAL(q), ZSTR_LEN(q), ZSTR_VAL(val), ZSTR_LEN(val));
   efree(v);
-  CHECK_ST(st);
+  THROW_IF(st);
 }
 
 ZEND_METHOD(Ecai_SemanticCache, lookup) {
@@ -357,7 +349,7 @@ ZEND_METHOD(Ecai_SemanticCache, putText) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
-  CHECK_ST(ecai_semcache_put_text(h, ZSTR_VAL(part), ZSTR_VAL(q), ZSTR_LEN(q), ZSTR_VAL(val), ZSTR_LEN(val)));
+  THROW_IF(ecai_semcache_put_text(h, ZSTR_VAL(part), ZSTR_VAL(q), ZSTR_LEN(q), ZSTR_VAL(val), ZSTR_LEN(val)));
 }
 
 ZEND_METHOD(Ecai_SemanticCache, lookupText) {
@@ -381,7 +373,7 @@ ZEND_METHOD(Ecai_SemanticCache, stats) {
   if (!h) RETURN_THROWS();
   char *js = NULL;
   size_t n = 0;
-  CHECK_ST(ecai_semcache_stats_json(&js, &n, h));
+  THROW_IF(ecai_semcache_stats_json(&js, &n, h));
   ecai_php_return_json(return_value, js, n);
 }
 
@@ -392,7 +384,7 @@ ZEND_METHOD(Ecai_SemanticCache, verify) {
     Z_PARAM_STR(b)
   ZEND_PARSE_PARAMETERS_END();
   int ok = 0;
-  CHECK_ST(ecai_semcache_verify(&ok, ZSTR_VAL(a), ZSTR_LEN(a), ZSTR_VAL(b), ZSTR_LEN(b)));
+  THROW_IF(ecai_semcache_verify(&ok, ZSTR_VAL(a), ZSTR_LEN(a), ZSTR_VAL(b), ZSTR_LEN(b)));
   RETURN_BOOL(ok);
 }
 
@@ -403,7 +395,7 @@ ZEND_METHOD(Ecai_SemanticCache, setWordMismatch) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
-  CHECK_ST(ecai_semcache_set_double(h, ECAI_SEMCACHE_OPT_WORD_MISMATCH, m));
+  THROW_IF(ecai_semcache_set_double(h, ECAI_SEMCACHE_OPT_WORD_MISMATCH, m));
 }
 
 ZEND_METHOD(Ecai_SemanticCache, save) {
@@ -413,7 +405,7 @@ ZEND_METHOD(Ecai_SemanticCache, save) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
-  CHECK_ST(ecai_semcache_save(h, ZSTR_VAL(path)));
+  THROW_IF(ecai_semcache_save(h, ZSTR_VAL(path)));
 }
 
 ZEND_METHOD(Ecai_SemanticCache, load) {
@@ -424,7 +416,7 @@ ZEND_METHOD(Ecai_SemanticCache, load) {
   ecai_semcache *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   size_t n = 0;
-  CHECK_ST(ecai_semcache_load(&n, h, ZSTR_VAL(path)));
+  THROW_IF(ecai_semcache_load(&n, h, ZSTR_VAL(path)));
   RETURN_LONG((zend_long)n);
 }
 

@@ -123,10 +123,7 @@ ZEND_METHOD(Ecai_Guard, set) {
     }
     st = ecai_guard_set_double(h, (ecai_guard_opt)opt, zval_get_double(value));
   }
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   RETURN_OBJ_COPY(Z_OBJ_P(ZEND_THIS));
 }
 
@@ -185,10 +182,7 @@ ZEND_METHOD(Ecai_Guard, checkInput) {
   ecai_status st = ecai_guard_check_input(&v, h, ZSTR_VAL(text), ZSTR_LEN(text), hj.s ? ZSTR_VAL(hj.s) : NULL,
                                           hj.s ? ZSTR_LEN(hj.s) : 0);
   smart_str_free(&hj);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   return_verdict(return_value, v);
 }
 
@@ -229,10 +223,7 @@ ZEND_METHOD(Ecai_Guard, checkOutput) {
     zend_argument_value_error(2, "must be an array of id => text strings");
     RETURN_THROWS();
   }
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   return_verdict(return_value, v);
 }
 
@@ -250,10 +241,7 @@ ZEND_METHOD(Ecai_Guard, confidence) {
   double c = 0;
   int esc = 0;
   ecai_status st = ecai_guard_confidence(&c, &esc, h, r, gr, m_null ? -1 : m);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   array_init(return_value);
   add_assoc_double(return_value, "confidence", c);
   add_assoc_bool(return_value, "escalate", esc);
@@ -297,10 +285,7 @@ ZEND_METHOD(Ecai_Guard, restore) {
   ecai_status st = ecai_guard_pii_from_json(&m, ZSTR_VAL(mapping), ZSTR_LEN(mapping));
   if (!st) st = ecai_guard_restore(&out, &n, m, ZSTR_VAL(text), ZSTR_LEN(text));
   ecai_guard_pii_free(m);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   RETVAL_STRINGL(out, n);
   ecai_free(out);
 }

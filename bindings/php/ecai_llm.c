@@ -156,10 +156,7 @@ ZEND_METHOD(Ecai_Llm, set) {
       }
       st = ecai_llm_set_double(h, (ecai_llm_opt)LLM_OPTS[i].opt, zval_get_double(value));
     }
-    if (st) {
-      ecai_php_throw(st);
-      RETURN_THROWS();
-    }
+    THROW_IF(st);
     RETURN_OBJ_COPY(Z_OBJ_P(ZEND_THIS));
   }
   zend_throw_exception_ex(ecai_ce_exception, ECAI_EUNSUPPORTED, "unknown Ecai\\Llm option \"%s\"", ZSTR_VAL(name));
@@ -181,10 +178,7 @@ ZEND_METHOD(Ecai_Llm, chat) {
   ecai_llm_reply *r = NULL;
   ecai_status st = ecai_llm_chat(&r, h, p);
   ecai_prompt_free(p);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   return_reply(return_value, r);
 }
 
@@ -231,10 +225,7 @@ ZEND_METHOD(Ecai_Llm, stream) {
     ecai_llm_reply_free(r);
     RETURN_THROWS();
   }
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   return_reply(return_value, r);
 }
 
@@ -254,10 +245,7 @@ ZEND_METHOD(Ecai_Llm, chatJson) {
   ecai_llm_reply *r = NULL;
   ecai_status st = ecai_llm_chat_json(&r, h, p, shape ? ZSTR_VAL(shape) : NULL);
   ecai_prompt_free(p);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   return_reply(return_value, r);
 }
 
@@ -311,10 +299,7 @@ ZEND_METHOD(Ecai_Llm, stats) {
   char *js = NULL;
   size_t n = 0;
   ecai_status st = ecai_llm_stats_json(&js, &n, h);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   ecai_php_return_json(return_value, js, n);
 }
 
@@ -348,10 +333,7 @@ ZEND_METHOD(Ecai_Llm, attachCache) {
   ecai_cache *c = NULL;
   if (cobj && !(c = ecai_php_cache_of(cobj, 1))) RETURN_THROWS();
   ecai_status st = ecai_llm_attach_cache(h, c);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   zval z;
   if (cobj) ZVAL_OBJ(&z, cobj);
   ecai_php_obj_keep(ECAI_PHP_THIS(), ECAI_PHP_KEEP_ATTACHED, cobj ? &z : NULL);

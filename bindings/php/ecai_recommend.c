@@ -82,10 +82,7 @@ ZEND_METHOD(Ecai_Recommender, load) {
   ecai_recommend *h = NULL;
   ecai_status st = ecai_recommend_load(&h, ctx, ZSTR_VAL(path));
   ecai_ctx_free(ctx);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   object_init_ex(return_value, ecai_ce_recommender);
   ecai_php_obj_set(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_recommend);
 }
@@ -122,10 +119,7 @@ ZEND_METHOD(Ecai_Recommender, addOrder) {
   ecai_status st = ecai_recommend_add_order(h, ZSTR_VAL(oid), customer ? ZSTR_VAL(customer) : NULL, (int64_t)ts,
                                             ids, NULL, NULL, n);
   efree(ids);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
 }
 
 ZEND_METHOD(Ecai_Recommender, setItem) {
@@ -140,10 +134,7 @@ ZEND_METHOD(Ecai_Recommender, setItem) {
   ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_status st = ecai_recommend_set_item(h, ZSTR_VAL(id), title ? ZSTR_VAL(title) : NULL, price);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
 }
 
 ZEND_METHOD(Ecai_Recommender, setCategory) {
@@ -155,10 +146,7 @@ ZEND_METHOD(Ecai_Recommender, setCategory) {
   ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_status st = ecai_recommend_set_category(h, ZSTR_VAL(id), category ? ZSTR_VAL(category) : NULL);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
 }
 
 ZEND_METHOD(Ecai_Recommender, fit) {
@@ -166,10 +154,7 @@ ZEND_METHOD(Ecai_Recommender, fit) {
   ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_status st = ecai_recommend_fit(h);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
 }
 
 ZEND_METHOD(Ecai_Recommender, setContent) {
@@ -214,10 +199,7 @@ ZEND_METHOD(Ecai_Recommender, setContent) {
   efree(keys);
   efree(ids);
   efree(mat);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
 }
 
 static void do_query(zval *return_value, ecai_recommend *h, const char *req, size_t len, bool items_only) {
@@ -308,10 +290,7 @@ ZEND_METHOD(Ecai_Recommender, stats) {
   char *out = NULL;
   size_t n = 0;
   ecai_status st = ecai_recommend_stats(&out, &n, h);
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
   ecai_php_return_json(return_value, out, n);
   if (EG(exception)) RETURN_THROWS();
 }
@@ -324,10 +303,7 @@ ZEND_METHOD(Ecai_Recommender, save) {
   ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   ecai_status st = ecai_recommend_save(h, ZSTR_VAL(path));
-  if (st) {
-    ecai_php_throw(st);
-    RETURN_THROWS();
-  }
+  THROW_IF(st);
 }
 
 int ecai_php_recommend_minit(INIT_FUNC_ARGS) {
