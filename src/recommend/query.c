@@ -200,14 +200,15 @@ static float sim(const ecai_recommend *r, uint32_t a, uint32_t b) {
 }
 
 /* 1 for the same category path, 1/2 for the same department (first segment of
-   "A > B"), 0 otherwise or without categories (case-insensitive). */
+   "A > B"), 0 otherwise or without categories; segments compared as the category
+   filters compare them (trimmed, case-insensitive). */
 static double cat_affinity(const char *a, const char *b) {
   if (!a || !b) return 0;
-  if (!strcasecmp(a, b)) return 1;
-  size_t la = strcspn(a, ">"), lb = strcspn(b, ">");
-  while (la && a[la - 1] == ' ') la--;
-  while (lb && b[lb - 1] == ' ') lb--;
-  return la && la == lb && !strncasecmp(a, b, la) ? 0.5 : 0;
+  if (ecai__reco_cat_match(a, b) && ecai__reco_cat_match(b, a)) return 1;
+  const char *ab, *ae, *bb, *be;
+  seg(a, &ab, &ae);
+  seg(b, &bb, &be);
+  return ae > ab && ae - ab == be - bb && !strncasecmp(ab, bb, (size_t)(ae - ab)) ? 0.5 : 0;
 }
 
 typedef struct {
