@@ -64,6 +64,15 @@ bool ecai__buf_printf(ecai__buf *b, const char *fmt, ...) ECAI__PRINTF(2, 3);
 char *ecai__buf_take(ecai__buf *b, size_t *len);
 void ecai__buf_free(ecai__buf *b);
 
+/* ---- bounded best-k selection (src/core/topk.c) ---------------------------- */
+
+/* Keeps the best `cap` of a stream of elements of `size` bytes in heap[0..*n) (a binary
+ * heap with the worst kept element at heap[0]; *n starts at 0). cmp(a, b) < 0 when a
+ * ranks before b, as for qsort; an element that ties with the worst kept one is not
+ * taken. O(log cap) per push; qsort the heap afterwards for the ranked list. */
+void ecai__topk_push(void *heap, size_t *n, size_t cap, size_t size, int (*cmp)(const void *, const void *),
+                     const void *x);
+
 /* ---- string map (src/core/smap.c) ---------------------------------------- */
 
 /* String -> size_t map with open addressing and XXH3. Zero-initialise for a map that

@@ -65,29 +65,10 @@ typedef struct {
   int64_t id;
 } hit;
 
-/* min-heap on s (worst kept candidate at the root) */
-static void heap_push(hit *h, size_t *n, size_t cap, hit x) {
-  if (*n == cap) {
-    if (!(x.s > h[0].s)) return;
-    size_t i = 0; /* replace the root, sift down */
-    for (;;) {
-      size_t l = 2 * i + 1, rr = l + 1, w = i;
-      float wv = x.s;
-      if (l < *n && h[l].s < wv) w = l, wv = h[l].s;
-      if (rr < *n && h[rr].s < wv) w = rr;
-      if (w == i) break;
-      h[i] = h[w];
-      i = w;
-    }
-    h[i] = x;
-    return;
-  }
-  size_t i = (*n)++;
-  while (i && h[(i - 1) / 2].s > x.s) {
-    h[i] = h[(i - 1) / 2];
-    i = (i - 1) / 2;
-  }
-  h[i] = x;
+/* higher score first; equal scores tie (the earlier item stays) */
+static int cmp_hit(const void *a, const void *b) {
+  float x = ((const hit *)a)->s, y = ((const hit *)b)->s;
+  return x > y ? -1 : x < y;
 }
 
 size_t ecai__reco_cindex_search(const ecai_recommend *r, const float *q, size_t m, int64_t *ids, float *scores,
@@ -104,7 +85,7 @@ size_t ecai__reco_cindex_search(const ecai_recommend *r, const float *q, size_t 
     for (size_t j = 0; j < n; j++) {
       if (!r->chas[j]) continue;
       hit x = {ecai__reco_dot(r->cvec + j * r->cdim, q, r->cdim), (int64_t)j};
-      heap_push(h, &hn, m, x);
+      ecai__topk_push(h, &hn, m, sizeof *h, cmp_hit, &x);
     }
     for (size_t i = 0; i < hn; i++) {
       ids[i] = h[i].id;

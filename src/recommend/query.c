@@ -369,30 +369,11 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
   ecai__free(f);
   /* keep the best M by partial selection, then sort them */
   size_t m = o->k * 5 < 50 ? 50 : o->k * 5;
-  if (nc > m) { /* keep the best m in a min-heap (worst at the root), then sort them */
+  if (nc > m) { /* keep the best m, in place at the front of cs (hn <= c), then sort them */
     size_t hn = 0;
     for (size_t c = 0; c < nc; c++) {
       cand x = cs[c];
-      if (hn < m) {
-        size_t i = hn++;
-        while (i && cmp_cand(&cs[(i - 1) / 2], &x) < 0) { /* parent better than x: x goes up */
-          cs[i] = cs[(i - 1) / 2];
-          i = (i - 1) / 2;
-        }
-        cs[i] = x;
-      } else if (cmp_cand(&x, &cs[0]) < 0) { /* x better than the worst kept */
-        size_t i = 0;
-        for (;;) {
-          size_t l = 2 * i + 1, rr = l + 1, w = i;
-          const cand *wv = &x;
-          if (l < hn && cmp_cand(&cs[l], wv) > 0) w = l, wv = &cs[l];
-          if (rr < hn && cmp_cand(&cs[rr], wv) > 0) w = rr;
-          if (w == i) break;
-          cs[i] = cs[w];
-          i = w;
-        }
-        cs[i] = x;
-      }
+      ecai__topk_push(cs, &hn, m, sizeof *cs, cmp_cand, &x);
     }
     nc = hn;
   }

@@ -351,28 +351,13 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
         mask[d] |= 1u << i;
       }
     }
-    /* top `want` by bm25 among filtered docs: a heap of the best `want` (the worst on
-     * top), so frequent words (tens of thousands of postings) cost n log want, not a sort */
+    /* top `want` by bm25 among filtered docs, kept in a bounded heap: frequent words
+     * (tens of thousands of postings) cost n log want, not a sort of every match */
     for (size_t i = 0; i < nt && want; i++) {
       uint32_t d = touched[i];
       if (!passes(s, d, o)) continue;
       cand x = {.id = d, .bm = acc[d], .mask = mask[d]};
-      if (nc < want) {
-        size_t j = nc++;
-        for (; j && cmp_bm(&c[(j - 1) / 2], &x) < 0; j = (j - 1) / 2) c[j] = c[(j - 1) / 2];
-        c[j] = x;
-      } else if (cmp_bm(&x, &c[0]) < 0) {
-        size_t j = 0;
-        for (;;) {
-          size_t l = 2 * j + 1, r2 = l + 1, w = l;
-          if (l >= nc) break;
-          if (r2 < nc && cmp_bm(&c[r2], &c[l]) > 0) w = r2;
-          if (cmp_bm(&c[w], &x) <= 0) break;
-          c[j] = c[w];
-          j = w;
-        }
-        c[j] = x;
-      }
+      ecai__topk_push(c, &nc, want, sizeof *c, cmp_bm, &x);
     }
     qsort(c, nc, sizeof *c, cmp_bm);
   }
