@@ -842,73 +842,6 @@ ecai_status ecai_cache_counter_add(double *out_total, ecai_cache *c, const char 
 #define PERSIST_VERSION 1u
 
 
-ecai_status ecai__cache_write_atomic(const char *path, const void *data, size_t len, const char *fn) {
-  size_t plen = strlen(path);
-  char *tmp = ecai__malloc(plen + 32);
-  if (!tmp) return ecai__err(ECAI_ENOMEM, "%s: out of memory", fn);
-  /* a unique temporary name: two threads saving to the same path must not write into
-   * one another's temporary file (a fixed ".tmp.<pid>" name let one rename the other's
-   * half-written file into place) */
-  snprintf(tmp, plen + 32, "%s.tmp.XXXXXX", path);
-  ecai_status st = ECAI_OK;
-  int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0) {
-    st = ecai__err(ECAI_EIO, "%s: cannot create %s: %s", fn, tmp, strerror(errno));
-    goto done;
-  }
-  const char *d = data;
-  size_t off = 0;
-  while (off < len) {
-    ssize_t w = write(fd, d + off, len - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      st = ecai__err(ECAI_EIO, "%s: write %s: %s", fn, tmp, strerror(errno));
-      break;
-    }
-    off += (size_t)w;
-  }
-  if (!st && fsync(fd) != 0) st = ecai__err(ECAI_EIO, "%s: fsync %s: %s", fn, tmp, strerror(errno));
-  if (close(fd) != 0 && !st) st = ecai__err(ECAI_EIO, "%s: close %s: %s", fn, tmp, strerror(errno));
-  if (!st && rename(tmp, path) != 0) st = ecai__err(ECAI_EIO, "%s: rename to %s: %s", fn, path, strerror(errno));
-  if (st) {
-    unlink(tmp);
-  } else { /* make the rename itself durable */
-    char *slash = strrchr(tmp, '/');
-    if (slash) slash[slash == tmp ? 1 : 0] = 0;
-    int dfd = open(slash ? tmp : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      (void)fsync(dfd);
-      close(dfd);
-    }
-  }
-done:
-  ecai__free(tmp);
-  return st;
-}
-
-ecai_status ecai__cache_read_file(ecai__buf *b, const char *path, const char *fn) {
-  memset(b, 0, sizeof *b);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    if (errno == ENOENT) return ecai__err(ECAI_ENOTFOUND, "%s: %s does not exist", fn, path);
-    return ecai__err(ECAI_EIO, "%s: cannot open %s: %s", fn, path, strerror(errno));
-  }
-  char chunk[65536];
-  size_t r;
-  while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) ecai__buf_append(b, chunk, r);
-  int err = ferror(f);
-  fclose(f);
-  if (err) {
-    ecai__buf_free(b);
-    return ecai__err(ECAI_EIO, "%s: read error on %s", fn, path);
-  }
-  if (b->oom) {
-    ecai__buf_free(b);
-    return ecai__err(ECAI_ENOMEM, "%s: out of memory", fn);
-  }
-  return ECAI_OK;
-}
-
 ecai_status ecai_cache_save(ecai_cache *c, const char *path) {
   ECAI__CHECK_ARG(c);
   ECAI__CHECK_ARG(path);
@@ -960,7 +893,7 @@ ecai_status ecai_cache_save(ecai_cache *c, const char *path) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "ecai_cache_save: out of memory");
   }
-  ecai_status st = ecai__cache_write_atomic(path, b.data, b.len, "ecai_cache_save");
+  ecai_status st = ecai__write_atomic(path, b.data, b.len, NULL, 0, "ecai_cache_save");
   ecai__buf_free(&b);
   return st;
 }
@@ -1032,7 +965,7 @@ ecai_status ecai_cache_load(size_t *out_n, ecai_cache *c, const char *path) {
   ECAI__CHECK_ARG(path);
   if (c->redis) return ecai__err(ECAI_EUNSUPPORTED, "ecai_cache_load: the redis backend persists itself");
   ecai__buf b;
-  ecai_status st = ecai__cache_read_file(&b, path, "ecai_cache_load");
+  ecai_status st = ecai__read_file(&b, path, SIZE_MAX, ECAI_ENOTFOUND, "ecai_cache_load");
   if (st) return st;
   const unsigned char *d = (const unsigned char *)b.data;
   uint32_t ver = 0;

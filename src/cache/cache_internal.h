@@ -88,13 +88,6 @@ uint32_t ecai__df_get(const ecai__dfmap *m, uint64_t w);
 double ecai__word_mismatch(const ecai__dfmap *df, size_t ndocs, const uint64_t *a, uint32_t na, const uint64_t *b,
                            uint32_t nb);
 
-/* ---- files (src/cache/cache.c) ------------------------------------------------------ */
-/* Writes data to path atomically: unique temporary file, fsync, rename, directory fsync.
- * ECAI_EIO (message prefixed with fn). */
-ecai_status ecai__cache_write_atomic(const char *path, const void *data, size_t len, const char *fn);
-/* Reads a whole file into *b. ECAI_ENOTFOUND (no file), ECAI_EIO, ECAI_ENOMEM. */
-ecai_status ecai__cache_read_file(ecai__buf *b, const char *path, const char *fn);
-
 /* ---- question vectors (src/cache/textvec.c) ------------------------------------ */
 /* The semantic cache embeds customer questions with its own featuriser, not the
  * catalog's builtin embedder: function words are kept (down-weighted) and left

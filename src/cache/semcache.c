@@ -587,7 +587,7 @@ ecai_status ecai_semcache_save(ecai_semcache *sc, const char *path) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "ecai_semcache_save: out of memory");
   }
-  ecai_status st = ecai__cache_write_atomic(path, b.data, b.len, "ecai_semcache_save");
+  ecai_status st = ecai__write_atomic(path, b.data, b.len, NULL, 0, "ecai_semcache_save");
   ecai__buf_free(&b);
   return st;
 }
@@ -667,7 +667,7 @@ ecai_status ecai_semcache_load(size_t *out_n, ecai_semcache *sc, const char *pat
   ECAI__CHECK_ARG(sc);
   ECAI__CHECK_ARG(path);
   ecai__buf b;
-  ecai_status st = ecai__cache_read_file(&b, path, "ecai_semcache_load");
+  ecai_status st = ecai__read_file(&b, path, SIZE_MAX, ECAI_ENOTFOUND, "ecai_semcache_load");
   if (st) return st;
   const unsigned char *d = (const unsigned char *)b.data;
   uint32_t ver = 0, dim = 0, text = 0;

@@ -18,20 +18,6 @@ static uint64_t rd64(const unsigned char *p) {
   return v;
 }
 
-static int write_all(int fd, const void *p, size_t n) {
-  const char *c = p;
-  while (n) {
-    ssize_t w = write(fd, c, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    c += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 ecai_status ecai__blob_write(const char *path, const char magic[8], const void *data, size_t len,
                              uint64_t *sum) {
   unsigned char hdr[32];
@@ -47,42 +33,7 @@ ecai_status ecai__blob_write(const char *path, const char magic[8], const void *
   uint64_t digest = XXH3_64bits_digest(&st);
   le64(hdr + 24, digest);
   if (sum) *sum = digest;
-  size_t pl = strlen(path);
-  char *tmp = ecai__malloc(pl + 32);
-  if (!tmp) return ecai__err(ECAI_ENOMEM, "save: out of memory");
-  snprintf(tmp, pl + 32, "%s.tmp.%ld", path, (long)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    ecai_status e = ecai__err(ECAI_EIO, "save: cannot create %s: %s", tmp, strerror(errno));
-    ecai__free(tmp);
-    return e;
-  }
-  if (write_all(fd, hdr, 32) || (len && write_all(fd, data, len)) || fsync(fd)) {
-    ecai_status e = ecai__err(ECAI_EIO, "save: cannot write %s: %s", tmp, strerror(errno));
-    close(fd);
-    unlink(tmp);
-    ecai__free(tmp);
-    return e;
-  }
-  close(fd);
-  if (rename(tmp, path)) {
-    ecai_status e = ecai__err(ECAI_EIO, "save: cannot rename to %s: %s", path, strerror(errno));
-    unlink(tmp);
-    ecai__free(tmp);
-    return e;
-  }
-  /* make the rename durable */
-  char *dir = ecai__strdup(path);
-  if (dir) {
-    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      fsync(dfd);
-      close(dfd);
-    }
-    ecai__free(dir);
-  }
-  ecai__free(tmp);
-  return ECAI_OK;
+  return ecai__write_atomic(path, hdr, 32, data, len, "save");
 }
 
 ecai_status ecai__blob_read(const char *path, const char magic[8], char **data, size_t *len,

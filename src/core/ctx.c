@@ -296,26 +296,9 @@ ecai_status ecai_ctx_new_from_file(ecai_ctx **out, const char *path) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
   ECAI__CHECK_ARG(path);
-  FILE *f = fopen(path, "rb");
-  if (!f) return ecai__err(ECAI_EIO, "config file '%s': %s", path, strerror(errno));
-  ecai__buf b = {0};
-  char chunk[8192];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-    if (!ecai__buf_append(&b, chunk, n) || b.len > (64u << 20)) {
-      fclose(f);
-      bool big = !b.oom;
-      ecai__buf_free(&b);
-      return big ? ecai__err(ECAI_EINVAL, "config file '%s': larger than 64 MiB", path)
-                 : ecai__err(ECAI_ENOMEM, "config file '%s': out of memory", path);
-    }
-  }
-  bool rerr = ferror(f);
-  fclose(f);
-  if (rerr) {
-    ecai__buf_free(&b);
-    return ecai__err(ECAI_EIO, "config file '%s': read error", path);
-  }
+  ecai__buf b;
+  ecai_status rs = ecai__read_file(&b, path, (size_t)64 << 20, ECAI_EIO, "config file");
+  if (rs) return rs;
   ecai_status st = ecai_ctx_new(out, b.data ? b.data : "", b.len);
   ecai__buf_free(&b);
   if (st) ecai__err_prefix(st, "%s", path);

@@ -64,6 +64,20 @@ bool ecai__buf_printf(ecai__buf *b, const char *fmt, ...) ECAI__PRINTF(2, 3);
 char *ecai__buf_take(ecai__buf *b, size_t *len);
 void ecai__buf_free(ecai__buf *b);
 
+/* ---- files (src/core/file.c) ------------------------------------------------ */
+
+/* Reads the whole file at path into *b (zeroed first; freed on failure). Errors name
+ * `what` and the file: `missing` when it does not exist (ECAI_ENOTFOUND or ECAI_EIO, as
+ * the caller documents), ECAI_EIO (cannot open or read), ECAI_EINVAL (more than max
+ * bytes), ECAI_ENOMEM. */
+ecai_status ecai__read_file(ecai__buf *b, const char *path, size_t max, ecai_status missing, const char *what);
+/* Writes head followed by body (body_len may be 0) to path atomically: a unique
+ * "<path>.tmp.XXXXXX", fsync, rename, fsync of the directory; on failure the temporary
+ * file is removed and the old file stays. Mode 0644. ECAI_EIO (message starts with
+ * `what`), ECAI_ENOMEM. */
+ecai_status ecai__write_atomic(const char *path, const void *head, size_t head_len, const void *body, size_t body_len,
+                               const char *what);
+
 /* ---- bounded best-k selection (src/core/topk.c) ---------------------------- */
 
 /* Keeps the best `cap` of a stream of elements of `size` bytes in heap[0..*n) (a binary

@@ -199,66 +199,6 @@ static void put_str(ecai__buf *b, const char *s) {
   put(b, s, n);
 }
 
-static ecai_status write_atomic(const char *path, const void *data, size_t len) {
-  size_t pl = strlen(path);
-  char *tmp = ecai__malloc(pl + 16);
-  if (!tmp) return ecai__err(ECAI_ENOMEM, "recommend: out of memory");
-  memcpy(tmp, path, pl);
-  memcpy(tmp + pl, ".tmp.XXXXXX", 12);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    ecai_status st = ecai__err(ECAI_EIO, "recommend: cannot create '%s': %s", tmp, strerror(errno));
-    ecai__free(tmp);
-    return st;
-  }
-  const char *p = data;
-  size_t left = len;
-  while (left) {
-    ssize_t w = write(fd, p, left);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      ecai_status st = ecai__err(ECAI_EIO, "recommend: cannot write '%s': %s", path, strerror(errno ? errno : EIO));
-      close(fd);
-      unlink(tmp);
-      ecai__free(tmp);
-      return st;
-    }
-    p += w;
-    left -= (size_t)w;
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    ecai_status st = ecai__err(ECAI_EIO, "recommend: cannot sync '%s': %s", path, strerror(errno));
-    unlink(tmp);
-    ecai__free(tmp);
-    return st;
-  }
-  if (rename(tmp, path) != 0) {
-    ecai_status st = ecai__err(ECAI_EIO, "recommend: cannot rename to '%s': %s", path, strerror(errno));
-    unlink(tmp);
-    ecai__free(tmp);
-    return st;
-  }
-  ecai__free(tmp);
-  /* make the rename durable */
-  char *dir = ecai__strdup(path);
-  if (dir) {
-    char *slash = strrchr(dir, '/');
-    if (slash) {
-      *slash = '\0';
-      if (slash == dir) strcpy(dir, "/");
-    } else {
-      strcpy(dir, ".");
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-      fsync(dfd);
-      close(dfd);
-    }
-    ecai__free(dir);
-  }
-  return ECAI_OK;
-}
-
 ecai_status ecai_recommend_save(const ecai_recommend *r, const char *path) {
   ECAI__CHECK_ARG(r);
   ECAI__CHECK_ARG(path);
@@ -308,7 +248,7 @@ ecai_status ecai_recommend_save(const ecai_recommend *r, const char *path) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "recommend: out of memory serialising the model");
   }
-  ecai_status st = write_atomic(path, b.data, b.len);
+  ecai_status st = ecai__write_atomic(path, b.data, b.len, NULL, 0, "recommend: save");
   ecai__buf_free(&b);
   return st;
 }
@@ -496,33 +436,11 @@ ecai_status ecai_recommend_load(ecai_recommend **out, const ecai_ctx *ctx, const
   ECAI__CHECK_ARG(out);
   *out = NULL;
   ECAI__CHECK_ARG(path);
-  FILE *f = fopen(path, "rb");
-  if (!f) return ecai__err(ECAI_EIO, "recommend: cannot open '%s': %s", path, strerror(errno));
-  unsigned char *data = NULL;
-  size_t len = 0, cap = 0;
-  for (;;) {
-    if (len == cap) {
-      size_t ncap = cap ? cap * 2 : 65536;
-      unsigned char *nd = ecai__realloc(data, ncap);
-      if (!nd) {
-        ecai__free(data);
-        fclose(f);
-        return ecai__err(ECAI_ENOMEM, "recommend: out of memory reading '%s'", path);
-      }
-      data = nd;
-      cap = ncap;
-    }
-    size_t n = fread(data + len, 1, cap - len, f);
-    len += n;
-    if (n == 0) break;
-  }
-  bool err = ferror(f);
-  fclose(f);
-  if (err) {
-    ecai__free(data);
-    return ecai__err(ECAI_EIO, "recommend: read error on '%s'", path);
-  }
-  ecai_status st;
+  ecai__buf file;
+  ecai_status st = ecai__read_file(&file, path, SIZE_MAX, ECAI_EIO, "recommend: load");
+  if (st) return st;
+  const unsigned char *data = (const unsigned char *)file.data;
+  size_t len = file.len;
   if (len < 16 + 8 + 8 || memcmp(data, RECO_MAGIC, 8) != 0) st = corrupt(path, "bad magic or too short");
   else {
     uint32_t ver;
@@ -542,6 +460,6 @@ ecai_status ecai_recommend_load(ecai_recommend **out, const ecai_ctx *ctx, const
       }
     }
   }
-  ecai__free(data);
+  ecai__buf_free(&file);
   return st;
 }

@@ -24,24 +24,16 @@ static int cmp_u64(const void *a, const void *b) {
 
 /* Adds the words of one file. */
 static ecai_status load_file(ecai__dict *d, ecai__tokenizer *tk, const ecai_ctx *ctx, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  ecai__buf b;
+  ecai_status st = ecai__read_file(&b, path, DICT_MAX_BYTES, ECAI_ENOTFOUND, "search: dictionary");
+  if (st == ECAI_ENOTFOUND || st == ECAI_EIO) {
     ecai__log(ctx, ECAI_LOG_WARN, "search: dictionary %s not readable; typo correction may change ordinary words",
               path);
     return ECAI_OK;
   }
-  ecai__buf b = {0};
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= DICT_MAX_BYTES) ecai__buf_append(&b, chunk, n);
-  int bad = ferror(f);
-  fclose(f);
-  ecai_status st = ECAI_OK;
-  if (b.oom) st = ecai__err(ECAI_ENOMEM, "search: out of memory");
-  else if (bad || b.len > DICT_MAX_BYTES)
-    st = ecai__err(ECAI_EIO, "search: dictionary %s: %s", path, bad ? "read error" : "larger than 64 MiB");
+  if (st) return st;
   ecai__tokens toks = {0};
-  if (!st && (st = ecai__tokenize(tk, b.data ? b.data : "", b.len, 0, &toks)) == ECAI_EPARSE)
+  if ((st = ecai__tokenize(tk, b.data ? b.data : "", b.len, 0, &toks)) == ECAI_EPARSE)
     ecai__err_prefix(st, "search: dictionary %s", path);
   ecai__buf_free(&b);
   uint64_t *h = NULL;

@@ -64,7 +64,7 @@ typedef struct ecai__dict {
 /* Loads the word lists at paths (':'-separated; words separated by white space, any
  * case). An empty string gives an empty list; an unreadable file logs a warning and is
  * skipped. ecai__dict_has() takes a normalised word and also finds plurals ("beaches").
- * Errors: ECAI_EPARSE (invalid UTF-8), ECAI_EIO (read error, > 64 MiB), ECAI_ENOMEM. */
+ * Errors: ECAI_EPARSE (invalid UTF-8), ECAI_EINVAL (> 64 MiB), ECAI_ENOMEM. */
 ecai_status ecai__dict_load(ecai__dict *d, const ecai_ctx *ctx, const char *path);
 bool ecai__dict_has(const ecai__dict *d, const char *w, size_t len);
 void ecai__dict_free(ecai__dict *d);

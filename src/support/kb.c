@@ -710,22 +710,9 @@ ecai_status ecai_kb_add_text(size_t *out_changed, ecai_kb *kb, const char *sourc
 }
 
 static ecai_status add_file(size_t *changed, ecai_kb *kb, const char *path, const char *name) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return ecai__err(ECAI_EIO, "kb: cannot open %s: %s", path, strerror(errno));
-  ecai__buf b = {0};
-  char tmp[65536];
-  size_t r;
-  while ((r = fread(tmp, 1, sizeof tmp, f)) > 0) ecai__buf_append(&b, tmp, r);
-  bool err = ferror(f) != 0;
-  fclose(f);
-  if (err) {
-    ecai__buf_free(&b);
-    return ecai__err(ECAI_EIO, "kb: cannot read %s", path);
-  }
-  if (b.oom) {
-    ecai__buf_free(&b);
-    return ecai__err(ECAI_ENOMEM, "kb: out of memory");
-  }
+  ecai__buf b;
+  ecai_status rs = ecai__read_file(&b, path, SIZE_MAX, ECAI_EIO, "kb");
+  if (rs) return rs;
   size_t c = 0;
   ecai_status st = ecai_kb_add_text(&c, kb, name, b.data ? b.data : "", b.len, ECAI_KB_AUTO);
   ecai__buf_free(&b);
@@ -1089,23 +1076,8 @@ ecai_status ecai_kb_save(const ecai_kb *kb, const char *path) {
   if (st) return st;
   char head[32];
   snprintf(head, sizeof head, KB_MAGIC "%016llx\n", (unsigned long long)XXH3_64bits(body, blen));
-  size_t plen = strlen(path) + 32;
-  char *tmp = ecai__malloc(plen);
-  if (!tmp) {
-    ecai__free(body);
-    return ecai__err(ECAI_ENOMEM, "kb: out of memory");
-  }
-  snprintf(tmp, plen, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp, "wb");
-  bool ok = f && fwrite(head, 1, strlen(head), f) == strlen(head) && fwrite(body, 1, blen, f) == blen && fflush(f) == 0 &&
-            fsync(fileno(f)) == 0;
-  if (f && fclose(f) != 0) ok = false;
+  st = ecai__write_atomic(path, head, strlen(head), body, blen, "kb: save");
   ecai__free(body);
-  if (!ok || rename(tmp, path) != 0) {
-    st = ecai__err(ECAI_EIO, "kb: cannot write %s: %s", path, strerror(errno));
-    unlink(tmp);
-  }
-  ecai__free(tmp);
   return st;
 }
 
@@ -1114,18 +1086,9 @@ ecai_status ecai_kb_open(ecai_kb **out, ecai_ctx *ctx, const char *path) {
   *out = NULL;
   ECAI__CHECK_ARG(ctx);
   ECAI__CHECK_ARG(path);
-  FILE *f = fopen(path, "rb");
-  if (!f) return ecai__err(ECAI_EIO, "kb: cannot open %s: %s", path, strerror(errno));
-  ecai__buf b = {0};
-  char tmp[65536];
-  size_t r;
-  while ((r = fread(tmp, 1, sizeof tmp, f)) > 0) ecai__buf_append(&b, tmp, r);
-  bool err = ferror(f) != 0;
-  fclose(f);
-  if (err || b.oom) {
-    ecai__buf_free(&b);
-    return err ? ecai__err(ECAI_EIO, "kb: cannot read %s", path) : ecai__err(ECAI_ENOMEM, "kb: out of memory");
-  }
+  ecai__buf b;
+  ecai_status rs = ecai__read_file(&b, path, SIZE_MAX, ECAI_EIO, "kb");
+  if (rs) return rs;
   size_t hl = strlen(KB_MAGIC) + 17;
   unsigned long long want = 0;
   if (b.len < hl || memcmp(b.data, KB_MAGIC, strlen(KB_MAGIC)) || b.data[hl - 1] != '\n' ||
