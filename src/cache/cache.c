@@ -889,13 +889,7 @@ ecai_status ecai_cache_save(ecai_cache *c, const char *path) {
   memcpy(b.data + count_at, &count, 8);
   uint64_t sum = XXH64(b.data, b.len, 0);
   ecai__put_u64(&b, sum);
-  if (b.oom) {
-    ecai__buf_free(&b);
-    return ecai__err(ECAI_ENOMEM, "ecai_cache_save: out of memory");
-  }
-  ecai_status st = ecai__write_atomic(path, b.data, b.len, NULL, 0, "ecai_cache_save");
-  ecai__buf_free(&b);
-  return st;
+  return ecai__buf_write_atomic(&b, path, "ecai_cache_save");
 }
 
 /* Parses (dry == true: validates only) the body; inserts when !dry. */

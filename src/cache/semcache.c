@@ -583,13 +583,7 @@ ecai_status ecai_semcache_save(ecai_semcache *sc, const char *path) {
   }
   pthread_mutex_unlock(&sc->mu);
   if (!b.oom) ecai__put_u64(&b, XXH3_64bits(b.data, b.len));
-  if (b.oom) {
-    ecai__buf_free(&b);
-    return ecai__err(ECAI_ENOMEM, "ecai_semcache_save: out of memory");
-  }
-  ecai_status st = ecai__write_atomic(path, b.data, b.len, NULL, 0, "ecai_semcache_save");
-  ecai__buf_free(&b);
-  return st;
+  return ecai__buf_write_atomic(&b, path, "ecai_semcache_save");
 }
 
 

@@ -77,3 +77,10 @@ ecai_status ecai__write_atomic(const char *path, const void *head, size_t head_l
   ecai__free(tmp);
   return st;
 }
+
+ecai_status ecai__buf_write_atomic(ecai__buf *b, const char *path, const char *what) {
+  ecai_status st = b->oom ? ecai__err(ECAI_ENOMEM, "%s: out of memory", what)
+                          : ecai__write_atomic(path, b->data, b->len, NULL, 0, what);
+  ecai__buf_free(b);
+  return st;
+}

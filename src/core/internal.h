@@ -77,6 +77,9 @@ ecai_status ecai__read_file(ecai__buf *b, const char *path, size_t max, ecai_sta
  * `what`), ECAI_ENOMEM. */
 ecai_status ecai__write_atomic(const char *path, const void *head, size_t head_len, const void *body, size_t body_len,
                                const char *what);
+/* A serialised buffer to path atomically, then frees it: ECAI_ENOMEM when one of its
+ * appends failed (nothing is written), else as ecai__write_atomic(). */
+ecai_status ecai__buf_write_atomic(ecai__buf *b, const char *path, const char *what);
 
 /* ---- bounded best-k selection (src/core/topk.c) ---------------------------- */
 

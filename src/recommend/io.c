@@ -239,18 +239,8 @@ ecai_status ecai_recommend_save(const ecai_recommend *r, const char *path) {
       if (r->chas[i]) put(&b, r->cvec + i * r->cdim, r->cdim * 4);
   }
   put_u32(&b, reco_save_flags(r));
-  if (b.oom) {
-    ecai__buf_free(&b);
-    return ecai__err(ECAI_ENOMEM, "recommend: out of memory serialising the model");
-  }
-  put_u64(&b, XXH3_64bits(b.data, b.len));
-  if (b.oom) {
-    ecai__buf_free(&b);
-    return ecai__err(ECAI_ENOMEM, "recommend: out of memory serialising the model");
-  }
-  ecai_status st = ecai__write_atomic(path, b.data, b.len, NULL, 0, "recommend: save");
-  ecai__buf_free(&b);
-  return st;
+  if (!b.oom) put_u64(&b, XXH3_64bits(b.data, b.len));
+  return ecai__buf_write_atomic(&b, path, "recommend: save");
 }
 
 typedef struct {
