@@ -98,7 +98,7 @@ suite_php() {
   p=${p:-0}; f=${f:-0}
   [ $rc -ne 0 ] && [ "$f" -eq 0 ] && f=1
   record php "$p" "$f" "${k:-0}"
-  grep -E '^SKIP' "$log" | head -n 10 | sed 's/^/  ~ /'
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -oE 'SKIP .*' | grep -v '^SKIP *Tests' | head -n 10 | sed 's/^/  ~ /'
   [ "$f" -eq 0 ] || grep -E 'FAIL|^[0-9]+[+-] ' "$log" | head -n 30 | sed 's/^/  | /'
 }
 

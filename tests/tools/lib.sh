@@ -30,7 +30,7 @@ have_data() {
   for f in "$@"; do
     if [ ! -r "$f" ]; then
       _s=$((_s+1))
-      echo "skip $what: no outside data $f (looked in ${ECAI_DATA:-../shared/data}; set ECAI_DATA to the data folder)"
+      echo "skip $what: no outside data (looked for $f; set ECAI_DATA to the data folder)"
       return 1
     fi
   done

@@ -88,8 +88,7 @@ const char *ecai_test_data(const char *rel) {
   if (env && *env) snprintf(p, 1024, "%s/%s", env, rel);
   else snprintf(p, 1024, "%s/../shared/data/%s", ecai_test_root(), rel);
   if (access(p, R_OK) != 0)
-    ecai_test_skip("no outside data %s (looked in %s; set ECAI_DATA to the data folder)", rel,
-                   env && *env ? "$ECAI_DATA" : "../shared/data");
+    ecai_test_skip("no outside data %s (looked for %s; set ECAI_DATA to the data folder)", rel, p);
   return p;
 }
 

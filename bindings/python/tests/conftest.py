@@ -16,8 +16,7 @@ def data_path(rel):
 
     p = os.path.join(DATA_DIR, rel)
     if not os.path.exists(p):
-        where = "$ECAI_DATA" if os.environ.get("ECAI_DATA") else "../shared/data"
-        pytest.skip("no outside data %s (looked in %s; set ECAI_DATA to the data folder)" % (rel, where))
+        pytest.skip("no outside data %s (looked for %s; set ECAI_DATA to the data folder)" % (rel, p))
     return p
 
 
