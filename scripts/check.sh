@@ -30,7 +30,7 @@ counts_from() {
   local line
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
   if [ -z "$line" ]; then echo "0 1 0"; return; fi
-  echo "$line" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \3/' |
+  echo "$line" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/' |
     awk '{print $1, $2, ($3 == "" ? 0 : $3)}'
 }
 
