@@ -15,7 +15,8 @@
 #   PHP_EXTDIR    where ecai.so goes (default: `php-config --extension-dir`)
 #   PHP_ETC       Debian's per-version PHP folder (default /etc/php/X.Y): ecai.ini goes into
 #                 PHP_ETC/mods-available and is enabled, as phpenmod does, by a link
-#                 20-ecai.ini in every PHP_ETC/<sapi>/conf.d (cli, fpm, apache2...)
+#                 20-ecai.ini in every PHP_ETC/<sapi>/conf.d (cli, fpm, apache2...), so
+#                 phpquery/phpdismod treat it like any packaged module
 #   PHP_INI_DIR   without that Debian folder: the scan folder ecai.ini goes into
 #                 (default: `php-config --ini-dir`)
 # DESTDIR is prepended to every destination, never to the paths recorded in the files.
@@ -81,14 +82,15 @@ install_php() {
   install -d "$DESTDIR$extdir"
   install -m 755 "$ext/modules/ecai.so" "$DESTDIR$extdir/ecai.so"
   say "php: ecai.so -> $DESTDIR$extdir"
-  if [ -d "$DESTDIR$etc/mods-available" ]; then        # Debian layout: enable like phpenmod
+  if [ -d "$etc/mods-available" ] || [ -d "$DESTDIR$etc/mods-available" ]; then  # Debian layout
+    install -d "$DESTDIR$etc/mods-available"
     ini=$DESTDIR$etc/mods-available/ecai.ini
     printf '; libecai (installed by make install-php)\n; priority=20\nextension=ecai\n' >"$ini.tmp"
     mv "$ini.tmp" "$ini"
     say "php: $ini"
     for d in "$DESTDIR$etc"/*/conf.d; do
       [ -d "$d" ] || continue
-      ln -sf ../../mods-available/ecai.ini "$d/20-ecai.ini"
+      ln -sf "$etc/mods-available/ecai.ini" "$d/20-ecai.ini"   # the link phpenmod makes
       say "php: enabled for $(basename "$(dirname "$d")") ($d/20-ecai.ini)"
       linked=1
     done

@@ -105,8 +105,8 @@ ok "ecai.so finds the prefix's library by its run path" \
   bash -c "readelf -d '$php/ext/ecai.so' | grep -E 'RUNPATH|RPATH' | grep -qF '[$tmp/prefix/lib]'"
 ok "ecai.ini (extension=ecai) is enabled for cli and fpm" \
   bash -c "grep -qx 'extension=ecai' '$php/etc/mods-available/ecai.ini' &&
-           test \"\$(readlink '$php/etc/cli/conf.d/20-ecai.ini')\" = ../../mods-available/ecai.ini &&
-           test \"\$(readlink '$php/etc/fpm/conf.d/20-ecai.ini')\" = ../../mods-available/ecai.ini"
+           test \"\$(readlink '$php/etc/cli/conf.d/20-ecai.ini')\" = '$php/etc/mods-available/ecai.ini' &&
+           test \"\$(readlink '$php/etc/fpm/conf.d/20-ecai.ini')\" = '$php/etc/mods-available/ecai.ini'"
 php_out=$(cd "$app" && "${clean_env[@]}" PHP_INI_SCAN_DIR="$php/etc/cli/conf.d" php -d extension_dir="$php/ext" app.php 2>&1)
 contains "php (clean env) loads ecai through the installed cli ini and searches" "$php_out" "0.1.0 mattress M-"
 expect_exit 0 "without the ini (php -n) ecai is not loaded: the ini is what enables it" \
