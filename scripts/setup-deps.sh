@@ -31,7 +31,7 @@ PACKAGES=(
   libhiredis-dev redis-server
   libcmocka-dev
   php-dev php-cli
-  python3 python3-pytest
+  python3 python3-pytest python3-pip
   sqlite3 libsqlite3-dev
   scowl openssl
   abigail-tools
