@@ -36,6 +36,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"llm.prices",                 ECAI__CFG_OBJ,  NULL,             0, NULL}, /* {"model": {"input_per_mtok": USD, "output_per_mtok": USD}} */
   {"llm.budget",                 ECAI__CFG_OBJ,  NULL,             0, NULL}, /* {"limit": USD, "window_s": s, "near": 0.8} */
   {"llm.downgrade",              ECAI__CFG_ARR,  NULL,             0, NULL}, /* chain walked near/over budget: "cache", "cheaper_model:NAME", "retrieval_only", "escalate" */
+  {"llm.shared",                 ECAI__CFG_STR,  "\"none\"",       0, "none|redis"}, /* "redis": spend budget, retry budget and circuit breaker shared by every process with the same redis.url and redis.prefix (per-process limits while Redis does not answer; see "shared" in the stats) */
 
   {"embedder",                   ECAI__CFG_SECTION, NULL,          0, NULL},
   {"embedder.kind",              ECAI__CFG_STR,  "\"builtin\"",    0, "builtin|openai"},
