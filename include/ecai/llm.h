@@ -164,8 +164,9 @@ ECAI_API ecai_status ecai_prompt_json(char **out, size_t *out_len, const ecai_pr
  * api_key / api_key_env, timeouts, retries, headers, prices, budget, downgrade).
  * @param[out] out receives the client; NULL on failure.
  * @param[in]  ctx the context; must outlive the client.
- * @return ECAI_OK; ECAI_EINVAL (bad configuration value, message names the key);
- * ECAI_ERROR (libcurl init); ECAI_ENOMEM.
+ * No connection is made here: with llm.shared = "redis", Redis is first asked by a call.
+ * @return ECAI_OK; ECAI_EINVAL (bad configuration value, message names the key;
+ * llm.shared "redis" without redis.url); ECAI_ERROR (libcurl init); ECAI_ENOMEM.
  * Ownership: the caller frees *out with ecai_llm_free().
  * Thread-safety: see the file comment.
  * @since 0.1

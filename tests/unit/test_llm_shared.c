@@ -3,7 +3,9 @@
  * budget and the circuit breaker; Redis killed or stalled mid-run falls back to
  * per-process limits (reported in the stats) and a restarted Redis is used again. Each
  * run has its own redis.prefix, so runs never see each other's keys. */
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -373,4 +375,57 @@ TEST(llm_shared_stalled_redis_costs_one_timeout_per_pause_not_per_request) {
   ecai_llm_free(l);
   ecai_ctx_free(c);
   ecai_test_redis_kill(rpid);
+}
+
+/* ---- threads ------------------------------------------------------------------------ */
+
+typedef struct {
+  ecai_llm *l;
+  int ok;
+} spender;
+
+static atomic_int spenders_left;
+
+static void *spend_loop(void *arg) {
+  spender *sp = arg;
+  for (int i = 0; i < 25; i++) sp->ok += chat(sp->l, "m", "x", NULL) == ECAI_OK;
+  atomic_fetch_sub(&spenders_left, 1);
+  return NULL;
+}
+
+static void *stats_loop(void *arg) {
+  while (atomic_load(&spenders_left) > 0) {
+    char *s = NULL;
+    if (ecai_llm_stats_json(&s, NULL, arg) == ECAI_OK) ecai_free(s);
+  }
+  return NULL;
+}
+
+TEST(llm_shared_concurrent_handles_lose_no_spend) {
+  /* 4 threads on 2 handles of 2 contexts (2 threads per handle) and a stats reader: 100
+   * calls of 0.01 each must add up to exactly 1.00 in the shared window */
+  const char *url = fixture_url();
+  ecai_test_fakellm_reset();
+  const char *prefix = new_prefix();
+  const char *extra = "\"prices\":{\"m\":{\"input_per_mtok\":10000,\"output_per_mtok\":0}},"
+                      "\"budget\":{\"limit\":1000,\"window_s\":100000000}";
+  ecai_ctx *c1 = mkctx("redis", url, prefix, extra), *c2 = mkctx("redis", url, prefix, extra);
+  ecai_llm *l1 = NULL, *l2 = NULL;
+  CHECK_OK(ecai_llm_new(&l1, c1));
+  CHECK_OK(ecai_llm_new(&l2, c2));
+  spender sp[4] = {{l1, 0}, {l1, 0}, {l2, 0}, {l2, 0}};
+  atomic_store(&spenders_left, 4);
+  pthread_t th[5];
+  for (int i = 0; i < 4; i++) CHECK(pthread_create(&th[i], NULL, spend_loop, &sp[i]) == 0);
+  CHECK(pthread_create(&th[4], NULL, stats_loop, l2) == 0);
+  for (int i = 0; i < 5; i++) pthread_join(th[i], NULL);
+  for (int i = 0; i < 4; i++) CHECK_INT_EQ(sp[i].ok, 25);
+  json_t *s = stats(l1);
+  CHECK_STR_EQ(shared_str(s, "state"), "ok");
+  CHECK_NEAR(budget_spent(s), 1.0, 1e-9);
+  json_decref(s);
+  ecai_llm_free(l1);
+  ecai_llm_free(l2);
+  ecai_ctx_free(c1);
+  ecai_ctx_free(c2);
 }
