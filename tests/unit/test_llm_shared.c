@@ -163,6 +163,51 @@ TEST(llm_shared_config_and_stats_without_redis) {
   ecai_ctx_free(c);
 }
 
+static char logbuf[8192];
+static void on_log(ecai_log_level lv, const char *msg, void *payload) {
+  strncat(logbuf, msg, sizeof logbuf - strlen(logbuf) - 2);
+  strcat(logbuf, "\n");
+}
+
+TEST(llm_shared_redis_password_never_in_logs_errors_or_stats) {
+  static const char PW[] = "rpw-llm-PLANTED-9d4e";
+  const char *u = ecai_test_fakellm_require();
+  const char *ru = fixture_url(); /* a server without AUTH: AUTH is refused */
+  char js[1024];
+  const char *urls[2] = {ru, "redis://127.0.0.1:1"};
+  logbuf[0] = 0;
+  for (int i = 0; i < 2; i++) {
+    snprintf(js, sizeof js,
+             "{\"llm\":{\"provider\":\"openai\",\"base_url\":\"%s\",\"model\":\"m\",\"shared\":\"redis\","
+             "\"budget\":{\"limit\":5}},\"redis\":{\"url\":\"%s\",\"password\":\"%s\",\"timeout_ms\":100}}",
+             u, urls[i], PW);
+    ecai_ctx *c = NULL;
+    CHECK_OK(ecai_ctx_new(&c, js, strlen(js)));
+    CHECK_OK(ecai_ctx_set_log(c, ECAI_LOG_DEBUG, on_log, NULL));
+    ecai_llm *l = NULL;
+    CHECK_OK(ecai_llm_new(&l, c));
+    CHECK_OK(chat(l, "m", "x", NULL));
+    char *st = NULL;
+    CHECK_OK(ecai_llm_stats_json(&st, NULL, l));
+    CHECK_CONTAINS(st, "\"state\":\"fallback\"");
+    CHECK(strstr(st, "9d4e") == NULL);
+    ecai_free(st);
+    ecai_llm_free(l);
+    ecai_ctx_free(c);
+  }
+  /* a malformed URL carrying the password: the error must not quote it */
+  snprintf(js, sizeof js, "{\"llm\":{\"shared\":\"redis\"},\"redis\":{\"url\":\"redis://:%s@127.0.0.1:nope\"}}", PW);
+  ecai_ctx *c = NULL;
+  CHECK_OK(ecai_ctx_new(&c, js, strlen(js)));
+  ecai_llm *l = NULL;
+  CHECK_STATUS(ecai_llm_new(&l, c), ECAI_EINVAL);
+  CHECK_CONTAINS(ecai_last_error(), "redis.url: bad port");
+  CHECK(strstr(ecai_last_error(), "9d4e") == NULL);
+  ecai_ctx_free(c);
+  CHECK_CONTAINS(logbuf, "per-process spend budget");
+  CHECK_MSG(strstr(logbuf, "9d4e") == NULL, "the Redis password leaked into the log:\n%s", logbuf);
+}
+
 /* ---- two processes ---------------------------------------------------------------- */
 
 static int spend_once(ecai_llm *l) { return chat(l, "m", "x", NULL) == ECAI_OK ? 0 : 1; }
