@@ -20,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ecai_index *idx = NULL;
   if (ecai__index_read(&idx, ctx, d, size) == ECAI_OK) ecai_index_free(idx);
   else if (idx) abort();
+  if (ecai__index_read_flat(&idx, ctx, d, size) == ECAI_OK) ecai_index_free(idx);
+  else if (idx) abort();
   ecai_ctx_free(ctx);
   return 0;
 }
