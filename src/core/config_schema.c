@@ -62,7 +62,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"index.type",                 ECAI__CFG_STR,  "\"Flat\"",       0, NULL}, /* FAISS factory string: Flat, HNSW32, IVF1024,SQ8, IVF1024,PQ32... */
   {"index.hnsw_ef_search",       ECAI__CFG_INT,  "64",             0, NULL}, /* HNSW search breadth (recall vs speed) */
   {"index.nprobe",               ECAI__CFG_INT,  "16",             0, NULL}, /* IVF lists probed per query */
-  {"index.mmap",                 ECAI__CFG_BOOL, "true",           0, NULL}, /* Flat: map index.bin read-only and search it in place (processes share its pages); false reads it into memory */
+  {"index.mmap",                 ECAI__CFG_BOOL, "true",           0, NULL}, /* map a store's Flat index.bin and search.bin read-only and use them in place (processes share their pages); false reads them into memory */
 
   {"cache",                      ECAI__CFG_SECTION, NULL,          0, NULL},
   {"cache.max_bytes",            ECAI__CFG_INT,  "67108864",       0, NULL}, /* byte budget of the in-process exact cache (CLOCK eviction) */

@@ -329,13 +329,30 @@ static void copy_file(const char *from, const char *to) {
   fclose(b);
 }
 
+/* whether DIR/search.bin is mapped in this process */
+static int se_mapped(const char *dir) {
+  char want[1200], line[4096];
+  snprintf(want, sizeof want, "%s/search.bin", dir);
+  char *real = realpath(want, NULL);
+  FILE *f = fopen("/proc/self/maps", "r");
+  int hit = 0;
+  while (real && f && fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = 0;
+    size_t l = strlen(line), n = strlen(real);
+    if (l >= n && strcmp(line + l - n, real) == 0) hit = 1;
+  }
+  if (f) fclose(f);
+  free(real);
+  return hit;
+}
+
 TEST(store_old_format_still_opens) {
   ecai_ctx *ctx = ctxj(NULL);
   char dir[1024], f[1100], g[1100];
   snprintf(dir, sizeof dir, "%s/v1", ecai_test_tmpdir());
   CHECK(mkdir(dir, 0755) == 0);
-  const char *files[] = {"MANIFEST", "catalog.bin", "embedded.bin", "index.bin"};
-  for (int i = 0; i < 4; i++) {
+  const char *files[] = {"MANIFEST", "catalog.bin", "embedded.bin", "index.bin", "search.bin"};
+  for (int i = 0; i < 5; i++) {
     snprintf(f, sizeof f, "store_v1/%s", files[i]);
     snprintf(g, sizeof g, "%s/%s", dir, files[i]);
     copy_file(ecai_test_fixture(f), g);
@@ -355,6 +372,20 @@ TEST(store_old_format_still_opens) {
   char *a = NULL, *b = NULL;
   CHECK_OK(ecai_store_search(&a, NULL, s, "oak table", 9, 3));
   CHECK_CONTAINS(a, "{\"hits\":[{\"id\":\"A-2\"");
+  /* the keyword index of the old layout opens too (copied), and answers as a new one */
+  ecai_search *se = NULL, *fresh = NULL;
+  CHECK_OK(ecai_search_open(&se, s, dir));
+  CHECK(!se_mapped(dir));
+  CHECK_OK(ecai_search_new(&fresh, s));
+  char *x1 = NULL, *x2 = NULL;
+  CHECK_OK(ecai_search_query(&x1, NULL, se, "oak table", 9, "{\"k\":3}"));
+  CHECK_OK(ecai_search_query(&x2, NULL, fresh, "oak table", 9, "{\"k\":3}"));
+  CHECK_CONTAINS(x1, "{\"hits\":[{\"id\":\"A-2\"");
+  CHECK_STR_EQ(x1, x2);
+  ecai_free(x1);
+  ecai_free(x2);
+  ecai_search_free(se);
+  ecai_search_free(fresh);
   char dir2[1100];
   snprintf(dir2, sizeof dir2, "%s/v2", ecai_test_tmpdir());
   CHECK_OK(ecai_store_save(s, dir2));
@@ -550,5 +581,59 @@ TEST(index_mapped_pages_are_shared_by_processes) {
     line = strchr(line, '\n') + 1;
   }
   free(v);
+  ecai_ctx_free(ctx);
+}
+
+TEST(search_keyword_index_is_mapped_and_answers_as_built) {
+  ecai_ctx *ctx = ctxj(NULL), *off = ctxj("{\"index\":{\"mmap\":false}}");
+  ecai_store *s = NULL, *back = NULL, *back2 = NULL;
+  CHECK_OK(ecai_store_new(&s, ctx));
+  char csv[1024], dir[1100], sp[1200];
+  snprintf(csv, sizeof csv, "%s/tests/data/catalog_small.csv", ecai_test_root());
+  CHECK_OK(ecai_catalog_load(NULL, NULL, ecai_store_catalog(s), csv, ECAI_CATALOG_AUTO,
+                             "id=sku,title=name,description=desc,category=cat", 0));
+  CHECK_OK(ecai_store_build(NULL, s, 0, NULL, NULL));
+  snprintf(dir, sizeof dir, "%s/st", ecai_test_tmpdir());
+  CHECK_OK(ecai_store_save(s, dir));
+  ecai_search *built = NULL, *mapped = NULL, *read = NULL;
+  CHECK_OK(ecai_search_new(&built, s));
+  CHECK_OK(ecai_search_save(built, dir));
+  CHECK_OK(ecai_store_open(&back, ctx, dir));
+  CHECK_OK(ecai_store_open(&back2, off, dir));
+  CHECK(!se_mapped(dir));
+  CHECK_OK(ecai_search_open(&mapped, back, dir));
+  CHECK(se_mapped(dir));
+  ecai_search_free(mapped);
+  CHECK(!se_mapped(dir)); /* freed with the engine */
+  CHECK_OK(ecai_search_open(&mapped, back, dir));
+  CHECK_OK(ecai_search_open(&read, back2, dir));
+  const char *qs[] = {"oak table", "grey sofa", "cordles dril", "lamp", "zzzz nothing", "sofa oak"};
+  for (int i = 0; i < 6; i++) {
+    char *a = NULL, *b = NULL, *c = NULL;
+    CHECK_OK(ecai_search_query(&a, NULL, built, qs[i], strlen(qs[i]), "{\"mode\":\"bm25\"}"));
+    CHECK_OK(ecai_search_query(&b, NULL, mapped, qs[i], strlen(qs[i]), "{\"mode\":\"bm25\"}"));
+    CHECK_OK(ecai_search_query(&c, NULL, read, qs[i], strlen(qs[i]), "{\"mode\":\"bm25\"}"));
+    CHECK_STR_EQ(b, a);
+    CHECK_STR_EQ(c, a);
+    ecai_free(a);
+    ecai_free(b);
+    ecai_free(c);
+  }
+  ecai_search_free(read);
+  ecai_search_free(mapped);
+  /* a flipped byte in the postings is refused */
+  snprintf(sp, sizeof sp, "%s/search.bin", dir);
+  struct stat sb;
+  CHECK(stat(sp, &sb) == 0);
+  flip_byte(sp, (long)sb.st_size / 2);
+  mapped = (ecai_search *)1;
+  CHECK_STATUS(ecai_search_open(&mapped, back, dir), ECAI_ECORRUPT);
+  CHECK(mapped == NULL);
+  CHECK(!se_mapped(dir));
+  ecai_search_free(built);
+  ecai_store_free(back2);
+  ecai_store_free(back);
+  ecai_store_free(s);
+  ecai_ctx_free(off);
   ecai_ctx_free(ctx);
 }
