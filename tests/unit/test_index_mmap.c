@@ -1,6 +1,7 @@
 /* Flat index files used in place: layout, exact kernel against FAISS, mutations of a
  * mapped index, the old layout, checksums once per file, pages shared between processes. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -635,5 +636,58 @@ TEST(search_keyword_index_is_mapped_and_answers_as_built) {
   ecai_store_free(back);
   ecai_store_free(s);
   ecai_ctx_free(off);
+  ecai_ctx_free(ctx);
+}
+
+typedef struct {
+  ecai_index *x;
+  const float *v;
+  int dim, writer, ok;
+} conc_arg;
+
+static void *conc_run(void *p) {
+  conc_arg *a = p;
+  a->ok = 1;
+  for (int r = 0; r < 60; r++) {
+    int i = (r * 37 + a->writer) % 300;
+    if (a->writer) { /* new ids for copies of existing rows: the first add copies the map */
+      int64_t id = 100000 + r;
+      if (ecai_index_add(a->x, &id, a->v + (size_t)i * a->dim, 1)) a->ok = 0;
+      continue;
+    }
+    int64_t out[2];
+    float sc[2];
+    size_t n = 0;
+    if (ecai_index_search(&n, out, sc, a->x, a->v + (size_t)i * a->dim, 2, NULL, 0, NULL, NULL) || n != 2 ||
+        fabs(sc[0] - 1.0) > 1e-4 || (out[0] != 7 * i && out[0] < 100000))
+      a->ok = 0;
+  }
+  return NULL;
+}
+
+TEST(index_mapped_concurrent_searches_with_a_writer) {
+  enum { N = 300, DIM = 32 };
+  setenv("OMP_NUM_THREADS", "1", 1);
+  ecai_ctx *ctx = ctxj(NULL);
+  float *v = NULL;
+  ecai_index *x = random_flat(ctx, N, DIM, &v), *m = NULL;
+  CHECK(x != NULL);
+  const char *p = tmp_path("idx.bin");
+  CHECK_OK(ecai_index_save(x, p));
+  ecai_index_free(x);
+  CHECK_OK(ecai_index_open(&m, ctx, p));
+  CHECK(ecai__index_is_mapped(m));
+  pthread_t t[4];
+  conc_arg a[4];
+  for (int i = 0; i < 4; i++) {
+    a[i] = (conc_arg){m, v, DIM, i == 3, 0};
+    pthread_create(&t[i], NULL, conc_run, &a[i]);
+  }
+  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+  for (int i = 0; i < 4; i++) CHECK_MSG(a[i].ok, "thread %d saw a wrong result", i);
+  CHECK(!ecai__index_is_mapped(m));
+  CHECK_INT_EQ(ecai_index_count(m), N + 60);
+  ecai_index_free(m);
+  free(v);
   ecai_ctx_free(ctx);
 }
