@@ -82,6 +82,10 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"redis.timeout_ms",           ECAI__CFG_INT,  "50",             0, NULL}, /* per command; a timeout is a miss (llm.shared: per-process limits for 1 s), never an error */
   {"redis.prefix",               ECAI__CFG_STR,  "\"ecai:\"",      0, NULL}, /* key namespace (keys are PREFIX v1: hex) */
 
+  {"catalog",                    ECAI__CFG_SECTION, NULL,          0, NULL},
+  {"catalog.max_field_bytes",    ECAI__CFG_INT,  "1048576",        0, NULL}, /* catalog import: a larger field (CSV/TSV column, JSONL string) is an error, or a skipped row with --lenient */
+  {"catalog.max_record_bytes",   ECAI__CFG_INT,  "8388608",        0, NULL}, /* catalog import: a larger record (sum of a CSV/TSV row's fields, a JSONL line) is an error, or a skipped row with --lenient */
+
   {"search",                     ECAI__CFG_SECTION, NULL,          0, NULL},
   {"search.mode",                ECAI__CFG_STR,  "\"hybrid\"",     0, "bm25|vector|hybrid"},
   {"search.fusion",              ECAI__CFG_STR,  "\"blend\"",      0, "blend|rrf"},
