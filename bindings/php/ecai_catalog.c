@@ -205,6 +205,16 @@ ZEND_METHOD(Ecai_Catalog, save) {
   THROW_IF(ecai_catalog_save(cat, ZSTR_VAL(path)));
 }
 
+ZEND_METHOD(Ecai_Catalog, loadReport) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ecai_catalog *cat = ecai_php_this(ZEND_THIS);
+  if (!cat) RETURN_THROWS();
+  char *js = NULL;
+  size_t n = 0;
+  THROW_IF(ecai_catalog_load_report_json(&js, &n, cat));
+  if (ecai_php_return_json(return_value, js, n)) RETURN_THROWS();
+}
+
 /* ---- Ecai\Embedder ------------------------------------------------------------------------- */
 
 ZEND_METHOD(Ecai_Embedder, __construct) {

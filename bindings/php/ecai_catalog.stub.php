@@ -20,6 +20,9 @@ final class Catalog implements \Countable {
     public function count(): int {}
     public function idOf(string $sku): int {}
     public function save(string $path): void {}
+    /** The last load: ["read", "loaded", "skipped", "skipped_by_reason" => ["malformed_row", "bad_value",
+     * "invalid_utf8", "unterminated_quote", "field_too_large", "record_too_large"], "first_skip" => "FILE:LINE: reason" or null]. */
+    public function loadReport(): array {}
 }
 
 /** An embedder of the configured kind (ecai_embedder). @strict-properties @not-serializable */

@@ -39,6 +39,9 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Catalog_save, 0, 1, I
 	ZEND_ARG_TYPE_INFO(0, path, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Catalog_loadReport, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
 #define arginfo_class_Ecai_Embedder___construct arginfo_class_Ecai_Catalog___construct
 #define arginfo_class_Ecai_Embedder_dim arginfo_class_Ecai_Catalog_count
 
@@ -120,6 +123,7 @@ ZEND_METHOD(Ecai_Catalog, remove);
 ZEND_METHOD(Ecai_Catalog, count);
 ZEND_METHOD(Ecai_Catalog, idOf);
 ZEND_METHOD(Ecai_Catalog, save);
+ZEND_METHOD(Ecai_Catalog, loadReport);
 ZEND_METHOD(Ecai_Embedder, __construct);
 ZEND_METHOD(Ecai_Embedder, dim);
 ZEND_METHOD(Ecai_Embedder, fit);
@@ -153,6 +157,7 @@ static const zend_function_entry class_Ecai_Catalog_methods[] = {
 	ZEND_ME(Ecai_Catalog, count, arginfo_class_Ecai_Catalog_count, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Catalog, idOf, arginfo_class_Ecai_Catalog_idOf, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Catalog, save, arginfo_class_Ecai_Catalog_save, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Catalog, loadReport, arginfo_class_Ecai_Catalog_loadReport, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };
 
