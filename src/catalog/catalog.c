@@ -326,7 +326,8 @@ static ecai__product *stage_push(stage *s) {
 /* Builds a product from (field -> value) strings plus extra attributes. Values borrowed. */
 static int stage_row(stage *s, const char *v[F_N], json_t *extra) {
   if (!v[F_ID] || !*v[F_ID]) return row_error(s, ECAI_EPARSE, R_BAD_VALUE, "empty product id");
-  if (!v[F_TITLE] || !*v[F_TITLE]) return row_error(s, ECAI_EPARSE, R_BAD_VALUE, "product '%s' has an empty title", v[F_ID]);
+  if (!v[F_TITLE] || !*v[F_TITLE])
+    return row_error(s, ECAI_EPARSE, R_BAD_VALUE, "product '%s' has an empty title", v[F_ID]);
   double price;
   if (parse_price(v[F_PRICE], &price))
     return row_error(s, ECAI_EPARSE, R_BAD_VALUE, "product '%s': bad price '%s'", v[F_ID], v[F_PRICE]);
@@ -596,7 +597,8 @@ static int csv_line(dsv *d, struct csv_parser *p, const char *ln, size_t n, size
       if (p->entry_pos > d->s->max_field) too_large(d, R_FIELD, d->row.n, hint);
       else if (d->rec_bytes + p->entry_pos > d->s->max_record) too_large(d, R_RECORD, d->row.n, hint);
     }
-    if (d->too_large) p->entry_pos = p->spaces; /* drop the discarded field's bytes (libcsv needs entry_pos >= spaces) */
+    /* drop the discarded field's bytes (libcsv needs entry_pos >= spaces) */
+    if (d->too_large) p->entry_pos = p->spaces;
   }
   return 0;
 }
@@ -662,7 +664,9 @@ static ecai_status load_dsv(stage *s, const char *buf, size_t len, int tsv, cons
       }
       int r = rec_line == line
                   ? row_error(s, ECAI_EPARSE, R_MALFORMED, "malformed CSV: %s", csv_strerror(e))
-                  : row_error(s, ECAI_EPARSE, R_MALFORMED, "malformed CSV at line %zu of the record starting here: %s",
+                  : row_error(s, ECAI_EPARSE, R_MALFORMED,
+                              "record starting here runs into malformed CSV on line %zu (is a closing quote "
+                              "missing?): %s",
                               line, csv_strerror(e));
       if (r || csv_restart(&d, &p)) break;
       /* lenient: read again after the bad line, or after the record's first line */
@@ -714,7 +718,10 @@ static int json_row(stage *s, const mapping *m, json_t *o) {
       continue;
     }
     if (f == F_ATTRS) {
-      if (!json_is_object(val)) { rc = row_error(s, ECAI_EPARSE, R_BAD_VALUE, "'%s' must be an object", key); goto out; }
+      if (!json_is_object(val)) {
+        rc = row_error(s, ECAI_EPARSE, R_BAD_VALUE, "'%s' must be an object", key);
+        goto out;
+      }
       free(attrs);
       attrs = json_dumps(val, JSON_COMPACT | JSON_SORT_KEYS);
       if (!attrs) { rc = row_error(s, ECAI_ENOMEM, 0, "oom"); goto out; }
@@ -757,7 +764,8 @@ static ecai_status load_jsonl(stage *s, const char *buf, size_t len, const mappi
     while (k < n && isspace((unsigned char)ln[k])) k++;
     if (k == n) continue;
     if (n > s->max_record) {
-      if (row_error(s, ECAI_EPARSE, R_RECORD, "line is larger than catalog.max_record_bytes (%zu bytes)", s->max_record))
+      if (row_error(s, ECAI_EPARSE, R_RECORD, "line is larger than catalog.max_record_bytes (%zu bytes)",
+                    s->max_record))
         break;
       continue;
     }
@@ -885,7 +893,8 @@ ecai_status ecai_catalog_load_report_json(char **out, size_t *out_len, const eca
   const load_report *r = &cat->rep;
   json_t *o = json_object(), *why = json_object();
   int bad = !o || !why;
-  for (int i = 0; i < R_N && !bad; i++) bad |= json_object_set_new(why, REASON[i], json_integer((json_int_t)r->by_reason[i]));
+  for (int i = 0; i < R_N && !bad; i++)
+    bad |= json_object_set_new(why, REASON[i], json_integer((json_int_t)r->by_reason[i]));
   if (!bad) {
     bad |= json_object_set_new(o, "read", json_integer((json_int_t)(r->loaded + r->skipped)));
     bad |= json_object_set_new(o, "loaded", json_integer((json_int_t)r->loaded));

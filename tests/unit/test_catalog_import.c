@@ -96,7 +96,7 @@ TEST(catalog_unterminated_quote_lenient_skips_and_reads_the_rest_again) {
    * first line are read again, so rows 3 and 4 load and only the broken row is lost */
   p = TMP("stray.csv", "id,title\n1,one\n2,\"open\n3,three\n4,\"four\"\n");
   CHECK_STATUS(ecai_catalog_load(NULL, NULL, cat, p, ECAI_CATALOG_CSV, NULL, 0), ECAI_EPARSE);
-  CHECK_CONTAINS(ecai_last_error(), "stray.csv:3: malformed CSV at line 5 of the record starting here");
+  CHECK_CONTAINS(ecai_last_error(), "stray.csv:3: record starting here runs into malformed CSV on line 5 (is a closing quote missing?)");
   CHECK_OK(ecai_catalog_load(&loaded, &skipped, cat, p, ECAI_CATALOG_CSV, NULL, ECAI_CATALOG_LENIENT));
   CHECK_INT_EQ(loaded, 3);
   CHECK_INT_EQ(skipped, 1);
