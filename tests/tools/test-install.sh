@@ -21,8 +21,11 @@ ok "pkg-config knows ecai" pkg-config --exists 'ecai >= 0.1'
 mkdir -p "$tmp/out" && cp examples/hello.c "$tmp/out/"
 ok "hello.c builds out of tree with pkg-config" \
   bash -c "cd '$tmp/out' && cc hello.c -o hello \$(pkg-config --cflags --libs ecai)"
-ok "hello runs against the installed library" \
-  bash -c "LD_LIBRARY_PATH='$tmp/prefix/lib' '$tmp/out/hello' | grep -q 'hello from libecai'"
+ok "hello runs against the installed library with no LD_LIBRARY_PATH (rpath from ecai.pc)" \
+  bash -c "env -u LD_LIBRARY_PATH '$tmp/out/hello' | grep -q 'hello from libecai'"
+ok "hello built against the tree with the README's line runs" \
+  bash -c "cc examples/hello.c -Iinclude -Llib -Wl,-rpath,\$PWD/lib -lecai -o '$tmp/out/hello-tree' && \
+           cd / && env -u LD_LIBRARY_PATH '$tmp/out/hello-tree' | grep -q 'hello from libecai'"
 ok "installed ecai runs" bash -c "'$tmp/prefix/bin/ecai' --version | grep -q '^ecai '"
 
 # ---- every export through the installed header -------------------------------------
