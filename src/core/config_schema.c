@@ -162,5 +162,7 @@ const ecai__cfg_env ecai__cfg_env_overrides[] = {
   {"ECAI_LLM_API_KEY", "llm.api_key"},
   {"ECAI_EMBEDDER_API_KEY", "embedder.api_key"},
   {"ECAI_REDIS_URL", "redis.url"},
+  {"ECAI_LLM_BASE_URL", "llm.base_url"},
+  {"ECAI_EMBEDDER_BASE_URL", "embedder.base_url"},
   {NULL, NULL}
 };
