@@ -466,7 +466,11 @@ ZEND_METHOD(Ecai_Store, open) {
   THROW_IF(ecai_php_kept_open(&k, ECAI_PHP_KEPT_STORE, ZSTR_VAL(path), c, &src, true, open_store, free_store));
   if (k) { /* kept across requests, with a context of its own */
     object_init_ex(return_value, ce_store);
-    ecai_php_obj_adopt_kept(ecai_php_obj_of(Z_OBJ_P(return_value)), k);
+    ecai_php_obj *p = ecai_php_obj_of(Z_OBJ_P(return_value));
+    ecai_php_obj_adopt_kept(p, k);
+    zval as; /* the path it was opened as: Search::open on it gets the store's version */
+    ZVAL_STR(&as, path);
+    ecai_php_obj_keep(p, ECAI_PHP_KEEP_ATTACHED, &as);
     return;
   }
   ecai_store *h = NULL;

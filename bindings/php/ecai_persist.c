@@ -3,12 +3,12 @@
  * pays for its query only, not for opening a store again.
  *
  * Every worker process keeps a small table of entries. A top-level entry (store,
- * recommender, knowledge base) is found by its slot: the kind, the path as given (made
- * absolute) and the effective configuration of the request's context. It is returned
- * again while the path still resolves to the same place and the identity (st_dev, st_ino,
- * size, mtime_ns) of the store's MANIFEST (written last by ecai_store_save) or of the
- * file is unchanged; otherwise the new version is opened and the old entry leaves the
- * table. An entry is freed once it is out of the table and no live PHP object uses it
+ * recommender, knowledge base) is found by its key: the kind, the realpath of the folder
+ * or file and the effective configuration of the request's context; it is returned while
+ * the identity (st_dev, st_ino, size, mtime_ns) of the store's MANIFEST (written last by
+ * ecai_store_save) or of the file is unchanged. Otherwise the new version is opened, and
+ * it replaces in the table the older versions of the same realpath (rewritten in place)
+ * and of the same path as given (a symlink swapped to a new folder). An entry is freed once it is out of the table and no live PHP object uses it
  * (`users`) and no kept search is built on it (`children`). Kept stores and knowledge
  * bases own a context made from the same configuration text as the request's, because
  * the request's Ecai\Context dies at the end of the request and the handle keeps using it.
@@ -46,9 +46,11 @@ typedef struct fid {
 struct ecai_php_kept {
   ecai_php_kept *next;     /* every live entry, listed or not */
   ecai_php_kept_kind kind;
-  char *slot;              /* what open() looks up (top-level entries only) */
-  size_t slot_len;
-  char *path;              /* absolute path as given */
+  char *key;               /* kind, realpath, configuration: what open() looks up */
+  size_t key_len;
+  char *given;             /* kind, absolute path as given, configuration */
+  size_t given_len;
+  char *path;              /* absolute path as given (the last time) */
   char *real;              /* what it resolved to when opened */
   fid id;                  /* of DIR/MANIFEST (store), the file (KB, recommender), DIR/search.bin */
   void *h;
@@ -138,7 +140,7 @@ static void throw_msg(ecai_status st, const char *fmt, ...) {
   zend_string_release(m);
 }
 
-/* The configuration part of a slot: the effective configuration, plus the source when it
+/* The configuration part of a key: the effective configuration, plus the source when it
  * sets a secret (secrets read back as "***", so two keys would look alike). pemalloc'ed. */
 static char *cfg_key(size_t *len, const ecai_ctx *c, const ecai_php_cfgsrc *src) {
   char *js = NULL;
@@ -170,7 +172,8 @@ static ecai_status make_ctx(ecai_ctx **out, const ecai_php_cfgsrc *src) {
 static void destroy(ecai_php_kept *e) {
   if (e->h && e->free_h) e->free_h(e->h); /* the handle first: it uses the context */
   if (e->ctx) ecai_ctx_free(e->ctx);
-  pefree(e->slot, 1);
+  if (e->key) pefree(e->key, 1);
+  if (e->given) pefree(e->given, 1);
   pefree(e->path, 1);
   pefree(e->real, 1);
   pefree(e, 1);
@@ -229,10 +232,19 @@ static void evict(void) {
   }
 }
 
-static ecai_php_kept *find(const char *slot, size_t len) {
-  for (ecai_php_kept *e = all; e; e = e->next)
-    if (e->listed && e->slot && e->slot_len == len && memcmp(e->slot, slot, len) == 0) return e;
-  return NULL;
+/* kind, path, configuration as one key (pemalloc'ed) */
+static char *mk_key(size_t *len, ecai_php_kept_kind kind, const char *path, const char *cfg, size_t cfg_len) {
+  size_t pl = strlen(path);
+  *len = 1 + pl + 1 + cfg_len;
+  char *k = pemalloc(*len, 1);
+  k[0] = (char)('0' + kind);
+  memcpy(k + 1, path, pl + 1);
+  memcpy(k + 2 + pl, cfg, cfg_len);
+  return k;
+}
+
+static bool key_eq(const char *a, size_t al, const char *b, size_t bl) {
+  return a && b && al == bl && memcmp(a, b, al) == 0;
 }
 
 static ecai_php_kept *add_entry(ecai_php_kept_kind kind, const char *path, const char *real, const fid *id, void *h,
@@ -274,40 +286,45 @@ ecai_status ecai_php_kept_open(ecai_php_kept **out, ecai_php_kept_kind kind, con
   if (!enabled() || abs_path(abs, path) || !realpath(path, real)) return ECAI_OK;
   int bad = kind == ECAI_PHP_KEPT_STORE ? join(idpath, real, "MANIFEST") : (snprintf(idpath, sizeof idpath, "%s", real), 0);
   if (bad || fid_of(&before, idpath)) return ECAI_OK;
-  size_t klen = 0;
-  char *key = cfg_key(&klen, cfg, src);
-  if (!key) return ECAI_OK;
-  size_t plen = strlen(abs), slen = 1 + plen + 1 + klen;
-  char *slot = pemalloc(slen, 1);
-  slot[0] = (char)('0' + kind);
-  memcpy(slot + 1, abs, plen + 1);
-  memcpy(slot + 2 + plen, key, klen);
-  ecai_php_kept *old = find(slot, slen);
-  if (old && strcmp(old->real, real) == 0 && fid_eq(&old->id, &before)) {
-    pefree(slot, 1);
+  size_t clen = 0, klen, glen;
+  char *cfgk = cfg_key(&clen, cfg, src);
+  if (!cfgk) return ECAI_OK;
+  char *key = mk_key(&klen, kind, real, cfgk, clen), *given = mk_key(&glen, kind, abs, cfgk, clen);
+  for (ecai_php_kept *e = all; e; e = e->next) {
+    if (!e->listed || !key_eq(e->key, e->key_len, key, klen) || !fid_eq(&e->id, &before)) continue;
+    if (!key_eq(e->given, e->given_len, given, glen)) { /* reached through another path now */
+      pefree(e->given, 1);
+      pefree(e->path, 1);
+      e->given = given;
+      e->given_len = glen;
+      e->path = pestrdup(abs, 1);
+    } else {
+      pefree(given, 1);
+    }
     pefree(key, 1);
-    *out = hit(old);
+    pefree(cfgk, 1);
+    *out = hit(e);
     return ECAI_OK;
   }
   /* a context of its own, from the same text; it must come out the same as the request's */
   ecai_ctx *ctx = NULL;
-  size_t k2len = 0;
-  char *k2 = NULL;
-  if (make_ctx(&ctx, src) != ECAI_OK || !(k2 = cfg_key(&k2len, ctx, src)) || k2len != klen ||
-      memcmp(k2, key, klen) != 0) {
+  size_t c2len = 0;
+  char *c2 = NULL;
+  bool same = make_ctx(&ctx, src) == ECAI_OK && (c2 = cfg_key(&c2len, ctx, src)) && key_eq(c2, c2len, cfgk, clen);
+  if (c2) pefree(c2, 1);
+  pefree(cfgk, 1);
+  if (!same) {
     ecai_ctx_free(ctx);
-    if (k2) pefree(k2, 1);
     pefree(key, 1);
-    pefree(slot, 1);
+    pefree(given, 1);
     return ECAI_OK;
   }
-  pefree(k2, 1);
-  pefree(key, 1);
   void *h = NULL;
   ecai_status st = open(&h, ctx, real);
-  if (st != ECAI_OK) { /* the previous version (if any) stays in the table */
+  if (st != ECAI_OK) { /* the versions kept before stay in the table */
     ecai_ctx_free(ctx);
-    pefree(slot, 1);
+    pefree(key, 1);
+    pefree(given, 1);
     counts.failed++;
     return st;
   }
@@ -317,14 +334,21 @@ ecai_status ecai_php_kept_open(ecai_php_kept **out, ecai_php_kept_kind kind, con
   }
   ecai_php_kept *e = add_entry(kind, abs, real, &before, h, free_h);
   e->ctx = ctx;
-  e->slot = slot;
-  e->slot_len = slen;
+  e->key = key;
+  e->key_len = klen;
+  e->given = given;
+  e->given_len = glen;
   /* kept only when nothing was published while it was being opened (it is a complete
    * version either way: the library checks that the files belong together) */
   if (fid_of(&after, idpath) == 0 && fid_eq(&before, &after)) {
-    if (old) {
-      counts.replaced++;
-      unlist(old);
+    for (ecai_php_kept *o = all; o;) {
+      if (o != e && o->listed && (key_eq(o->key, o->key_len, key, klen) || key_eq(o->given, o->given_len, given, glen))) {
+        counts.replaced++;
+        unlist(o);
+        o = all; /* unlist may have freed entries: start again */
+      } else {
+        o = o->next;
+      }
     }
     e->listed = true;
     counts.opened++;
@@ -334,13 +358,13 @@ ecai_status ecai_php_kept_open(ecai_php_kept **out, ecai_php_kept_kind kind, con
   return ECAI_OK;
 }
 
-ecai_status ecai_php_kept_search(ecai_php_kept **out, ecai_php_kept *s, const char *dir) {
+ecai_status ecai_php_kept_search(ecai_php_kept **out, ecai_php_kept *s, const char *opened_as, const char *dir) {
   *out = NULL;
-  char abs[PATH_MAX], real[PATH_MAX], man_path[PATH_MAX], sb_path[PATH_MAX];
+  char abs[PATH_MAX], as_abs[PATH_MAX], real[PATH_MAX], man_path[PATH_MAX], sb_path[PATH_MAX];
   if (!enabled() || !s || s->kind != ECAI_PHP_KEPT_STORE || abs_path(abs, dir)) return ECAI_OK;
   /* the store's own folder: the version the store was opened from, even if the path is a
    * symlink that has been swapped since */
-  bool own = strcmp(abs, s->path) == 0;
+  bool own = opened_as && abs_path(as_abs, opened_as) == 0 && strcmp(abs, as_abs) == 0;
   if (own) snprintf(real, sizeof real, "%s", s->real);
   else if (!realpath(dir, real)) return ECAI_OK;
   else own = strcmp(real, s->real) == 0;

@@ -55,8 +55,12 @@ ZEND_METHOD(Ecai_Search, open) {
   if (!s) RETURN_THROWS();
   /* a store kept across requests keeps its searches too (the search of the store's own
    * version when dir is the store's folder) */
-  ecai_php_kept *k = NULL, *ks = ecai_php_obj_of(Z_OBJ_P(store))->kept;
-  ecai_status st = ks ? ecai_php_kept_search(&k, ks, ZSTR_VAL(dir)) : ECAI_OK;
+  ecai_php_obj *so = ecai_php_obj_of(Z_OBJ_P(store));
+  zval *as = &so->keep[ECAI_PHP_KEEP_ATTACHED];
+  ecai_php_kept *k = NULL;
+  ecai_status st = so->kept ? ecai_php_kept_search(&k, so->kept, Z_TYPE_P(as) == IS_STRING ? Z_STRVAL_P(as) : NULL,
+                                                   ZSTR_VAL(dir))
+                            : ECAI_OK;
   if (st) {
     if (!EG(exception)) ecai_php_throw(st);
     RETURN_THROWS();

@@ -139,8 +139,10 @@ ecai_status ecai_php_kept_open(ecai_php_kept **out, ecai_php_kept_kind kind, con
                                const ecai_php_cfgsrc *src, bool own_ctx, ecai_php_open_fn open,
                                void (*free_h)(void *));
 
-/* The kept search of dir over the kept store `store` (see Ecai\Search::open). */
-ecai_status ecai_php_kept_search(ecai_php_kept **out, ecai_php_kept *store, const char *dir);
+/* The kept search of dir over the kept store `store`, which was opened as opened_as (the
+ * path given to Store::open, or NULL): for that folder, the search of the store's version.
+ * *out NULL with ECAI_OK: open as before. */
+ecai_status ecai_php_kept_search(ecai_php_kept **out, ecai_php_kept *store, const char *opened_as, const char *dir);
 
 /* The handle of an entry. */
 void *ecai_php_kept_handle(const ecai_php_kept *k);
@@ -154,6 +156,8 @@ void ecai_php_kept_release(ecai_php_kept *k);
 /* Before a method changes the handle of p: a kept handle leaves the table, so later
  * open() calls open a fresh copy (this request keeps the changed one). */
 void ecai_php_kept_unshare(ecai_php_obj *p);
+
+/* A kept Ecai\Store object keeps the path it was opened as in slot ECAI_PHP_KEEP_ATTACHED. */
 
 /* MINIT/MSHUTDOWN of the table and the php.ini entries; Ecai\Store::persistentStats(). */
 int ecai_php_persist_minit(INIT_FUNC_ARGS);

@@ -48,6 +48,8 @@ publish($base, "$base/v2");
 echo "swap:   ", serve($ctx, "$base/current"), " | ", delta($s), "\n";
 $s = Ecai\Store::persistentStats();
 echo "again:  ", serve($ctx, "$base/current"), " | ", delta($s), "\n";
+$s = Ecai\Store::persistentStats();
+echo "same folder by another path: ", serve($ctx, "$base/../" . basename($base) . "/v2"), " | ", delta($s), "\n";
 
 /* a publish between Store::open and Search::open: the search of the store's version */
 $st = Ecai\Store::open($ctx, "$base/current");
@@ -120,6 +122,7 @@ again:  10 - | reused+2
 config: 10 - | opened+2
 swap:   11 Z-1 | opened+2 replaced+1
 again:  11 Z-1 | reused+2
+same folder by another path: 11 Z-1 | reused+2
 int(11)
 string(3) "Z-1"
 inplace: 10 - | opened+2 replaced+1
