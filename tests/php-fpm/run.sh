@@ -6,7 +6,8 @@
 # (c) missing, damaged and half-copied folders give a clear Ecai\EcaiException, and a
 #     publish of a damaged folder leaves the kept version intact;
 # (d) a publish in the middle of a few hundred concurrent requests: no errors, every answer
-#     from one complete version.
+#     from one complete version;
+# (e) a worker killed with SIGKILL is replaced and its successor opens the store itself.
 # Prints "N passed, N failed". Needs php8.2-fpm and nginx-light (scripts/setup-deps.sh).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -140,6 +141,17 @@ check "(d) every answer from one complete version (11 products <=> the armchair 
 check "(d) both versions served: the publish took effect under load" \
   'sum(d["count"] == 10 for d in r) >= 150 and all(d["count"] == 11 for d in r[-40:])'
 ok "(d) no worker died or restarted" test "$(fpm_workers | sort | tr '\n' ' ')" = "$workers0"
-ok "php-fpm log has no crash" bash -c "! grep -E 'exited on signal|SIGSEGV|core dumped' '$FPM_TMP/php-fpm.log'"
+
+# ---- (e) a worker killed: php-fpm starts another, which opens the store for itself ---------------------
+victim=$(fpm_workers | head -n1)
+kill -9 "$victim"
+for _ in $(seq 1 50); do # up to 5 s for the replacement
+  [ "$(fpm_workers | wc -l)" -ge 4 ] && ! fpm_workers | grep -qx "$victim" && break
+  sleep 0.1
+done
+load 40 4 >/dev/null
+check "(e) after a worker was killed: 40 answers from v3, the new worker opened it once" \
+  'len(r) == 40 and all(d["count"] == 11 for d in r) and all(d["opened"] == 2 for d in r if d["pid"] not in ('"$(echo $workers0 | tr ' ' ',')"',))'
+ok "php-fpm log: no crash other than the worker killed on purpose" bash -c "! grep -E 'exited on signal|SIGSEGV|core dumped' '$FPM_TMP/php-fpm.log' | grep -v 'child $victim exited on signal 9'"
 ok "PHP error log has no fatal error" bash -c "! grep -s -E 'Fatal|Segmentation' '$FPM_TMP/php-errors.log'"
 finish
