@@ -79,7 +79,7 @@ PY
 # ---- (a) reuse ----------------------------------------------------------------------------------------
 load 40 4 >/dev/null
 check "(a) 40 requests answered from store v1" 'len(r) == 40 and all(d["count"] == 10 for d in r)'
-check "(a) several workers served more than one request" 'sum(len(v) >= 2 for v in by.values()) >= 2'
+check "(a) a worker served more than one request (so reuse is observable)" 'any(len(v) >= 2 for v in by.values())'
 check "(a) each worker opened store + search once (first request), later requests reused them" \
   'all(d["opened"] == 2 for d in r) and all(b["reused"] - a["reused"] == 2 for v in by.values() for a, b in zip(v, v[1:]))'
 before=$(per_pid)
