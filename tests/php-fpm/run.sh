@@ -7,7 +7,8 @@
 #     publish of a damaged folder leaves the kept version intact;
 # (d) a publish in the middle of a few hundred concurrent requests: no errors, every answer
 #     from one complete version;
-# (e) a worker killed with SIGKILL is replaced and its successor opens the store itself.
+# (e) a worker killed with SIGKILL is replaced and its successor opens the store itself;
+# (f) 20 versions published while 600 requests run: no errors, no mixed answer.
 # Prints "N passed, N failed". Needs php8.2-fpm and nginx-light (scripts/setup-deps.sh).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -142,6 +143,20 @@ check "(d) both versions served: the publish took effect under load" \
   'sum(d["count"] == 10 for d in r) >= 150 and all(d["count"] == 11 for d in r[-40:])'
 ok "(d) no worker died or restarted" test "$(fpm_workers | sort | tr '\n' ' ')" = "$workers0"
 
+# ---- (f) 20 publishes while traffic runs -----------------------------------------------------------------------
+for i in $(seq 1 20); do # versions alternate between the two catalogs, each in a new folder
+  "$ECAI" index --catalog "$W/v$((i % 2 + 1)).jsonl" --out "$W/p$i" >/dev/null 2>&1
+done
+cat >"$W/publish20.sh" <<EOS
+for i in \$(seq 1 20); do ln -s "$W/p\$i" "$W/.link" && mv -T "$W/.link" "$W/current"; sleep 0.03; done
+EOS
+python3 "$LOAD" "$FPM_URL" "$W/mix.txt" 600 4 "$W/out.tsv" "bash $W/publish20.sh" >"$W/load.txt"
+contains "(f) 600 requests, 0 errors while 20 versions were published" "$(cat "$W/load.txt")" "requests 600 errors 0 "
+check "(f) every answer from one complete version" \
+  'len(r) == 600 and all((d["count"] == 11) == ("Z-1" in d["ids"]) and d["count"] in (10, 11) for d in r)'
+check "(f) the versions changed under load (at least 3 switches seen)" \
+  'sum(a["count"] != b["count"] for a, b in zip(r, r[1:])) >= 3'
+
 # ---- (e) a worker killed: php-fpm starts another, which opens the store for itself ---------------------
 victim=$(fpm_workers | head -n1)
 kill -9 "$victim"
@@ -150,8 +165,8 @@ for _ in $(seq 1 50); do # up to 5 s for the replacement
   sleep 0.1
 done
 load 40 4 >/dev/null
-check "(e) after a worker was killed: 40 answers from v3, the new worker opened it once" \
-  'len(r) == 40 and all(d["count"] == 11 for d in r) and all(d["opened"] == 2 for d in r if d["pid"] not in ('"$(echo $workers0 | tr ' ' ',')"',))'
+check "(e) after a worker was killed: 40 answers from p20, the new worker opened it once" \
+  'len(r) == 40 and all(d["count"] == 10 for d in r) and all(d["opened"] == 2 for d in r if d["pid"] not in ('"$(echo $workers0 | tr ' ' ',')"',))'
 ok "php-fpm log: no crash other than the worker killed on purpose" bash -c "! grep -E 'exited on signal|SIGSEGV|core dumped' '$FPM_TMP/php-fpm.log' | grep -v 'child $victim exited on signal 9'"
 ok "PHP error log has no fatal error" bash -c "! grep -s -E 'Fatal|Segmentation' '$FPM_TMP/php-errors.log'"
 finish
