@@ -264,6 +264,21 @@ static ecai_php_kept *add_entry(ecai_php_kept_kind kind, const char *path, const
   return e;
 }
 
+/* Takes out of the table the entries other than e with this key (older versions of the same
+ * folder or file) or reached through this path as given (it leads to e now). */
+static void supersede(ecai_php_kept *e, const char *given, size_t glen) {
+  for (ecai_php_kept *o = all; o;) {
+    if (o != e && o->listed && !o->parent &&
+        (key_eq(o->key, o->key_len, e->key, e->key_len) || key_eq(o->given, o->given_len, given, glen))) {
+      counts.replaced++;
+      unlist(o);
+      o = all; /* unlist may have freed entries: start again */
+    } else {
+      o = o->next;
+    }
+  }
+}
+
 static ecai_php_kept *hit(ecai_php_kept *e) {
   e->users++;
   e->hits++;
@@ -293,6 +308,7 @@ ecai_status ecai_php_kept_open(ecai_php_kept **out, ecai_php_kept_kind kind, con
   for (ecai_php_kept *e = all; e; e = e->next) {
     if (!e->listed || !key_eq(e->key, e->key_len, key, klen) || !fid_eq(&e->id, &before)) continue;
     if (!key_eq(e->given, e->given_len, given, glen)) { /* reached through another path now */
+      supersede(e, given, glen);
       pefree(e->given, 1);
       pefree(e->path, 1);
       e->given = given;
@@ -341,15 +357,7 @@ ecai_status ecai_php_kept_open(ecai_php_kept **out, ecai_php_kept_kind kind, con
   /* kept only when nothing was published while it was being opened (it is a complete
    * version either way: the library checks that the files belong together) */
   if (fid_of(&after, idpath) == 0 && fid_eq(&before, &after)) {
-    for (ecai_php_kept *o = all; o;) {
-      if (o != e && o->listed && (key_eq(o->key, o->key_len, key, klen) || key_eq(o->given, o->given_len, given, glen))) {
-        counts.replaced++;
-        unlist(o);
-        o = all; /* unlist may have freed entries: start again */
-      } else {
-        o = o->next;
-      }
-    }
+    supersede(e, given, glen);
     e->listed = true;
     counts.opened++;
     evict();

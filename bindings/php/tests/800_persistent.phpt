@@ -101,6 +101,16 @@ unset($a, $b, $k1, $k2);
 file_put_contents("$base/kb.bin", "nope");
 try { Ecai\KnowledgeBase::open("$base/kb.bin", new Ecai\Context()); } catch (Ecai\EcaiException $e) { echo "kb damaged: ", $e->getCode(), "\n"; }
 
+/* a path now leading to a folder kept under another path: the version it led to is dropped */
+make_store("$base/v3", [["id" => "Z-1", "title" => "Velvet armchair", "category" => "Furniture > Chairs"]]);
+$ctx = new Ecai\Context('{}');
+$s = Ecai\Store::persistentStats();
+echo "v3 by its own path: ", serve($ctx, "$base/v3"), " | ", delta($s), "\n";
+publish($base, "$base/v3");
+$s = Ecai\Store::persistentStats();
+echo "current -> v3: ", serve($ctx, "$base/current"), " | ", delta($s), "\n";
+var_dump(count(array_filter(Ecai\Store::persistentStats()["entries"], fn($e) => $e["listed"] && $e["realpath"] === realpath("$base/v2"))));
+
 /* off: every open() opens afresh */
 ini_set("ecai.persistent", "0");
 $s = Ecai\Store::persistentStats();
@@ -109,7 +119,7 @@ var_dump($s["enabled"]);
 ini_set("ecai.persistent", "1");
 var_dump(Ecai\Store::persistentStats()["enabled"]);
 
-foreach (["v1", "v2", "bad"] as $d) { array_map("unlink", glob("$base/$d/*")); rmdir("$base/$d"); }
+foreach (["v1", "v2", "v3", "bad"] as $d) { array_map("unlink", glob("$base/$d/*")); rmdir("$base/$d"); }
 array_map("unlink", glob("$base/*"));
 rmdir($base);
 ?>
@@ -134,6 +144,9 @@ files:  same faq.md | opened+2 reused+2
 int(2)
 int(1)
 kb damaged: -14
-off:    10 - | |
+v3 by its own path: 11 Z-1 | opened+2
+current -> v3: 11 Z-1 | reused+2 replaced+1
+int(0)
+off:    11 Z-1 | |
 bool(false)
 bool(true)
