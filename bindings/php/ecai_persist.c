@@ -8,8 +8,10 @@
  * the identity (st_dev, st_ino, size, mtime_ns) of the store's MANIFEST (written last by
  * ecai_store_save) or of the file is unchanged. Otherwise the new version is opened, and
  * it replaces in the table the older versions of the same realpath (rewritten in place)
- * and of the same path as given (a symlink swapped to a new folder). An entry is freed once it is out of the table and no live PHP object uses it
- * (`users`) and no kept search is built on it (`children`). Kept stores and knowledge
+ * and of the same path as given (a symlink swapped to a new folder). An entry is freed
+ * once it is out of the table, no live PHP object uses it (`users`) and no kept search is
+ * built on it (`children`); changing a kept handle (ecai_php_kept_unshare) or more than
+ * ecai.max_persistent entries (evict) also take entries out of the table. Kept stores and knowledge
  * bases own a context made from the same configuration text as the request's, because
  * the request's Ecai\Context dies at the end of the request and the handle keeps using it.
  *
