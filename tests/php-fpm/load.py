@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Concurrent keep-alive HTTP client for the php-fpm tests.
 
-    load.py BASE_URL PATHS_FILE N CONCURRENCY OUT [HALFWAY_COMMAND]
+    load.py BASE_URL PATHS_FILE N CONCURRENCY OUT [COMMAND [EVERY]]
 
 CONCURRENCY threads, each with one keep-alive connection, send N GET requests in all for
 the paths of PATHS_FILE (one a line, cycled). OUT gets one line per response:
-status<TAB>milliseconds<TAB>body (first line). HALFWAY_COMMAND (a shell command) is run
-by one thread when half the requests have been sent, while the others go on. Prints "requests N errors E rps R p50 MS p95 MS".
+status<TAB>milliseconds<TAB>body (first line). COMMAND (a shell command, e.g. a publish)
+runs when half the requests have been sent, or before every EVERY-th request: no request
+is sent while it runs (those in flight go on), every later one is sent after it. Prints "requests N errors E rps R p50 MS p95 MS".
 """
 import http.client
 import subprocess
@@ -18,7 +19,8 @@ import urllib.parse
 
 def main():
     base, paths_file, n, conc, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-    halfway = sys.argv[6] if len(sys.argv) > 6 else None
+    command = sys.argv[6] if len(sys.argv) > 6 else None
+    every = int(sys.argv[7]) if len(sys.argv) > 7 else 0
     u = urllib.parse.urlsplit(base)
     paths = [p.rstrip("\n") for p in open(paths_file, encoding="utf-8") if p.strip()]
     lock = threading.Lock()
@@ -34,8 +36,8 @@ def main():
                 if i >= n:
                     break
                 state["next"] = i + 1
-            if halfway and i == n // 2:
-                subprocess.run(halfway, shell=True, check=True)
+                if command and ((every and i and i % every == 0) or (not every and i == n // 2)):
+                    subprocess.run(command, shell=True, check=True)
             path = paths[i % len(paths)]
             t0 = time.perf_counter()
             try:
