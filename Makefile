@@ -4,6 +4,7 @@
 #   make check      every test suite; ends with "N passed, N failed"
 #   make sanitize   C tests under AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local
+#   make install-python / install-php   the bindings for applications (README "Use from ...")
 # Dependencies are installed by scripts/setup-deps.sh (called when build/deps.stamp is missing).
 
 VERSION_MAJOR := $(shell sed -n 's/^\#define ECAI_VERSION_MAJOR \([0-9]*\).*/\1/p' include/ecai/common.h)
@@ -230,6 +231,20 @@ install: all
 	    -e 's|@VERSION@|$(VERSION)|' pkgconfig/ecai.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/ecai.pc
 	install -m 755 bin/ecai $(DESTDIR)$(BINDIR)/ecai
 	@if [ "$(DESTDIR)$(LIBDIR)" = "/usr/local/lib" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# Bindings for applications: both install the library first (the targets above), then
+# scripts/install-bindings.sh (its header lists PYTHON_SITE, PHP_CONFIG, PHP_EXTDIR, PHP_ETC,
+# PHP_INI_DIR, which redirect the system locations).
+BINDINGS_ENV = PREFIX='$(PREFIX)' LIBDIR='$(LIBDIR)' DESTDIR='$(DESTDIR)' BUILD='$(BUILD)' PYTHON='$(PYTHON)'
+.PHONY: install-python install-php uninstall-python uninstall-php
+install-python: install
+	@$(BINDINGS_ENV) scripts/install-bindings.sh python
+install-php: install
+	@$(BINDINGS_ENV) scripts/install-bindings.sh php
+uninstall-python:
+	@$(BINDINGS_ENV) scripts/install-bindings.sh uninstall-python
+uninstall-php:
+	@$(BINDINGS_ENV) scripts/install-bindings.sh uninstall-php
 
 uninstall:
 	rm -f $(DESTDIR)$(INCDIR)/ecai.h $(DESTDIR)$(LIBDIR)/libecai.* $(DESTDIR)$(LIBDIR)/pkgconfig/ecai.pc \

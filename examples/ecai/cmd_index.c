@@ -13,7 +13,7 @@
 static const char HELP[] =
     "usage: ecai index --catalog FILE [--format csv|tsv|jsonl] [--columns id=COL,title=COL,...]\n"
     "                  [--embedder builtin|openai] [--index-type FACTORY] [--lenient]\n"
-    "                  [--config FILE] --out DIR\n\n"
+    "                  [--config FILE] --out DIR [--publish LINK]\n\n"
     "Loads a product catalog (CSV, TSV or JSONL, optionally .gz), embeds every product and\n"
     "builds the vector index and the BM25F keyword index (search.bin), then saves catalog,\n"
     "embedder state and indexes into DIR so that\n"
@@ -24,6 +24,8 @@ static const char HELP[] =
     "  --columns id=stock_code,title=description,price=median_unit_price\n"
     "--index-type is a FAISS factory string: Flat (default), HNSW32, IVF256,SQ8, IVF256,PQ16.\n"
     "--lenient skips malformed rows (counted) instead of failing on the first one.\n"
+    "--publish LINK then verifies DIR and points the symlink LINK at it atomically (see\n"
+    "'ecai publish --help'); DIR should be a new folder, never the one LINK points at.\n"
     "exit status: 0 saved, 2 bad input (file, row, mapping), 3 runtime failure.\n";
 
 static int progress(size_t done, size_t total, void *payload) {
@@ -74,13 +76,14 @@ int cmd_index(int argc, char **argv) {
       {"columns", required_argument, 0, 'm'}, {"embedder", required_argument, 0, 'e'},
       {"index-type", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
       {"config", required_argument, 0, 'C'}, {"lenient", no_argument, 0, 'l'},
+      {"publish", required_argument, 0, 'p'},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   const char *catalog = NULL, *format = NULL, *columns = NULL, *embedder = NULL, *itype = NULL, *outdir = NULL,
-             *cfg = NULL;
+             *cfg = NULL, *publish = NULL;
   int lenient = 0, c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "c:f:m:e:t:o:C:lh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:f:m:e:t:o:C:p:lh", opts, NULL)) != -1) {
     switch (c) {
     case 'c': catalog = optarg; break;
     case 'f': format = optarg; break;
@@ -90,6 +93,7 @@ int cmd_index(int argc, char **argv) {
     case 'o': outdir = optarg; break;
     case 'C': cfg = optarg; break;
     case 'l': lenient = 1; break;
+    case 'p': publish = optarg; break;
     case 'h': fputs(HELP, stdout); return CLI_OK;
     default: return cli_usage("index", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -160,6 +164,7 @@ int cmd_index(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &t1);
   printf("indexed %zu products (%zu rows skipped) into %s in %.2f s\n", ecai_catalog_count(ecai_store_catalog(store)),
          skipped, outdir, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+  if (publish) rc = cli_publish("index", ctx, outdir, publish);
 out:
   ecai_store_free(store);
   ecai_ctx_free(ctx);
