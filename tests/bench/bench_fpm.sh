@@ -106,8 +106,9 @@ done
 curl -s "$FPM_URL/fts5.php?q=sofa" | grep -q '^\[' || { echo "bench_fpm: fts5 endpoint fails: $(curl -s "$FPM_URL/fts5.php?q=sofa" | head -c 300)"; exit 1; }
 curl -s "$FPM_URL/ecai.php?q=sofa" | grep -q '^\[' || { echo "bench_fpm: ecai endpoint fails: $(curl -s "$FPM_URL/ecai.php?q=sofa" | head -c 300)"; exit 1; }
 
-run() { # ENDPOINT SECONDS -> "requests N errors E rps R p50 MS p95 MS"
-  WRK_PATHS=$out/paths.$1 wrk -t2 -c4 -d"$2"s --timeout 30s -s tests/bench/fpm/wrk.lua "$FPM_URL" 2>&1 | grep '^requests'
+run() { # ENDPOINT SECONDS [CONNECTIONS] -> "requests N errors E rps R p50 MS p95 MS"
+  local c=${3:-4}
+  WRK_PATHS=$out/paths.$1 wrk -t$((c < 2 ? c : 2)) -c"$c" -d"$2"s --timeout 30s -s tests/bench/fpm/wrk.lua "$FPM_URL" 2>&1 | grep '^requests'
 }
 pss() { # total PSS and RSS of the workers, MB
   local p kb_pss=0 kb_rss=0 n=0 a b
@@ -136,6 +137,7 @@ warm ecai # first request in each worker opens the store
 R[ecai_1]=$(run ecai "$SECS")
 R[fts5_2]=$(run fts5 "$SECS")
 R[ecai_2]=$(run ecai "$SECS")
+R[ecai_c1]=$(run ecai "$SECS" 1)
 mem_ecai=$(pss)
 R[cold_1]=$(run ecai_cold "$SECS")
 if [ -n "$reco" ]; then
@@ -152,7 +154,7 @@ mem_all=$(pss)
 
 printf '%-44s %9s %9s %9s %7s\n' endpoint "req/s" "p50 ms" "p95 ms" errors
 errs=0
-rows=(fts5_1 fts5_2 ecai_1 ecai_2 cold_1)
+rows=(fts5_1 fts5_2 ecai_1 ecai_2 ecai_c1 cold_1)
 [ -n "$reco" ] && rows+=(reco)
 [ -n "$kb" ] && rows+=(ask ask_cold)
 for k in "${rows[@]}"; do
@@ -160,6 +162,7 @@ for k in "${rows[@]}"; do
   [ -n "$l" ] || { echo "$k: no result"; errs=1; continue; }
   case $k in
     fts5*) label="sqlite fts5 (pdo_sqlite), round ${k#*_}" ;;
+    ecai_c1) label="ecai open+query (persistent), 1 connection" ;;
     ecai*) label="ecai open+query (persistent), round ${k#*_}" ;;
     cold*) label="ecai open+query (ecai.persistent=0)" ;;
     reco) label="recommend: load+recommend (persistent)" ;;
