@@ -54,8 +54,14 @@ final class Index implements \Countable {
 /** Catalog + embedder + index saved together (ecai_store). @strict-properties @not-serializable */
 final class Store implements \Countable {
     public function __construct(Context $ctx) {}
-    /** Opens a folder written by save(); nothing is re-embedded. */
+    /** Opens a folder written by save(); nothing is re-embedded. With ecai.persistent
+     *  (php.ini, On by default) the process keeps the store across requests and returns it
+     *  again while DIR/MANIFEST is unchanged; a new version published there (a symlink
+     *  swapped to a new folder, or the folder rewritten) is opened afresh. */
     public static function open(Context $ctx, string $dir): Store {}
+    /** What this process keeps (ecai.persistent): ["enabled", "pid", "max_persistent",
+     *  "opened", "reused", "replaced", "evicted", "unshared", "failed", "entries" => [...]]. */
+    public static function persistentStats(): array {}
     public function load(string $path, ?string $format = null, ?string $columns = null, bool $lenient = false): array {}
     public function add(array|string $product): int {}
     public function remove(string $sku): void {}

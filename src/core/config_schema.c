@@ -16,6 +16,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"llm.model",                  ECAI__CFG_STR,  NULL,             0, NULL}, /* model name sent to the provider */
   {"llm.api_key",                ECAI__CFG_STR,  NULL,             ECAI__CFG_SECRET, NULL},
   {"llm.api_key_env",            ECAI__CFG_STR,  NULL,             ECAI__CFG_ENV_OF, "llm.api_key"},
+  {"llm.auth",                   ECAI__CFG_STR,  "\"key\"",        0, "key|none"}, /* "none": the endpoint takes no key (a local server); "api_key": "none" says the same */
   {"llm.timeout_ms",             ECAI__CFG_INT,  "30000",          0, NULL},
   {"llm.connect_timeout_ms",     ECAI__CFG_INT,  "5000",           0, NULL},
   {"llm.max_tokens",             ECAI__CFG_INT,  "512",            0, NULL},
@@ -44,6 +45,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"embedder.model",             ECAI__CFG_STR,  NULL,             0, NULL},
   {"embedder.api_key",           ECAI__CFG_STR,  NULL,             ECAI__CFG_SECRET, NULL},
   {"embedder.api_key_env",       ECAI__CFG_STR,  NULL,             ECAI__CFG_ENV_OF, "embedder.api_key"},
+  {"embedder.auth",              ECAI__CFG_STR,  "\"key\"",        0, "key|none"}, /* as llm.auth */
   {"embedder.dim",               ECAI__CFG_INT,  NULL,             0, NULL}, /* builtin: hashed dimensions (default 384); openai: learned from the first reply if unset */
   {"embedder.batch_size",        ECAI__CFG_INT,  "64",             0, NULL}, /* texts per remote request */
   {"embedder.timeout_ms",        ECAI__CFG_INT,  "30000",          0, NULL},
@@ -164,5 +166,7 @@ const ecai__cfg_env ecai__cfg_env_overrides[] = {
   {"ECAI_LLM_API_KEY", "llm.api_key"},
   {"ECAI_EMBEDDER_API_KEY", "embedder.api_key"},
   {"ECAI_REDIS_URL", "redis.url"},
+  {"ECAI_LLM_BASE_URL", "llm.base_url"},
+  {"ECAI_EMBEDDER_BASE_URL", "embedder.base_url"},
   {NULL, NULL}
 };
