@@ -154,13 +154,15 @@ valgrind: $(BUILD)/tests/unit
 # tests/eval/eval_*.sh: relevance/quality evaluations on ../shared/data, run by `make eval`.
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+# tests/bench/bench_*.sh: scripted benchmarks (bench_fpm.sh: nginx + php-fpm vs pdo_sqlite FTS5)
+BENCH_SH := $(wildcard tests/bench/bench_*.sh)
 $(BUILD)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) lib/libecai.a
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/bench $< -o $@ lib/libecai.a $(ALL_LIBS)
 
 .PHONY: bench eval
 bench: all $(BENCH_BIN)
-	@BUILD=$(BUILD) scripts/bench.sh $(BENCH_BIN)
+	@BUILD=$(BUILD) scripts/bench.sh $(BENCH_BIN) $(BENCH_SH)
 
 eval: all
 	@for e in tests/eval/eval_*.sh; do [ -f "$$e" ] || continue; echo "== $$e"; bash "$$e" || exit 1; done

@@ -3,7 +3,7 @@
 # A case is skipped only when the outside evaluation data ($ECAI_DATA or ../shared/data) is
 # absent, and says where it looked; a missing server that the project installs (Redis,
 # php-fpm) is a failure, never a skip.
-#   scripts/check.sh [suite ...]     suites: c api cli fuzz python php install examples
+#   scripts/check.sh [suite ...]     suites: c api cli fuzz python php fpm install examples
 # Called by `make check` after the build. Logs go to $BUILD/check/<suite>.log.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -118,6 +118,7 @@ suite_fuzz() { # replay every fuzz corpus through the gcc standalone driver
 suite_install() { suite_sh install tests/tools/test-install.sh; }
 suite_api() { suite_sh api tests/tools/api-hygiene.sh; }
 suite_cli() { suite_sh cli tests/cli/run.sh; }
+suite_fpm() { suite_sh fpm tests/php-fpm/run.sh; } # the PHP extension under nginx + php-fpm
 
 suite_examples() {
   local log=$logs/examples.log p=0 f=0
@@ -131,10 +132,10 @@ suite_examples() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(c api cli fuzz python php install examples)
+[ ${#suites[@]} -eq 0 ] && suites=(c api cli fuzz python php fpm install examples)
 for s in "${suites[@]}"; do
   case "$s" in
-    c|api|cli|fuzz|python|php|install|examples) "suite_$s" ;;
+    c|api|cli|fuzz|python|php|fpm|install|examples) "suite_$s" ;;
     headertest) suite_api ;;
     *) echo "check.sh: unknown suite '$s'" >&2; exit 2 ;;
   esac

@@ -24,6 +24,12 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 PREFIX=${PREFIX:-/usr/local}
+# the extension's php.ini settings, with their defaults (README "PHP-FPM: persistent stores")
+ini_doc='; keep opened stores, searches, recommenders and KBs across requests in each worker
+;ecai.persistent = On
+; at most this many kept per worker (least recently used first out; -1: no limit)
+;ecai.max_persistent = 8
+'
 LIBDIR=${LIBDIR:-$PREFIX/lib}
 DESTDIR=${DESTDIR:-}
 BUILD=${BUILD:-build}
@@ -85,7 +91,7 @@ install_php() {
   if [ -d "$etc/mods-available" ] || [ -d "$DESTDIR$etc/mods-available" ]; then  # Debian layout
     install -d "$DESTDIR$etc/mods-available"
     ini=$DESTDIR$etc/mods-available/ecai.ini
-    printf '; libecai (installed by make install-php)\n; priority=20\nextension=ecai\n' >"$ini.tmp"
+    printf '; libecai (installed by make install-php)\n; priority=20\nextension=ecai\n%s' "$ini_doc" >"$ini.tmp"
     mv "$ini.tmp" "$ini"
     say "php: $ini"
     for d in "$DESTDIR$etc"/*/conf.d; do
@@ -102,7 +108,7 @@ install_php() {
       return
     fi
     install -d "$DESTDIR$scan"
-    printf '; libecai (installed by make install-php)\nextension=ecai\n' >"$DESTDIR$scan/20-ecai.ini"
+    printf '; libecai (installed by make install-php)\nextension=ecai\n%s' "$ini_doc" >"$DESTDIR$scan/20-ecai.ini"
     say "php: $DESTDIR$scan/20-ecai.ini (SAPIs with another scan folder need the same file)"
   fi
 }

@@ -23,10 +23,38 @@ static const char HELP[] =
     "columns become attributes. --columns maps fields to header names, e.g.\n"
     "  --columns id=stock_code,title=description,price=median_unit_price\n"
     "--index-type is a FAISS factory string: Flat (default), HNSW32, IVF256,SQ8, IVF256,PQ16.\n"
-    "--lenient skips malformed rows (counted) instead of failing on the first one.\n"
+    "--lenient skips malformed rows (counted by reason in the summary) instead of failing on\n"
+    "the first one. A CSV quote left open at the end of the file, a field over\n"
+    "catalog.max_field_bytes (1 MiB) or a row over catalog.max_record_bytes (8 MiB) is such a row.\n"
     "--publish LINK then verifies DIR and points the symlink LINK at it atomically (see\n"
     "'ecai publish --help'); DIR should be a new folder, never the one LINK points at.\n"
     "exit status: 0 saved, 2 bad input (file, row, mapping), 3 runtime failure.\n";
+
+/* "indexed N products: R rows read, L loaded, S skipped (reason n, ...)" from the load report,
+ * plus the first skipped row when there is one. */
+static void print_summary(const ecai_catalog *cat, const char *outdir, double secs) {
+  char *js = NULL;
+  json_t *r = ecai_catalog_load_report_json(&js, NULL, cat) == ECAI_OK ? json_loads(js, 0, NULL) : NULL;
+  ecai_free(js);
+  json_int_t skipped = json_integer_value(json_object_get(r, "skipped"));
+  printf("indexed %zu products: %lld rows read, %lld loaded, %lld skipped", ecai_catalog_count(cat),
+         (long long)json_integer_value(json_object_get(r, "read")),
+         (long long)json_integer_value(json_object_get(r, "loaded")), (long long)skipped);
+  if (skipped) {
+    const char *sep = " (", *key;
+    json_t *n;
+    json_object_foreach(json_object_get(r, "skipped_by_reason"), key, n) {
+      if (!json_integer_value(n)) continue;
+      printf("%s%s %lld", sep, key, (long long)json_integer_value(n));
+      sep = ", ";
+    }
+    printf(")");
+  }
+  printf(" into %s in %.2f s\n", outdir, secs);
+  const char *first = json_string_value(json_object_get(r, "first_skip"));
+  if (first) printf("first skipped row: %s\n", first);
+  json_decref(r);
+}
 
 static int progress(size_t done, size_t total, void *payload) {
   (void)payload;
@@ -162,8 +190,8 @@ int cmd_index(int argc, char **argv) {
     }
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  printf("indexed %zu products (%zu rows skipped) into %s in %.2f s\n", ecai_catalog_count(ecai_store_catalog(store)),
-         skipped, outdir, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+  print_summary(ecai_store_catalog(store), outdir,
+                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
   if (publish) rc = cli_publish("index", ctx, outdir, publish);
 out:
   ecai_store_free(store);

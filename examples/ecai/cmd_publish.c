@@ -18,7 +18,7 @@ static const char HELP[] =
     "(a new link renamed over the old one): every process that opens LINK afterwards gets the\n"
     "new version, processes that hold the old one keep serving it, and a damaged or\n"
     "half-copied DIR is refused while LINK keeps pointing at the previous version.\n"
-    "Protocol for many servers: build a new folder (ecai index --out store-v42), copy it to\n"
+    "Protocol for many servers: build a new folder ('ecai index ... --out store-v42'), copy it to\n"
     "each server beside the old ones, then run 'ecai publish --store store-v42 --link current'\n"
     "on each (or 'ecai index ... --publish LINK' where the store is built). Never write into\n"
     "a folder that is published; remove old folders once no process holds them.\n"

@@ -134,6 +134,9 @@ double ecai__cfg_double(const ecai_ctx *ctx, const char *path, double dflt);
 bool ecai__cfg_bool(const ecai_ctx *ctx, const char *path, bool dflt);
 /* The value of a secret (e.g. "llm.api_key"), or NULL when not configured. Borrowed. */
 const char *ecai__ctx_secret(const ecai_ctx *ctx, const char *path);
+/* The key to send for SECTION ("llm", "embedder"): NULL when none is configured or the section
+ * says its endpoint takes none (auth "none", api_key "none"). */
+const char *ecai__ctx_api_key(const ecai_ctx *ctx, const char *section);
 
 /* ---- logging (src/core/ctx.c) ------------------------------------------- */
 

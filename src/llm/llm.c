@@ -185,7 +185,7 @@ static ecai_status load_config(ecai_llm *llm) {
   const char *dflt_url = llm->prov == ECAI__PROV_ANTHROPIC ? "https://api.anthropic.com/v1" : "https://api.openai.com/v1";
   if ((st = set_string(&llm->base_url, ecai__cfg_str(ctx, "llm.base_url", dflt_url)))) return st;
   if ((st = set_string(&llm->model, ecai__cfg_str(ctx, "llm.model", NULL)))) return st;
-  if ((st = set_string(&llm->api_key, ecai__ctx_secret(ctx, "llm.api_key")))) return st;
+  if ((st = set_string(&llm->api_key, ecai__ctx_api_key(ctx, "llm")))) return st;
   if ((st = set_string(&llm->auth_header, ecai__cfg_str(ctx, "llm.auth_header", NULL)))) return st;
   if (llm->auth_header && (!llm->auth_header[0] || strpbrk(llm->auth_header, ": \r\n")))
     return ecai__err(ECAI_EINVAL, "config: 'llm.auth_header' must be a header name such as \"api-key\"");

@@ -95,3 +95,29 @@ done
 wait
 ok "20 publishes under 40 searches: every answer complete and from one version ($n answered)" test "$bad" -eq 0 -a "$n" -eq 40
 ok "every publish under load succeeded" test ! -s "$P/publish.log"
+# issue 22: an unterminated quote or an oversized field never loses rows silently
+Q="$TMP/q22"; mkdir -p "$Q"
+printf 'id,title\n1,"unterminated\n2,ok\n' > "$Q/open.csv"
+expect_exit 2 "an unterminated quote exits 2" $ECAI index --catalog "$Q/open.csv" --out "$Q/o1"
+out=$($ECAI index --catalog "$Q/open.csv" --out "$Q/o1" 2>&1)
+contains "the unterminated quote names the line it starts on" "$out" "open.csv:2: unterminated quoted field starting here"
+out=$($ECAI index --catalog "$Q/open.csv" --lenient --out "$Q/o2" 2>&1)
+contains "--lenient counts the unterminated quote and reads row 2" "$out" \
+  "indexed 1 products: 2 rows read, 1 loaded, 1 skipped (unterminated_quote 1)"
+contains "--lenient names the first skipped row" "$out" "first skipped row: $Q/open.csv:2: unterminated quoted field starting here"
+out=$($ECAI search --index "$Q/o2" --k 1 --json "ok")
+contains "row 2 was loaded on its own" "$out" '"id":"2"'
+printf 'id,title\n1,"two\nlines"\n2,ok\n' > "$Q/multi.csv"
+out=$($ECAI index --catalog "$Q/multi.csv" --out "$Q/o3" 2>&1)
+contains "a quoted field spanning lines loads" "$out" "indexed 2 products: 2 rows read, 2 loaded, 0 skipped into"
+python3 -c 'import sys; sys.stdout.write("id,title,brand\n1,ok,b\n2," + "x" * 2000 + ",b\n3,fine,b\n")' > "$Q/big.csv"
+printf '{"catalog":{"max_field_bytes":1000}}' > "$Q/cfg.json"
+expect_exit 2 "a field over catalog.max_field_bytes exits 2" $ECAI index --config "$Q/cfg.json" --catalog "$Q/big.csv" --out "$Q/o4"
+out=$($ECAI index --config "$Q/cfg.json" --catalog "$Q/big.csv" --out "$Q/o4" 2>&1)
+contains "the oversized field names file, line and column" "$out" \
+  "big.csv:3: field in column 2 (title) is larger than catalog.max_field_bytes (1000 bytes)"
+out=$($ECAI index --config "$Q/cfg.json" --catalog "$Q/big.csv" --lenient --out "$Q/o5" 2>&1)
+contains "--lenient counts the oversized field" "$out" "indexed 2 products: 3 rows read, 2 loaded, 1 skipped (field_too_large 1)"
+python3 -c 'import sys; sys.stdout.write("id,title\n1,\"" + "y" * 1100000 + "\"\n2,ok\n")' > "$Q/huge.csv"
+out=$($ECAI index --catalog "$Q/huge.csv" --out "$Q/o6" 2>&1)
+contains "the default limit is 1 MiB (1048576 bytes)" "$out" "huge.csv:2: field in column 2 (title) is larger than catalog.max_field_bytes (1048576 bytes)"

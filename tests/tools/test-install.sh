@@ -21,8 +21,11 @@ ok "pkg-config knows ecai" pkg-config --exists 'ecai >= 0.1'
 mkdir -p "$tmp/out" && cp examples/hello.c "$tmp/out/"
 ok "hello.c builds out of tree with pkg-config" \
   bash -c "cd '$tmp/out' && cc hello.c -o hello \$(pkg-config --cflags --libs ecai)"
-ok "hello runs against the installed library" \
-  bash -c "LD_LIBRARY_PATH='$tmp/prefix/lib' '$tmp/out/hello' | grep -q 'hello from libecai'"
+ok "hello runs against the installed library with no LD_LIBRARY_PATH (rpath from ecai.pc)" \
+  bash -c "env -u LD_LIBRARY_PATH '$tmp/out/hello' | grep -q 'hello from libecai'"
+ok "hello built against the tree with the README's line runs" \
+  bash -c "cc examples/hello.c -Iinclude -Llib -Wl,-rpath,\$PWD/lib -lecai -o '$tmp/out/hello-tree' && \
+           cd / && env -u LD_LIBRARY_PATH '$tmp/out/hello-tree' | grep -q 'hello from libecai'"
 ok "installed ecai runs" bash -c "'$tmp/prefix/bin/ecai' --version | grep -q '^ecai '"
 
 # ---- every export through the installed header -------------------------------------
@@ -58,6 +61,26 @@ for _ in $(seq 1 150); do grep -q '^PORT ' "$ee/port" 2>/dev/null && break; slee
 fake_port=$(awk '/^PORT /{print $2}' "$ee/port")
 ok "every_export runs against the installed library: every check passes" \
   bash -c "ECAI_FAKELLM_URL=http://127.0.0.1:$fake_port LD_LIBRARY_PATH='$tmp/prefix/lib' timeout 300 '$ee/every_export'"
+# ---- the README's tours (tests/readme/: the README shows these files verbatim) ----------------
+ok "README blocks are the files under tests/readme (scripts/readme-snippets.sh)" scripts/readme-snippets.sh --check
+tour_checks() { # LABEL OUTPUT
+  contains "$1: search finds sofas" "$2" '"title":"White 2-seater loveseat'
+  contains "$1: support cites the policy" "$2" 'support: {"question":"How much does express delivery cost?"'
+  contains "$1: the cached LLM answer" "$2" 'llm: echo: Docs:'
+  contains "$1: a paraphrase hits the semantic cache" "$2" "semantic cache: hit"
+  contains "$1: another order number never hits" "$2" "another order number: ECAI_ENOTFOUND"
+  contains "$1: the guard catches a changed number" "$2" 'guard: pass=0 {"kind":"output"'
+  contains "$1: recommendations leave out the excluded category" "$2" 'recommend: {"items":[{"id":"SKU-0168"'
+  contains "$1: A/B assignment" "$2" "experiment: visitor-42 -> treatment"
+}
+ok "tour.c builds in the tree with the README's line" \
+  cc -std=c11 -Wall -Wextra -Werror tests/readme/tour.c -Iinclude -Llib -Wl,-rpath,"$PWD/lib" -lecai -o "$tmp/tour-tree"
+tour_checks "tour.c (tree)" "$(env -u LD_LIBRARY_PATH ECAI_LLM_BASE_URL=http://127.0.0.1:$fake_port "$tmp/tour-tree" 2>&1)"
+ok "tour.c builds against the installed prefix with pkg-config" \
+  bash -c "cc -std=c11 -Wall -Wextra -Werror tests/readme/tour.c \$(pkg-config --cflags --libs ecai) -o '$tmp/tour-prefix'"
+tour_checks "tour.c (installed)" "$(env -u LD_LIBRARY_PATH ECAI_LLM_BASE_URL=http://127.0.0.1:$fake_port "$tmp/tour-prefix" 2>&1)"
+ok "tour.c (installed) loads the prefix's library" bash -c "ldd '$tmp/tour-prefix' | grep -qF '$tmp/prefix/lib/libecai.so.0'"
+
 # ---- bindings for applications (README "Use from Python", "Use from PHP") ---------------------
 app=$tmp/app
 mkdir -p "$app" && cp tests/data/search_catalog.jsonl "$app/catalog.jsonl"
@@ -86,6 +109,10 @@ ok "pip install --no-build-isolation --no-deps ./bindings/python works offline i
 py_out=$(cd "$app" && "${clean_env[@]}" ECAI_LIBRARY="$tmp/prefix/lib/libecai.so.0" "$venv/bin/python" app.py 2>&1)
 contains "the pip-installed ecai (ECAI_LIBRARY=the prefix's library) searches" "$py_out" \
   "OK $(echo "$venv"/lib/python3*/site-packages)/ecai/__init__.py $tmp/prefix/lib/libecai.so.0.1.0 mattress M-"
+py_out=$("${clean_env[@]}" PYTHONPATH="$site" /usr/bin/python3 tests/readme/tour.py 2>&1)
+contains "tour.py (clean env, installed package): version and default embedder" "$py_out" "0.1.0 builtin"
+contains "tour.py: a misspelt key is InvalidArgument with a suggestion" "$py_out" "-2 config: unknown key 'llm.modle' (did you mean 'llm.model'?)"
+contains "tour.py: search finds sofa beds" "$py_out" "('SKU-0019', 'Oak corner sofa bed with storage')"
 ok "make uninstall-python removes the package" \
   bash -c "make -s uninstall-python PREFIX='$tmp/prefix' && ! test -e '$site/ecai'"
 
@@ -109,6 +136,10 @@ ok "ecai.ini (extension=ecai) is enabled for cli and fpm" \
            test \"\$(readlink '$php/etc/fpm/conf.d/20-ecai.ini')\" = '$php/etc/mods-available/ecai.ini'"
 php_out=$(cd "$app" && "${clean_env[@]}" PHP_INI_SCAN_DIR="$php/etc/cli/conf.d" php -d extension_dir="$php/ext" app.php 2>&1)
 contains "php (clean env) loads ecai through the installed cli ini and searches" "$php_out" "0.1.0 mattress M-"
+php_out=$("${clean_env[@]}" PHP_INI_SCAN_DIR="$php/etc/cli/conf.d" php -d extension_dir="$php/ext" tests/readme/tour.php 2>&1)
+contains "tour.php (clean env, installed ini): version and default embedder" "$php_out" "0.1.0 builtin"
+contains "tour.php: a misspelt key throws code -2 with a suggestion" "$php_out" "-2 config: unknown key 'llm.modle' (did you mean 'llm.model'?)"
+contains "tour.php: search finds sofa beds" "$php_out" "SKU-0019 Oak corner sofa bed with storage"
 expect_exit 0 "without the ini (php -n) ecai is not loaded: the ini is what enables it" \
   "${clean_env[@]}" php -n -d extension_dir="$php/ext" -r 'exit(extension_loaded("ecai") ? 1 : 0);'
 fpm=$(command -v "php-fpm$(php-config --version | cut -d. -f1,2)" /usr/sbin/php-fpm* 2>/dev/null | head -n 1)
