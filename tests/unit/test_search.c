@@ -357,6 +357,12 @@ TEST(search_concurrent_queries) {
   ecai_ctx_free(ctx);
 }
 
+static int count_ids(const char *js) {
+  int n = 0;
+  for (const char *p = js; p && (p = strstr(p, "\"id\":")) != NULL; p++) n++;
+  return n;
+}
+
 TEST(search_engine_older_than_the_store_does_not_crash) {
   ecai_ctx *ctx = mkctx(NULL);
   ecai_store *st = mkstore(ctx);
@@ -365,11 +371,15 @@ TEST(search_engine_older_than_the_store_does_not_crash) {
   const char *nx = "{\"id\":\"N-1\",\"title\":\"grey sofa bed\"}";
   CHECK_OK(ecai_catalog_upsert_json(NULL, ecai_store_catalog(st), nx, strlen(nx)));
   CHECK_OK(ecai_store_build(NULL, st, 0, NULL, NULL));
+  /* the vector side sees the store's 11 products, the new one included, nearest first */
   char *r = q(s, "grey sofa", "{\"k\":20,\"mode\":\"vector\"}");
-  CHECK(r != NULL);
+  CHECK_CONTAINS(r, "{\"hits\":[{\"id\":\"N-1\"");
+  CHECK_CONTAINS(r, "\"total\":11");
+  CHECK_INT_EQ(count_ids(r), 11);
   ecai_free(r);
   r = q(s, "zzzz qqqq", "{\"k\":20}"); /* no keyword hit: neighbours fill the candidates */
-  CHECK(r != NULL);
+  CHECK_CONTAINS(r, "\"no_confident_match\":true");
+  CHECK_INT_EQ(count_ids(r), 11);
   ecai_free(r);
   ecai_search_free(s);
   ecai_store_free(st);
