@@ -4,6 +4,7 @@
 #   make check      every test suite; ends with "N passed, N failed"
 #   make sanitize   C tests under AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local
+#   make install-python / install-php   the bindings for applications (README "Use from ...")
 # Dependencies are installed by scripts/setup-deps.sh (called when build/deps.stamp is missing).
 
 VERSION_MAJOR := $(shell sed -n 's/^\#define ECAI_VERSION_MAJOR \([0-9]*\).*/\1/p' include/ecai/common.h)
@@ -153,13 +154,15 @@ valgrind: $(BUILD)/tests/unit
 # tests/eval/eval_*.sh: relevance/quality evaluations on ../shared/data, run by `make eval`.
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+# tests/bench/bench_*.sh: scripted benchmarks (bench_fpm.sh: nginx + php-fpm vs pdo_sqlite FTS5)
+BENCH_SH := $(wildcard tests/bench/bench_*.sh)
 $(BUILD)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) lib/libecai.a
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/bench $< -o $@ lib/libecai.a $(ALL_LIBS)
 
 .PHONY: bench eval
 bench: all $(BENCH_BIN)
-	@BUILD=$(BUILD) scripts/bench.sh $(BENCH_BIN)
+	@BUILD=$(BUILD) scripts/bench.sh $(BENCH_BIN) $(BENCH_SH)
 
 eval: all
 	@for e in tests/eval/eval_*.sh; do [ -f "$$e" ] || continue; echo "== $$e"; bash "$$e" || exit 1; done
@@ -232,6 +235,20 @@ install: all
 	    -e 's|@VERSION@|$(VERSION)|' pkgconfig/ecai.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/ecai.pc
 	install -m 755 bin/ecai $(DESTDIR)$(BINDIR)/ecai
 	@if [ "$(DESTDIR)$(LIBDIR)" = "/usr/local/lib" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# Bindings for applications: both install the library first (the targets above), then
+# scripts/install-bindings.sh (its header lists PYTHON_SITE, PHP_CONFIG, PHP_EXTDIR, PHP_ETC,
+# PHP_INI_DIR, which redirect the system locations).
+BINDINGS_ENV = PREFIX='$(PREFIX)' LIBDIR='$(LIBDIR)' DESTDIR='$(DESTDIR)' BUILD='$(BUILD)' PYTHON='$(PYTHON)'
+.PHONY: install-python install-php uninstall-python uninstall-php
+install-python: install
+	@$(BINDINGS_ENV) scripts/install-bindings.sh python
+install-php: install
+	@$(BINDINGS_ENV) scripts/install-bindings.sh php
+uninstall-python:
+	@$(BINDINGS_ENV) scripts/install-bindings.sh uninstall-python
+uninstall-php:
+	@$(BINDINGS_ENV) scripts/install-bindings.sh uninstall-php
 
 uninstall:
 	rm -f $(DESTDIR)$(INCDIR)/ecai.h $(DESTDIR)$(LIBDIR)/libecai.* $(DESTDIR)$(LIBDIR)/pkgconfig/ecai.pc \

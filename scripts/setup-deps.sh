@@ -31,7 +31,8 @@ PACKAGES=(
   libhiredis-dev redis-server
   libcmocka-dev
   php-dev php-cli
-  python3 python3-pytest
+  php8.2-fpm nginx-light php8.2-sqlite3 wrk
+  python3 python3-pytest python3-pip
   sqlite3 libsqlite3-dev
   scowl openssl
   abigail-tools

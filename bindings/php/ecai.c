@@ -31,6 +31,7 @@ static zend_object *handle_create(zend_class_entry *ce) {
   p->std.handlers = &handle_handlers;
   p->h = NULL;
   p->free_h = NULL;
+  p->kept = NULL;
   ZVAL_UNDEF(&p->keep[0]);
   ZVAL_UNDEF(&p->keep[1]);
   return &p->std;
@@ -40,6 +41,8 @@ static void handle_free(zend_object *o) {
   ecai_php_obj *p = ecai_php_obj_of(o);
   if (p->h && p->free_h) p->free_h(p->h);
   p->h = NULL;
+  if (p->kept) ecai_php_kept_release(p->kept);
+  p->kept = NULL;
   /* the handle goes first: it may still use what the slots keep alive */
   zval_ptr_dtor(&p->keep[ECAI_PHP_KEEP_ATTACHED]);
   zval_ptr_dtor(&p->keep[ECAI_PHP_KEEP_OWNER]);
@@ -129,6 +132,18 @@ int ecai_php_return_json(zval *return_value, char *js, size_t n) {
 
 ecai_ctx *ecai_php_ctx_of(zend_object *obj, uint32_t arg) { return ecai_php_handle_of(obj, ecai_ce_context, arg); }
 
+ecai_php_cfgsrc ecai_php_ctx_source(zend_object *obj) {
+  ecai_php_obj *p = ecai_php_obj_of(obj);
+  ecai_php_cfgsrc src = {NULL, 0, NULL};
+  zval *json = &p->keep[ECAI_PHP_KEEP_OWNER], *file = &p->keep[ECAI_PHP_KEEP_ATTACHED];
+  if (Z_TYPE_P(json) == IS_STRING) {
+    src.json = Z_STRVAL_P(json);
+    src.len = Z_STRLEN_P(json);
+  }
+  if (Z_TYPE_P(file) == IS_STRING) src.file = Z_STRVAL_P(file);
+  return src;
+}
+
 ZEND_METHOD(Ecai_Context, __construct) {
   zend_string *json = NULL;
   ZEND_PARSE_PARAMETERS_START(0, 1)
@@ -140,6 +155,11 @@ ZEND_METHOD(Ecai_Context, __construct) {
   ecai_ctx *h = NULL;
   THROW_IF(json ? ecai_ctx_new(&h, ZSTR_VAL(json), ZSTR_LEN(json)) : ecai_ctx_new(&h, NULL, 0));
   ecai_php_obj_set(p, h, free_ctx);
+  if (json) { /* the source of a persistent store's own context (ecai_php_ctx_source) */
+    zval z;
+    ZVAL_STR(&z, json);
+    ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, &z);
+  }
 }
 
 ZEND_METHOD(Ecai_Context, fromFile) {
@@ -151,7 +171,11 @@ ZEND_METHOD(Ecai_Context, fromFile) {
   ecai_status st = ecai_ctx_new_from_file(&h, ZSTR_VAL(path));
   THROW_IF(st);
   object_init_ex(return_value, ecai_ce_context);
-  ecai_php_obj_set(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_ctx);
+  ecai_php_obj *p = ecai_php_obj_of(Z_OBJ_P(return_value));
+  ecai_php_obj_set(p, h, free_ctx);
+  zval z; /* the source of a persistent store's own context (ecai_php_ctx_source) */
+  ZVAL_STR(&z, path);
+  ecai_php_obj_keep(p, ECAI_PHP_KEEP_ATTACHED, &z);
 }
 
 ZEND_METHOD(Ecai_Context, config) {
@@ -209,6 +233,7 @@ static PHP_MINIT_FUNCTION(ecai) {
   }
   if (ecai_global_init() != ECAI_OK) return FAILURE;
   if (ecai_php_core_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
+  if (ecai_php_persist_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
   /* modules, one line each: */
   /* catalog/index/search: */
   if (ecai_php_catalog_minit(INIT_FUNC_ARGS_PASSTHRU) != SUCCESS) return FAILURE;
@@ -232,6 +257,7 @@ static PHP_MINIT_FUNCTION(ecai) {
 }
 
 static PHP_MSHUTDOWN_FUNCTION(ecai) {
+  ecai_php_persist_mshutdown(SHUTDOWN_FUNC_ARGS_PASSTHRU);
   ecai_global_cleanup();
   return SUCCESS;
 }
@@ -242,6 +268,7 @@ static PHP_MINFO_FUNCTION(ecai) {
   php_info_print_table_row(2, "libecai version", ecai_version_string());
   php_info_print_table_row(2, "extension built against", ECAI_VERSION_STRING);
   php_info_print_table_end();
+  DISPLAY_INI_ENTRIES();
 }
 
 static const zend_module_dep ecai_deps[] = {

@@ -20,6 +20,7 @@ static void free_catalog(void *h) { ecai_catalog_free(h); }
 static void free_embedder(void *h) { ecai_embedder_free(h); }
 static void free_index(void *h) { ecai_index_free(h); }
 static void free_store(void *h) { ecai_store_free(h); }
+static ecai_status open_store(void **h, ecai_ctx *ctx, const char *dir) { return ecai_store_open((ecai_store **)h, ctx, dir); }
 
 /* A new object takes its handle and keeps its Context alive. */
 static void adopt(ecai_php_obj *p, void *h, void (*free_h)(void *), zval *ctx) {
@@ -203,6 +204,16 @@ ZEND_METHOD(Ecai_Catalog, save) {
   ecai_catalog *cat = ecai_php_this(ZEND_THIS);
   if (!cat) RETURN_THROWS();
   THROW_IF(ecai_catalog_save(cat, ZSTR_VAL(path)));
+}
+
+ZEND_METHOD(Ecai_Catalog, loadReport) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ecai_catalog *cat = ecai_php_this(ZEND_THIS);
+  if (!cat) RETURN_THROWS();
+  char *js = NULL;
+  size_t n = 0;
+  THROW_IF(ecai_catalog_load_report_json(&js, &n, cat));
+  if (ecai_php_return_json(return_value, js, n)) RETURN_THROWS();
 }
 
 /* ---- Ecai\Embedder ------------------------------------------------------------------------- */
@@ -460,21 +471,40 @@ ZEND_METHOD(Ecai_Store, open) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 1);
   if (!c) RETURN_THROWS();
+  ecai_php_cfgsrc src = ecai_php_ctx_source(Z_OBJ_P(ctx));
+  ecai_php_kept *k = NULL;
+  THROW_IF(ecai_php_kept_open(&k, ECAI_PHP_KEPT_STORE, ZSTR_VAL(path), c, &src, true, open_store, free_store));
+  if (k) { /* kept across requests, with a context of its own */
+    object_init_ex(return_value, ce_store);
+    ecai_php_obj *p = ecai_php_obj_of(Z_OBJ_P(return_value));
+    ecai_php_obj_adopt_kept(p, k);
+    zval as; /* the path it was opened as: Search::open on it gets the store's version */
+    ZVAL_STR(&as, path);
+    ecai_php_obj_keep(p, ECAI_PHP_KEEP_ATTACHED, &as);
+    return;
+  }
   ecai_store *h = NULL;
   THROW_IF(ecai_store_open(&h, c, ZSTR_VAL(path)));
   object_init_ex(return_value, ce_store);
   adopt(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_store, ctx);
 }
 
+ZEND_METHOD(Ecai_Store, persistentStats) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ecai_php_persist_stats(return_value);
+}
+
 ZEND_METHOD(Ecai_Store, load) {
   ecai_store *s = ecai_php_this(ZEND_THIS);
   if (!s) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS());
   do_load(INTERNAL_FUNCTION_PARAM_PASSTHRU, ecai_store_catalog(s));
 }
 
 ZEND_METHOD(Ecai_Store, add) {
   ecai_store *s = ecai_php_this(ZEND_THIS);
   if (!s) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS());
   do_add(INTERNAL_FUNCTION_PARAM_PASSTHRU, ecai_store_catalog(s));
 }
 
@@ -485,6 +515,7 @@ ZEND_METHOD(Ecai_Store, remove) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_store *s = ecai_php_this(ZEND_THIS);
   if (!s) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS());
   THROW_IF(ecai_catalog_remove(ecai_store_catalog(s), ZSTR_VAL(sku)));
 }
 
@@ -503,6 +534,7 @@ ZEND_METHOD(Ecai_Store, build) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_store *s = ecai_php_this(ZEND_THIS);
   if (!s) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS());
   size_t n = 0;
   THROW_IF(ecai_store_build(&n, s, refit ? 1 : 0, NULL, NULL));
   RETURN_LONG((zend_long)n);

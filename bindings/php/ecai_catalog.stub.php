@@ -20,6 +20,9 @@ final class Catalog implements \Countable {
     public function count(): int {}
     public function idOf(string $sku): int {}
     public function save(string $path): void {}
+    /** The last load: ["read", "loaded", "skipped", "skipped_by_reason" => ["malformed_row", "bad_value",
+     * "invalid_utf8", "unterminated_quote", "field_too_large", "record_too_large"], "first_skip" => "FILE:LINE: reason" or null]. */
+    public function loadReport(): array {}
 }
 
 /** An embedder of the configured kind (ecai_embedder). @strict-properties @not-serializable */
@@ -51,8 +54,14 @@ final class Index implements \Countable {
 /** Catalog + embedder + index saved together (ecai_store). @strict-properties @not-serializable */
 final class Store implements \Countable {
     public function __construct(Context $ctx) {}
-    /** Opens a folder written by save(); nothing is re-embedded. */
+    /** Opens a folder written by save(); nothing is re-embedded. With ecai.persistent
+     *  (php.ini, On by default) the process keeps the store across requests and returns it
+     *  again while DIR/MANIFEST is unchanged; a new version published there (a symlink
+     *  swapped to a new folder, or the folder rewritten) is opened afresh. */
     public static function open(Context $ctx, string $dir): Store {}
+    /** What this process keeps (ecai.persistent): ["enabled", "pid", "max_persistent",
+     *  "opened", "reused", "replaced", "evicted", "unshared", "failed", "entries" => [...]]. */
+    public static function persistentStats(): array {}
     public function load(string $path, ?string $format = null, ?string $columns = null, bool $lenient = false): array {}
     public function add(array|string $product): int {}
     public function remove(string $sku): void {}

@@ -39,6 +39,9 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Catalog_save, 0, 1, I
 	ZEND_ARG_TYPE_INFO(0, path, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Catalog_loadReport, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
 #define arginfo_class_Ecai_Embedder___construct arginfo_class_Ecai_Catalog___construct
 #define arginfo_class_Ecai_Embedder_dim arginfo_class_Ecai_Catalog_count
 
@@ -111,6 +114,9 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Store_save, 0, 1, IS_
 	ZEND_ARG_TYPE_INFO(0, dir, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Store_persistentStats, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_METHOD(Ecai_Catalog, __construct);
 ZEND_METHOD(Ecai_Catalog, open);
 ZEND_METHOD(Ecai_Catalog, load);
@@ -120,6 +126,7 @@ ZEND_METHOD(Ecai_Catalog, remove);
 ZEND_METHOD(Ecai_Catalog, count);
 ZEND_METHOD(Ecai_Catalog, idOf);
 ZEND_METHOD(Ecai_Catalog, save);
+ZEND_METHOD(Ecai_Catalog, loadReport);
 ZEND_METHOD(Ecai_Embedder, __construct);
 ZEND_METHOD(Ecai_Embedder, dim);
 ZEND_METHOD(Ecai_Embedder, fit);
@@ -142,6 +149,7 @@ ZEND_METHOD(Ecai_Store, count);
 ZEND_METHOD(Ecai_Store, build);
 ZEND_METHOD(Ecai_Store, search);
 ZEND_METHOD(Ecai_Store, save);
+ZEND_METHOD(Ecai_Store, persistentStats);
 
 static const zend_function_entry class_Ecai_Catalog_methods[] = {
 	ZEND_ME(Ecai_Catalog, __construct, arginfo_class_Ecai_Catalog___construct, ZEND_ACC_PUBLIC)
@@ -153,6 +161,7 @@ static const zend_function_entry class_Ecai_Catalog_methods[] = {
 	ZEND_ME(Ecai_Catalog, count, arginfo_class_Ecai_Catalog_count, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Catalog, idOf, arginfo_class_Ecai_Catalog_idOf, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Catalog, save, arginfo_class_Ecai_Catalog_save, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Catalog, loadReport, arginfo_class_Ecai_Catalog_loadReport, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };
 
@@ -187,5 +196,6 @@ static const zend_function_entry class_Ecai_Store_methods[] = {
 	ZEND_ME(Ecai_Store, build, arginfo_class_Ecai_Store_build, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Store, search, arginfo_class_Ecai_Store_search, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Store, save, arginfo_class_Ecai_Store_save, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Store, persistentStats, arginfo_class_Ecai_Store_persistentStats, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_FE_END
 };

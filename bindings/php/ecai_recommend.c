@@ -14,6 +14,9 @@
 static zend_class_entry *ecai_ce_recommender;
 
 static void free_recommend(void *h) { ecai_recommend_free(h); }
+static ecai_status open_recommend(void **h, ecai_ctx *ctx, const char *path) {
+  return ecai_recommend_load((ecai_recommend **)h, ctx, path);
+}
 
 /* Creates a context from an optional JSON config; throws and returns a non-OK status on failure. */
 static ecai_status ctx_for(ecai_ctx **ctx, zend_string *config) {
@@ -79,12 +82,18 @@ ZEND_METHOD(Ecai_Recommender, load) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_ctx *ctx = NULL;
   if (ctx_for(&ctx, config)) RETURN_THROWS();
+  /* kept across requests while the file is unchanged (ecai.persistent) */
+  ecai_php_cfgsrc src = {config ? ZSTR_VAL(config) : NULL, config ? ZSTR_LEN(config) : 0, NULL};
+  ecai_php_kept *k = NULL;
+  ecai_status st = ecai_php_kept_open(&k, ECAI_PHP_KEPT_RECOMMEND, ZSTR_VAL(path), ctx, &src, false, open_recommend,
+                                      free_recommend);
   ecai_recommend *h = NULL;
-  ecai_status st = ecai_recommend_load(&h, ctx, ZSTR_VAL(path));
+  if (!st && !k) st = ecai_recommend_load(&h, ctx, ZSTR_VAL(path));
   ecai_ctx_free(ctx);
   THROW_IF(st);
   object_init_ex(return_value, ecai_ce_recommender);
-  ecai_php_obj_set(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_recommend);
+  if (k) ecai_php_obj_adopt_kept(ecai_php_obj_of(Z_OBJ_P(return_value)), k);
+  else ecai_php_obj_set(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_recommend);
 }
 
 ZEND_METHOD(Ecai_Recommender, addOrder) {
@@ -100,6 +109,7 @@ ZEND_METHOD(Ecai_Recommender, addOrder) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS()); /* a kept model changes: this request's copy */
   uint32_t n = zend_hash_num_elements(products);
   if (n == 0) {
     zend_argument_value_error(2, "must not be empty");
@@ -133,6 +143,7 @@ ZEND_METHOD(Ecai_Recommender, setItem) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS()); /* a kept model changes: this request's copy */
   ecai_status st = ecai_recommend_set_item(h, ZSTR_VAL(id), title ? ZSTR_VAL(title) : NULL, price);
   THROW_IF(st);
 }
@@ -145,6 +156,7 @@ ZEND_METHOD(Ecai_Recommender, setCategory) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS()); /* a kept model changes: this request's copy */
   ecai_status st = ecai_recommend_set_category(h, ZSTR_VAL(id), category ? ZSTR_VAL(category) : NULL);
   THROW_IF(st);
 }
@@ -153,6 +165,7 @@ ZEND_METHOD(Ecai_Recommender, fit) {
   ZEND_PARSE_PARAMETERS_NONE();
   ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS()); /* a kept model changes: this request's copy */
   ecai_status st = ecai_recommend_fit(h);
   THROW_IF(st);
 }
@@ -164,6 +177,7 @@ ZEND_METHOD(Ecai_Recommender, setContent) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS()); /* a kept model changes: this request's copy */
   uint32_t n = zend_hash_num_elements(vectors);
   if (n == 0) {
     zend_argument_value_error(1, "must not be empty");

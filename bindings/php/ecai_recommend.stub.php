@@ -11,7 +11,9 @@ final class Recommender {
     public function __construct(?string $config = null) {}
     /** Trains on an orders CSV (gzip accepted), orders dated before $before (YYYY-MM-DD) when given; fits EASE. */
     public static function fromOrders(string $path, ?string $config = null, ?string $before = null): Recommender {}
-    /** Loads a model written by save(). */
+    /** Loads a model written by save(). With ecai.persistent the process keeps it across
+     *  requests while the file is unchanged; changing it (addOrder, fit, ...) makes it this
+     *  request's own copy. */
     public static function load(string $path, ?string $config = null): Recommender {}
     /** Adds one order (co-occurrence counts update immediately). $ts: Unix seconds. */
     public function addOrder(string $orderId, array $products, ?string $customer = null, int $ts = 0): void {}

@@ -53,11 +53,24 @@ ZEND_METHOD(Ecai_Search, open) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_store *s = ecai_php_store_of(Z_OBJ_P(store), 1);
   if (!s) RETURN_THROWS();
+  /* a store kept across requests keeps its searches too (the search of the store's own
+   * version when dir is the store's folder) */
+  ecai_php_obj *so = ecai_php_obj_of(Z_OBJ_P(store));
+  zval *as = &so->keep[ECAI_PHP_KEEP_ATTACHED];
+  ecai_php_kept *k = NULL;
+  ecai_status st = so->kept ? ecai_php_kept_search(&k, so->kept, Z_TYPE_P(as) == IS_STRING ? Z_STRVAL_P(as) : NULL,
+                                                   ZSTR_VAL(dir))
+                            : ECAI_OK;
+  if (st) {
+    if (!EG(exception)) ecai_php_throw(st);
+    RETURN_THROWS();
+  }
   ecai_search *h = NULL;
-  THROW_IF(ecai_search_open(&h, s, ZSTR_VAL(dir)));
+  if (!k) THROW_IF(ecai_search_open(&h, s, ZSTR_VAL(dir)));
   object_init_ex(return_value, ce_search);
   ecai_php_obj *p = ecai_php_obj_of(Z_OBJ_P(return_value));
-  ecai_php_obj_set(p, h, free_search);
+  if (k) ecai_php_obj_adopt_kept(p, k);
+  else ecai_php_obj_set(p, h, free_search);
   ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, store);
 }
 

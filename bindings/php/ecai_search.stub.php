@@ -9,7 +9,9 @@ final class Search
     /** Builds the keyword index from the store's catalog. */
     public function __construct(Store $store) {}
 
-    /** Opens DIR/search.bin written by save() for a store opened from DIR. */
+    /** Opens DIR/search.bin written by save() for a store opened from DIR. Over a store kept by
+     *  Store::open (ecai.persistent) the search is kept with it; for the folder the store was
+     *  opened from it is the search of the store's own version. */
     public static function open(Store $store, string $dir): Search {}
 
     /** Writes DIR/search.bin (after $store->save(DIR)). */

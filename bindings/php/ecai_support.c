@@ -12,6 +12,7 @@
 static zend_class_entry *ecai_ce_kb, *ecai_ce_support;
 
 static void free_kb(void *h) { ecai_kb_free(h); }
+static ecai_status open_kb(void **h, ecai_ctx *ctx, const char *path) { return ecai_kb_open((ecai_kb **)h, ctx, path); }
 static void free_support(void *h) { ecai_support_free(h); }
 
 ZEND_METHOD(Ecai_KnowledgeBase, __construct) {
@@ -40,6 +41,7 @@ ZEND_METHOD(Ecai_KnowledgeBase, addText) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_kb *kb = ecai_php_this(ZEND_THIS);
   if (!kb) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS()); /* a kept KB changes: this request's copy */
   if (format < 0 || format > 4) {
     zend_argument_value_error(3, "must be 0..4");
     RETURN_THROWS();
@@ -56,6 +58,7 @@ ZEND_METHOD(Ecai_KnowledgeBase, addPath) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_kb *kb = ecai_php_this(ZEND_THIS);
   if (!kb) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS()); /* a kept KB changes: this request's copy */
   size_t changed = 0;
   THROW_IF(ecai_kb_add_path(&changed, kb, ZSTR_VAL(path)));
   RETURN_LONG((zend_long)changed);
@@ -68,6 +71,7 @@ ZEND_METHOD(Ecai_KnowledgeBase, remove) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_kb *kb = ecai_php_this(ZEND_THIS);
   if (!kb) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS()); /* a kept KB changes: this request's copy */
   THROW_IF(ecai_kb_remove(kb, ZSTR_VAL(source)));
 }
 
@@ -121,10 +125,18 @@ ZEND_METHOD(Ecai_KnowledgeBase, open) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_ctx *c = ecai_php_ctx_of(Z_OBJ_P(ctx), 2);
   if (!c) RETURN_THROWS();
+  /* kept across requests while the file is unchanged (ecai.persistent), with its own context */
+  ecai_php_cfgsrc src = ecai_php_ctx_source(Z_OBJ_P(ctx));
+  ecai_php_kept *k = NULL;
+  THROW_IF(ecai_php_kept_open(&k, ECAI_PHP_KEPT_KB, ZSTR_VAL(path), c, &src, true, open_kb, free_kb));
   ecai_kb *h = NULL;
-  THROW_IF(ecai_kb_open(&h, c, ZSTR_VAL(path)));
+  if (!k) THROW_IF(ecai_kb_open(&h, c, ZSTR_VAL(path)));
   object_init_ex(return_value, ecai_ce_kb);
   ecai_php_obj *p = ecai_php_obj_of(Z_OBJ_P(return_value));
+  if (k) {
+    ecai_php_obj_adopt_kept(p, k);
+    return;
+  }
   ecai_php_obj_set(p, h, free_kb);
   ecai_php_obj_keep(p, ECAI_PHP_KEEP_OWNER, ctx);
 }

@@ -19,7 +19,8 @@ final class KnowledgeBase {
     public function stats(): array {}
     /** Writes the KB to one file (atomic, checksummed). */
     public function save(string $path): void {}
-    /** Reads a KB written by save() (chunks re-embedded with $ctx's embedder). */
+    /** Reads a KB written by save() (chunks re-embedded with $ctx's embedder). With
+     *  ecai.persistent the process keeps it across requests while the file is unchanged. */
     public static function open(string $path, Context $ctx): KnowledgeBase {}
     /** Retrieval: ["query", "strength", "results" => [["source", "section", "text", "score", ...], ...]]. */
     public function search(string $query, int $k = 4): array {}

@@ -40,5 +40,8 @@ int cli_ctx(const char *cmd, const char *path, ecai_ctx **out);
 /* Progress bar on stderr, only when stderr is a terminal: cli_progress("indexing", i, n). */
 void cli_progress(const char *what, size_t done, size_t total);
 void cli_progress_end(void);
+/* Verifies the store folder DIR and points the symlink LINK at it atomically (cmd_publish.c);
+ * returns an exit status, having printed one line either way. */
+int cli_publish(const char *cmd, ecai_ctx *ctx, const char *dir, const char *link);
 
 #endif

@@ -11,7 +11,7 @@ static const char HELP[] =
     "                   [--metric proportion|mean] [--control NAME] [--json]\n\n"
     "A/B test from a CSV file with one row per unit (plain or gzip).\n"
     "  proportion (default): the metric column holds 0/1 or true/false (any case);\n"
-    "                        two-proportion z-test with pooled SE, 95 %% CI of the\n"
+    "                        two-proportion z-test with pooled SE, 95 % CI of the\n"
     "                        difference with unpooled SE.\n"
     "  mean:                 numbers; Welch's t-test (Welch-Satterthwaite df).\n"
     "The control is --control or the first variant name in byte order; the test\n"
@@ -20,7 +20,7 @@ static const char HELP[] =
     "--json prints one document:\n"
     "  {\"variants\":[{\"name\",\"n\",\"mean\",...}],\"lift\",\"statistic\",\"p_value\",\n"
     "   \"ci95\":[lo,hi],\"srm_p_value\",...}\n"
-    "with lift as a FRACTION (-0.04312 = -4.312 %%) and ci95 the interval of\n"
+    "with lift as a FRACTION (-0.04312 = -4.312 %) and ci95 the interval of\n"
     "treatment - control.\n"
     "exit status: 0 ok, 2 bad input (missing file/column, bad value), 3 runtime failure.\n";
 

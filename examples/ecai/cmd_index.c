@@ -13,7 +13,7 @@
 static const char HELP[] =
     "usage: ecai index --catalog FILE [--format csv|tsv|jsonl] [--columns id=COL,title=COL,...]\n"
     "                  [--embedder builtin|openai] [--index-type FACTORY] [--lenient]\n"
-    "                  [--config FILE] --out DIR\n\n"
+    "                  [--config FILE] --out DIR [--publish LINK]\n\n"
     "Loads a product catalog (CSV, TSV or JSONL, optionally .gz), embeds every product and\n"
     "builds the vector index and the BM25F keyword index (search.bin), then saves catalog,\n"
     "embedder state and indexes into DIR so that\n"
@@ -23,8 +23,38 @@ static const char HELP[] =
     "columns become attributes. --columns maps fields to header names, e.g.\n"
     "  --columns id=stock_code,title=description,price=median_unit_price\n"
     "--index-type is a FAISS factory string: Flat (default), HNSW32, IVF256,SQ8, IVF256,PQ16.\n"
-    "--lenient skips malformed rows (counted) instead of failing on the first one.\n"
+    "--lenient skips malformed rows (counted by reason in the summary) instead of failing on\n"
+    "the first one. A CSV quote left open at the end of the file, a field over\n"
+    "catalog.max_field_bytes (1 MiB) or a row over catalog.max_record_bytes (8 MiB) is such a row.\n"
+    "--publish LINK then verifies DIR and points the symlink LINK at it atomically (see\n"
+    "'ecai publish --help'); DIR should be a new folder, never the one LINK points at.\n"
     "exit status: 0 saved, 2 bad input (file, row, mapping), 3 runtime failure.\n";
+
+/* "indexed N products: R rows read, L loaded, S skipped (reason n, ...)" from the load report,
+ * plus the first skipped row when there is one. */
+static void print_summary(const ecai_catalog *cat, const char *outdir, double secs) {
+  char *js = NULL;
+  json_t *r = ecai_catalog_load_report_json(&js, NULL, cat) == ECAI_OK ? json_loads(js, 0, NULL) : NULL;
+  ecai_free(js);
+  json_int_t skipped = json_integer_value(json_object_get(r, "skipped"));
+  printf("indexed %zu products: %lld rows read, %lld loaded, %lld skipped", ecai_catalog_count(cat),
+         (long long)json_integer_value(json_object_get(r, "read")),
+         (long long)json_integer_value(json_object_get(r, "loaded")), (long long)skipped);
+  if (skipped) {
+    const char *sep = " (", *key;
+    json_t *n;
+    json_object_foreach(json_object_get(r, "skipped_by_reason"), key, n) {
+      if (!json_integer_value(n)) continue;
+      printf("%s%s %lld", sep, key, (long long)json_integer_value(n));
+      sep = ", ";
+    }
+    printf(")");
+  }
+  printf(" into %s in %.2f s\n", outdir, secs);
+  const char *first = json_string_value(json_object_get(r, "first_skip"));
+  if (first) printf("first skipped row: %s\n", first);
+  json_decref(r);
+}
 
 static int progress(size_t done, size_t total, void *payload) {
   (void)payload;
@@ -74,13 +104,14 @@ int cmd_index(int argc, char **argv) {
       {"columns", required_argument, 0, 'm'}, {"embedder", required_argument, 0, 'e'},
       {"index-type", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
       {"config", required_argument, 0, 'C'}, {"lenient", no_argument, 0, 'l'},
+      {"publish", required_argument, 0, 'p'},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   const char *catalog = NULL, *format = NULL, *columns = NULL, *embedder = NULL, *itype = NULL, *outdir = NULL,
-             *cfg = NULL;
+             *cfg = NULL, *publish = NULL;
   int lenient = 0, c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "c:f:m:e:t:o:C:lh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:f:m:e:t:o:C:p:lh", opts, NULL)) != -1) {
     switch (c) {
     case 'c': catalog = optarg; break;
     case 'f': format = optarg; break;
@@ -90,6 +121,7 @@ int cmd_index(int argc, char **argv) {
     case 'o': outdir = optarg; break;
     case 'C': cfg = optarg; break;
     case 'l': lenient = 1; break;
+    case 'p': publish = optarg; break;
     case 'h': fputs(HELP, stdout); return CLI_OK;
     default: return cli_usage("index", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -158,8 +190,9 @@ int cmd_index(int argc, char **argv) {
     }
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  printf("indexed %zu products (%zu rows skipped) into %s in %.2f s\n", ecai_catalog_count(ecai_store_catalog(store)),
-         skipped, outdir, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+  print_summary(ecai_store_catalog(store), outdir,
+                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+  if (publish) rc = cli_publish("index", ctx, outdir, publish);
 out:
   ecai_store_free(store);
   ecai_ctx_free(ctx);

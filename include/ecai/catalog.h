@@ -28,7 +28,8 @@ typedef struct ecai_catalog ecai_catalog;
 typedef enum ecai_catalog_format {
   ECAI_CATALOG_AUTO = 0,  /**< from the extension (.csv, .tsv, .jsonl/.ndjson, optionally .gz) */
   ECAI_CATALOG_CSV = 1,   /**< RFC 4180 CSV (libcsv), first row is a header */
-  ECAI_CATALOG_TSV = 2,   /**< tab-separated, first row is a header, no quoting */
+  ECAI_CATALOG_TSV = 2,   /**< tab-separated, first row is a header, no quoting (a quote is
+                               an ordinary character; a field never spans lines) */
   ECAI_CATALOG_JSONL = 3  /**< one JSON product object per line */
 } ecai_catalog_format;
 
@@ -67,22 +68,53 @@ ECAI_API void ecai_catalog_free(ecai_catalog *cat);
  * description, category, brand, price, currency, in_stock, attributes). JSONL lines
  * are product objects (see the file comment); the same mapping renames their keys.
  *
+ * No row is lost silently. A CSV quoted field may span lines; one still open at the end
+ * of the file is an error naming the line its record starts on ("FILE:LINE: unterminated
+ * quoted field starting here"); in lenient mode that record is skipped and the lines after
+ * its first line are read again. Size limits from the context: a field (CSV/TSV column,
+ * JSONL string value) over `catalog.max_field_bytes` (default 1 MiB) or a record (the sum
+ * of a CSV/TSV row's fields, a JSONL line) over `catalog.max_record_bytes` (default 8 MiB)
+ * is an error naming file, line and column (number and header name; the key for JSONL),
+ * or a skipped row in lenient mode. ecai_catalog_load_report_json() says what was skipped
+ * and why.
+ *
  * @param[out] out_loaded  products inserted or updated (may be NULL).
- * @param[out] out_skipped malformed rows skipped in lenient mode (may be NULL).
+ * @param[out] out_skipped rows skipped in lenient mode (may be NULL).
  * @param[in]  cat     the catalog.
  * @param[in]  path    file path.
  * @param[in]  format  an ecai_catalog_format.
  * @param[in]  columns column mapping, or NULL.
  * @param[in]  flags   0 (strict) or ECAI_CATALOG_LENIENT.
  * @return ECAI_OK; ECAI_EIO (unreadable file); ECAI_EPARSE (strict mode: malformed row,
- * the message gives "FILE:LINE: reason"; invalid UTF-8 gives the byte offset);
- * ECAI_EINVAL (bad mapping, no id/title column); ECAI_ENOMEM.
+ * unterminated quote, field or record over its limit; the message gives "FILE:LINE:
+ * reason", LINE being where the row starts; invalid UTF-8 gives the byte offset; an
+ * unterminated quote or oversized field in the header fails in lenient mode too);
+ * ECAI_EINVAL (bad mapping, no id/title column, a size limit below 1); ECAI_ENOMEM.
  * Ownership: none. Thread-safety: exclusive access to cat.
  * @since 0.1
  */
 ECAI_API ecai_status ecai_catalog_load(size_t *out_loaded, size_t *out_skipped, ecai_catalog *cat,
                                        const char *path, ecai_catalog_format format,
                                        const char *columns, uint32_t flags);
+
+/**
+ * @brief What the last ecai_catalog_load() on this catalog read, loaded and skipped, and why:
+ * {"read": N, "loaded": N, "skipped": N, "skipped_by_reason": {"malformed_row": N,
+ * "bad_value": N, "invalid_utf8": N, "unterminated_quote": N, "field_too_large": N,
+ * "record_too_large": N}, "first_skip": "FILE:LINE: reason" or null}.
+ * read = loaded + skipped (data rows; the header and blank lines are not counted).
+ * Reasons: malformed_row (wrong field count, CSV syntax, a JSONL line that is not an
+ * object), bad_value (empty id or title, bad price, in_stock, attributes or JSON type),
+ * invalid_utf8, unterminated_quote, field_too_large, record_too_large. Every reason is
+ * always present. Before any load, and after a failed one, all counts are 0.
+ * @param[out] out     receives the NUL-terminated JSON; free with ecai_free().
+ * @param[out] out_len its length (may be NULL).
+ * @param[in]  cat     the catalog.
+ * @return ECAI_OK; ECAI_EINVAL (NULL argument); ECAI_ENOMEM.
+ * Ownership: the caller frees *out. Thread-safety: concurrent reads allowed.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_catalog_load_report_json(char **out, size_t *out_len, const ecai_catalog *cat);
 
 /**
  * @brief Inserts or updates one product given as a JSON object (see the file comment;

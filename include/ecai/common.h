@@ -180,8 +180,11 @@ typedef void (*ecai_log_fn)(ecai_log_level level, const char *msg, void *payload
  * "recommend", "pricing", "experiment"); see README "Configuration" for each key.
  * Unknown keys and wrongly typed values are errors naming the key path. Secrets are
  * never stored in the file: a key such as `"api_key_env": "OPENAI_API_KEY"` names an
- * environment variable read here. The environment variables `ECAI_LLM_API_KEY`,
- * `ECAI_EMBEDDER_API_KEY` and `ECAI_REDIS_URL` override the configuration.
+ * environment variable read here; when that variable is unset or empty and the section is
+ * in use (llm.provider not "none", embedder.kind not "builtin") the call fails with
+ * ECAI_EINVAL naming it, unless the section says `"auth": "none"` (a keyless local server).
+ * The environment variables `ECAI_LLM_API_KEY`, `ECAI_EMBEDDER_API_KEY`, `ECAI_REDIS_URL`,
+ * `ECAI_LLM_BASE_URL` and `ECAI_EMBEDDER_BASE_URL` override the configuration.
  *
  * @param[out] out  receives the context; set to NULL on failure.
  * @param[in]  json configuration text (UTF-8), or NULL for the embedded defaults.

@@ -15,6 +15,20 @@
  * first; a query string in base_url is kept at the end (Azure: "...?api-version=...").
  * The key goes in "Authorization: Bearer" (openai; llm.auth_header names another header,
  * e.g. "api-key") or "x-api-key" (anthropic).
+ *
+ * Several processes (20 web servers, PHP-FPM workers): with "llm.shared": "redis" (and
+ * redis.url) the spend budget, the retry budget and the circuit breaker are kept in Redis
+ * and shared by every client whose context has the same redis.url and redis.prefix, through
+ * atomic Lua scripts: one spend counter per budget window (windows aligned on the Unix
+ * epoch, so window_s 86400 is one UTC day for every server), one retry count per minute
+ * and one breaker (consecutive failures, open for breaker_cooldown_ms, one half-open probe
+ * at a time) per endpoint (base_url). The limits hold for the sum over all processes;
+ * requests already in flight when the limit is reached may still pass it. When Redis does
+ * not answer within redis.timeout_ms (down, stalled, refusing) no call fails and none
+ * waits longer than that: the client falls back to its own per-process limits (each
+ * process may then spend the whole limit), leaves Redis alone for 1 s, then tries again;
+ * spend made meanwhile is added to the shared window once Redis answers. The stats report
+ * it under "shared". The default "none" keeps every limit per handle.
  */
 #ifndef ECAI_LLM_H
 #define ECAI_LLM_H
@@ -150,8 +164,9 @@ ECAI_API ecai_status ecai_prompt_json(char **out, size_t *out_len, const ecai_pr
  * api_key / api_key_env, timeouts, retries, headers, prices, budget, downgrade).
  * @param[out] out receives the client; NULL on failure.
  * @param[in]  ctx the context; must outlive the client.
- * @return ECAI_OK; ECAI_EINVAL (bad configuration value, message names the key);
- * ECAI_ERROR (libcurl init); ECAI_ENOMEM.
+ * No connection is made here: with llm.shared = "redis", Redis is first asked by a call.
+ * @return ECAI_OK; ECAI_EINVAL (bad configuration value, message names the key;
+ * llm.shared "redis" without redis.url); ECAI_ERROR (libcurl init); ECAI_ENOMEM.
  * Ownership: the caller frees *out with ecai_llm_free().
  * Thread-safety: see the file comment.
  * @since 0.1
@@ -221,7 +236,8 @@ ECAI_API ecai_status ecai_llm_attach_cache(ecai_llm *llm, ecai_cache *cache);
  *
  * Retried (at most max_retries times; delay = backoff_ms * 2^k with full jitter, at least
  * the server's Retry-After in seconds, each delay capped by backoff_max_ms; at most
- * retry_budget retries per minute per handle): transport errors, timeouts, HTTP 408, 429
+ * retry_budget retries per minute per handle, or per endpoint for all processes with
+ * llm.shared = "redis"): transport errors, timeouts, HTTP 408, 429
  * and 5xx. Not retried: other HTTP statuses, unparsable replies, replies larger than
  * max_reply_bytes. Circuit breaker: breaker_threshold consecutive failed attempts open it;
  * calls then fail fast with ECAI_ESTATE until breaker_cooldown_ms have passed, when one
@@ -305,7 +321,12 @@ ECAI_API ecai_status ecai_llm_cancel(ecai_llm *llm);
 /**
  * @brief Counters as JSON: requests, attempts, retries, errors, tokens, cost, latency
  * percentiles (p50/p95/p99 in ms), budget (limit, spent, window), breaker state,
- * downgrade steps taken. Never contains the API key.
+ * downgrade steps taken, and "shared": {"backend": "redis"|"none", "state": "ok" (budget
+ * spent and breaker are the values shared by every process) | "fallback" (Redis did not
+ * answer: this handle's own values and limits) | "off", "errors" (failed Redis commands),
+ * "fallbacks" (times the shared state was lost), "unsynced_spend" (redis only: spend
+ * not yet added to the shared window)}. With llm.shared = "redis" it asks Redis once
+ * (at most redis.timeout_ms). Never contains the API key.
  * @param[out] out     receives the text; free with ecai_free().
  * @param[out] out_len its length (may be NULL).
  * @param[in]  llm     the client.

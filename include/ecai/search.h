@@ -59,6 +59,9 @@ ECAI_API ecai_status ecai_search_save(ecai_search *s, const char *dir);
 
 /**
  * @brief Opens DIR/search.bin written by ecai_search_save() for a store opened from DIR.
+ * When DIR is the very path the store was opened as (for example a published symlink, see
+ * `ecai publish`), search.bin is read from the folder the store was read from, even if the
+ * link has been switched to a new version since: store and index always match.
  * @param[out] out   receives the engine; NULL on failure.
  * @param[in]  store the store opened from dir.
  * @param[in]  dir   the folder.

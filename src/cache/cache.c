@@ -462,13 +462,7 @@ ecai_status ecai_cache_new(ecai_cache **out, const ecai_ctx *ctx) {
   ecai_status st = ECAI_OK;
   if (!strcmp(backend, "redis")) {
     c->redis = 1;
-    const char *url = ecai__cfg_str(ctx, "redis.url", NULL);
-    if (!url) {
-      st = ecai__err(ECAI_EINVAL, "ecai_cache_new: cache.backend \"redis\" needs redis.url (or ECAI_REDIS_URL)");
-      goto fail;
-    }
-    st = ecai__redis_new(&c->r, url, ecai__ctx_secret(ctx, "redis.password"),
-                         (int)ecai__cfg_int(ctx, "redis.timeout_ms", 50), ecai__cfg_str(ctx, "redis.prefix", "ecai:"));
+    st = ecai__redis_new(&c->r, ctx, "ecai_cache_new", "cache.backend \"redis\"");
     if (st) goto fail;
     *out = c;
     return ECAI_OK;

@@ -10,6 +10,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "cache/redis.h"
 #include "catalog/ser.h" /* ecai__put_* / ecai__rd: the byte layout of the cache files */
 #include "core/internal.h"
 #include "ecai/cache.h"
@@ -43,10 +44,7 @@ ecai_status ecai__cmeta_parse(ecai__cmeta *m, const char *json);
 void ecai__cmeta_free(ecai__cmeta *m);
 
 /* ---- Redis backend (src/cache/redis.c) ------------------------------------------ */
-typedef struct ecai__redis ecai__redis;
-ecai_status ecai__redis_new(ecai__redis **out, const char *url, const char *password, int timeout_ms,
-                            const char *prefix);
-void ecai__redis_free(ecai__redis *r);
+/* The connection (ecai__redis_new / _free / _command) is in cache/redis.h. */
 /* Each returns 1 hit / 0 miss (or done) / -1 backend failure (message in *err is not set:
  * callers count the failure; the next call reconnects). */
 int ecai__redis_get(ecai__redis *r, const uint8_t *key, void **out, size_t *out_len, int64_t *saved_tokens,

@@ -1,16 +1,19 @@
-/* Redis backend of the exact cache (hiredis, synchronous, one connection behind a
- * mutex). Every failure drops the connection and returns -1; the next call reconnects.
- * Keys: <prefix>v1:<32 hex>; tag sets <prefix>v1:tag:<tag>; product sets
+/* Redis: the connection shared by the modules that keep state there (see
+ * cache/redis.h) and the exact cache's backend on it. Every failure drops the
+ * connection and returns -1; the next call reconnects.
+ * Cache keys: <prefix>v1:<32 hex>; tag sets <prefix>v1:tag:<tag>; product sets
  * <prefix>v1:sku:<sku> with members "<32 hex>:<16 hex fact hash>"; counters
  * <prefix>v1:ctr:<name>. Values: 16-byte header (saved_tokens i64, saved_cost f64)
- * then the bytes. */
+ * then the bytes. (The LLM client's keys live under <prefix>llm1:, outside what
+ * ecai_cache_clear removes.) */
+#include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-
-#include <hiredis/hiredis.h>
 
 #include "cache/cache_internal.h"
 
@@ -63,27 +66,32 @@ static ecai_status parse_url(ecai__redis *r, const char *url) {
   return ECAI_OK;
 }
 
-ecai_status ecai__redis_new(ecai__redis **out, const char *url, const char *password, int timeout_ms,
-                            const char *prefix) {
+ecai_status ecai__redis_new(ecai__redis **out, const ecai_ctx *ctx, const char *who, const char *feature) {
   *out = NULL;
-  if (timeout_ms <= 0) return ecai__err(ECAI_EINVAL, "redis.timeout_ms must be > 0");
+  const char *url = ecai__cfg_str(ctx, "redis.url", NULL);
+  if (!url) return ecai__err(ECAI_EINVAL, "%s: %s needs redis.url (or ECAI_REDIS_URL)", who, feature);
+  int64_t timeout_ms = ecai__cfg_int(ctx, "redis.timeout_ms", 50);
+  if (timeout_ms <= 0 || timeout_ms > 3600000) return ecai__err(ECAI_EINVAL, "%s: redis.timeout_ms must be 1..3600000", who);
+  const char *password = ecai__ctx_secret(ctx, "redis.password"), *prefix = ecai__cfg_str(ctx, "redis.prefix", "ecai:");
   ecai__redis *r = ecai__calloc(1, sizeof *r);
-  if (!r) return ecai__err(ECAI_ENOMEM, "ecai_cache_new: out of memory");
+  if (!r) return ecai__err(ECAI_ENOMEM, "%s: out of memory", who);
   pthread_mutex_init(&r->mu, NULL);
-  r->timeout_ms = timeout_ms;
+  r->timeout_ms = (int)timeout_ms;
   ecai_status st = ECAI_OK;
   if ((password && !(r->password = ecai__strdup(password))) || !(r->prefix = ecai__strdup(prefix ? prefix : "")))
     st = ECAI_ENOMEM;
   if (!st) st = parse_url(r, url);
   if (st) {
-    if (st == ECAI_ENOMEM) ecai__err(st, "ecai_cache_new: out of memory");
-    else ecai__err_prefix(st, "ecai_cache_new");
+    if (st == ECAI_ENOMEM) ecai__err(st, "%s: out of memory", who);
+    else ecai__err_prefix(st, "%s", who);
     ecai__redis_free(r);
     return st;
   }
   *out = r;
   return ECAI_OK;
 }
+
+const char *ecai__redis_prefix(const ecai__redis *r) { return r->prefix; }
 
 void ecai__redis_free(ecai__redis *r) {
   if (!r) return;
@@ -126,14 +134,41 @@ static int ensure(ecai__redis *r) {
   return 0;
 }
 
-/* Runs a command; on transport failure drops the connection. Caller frees the reply. */
+/* Runs a command (locked by the caller); on transport failure drops the connection.
+ * A kept connection that the server had closed (a restart, an idle timeout) is
+ * reopened and the command sent once more; a timeout is never repeated. Caller frees
+ * the reply. */
+static redisReply *vcmd(ecai__redis *r, const char *fmt, va_list ap) {
+  for (int round = 0; round < 2; round++) {
+    bool kept = r->rc != NULL;
+    if (ensure(r) < 0) return NULL;
+    va_list aq;
+    va_copy(aq, ap);
+    redisReply *rep = redisvCommand(r->rc, fmt, aq);
+    va_end(aq);
+    if (rep) return rep;
+    int err = r->rc->err, en = errno;
+    drop(r);
+    if (!kept || !(err == REDIS_ERR_EOF || (err == REDIS_ERR_IO && (en == ECONNRESET || en == EPIPE)))) break;
+  }
+  return NULL;
+}
+
 static redisReply *cmd(ecai__redis *r, const char *fmt, ...) {
-  if (ensure(r) < 0) return NULL;
   va_list ap;
   va_start(ap, fmt);
-  redisReply *rep = redisvCommand(r->rc, fmt, ap);
+  redisReply *rep = vcmd(r, fmt, ap);
   va_end(ap);
-  if (!rep) drop(r);
+  return rep;
+}
+
+redisReply *ecai__redis_command(ecai__redis *r, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  pthread_mutex_lock(&r->mu);
+  redisReply *rep = vcmd(r, fmt, ap);
+  pthread_mutex_unlock(&r->mu);
+  va_end(ap);
   return rep;
 }
 

@@ -13,11 +13,22 @@
 #include "catalog/catalog_internal.h"
 #include "catalog/ser.h"
 
+/* Why a row was skipped (lenient) or refused (strict): the keys of the load report. */
+enum { R_MALFORMED, R_BAD_VALUE, R_UTF8, R_QUOTE, R_FIELD, R_RECORD, R_N };
+static const char *const REASON[R_N] = {"malformed_row",      "bad_value",       "invalid_utf8",
+                                        "unterminated_quote", "field_too_large", "record_too_large"};
+
+typedef struct load_report {
+  size_t loaded, skipped, by_reason[R_N];
+  char *first_skip; /* "FILE:LINE: reason" of the first skipped row, or NULL */
+} load_report;
+
 struct ecai_catalog {
   ecai_ctx *ctx;
   ecai__product *p;
   size_t n, cap, live;
   ecai__smap map;
+  load_report rep; /* of the last ecai_catalog_load() */
 };
 
 static const char CAT_MAGIC[8] = {'E', 'C', 'A', 'I', 'C', 'A', 'T', 0};
@@ -76,6 +87,7 @@ void ecai_catalog_free(ecai_catalog *cat) {
   for (size_t i = 0; i < cat->n; i++) product_clear(&cat->p[i]);
   ecai__free(cat->p);
   ecai__smap_free(&cat->map);
+  ecai__free(cat->rep.first_skip);
   ecai__free(cat);
 }
 
@@ -236,10 +248,12 @@ static int parse_price(const char *s, double *out) {
 typedef struct stage {
   ecai__product *p;
   size_t n, cap;
-  size_t skipped;
+  size_t skipped, by_reason[R_N];
+  char *first_skip;
   int lenient;
+  size_t max_field, max_record; /* catalog.max_field_bytes, catalog.max_record_bytes */
   const char *file;
-  size_t line;
+  size_t line;     /* the line errors name: where the row starts */
   ecai_status err; /* first strict failure */
 } stage;
 
@@ -248,26 +262,50 @@ static void stage_free(stage *s) {
   ecai__free(s->p);
   s->p = NULL;
   s->n = 0;
+  ecai__free(s->first_skip);
+  s->first_skip = NULL;
 }
 
-/* Records a malformed row: strict -> error, lenient -> count. Returns 0 to continue. */
-static int row_error(stage *s, ecai_status st, const char *fmt, ...) ECAI__PRINTF(3, 4);
-static int row_error(stage *s, ecai_status st, const char *fmt, ...) {
+/* Records a bad row: strict -> error "FILE:LINE: msg", lenient -> counted under its
+ * reason (the first one's message kept for the report). Returns 0 to continue. */
+static int row_error(stage *s, ecai_status st, int reason, const char *fmt, ...) ECAI__PRINTF(4, 5);
+static int row_error(stage *s, ecai_status st, int reason, const char *fmt, ...) {
   if (st == ECAI_ENOMEM) {
     s->err = ecai__err(ECAI_ENOMEM, "catalog: out of memory");
     return -1;
-  }
-  if (s->lenient) {
-    s->skipped++;
-    return 0;
   }
   char msg[400];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  s->err = ecai__err(st, "%s:%zu: %s", s->file, s->line, msg);
-  return -1;
+  if (!s->lenient) {
+    s->err = ecai__err(st, "%s:%zu: %s", s->file, s->line, msg);
+    return -1;
+  }
+  s->skipped++;
+  s->by_reason[reason]++;
+  if (!s->first_skip) {
+    size_t n = strlen(s->file) + strlen(msg) + 32;
+    s->first_skip = ecai__malloc(n);
+    if (s->first_skip) snprintf(s->first_skip, n, "%s:%zu: %s", s->file, s->line, msg);
+  }
+  return 0;
+}
+
+/* A stage with the size limits of the catalog's context. */
+static ecai_status stage_init(stage *s, const ecai_catalog *cat, const char *file, int lenient) {
+  memset(s, 0, sizeof *s);
+  s->file = file;
+  s->lenient = lenient;
+  int64_t f = ecai__cfg_int(cat->ctx, "catalog.max_field_bytes", 1048576);
+  int64_t r = ecai__cfg_int(cat->ctx, "catalog.max_record_bytes", 8388608);
+  if (f < 1 || r < 1)
+    return ecai__err(ECAI_EINVAL, "catalog: catalog.%s must be at least 1 (got %lld)",
+                     f < 1 ? "max_field_bytes" : "max_record_bytes", (long long)(f < 1 ? f : r));
+  s->max_field = (size_t)f;
+  s->max_record = (size_t)r;
+  return ECAI_OK;
 }
 
 static ecai__product *stage_push(stage *s) {
@@ -287,34 +325,35 @@ static ecai__product *stage_push(stage *s) {
 
 /* Builds a product from (field -> value) strings plus extra attributes. Values borrowed. */
 static int stage_row(stage *s, const char *v[F_N], json_t *extra) {
-  if (!v[F_ID] || !*v[F_ID]) return row_error(s, ECAI_EPARSE, "empty product id");
-  if (!v[F_TITLE] || !*v[F_TITLE]) return row_error(s, ECAI_EPARSE, "product '%s' has an empty title", v[F_ID]);
+  if (!v[F_ID] || !*v[F_ID]) return row_error(s, ECAI_EPARSE, R_BAD_VALUE, "empty product id");
+  if (!v[F_TITLE] || !*v[F_TITLE])
+    return row_error(s, ECAI_EPARSE, R_BAD_VALUE, "product '%s' has an empty title", v[F_ID]);
   double price;
   if (parse_price(v[F_PRICE], &price))
-    return row_error(s, ECAI_EPARSE, "product '%s': bad price '%s'", v[F_ID], v[F_PRICE]);
+    return row_error(s, ECAI_EPARSE, R_BAD_VALUE, "product '%s': bad price '%s'", v[F_ID], v[F_PRICE]);
   int stock;
   if (parse_bool(v[F_STOCK], &stock))
-    return row_error(s, ECAI_EPARSE, "product '%s': bad in_stock '%s'", v[F_ID], v[F_STOCK]);
+    return row_error(s, ECAI_EPARSE, R_BAD_VALUE, "product '%s': bad in_stock '%s'", v[F_ID], v[F_STOCK]);
   json_t *attrs = NULL;
   if (v[F_ATTRS] && *v[F_ATTRS]) {
     json_error_t je;
     attrs = json_loads(v[F_ATTRS], JSON_REJECT_DUPLICATES, &je);
     if (!attrs || !json_is_object(attrs)) {
       json_decref(attrs);
-      return row_error(s, ECAI_EPARSE, "product '%s': attributes are not a JSON object", v[F_ID]);
+      return row_error(s, ECAI_EPARSE, R_BAD_VALUE, "product '%s': attributes are not a JSON object", v[F_ID]);
     }
   }
   if (extra && json_object_size(extra)) {
     if (!attrs) attrs = json_object();
     if (!attrs || json_object_update_missing(attrs, extra)) {
       json_decref(attrs);
-      return row_error(s, ECAI_ENOMEM, "oom");
+      return row_error(s, ECAI_ENOMEM, 0, "oom");
     }
   }
   ecai__product *p = stage_push(s);
   if (!p) {
     json_decref(attrs);
-    return row_error(s, ECAI_ENOMEM, "oom");
+    return row_error(s, ECAI_ENOMEM, 0, "oom");
   }
   p->price = price;
   p->in_stock = stock;
@@ -339,7 +378,7 @@ static int stage_row(stage *s, const char *v[F_N], json_t *extra) {
   if (oom || product_hash(p)) {
     product_clear(p);
     s->n--;
-    return row_error(s, ECAI_ENOMEM, "oom");
+    return row_error(s, ECAI_ENOMEM, 0, "oom");
   }
   return 0;
 }
@@ -361,6 +400,10 @@ typedef struct dsv {
   size_t ncols;
   int have_header;
   rowset row;
+  size_t rec_bytes; /* bytes of the current record's fields so far */
+  int too_large;    /* lenient: R_FIELD or R_RECORD once the current record broke a size limit
+                       (it is discarded up to its end and counted there), else 0 */
+  char too_large_msg[320];
   int stop;
 } dsv;
 
@@ -377,10 +420,38 @@ static void dsv_free(dsv *d) {
   ecai__free(d->is_extra);
 }
 
+/* The current record broke a size limit in column c (0-based): strict -> error naming the
+ * line, column number and header name; lenient -> the record is discarded up to its end
+ * and counted there. A header that breaks a limit is always an error. */
+static void too_large(dsv *d, int reason, size_t c, const char *hint) {
+  if (d->too_large || d->stop) return;
+  char col[160], msg[sizeof d->too_large_msg];
+  if (d->have_header && c < d->ncols) snprintf(col, sizeof col, "column %zu (%.100s)", c + 1, d->header[c]);
+  else snprintf(col, sizeof col, "%scolumn %zu", d->have_header ? "" : "header ", c + 1);
+  if (reason == R_FIELD)
+    snprintf(msg, sizeof msg, "field in %s is larger than catalog.max_field_bytes (%zu bytes)%s", col,
+             d->s->max_field, hint);
+  else
+    snprintf(msg, sizeof msg, "record is larger than catalog.max_record_bytes (%zu bytes) at %s%s",
+             d->s->max_record, col, hint);
+  if (!d->have_header || !d->s->lenient) {
+    d->s->err = ecai__err(ECAI_EPARSE, "%s:%zu: %s", d->s->file, d->s->line, msg);
+    d->stop = 1;
+    return;
+  }
+  d->too_large = reason;
+  memcpy(d->too_large_msg, msg, sizeof msg);
+}
+
 static void cb_field(void *data, size_t len, void *payload) {
   dsv *d = payload;
   rowset *r = &d->row;
-  if (r->oom) return;
+  if (r->oom || d->stop || d->too_large) return;
+  d->rec_bytes += len;
+  if (len > d->s->max_field || d->rec_bytes > d->s->max_record) {
+    too_large(d, len > d->s->max_field ? R_FIELD : R_RECORD, r->n, "");
+    return;
+  }
   if (r->n == r->cap) {
     size_t nc = r->cap ? r->cap * 2 : 16;
     char **nf = ecai__realloc(r->f, nc * sizeof *nf);
@@ -406,7 +477,7 @@ static int dsv_header(dsv *d) {
   r->f = NULL;
   r->n = r->cap = 0;
   d->is_extra = ecai__calloc(d->ncols ? d->ncols : 1, sizeof *d->is_extra);
-  if (!d->is_extra) return row_error(d->s, ECAI_ENOMEM, "oom");
+  if (!d->is_extra) return row_error(d->s, ECAI_ENOMEM, 0, "oom");
   for (int i = 0; i < F_N; i++) d->col[i] = -1;
   for (size_t c = 0; c < d->ncols; c++) {
     int f = field_of(d->m, d->header[c]);
@@ -434,9 +505,17 @@ static void cb_row(int c, void *payload) {
   (void)c;
   dsv *d = payload;
   rowset *r = &d->row;
+  d->rec_bytes = 0;
   if (d->stop) return;
+  if (d->too_large) {
+    int reason = d->too_large;
+    d->too_large = 0;
+    rowset_clear(r);
+    if (row_error(d->s, ECAI_EPARSE, reason, "%s", d->too_large_msg)) d->stop = 1;
+    return;
+  }
   if (r->oom) {
-    d->stop = row_error(d->s, ECAI_ENOMEM, "oom") ? 1 : 0;
+    d->stop = row_error(d->s, ECAI_ENOMEM, 0, "oom") ? 1 : 0;
     rowset_clear(r);
     return;
   }
@@ -449,7 +528,7 @@ static void cb_row(int c, void *payload) {
     return;
   }
   if (r->n != d->ncols) {
-    if (row_error(d->s, ECAI_EPARSE, "expected %zu fields, got %zu", d->ncols, r->n)) d->stop = 1;
+    if (row_error(d->s, ECAI_EPARSE, R_MALFORMED, "expected %zu fields, got %zu", d->ncols, r->n)) d->stop = 1;
     rowset_clear(r);
     return;
   }
@@ -467,7 +546,7 @@ static void cb_row(int c, void *payload) {
   }
   if (r->oom) {
     json_decref(extra);
-    d->stop = row_error(d->s, ECAI_ENOMEM, "oom") ? 1 : 0;
+    d->stop = row_error(d->s, ECAI_ENOMEM, 0, "oom") ? 1 : 0;
   } else if (stage_row(d->s, v, extra)) {
     d->stop = 1;
   }
@@ -475,76 +554,140 @@ static void cb_row(int c, void *payload) {
   rowset_clear(r);
 }
 
-/* Splits the buffer into lines (keeping '\n'), validating UTF-8 per line. Lines with
- * invalid UTF-8: strict -> error with the byte offset; lenient -> skipped. */
-static int line_utf8_ok(stage *s, const char *line, size_t n, size_t file_off) {
+/* A line with invalid UTF-8: strict -> error with the byte offset; lenient -> skipped and
+ * counted (count = 0: already counted in an earlier pass). 1 valid, 0 skip, -1 stop. */
+static int line_utf8_ok(stage *s, const char *line, size_t n, size_t file_off, int count) {
   size_t bad;
   if (ecai__utf8_valid(line, n, &bad)) return 1;
-  if (s->lenient) {
-    s->skipped++;
-    return 0;
-  }
-  s->err = ecai__err(ECAI_EPARSE, "%s:%zu: invalid UTF-8 at byte %zu of the file", s->file, s->line,
-                     file_off + bad);
-  return -1;
+  if (s->lenient && !count) return 0;
+  return row_error(s, ECAI_EPARSE, R_UTF8, "invalid UTF-8 at byte %zu of the file", file_off + bad) ? -1 : 0;
 }
 
+/* One TSV line: no quoting (a quote is an ordinary character, a field never spans lines),
+ * split on tabs here (libcsv would trim tabs as spaces). */
+static void tsv_line(dsv *d, const char *ln, size_t n) {
+  size_t e = n;
+  while (e && (ln[e - 1] == '\n' || ln[e - 1] == '\r')) e--;
+  size_t a = 0;
+  for (size_t i = 0; i <= e; i++) {
+    if (i == e || ln[i] == '\t') {
+      cb_field((void *)(ln + a), i - a, d);
+      a = i + 1;
+    }
+  }
+  cb_row('\n', d);
+}
+
+#define CSV_CHUNK ((size_t)1 << 16) /* bytes fed to libcsv at once: bounds its buffer past a limit */
+#define CSV_ROW_NOT_BEGUN 0         /* struct csv_parser.pstate between records (libcsv.c) */
+#define CSV_OPTS (CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI) /* STRICT_FINI: an open quote at EOF fails */
+
+/* Feeds one CSV line (number `line`) to libcsv in chunks, checking the field being read
+ * against the size limits between chunks. Returns 0, or -1 on a CSV syntax error. */
+static int csv_line(dsv *d, struct csv_parser *p, const char *ln, size_t n, size_t line) {
+  for (size_t off = 0; off < n && !d->stop;) {
+    size_t k = n - off < CSV_CHUNK ? n - off : CSV_CHUNK;
+    if (csv_parse(p, ln + off, k, cb_field, cb_row, d) != k) return -1;
+    off += k;
+    if (!d->too_large) {
+      char hint[128] = "";
+      if (p->quoted && line > d->s->line)
+        snprintf(hint, sizeof hint, " (quoted from line %zu to line %zu so far: is a closing quote missing?)",
+                 d->s->line, line);
+      if (p->entry_pos > d->s->max_field) too_large(d, R_FIELD, d->row.n, hint);
+      else if (d->rec_bytes + p->entry_pos > d->s->max_record) too_large(d, R_RECORD, d->row.n, hint);
+    }
+    /* drop the discarded field's bytes (libcsv needs entry_pos >= spaces) */
+    if (d->too_large) p->entry_pos = p->spaces;
+  }
+  return 0;
+}
+
+/* A fresh parser for reading again from another line (lenient mode). */
+static int csv_restart(dsv *d, struct csv_parser *p) {
+  csv_free(p);
+  rowset_clear(&d->row);
+  d->rec_bytes = 0;
+  d->too_large = 0;
+  if (csv_init(p, CSV_OPTS)) {
+    d->s->err = ecai__err(ECAI_ENOMEM, "catalog: cannot initialise the CSV parser");
+    return -1;
+  }
+  return 0;
+}
+
+/* Offset just past the line that starts at pos. */
+static size_t line_end(const char *buf, size_t len, size_t pos) {
+  const char *nl = memchr(buf + pos, '\n', len - pos);
+  return nl ? (size_t)(nl - buf) + 1 : len;
+}
+
+/* CSV and TSV. Each record's first line is remembered: errors name it, and in lenient mode
+ * a record that cannot be read (unterminated quote at the end of the file, syntax error in a
+ * record spanning lines) is counted and the lines after its first line are read again, so
+ * no row is swallowed silently by a stray quote. */
 static ecai_status load_dsv(stage *s, const char *buf, size_t len, int tsv, const mapping *m) {
   dsv d;
   memset(&d, 0, sizeof d);
   d.s = s;
   d.m = m;
   struct csv_parser p;
-  unsigned char opts = CSV_APPEND_NULL | (tsv ? 0 : CSV_STRICT);
-  if (csv_init(&p, opts)) return ecai__err(ECAI_ENOMEM, "catalog: cannot initialise the CSV parser");
-  if (tsv) {
-    csv_set_delim(&p, '\t');
-    csv_set_quote(&p, '\0');
-  }
-  size_t pos = 0;
-  s->line = 0;
-  while (pos < len && !d.stop) {
-    const char *nl = memchr(buf + pos, '\n', len - pos);
-    size_t n = nl ? (size_t)(nl - buf - pos) + 1 : len - pos;
-    s->line++;
-    int ok = line_utf8_ok(s, buf + pos, n, pos);
-    if (ok < 0) break;
-    if (ok == 0) {
-      pos += n;
-      continue;
-    }
-    if (tsv) {
-      /* no quoting: split on tabs ourselves (libcsv would trim tabs as spaces) */
-      size_t e = n;
-      while (e && (buf[pos + e - 1] == '\n' || buf[pos + e - 1] == '\r')) e--;
-      const char *ln = buf + pos;
-      size_t a = 0;
-      for (size_t i = 0; i <= e; i++) {
-        if (i == e || ln[i] == '\t') {
-          cb_field((void *)(ln + a), i - a, &d);
-          a = i + 1;
-        }
+  if (csv_init(&p, CSV_OPTS)) return ecai__err(ECAI_ENOMEM, "catalog: cannot initialise the CSV parser");
+  size_t pos = 0, line = 0;
+  size_t rec_line = 1, rec_pos = 0; /* where the record being read starts */
+  size_t utf8_upto = 0;             /* lines already checked for UTF-8 (so a re-read counts none twice) */
+  for (;;) {
+    while (pos < len && !d.stop && !s->err) {
+      size_t n = line_end(buf, len, pos) - pos;
+      s->line = ++line;
+      int ok = line_utf8_ok(s, buf + pos, n, pos, line > utf8_upto);
+      if (line > utf8_upto) utf8_upto = line;
+      if (ok < 0) break;
+      if (ok == 0 || tsv) {
+        if (ok) tsv_line(&d, buf + pos, n);
+        pos += n;
+        continue;
       }
-      cb_row('\n', &d);
-    } else if (csv_parse(&p, buf + pos, n, cb_field, cb_row, &d) != n) {
+      if (p.pstate == CSV_ROW_NOT_BEGUN) {
+        rec_line = line;
+        rec_pos = pos;
+      }
+      s->line = rec_line;
+      if (csv_line(&d, &p, buf + pos, n, line) == 0) {
+        pos += n;
+        continue;
+      }
       int e = csv_error(&p);
       if (e == CSV_ENOMEM) {
-        row_error(s, ECAI_ENOMEM, "oom");
+        row_error(s, ECAI_ENOMEM, 0, "oom");
         break;
       }
-      if (row_error(s, ECAI_EPARSE, "malformed CSV: %s", csv_strerror(e))) break;
-      /* lenient: restart the parser after the bad line */
-      csv_free(&p);
-      rowset_clear(&d.row);
-      if (csv_init(&p, opts)) {
-        s->err = ecai__err(ECAI_ENOMEM, "catalog: cannot initialise the CSV parser");
-        break;
-      }
+      int r = rec_line == line
+                  ? row_error(s, ECAI_EPARSE, R_MALFORMED, "malformed CSV: %s", csv_strerror(e))
+                  : row_error(s, ECAI_EPARSE, R_MALFORMED,
+                              "record starting here runs into malformed CSV on line %zu (is a closing quote "
+                              "missing?): %s",
+                              line, csv_strerror(e));
+      if (r || csv_restart(&d, &p)) break;
+      /* lenient: read again after the bad line, or after the record's first line */
+      pos = rec_line == line ? pos + n : line_end(buf, len, rec_pos);
+      line = rec_line;
     }
-    pos += n;
-  }
-  if (!d.stop && !s->err && !tsv) {
-    if (csv_fini(&p, cb_field, cb_row, &d) != 0 && !s->err) row_error(s, ECAI_EPARSE, "unterminated quoted field");
+    if (tsv || d.stop || s->err) break;
+    if (csv_fini(&p, cb_field, cb_row, &d) == 0) break;
+    if (csv_error(&p) == CSV_ENOMEM) {
+      row_error(s, ECAI_ENOMEM, 0, "oom");
+      break;
+    }
+    /* a quoted field still open at the end of the file */
+    s->line = rec_line;
+    if (!d.have_header) {
+      s->err = ecai__err(ECAI_EPARSE, "%s:%zu: unterminated quoted field starting here", s->file, rec_line);
+      break;
+    }
+    if (row_error(s, ECAI_EPARSE, R_QUOTE, "unterminated quoted field starting here") || csv_restart(&d, &p)) break;
+    pos = line_end(buf, len, rec_pos);
+    line = rec_line;
   }
   csv_free(&p);
   if (!s->err && !d.have_header) s->err = ecai__err(ECAI_EPARSE, "%s: empty file (no header line)", s->file);
@@ -558,22 +701,30 @@ static int json_row(stage *s, const mapping *m, json_t *o) {
   const char *v[F_N] = {0};
   char idbuf[32], pricebuf[64];
   json_t *extra = json_object();
-  if (!extra) return row_error(s, ECAI_ENOMEM, "oom");
+  if (!extra) return row_error(s, ECAI_ENOMEM, 0, "oom");
   char *attrs = NULL;
   int rc = 0;
   const char *key;
   json_t *val;
   json_object_foreach(o, key, val) {
+    if (json_is_string(val) && json_string_length(val) > s->max_field) {
+      rc = row_error(s, ECAI_EPARSE, R_FIELD, "field '%.100s' is larger than catalog.max_field_bytes (%zu bytes)", key,
+                     s->max_field);
+      goto out;
+    }
     int f = field_of(m, key);
     if (f < 0) {
-      if (json_object_set(extra, key, val)) { rc = row_error(s, ECAI_ENOMEM, "oom"); goto out; }
+      if (json_object_set(extra, key, val)) { rc = row_error(s, ECAI_ENOMEM, 0, "oom"); goto out; }
       continue;
     }
     if (f == F_ATTRS) {
-      if (!json_is_object(val)) { rc = row_error(s, ECAI_EPARSE, "'%s' must be an object", key); goto out; }
+      if (!json_is_object(val)) {
+        rc = row_error(s, ECAI_EPARSE, R_BAD_VALUE, "'%s' must be an object", key);
+        goto out;
+      }
       free(attrs);
       attrs = json_dumps(val, JSON_COMPACT | JSON_SORT_KEYS);
-      if (!attrs) { rc = row_error(s, ECAI_ENOMEM, "oom"); goto out; }
+      if (!attrs) { rc = row_error(s, ECAI_ENOMEM, 0, "oom"); goto out; }
       v[f] = attrs;
     } else if (f == F_ID && json_is_integer(val)) {
       snprintf(idbuf, sizeof idbuf, "%lld", (long long)json_integer_value(val));
@@ -588,7 +739,7 @@ static int json_row(stage *s, const mapping *m, json_t *o) {
     } else if (json_is_null(val)) {
       v[f] = NULL;
     } else {
-      rc = row_error(s, ECAI_EPARSE, "field '%s' has the wrong type", key);
+      rc = row_error(s, ECAI_EPARSE, R_BAD_VALUE, "field '%s' has the wrong type", key);
       goto out;
     }
   }
@@ -612,13 +763,19 @@ static ecai_status load_jsonl(stage *s, const char *buf, size_t len, const mappi
     size_t k = 0;
     while (k < n && isspace((unsigned char)ln[k])) k++;
     if (k == n) continue;
-    int ok = line_utf8_ok(s, ln, n, ln_off);
+    if (n > s->max_record) {
+      if (row_error(s, ECAI_EPARSE, R_RECORD, "line is larger than catalog.max_record_bytes (%zu bytes)",
+                    s->max_record))
+        break;
+      continue;
+    }
+    int ok = line_utf8_ok(s, ln, n, ln_off, 1);
     if (ok < 0) break;
     if (ok == 0) continue;
     json_error_t je;
     json_t *o = json_loadb(ln, n, JSON_REJECT_DUPLICATES, &je);
     if (!o || !json_is_object(o)) {
-      int r = row_error(s, ECAI_EPARSE, "%s", o ? "not a JSON object" : je.text);
+      int r = row_error(s, ECAI_EPARSE, R_MALFORMED, "%s", o ? "not a JSON object" : je.text);
       json_decref(o);
       if (r) break;
       continue;
@@ -677,6 +834,8 @@ ecai_status ecai_catalog_load(size_t *out_loaded, size_t *out_skipped, ecai_cata
   if (out_skipped) *out_skipped = 0;
   ECAI__CHECK_ARG(cat);
   ECAI__CHECK_ARG(path);
+  ecai__free(cat->rep.first_skip);
+  memset(&cat->rep, 0, sizeof cat->rep); /* a failed load reports nothing loaded */
   if (flags & ~(uint32_t)ECAI_CATALOG_LENIENT) return ecai__err(ECAI_EINVAL, "catalog_load: unknown flags 0x%x", flags);
   if (format == ECAI_CATALOG_AUTO) {
     size_t n = strlen(path);
@@ -690,8 +849,11 @@ ecai_status ecai_catalog_load(size_t *out_loaded, size_t *out_skipped, ecai_cata
   }
   if (format != ECAI_CATALOG_CSV && format != ECAI_CATALOG_TSV && format != ECAI_CATALOG_JSONL)
     return ecai__err(ECAI_EINVAL, "catalog_load: unknown format %d", (int)format);
+  stage s;
+  ecai_status st = stage_init(&s, cat, path, (flags & ECAI_CATALOG_LENIENT) != 0);
+  if (st) return st;
   mapping m;
-  ecai_status st = parse_mapping(&m, columns);
+  st = parse_mapping(&m, columns);
   if (st) return st;
   char *buf = NULL;
   size_t len = 0;
@@ -700,10 +862,6 @@ ecai_status ecai_catalog_load(size_t *out_loaded, size_t *out_skipped, ecai_cata
     mapping_free(&m);
     return st;
   }
-  stage s;
-  memset(&s, 0, sizeof s);
-  s.lenient = (flags & ECAI_CATALOG_LENIENT) != 0;
-  s.file = path;
   /* skip a UTF-8 byte order mark */
   size_t skip = (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
   if (format == ECAI_CATALOG_JSONL) st = load_jsonl(&s, buf + skip, len - skip, &m);
@@ -718,8 +876,37 @@ ecai_status ecai_catalog_load(size_t *out_loaded, size_t *out_skipped, ecai_cata
   for (size_t i = 0; i < s.n; i++) commit_one(cat, &s.p[i]);
   if (out_loaded) *out_loaded = s.n;
   if (out_skipped) *out_skipped = s.skipped;
+  cat->rep.loaded = s.n;
+  cat->rep.skipped = s.skipped;
+  memcpy(cat->rep.by_reason, s.by_reason, sizeof s.by_reason);
+  cat->rep.first_skip = s.first_skip;
+  s.first_skip = NULL;
   stage_free(&s);
   return ECAI_OK;
+}
+
+ecai_status ecai_catalog_load_report_json(char **out, size_t *out_len, const ecai_catalog *cat) {
+  ECAI__CHECK_ARG(out);
+  *out = NULL;
+  if (out_len) *out_len = 0;
+  ECAI__CHECK_ARG(cat);
+  const load_report *r = &cat->rep;
+  json_t *o = json_object(), *why = json_object();
+  int bad = !o || !why;
+  for (int i = 0; i < R_N && !bad; i++)
+    bad |= json_object_set_new(why, REASON[i], json_integer((json_int_t)r->by_reason[i]));
+  if (!bad) {
+    bad |= json_object_set_new(o, "read", json_integer((json_int_t)(r->loaded + r->skipped)));
+    bad |= json_object_set_new(o, "loaded", json_integer((json_int_t)r->loaded));
+    bad |= json_object_set_new(o, "skipped", json_integer((json_int_t)r->skipped));
+    bad |= json_object_set_new(o, "skipped_by_reason", why);
+    why = NULL;
+    bad |= json_object_set_new(o, "first_skip", r->first_skip ? json_string(r->first_skip) : json_null());
+  }
+  json_decref(why);
+  ecai_status st = bad ? ecai__err(ECAI_ENOMEM, "catalog: out of memory") : ecai__json_dump(out, out_len, o);
+  json_decref(o);
+  return st;
 }
 
 ecai_status ecai_catalog_upsert_json(int64_t *out_id, ecai_catalog *cat, const char *json, size_t len) {
@@ -736,8 +923,11 @@ ecai_status ecai_catalog_upsert_json(int64_t *out_id, ecai_catalog *cat, const c
   mapping m;
   memset(&m, 0, sizeof m);
   stage s;
-  memset(&s, 0, sizeof s);
-  s.file = "product";
+  st = stage_init(&s, cat, "product", 0);
+  if (st) {
+    json_decref(o);
+    return st;
+  }
   s.line = 1;
   json_row(&s, &m, o);
   json_decref(o);

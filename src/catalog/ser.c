@@ -1,4 +1,4 @@
-/* Internal: on-disk container (atomic write, verified read), serialisation, string map. */
+/* Internal: on-disk container (atomic write, verified read), serialisation. */
 #include "catalog/ser.h"
 
 #include <errno.h>

@@ -9,7 +9,7 @@
  *  16  u64 length     payload bytes
  *  24  u64 checksum   XXH3-64 of bytes 0..23 followed by the payload
  *  32  payload
- * Writes are atomic: "<path>.tmp.<pid>", fsync, rename, fsync of the directory.
+ * Writes are atomic: "<path>.tmp.XXXXXX", fsync, rename, fsync of the directory.
  * Any mismatch on read is ECAI_ECORRUPT, never a crash.
  */
 #ifndef ECAI_SER_H

@@ -16,6 +16,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"llm.model",                  ECAI__CFG_STR,  NULL,             0, NULL}, /* model name sent to the provider */
   {"llm.api_key",                ECAI__CFG_STR,  NULL,             ECAI__CFG_SECRET, NULL},
   {"llm.api_key_env",            ECAI__CFG_STR,  NULL,             ECAI__CFG_ENV_OF, "llm.api_key"},
+  {"llm.auth",                   ECAI__CFG_STR,  "\"key\"",        0, "key|none"}, /* "none": the endpoint takes no key (a local server); "api_key": "none" says the same */
   {"llm.timeout_ms",             ECAI__CFG_INT,  "30000",          0, NULL},
   {"llm.connect_timeout_ms",     ECAI__CFG_INT,  "5000",           0, NULL},
   {"llm.max_tokens",             ECAI__CFG_INT,  "512",            0, NULL},
@@ -27,7 +28,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"llm.max_reply_bytes",        ECAI__CFG_INT,  "8388608",        0, NULL}, /* larger replies are refused, never buffered */
   {"llm.backoff_ms",             ECAI__CFG_INT,  "200",            0, NULL}, /* first retry delay (exponential, with jitter, Retry-After honoured) */
   {"llm.backoff_max_ms",         ECAI__CFG_INT,  "10000",          0, NULL},
-  {"llm.retry_budget",           ECAI__CFG_INT,  "60",             0, NULL}, /* retries per minute per handle */
+  {"llm.retry_budget",           ECAI__CFG_INT,  "60",             0, NULL}, /* retries per minute per handle (per endpoint for every process with llm.shared = "redis") */
   {"llm.breaker_threshold",      ECAI__CFG_INT,  "5",              0, NULL}, /* consecutive failures that open the circuit breaker */
   {"llm.breaker_cooldown_ms",    ECAI__CFG_INT,  "30000",          0, NULL},
   {"llm.batch_concurrency",      ECAI__CFG_INT,  "8",              0, NULL}, /* requests in flight in ecai_llm_chat_batch */
@@ -36,6 +37,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"llm.prices",                 ECAI__CFG_OBJ,  NULL,             0, NULL}, /* {"model": {"input_per_mtok": USD, "output_per_mtok": USD}} */
   {"llm.budget",                 ECAI__CFG_OBJ,  NULL,             0, NULL}, /* {"limit": USD, "window_s": s, "near": 0.8} */
   {"llm.downgrade",              ECAI__CFG_ARR,  NULL,             0, NULL}, /* chain walked near/over budget: "cache", "cheaper_model:NAME", "retrieval_only", "escalate" */
+  {"llm.shared",                 ECAI__CFG_STR,  "\"none\"",       0, "none|redis"}, /* "redis": spend budget, retry budget and circuit breaker shared by every process with the same redis.url and redis.prefix (per-process limits while Redis does not answer; see "shared" in the stats) */
 
   {"embedder",                   ECAI__CFG_SECTION, NULL,          0, NULL},
   {"embedder.kind",              ECAI__CFG_STR,  "\"builtin\"",    0, "builtin|openai"},
@@ -43,6 +45,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"embedder.model",             ECAI__CFG_STR,  NULL,             0, NULL},
   {"embedder.api_key",           ECAI__CFG_STR,  NULL,             ECAI__CFG_SECRET, NULL},
   {"embedder.api_key_env",       ECAI__CFG_STR,  NULL,             ECAI__CFG_ENV_OF, "embedder.api_key"},
+  {"embedder.auth",              ECAI__CFG_STR,  "\"key\"",        0, "key|none"}, /* as llm.auth */
   {"embedder.dim",               ECAI__CFG_INT,  NULL,             0, NULL}, /* builtin: hashed dimensions (default 384); openai: learned from the first reply if unset */
   {"embedder.batch_size",        ECAI__CFG_INT,  "64",             0, NULL}, /* texts per remote request */
   {"embedder.timeout_ms",        ECAI__CFG_INT,  "30000",          0, NULL},
@@ -76,10 +79,14 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"cache.semantic_persist_path", ECAI__CFG_STR, NULL,             0, NULL}, /* semantic cache: load at start and save on free (atomic); a damaged file is ignored with a warning */
 
   {"redis",                      ECAI__CFG_SECTION, NULL,          0, NULL},
-  {"redis.url",                  ECAI__CFG_STR,  NULL,             0, NULL}, /* redis://[:password@]host:port[/db] for the shared cache */
+  {"redis.url",                  ECAI__CFG_STR,  NULL,             0, NULL}, /* redis://[:password@]host:port[/db] for the shared cache and llm.shared */
   {"redis.password",             ECAI__CFG_STR,  NULL,             ECAI__CFG_SECRET, NULL},
-  {"redis.timeout_ms",           ECAI__CFG_INT,  "50",             0, NULL}, /* per command; a timeout is a miss, never an error */
+  {"redis.timeout_ms",           ECAI__CFG_INT,  "50",             0, NULL}, /* per command; a timeout is a miss (llm.shared: per-process limits for 1 s), never an error */
   {"redis.prefix",               ECAI__CFG_STR,  "\"ecai:\"",      0, NULL}, /* key namespace (keys are PREFIX v1: hex) */
+
+  {"catalog",                    ECAI__CFG_SECTION, NULL,          0, NULL},
+  {"catalog.max_field_bytes",    ECAI__CFG_INT,  "1048576",        0, NULL}, /* catalog import: a larger field (CSV/TSV column, JSONL string) is an error, or a skipped row with --lenient */
+  {"catalog.max_record_bytes",   ECAI__CFG_INT,  "8388608",        0, NULL}, /* catalog import: a larger record (sum of a CSV/TSV row's fields, a JSONL line) is an error, or a skipped row with --lenient */
 
   {"search",                     ECAI__CFG_SECTION, NULL,          0, NULL},
   {"search.mode",                ECAI__CFG_STR,  "\"hybrid\"",     0, "bm25|vector|hybrid"},
@@ -159,5 +166,7 @@ const ecai__cfg_env ecai__cfg_env_overrides[] = {
   {"ECAI_LLM_API_KEY", "llm.api_key"},
   {"ECAI_EMBEDDER_API_KEY", "embedder.api_key"},
   {"ECAI_REDIS_URL", "redis.url"},
+  {"ECAI_LLM_BASE_URL", "llm.base_url"},
+  {"ECAI_EMBEDDER_BASE_URL", "embedder.base_url"},
   {NULL, NULL}
 };

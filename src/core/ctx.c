@@ -151,6 +151,47 @@ const char *ecai__ctx_secret(const ecai_ctx *ctx, const char *path) {
   return NULL;
 }
 
+/* SECTION.auth "none" or SECTION.api_key "none": the endpoint takes no key. */
+static bool keyless(const ecai_ctx *ctx, const char *section) {
+  char auth[64], key[64];
+  snprintf(auth, sizeof auth, "%s.auth", section);
+  snprintf(key, sizeof key, "%s.api_key", section);
+  const char *k = ecai__ctx_secret(ctx, key);
+  return strcmp(ecai__cfg_str(ctx, auth, "key"), "none") == 0 || (k && strcmp(k, "none") == 0);
+}
+
+const char *ecai__ctx_api_key(const ecai_ctx *ctx, const char *section) {
+  char key[64];
+  snprintf(key, sizeof key, "%s.api_key", section);
+  return keyless(ctx, section) ? NULL : ecai__ctx_secret(ctx, key);
+}
+
+/* Whether SECTION talks to a remote endpoint at all (llm.provider, embedder.kind). */
+static bool in_use(const ecai_ctx *ctx, const char *section) {
+  if (!strcmp(section, "llm")) return strcmp(ecai__cfg_str(ctx, "llm.provider", "none"), "none") != 0;
+  if (!strcmp(section, "embedder")) return strcmp(ecai__cfg_str(ctx, "embedder.kind", "builtin"), "builtin") != 0;
+  return true;
+}
+
+/* A SECTION.api_key_env naming a variable that is unset or empty would send requests without
+ * a key: an error when the section is in use, unless it says its endpoint takes none. Names
+ * the variable only, never a value. */
+static ecai_status check_key_envs(const ecai_ctx *ctx) {
+  for (const ecai__cfg_key *k = ecai__cfg_schema; k->path; k++) {
+    if (!(k->flags & ECAI__CFG_ENV_OF)) continue;
+    const char *name = ecai__cfg_str(ctx, k->path, NULL), *ev = name ? getenv(name) : NULL;
+    if (!name || (ev && *ev) || ecai__ctx_secret(ctx, k->choices)) continue;
+    char section[64];
+    snprintf(section, sizeof section, "%.*s", (int)(strchr(k->path, '.') - k->path), k->path);
+    if (keyless(ctx, section) || !in_use(ctx, section)) continue;
+    return ecai__err(ECAI_EINVAL,
+                     "config: '%s' names the environment variable %.100s, which is not set or empty (set it, or "
+                     "say \"%s\": {\"auth\": \"none\"} for an endpoint that takes no key)",
+                     k->path, name, section);
+  }
+  return ECAI_OK;
+}
+
 static ecai_status secret_set(ecai_ctx *ctx, const char *path, const char *value) {
   for (size_t i = 0; i < ctx->nsecrets; i++)
     if (strcmp(ctx->secrets[i].path, path) == 0) {
@@ -282,6 +323,7 @@ ecai_status ecai_ctx_new(ecai_ctx **out, const char *json, size_t len) {
     if ((st = apply_doc(ctx, doc, ""))) goto fail;
   }
   if ((st = apply_env(ctx))) goto fail;
+  if ((st = check_key_envs(ctx))) goto fail;
   ctx->log_min = level_from_name(ecai__cfg_str(ctx, "log_level", "warn"));
   json_decref(doc);
   *out = ctx;

@@ -124,7 +124,7 @@ ecai_status ecai__curl_once(void);
 /* Live context count, used to refuse allocator changes while handles exist. */
 void ecai__ctx_count_add(int delta);
 
-/* ---- context & configuration (src/core/ctx.c, src/core/config.c) --------- */
+/* ---- context & configuration (src/core/ctx.c, src/core/config_schema.c) -- */
 
 /* Returns the merged configuration value at a dotted path, or NULL. Borrowed. */
 json_t *ecai__cfg_get(const ecai_ctx *ctx, const char *path);
@@ -134,8 +134,11 @@ double ecai__cfg_double(const ecai_ctx *ctx, const char *path, double dflt);
 bool ecai__cfg_bool(const ecai_ctx *ctx, const char *path, bool dflt);
 /* The value of a secret (e.g. "llm.api_key"), or NULL when not configured. Borrowed. */
 const char *ecai__ctx_secret(const ecai_ctx *ctx, const char *path);
+/* The key to send for SECTION ("llm", "embedder"): NULL when none is configured or the section
+ * says its endpoint takes none (auth "none", api_key "none"). */
+const char *ecai__ctx_api_key(const ecai_ctx *ctx, const char *section);
 
-/* ---- logging (src/core/log.c) ------------------------------------------- */
+/* ---- logging (src/core/ctx.c) ------------------------------------------- */
 
 /* Logs through the context's callback; configured secrets are replaced by "***". */
 void ecai__log(const ecai_ctx *ctx, ecai_log_level level, const char *fmt, ...) ECAI__PRINTF(3, 4);

@@ -73,7 +73,7 @@ ecai_status ecai__remote_init(ecai_embedder *e) {
   r->curl = curl_easy_init();
   if (!r->curl) return ecai__err(ECAI_ENOMEM, "embedder: cannot create a curl handle");
   r->hdr = curl_slist_append(NULL, "Content-Type: application/json");
-  const char *key = ecai__ctx_secret(ctx, "embedder.api_key");
+  const char *key = ecai__ctx_api_key(ctx, "embedder");
   if (key && r->hdr) {
     ecai__buf h = {0};
     ecai__buf_printf(&h, "Authorization: Bearer %s", key);

@@ -31,5 +31,12 @@ const char *ecai__index_factory(const ecai_index *x);
 size_t ecai__index_positions(const ecai_index *x);
 const char *ecai__index_embedder_id(const ecai_index *x);
 ecai_status ecai__index_read(ecai_index **out, ecai_ctx *ctx, const char *data, size_t len);
+/* The catalog.bin checksum (16 hex digits) of the folder the store was opened from or last
+ * saved to; "" for a store never saved. Files saved beside the store (search.bin) carry it,
+ * so a file of another version (a store published in between) is refused. */
+const char *ecai__store_catalog_sum(const ecai_store *s);
+/* DIR, or the folder the store was read from when DIR is the very path it was opened as
+ * (a published symlink may point elsewhere by now). */
+const char *ecai__store_folder(const ecai_store *s, const char *dir);
 
 #endif

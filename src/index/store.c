@@ -25,7 +25,16 @@ struct ecai_store {
   ecai_index *idx;
   uint64_t *done; /* per catalog id: content hash embedded in the index, 0 = none */
   size_t ndone;
+  char catalog_sum[17]; /* catalog.bin checksum of the folder opened / saved; "" = none */
+  char *opened_as;      /* the path given to ecai_store_open (maybe a published symlink) */
+  char *folder;         /* the folder it resolved to and was read from */
 };
+
+const char *ecai__store_catalog_sum(const ecai_store *s) { return s->catalog_sum; }
+
+const char *ecai__store_folder(const ecai_store *s, const char *dir) {
+  return s->opened_as && dir && strcmp(dir, s->opened_as) == 0 ? s->folder : dir;
+}
 
 ecai_status ecai_store_new(ecai_store **out, ecai_ctx *ctx) {
   ECAI__CHECK_ARG(out);
@@ -50,6 +59,8 @@ void ecai_store_free(ecai_store *s) {
   ecai_embedder_free(s->emb);
   ecai_catalog_free(s->cat);
   ecai__free(s->done);
+  ecai__free(s->opened_as);
+  ecai__free(s->folder);
   ecai__free(s);
 }
 
@@ -290,8 +301,11 @@ ecai_status ecai_store_save(ecai_store *s, const char *dir) {
   ecai__free(ident);
   st = write_blob(dir, "MANIFEST", MAN_MAGIC, &b, NULL);
   ecai__buf_free(&b);
+  if (!st) snprintf(s->catalog_sum, sizeof s->catalog_sum, "%016llx", (unsigned long long)sums[0]);
   return st;
 }
+
+static ecai_status open_folder(ecai_store **out, ecai_ctx *ctx, const char *real, const char *name);
 
 static int sum_ok(json_t *files, const char *name, uint64_t sum) {
   const char *v = json_string_value(json_object_get(files, name));
@@ -306,8 +320,26 @@ ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char *dir) {
   ECAI__CHECK_ARG(ctx);
   ECAI__CHECK_ARG(dir);
   struct stat sb;
+  errno = 0;
   if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
     return ecai__err(ECAI_EIO, "store_open: %s is not a folder: %s", dir, errno ? strerror(errno) : "not a directory");
+  /* A published store is a symlink swapped atomically to a new folder: resolve it once, so
+   * every file comes from one version even when the link moves while we read. */
+  char *real = realpath(dir, NULL);
+  if (!real) return ecai__err(ECAI_EIO, "store_open: %s: %s", dir, strerror(errno));
+  ecai_status st = open_folder(out, ctx, real, dir);
+  if (!st && (!((*out)->folder = ecai__strdup(real)) || !((*out)->opened_as = ecai__strdup(dir)))) {
+    ecai_store_free(*out);
+    *out = NULL;
+    st = ecai__err(ECAI_ENOMEM, "store: out of memory");
+  }
+  free(real);
+  return st;
+}
+
+/* Opens the store in folder REAL (resolved); NAME is the caller's path, for messages. */
+static ecai_status open_folder(ecai_store **out, ecai_ctx *ctx, const char *real, const char *name) {
+  const char *dir = real;
   char *data = NULL;
   size_t len = 0;
   uint64_t sum = 0;
@@ -375,13 +407,14 @@ ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char *dir) {
     st = ecai__err(ECAI_ECORRUPT, "store_open: %s: index and embedder do not belong together", dir);
     goto fail;
   }
+  snprintf(s->catalog_sum, sizeof s->catalog_sum, "%s", json_string_value(json_object_get(files, "catalog.bin")));
   json_decref(man);
   *out = s;
   return ECAI_OK;
 mismatch:
   st = ecai__err(ECAI_ECORRUPT, "store_open: %s: files are from different saves (checksum differs from MANIFEST)", dir);
 fail:
-  if (st == ECAI_ECORRUPT && !strstr(ecai_last_error(), dir)) ecai__err_prefix(st, "store_open: %s", dir);
+  if (st == ECAI_ECORRUPT && !strstr(ecai_last_error(), dir)) ecai__err_prefix(st, "store_open: %s", name);
   ecai__free(data);
   json_decref(man);
   ecai_store_free(s);

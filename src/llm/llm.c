@@ -4,7 +4,9 @@
  * connection cache (keep-alive), per-attempt timeouts, retries with exponential backoff +
  * full jitter honouring Retry-After (capped), a retry budget per minute, a circuit breaker,
  * cancellation (generation counter + curl_multi_wakeup), bounded reply size, cost and a
- * spend budget with a downgrade chain.
+ * spend budget with a downgrade chain. With llm.shared = "redis" the spend budget, the retry
+ * budget and the breaker are shared by every process (shared.c); the per-process state below
+ * is always kept too and decides whenever Redis does not answer.
  */
 #include <math.h>
 #include <pthread.h>
@@ -44,6 +46,8 @@ struct ecai_llm {
   CURLM *multi;
   CURL **pool;
   size_t npool;
+  ecai__llm_shared *shared; /* NULL unless llm.shared = "redis" */
+  char ep[17];               /* endpoint id of base_url (shared breaker and retry keys) */
   /* breaker */
   int64_t consecutive_fail;
   double open_until;
@@ -168,6 +172,7 @@ void ecai_llm_free(ecai_llm *llm) {
   ecai__free(llm->downgrade);
   ecai__free(llm->last_raw);
   json_decref(llm->prices);
+  ecai__llm_shared_free(llm->shared);
   pthread_mutex_destroy(&llm->mu);
   pthread_mutex_destroy(&llm->smu);
   ecai__free(llm);
@@ -180,7 +185,7 @@ static ecai_status load_config(ecai_llm *llm) {
   const char *dflt_url = llm->prov == ECAI__PROV_ANTHROPIC ? "https://api.anthropic.com/v1" : "https://api.openai.com/v1";
   if ((st = set_string(&llm->base_url, ecai__cfg_str(ctx, "llm.base_url", dflt_url)))) return st;
   if ((st = set_string(&llm->model, ecai__cfg_str(ctx, "llm.model", NULL)))) return st;
-  if ((st = set_string(&llm->api_key, ecai__ctx_secret(ctx, "llm.api_key")))) return st;
+  if ((st = set_string(&llm->api_key, ecai__ctx_api_key(ctx, "llm")))) return st;
   if ((st = set_string(&llm->auth_header, ecai__cfg_str(ctx, "llm.auth_header", NULL)))) return st;
   if (llm->auth_header && (!llm->auth_header[0] || strpbrk(llm->auth_header, ": \r\n")))
     return ecai__err(ECAI_EINVAL, "config: 'llm.auth_header' must be a header name such as \"api-key\"");
@@ -287,6 +292,7 @@ ecai_status ecai_llm_new(ecai_llm **out, ecai_ctx *ctx) {
   llm->rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)llm ^ (uint64_t)now_ms();
   if (!llm->rng) llm->rng = 1;
   st = load_config(llm);
+  if (!st) st = ecai__llm_shared_new(&llm->shared, ctx);
   if (!st) {
     llm->multi = curl_multi_init();
     if (!llm->multi) st = ecai__err(ECAI_ERROR, "ecai_llm_new: curl_multi_init failed");
@@ -296,6 +302,7 @@ ecai_status ecai_llm_new(ecai_llm **out, ecai_ctx *ctx) {
     return st;
   }
   curl_multi_setopt(llm->multi, CURLMOPT_MAXCONNECTS, 64L);
+  ecai__llm_shared_endpoint(llm->ep, llm->base_url);
   if (!llm->verify_tls)
     llm_log(llm, ECAI_LOG_WARN,
             "llm: TLS certificate verification is OFF (llm.verify_tls=false): %.300s is not authenticated",
@@ -314,7 +321,11 @@ ecai_status ecai_llm_set_str(ecai_llm *llm, ecai_llm_opt opt, const char *v) {
   case ECAI_LLM_OPT_BASE_URL:
     if (!v || (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)))
       st = ecai__err(ECAI_EINVAL, "llm: base_url must start with http:// or https://");
-    else st = set_string(&llm->base_url, v);
+    else if (!(st = set_string(&llm->base_url, v))) {
+      pthread_mutex_lock(&llm->smu);
+      ecai__llm_shared_endpoint(llm->ep, llm->base_url);
+      pthread_mutex_unlock(&llm->smu);
+    }
     break;
   case ECAI_LLM_OPT_API_KEY: st = set_string(&llm->api_key, v); break;
   case ECAI_LLM_OPT_MODEL: st = set_string(&llm->model, v); break;
@@ -507,6 +518,7 @@ struct job {
   char *req;
   size_t req_len;
   int attempts, retries, running, done;
+  bool probe; /* the running attempt is the breaker's half-open probe */
   double t0, not_before;
   unsigned gen;
   CURL *easy;
@@ -752,6 +764,25 @@ static const char *breaker_state(const ecai_llm *llm, double now) {
   return now < llm->open_until ? "open" : "half_open";
 }
 
+/* Breaker gate of one attempt: the shared breaker when Redis answers, else this handle's. */
+static bool breaker_gate(ecai_llm *llm, double now, bool *probe, int64_t *fails, double *wait) {
+  bool allowed;
+  if (!ecai__llm_shared_breaker_allows(llm->shared, llm->ep, llm->breaker_threshold, llm->timeout_ms + 1000, &allowed,
+                                       probe, fails, wait)) {
+    pthread_mutex_lock(&llm->smu);
+    allowed = breaker_allows(llm, now, probe);
+    *wait = llm->open_until - now;
+    *fails = llm->consecutive_fail;
+    pthread_mutex_unlock(&llm->smu);
+  }
+  if (!allowed) {
+    pthread_mutex_lock(&llm->smu);
+    llm->n_breaker_rejects++;
+    pthread_mutex_unlock(&llm->smu);
+  }
+  return allowed;
+}
+
 static void breaker_record(ecai_llm *llm, bool ok, double now) {
   pthread_mutex_lock(&llm->smu);
   llm->probing = 0;
@@ -762,23 +793,27 @@ static void breaker_record(ecai_llm *llm, bool ok, double now) {
       llm->open_until = now + (double)llm->breaker_cooldown_ms;
   }
   pthread_mutex_unlock(&llm->smu);
+  ecai__llm_shared_breaker_record(llm->shared, llm->ep, ok, llm->breaker_threshold, llm->breaker_cooldown_ms);
 }
 
 /* Ends a half-open probe without a verdict (cancelled, aborted by the caller). */
-static void breaker_release(ecai_llm *llm) {
+static void breaker_release(ecai_llm *llm, job *jb) {
   pthread_mutex_lock(&llm->smu);
   llm->probing = 0;
   pthread_mutex_unlock(&llm->smu);
+  if (jb->probe) ecai__llm_shared_breaker_release(llm->shared, llm->ep);
 }
 
+/* The shared budget decides when Redis answers; this handle's count is kept either way. */
 static bool retry_budget_take(ecai_llm *llm, double now) {
-  bool ok;
+  bool ok, granted;
+  bool shared = ecai__llm_shared_retry_take(llm->shared, llm->ep, llm->retry_budget, &granted);
   pthread_mutex_lock(&llm->smu);
   if (now - llm->rb_start >= 60000.0) {
     llm->rb_start = now;
     llm->rb_used = 0;
   }
-  ok = llm->rb_used < llm->retry_budget;
+  ok = shared ? granted : llm->rb_used < llm->retry_budget;
   if (ok) llm->rb_used++;
   pthread_mutex_unlock(&llm->smu);
   return ok;
@@ -806,13 +841,13 @@ static void attempt_done(ecai_llm *llm, job *jb, CURLcode rc) {
   char why[1024] = "";
   if (x->canceled || atomic_load(&llm->cancel_gen) != jb->gen) {
     job_fail(jb, ECAI_ECANCELED, "llm: call cancelled after %d attempt(s)", jb->attempts);
-    breaker_release(llm); /* no verdict on the server */
+    breaker_release(llm, jb); /* no verdict on the server */
     llm_log(llm, ECAI_LOG_INFO, "llm: call to %s cancelled", url);
     return;
   }
   if (x->user_abort) {
     job_fail(jb, ECAI_EUSER, "llm: the stream callback asked to stop");
-    breaker_release(llm);
+    breaker_release(llm, jb);
     return;
   }
   if (x->oom) {
@@ -883,8 +918,8 @@ static void attempt_done(ecai_llm *llm, job *jb, CURLcode rc) {
       llm_log(llm, ECAI_LOG_INFO, "%s; retry %d of %lld in %.0f ms", why, jb->retries, (long long)llm->max_retries, d);
       return;
     }
-    job_fail(jb, st, "%s (retry budget of %lld per minute exhausted, %d attempt(s))", why,
-             (long long)llm->retry_budget, jb->attempts);
+    job_fail(jb, st, "%s (retry budget of %lld per minute%s exhausted, %d attempt(s))", why,
+             (long long)llm->retry_budget, llm->shared ? " shared by every process" : "", jb->attempts);
     return;
   }
   job_fail(jb, st, "%s (%d attempt(s))", why, jb->attempts);
@@ -991,6 +1026,9 @@ static bool plan(ecai_llm *llm, job *jb, double now) {
   }
   double spent = llm->spent;
   pthread_mutex_unlock(&llm->smu);
+  double shared_spent;
+  bool shared = ecai__llm_shared_spent(llm->shared, llm->budget_window_s, &shared_spent);
+  if (shared) spent = shared_spent;
   bool over = spent >= llm->budget_limit;
   if (spent < llm->budget_near * llm->budget_limit && !over) return false;
   for (size_t i = 0; i < llm->ndowngrade; i++) {
@@ -1027,8 +1065,9 @@ static bool plan(ecai_llm *llm, job *jb, double now) {
     }
   }
   if (!over) return false;
-  job_fail(jb, ECAI_EBUDGET, "llm: spend budget exhausted (%.6f of %.6f in a %.0f s window) and no downgrade step applies",
-           spent, llm->budget_limit, llm->budget_window_s);
+  job_fail(jb, ECAI_EBUDGET,
+           "llm: spend budget exhausted (%.6f of %.6f in a %.0f s window%s) and no downgrade step applies", spent,
+           llm->budget_limit, llm->budget_window_s, shared ? " shared by every process" : "");
   return true;
 }
 
@@ -1062,6 +1101,7 @@ static void job_finish_ok(ecai_llm *llm, job *jb, double now) {
   llm->n_tokens_in += r->prompt_tokens;
   llm->n_tokens_out += r->completion_tokens;
   pthread_mutex_unlock(&llm->smu);
+  ecai__llm_shared_spend(llm->shared, llm->budget_window_s, r->cost);
   if (llm->xcache && !jb->stream && !jb->json_mode) store_in_cache(llm, jb, r);
   if (llm->cache_put && !jb->json_mode) {
     size_t kl;
@@ -1126,12 +1166,10 @@ static void run_jobs(ecai_llm *llm, job *jobs, size_t n, size_t conc) {
         continue;
       }
       bool probe;
-      pthread_mutex_lock(&llm->smu);
-      bool allowed = breaker_allows(llm, now, &probe);
-      double wait = llm->open_until - now;
-      int64_t cf = llm->consecutive_fail;
-      if (!allowed) llm->n_breaker_rejects++;
-      pthread_mutex_unlock(&llm->smu);
+      int64_t cf;
+      double wait;
+      bool allowed = breaker_gate(llm, now, &probe, &cf, &wait);
+      jb->probe = probe;
       if (!allowed) {
         if (jb->attempts)
           job_fail(jb, ECAI_ESTATE,
@@ -1391,11 +1429,28 @@ ecai_status ecai_llm_stats_json(char **out, size_t *out_len, ecai_llm *llm) {
   if (out_len) *out_len = 0;
   ECAI__CHECK_ARG(llm);
   double lat[LAT_RING];
+  /* the shared view first (a Redis round trip), without holding the stats lock */
+  char ep[17];
+  pthread_mutex_lock(&llm->smu);
+  memcpy(ep, llm->ep, sizeof ep);
+  double window_s = llm->budget_window_s;
+  pthread_mutex_unlock(&llm->smu);
+  double sh_spent = 0, sh_open = 0;
+  int64_t sh_fails = 0;
+  bool sv = ecai__llm_shared_view(llm->shared, ep, window_s, &sh_spent, &sh_fails, &sh_open);
+  json_t *shared = ecai__llm_shared_stats(llm->shared);
   pthread_mutex_lock(&llm->smu);
   size_t nl = llm->nlat < LAT_RING ? llm->nlat : LAT_RING;
   memcpy(lat, llm->lat, nl * sizeof *lat);
   double now = now_ms();
   double spent = (llm->window_start && now - llm->window_start < llm->budget_window_s * 1000.0) ? llm->spent : 0;
+  const char *bstate = breaker_state(llm, now);
+  int64_t fails = llm->consecutive_fail;
+  if (sv) {
+    spent = sh_spent;
+    fails = sh_fails;
+    bstate = !llm->breaker_threshold || fails < llm->breaker_threshold ? "closed" : sh_open > 0 ? "open" : "half_open";
+  }
   json_t *j = json_pack(
       "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:{s:f,s:f,s:f,s:f},s:{s:s,s:I}}",
       "provider", llm->prov == ECAI__PROV_ANTHROPIC ? "anthropic" : llm->prov == ECAI__PROV_OPENAI ? "openai" : "none",
@@ -1403,20 +1458,21 @@ ecai_status ecai_llm_stats_json(char **out, size_t *out_len, ecai_llm *llm) {
       (json_int_t)llm->n_retries, "errors", (json_int_t)llm->n_errors, "prompt_tokens", (json_int_t)llm->n_tokens_in,
       "completion_tokens", (json_int_t)llm->n_tokens_out, "cached", (json_int_t)llm->n_cached, "cost",
       llm->cost_total, "budget", "limit", llm->budget_limit, "window_s", llm->budget_window_s, "spent", spent,
-      "near", llm->budget_near, "breaker", "state", breaker_state(llm, now), "consecutive_failures",
-      (json_int_t)llm->consecutive_fail);
+      "near", llm->budget_near, "breaker", "state", bstate, "consecutive_failures", (json_int_t)fails);
   json_t *steps = json_object();
   for (int i = 0; i < NSTEPS; i++) json_object_set_new(steps, STEP_NAMES[i], json_integer(llm->steps[i]));
   json_t *br = json_object_get(j, "breaker");
   json_object_set_new(br, "rejected", json_integer(llm->n_breaker_rejects));
   json_object_set_new(j, "cost_saved", json_real(llm->cost_saved));
   pthread_mutex_unlock(&llm->smu);
-  if (!j || !steps) {
+  if (!j || !steps || !shared) {
     json_decref(j);
     json_decref(steps);
+    json_decref(shared);
     return ecai__err(ECAI_ENOMEM, "ecai_llm_stats_json: out of memory");
   }
   json_object_set_new(j, "downgrades", steps);
+  json_object_set_new(j, "shared", shared);
   qsort(lat, nl, sizeof *lat, cmp_d);
   json_t *L = json_object();
   const double qs[3] = {0.50, 0.95, 0.99};

@@ -62,4 +62,30 @@ void ecai__llm_error_message(char *dst, size_t cap, const char *body, size_t len
 bool ecai__llm_shape_ok(json_t **obj, const char *text, size_t len, const char *shape, char *why, size_t cap);
 ecai_status ecai__llm_shape_check_spec(const char *shape);
 
+/* ---- cost control shared through Redis (src/llm/shared.c) ------------------------------- */
+typedef struct ecai__llm_shared ecai__llm_shared;
+/* From llm.shared: *out stays NULL for "none"; "redis" needs redis.url. ECAI_EINVAL; ECAI_ENOMEM. */
+ecai_status ecai__llm_shared_new(ecai__llm_shared **out, ecai_ctx *ctx);
+void ecai__llm_shared_free(ecai__llm_shared *s);
+/* The endpoint id of a base URL (16 hex digits): breaker and retry keys are per endpoint. */
+void ecai__llm_shared_endpoint(char out[17], const char *base_url);
+/* Each returns true when Redis answered (results in the out parameters) and false when the
+ * caller must use its per-process state: s is NULL, the feature is off (threshold or
+ * budget 0), or Redis is unreachable, timed out or in its reconnect pause. Thread-safe. */
+bool ecai__llm_shared_spent(ecai__llm_shared *s, double window_s, double *spent);
+/* Adds cost to the current window (kept and added later when Redis is down). */
+bool ecai__llm_shared_spend(ecai__llm_shared *s, double window_s, double cost);
+bool ecai__llm_shared_retry_take(ecai__llm_shared *s, const char *ep, int64_t per_minute, bool *granted);
+bool ecai__llm_shared_breaker_allows(ecai__llm_shared *s, const char *ep, int64_t threshold, int64_t probe_ttl_ms,
+                                     bool *allowed, bool *probe, int64_t *fails, double *open_ms);
+void ecai__llm_shared_breaker_record(ecai__llm_shared *s, const char *ep, bool ok, int64_t threshold,
+                                     int64_t cooldown_ms);
+/* Ends a half-open probe without a verdict (cancelled, aborted). */
+void ecai__llm_shared_breaker_release(ecai__llm_shared *s, const char *ep);
+/* Spend of the current window, failures and open time for the stats. */
+bool ecai__llm_shared_view(ecai__llm_shared *s, const char *ep, double window_s, double *spent, int64_t *fails,
+                           double *open_ms);
+/* {"backend": "redis"|"none", "state": "ok"|"fallback"|"off", "errors", "fallbacks"[, "unsynced_spend"]}. */
+json_t *ecai__llm_shared_stats(ecai__llm_shared *s);
+
 #endif

@@ -9,6 +9,7 @@
 #include "catalog/catalog_internal.h"
 #include "catalog/ser.h"
 #include "ecai/search.h"
+#include "index/index_internal.h"
 #include "search/search_internal.h"
 #include "text/text.h"
 
@@ -167,20 +168,25 @@ ecai_status ecai_search_open(ecai_search **out, ecai_store *store, const char *d
   *out = NULL;
   ECAI__CHECK_ARG(store);
   ECAI__CHECK_ARG(dir);
+  dir = ecai__store_folder(store, dir); /* the version the store was read from */
   char path[4096], sum[17];
   snprintf(path, sizeof path, "%s/search.bin", dir);
   FILE *f = fopen(path, "rb");
   if (!f) return ecai__err(ECAI_ENOTFOUND, "search_open: %s does not exist", path);
   fclose(f);
-  ecai_status st = manifest_catalog_sum(dir, sum);
-  if (st) return st;
+  /* search.bin must belong to the store's own catalog version (not merely to DIR's: a store
+   * published into DIR since the store was opened would pair an old catalog with a new index). */
+  ecai_status st = ECAI_OK;
+  if (*ecai__store_catalog_sum(store)) memcpy(sum, ecai__store_catalog_sum(store), 17);
+  else if ((st = manifest_catalog_sum(dir, sum)) != ECAI_OK) return st;
   char *data = NULL;
   size_t len = 0;
   st = ecai__blob_read(path, SRCH_MAGIC, &data, &len, NULL);
   if (st) return st;
   if (len < 16 || memcmp(data, sum, 16) != 0) {
     ecai__free(data);
-    return ecai__err(ECAI_ECORRUPT, "search_open: %s was written for another catalog", path);
+    return ecai__err(ECAI_ECORRUPT, "search_open: %s was written for another catalog version than the store's "
+                                    "(was a new store published there since the store was opened?)", path);
   }
   ecai_search *s = ecai__calloc(1, sizeof *s);
   if (!s) {

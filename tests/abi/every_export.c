@@ -184,6 +184,16 @@ static void cover_catalog(void) {
   size_t loaded = 0, skipped = 9;
   OK(ecai_catalog_load(&loaded, &skipped, cat2, tmp_path("more.csv"), ECAI_CATALOG_AUTO, NULL, 0));
   CHECK(loaded == 2 && skipped == 0 && ecai_catalog_count(cat2) == NPROD + 1);
+  write_file(tmp_path("open.csv"), "sku,title\nC3,\"never closed\nC4,Brush\n");
+  OK(ecai_catalog_load(&loaded, &skipped, cat2, tmp_path("open.csv"), ECAI_CATALOG_AUTO, NULL, ECAI_CATALOG_LENIENT));
+  CHECK(loaded == 1 && skipped == 1);
+  char *rep = NULL;
+  size_t rl = 0;
+  OK(ecai_catalog_load_report_json(&rep, &rl, cat2));
+  CHECK(rl == strlen(rep));
+  HAS(rep, "\"unterminated_quote\":1");
+  HAS(rep, "open.csv:2: unterminated quoted field starting here");
+  ecai_free(rep);
   ecai_catalog_free(cat2);
   ecai_catalog_free(cat);
   ecai_ctx_free(c);

@@ -65,6 +65,28 @@ ok "chat never prints the API key" bash -c "! printf '%s' \"\$1\" | grep -q plan
 stats=$(curl -s "$fl_url/last")
 contains "the key was sent to the server as a header" "$stats" '"authorization": "set"'
 
+# an api_key_env naming an unset variable: exit 2 naming it, and nothing is sent
+printf '{"llm": {"provider": "openai", "base_url": "%s", "model": "m", "api_key_env": "CLI_NO_SUCH_KEY"}}\n' "$fl_url" > "$TMP/nokey.json"
+before=$(curl -s "$fl_url/stats" | python3 -c 'import json,sys; print(sum(n for p, n in json.load(sys.stdin)["requests"].items() if "chat" in p))')
+out=$(env -u CLI_NO_SUCH_KEY $ECAI chat --config "$TMP/nokey.json" "hello" 2>&1); rc=$?
+ok "chat: api_key_env naming an unset variable exits 2" test "$rc" -eq 2
+contains "chat: the error names the variable" "$out" "CLI_NO_SUCH_KEY"
+after=$(curl -s "$fl_url/stats" | python3 -c 'import json,sys; print(sum(n for p, n in json.load(sys.stdin)["requests"].items() if "chat" in p))')
+ok "chat: nothing was sent without a key ($before -> $after requests)" test -n "$before" -a "$before" = "$after"
+printf '{"llm": {"provider": "openai", "base_url": "%s", "model": "m", "auth": "none"}}\n' "$fl_url" > "$TMP/keyless.json"
+expect_exit 0 "chat: a keyless local server (auth none) answers" $ECAI chat --config "$TMP/keyless.json" "hello"
+# the README's complete configurations (examples/config), pointed at the fake server
+for f in openai anthropic local; do
+  out=$(env OPENAI_API_KEY=sk-cfg-openai ANTHROPIC_API_KEY=sk-cfg-anthropic ECAI_LLM_BASE_URL="$fl_url" \
+        $ECAI chat --config examples/config/$f.json --json "hello from $f" 2>&1)
+  ok "examples/config/$f.json: ecai chat answers through it" python3 -c "
+import json,sys; d=json.loads(sys.argv[1]); assert d['text'] and d['finish_reason'], d" "$out"
+done
+last=$(curl -s "$fl_url/last")
+contains "examples/config/local.json sends no key" "$last" '"path": "/v1/chat/completions"'
+ok "examples/config/local.json: no authorization header" bash -c "! grep -qi authorization <<<'$last'"
+out=$(env -u OPENAI_API_KEY $ECAI config --config examples/config/openai.json 2>&1); rc=$?
+ok "examples/config/openai.json without OPENAI_API_KEY: exit 2 naming it" bash -c "[ $rc -eq 2 ] && grep -q OPENAI_API_KEY <<<'$out'"
 kill "$fl_pid" 2>/dev/null
 wait "$fl_pid" 2>/dev/null
 unset CLI_LLM_KEY

@@ -1,6 +1,6 @@
 # ecai ask: answers with citations, escalations, --json contract, --batch, exit codes.
 # Sourced by tests/cli/run.sh.
-FAQ=$DATA/support/ecommerce_faq/faq.json
+FAQ=tests/data/shop_faq.json     # the project's own FAQ fixture (the real FAQ: tests/eval/eval_support.sh)
 SHOP=examples/data
 out=$($ECAI ask --kb "$FAQ" --json "how to create account")
 contains "ask: FAQ answer is not escalated" "$out" '"escalated":false'

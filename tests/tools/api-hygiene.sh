@@ -33,5 +33,7 @@ ok "versioned symbols: all in an ECAI_x.y node" \
 ok "docs: every ECAI_API function has @since" bash -c "! awk '\$2 == \"-\"' '$tmp/api' | grep ."
 ok "docs: every ECAI_API function is preceded by a doc comment" tests/tools/check-docs.sh include
 ok "README configuration reference matches src/core/config_schema.c" scripts/config-doc.sh --check
+ok "README command-line table names exactly the options of each 'ecai CMD --help'" scripts/cli-doc.sh bin/ecai
+ok "no --help prints a printf escape (%%) literally" bash -c "! for c in \$(bin/ecai --help | sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p'); do bin/ecai \$c --help; done | grep -F '%%'"
 ok "abi: no existing function changed or removed vs abi/libecai.so.0.abi" make -s abi-check BUILD="$BUILD"
 finish

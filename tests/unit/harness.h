@@ -8,7 +8,8 @@
  *
  * The runner (main.c) runs every case in its own child process (a crash or a hang is
  * a failure, not the end of the run), checks that libecai allocations are back to the
- * level before the case (leak check), and ends with "N passed, N failed".
+ * level before the case (leak check), and ends with "N passed, N failed, N skipped"
+ * (a case is skipped only when outside evaluation data is absent: ecai_test_data).
  * Arguments: substrings selecting cases by name. ECAI_TEST_NOFORK=1 runs in-process.
  */
 #ifndef ECAI_TEST_HARNESS_H
@@ -24,8 +25,17 @@ typedef void (*ecai_test_fn)(void);
 void ecai_test_register(const char *name, const char *file, ecai_test_fn fn);
 void ecai_test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));
-/* Path of the project root (for ../shared/data and tests/data); never NULL. */
+/* Path of the project root (for tests/data); never NULL. */
 const char *ecai_test_root(void);
+/* Path of the outside evaluation file REL ("support/banking77/questions.tsv") under
+ * $ECAI_DATA, else ROOT/../shared/data. When it is not there the case is skipped: one
+ * line says where it looked, and the runner counts it in "N skipped". The path lives in
+ * one of four rotating static buffers (valid for the next three calls). */
+const char *ecai_test_data(const char *rel);
+/* Path of a committed fixture tests/data/REL (same buffers as ecai_test_data). */
+const char *ecai_test_fixture(const char *rel);
+/* Ends the current case as skipped (counted, never a pass); REASON says why. */
+void ecai_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* A fresh temporary directory for this case, removed after it. */
 const char *ecai_test_tmpdir(void);
 /* Marks the current case as not checking libecai allocation balance (e.g. it

@@ -57,11 +57,45 @@ void ecai_test_fail(const char *file, int line, const char *fmt, ...) {
   longjmp(fail_jmp, 1);
 }
 
+#define SKIP_EXIT 77 /* a child's exit status for "skipped" */
+
+void ecai_test_skip(const char *fmt, ...) {
+  va_list ap;
+  printf("    skip: ");
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  putchar('\n');
+  longjmp(fail_jmp, 2);
+}
+
 void ecai_test_no_leak_check(void) { leak_check = 0; }
 
 const char *ecai_test_root(void) {
   const char *r = getenv("ECAI_ROOT");
   return r ? r : ".";
+}
+
+static char *path_slot(void) {
+  static char bufs[4][1024];
+  static unsigned next;
+  return bufs[next++ % 4];
+}
+
+const char *ecai_test_data(const char *rel) {
+  const char *env = getenv("ECAI_DATA");
+  char *p = path_slot();
+  if (env && *env) snprintf(p, 1024, "%s/%s", env, rel);
+  else snprintf(p, 1024, "%s/../shared/data/%s", ecai_test_root(), rel);
+  if (access(p, R_OK) != 0)
+    ecai_test_skip("no outside data %s (looked for %s; set ECAI_DATA to the data folder)", rel, p);
+  return p;
+}
+
+const char *ecai_test_fixture(const char *rel) {
+  char *p = path_slot();
+  snprintf(p, 1024, "%s/tests/data/%s", ecai_test_root(), rel);
+  return p;
 }
 
 const char *ecai_test_tmpdir(void) {
@@ -86,12 +120,14 @@ static void cleanup_tmpdir(void) {
   tmpdir[0] = '\0';
 }
 
-/* Runs one case in this process; 0 = pass. */
+/* Runs one case in this process; 0 = pass, 1 = fail, SKIP_EXIT = skipped. */
 static int run_inline(const test_case *t) {
   leak_check = 1;
   long before = ecai__alloc_live();
-  int failed = 0;
-  if (setjmp(fail_jmp) == 0) {
+  int failed = 0, jumped;
+  if ((jumped = setjmp(fail_jmp)) == 2) {
+    failed = SKIP_EXIT;
+  } else if (jumped == 0) {
     t->fn();
     long after = ecai__alloc_live();
     if (leak_check && after != before) {
@@ -115,7 +151,7 @@ static int selected(const char *name, int argc, char **argv) {
 int main(int argc, char **argv) {
   int nofork = getenv("ECAI_TEST_NOFORK") != NULL;
   unsigned timeout = getenv("ECAI_TEST_TIMEOUT") ? (unsigned)atoi(getenv("ECAI_TEST_TIMEOUT")) : 120;
-  size_t passed = 0, failed = 0;
+  size_t passed = 0, failed = 0, skipped = 0;
   setvbuf(stdout, NULL, _IOLBF, 0);
   for (size_t i = 0; i < nfixtures; i++) {
     fixtures[i].up = fixtures[i].start() == 0;
@@ -142,7 +178,7 @@ int main(int argc, char **argv) {
       }
       int ws = 0;
       while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
-      if (WIFEXITED(ws)) bad = WEXITSTATUS(ws) != 0;
+      if (WIFEXITED(ws)) bad = WEXITSTATUS(ws);
       else {
         fprintf(stderr, "    died with signal %d%s\n", WTERMSIG(ws),
                 WTERMSIG(ws) == SIGALRM ? " (timeout)" : "");
@@ -152,12 +188,13 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
     const char *file = strrchr(t->file, '/') ? strrchr(t->file, '/') + 1 : t->file;
-    printf("%s %s:%s (%.0f ms)\n", bad ? "FAIL" : "ok  ", file, t->name, ms);
-    if (bad) failed++;
+    printf("%s %s:%s (%.0f ms)\n", bad == SKIP_EXIT ? "skip" : bad ? "FAIL" : "ok  ", file, t->name, ms);
+    if (bad == SKIP_EXIT) skipped++;
+    else if (bad) failed++;
     else passed++;
   }
   for (size_t i = nfixtures; i-- > 0;)
     if (fixtures[i].up && fixtures[i].stop) fixtures[i].stop();
-  printf("%zu passed, %zu failed\n", passed, failed);
+  printf("%zu passed, %zu failed, %zu skipped\n", passed, failed, skipped);
   return failed ? 1 : 0;
 }

@@ -232,53 +232,71 @@ TEST(stats_aa_false_positive_rate_near_alpha) {
   CHECK_MSG(rate > 0.015 && rate < 0.09, "A/A false-positive rate %.3f", rate);
 }
 
-static char *cookie_path(char *buf, size_t cap) {
-  snprintf(buf, cap, "%s/../shared/data/experiments/cookie_cats/cookie_cats.csv", ecai_test_root());
-  return buf;
-}
-
 static double jd(json_t *j, const char *k) { return json_number_value(json_object_get(j, k)); }
+static double ci(json_t *j, size_t i) { return json_number_value(json_array_get(json_object_get(j, "ci95"), i)); }
 
-TEST(abtest_cookie_cats_reference_figures) {
-  char path[4096], *js = NULL;
-  cookie_path(path, sizeof path);
-  CHECK_OK(ecai_abtest_csv_json(&js, NULL, path, "version", "retention_7", ECAI_ABTEST_PROPORTION, NULL));
+/* Reference figures computed outside libecai, to the printed precision. */
+typedef struct {
+  long n[2], succ[2];
+  double mean[2], z, p, ci[2], lift_pct, srm_chi2, srm_p; /* retention_7 */
+  double z1, p1, ci1[2], lift1_pct;                       /* retention_1 */
+  double rounds[2], t;                                    /* sum_gamerounds, Welch */
+} ab_ref;
+
+static json_t *abtest(const char *path, const char *metric, ecai_abtest_metric kind, const char *control) {
+  char *js = NULL;
+  CHECK_OK(ecai_abtest_csv_json(&js, NULL, path, "version", metric, kind, control));
   json_t *j = json_loads(js, 0, NULL);
   ecai_free(js);
+  CHECK(j != NULL);
+  return j;
+}
+
+static void check_ab_figures(const char *path, const ab_ref *r) {
+  json_t *j = abtest(path, "retention_7", ECAI_ABTEST_PROPORTION, NULL);
   CHECK_STR_EQ(json_string_value(json_object_get(j, "control")), "gate_30");
-  json_t *v0 = json_array_get(json_object_get(j, "variants"), 0), *v1 = json_array_get(json_object_get(j, "variants"), 1);
-  CHECK_INT_EQ(json_integer_value(json_object_get(v0, "n")), 44700);
-  CHECK_INT_EQ(json_integer_value(json_object_get(v1, "n")), 45489);
-  CHECK_INT_EQ(json_integer_value(json_object_get(v0, "successes")), 8502);
-  CHECK_INT_EQ(json_integer_value(json_object_get(v1, "successes")), 8279);
-  CHECK_NEAR(jd(v0, "mean"), 0.190201, 5e-7);
-  CHECK_NEAR(jd(v1, "mean"), 0.182000, 5e-7);
-  CHECK_NEAR(jd(j, "statistic"), -3.1644, 5e-5);
-  CHECK_NEAR(jd(j, "p_value"), 0.001554, 5e-7);
-  CHECK_NEAR(json_number_value(json_array_get(json_object_get(j, "ci95"), 0)), -0.013282, 5e-7);
-  CHECK_NEAR(json_number_value(json_array_get(json_object_get(j, "ci95"), 1)), -0.003121, 5e-7);
-  CHECK_NEAR(jd(j, "lift") * 100, -4.312, 5e-4);
-  CHECK_NEAR(jd(j, "srm_chi2"), 6.902, 5e-4);
-  CHECK_NEAR(jd(j, "srm_p_value"), 0.0086, 5e-5);
+  for (size_t i = 0; i < 2; i++) {
+    json_t *v = json_array_get(json_object_get(j, "variants"), i);
+    CHECK_INT_EQ(json_integer_value(json_object_get(v, "n")), r->n[i]);
+    CHECK_INT_EQ(json_integer_value(json_object_get(v, "successes")), r->succ[i]);
+    CHECK_NEAR(jd(v, "mean"), r->mean[i], 5e-7);
+  }
+  CHECK_NEAR(jd(j, "statistic"), r->z, 5e-5);
+  CHECK_NEAR(jd(j, "p_value"), r->p, 5e-7);
+  CHECK_NEAR(ci(j, 0), r->ci[0], 5e-7);
+  CHECK_NEAR(ci(j, 1), r->ci[1], 5e-7);
+  CHECK_NEAR(jd(j, "lift") * 100, r->lift_pct, 5e-4);
+  CHECK_NEAR(jd(j, "srm_chi2"), r->srm_chi2, 5e-4);
+  CHECK_NEAR(jd(j, "srm_p_value"), r->srm_p, 5e-5);
   json_decref(j);
-  CHECK_OK(ecai_abtest_csv_json(&js, NULL, path, "version", "retention_1", ECAI_ABTEST_PROPORTION, "gate_30"));
-  j = json_loads(js, 0, NULL);
-  ecai_free(js);
-  CHECK_NEAR(jd(j, "statistic"), -1.7841, 5e-5);
-  CHECK_NEAR(jd(j, "p_value"), 0.07441, 5e-6);
-  CHECK_NEAR(json_number_value(json_array_get(json_object_get(j, "ci95"), 0)), -0.012392, 5e-7);
-  CHECK_NEAR(json_number_value(json_array_get(json_object_get(j, "ci95"), 1)), 0.000582, 5e-7);
-  CHECK_NEAR(jd(j, "lift") * 100, -1.318, 5e-4);
+  j = abtest(path, "retention_1", ECAI_ABTEST_PROPORTION, "gate_30");
+  CHECK_NEAR(jd(j, "statistic"), r->z1, 5e-5);
+  CHECK_NEAR(jd(j, "p_value"), r->p1, 5e-6);
+  CHECK_NEAR(ci(j, 0), r->ci1[0], 5e-7);
+  CHECK_NEAR(ci(j, 1), r->ci1[1], 5e-7);
+  CHECK_NEAR(jd(j, "lift") * 100, r->lift1_pct, 5e-4);
   json_decref(j);
-  CHECK_OK(ecai_abtest_csv_json(&js, NULL, path, "version", "sum_gamerounds", ECAI_ABTEST_MEAN, NULL));
-  j = json_loads(js, 0, NULL);
-  ecai_free(js);
-  v0 = json_array_get(json_object_get(j, "variants"), 0);
-  v1 = json_array_get(json_object_get(j, "variants"), 1);
-  CHECK_NEAR(jd(v0, "mean"), 52.456, 5e-4);
-  CHECK_NEAR(jd(v1, "mean"), 51.299, 5e-4);
-  CHECK_NEAR(jd(j, "statistic"), -0.885, 5e-4);
+  j = abtest(path, "sum_gamerounds", ECAI_ABTEST_MEAN, NULL);
+  for (size_t i = 0; i < 2; i++) CHECK_NEAR(jd(json_array_get(json_object_get(j, "variants"), i), "mean"), r->rounds[i], 5e-4);
+  CHECK_NEAR(jd(j, "statistic"), r->t, 5e-4);
   json_decref(j);
+}
+
+/* The real Cookie Cats test (outside data) against its published reference figures. */
+TEST(abtest_cookie_cats_reference_figures) {
+  static const ab_ref cookie = {{44700, 45489}, {8502, 8279}, {0.190201, 0.182000}, -3.1644, 0.001554,
+                                {-0.013282, -0.003121}, -4.312, 6.902, 0.0086, -1.7841, 0.07441,
+                                {-0.012392, 0.000582}, -1.318, {52.456, 51.299}, -0.885};
+  check_ab_figures(ecai_test_data("experiments/cookie_cats/cookie_cats.csv"), &cookie);
+}
+
+/* Its twin on the committed synthetic test (figures printed by tests/data/tools/gen_ab_small.py,
+ * an independent Python computation: pooled z, unpooled CI, Welch t, SRM chi-square). */
+TEST(abtest_ab_small_reference_figures) {
+  static const ab_ref small = {{2091, 1909}, {405, 314}, {0.193687, 0.164484}, -2.4026, 0.016281,
+                               {-0.052940, -0.005466}, -15.078, 8.2810, 0.0040, -1.9724, 0.04856,
+                               {-0.061690, -0.000222}, -6.879, {55.850, 49.851}, -3.601};
+  check_ab_figures(ecai_test_fixture("ab_small.csv"), &small);
 }
 
 TEST(abtest_rejects_bad_input) {

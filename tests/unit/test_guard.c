@@ -1,6 +1,7 @@
 /* Guard: options, input checks, PII redaction, output grounding checks, confidence,
  * the red-team set (tests/data/redteam.jsonl), planted policy facts and the FAQ
- * false-positive check (tests/data/policy_facts.jsonl, ../shared/data/support). */
+ * false-positive check (tests/data/policy_facts.jsonl, tests/data/tau2_policy.md, the project's
+ * tests/data/shop_faq.json and, when present, the outside FAQ and BANKING77 sets). */
 #include <stdlib.h>
 
 #include <jansson.h>
@@ -15,9 +16,7 @@ static const char SYSTEM_PROMPT[] =
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static char *slurp(const char *rel) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", ecai_test_root(), rel);
+static char *slurp(const char *path) {
   FILE *f = fopen(path, "rb");
   CHECK_MSG(f != NULL, "cannot open %s", path);
   fseek(f, 0, SEEK_END);
@@ -46,7 +45,7 @@ static void srcs_free(srcs *s) {
 
 /* The tau2 policy split into one source per heading section (as a KB chunker would). */
 static void load_policy(srcs *s) {
-  char *t = slurp("../shared/data/support/tau2_retail/policy.md");
+  char *t = slurp(ecai_test_fixture("tau2_policy.md"));
   size_t len = strlen(t), start = 0;
   char heading[128] = "top";
   for (size_t p = 0; p <= len; p++) {
@@ -67,9 +66,11 @@ static void load_policy(srcs *s) {
   free(t);
 }
 
-static json_t *load_faq(void) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/../shared/data/support/ecommerce_faq/faq.json", ecai_test_root());
+/* The outside 79-entry FAQ (skips the case when absent) or the project's 12-entry one. */
+#define REAL_FAQ() ecai_test_data("support/ecommerce_faq/faq.json")
+#define OWN_FAQ() ecai_test_fixture("shop_faq.json")
+
+static json_t *load_faq(const char *path) {
   json_error_t je;
   json_t *j = json_load_file(path, 0, &je);
   CHECK_MSG(json_is_array(j), "cannot load %s: %s", path, je.text);
@@ -494,17 +495,22 @@ TEST(guard_source_cache_is_transparent) {
   CHECK_OK(ecai_guard_set_str(cold, ECAI_GUARD_OPT_SYSTEM_PROMPT, SYSTEM_PROMPT));
   CHECK_OK(ecai_guard_set_str(cold, ECAI_GUARD_OPT_BANNED_PHRASES, "ikea\ncompetitor"));
   CHECK_OK(ecai_guard_set_catalog(cold, test_catalog, NULL));
-  json_t *faq = load_faq();
+  json_t *faq = load_faq(OWN_FAQ());
   srcs s = {0};
   load_policy(&s);
-  for (size_t i = 0; s.n < 40; i++) add_faq(&s, faq, json_string_value(json_object_get(json_array_get(faq, i), "id")));
+  for (size_t i = 0; i < json_array_size(faq); i++) add_faq(&s, faq, json_string_value(json_object_get(json_array_get(faq, i), "id")));
+  for (size_t i = 0; s.n < 40 && i < json_array_size(faq); i++) { /* the questions too: more sources than entries */
+    s.ids[s.n] = strdup("question");
+    s.texts[s.n++] = strdup(json_string_value(json_object_get(json_array_get(faq, i), "question")));
+  }
+  CHECK_MSG(s.n > 32, "only %zu sources", s.n);
   const char *answers[] = {"An order can only be cancelled if its status is 'pending'.",
                            "Standard shipping usually takes 3-5 business days.", "Refunds take 10 business days.",
                            "You can return products within 30 days of purchase for a full refund."};
   for (int round = 0; round < 3; round++)
     for (size_t k = 0; k < 4; k++) {
       srcs sub = s;
-      sub.n = round == 1 ? 20 : 40; /* a subset: hits and evictions */
+      sub.n = round == 1 ? 20 : s.n; /* a subset: hits and evictions */
       ecai_guard_verdict *v1 = out_check(cold, answers[k], &sub), *v2 = out_check(warm, answers[k], &sub);
       char *j1 = NULL, *j2 = NULL;
       CHECK_OK(ecai_guard_verdict_json(&j1, NULL, v1));
@@ -530,7 +536,7 @@ TEST(guard_redteam_set_passes_100_percent) {
   FILE *f = fopen(path, "r");
   CHECK_MSG(f != NULL, "cannot open %s", path);
   ecai_guard *g = new_guard();
-  json_t *faq = load_faq();
+  json_t *faq = load_faq(OWN_FAQ()); /* its "faq:faq04" cases need a return policy with 30 days */
   srcs policy = {0};
   load_policy(&policy);
   char line[8192];
@@ -627,14 +633,12 @@ TEST(guard_redteam_set_passes_100_percent) {
 }
 
 /* Planted wrong facts (a changed number, condition or term of the real policy / FAQ)
- * are all caught; faithful extractive and lightly paraphrased answers pass. */
-TEST(guard_planted_facts_and_false_positives) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/tests/data/policy_facts.jsonl", ecai_test_root());
-  FILE *f = fopen(path, "r");
-  CHECK_MSG(f != NULL, "cannot open %s", path);
+ * are all caught; faithful extractive and lightly paraphrased answers pass. FAQ is the outside
+ * FAQ the FAQ lines were written from, or NULL for the policy lines only. */
+static void planted_facts(json_t *faq) {
+  FILE *f = fopen(ecai_test_fixture("policy_facts.jsonl"), "r");
+  CHECK_MSG(f != NULL, "cannot open policy_facts.jsonl");
   ecai_guard *g = new_guard();
-  json_t *faq = load_faq();
   srcs policy = {0};
   load_policy(&policy);
   char line[8192], fails[4096] = "";
@@ -646,6 +650,10 @@ TEST(guard_planted_facts_and_false_positives) {
     const char *src = json_string_value(json_object_get(c, "source"));
     srcs s = {0};
     const srcs *use = &policy;
+    if (!faq && src && strcmp(src, "policy")) {
+      json_decref(c);
+      continue;
+    }
     if (src && strcmp(src, "policy")) {
       add_faq(&s, faq, src);
       use = &s;
@@ -682,16 +690,25 @@ TEST(guard_planted_facts_and_false_positives) {
          planted, faithful_ok, faithful, para_ok, para, fails);
   CHECK_MSG(caught == planted, "planted facts missed:%s", fails);
   CHECK_MSG(faithful_ok == faithful, "faithful answers rejected:%s", fails);
+  CHECK_MSG(planted >= (faq ? 42 : 32), "only %d planted facts", planted);
   CHECK_MSG(para_ok * 10 >= para * 8, "loose paraphrases: only %d/%d pass", para_ok, para);
   srcs_free(&policy);
-  json_decref(faq);
   ecai_guard_free(g);
 }
 
-/* The 79 FAQ answers checked against their own entry and against the whole FAQ. */
-TEST(guard_faq_answers_have_no_false_positive) {
+TEST(guard_planted_facts_and_false_positives) {
+  json_t *faq = load_faq(REAL_FAQ());
+  planted_facts(faq);
+  json_decref(faq);
+}
+
+/* The twin that needs no outside data: the policy lines (tests/data/tau2_policy.md). */
+TEST(guard_planted_policy_facts_and_false_positives) { planted_facts(NULL); }
+
+/* Every FAQ answer checked against its own entry and against the whole FAQ. */
+static void faq_answers_pass(const char *path, size_t want_n) {
   ecai_guard *g = new_guard();
-  json_t *faq = load_faq();
+  json_t *faq = load_faq(path);
   size_t n = json_array_size(faq), fp_own = 0, fp_all = 0;
   const char **ids = calloc(n, sizeof *ids), **texts = calloc(n, sizeof *texts);
   for (size_t i = 0; i < n; i++) {
@@ -714,13 +731,16 @@ TEST(guard_faq_answers_have_no_false_positive) {
   }
   printf("  FAQ answers: false positives %zu/%zu against their own entry, %zu/%zu against all entries\n", fp_own, n,
          fp_all, n);
-  CHECK_INT_EQ(n, 79);
+  CHECK_INT_EQ(n, want_n);
   CHECK_MSG(fp_own == 0 && fp_all == 0, "false positives:%s", fails);
   free(ids);
   free(texts);
   json_decref(faq);
   ecai_guard_free(g);
 }
+
+TEST(guard_faq_answers_have_no_false_positive) { faq_answers_pass(REAL_FAQ(), 79); }
+TEST(guard_own_faq_answers_have_no_false_positive) { faq_answers_pass(OWN_FAQ(), 12); }
 
 /* Random texts built from tricky fragments and raw bytes: no crash, no leak, sane verdicts,
  * and restore(redact(x)) == x. (Deterministic; also run under `make sanitize`.) */
@@ -784,11 +804,10 @@ TEST(guard_random_inputs_are_safe) {
   ecai_guard_free(g);
 }
 
-/* 10,003 real customer questions (banking77, benign): no injection verdict, and other
- * customers' data / human request flagged on well under 1 % of them. */
-TEST(guard_banking77_input_false_positives) {
-  char path[1024], line[2048];
-  snprintf(path, sizeof path, "%s/../shared/data/support/banking77/questions.tsv", ecai_test_root());
+/* Real customer questions (BANKING77, benign): no injection verdict, and other customers'
+ * data / human request flagged on well under 1 % of them. */
+static void banking77_input(const char *path, size_t min_n) {
+  char line[2048];
   FILE *f = fopen(path, "r");
   CHECK_MSG(f != NULL, "cannot open %s", path);
   ecai_guard *g = new_guard();
@@ -810,11 +829,15 @@ TEST(guard_banking77_input_false_positives) {
   fclose(f);
   printf("  banking77: %zu questions, injection %zu, other_customer_data %zu, human_requested %zu\n", n, inj, other,
          human);
-  CHECK(n > 10000);
+  CHECK(n >= min_n);
   CHECK_MSG(inj == 0, "injection false positive: %s", first_inj);
   CHECK(other * 200 < n && human * 200 < n); /* < 0.5 % */
   ecai_guard_free(g);
 }
+
+TEST(guard_banking77_input_false_positives) { banking77_input(ecai_test_data("support/banking77/questions.tsv"), 10003); }
+/* The twin on the committed extract: 20 questions of each of the 77 intents. */
+TEST(guard_banking77_extract_input_false_positives) { banking77_input(ecai_test_fixture("banking77_sample.tsv"), 1540); }
 
 /* A question back to the customer claims nothing, but its numbers are still checked. */
 TEST(guard_output_questions_and_benign_wording) {

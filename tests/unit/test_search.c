@@ -192,13 +192,31 @@ TEST(search_persistence_verified) {
   fclose(f);
   CHECK_STATUS(ecai_search_open(&s2, st2, dir), ECAI_ECORRUPT);
   CHECK(s2 == NULL);
-  /* a search.bin of another save (catalog changed) is refused */
+  /* a search.bin of another save (catalog changed) is refused: the new store with the old
+   * search.bin, and the old store (opened before a new version was saved there) with the
+   * new one; the old store with its own search.bin still opens */
   CHECK_OK(ecai_search_save(s, dir));
   const char *nx = "{\"id\":\"X\",\"title\":\"new\"}";
   CHECK_OK(ecai_catalog_upsert_json(NULL, ecai_store_catalog(st), nx, strlen(nx)));
   CHECK_OK(ecai_store_build(NULL, st, 0, NULL, NULL));
   CHECK_OK(ecai_store_save(st, dir));
+  ecai_store *st3 = NULL;
+  CHECK_OK(ecai_store_open(&st3, ctx, dir));
+  CHECK_STATUS(ecai_search_open(&s2, st3, dir), ECAI_ECORRUPT);
+  CHECK_CONTAINS(ecai_last_error(), "another catalog version");
+  CHECK_OK(ecai_search_open(&s2, st2, dir));
+  ecai_search_free(s2);
+  s2 = NULL;
+  ecai_search *s3 = NULL;
+  CHECK_OK(ecai_search_new(&s3, st));
+  CHECK_OK(ecai_search_save(s3, dir));
+  ecai_search_free(s3);
   CHECK_STATUS(ecai_search_open(&s2, st2, dir), ECAI_ECORRUPT);
+  CHECK(s2 == NULL);
+  CHECK_OK(ecai_search_open(&s2, st3, dir));
+  ecai_search_free(s2);
+  s2 = NULL;
+  ecai_store_free(st3);
   remove(path);
   CHECK_STATUS(ecai_search_open(&s2, st2, dir), ECAI_ENOTFOUND);
   ecai_search_free(s);

@@ -2,8 +2,6 @@
 Ecai\Cache on Redis: shared between handles; an unreachable server is a miss
 --EXTENSIONS--
 ecai
---SKIPIF--
-<?php if (!is_executable("/usr/bin/redis-server")) die("skip redis-server not installed"); ?>
 --FILE--
 <?php
 $s = stream_socket_server("tcp://127.0.0.1:0");

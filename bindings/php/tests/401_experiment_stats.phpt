@@ -1,11 +1,11 @@
 --TEST--
-Ecai\Stats: Cookie Cats reference figures, textbook values, SRM, sample size
+Ecai\Stats: reference figures of tests/data/ab_small.csv, textbook values, SRM, sample size
 --EXTENSIONS--
 ecai
 --FILE--
 <?php
 $root = getenv("ECAI_ROOT") ?: __DIR__ . "/../../..";
-$csv = "$root/../shared/data/experiments/cookie_cats/cookie_cats.csv";
+$csv = "$root/tests/data/ab_small.csv"; // figures: tests/data/tools/gen_ab_small.py (independent Python)
 $d = Ecai\Stats::abtestCsv($csv, "version", "retention_7");
 printf("%d %d z=%.4f p=%.6f ci=[%.6f, %.6f] lift=%.3f%% srm_p=%.4f\n", $d["variants"][0]["n"], $d["variants"][1]["n"],
        $d["statistic"], $d["p_value"], $d["ci95"][0], $d["ci95"][1], 100 * $d["lift"], $d["srm_p_value"]);
@@ -23,8 +23,8 @@ try { Ecai\Stats::abtestCsv($csv, "version", "nope"); } catch (Ecai\EcaiExceptio
 try { Ecai\Stats::proportions(5, 4, 1, 10); } catch (Ecai\EcaiException $x) { echo $x->getCode(), "\n"; }
 ?>
 --EXPECT--
-44700 45489 z=-3.1644 p=0.001554 ci=[-0.013282, -0.003121] lift=-4.312% srm_p=0.0086
-welch t=-0.885
+2091 1909 z=-2.4026 p=0.016281 ci=[-0.052940, -0.005466] lift=-15.078% srm_p=0.0040
+welch t=-3.601
 0.9750021049 0.7500000000 0.050000
 srm chi2=6.902 p=0.0086
 int(3841)

@@ -1,7 +1,9 @@
 """Loading libecai and declaring its prototypes (ctypes).
 
-Load order: $ECAI_LIBRARY, then the in-tree build (../../lib/libecai.so.0 next to this
-package), then ctypes.util.find_library("ecai"), then "libecai.so.0".
+Load order: $ECAI_LIBRARY, then the library recorded by `make install-python` (the
+generated ``_installed.py`` holds LIBRARY = "<LIBDIR>/libecai.so.0"), then the in-tree
+build (lib/libecai.so.0 of the source tree this package sits in), then
+ctypes.util.find_library("ecai") (the ldconfig cache), then "libecai.so.0".
 
 Every module of the binding declares its functions with ``register()`` as a table of
 ``(name, argtypes, restype, errcheck)``; ``argtypes``/``restype`` are always set so that
@@ -22,6 +24,11 @@ def _candidates():
     if env:
         yield env
         return
+    try:
+        from ._installed import LIBRARY
+        yield LIBRARY
+    except ImportError:
+        pass
     here = os.path.dirname(os.path.abspath(__file__))
     intree = os.path.normpath(os.path.join(here, "..", "..", "..", "lib", "libecai.so.0"))
     if os.path.exists(intree):

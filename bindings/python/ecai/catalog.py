@@ -30,6 +30,7 @@ _lib.register([
     ("ecai_catalog_free", [c_void_p], None, None),
     ("ecai_catalog_load", [POINTER(c_size_t), POINTER(c_size_t), c_void_p, c_char_p, c_int, c_char_p,
                            c_uint32], c_int, check),
+    ("ecai_catalog_load_report_json", [POINTER(c_void_p), POINTER(c_size_t), c_void_p], c_int, check),
     ("ecai_catalog_upsert_json", [POINTER(c_int64), c_void_p, c_char_p, c_size_t], c_int, check),
     ("ecai_catalog_remove", [c_void_p, c_char_p], c_int, check),
     ("ecai_catalog_get_json", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p], c_int, check),
@@ -126,11 +127,21 @@ class Catalog(Handle):
         return cls(ctx, _handle=h)
 
     def load(self, path, format=None, columns=None, lenient=False):
-        """Loads CSV/TSV/JSONL (optionally .gz). Returns (loaded, skipped)."""
+        """Loads CSV/TSV/JSONL (optionally .gz). Returns (loaded, skipped); load_report()
+        says why rows were skipped. Raises ParseError ("FILE:LINE: reason": malformed row,
+        unterminated quote, field over catalog.max_field_bytes...) in strict mode."""
         loaded, skipped = c_size_t(), c_size_t()
         lib.ecai_catalog_load(byref(loaded), byref(skipped), self.handle, _path(path), _FORMATS[format],
                               _columns(columns), LENIENT if lenient else 0)
         return loaded.value, skipped.value
+
+    def load_report(self):
+        """The last load: {"read", "loaded", "skipped", "skipped_by_reason": {"malformed_row",
+        "bad_value", "invalid_utf8", "unterminated_quote", "field_too_large",
+        "record_too_large"}, "first_skip": "FILE:LINE: reason" or None}."""
+        out, n = c_void_p(), c_size_t()
+        lib.ecai_catalog_load_report_json(byref(out), byref(n), self.handle)
+        return json.loads(_lib.take_string(out, n.value))
 
     def add(self, product):
         """Inserts or updates a product (dict or JSON text); returns its internal id."""

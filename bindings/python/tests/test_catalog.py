@@ -115,3 +115,35 @@ def test_embedder_attach_cache_remote_and_builtin():
     with ecai.Context() as ctx, ecai.Embedder(ctx) as emb, ecai.Cache(ctx) as cache:
         with pytest.raises(ecai.Unsupported):
             emb.attach_cache(cache)
+
+
+def test_catalog_unterminated_quote_and_size_limits(tmp_path):
+    open_csv = tmp_path / "open.csv"
+    open_csv.write_text('id,title\n1,"unterminated\n2,ok\n')
+    big = tmp_path / "big.csv"
+    big.write_text("id,title,brand\n1,ok,b\n2," + "x" * 200 + ",b\n3,fine,b\n")
+    multi = tmp_path / "multi.csv"
+    multi.write_text('id,title\n1,"two\nlines"\n2,ok\n')
+    with ecai.Context({"catalog": {"max_field_bytes": 100}}) as ctx, ecai.Catalog(ctx) as cat:
+        assert cat.load_report() == {"read": 0, "loaded": 0, "skipped": 0, "first_skip": None,
+                                     "skipped_by_reason": {r: 0 for r in (
+                                         "malformed_row", "bad_value", "invalid_utf8", "unterminated_quote",
+                                         "field_too_large", "record_too_large")}}
+        with pytest.raises(ecai.ParseError) as ei:
+            cat.load(open_csv)
+        assert str(open_csv) + ":2: unterminated quoted field starting here" in str(ei.value)
+        assert ei.value.status == -11 and len(cat) == 0
+        assert cat.load(open_csv, lenient=True) == (1, 1)
+        assert cat["2"]["title"] == "ok" and "1" not in cat
+        rep = cat.load_report()
+        assert (rep["read"], rep["loaded"], rep["skipped"]) == (2, 1, 1)
+        assert rep["skipped_by_reason"]["unterminated_quote"] == 1
+        assert rep["first_skip"] == str(open_csv) + ":2: unterminated quoted field starting here"
+        with pytest.raises(ecai.ParseError) as ei:
+            cat.load(big)
+        assert "big.csv:3: field in column 2 (title) is larger than catalog.max_field_bytes (100 bytes)" in str(ei.value)
+        assert cat.load_report()["loaded"] == 0  # a failed load reports nothing
+        assert cat.load(big, lenient=True) == (2, 1)
+        assert cat.load_report()["skipped_by_reason"]["field_too_large"] == 1
+        assert cat.load(multi) == (2, 0)
+        assert cat["1"]["title"] == "two\nlines"

@@ -84,3 +84,15 @@ def test_log_callback_validation():
         with pytest.raises(ecai.InvalidArgument):
             ctx.set_log(lambda lvl, msg: None, 7)
         ctx.set_log(None)
+
+
+def test_unset_api_key_variable_is_an_error_naming_it(monkeypatch):
+    monkeypatch.delenv("ECAI_PY_NO_SUCH_KEY", raising=False)
+    with pytest.raises(ecai.InvalidArgument) as e:
+        ecai.Context({"llm": {"provider": "openai", "api_key_env": "ECAI_PY_NO_SUCH_KEY"}})
+    assert "ECAI_PY_NO_SUCH_KEY" in str(e.value) and e.value.status == -2
+    monkeypatch.setenv("ECAI_PY_KEY", "sk-py-secret")
+    with ecai.Context({"llm": {"provider": "openai", "api_key_env": "ECAI_PY_KEY"}}) as ctx:
+        assert ctx.get("llm.auth") == "key"
+    with ecai.Context({"llm": {"provider": "openai", "api_key_env": "ECAI_PY_NO_SUCH_KEY", "auth": "none"}}) as ctx:
+        assert ctx.get("llm.auth") == "none"

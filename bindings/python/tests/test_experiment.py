@@ -7,8 +7,7 @@ import pytest
 import ecai
 from ecai import experiment as ex
 
-ROOT = __import__("conftest").ROOT
-DATA = os.path.join(ROOT, "..", "shared", "data")
+from conftest import ROOT, data_path, fixture_path
 VARIANTS = [("control", 50), ("treatment_a", 30), ("treatment_b", 20)]
 
 
@@ -68,19 +67,29 @@ def test_experiment_errors_and_exposure_log():
         e.assign("x")
 
 
-def test_cookie_cats_reference_figures():
-    path = os.path.join(DATA, "experiments", "cookie_cats", "cookie_cats.csv")
+def _abtest_figures(path, n, z, p, ci, lift, srm_p, t):
     d = ecai.abtest_csv(path, "version", "retention_7")
-    assert [v["n"] for v in d["variants"]] == [44700, 45489]
-    assert round(d["statistic"], 4) == -3.1644
-    assert round(d["p_value"], 6) == 0.001554
-    assert [round(x, 6) for x in d["ci95"]] == [-0.013282, -0.003121]
-    assert round(100 * d["lift"], 3) == -4.312
-    assert round(d["srm_p_value"], 4) == 0.0086
+    assert [v["n"] for v in d["variants"]] == n
+    assert round(d["statistic"], 4) == z
+    assert round(d["p_value"], 6) == p
+    assert [round(x, 6) for x in d["ci95"]] == ci
+    assert round(100 * d["lift"], 3) == lift
+    assert round(d["srm_p_value"], 4) == srm_p
     w = ecai.abtest_csv(path, "version", "sum_gamerounds", metric="mean")
-    assert round(w["statistic"], 3) == -0.885
+    assert round(w["statistic"], 3) == t
     with pytest.raises(ecai.NotFound):
         ecai.abtest_csv(path, "version", "nope")
+
+
+def test_cookie_cats_reference_figures():
+    _abtest_figures(data_path("experiments/cookie_cats/cookie_cats.csv"), [44700, 45489], -3.1644, 0.001554,
+                    [-0.013282, -0.003121], -4.312, 0.0086, -0.885)
+
+
+def test_ab_small_reference_figures():
+    # tests/data/ab_small.csv; figures from tests/data/tools/gen_ab_small.py (independent Python)
+    _abtest_figures(fixture_path("ab_small.csv"), [2091, 1909], -2.4026, 0.016281, [-0.05294, -0.005466],
+                    -15.078, 0.004, -3.601)
 
 
 def test_stats_functions():
@@ -157,11 +166,11 @@ def test_pricing_suggestions_guardrails_and_hooks():
         p.run(progress=lambda d, t: d >= 1000)
 
 
-def test_pricing_from_context_and_real_transactions():
+def _pricing_from_context(path, min_obs, max_obs, min_each):
     ctx = ecai.Context({"pricing": {"min_observations": 20, "objective": "margin", "unit_cost_ratio": 0.6}})
     with ecai.Pricing(ctx) as p:
-        p.load_file(os.path.join(DATA, "recommend", "online_retail", "transactions.csv.gz"))
-        assert 400000 < len(p) < 431673
+        p.load_file(path)
+        assert min_obs < len(p) < max_obs
         res = p.run()
     reasons = {}
     for r in res:
@@ -170,5 +179,15 @@ def test_pricing_from_context_and_real_transactions():
         if r["status"] == "suggest":
             assert abs(r["change"]) <= 0.1 + 0.006
             assert (r["suggested_price"] - r["unit_cost"]) / r["suggested_price"] >= 0.2 - 1e-3
-    assert reasons["ok"] > 100 and reasons["thin_data"] > 100
+    assert reasons["ok"] >= min_each and reasons["thin_data"] >= min_each, reasons
+    assert not [r for r in res if r["product"] == "POST"]
     ctx.close()
+
+
+def test_pricing_from_context_and_real_transactions():
+    _pricing_from_context(data_path("recommend/online_retail/transactions.csv.gz"), 400000, 431673, 101)
+
+
+def test_pricing_from_context_and_retail_extract():
+    # the committed extract: 9,440 lines of 68 stock codes, POST among them
+    _pricing_from_context(fixture_path("retail_small.csv.gz"), 8000, 9440, 10)

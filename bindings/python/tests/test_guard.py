@@ -5,9 +5,14 @@ import pytest
 
 import ecai
 
-ROOT = __import__("conftest").ROOT
-POLICY = os.path.join(ROOT, "..", "shared", "data", "support", "tau2_retail", "policy.md")
-FAQ = os.path.join(ROOT, "..", "shared", "data", "support", "ecommerce_faq", "faq.json")
+from conftest import data_path, fixture_path
+
+POLICY = fixture_path("tau2_policy.md")  # the tau2-bench retail policy (MIT), committed copy
+OWN_FAQ = fixture_path("shop_faq.json")  # the project's own 12-entry FAQ
+
+
+def real_faq():
+    return data_path("support/ecommerce_faq/faq.json")  # skips when the outside data is absent
 
 
 def policy_sections():
@@ -73,11 +78,20 @@ def test_output_against_policy():
         assert g.check_output("Anything.", []).reason == "unsupported_claim"
 
 
-def test_faq_answers_pass_against_own_entry():
-    faq = json.load(open(FAQ, encoding="utf-8"))
+def _faq_answers_pass(path, n):
+    faq = json.load(open(path, encoding="utf-8"))
+    assert len(faq) == n
     with ecai.Guard() as g:
         bad = [e["id"] for e in faq if not g.check_output(e["answer"], [(e["id"], e["answer"])])]
     assert bad == []
+
+
+def test_faq_answers_pass_against_own_entry():
+    _faq_answers_pass(real_faq(), 79)
+
+
+def test_own_faq_answers_pass_against_own_entry():
+    _faq_answers_pass(OWN_FAQ, 12)
 
 
 def test_catalog_callback_and_options():
@@ -159,8 +173,8 @@ def _policy_sentences(secs):
     return out
 
 
-def test_systematic_planted_facts_are_caught():
-    faq = json.load(open(FAQ, encoding="utf-8"))
+def _systematic_plants(path, min_faq):
+    faq = json.load(open(path, encoding="utf-8"))
     secs = policy_sections()
     missed, n_faq, n_pol, fp = [], 0, 0, []
     with ecai.Guard() as g:
@@ -178,6 +192,14 @@ def test_systematic_planted_facts_are_caught():
                     missed.append(p)
     print("systematic plants: %d FAQ + %d policy, missed %d; policy sentences rejected %d"
           % (n_faq, n_pol, len(missed), len(fp)))
-    assert n_faq >= 60 and n_pol >= 60
+    assert n_faq >= min_faq and n_pol >= 60
     assert missed == []
     assert fp == []
+
+
+def test_systematic_planted_facts_are_caught():
+    _systematic_plants(real_faq(), 60)
+
+
+def test_systematic_planted_facts_on_own_faq():
+    _systematic_plants(OWN_FAQ, 10)

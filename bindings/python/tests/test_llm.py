@@ -8,6 +8,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ecai  # noqa: E402
 from fakellm import FakeLLM  # noqa: E402
+from test_cache import redis_url  # noqa: E402,F401  (pytest fixture: a redis-server of the test's own)
 
 KEY = "sk-py-planted-31337"
 
@@ -146,6 +147,30 @@ def test_budget_downgrade_reported(fake):
         assert llm.chat("x")["downgrade"] == "none"
         r = llm.chat("y")
         assert r["downgrade"] == "retrieval_only" and r["text"] == ""
+
+
+def test_shared_budget_through_redis_and_fallback_in_stats(fake, redis_url):
+    """Two clients of two contexts ("two servers") share one budget through Redis; with
+    Redis unreachable the limits are per process and stats()["shared"] says so."""
+    def server(url):
+        return ecai.Context({"llm": {"provider": "openai", "base_url": fake.url, "model": "m", "timeout_ms": 2000,
+                                     "prices": {"m": {"input_per_mtok": 6e5, "output_per_mtok": 0}},
+                                     "budget": {"limit": 1.0, "window_s": 86400}, "shared": "redis"},
+                             "redis": {"url": url, "prefix": "pyllm%d:" % os.getpid(), "timeout_ms": 200}})
+    with server(redis_url) as ca, server(redis_url) as cb, ecai.LLM(ca) as a, ecai.LLM(cb) as b:
+        assert a.chat("x")["cost"] == pytest.approx(0.6)
+        assert b.chat("y")["downgrade"] == "none"  # 0.6 spent (by a) before it
+        with pytest.raises(ecai.BudgetExceeded, match="shared by every process"):
+            b.chat("z")  # b alone has spent 0.6; both 1.2
+        s = b.stats()
+        assert s["shared"]["backend"] == "redis" and s["shared"]["state"] == "ok"
+        assert s["budget"]["spent"] == pytest.approx(1.2)
+    with server("redis://127.0.0.1:1") as cd, ecai.LLM(cd) as down:
+        assert down.chat("x")["downgrade"] == "none"  # never an error because of Redis
+        s = down.stats()["shared"]
+        assert s["state"] == "fallback" and s["errors"] >= 1
+    with ecai.Context() as c0, ecai.LLM(c0) as off:
+        assert off.stats()["shared"] == {"backend": "none", "state": "off", "errors": 0, "fallbacks": 0}
 
 
 def test_provider_none_is_unsupported():

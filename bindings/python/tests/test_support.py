@@ -6,9 +6,9 @@ import pytest
 import ecai
 from fakellm import FakeLLM
 
-ROOT = __import__("conftest").ROOT
-DATA = os.environ.get("ECAI_DATA", os.path.join(ROOT, "..", "shared", "data"))
-FAQ = os.path.join(DATA, "support", "ecommerce_faq", "faq.json")
+from conftest import ROOT, fixture_path
+
+FAQ = fixture_path("shop_faq.json")  # the project's own FAQ (the outside one: tests/eval/eval_support.sh)
 SHOP = os.path.join(ROOT, "examples", "data", "shop_policy.md")
 
 

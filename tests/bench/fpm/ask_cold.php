@@ -1,0 +1,4 @@
+<?php
+// ask.php with ecai.persistent off: every request opens the saved file again.
+ini_set("ecai.persistent", "0");
+require __DIR__ . "/ask.php";
