@@ -15,9 +15,22 @@ if [ -f "$RETAIL" ]; then
     echo "Online Retail, ecai price $obj:"
     bin/ecai price --history "$RETAIL" $obj --summary || rc=1
   done
+else
+  echo "eval_pricing: skipped the Online Retail batch pricing: $RETAIL not found"
 fi
 CC_CSV=${ECAI_DATA:-../shared/data}/experiments/cookie_cats/cookie_cats.csv
 if [ -f "$CC_CSV" ]; then
-  echo "Cookie Cats retention_7:"; bin/ecai abtest --csv "$CC_CSV" --variant-column version --metric-column retention_7 --json
+  echo "Cookie Cats retention_7:"
+  cc=$(bin/ecai abtest --csv "$CC_CSV" --variant-column version --metric-column retention_7 --json) || rc=1
+  printf '%s\n' "$cc"
+  # the published reference (README): z -3.1644, p 0.001554, SRM chi2 6.902
+  python3 -c "
+import json, sys
+d = json.loads(sys.argv[1])
+ok = (round(d['statistic'], 4), round(d['p_value'], 6), round(d['srm_chi2'], 3)) == (-3.1644, 0.001554, 6.902)
+print('Cookie Cats: %s the published reference' % ('equals' if ok else 'FAILED: differs from'))
+sys.exit(0 if ok else 1)" "$cc" || rc=1
+else
+  echo "eval_pricing: skipped Cookie Cats: $CC_CSV not found"
 fi
 exit $rc
