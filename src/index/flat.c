@@ -1,5 +1,6 @@
 /* Exact inner-product search over vectors used in place (a mapped Flat index file). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "index/index_internal.h"
@@ -43,56 +44,27 @@ static void ip_rows(const float *restrict q, const float *restrict v, size_t n, 
   }
 }
 
-/* a is worse than b: lower score, or the same score at a later position */
-static inline int worse(float sa, int64_t la, float sb, int64_t lb) { return sa < sb || (sa == sb && la > lb); }
+/* a row's score; ranks before another by a higher score, then by a lower row number
+ * (FAISS's IndexFlatIP order) */
+typedef struct {
+  float s;
+  int64_t pos;
+} hit;
 
-/* min-heap (worst at the root) of *n <= k entries kept in D/L */
-static void heap_down(float *D, int64_t *L, size_t n, size_t i) {
-  for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < n && worse(D[l], L[l], D[m], L[m])) m = l;
-    if (r < n && worse(D[r], L[r], D[m], L[m])) m = r;
-    if (m == i) return;
-    float ts = D[i];
-    D[i] = D[m];
-    D[m] = ts;
-    int64_t tl = L[i];
-    L[i] = L[m];
-    L[m] = tl;
-    i = m;
-  }
-}
-
-static void heap_push(float *D, int64_t *L, size_t *n, size_t k, float s, int64_t pos) {
-  if (*n == k) {
-    if (!worse(D[0], L[0], s, pos)) return;
-    D[0] = s;
-    L[0] = pos;
-    heap_down(D, L, k, 0);
-    return;
-  }
-  size_t i = (*n)++;
-  D[i] = s;
-  L[i] = pos;
-  while (i > 0) {
-    size_t p = (i - 1) / 2;
-    if (!worse(D[i], L[i], D[p], L[p])) break;
-    float ts = D[i];
-    D[i] = D[p];
-    D[p] = ts;
-    int64_t tl = L[i];
-    L[i] = L[p];
-    L[p] = tl;
-    i = p;
-  }
+static int hit_cmp(const void *a, const void *b) {
+  const hit *x = a, *y = b;
+  if (x->s != y->s) return x->s > y->s ? -1 : 1;
+  return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 #define BLOCK 128 /* rows scored per query before moving on: 192 KiB at dim 384 stay in cache */
 #define QCHUNK 16 /* queries sharing one pass over the rows */
 
-void ecai__flat_search(const float *vecs, size_t n, size_t d, const float *qs, size_t nq, size_t k, float *D,
-                       int64_t *L) {
-  if (k == 0) return;
+int ecai__flat_search(const float *vecs, size_t n, size_t d, const float *qs, size_t nq, size_t k, float *D,
+                      int64_t *L) {
+  if (k == 0) return 0;
+  hit *heap = ecai__malloc(QCHUNK * k * sizeof *heap); /* one bounded best-k heap per query */
+  if (!heap) return -1;
   for (size_t q0 = 0; q0 < nq; q0 += QCHUNK) {
     size_t nc = nq - q0 < QCHUNK ? nq - q0 : QCHUNK, have[QCHUNK] = {0};
     float sc[BLOCK];
@@ -100,27 +72,21 @@ void ecai__flat_search(const float *vecs, size_t n, size_t d, const float *qs, s
       size_t m = n - b < BLOCK ? n - b : BLOCK;
       for (size_t qi = 0; qi < nc; qi++) {
         ip_rows(qs + (q0 + qi) * d, vecs + b * d, m, d, sc);
-        float *hd = D + (q0 + qi) * k;
-        int64_t *hl = L + (q0 + qi) * k;
-        for (size_t j = 0; j < m; j++) heap_push(hd, hl, &have[qi], k, sc[j], (int64_t)(b + j));
+        for (size_t j = 0; j < m; j++) {
+          hit h = {sc[j], (int64_t)(b + j)};
+          ecai__topk_push(heap + qi * k, &have[qi], k, sizeof h, hit_cmp, &h);
+        }
       }
     }
-    for (size_t qi = 0; qi < nc; qi++) { /* heap -> best first; unused slots -1 / -inf */
-      float *hd = D + (q0 + qi) * k;
-      int64_t *hl = L + (q0 + qi) * k;
-      for (size_t j = have[qi]; j < k; j++) {
-        hd[j] = -INFINITY;
-        hl[j] = -1;
-      }
-      for (size_t e = have[qi]; e > 1; e--) {
-        float ts = hd[0];
-        hd[0] = hd[e - 1];
-        hd[e - 1] = ts;
-        int64_t tl = hl[0];
-        hl[0] = hl[e - 1];
-        hl[e - 1] = tl;
-        heap_down(hd, hl, e - 1, 0);
+    for (size_t qi = 0; qi < nc; qi++) { /* best first; unused slots -inf / -1 */
+      hit *h = heap + qi * k;
+      qsort(h, have[qi], sizeof *h, hit_cmp);
+      for (size_t j = 0; j < k; j++) {
+        D[(q0 + qi) * k + j] = j < have[qi] ? h[j].s : -INFINITY;
+        L[(q0 + qi) * k + j] = j < have[qi] ? h[j].pos : -1;
       }
     }
   }
+  ecai__free(heap);
+  return 0;
 }

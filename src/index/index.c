@@ -205,10 +205,11 @@ static int reconstruct(const ecai_index *x, size_t pos, float *v) {
   return 0;
 }
 
-static int run_search(const ecai_index *x, size_t nq, const float *q, size_t kk, float *D, idx_t *L) {
-  if (!x->vec) return faiss_Index_search(x->fi, (idx_t)nq, q, (idx_t)kk, D, L);
-  ecai__flat_search(x->vec, x->npos, x->dim, q, nq, kk, D, L);
-  return 0;
+static ecai_status run_search(const ecai_index *x, size_t nq, const float *q, size_t kk, float *D, idx_t *L) {
+  if (!x->vec)
+    return faiss_Index_search(x->fi, (idx_t)nq, q, (idx_t)kk, D, L) ? backend("search failed") : ECAI_OK;
+  return ecai__flat_search(x->vec, x->npos, x->dim, q, nq, kk, D, L) ? ecai__err(ECAI_ENOMEM, "index: out of memory")
+                                                                     : ECAI_OK;
 }
 
 /* Before the first change of a mapped index: copies the vectors into a FAISS index of
@@ -495,10 +496,7 @@ ecai_status ecai_index_search(size_t *out_n, int64_t *out_ids, float *out_scores
       st = ecai__err(ECAI_ENOMEM, "index: out of memory");
       break;
     }
-    if (run_search(x, 1, q, kk, D, L)) {
-      st = backend("search failed");
-      break;
-    }
+    if ((st = run_search(x, 1, q, kk, D, L))) break;
     nh = 0;
     for (size_t i = 0; i < kk && nh < k; i++) {
       if (L[i] < 0 || (size_t)L[i] >= x->npos) continue;
@@ -562,10 +560,7 @@ ecai_status ecai_index_search_batch(int64_t *out_ids, float *out_scores, ecai_in
     st = ecai__err(ECAI_ENOMEM, "index: out of memory");
     goto out;
   }
-  if (run_search(x, nq, qs, kk, D, L)) {
-    st = backend("search failed");
-    goto out;
-  }
+  if ((st = run_search(x, nq, qs, kk, D, L))) goto out;
   for (size_t qi = 0; qi < nq; qi++) {
     size_t m = 0;
     for (size_t i = 0; i < kk && m < k; i++) {

@@ -47,9 +47,10 @@ ecai_status ecai__index_save(ecai_index *x, const char *path, uint64_t *sum);
 int ecai__index_is_mapped(const ecai_index *x);
 /* Exact top-k by inner product of nq queries over n rows of d floats (flat.c): D/L hold
  * k scores / row numbers per query, best first (ties: lower row first), -inf / -1 after
- * the last row. The contract of faiss_Index_search on an IndexFlatIP. */
-void ecai__flat_search(const float *vecs, size_t n, size_t d, const float *qs, size_t nq, size_t k, float *D,
-                       int64_t *L);
+ * the last row. The contract of faiss_Index_search on an IndexFlatIP. Returns 0, or -1 when
+ * out of memory. */
+int ecai__flat_search(const float *vecs, size_t n, size_t d, const float *qs, size_t nq, size_t k, float *D,
+                      int64_t *L);
 /* The catalog.bin checksum (16 hex digits) of the folder the store was opened from or last
  * saved to; "" for a store never saved. Files saved beside the store (search.bin) carry it,
  * so a file of another version (a store published in between) is refused. */
