@@ -406,7 +406,8 @@ static const struct {
                     {"min_r2", ECAI_PRICING_OPT_MIN_R2},
                     {"max_slope_se", ECAI_PRICING_OPT_MAX_SLOPE_SE},
                     {"min_price_variation", ECAI_PRICING_OPT_MIN_PRICE_VARIATION},
-                    {"unit_cost_ratio", ECAI_PRICING_OPT_UNIT_COST_RATIO}};
+                    {"unit_cost_ratio", ECAI_PRICING_OPT_UNIT_COST_RATIO},
+                    {"validation_share", ECAI_PRICING_OPT_VALIDATION_SHARE}};
 
 /* Sets one option by name; throws and returns false on failure. */
 static bool pricing_set(ecai_pricing *p, const char *name, zval *v) {

@@ -49,7 +49,7 @@ final class Stats {
 
 /** Batch price suggestions with guardrails. */
 final class Pricing {
-    /** @param array $options objective, aggregate, min_observations, min_distinct_prices, by_segment, max_change, min_margin, min_r2, max_slope_se, min_price_variation, unit_cost_ratio */
+    /** @param array $options objective, aggregate, min_observations, min_distinct_prices, by_segment, max_change, min_margin, min_r2, max_slope_se, min_price_variation, unit_cost_ratio, validation_share */
     public function __construct(array $options = [], ?string $configJson = null) {}
     public function set(string $name, string|int|float $value): void {}
     public function add(string $product, float $price, float $quantity, int $ts = 0, ?string $segment = null, ?float $unitCost = null): void {}

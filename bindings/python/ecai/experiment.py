@@ -34,6 +34,7 @@ _OPTS = {  # name -> (enum value, kind)
     "min_observations": (100, int), "min_distinct_prices": (101, int), "by_segment": (102, int),
     "max_change": (200, float), "min_margin": (201, float), "min_r2": (202, float),
     "max_slope_se": (203, float), "min_price_variation": (204, float), "unit_cost_ratio": (205, float),
+    "validation_share": (206, float),
 }
 
 _D = POINTER(c_double)
@@ -269,7 +270,7 @@ def abtest_csv(path, variant_column, metric_column, metric="proportion", control
 class Pricing(Handle):
     """Batch price suggestions with guardrails. Options as keyword arguments
     (objective, aggregate, min_observations, min_distinct_prices, by_segment, max_change,
-    min_margin, min_r2, max_slope_se, min_price_variation, unit_cost_ratio)."""
+    min_margin, min_r2, max_slope_se, min_price_variation, unit_cost_ratio, validation_share)."""
 
     _free = "ecai_pricing_free"
 
