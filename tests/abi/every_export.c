@@ -828,6 +828,8 @@ static void cover_pricing(void) {
   OK(ecai_pricing_set_int(p, ECAI_PRICING_OPT_MIN_OBSERVATIONS, 5));
   OK(ecai_pricing_set_double(p, ECAI_PRICING_OPT_MAX_CHANGE, 0.1));
   ST(ecai_pricing_set_str(p, ECAI_PRICING_OPT_MAX_CHANGE, "x"), ECAI_EINVAL);
+  OK(ecai_pricing_set_double(p, ECAI_PRICING_OPT_VALIDATION_SHARE, 0.25));
+  ST(ecai_pricing_set_double(p, ECAI_PRICING_OPT_VALIDATION_SHARE, 0.05), ECAI_EINVAL);
   /* elastic demand: quantity falls as price rises */
   for (int d = 0; d < 40; d++) {
     double price = 10.0 + (d % 4);
@@ -844,6 +846,7 @@ static void cover_pricing(void) {
   HAS(js, "\"product\":\"A\"");
   HAS(js, "\"product\":\"B\"");
   HAS(js, "demand responds to price");
+  HAS(js, "\"validation\":{\"status\":");
   CHECK(calls > 0);
   ecai_free(js);
   ecai_pricing_free(p);
