@@ -8,9 +8,11 @@
  *     orders is a tier (the rest pooled). Within each day (and segment), when at least 3
  *     days (and >= 10 % of the days with several orders) show several prices and one
  *     order-size threshold separates the cheaper orders from the others (<= 15 % of
- *     those orders misplaced), orders from that size on form a discount tier (one
- *     threshold, two size tiers). Prices that vary within >= 20 % of such days without a
- *     size rule make the product not identified.
+ *     those orders misplaced), orders from that size on form a discount tier; the search
+ *     repeats on each side (up to 3 thresholds, 4 size tiers; "size_threshold" reports
+ *     the lowest). When on >= 20 % of the days with several orders (and at least 3)
+ *     orders of one size tier and segment still paid different prices, the product is
+ *     not identified (prices depend on something the data does not show).
  *  2. Counts. Units are summed per period (day, or week with aggregate "week") and tier,
  *     from the first to the last sale: periods without sales count as zero, at the tier's
  *     price carried forward (backward before its first sale). The tier's price in a

@@ -9,6 +9,8 @@
 
 #define MAXK 32     /* model columns */
 #define MAXSEG 6    /* segment tiers (the rest pooled in one) */
+#define MAXSIZE 4   /* order-size tiers */
+#define MAXT 20     /* tiers in all (segment tiers are pooled further to stay below) */
 
 static int64_t floordiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 static int64_t day_of(int64_t ts) { return floordiv(ts, 86400); }
@@ -148,53 +150,103 @@ static int cmp_qlab(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Order-size tiers: on days with several prices, are the cheaper orders the bigger ones?
- * Returns the size threshold (NaN: no size tiers); *mixed = prices differ within days
- * often, without a size rule. */
-static ecai_status size_tiers(const ecai__dm_obs *o, const dayref *dr, size_t n, double *thr, int *mixed) {
-  *thr = NAN;
+/* Best order-size threshold among orders with lo <= qty < hi: on days (and segments)
+ * where these orders have several prices, the threshold that best separates the orders
+ * below the day's top price (cheaper) from the others, by size. NaN when the cheaper
+ * orders are not the bigger ones (> 15 % misplaced) or such days are rare. */
+static double best_threshold(const ecai__dm_obs *o, const dayref *dr, size_t n, double lo, double hi, qlab *ql) {
+  size_t nq = 0, multi = 0, groups2 = 0;
+  for (size_t s = 0; s < n;) {
+    size_t e = s + 1, in = 0;
+    while (e < n && dr[e].day == dr[s].day && dr[e].seg == dr[s].seg) e++;
+    double top = 0, bottom = INFINITY;
+    for (size_t j = s; j < e; j++) {
+      const ecai__dm_obs *x = &o[dr[j].i];
+      if (x->qty < lo || x->qty >= hi) continue;
+      in++;
+      top = fmax(top, x->price);
+      bottom = fmin(bottom, x->price);
+    }
+    if (in >= 2) {
+      groups2++;
+      if (bottom < top * 0.995) {
+        multi++;
+        for (size_t j = s; j < e; j++) {
+          const ecai__dm_obs *x = &o[dr[j].i];
+          if (x->qty >= lo && x->qty < hi) ql[nq++] = (qlab){x->qty, x->price < top * 0.995};
+        }
+      }
+    }
+    s = e;
+  }
+  if (multi < 3 || (double)multi < 0.1 * (double)groups2) return NAN;
+  qsort(ql, nq, sizeof *ql, cmp_qlab);
+  size_t lows = 0, best = nq + 1, lowbelow = 0;
+  for (size_t i = 0; i < nq; i++) lows += ql[i].low;
+  double bq = NAN;
+  for (size_t i = 0; i < nq; i++) { /* errors: cheaper below the threshold + top price from it on */
+    if (i > 0 && ql[i].q > ql[i - 1].q) {
+      size_t err = lowbelow + ((nq - i) - (lows - lowbelow));
+      if (err < best) best = err, bq = ql[i].q;
+    }
+    lowbelow += ql[i].low;
+  }
+  return (double)best <= 0.15 * (double)nq ? bq : NAN;
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void find_thresholds(const ecai__dm_obs *o, const dayref *dr, size_t n, double lo, double hi, int depth,
+                            double *thr, int *nthr, qlab *ql) {
+  if (depth >= 2 || *nthr >= MAXSIZE - 1) return;
+  double q = best_threshold(o, dr, n, lo, hi, ql);
+  if (isnan(q)) return;
+  thr[(*nthr)++] = q;
+  find_thresholds(o, dr, n, lo, q, depth + 1, thr, nthr, ql);
+  find_thresholds(o, dr, n, q, hi, depth + 1, thr, nthr, ql);
+}
+
+static int size_class(const double *thr, int nthr, double q) {
+  int c = 0;
+  while (c < nthr && q >= thr[c]) c++;
+  return c;
+}
+
+/* Order-size tiers: up to MAXSIZE - 1 thresholds (sorted into thr). *mixed: on >= 20 % of
+ * the days with several orders (and at least 3), orders of one size class still paid
+ * different prices: prices depend on something the data does not show. */
+static ecai_status size_tiers(const ecai__dm_obs *o, const dayref *dr, size_t n, double *thr, int *nthr, int *mixed) {
+  *nthr = 0;
   *mixed = 0;
   qlab *ql = ecai__malloc((n ? n : 1) * sizeof *ql);
   if (!ql) return ECAI_ENOMEM;
-  size_t nq = 0, multi = 0, groups2 = 0;
+  find_thresholds(o, dr, n, -INFINITY, INFINITY, 0, thr, nthr, ql);
+  ecai__free(ql);
+  qsort(thr, (size_t)*nthr, sizeof *thr, cmp_dbl);
+  size_t groups2 = 0, bad = 0;
   for (size_t s = 0; s < n;) {
     size_t e = s + 1;
     while (e < n && dr[e].day == dr[s].day && dr[e].seg == dr[s].seg) e++;
     if (e - s >= 2) {
       groups2++;
-      double hi = 0, lo = INFINITY;
+      double top[MAXSIZE], bottom[MAXSIZE];
+      for (int c = 0; c < MAXSIZE; c++) top[c] = 0, bottom[c] = INFINITY;
       for (size_t j = s; j < e; j++) {
-        double p = o[dr[j].i].price;
-        hi = p > hi ? p : hi;
-        lo = p < lo ? p : lo;
+        const ecai__dm_obs *x = &o[dr[j].i];
+        int c = size_class(thr, *nthr, x->qty);
+        top[c] = fmax(top[c], x->price);
+        bottom[c] = fmin(bottom[c], x->price);
       }
-      if (lo < hi * 0.995) {
-        multi++;
-        for (size_t j = s; j < e; j++) ql[nq++] = (qlab){o[dr[j].i].qty, o[dr[j].i].price < hi * 0.995};
-      }
+      bool differ = false;
+      for (int c = 0; c <= *nthr; c++) differ |= bottom[c] < top[c] * 0.995;
+      bad += differ;
     }
     s = e;
   }
-  if (multi >= 3 && (double)multi >= 0.1 * (double)groups2) {
-    qsort(ql, nq, sizeof *ql, cmp_qlab);
-    /* errors of threshold between positions: low & q<Q  +  high & q>=Q */
-    size_t lows = 0;
-    for (size_t i = 0; i < nq; i++) lows += ql[i].low;
-    size_t best = nq + 1, lowbelow = 0, highbelow = 0;
-    double bq = NAN;
-    for (size_t i = 0; i < nq; i++) {
-      if (i > 0 && ql[i].q > ql[i - 1].q) {
-        size_t err = lowbelow + ((nq - i) - (lows - lowbelow));
-        if (err < best) best = err, bq = ql[i].q;
-      }
-      lowbelow += ql[i].low;
-      highbelow += !ql[i].low;
-    }
-    (void)highbelow;
-    if (!isnan(bq) && (double)best <= 0.15 * (double)nq) *thr = bq;
-    else if ((double)multi >= 0.2 * (double)groups2) *mixed = 1;
-  }
-  ecai__free(ql);
+  *mixed = bad >= 3 && (double)bad >= 0.2 * (double)groups2;
   return ECAI_OK;
 }
 
@@ -207,11 +259,6 @@ static double sd_of(const double *v, size_t n) {
   m /= (double)n;
   for (size_t i = 0; i < n; i++) s += (v[i] - m) * (v[i] - m);
   return sqrt(s / (double)(n - 1));
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
 }
 
 typedef struct {
@@ -258,7 +305,7 @@ static double controls_r2(const model *m) {
   for (int a = 0; a < k; a++)
     for (int b = a + 1; b < k; b++) A[a * k + b] = A[b * k + a];
   if (!chol_solve(A, r, k, beta, NULL)) return 1;
-  double tm[16] = {0}, tn[16] = {0}, rss = 0, tss = 0;
+  double tm[MAXT] = {0}, tn[MAXT] = {0}, rss = 0, tss = 0;
   for (int i = 0; i < m->T * m->np; i++) tm[m->tier[i]] += m->lnp[i], tn[m->tier[i]] += 1;
   for (int i = 0; i < m->T * m->np; i++) {
     const double *x = m->X + (size_t)i * m->k + 1;
@@ -277,7 +324,7 @@ static bool fit_model(model *m, double *beta, double *cov, double *phi_t, double
   double dev;
   for (int i = 0; i < g.nrows; i++) m->pw[i] = 1;
   if (!irls(&g, beta, cov, &dev, m->mu)) return false;
-  double pear[16] = {0}, cnt[16] = {0}, nuse = 0;
+  double pear[MAXT] = {0}, cnt[MAXT] = {0}, nuse = 0;
   for (int i = 0; i < g.nrows; i++)
     if (m->use[i]) {
       double mu = m->mu[i] > 1e-300 ? m->mu[i] : 1e-300;
@@ -318,7 +365,7 @@ static void validate(model *m, const ecai__dm_opts *opt, ecai__dm_fit *f, const 
   int rows = m->T * m->np;
   for (int i = 0; i < rows; i++) m->use[i] = m->per[i] - m->p0 < split;
   /* fit-part price variation within tiers */
-  double tm[16] = {0}, tn[16] = {0}, ss = 0, nn = 0;
+  double tm[MAXT] = {0}, tn[MAXT] = {0}, ss = 0, nn = 0;
   for (int i = 0; i < rows; i++)
     if (m->use[i]) tm[m->tier[i]] += m->lnp[i], tn[m->tier[i]] += 1;
   for (int i = 0; i < rows; i++)
@@ -330,7 +377,7 @@ static void validate(model *m, const ecai__dm_opts *opt, ecai__dm_fit *f, const 
     f->validation_detail = "no_price_change_before_the_validation_window";
     return;
   }
-  double beta[MAXK], cov[MAXK * MAXK], phi[16], dev;
+  double beta[MAXK], cov[MAXK * MAXK], phi[MAXT], dev;
   if (!fit_model(m, beta, cov, phi, &dev)) {
     f->validation_detail = "earlier_part_cannot_be_fitted";
     return;
@@ -402,7 +449,7 @@ ecai_status ecai__dm_estimate(const ecai__dm_obs *o, size_t n, const ecai__dm_op
   if (!dr || !lp) goto oom;
   /* distinct prices, overall variation */
   for (size_t i = 0; i < n; i++) lp[i] = floor(o[i].price * 100 + 0.5);
-  qsort(lp, n, sizeof *lp, cmp_d);
+  qsort(lp, n, sizeof *lp, cmp_dbl);
   f->distinct = 1;
   for (size_t i = 1; i < n; i++) f->distinct += lp[i] != lp[i - 1];
   for (size_t i = 0; i < n; i++) lp[i] = log(o[i].price);
@@ -439,11 +486,11 @@ ecai_status ecai__dm_estimate(const ecai__dm_obs *o, size_t n, const ecai__dm_op
     dr[i] = (dayref){day_of(o[i].ts), nsegt > 1 ? s : 0, i};
   }
   qsort(dr, n, sizeof *dr, cmp_dayref);
-  double thr;
-  int mixed;
-  if ((st = size_tiers(o, dr, n, &thr, &mixed))) goto done;
-  f->size_threshold = thr;
-  int sizes = isnan(thr) ? 1 : 2;
+  double thr[MAXSIZE];
+  int nthr, mixed;
+  if ((st = size_tiers(o, dr, n, thr, &nthr, &mixed))) goto done;
+  f->size_threshold = nthr ? thr[0] : NAN;
+  int sizes = nthr + 1;
   f->basis = nsegt > 1 ? (sizes > 1 ? "segment+order_size" : "segment") : (sizes > 1 ? "order_size" : "none");
   /* periods and tiers */
   int64_t pmin = period_of(o[0].ts, opt->weekly), pmax = pmin;
@@ -459,24 +506,24 @@ ecai_status ecai__dm_estimate(const ecai__dm_obs *o, size_t n, const ecai__dm_op
     ecai__free(lp);
     return opt->weekly ? ECAI_OK : ecai__dm_estimate(o, n, &o2, f);
   }
-  int raw_t = nsegt * sizes, tmap[16], T = 0;
-  for (int t = 0; t < 16; t++) tmap[t] = -1;
+  int raw_t = nsegt * sizes, tmap[MAXSEG * MAXSIZE + MAXSIZE], T = 0;
+  for (int t = 0; t < raw_t; t++) tmap[t] = -1;
   int *otier = (int *)ecai__malloc(n * sizeof *otier);
   if (!otier) goto oom;
   for (size_t j = 0; j < n; j++) {
     const ecai__dm_obs *x = &o[dr[j].i];
-    int t = dr[j].seg * sizes + (sizes > 1 && x->qty >= thr);
+    int t = dr[j].seg * sizes + size_class(thr, nthr, x->qty);
     otier[dr[j].i] = t;
   }
   /* tier 0 = the tier with the most orders (the base) */
-  size_t tc[16] = {0};
+  size_t tc[MAXSEG * MAXSIZE + MAXSIZE] = {0};
   for (size_t i = 0; i < n; i++) tc[otier[i]]++;
   for (int k2 = 0; k2 < raw_t; k2++) {
     int bt = -1;
     for (int t = 0; t < raw_t; t++)
       if (tmap[t] < 0 && tc[t] && (bt < 0 || tc[t] > tc[bt])) bt = t;
     if (bt < 0) break;
-    tmap[bt] = T++;
+    tmap[bt] = T < MAXT ? T++ : T - 1; /* the smallest tiers beyond MAXT share the last level */
   }
   m.T = T, m.np = (int)(pmax - pmin + 1), m.p0 = pmin, m.weekly = opt->weekly;
   m.trend = m.np >= 3;
@@ -550,7 +597,7 @@ ecai_status ecai__dm_estimate(const ecai__dm_obs *o, size_t n, const ecai__dm_op
   else if (m.k > 2 && f->sd_within * sqrt(fmax(0, 1 - controls_r2(&m))) < opt->min_var)
     f->unidentified = "price_changes_coincide_with_trend_or_season";
   if ((double)rows < m.k + 3) goto done;
-  double beta[MAXK], cov[MAXK * MAXK], phi[16], dev;
+  double beta[MAXK], cov[MAXK * MAXK], phi[MAXT], dev;
   if (!fit_model(&m, beta, cov, phi, &dev)) goto done;
   f->b = beta[0];
   f->se = sqrt(cov[0] > 0 ? cov[0] : 0);
@@ -559,7 +606,7 @@ ecai_status ecai__dm_estimate(const ecai__dm_obs *o, size_t n, const ecai__dm_op
   f->hi = f->b + tc975 * f->se;
   f->dispersion = phi[0];
   /* deviance explained beyond the tier levels */
-  double dnull = 0, ty[16] = {0}, tn2[16] = {0};
+  double dnull = 0, ty[MAXT] = {0}, tn2[MAXT] = {0};
   for (size_t i = 0; i < rows; i++) ty[m.tier[i]] += m.y[i], tn2[m.tier[i]] += 1;
   for (size_t i = 0; i < rows; i++) dnull += m.pw[i] * pois_dev(m.y[i], ty[m.tier[i]] / tn2[m.tier[i]]);
   f->r2 = dnull > 0 ? 1 - dev / dnull : 1;

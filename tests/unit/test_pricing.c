@@ -397,6 +397,29 @@ TEST(pricing_validation_holds_back_what_does_not_forecast) {
   ecai_pricing_free(p);
 }
 
+TEST(pricing_several_quantity_breaks_are_tiers) {
+  /* 1-11 units at list, 12-47 at 90 %, 48+ at 80 %; the list moves every 30 days */
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  uint64_t s = 51;
+  static const double steps[] = {1.0, 1.1, 0.95, 1.05, 0.9, 1.0, 1.12, 0.97};
+  for (int d = 0; d < 360; d++) {
+    double list = 10 * steps[(d / 30) % 8];
+    for (int k = poisson_draw(&s, 40 * pow(list / 10, -1.6)); k > 0; k--) {
+      double u = ecai__u01(&s), q = u < 0.6 ? 1 + (int)(u * 10) : u < 0.85 ? 12 + (int)(u * 30) : 48 + (int)(u * 20);
+      double price = q >= 48 ? 0.8 * list : q >= 12 ? 0.9 * list : list;
+      CHECK_OK(ecai_pricing_add(p, "x", NULL, (int64_t)d * 86400 + k, round(price * 100) / 100, q, -1));
+    }
+  }
+  json_t *m = run_map(p);
+  json_t *t = json_object_get(json_object_get(m, "x"), "tiers");
+  CHECK_INT_EQ(json_integer_value(json_object_get(t, "count")), 3);
+  CHECK_STR_EQ(json_string_value(json_object_get(t, "basis")), "order_size");
+  CHECK_NEAR(jd(m, "x", "elasticity"), -1.6, 0.35);
+  json_decref(m);
+  ecai_pricing_free(p);
+}
+
 TEST(pricing_segment_column_is_a_tier) {
   /* retail and trade customers at different prices, both following the list price */
   ecai_pricing *p = NULL;
