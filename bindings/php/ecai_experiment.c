@@ -509,6 +509,23 @@ ZEND_METHOD(Ecai_Pricing, setBounds) {
   THROW_IF(ecai_pricing_set_bounds(p, ZSTR_VAL(product), fl, ce, map));
 }
 
+ZEND_METHOD(Ecai_Pricing, addExperiment) {
+  zend_string *product;
+  double pa, ua, ea, pb, ub, eb;
+  ZEND_PARSE_PARAMETERS_START(7, 7)
+    Z_PARAM_STR(product)
+    Z_PARAM_DOUBLE(pa)
+    Z_PARAM_DOUBLE(ua)
+    Z_PARAM_DOUBLE(ea)
+    Z_PARAM_DOUBLE(pb)
+    Z_PARAM_DOUBLE(ub)
+    Z_PARAM_DOUBLE(eb)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_pricing *p = ecai_php_this(ZEND_THIS);
+  if (!p) RETURN_THROWS();
+  THROW_IF(ecai_pricing_add_experiment(p, ZSTR_VAL(product), pa, ua, ea, pb, ub, eb));
+}
+
 ZEND_METHOD(Ecai_Pricing, loadFile) {
   zend_string *path;
   ZEND_PARSE_PARAMETERS_START(1, 1)

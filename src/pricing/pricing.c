@@ -21,6 +21,11 @@ typedef struct {
   double floor, ceiling, map;
 } bounds;
 
+typedef struct {
+  double w, wb; /* sum of 1/se², sum of b/se² */
+  int n;
+} ptest;
+
 struct ecai_pricing {
   int objective_margin;
   int aggregate; /* 0 none, 1 day, 2 week */
@@ -34,6 +39,9 @@ struct ecai_pricing {
   size_t nkeys, capkeys;
   ecai__smap segs;      /* segment -> index */
   size_t nsegs;
+  ecai__smap tmap;      /* product -> test index */
+  ptest *t;
+  size_t nt;
   ecai__smap bmap;      /* product -> bounds index */
   bounds *b;
   size_t nb;
@@ -183,6 +191,8 @@ void ecai_pricing_free(ecai_pricing *p) {
   for (size_t i = 0; i < p->nkeys; i++) ecai__free(p->key_names[i]);
   ecai__free(p->key_names);
   ecai__smap_free(&p->bmap);
+  ecai__smap_free(&p->tmap);
+  ecai__free(p->t);
   ecai__free(p->b);
   ecai__free(p);
 }
@@ -281,6 +291,34 @@ ecai_status ecai_pricing_set_bounds(ecai_pricing *p, const char *product_id, dou
     p->nb++;
   }
   p->b[idx] = (bounds){floor > 0 ? floor : 0, ceiling > 0 ? ceiling : 0, map > 0 ? map : 0};
+  return ECAI_OK;
+}
+
+ecai_status ecai_pricing_add_experiment(ecai_pricing *p, const char *product_id, double price_a, double units_a,
+                                        double exposure_a, double price_b, double units_b, double exposure_b) {
+  ECAI__CHECK_ARG(p);
+  ECAI__CHECK_ARG(product_id);
+  ecai_status st = check_id(product_id, "product id");
+  if (st) return st;
+  const double v[6] = {price_a, units_a, exposure_a, price_b, units_b, exposure_b};
+  for (int i = 0; i < 6; i++)
+    if (!(v[i] > 0) || !isfinite(v[i]))
+      return ecai__err(ECAI_EINVAL, "pricing: test prices, units and exposures must be finite and > 0");
+  double dl = log(price_b / price_a);
+  if (fabs(dl) < 0.005) return ecai__err(ECAI_EINVAL, "pricing: the test prices must differ by at least 0.5 %%");
+  double b = log((units_b / exposure_b) / (units_a / exposure_a)) / dl, se = sqrt(1 / units_a + 1 / units_b) / fabs(dl);
+  size_t idx = p->nt, len = strlen(product_id);
+  bool found;
+  if (!ecai__smap_get(&p->tmap, product_id, len, &idx)) {
+    ptest *nt = ecai__realloc(p->t, (p->nt + 1) * sizeof *nt);
+    if (!nt) return ecai__err(ECAI_ENOMEM, "pricing: out of memory");
+    p->t = nt;
+    if (!ecai__smap_put(&p->tmap, product_id, len, &idx, &found)) return ecai__err(ECAI_ENOMEM, "pricing: out of memory");
+    p->t[p->nt++] = (ptest){0, 0, 0};
+  }
+  p->t[idx].w += 1 / (se * se);
+  p->t[idx].wb += b / (se * se);
+  p->t[idx].n++;
   return ECAI_OK;
 }
 
@@ -452,10 +490,24 @@ typedef struct {
   int nbounded;
 } decision;
 
-static void decide(const ecai_pricing *p, const ecai__dm_fit *f, double cur, double cost, const bounds *bd, decision *d) {
+static void decide(const ecai_pricing *p, const ecai__dm_fit *f, bool tested, double cur, double cost, const bounds *bd,
+                   decision *d) {
   memset(d, 0, sizeof *d);
   d->suggested = d->change = d->expected = NAN;
   d->cost = cost;
+  if (tested) { /* a randomized price test: only the combined interval and the sign matter */
+    if (f->se > p->max_se) {
+      d->reason = "poor_fit";
+      d->text = "the elasticity interval is still wide after the price test";
+      return;
+    }
+    if (f->b >= 0) {
+      d->reason = "positive_elasticity";
+      d->text = "demand did not fall with price in the price test; no change";
+      return;
+    }
+    goto checked;
+  }
   if ((int64_t)f->cells < p->min_obs) {
     d->reason = "thin_data";
     d->text = "too few observations to estimate an elasticity";
@@ -493,6 +545,7 @@ static void decide(const ecai_pricing *p, const ecai__dm_fit *f, double cur, dou
     d->text = "fitted on the earlier history, the model did not forecast the later units better than no change";
     return;
   }
+checked:
   if (p->objective_margin && !(cost >= 0)) {
     d->reason = "no_cost";
     d->text = "margin objective needs a unit cost";
@@ -576,6 +629,18 @@ static void add_model_fields(json_t *j, const ecai__dm_fit *f, const decision *d
                                 ecai__jnum(f->val_dev_no_change)));
 }
 
+/* Combines the history estimate (when identified) with the product's price tests by
+ * inverse variance; returns the source. The 95 % interval of a combination is normal. */
+static const char *combine_test(ecai__dm_fit *f, const ptest *t) {
+  bool hist = !f->unidentified && isfinite(f->b) && f->se > 0;
+  double w = t->w + (hist ? 1 / (f->se * f->se) : 0), wb = t->wb + (hist ? f->b / (f->se * f->se) : 0);
+  f->b = wb / w;
+  f->se = 1 / sqrt(w);
+  f->lo = f->b - 1.959964 * f->se;
+  f->hi = f->b + 1.959964 * f->se;
+  return hist ? "history+experiment" : "experiment";
+}
+
 ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_pricing_progress_fn progress,
                              void *payload) {
   ECAI__CHECK_ARG(out);
@@ -644,11 +709,19 @@ ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_
     size_t bi;
     const char *sep = strchr(name, SEP);
     if (p->nb && ecai__smap_get(&p->bmap, name, sep ? (size_t)(sep - name) : strlen(name), &bi)) bd = &p->b[bi];
+    size_t ti;
+    const ptest *pt = p->nt && ecai__smap_get(&p->tmap, name, sep ? (size_t)(sep - name) : strlen(name), &ti) ? &p->t[ti] : NULL;
+    const char *source = "history";
+    if (pt) source = combine_test(&f, pt);
     decision d;
-    decide(p, &f, cur, cost, bd, &d);
+    decide(p, &f, pt != NULL, cur, cost, bd, &d);
     json_t *j = result_json(p, name, &f, cur, &d);
     if (!j) goto oom;
     add_model_fields(j, &f, &d);
+    json_object_set_new(j, "elasticity_source", json_string(source));
+    json_object_set_new(j, "experiment", pt ? json_pack("{s:i,s:o,s:o}", "tests", pt->n, "elasticity", ecai__jnum(pt->wb / pt->w),
+                                                        "elasticity_se", ecai__jnum(1 / sqrt(pt->w)))
+                                            : json_null());
     char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
     if (s && p->rfn) {
       rbuf[0] = 0;

@@ -836,6 +836,8 @@ static void cover_pricing(void) {
     OK(ecai_pricing_add(p, "A", NULL, 1700000000 + (int64_t)d * 86400, price, 400.0 / (price * price), 4.0));
   }
   OK(ecai_pricing_set_bounds(p, "A", 5, 20, -1));
+  OK(ecai_pricing_add_experiment(p, "A", 10, 400, 1000, 11, 330, 1000));
+  ST(ecai_pricing_add_experiment(p, "A", 10, 400, 1000, 10, 330, 1000), ECAI_EINVAL);
   write_file(tmp_path("prices.csv"), "product_id,date,price,quantity\nB,2024-01-01,5,10\nB,2024-01-02,5,11\n");
   OK(ecai_pricing_load_file(p, tmp_path("prices.csv")));
   CHECK(ecai_pricing_count(p) == 42);
@@ -847,6 +849,7 @@ static void cover_pricing(void) {
   HAS(js, "\"product\":\"B\"");
   HAS(js, "demand responds to price");
   HAS(js, "\"validation\":{\"status\":");
+  HAS(js, "\"elasticity_source\":\"history+experiment\"");
   CHECK(calls > 0);
   ecai_free(js);
   ecai_pricing_free(p);

@@ -440,6 +440,66 @@ TEST(pricing_segment_column_is_a_tier) {
   ecai_pricing_free(p);
 }
 
+/* The loop with experiments: a product the history cannot identify (fixed list price,
+ * only the wholesale tier differs) gets a price test: visitors are split by
+ * ecai_experiment_assign() (control at the current price, test 10 % lower, 10 % hold-out
+ * at the current price); each buys with probability 0.05 (price/20)^b. The measured
+ * result makes the estimate and the suggestion. */
+TEST(pricing_price_test_updates_the_estimate) {
+  const double truth = -2.2, cur = 20, test_price = 18;
+  ecai_experiment *e = NULL;
+  CHECK_OK(ecai_experiment_new(&e, "price-x", "salt-25"));
+  CHECK_OK(ecai_experiment_add_variant(e, "control", 1));
+  CHECK_OK(ecai_experiment_add_variant(e, "test", 1));
+  CHECK_OK(ecai_experiment_set_holdout(e, 0.1, NULL));
+  double units[2] = {0}, visitors[2] = {0}, held = 0;
+  uint64_t s = 61;
+  char vid[32];
+  for (int i = 0; i < 200000; i++) {
+    const char *v = NULL;
+    int len = snprintf(vid, sizeof vid, "visitor-%d", i);
+    CHECK_OK(ecai_experiment_assign(&v, e, vid, (size_t)len));
+    if (!strcmp(v, "holdout")) {
+      held++;
+      continue;
+    }
+    int g = !strcmp(v, "test");
+    double price = g ? test_price : cur;
+    visitors[g]++;
+    units[g] += ecai__u01(&s) < 0.05 * pow(price / 20, truth);
+  }
+  CHECK(held > 15000 && held < 25000);
+  ecai_experiment_free(e);
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  add_shop_product(p, "x", truth, 40, 240, 1, 62);
+  json_t *m = run_map(p);
+  CHECK_STR_EQ(js(m, "x", "reason"), "not_identified");
+  CHECK_STR_EQ(js(m, "x", "elasticity_source"), "history");
+  CHECK(json_is_null(json_object_get(json_object_get(m, "x"), "experiment")));
+  json_decref(m);
+  CHECK_STATUS(ecai_pricing_add_experiment(p, "x", cur, units[0], visitors[0], cur, units[1], visitors[1]), ECAI_EINVAL);
+  CHECK_STATUS(ecai_pricing_add_experiment(p, "x", cur, 0, visitors[0], test_price, units[1], visitors[1]), ECAI_EINVAL);
+  CHECK_STATUS(ecai_pricing_add_experiment(p, "x", cur, units[0], NAN, test_price, units[1], visitors[1]), ECAI_EINVAL);
+  CHECK_OK(ecai_pricing_add_experiment(p, "x", cur, units[0], visitors[0], test_price, units[1], visitors[1]));
+  m = run_map(p);
+  json_t *x = json_object_get(m, "x"), *ex = json_object_get(x, "experiment");
+  CHECK_STR_EQ(js(m, "x", "elasticity_source"), "experiment");
+  CHECK_INT_EQ(json_integer_value(json_object_get(ex, "tests")), 1);
+  double b = jd(m, "x", "elasticity"), se = jd(m, "x", "elasticity_se");
+  CHECK_NEAR(b, truth, 3 * se);
+  CHECK(se < 0.3);
+  CHECK_STR_EQ(js(m, "x", "status"), "suggest"); /* elastic: a lower price */
+  CHECK(jd(m, "x", "suggested_price") < cur);
+  json_decref(m);
+  /* a second test of the same product narrows the interval */
+  CHECK_OK(ecai_pricing_add_experiment(p, "x", cur, units[0], visitors[0], test_price, units[1], visitors[1]));
+  m = run_map(p);
+  CHECK_NEAR(jd(m, "x", "elasticity_se"), se / sqrt(2), 1e-9);
+  json_decref(m);
+  ecai_pricing_free(p);
+}
+
 TEST(pricing_survives_allocation_failures) {
   for (long n = 0; n < 500; n++) {
     ecai_pricing *p = NULL;
@@ -449,6 +509,7 @@ TEST(pricing_survives_allocation_failures) {
     for (int i = 0; i < 40 && st == ECAI_OK; i++)
       st = ecai_pricing_add(p, i % 2 ? "a" : "b", NULL, i * 86400, 10 + i % 5, 10 - i % 5, -1);
     if (st == ECAI_OK) st = ecai_pricing_set_bounds(p, "a", 1, 100, 0);
+    if (st == ECAI_OK) st = ecai_pricing_add_experiment(p, "b", 10, 100, 1000, 9, 120, 1000);
     if (st == ECAI_OK) st = ecai_pricing_run(&out, NULL, p, NULL, NULL);
     ecai__test_fail_alloc_after(-1);
     CHECK(st == ECAI_OK || st == ECAI_ENOMEM);

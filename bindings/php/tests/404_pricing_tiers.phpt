@@ -1,5 +1,5 @@
 --TEST--
-Ecai\Pricing: order-size tiers, not_identified, out-of-time validation, validation_share
+Ecai\Pricing: order-size tiers, not_identified, out-of-time validation, validation_share, price tests
 --EXTENSIONS--
 ecai
 --FILE--
@@ -34,6 +34,26 @@ $q = new Ecai\Pricing(["validation_share" => 0]);
 shop($q, "moving", -1.8, false);
 echo $q->run()[0]["validation"]["status"], "\n";
 try { $q->set("validation_share", 0.9); } catch (Ecai\EcaiException $x) { echo $x->getCode(), "\n"; }
+/* the loop with experiments: a price test on the product the history cannot identify */
+$e = new Ecai\Experiment("price-fixed", "salt-php");
+$e->addVariant("control", 1);
+$e->addVariant("test", 1);
+$e->setHoldout(0.1);
+$units = ["control" => 0, "test" => 0]; $visitors = ["control" => 0, "test" => 0];
+$price = ["control" => 20.0, "test" => 18.0];
+mt_srand(25);
+for ($i = 0; $i < 100000; $i++) {
+    $v = $e->assign("visitor-$i");
+    if ($v === "holdout") continue;
+    $visitors[$v]++;
+    if (mt_rand() / mt_getrandmax() < 0.05 * ($price[$v] / 20) ** -1.8) $units[$v]++;
+}
+try { $p->addExperiment("fixed", 20, 10, 100, 20, 12, 100); } catch (Ecai\EcaiException $x) { echo $x->getCode(), "\n"; }
+$p->addExperiment("fixed", 20, $units["control"], $visitors["control"], 18, $units["test"], $visitors["test"]);
+foreach ($p->run() as $r)
+    if ($r["product"] === "fixed")
+        printf("%s %s tests=%d within 3 se: %s\n", $r["status"], $r["elasticity_source"], $r["experiment"]["tests"],
+               abs($r["elasticity"] + 1.8) < 3 * $r["elasticity_se"] ? "yes" : "no");
 ?>
 --EXPECT--
 fixed hold not_identified prices_set_only_by_order_size order_size
@@ -42,3 +62,5 @@ near truth: yes
 validation: passed, model beats no change: yes
 not_run
 -2
+-2
+suggest experiment tests=1 within 3 se: yes

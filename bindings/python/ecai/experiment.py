@@ -78,6 +78,7 @@ _lib.register([
     ("ecai_pricing_set_double", [c_void_p, c_int, c_double], c_int, check),
     ("ecai_pricing_add", [c_void_p, c_char_p, c_char_p, c_int64, c_double, c_double, c_double], c_int, check),
     ("ecai_pricing_set_bounds", [c_void_p, c_char_p, c_double, c_double, c_double], c_int, check),
+    ("ecai_pricing_add_experiment", [c_void_p, c_char_p] + [c_double] * 6, c_int, check),
     ("ecai_pricing_load_file", [c_void_p, c_char_p], c_int, check),
     ("ecai_pricing_count", [c_void_p], c_size_t, None),
     ("ecai_pricing_set_rationale", [c_void_p, _RATIONALE_FN, c_void_p], c_int, check),
@@ -300,6 +301,14 @@ class Pricing(Handle):
 
     def set_bounds(self, product, floor=0.0, ceiling=0.0, map_price=0.0):
         lib.ecai_pricing_set_bounds(self.handle, _b(product), float(floor), float(ceiling), float(map_price))
+
+    def add_experiment(self, product, control, test):
+        """Adds a price test's result: ``control`` and ``test`` are (price, units, exposure)
+        of the randomly assigned groups (e.g. split by ecai.Experiment.assign). The measured
+        elasticity is combined with the history estimate at run()."""
+        (pa, ua, ea), (pb, ub, eb) = control, test
+        lib.ecai_pricing_add_experiment(self.handle, _b(product), float(pa), float(ua), float(ea), float(pb),
+                                        float(ub), float(eb))
 
     def load_file(self, path):
         lib.ecai_pricing_load_file(self.handle, str(path).encode())

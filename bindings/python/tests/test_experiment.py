@@ -203,6 +203,35 @@ def test_pricing_tiers_identification_and_validation():
             p.set("validation_share", 0.9)
 
 
+def test_pricing_price_test_loop():
+    # a fixed list price: the history cannot identify the elasticity; a price test can
+    truth = -2.0
+    exp = ecai.Experiment("price-moving", "salt-py")
+    exp.add_variant("control", 1)
+    exp.add_variant("test", 1)
+    exp.set_holdout(0.1)
+    rng = random.Random(9)
+    units, visitors = {"control": 0, "test": 0}, {"control": 0, "test": 0}
+    prices = {"control": 20.0, "test": 18.0}
+    for i in range(100000):
+        v = exp.assign("visitor-%d" % i)
+        if v == "holdout":
+            continue
+        visitors[v] += 1
+        units[v] += rng.random() < 0.05 * (prices[v] / 20) ** truth
+    exp.close()
+    with ecai.Pricing() as p:
+        _shop(p, "fixed", truth, True, 7)
+        assert p.run()[0]["reason"] == "not_identified"
+        with pytest.raises(ecai.InvalidArgument):
+            p.add_experiment("fixed", (20, 10, 100), (20, 12, 100))
+        p.add_experiment("fixed", (20, units["control"], visitors["control"]), (18, units["test"], visitors["test"]))
+        r = p.run()[0]
+    assert r["elasticity_source"] == "experiment" and r["experiment"]["tests"] == 1
+    assert abs(r["elasticity"] - truth) < 3 * r["elasticity_se"], r
+    assert r["status"] == "suggest" and r["suggested_price"] < r["current_price"]
+
+
 def _pricing_from_context(path, min_obs, max_obs, min_each):
     ctx = ecai.Context({"pricing": {"min_observations": 20, "objective": "margin", "unit_cost_ratio": 0.6}})
     with ecai.Pricing(ctx) as p:
