@@ -41,7 +41,9 @@
  *                        why: prices_set_only_by_order_size, prices_differ_only_by_segment,
  *                        prices_vary_between_orders_of_the_same_day,
  *                        price_changes_coincide_with_trend_or_season (the price variation
- *                        left after the trend/season controls is below min_price_variation)
+ *                        left after the trend/season controls is below min_price_variation),
+ *                        history_spans_too_many_periods (over 4000 weeks; daily histories
+ *                        over 4000 days are modelled by week)
  *   few_prices           fewer than min_distinct_prices distinct prices
  *   low_price_variation  standard deviation of ln(price) over time within tiers below
  *                        min_price_variation

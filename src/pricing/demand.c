@@ -10,6 +10,7 @@
 #define MAXK 32     /* model columns */
 #define MAXSEG 6    /* segment tiers (the rest pooled in one) */
 #define MAXSIZE 4   /* order-size tiers */
+#define MAXPERIODS 4000 /* model rows per tier (memory: periods x tiers x columns) */
 #define MAXT 20     /* tiers in all (segment tiers are pooled further to stay below) */
 
 static int64_t floordiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -499,12 +500,15 @@ ecai_status ecai__dm_estimate(const ecai__dm_obs *o, size_t n, const ecai__dm_op
     pmin = pp < pmin ? pp : pmin;
     pmax = pp > pmax ? pp : pmax;
   }
-  if (pmax - pmin >= 20000) { /* decades of daily data: use weeks */
+  if (pmax - pmin >= MAXPERIODS) { /* over ten years of days: weeks; over 75 years of weeks: no model */
     ecai__dm_opts o2 = *opt;
     o2.weekly = 1;
     ecai__free(dr);
     ecai__free(lp);
-    return opt->weekly ? ECAI_OK : ecai__dm_estimate(o, n, &o2, f);
+    if (!opt->weekly) return ecai__dm_estimate(o, n, &o2, f);
+    f->unidentified = "history_spans_too_many_periods";
+    f->cells = n; /* orders: the span, not the amount of data, is the problem */
+    return ECAI_OK;
   }
   int raw_t = nsegt * sizes, tmap[MAXSEG * MAXSIZE + MAXSIZE], T = 0;
   for (int t = 0; t < raw_t; t++) tmap[t] = -1;

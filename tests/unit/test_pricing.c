@@ -420,6 +420,22 @@ TEST(pricing_several_quantity_breaks_are_tiers) {
   ecai_pricing_free(p);
 }
 
+TEST(pricing_long_spans_use_weeks_or_are_not_identified) {
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  for (int d = 0; d < 30 * 365; d += 3) /* 30 years: modelled by week */
+    CHECK_OK(ecai_pricing_add(p, "long", NULL, (int64_t)d * 86400, 10 + (d / 90) % 3, 5 + d % 7, -1));
+  for (int k = 0; k < 20; k++) /* 400 years apart: no model */
+    CHECK_OK(ecai_pricing_add(p, "ancient", NULL, (k % 2 ? 0 : -12623040000LL) + k * 86400, 10 + k % 3, 5, -1));
+  json_t *m = run_map(p);
+  CHECK(jd(m, "long", "periods") > 1500 && jd(m, "long", "periods") < 1600); /* weeks */
+  CHECK(isfinite(jd(m, "long", "elasticity")));
+  CHECK_STR_EQ(js(m, "ancient", "reason"), "not_identified");
+  CHECK_STR_EQ(js(m, "ancient", "reason_detail"), "history_spans_too_many_periods");
+  json_decref(m);
+  ecai_pricing_free(p);
+}
+
 TEST(pricing_segment_column_is_a_tier) {
   /* retail and trade customers at different prices, both following the list price */
   ecai_pricing *p = NULL;
