@@ -147,15 +147,16 @@ const ecai__cfg_key ecai__cfg_schema[] = {
 
   {"pricing",                    ECAI__CFG_SECTION, NULL,          0, NULL},
   {"pricing.objective",         ECAI__CFG_STR,  "\"revenue\"",    0, "revenue|margin"},
-  {"pricing.aggregate",         ECAI__CFG_STR,  "\"day\"",        0, "day|week|none"}, /* observations summed per period and price */
+  {"pricing.aggregate",         ECAI__CFG_STR,  "\"day\"",        0, "day|week|none"}, /* period of the demand model (none = day) */
   {"pricing.min_observations",  ECAI__CFG_INT,  "8",              0, NULL}, /* fewer -> held back (thin_data) */
   {"pricing.min_distinct_prices", ECAI__CFG_INT,  "3",              0, NULL},
   {"pricing.max_change",        ECAI__CFG_NUM,  "0.1",            0, NULL}, /* largest relative price change per step */
   {"pricing.min_margin",        ECAI__CFG_NUM,  "0.2",            0, NULL}, /* (price - cost) / price never below this */
-  {"pricing.min_r2",            ECAI__CFG_NUM,  "0.1",            0, NULL}, /* poorer fits are held back (poor_fit) */
-  {"pricing.max_slope_se",      ECAI__CFG_NUM,  "0.75",           0, NULL}, /* standard error of the elasticity above this -> poor_fit */
+  {"pricing.min_r2",            ECAI__CFG_NUM,  "0.1",            0, NULL}, /* share of deviance explained; poorer fits are held back (poor_fit) */
+  {"pricing.max_slope_se",      ECAI__CFG_NUM,  "0.3",            0, NULL}, /* standard error of the elasticity above this -> poor_fit */
   {"pricing.min_price_variation", ECAI__CFG_NUM,  "0.02",           0, NULL},
   {"pricing.unit_cost_ratio",   ECAI__CFG_NUM,  "0.0",            0, NULL}, /* unit cost as a share of price when no cost is given */
+  {"pricing.validation_share",  ECAI__CFG_NUM,  "0.25",           0, NULL}, /* later share of the history held out to validate (0 = off) */
 
   {"experiment",                 ECAI__CFG_SECTION, NULL,          0, NULL},
 

@@ -9,6 +9,25 @@ mkdir -p "$BUILD/eval"
 cc -std=c11 -O2 -D_GNU_SOURCE -Iinclude tests/eval/eval_pricing.c -o "$BUILD/eval/eval_pricing" \
    -Llib -Wl,-rpath,"$PWD/lib" -lecai -ljansson -lm || exit 3
 "$BUILD/eval/eval_pricing" "$@"; rc=$?
+# Simulated shops with quantity-discount tiers (tests/data/tools/sim_shop.py): 60 products,
+# 360 days, a fifth of the orders wholesale at 85 %, yearly season, no segment column.
+# Seeds 101-105 are the reported ones; tuning used seeds 1-4 and the CLI test seed 7.
+# Targets (issue 25): among suggested, |error| <= 0.35 for >= 75 %; suggestions for
+# >= 40 %; 95 % intervals cover the truth for >= 85 % of the products with an estimate.
+SIM="$BUILD/eval/sim"; mkdir -p "$SIM"
+seeds="101 102 103 104 105"; [ "${1:-}" = --quick ] && seeds="101"
+for vol in "low 2 12" "high 10 50"; do
+  set -- $vol; pairs=()
+  for s in $seeds; do
+    python3 tests/data/tools/sim_shop.py --seed "$s" --rate-min "$2" --rate-max "$3" \
+      --out "$SIM/shop_$1_$s.csv" --truth "$SIM/truth_$1_$s.csv" || rc=3
+    bin/ecai price --history "$SIM/shop_$1_$s.csv" --json > "$SIM/priced_$1_$s.jsonl" || rc=3
+    pairs+=("$SIM/priced_$1_$s.jsonl" "$SIM/truth_$1_$s.csv")
+  done
+  echo "simulated shops with tiers, $1 volume ($2-$3 orders/day), seeds $seeds:"
+  if [ "$1" = high ]; then python3 tests/eval/score_price_sim.py --check "${pairs[@]}" || rc=1
+  else python3 tests/eval/score_price_sim.py "${pairs[@]}"; fi
+done
 RETAIL=${ECAI_DATA:-../shared/data}/recommend/online_retail/transactions.csv.gz
 if [ -f "$RETAIL" ]; then
   for obj in "--objective revenue" "--objective margin --unit-cost-ratio 0.6"; do
