@@ -418,6 +418,20 @@ typedef enum ecai_abtest_metric {
  * order; the test compares the first non-control variant with the control; lift is a
  * fraction; ci95 is the 95 % interval of treatment − control; the SRM test is against
  * equal weights over all variants.
+ * Every variant is also compared with the control:
+ * `"comparisons":[{"variant","diff","lift","statistic","ci95":[lo,hi],"p_value",
+ * "p_adjusted","p_beats_control","expected_loss"},…]` in the order of "variants",
+ * with `"p_adjustment":"holm"`: p_adjusted are Holm's step-down adjusted p-values over
+ * the k − 1 comparisons (reject where p_adjusted <= alpha controls the family-wise error
+ * rate); the top-level fields keep describing the first comparison. Bayesian read-out
+ * (higher is better): p_beats_control = P(variant > control), expected_loss =
+ * E[max(control − variant, 0)] in metric units (the expected cost of shipping the
+ * variant); proportions use Beta(1,1) priors and the Beta-Binomial posteriors sampled
+ * with 20000 seeded draws (seed 42; same result on every machine), means use the
+ * normal approximation N(diff, se²); `"bayesian":{"method",…}` says which.
+ * Degenerate data never yields NaN: no variation at all (for example zero conversions in
+ * both groups) gives p_value 1 (0 when the means differ with zero variance) and a
+ * zero-width interval; lift is null when the control mean is 0. Up to 1000 variants.
  * @param[out] out, out_len     the JSON (free with ecai_free()); out_len may be NULL.
  * @param[in]  path             the CSV file (header row required).
  * @param[in]  variant_column   header name of the variant column.
@@ -432,6 +446,55 @@ typedef enum ecai_abtest_metric {
  */
 ECAI_API ecai_status ecai_abtest_csv_json(char **out, size_t *out_len, const char *path, const char *variant_column,
                                           const char *metric_column, ecai_abtest_metric metric, const char *control);
+
+/**
+ * @brief ecai_abtest_csv_json() with options: CUPED and sequential testing.
+ * `options_json` is NULL, "" or a JSON object with any of:
+ *  - `"covariate": COL` — CUPED (Deng, Xu, Kohavi & Walker 2013, "Improving the
+ *    sensitivity of online controlled experiments by utilizing pre-experiment data"):
+ *    COL holds a pre-experiment value per unit; theta = cov(Y, X) / var(X) pooled over all
+ *    units of all variants, and every test (comparisons, Bayesian, sequential) runs on
+ *    Y − theta (X − mean X) with Welch's t-test (also for proportions). Missing covariates
+ *    (empty, NA, NaN, null) are imputed at the mean of X, so those units keep their
+ *    unadjusted value; none is dropped and their count is reported. A covariate that is
+ *    not a number is ECAI_EPARSE (with the line); all missing is ECAI_EINVAL; a constant
+ *    covariate gives theta 0. Adds `"cuped":{"covariate","theta","covariate_mean",
+ *    "missing_covariate","variance_reduction"}` (variance_reduction = 1 − Var(adjusted
+ *    diff) / Var(unadjusted diff) of the first comparison, about rho² for a covariate
+ *    correlated rho with the metric) and "mean_adjusted" per variant; "diff", "ci95",
+ *    "p_value" and "comparisons" become the adjusted ones (lift over the raw control mean).
+ *  - `"sequential": true, "look_column": COL` — the mixture sequential probability ratio
+ *    test, mSPRT (Johari, Koomen, Pekelis & Walsh 2017, "Peeking at A/B tests: why it
+ *    matters, and what to do about it", KDD; Robbins 1970): each distinct value of COL
+ *    (numbers or ISO dates; rows may come in any order; the looks are the sorted distinct
+ *    values) is a look at all units with a value up to it. At each look the difference d of
+ *    the first comparison has variance s² (pooled under H0 for proportions, Welch's for
+ *    means or CUPED) and the mixture likelihood ratio over delta ~ N(0, tau²) is
+ *    L = sqrt(s²/(s²+tau²)) exp(d² tau² / (2 s² (s²+tau²))); the always-valid p-value is
+ *    p_k = min(p_{k−1}, 1/L_k), p_0 = 1, valid however often one looks and whenever one
+ *    stops. Looks where a group has fewer than 2 units carry no evidence. Adds
+ *    `"sequential":{"method","reject","looks","stopped_at","stopped_at_look",
+ *    "always_valid_p","always_valid_p_by_look":[…],"alpha","tau"}`: reject is
+ *    always_valid_p <= alpha, stopped_at the 1-based index of the first look where
+ *    p_k <= alpha (null if none) and stopped_at_look that look's value (dates as unix
+ *    seconds). A look value that is neither a number nor a date is ECAI_EPARSE.
+ *  - `"alpha": x` (0 < x < 1, default 0.05) for the sequential decision.
+ *  - `"tau": x` (> 0) the mixing standard deviation in metric units; by default
+ *    tau² = 8 s² at the last look, which puts the tightest boundary near the last look
+ *    (about |z| >= 3.0 there at alpha 0.05). Fix tau in advance when analysing day by day.
+ *  - `"seed": n`, `"draws": n` (1000..1000000) for the Bayesian draws (42, 20000).
+ * Unknown keys, bad values, look_column without sequential (or the reverse) are
+ * ECAI_EINVAL.
+ * @param[in] options_json the options (see above), or NULL.
+ * Other parameters, results, ownership and errors as ecai_abtest_csv_json();
+ * ECAI_ENOTFOUND also for a missing covariate or look column.
+ * Thread-safety: safe from any thread.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_abtest_csv_opts_json(char **out, size_t *out_len, const char *path,
+                                               const char *variant_column, const char *metric_column,
+                                               ecai_abtest_metric metric, const char *control,
+                                               const char *options_json);
 
 #ifdef __cplusplus
 }

@@ -96,4 +96,21 @@ static inline uint64_t ecai__splitmix64(uint64_t *s) {
 }
 static inline double ecai__u01(uint64_t *s) { return (double)(ecai__splitmix64(s) >> 11) * 0x1.0p-53; }
 
+
+/* ---- A/B inference methods (src/experiment/abmethods.c) --------------------- */
+/* Holm step-down adjusted p-values of p[0..m) into adj[0..m). */
+void ecai__holm(const double *p, double *adj, size_t m);
+/* log mixture likelihood ratio of the normal-mixture mSPRT (0 when s2 or tau2 <= 0). */
+double ecai__msprt_log_lr(double d, double s2, double tau2);
+/* P(p_t > p_c) and E[max(p_c - p_t, 0)] under Beta(1+x, 1+n-x) posteriors, by
+ * `draws` seeded draws. */
+void ecai__bayes_beta(double x_c, double n_c, double x_t, double n_t, size_t draws, uint64_t seed,
+                      double *p_beats, double *loss);
+/* The same for delta ~ N(diff, se^2) (closed form). */
+void ecai__bayes_normal(double diff, double se, double *p_beats, double *loss);
+/* CUPED theta = cov(y, x) / var(x) over the units whose x is not NaN (0 when var(x) = 0);
+ * false when every x is missing. */
+bool ecai__cuped_theta(const double *y, const double *x, size_t n, double *theta, double *mean_x,
+                       size_t *missing);
+
 #endif
