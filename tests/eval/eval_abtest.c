@@ -42,7 +42,7 @@ static void write_exp(int nv, int n, int prop, double effect, int effect_variant
     double z = gauss(), e = v == effect_variant ? effect : 0;
     if (prop) fprintf(f, "v%d,%d,,%d\n", v, u01() < 0.10 + e, 1 + i * LOOKS / (nv * n));
     else {
-      /* revenue: lognormal noise plus a part explained by the pre-period value */
+      /* revenue-like: normal noise, a part (rho) explained by the pre-period value */
       double y = 40 + 15 * (rho * z + sqrt(1 - rho * rho) * gauss()) + e;
       fprintf(f, "v%d,%.6f,%.6f,%d\n", v, y, 100 + 20 * z, 1 + i * LOOKS / (nv * n));
     }
@@ -64,7 +64,6 @@ static json_t *run(int prop, const char *opts) {
 
 /* naive peeking: the fixed-horizon test at every look, reject at the first p < 0.05 */
 static int naive_peek(int prop) {
-  char opts[64];
   for (int k = 1; k <= LOOKS; k++) {
     /* the same file cut at look k: rewrite a prefix */
     FILE *in = fopen(path, "r");
@@ -80,7 +79,6 @@ static int naive_peek(int prop) {
     fclose(in);
     fclose(out);
     char *js = NULL;
-    (void)opts;
     if (ecai_abtest_csv_opts_json(&js, NULL, cut, "variant", "y", prop ? ECAI_ABTEST_PROPORTION : ECAI_ABTEST_MEAN,
                                   "v0", NULL))
       exit(3);
@@ -96,9 +94,9 @@ static int naive_peek(int prop) {
 static double se(double r, int n) { return sqrt(fmax(r * (1 - r), 0.05 * 0.95) / n); }
 
 int main(int argc, char **argv) {
-  int trials = 1000, quick = 0, fail = 0;
+  int trials = 1000, fail = 0;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--quick")) quick = 1, trials = 200;
+    if (!strcmp(argv[i], "--quick")) trials = 200;
     else if (!strcmp(argv[i], "--trials") && i + 1 < argc) trials = atoi(argv[++i]);
   }
   snprintf(path, sizeof path, "%s/ecai_eval_abtest_%d.csv", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
