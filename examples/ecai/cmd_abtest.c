@@ -10,7 +10,8 @@
 static const char HELP[] =
     "usage: ecai abtest --csv FILE --variant-column COL --metric-column COL\n"
     "                   [--metric proportion|mean] [--control NAME] [--covariate COL]\n"
-    "                   [--sequential --look-column COL] [--alpha X] [--json]\n\n"
+    "                   [--sequential --look-column COL [--sequential-method msprt|obf]]\n"
+    "                   [--alpha X] [--json]\n\n"
     "A/B/n test from a CSV file with one row per unit (plain or gzip).\n"
     "  proportion (default): the metric column holds 0/1 or true/false (any case);\n"
     "                        two-proportion z-test with pooled SE, 95 % CI of the\n"
@@ -28,6 +29,10 @@ static const char HELP[] =
     "                    mSPRT (Johari et al. 2017): each distinct value of COL (numbers\n"
     "                    or dates, in sorted order) is a look; always-valid p-value, valid\n"
     "                    however often you peek; decision at --alpha (default 0.05).\n"
+    "  --sequential-method obf\n"
+    "                    instead a group-sequential design with Lan-DeMets O'Brien-Fleming\n"
+    "                    alpha spending over the looks in the file (more power; valid when\n"
+    "                    the last look is the planned end), repeated p-value.\n"
     "--json prints one document:\n"
     "  {\"variants\":[{\"name\",\"n\",\"mean\",...}],\"lift\",\"statistic\",\"p_value\",\n"
     "   \"ci95\":[lo,hi],\"srm_p_value\",\"comparisons\":[{\"variant\",\"diff\",\"lift\",\"ci95\",\n"
@@ -48,17 +53,18 @@ int cmd_abtest(int argc, char **argv) {
                                        {"sequential", no_argument, 0, 's'},
                                        {"look-column", required_argument, 0, 'l'},
                                        {"alpha", required_argument, 0, 'a'},
+                                       {"sequential-method", required_argument, 0, 'M'},
                                        {"json", no_argument, 0, 'j'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   const char *csv = NULL, *vcol = NULL, *mcol = NULL, *control = NULL, *cov = NULL, *look = NULL,
-             *alpha = NULL;
+             *alpha = NULL, *smethod = NULL;
   ecai_abtest_metric kind = ECAI_ABTEST_PROPORTION;
   bool json = false, seq = false;
   int c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "f:v:m:k:c:x:sl:a:jh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "f:v:m:k:c:x:sl:a:M:jh", opts, NULL)) != -1) {
     switch (c) {
     case 'f': csv = optarg; break;
     case 'v': vcol = optarg; break;
@@ -68,6 +74,11 @@ int cmd_abtest(int argc, char **argv) {
     case 's': seq = true; break;
     case 'l': look = optarg; break;
     case 'a': alpha = optarg; break;
+    case 'M':
+      if (strcmp(optarg, "msprt") && strcmp(optarg, "obf"))
+        return cli_usage("abtest", "--sequential-method must be msprt or obf (got '%s')", optarg);
+      smethod = optarg;
+      break;
     case 'k':
       if (!strcmp(optarg, "proportion")) kind = ECAI_ABTEST_PROPORTION;
       else if (!strcmp(optarg, "mean")) kind = ECAI_ABTEST_MEAN;
@@ -81,8 +92,10 @@ int cmd_abtest(int argc, char **argv) {
   if (optind < argc) return cli_usage("abtest", "unexpected argument '%s'", argv[optind]);
   if (!csv || !vcol || !mcol) return cli_usage("abtest", "--csv, --variant-column and --metric-column are required");
   if (seq != (look != NULL)) return cli_usage("abtest", "--sequential and --look-column go together");
+  if (smethod && !seq) return cli_usage("abtest", "--sequential-method needs --sequential");
   json_t *o = json_object();
   if (cov) json_object_set_new(o, "covariate", json_string(cov));
+  if (smethod) json_object_set_new(o, "sequential_method", json_string(smethod));
   if (seq) json_object_set_new(o, "sequential", json_true()), json_object_set_new(o, "look_column", json_string(look));
   if (alpha) {
     char *end;
@@ -154,7 +167,7 @@ int cmd_abtest(int argc, char **argv) {
   json_t *sq = json_object_get(j, "sequential");
   if (sq) {
     json_t *at = json_object_get(sq, "stopped_at");
-    printf("%-20s %s: always-valid p %.4g over %lld looks", "sequential (mSPRT)",
+    printf("%-20s %s: always-valid p %.4g over %lld looks", smethod && !strcmp(smethod, "obf") ? "sequential (OBF)" : "sequential (mSPRT)",
            json_is_true(json_object_get(sq, "reject")) ? "REJECT" : "continue",
            json_number_value(json_object_get(sq, "always_valid_p")),
            (long long)json_integer_value(json_object_get(sq, "looks")));

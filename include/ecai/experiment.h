@@ -478,13 +478,25 @@ ECAI_API ecai_status ecai_abtest_csv_json(char **out, size_t *out_len, const cha
  *    always_valid_p <= alpha, stopped_at the 1-based index of the first look where
  *    p_k <= alpha (null if none) and stopped_at_look that look's value (dates as unix
  *    seconds). A look value that is neither a number nor a date is ECAI_EPARSE.
+ *  - `"sequential_method": "obf"` (default "msprt") — instead a group-sequential design
+ *    with Lan-DeMets O'Brien-Fleming-type alpha spending (Lan & DeMets 1983, "Discrete
+ *    sequential boundaries for clinical trials", Biometrika; each side spends
+ *    2 − 2 Phi(z_{1−alpha/4}/sqrt t)), boundaries by recursive numerical integration
+ *    (Jennison & Turnbull 2000, ch. 19; 5 equal looks at alpha 0.05 give 4.877, 3.357,
+ *    2.680, 2.290, 2.031). The information fraction of a look is 1/(1/n_c + 1/n_t)
+ *    relative to the last look in the file, so the design is valid when the last look
+ *    is the planned end of the experiment (use the mSPRT for open-ended monitoring); more
+ *    power than the mSPRT at the planned end. At most 100 looks. always_valid_p is then
+ *    the repeated p-value (the smallest alpha whose boundaries are crossed at some look);
+ *    "boundaries", "z_by_look" and "information_fractions" replace
+ *    "always_valid_p_by_look" and "tau".
  *  - `"alpha": x` (0 < x < 1, default 0.05) for the sequential decision.
  *  - `"tau": x` (> 0) the mixing standard deviation in metric units; by default
  *    tau² = 8 s² at the last look, which puts the tightest boundary near the last look
  *    (about |z| >= 3.0 there at alpha 0.05). Fix tau in advance when analysing day by day.
  *  - `"seed": n`, `"draws": n` (1000..1000000) for the Bayesian draws (42, 20000).
- * Unknown keys, bad values, look_column without sequential (or the reverse) are
- * ECAI_EINVAL.
+ * Unknown keys, bad values, look_column or sequential_method without sequential, sequential
+ * without look_column, more than 100 looks with "obf" are ECAI_EINVAL.
  * @param[in] options_json the options (see above), or NULL.
  * Other parameters, results, ownership and errors as ecai_abtest_csv_json();
  * ECAI_ENOTFOUND also for a missing covariate or look column.

@@ -112,3 +112,93 @@ bool ecai__cuped_theta(const double *y, const double *x, size_t n, double *theta
   *theta = sxx > 0 ? sxy / sxx : 0;
   return k > 0;
 }
+
+/* ---- group-sequential design: Lan-DeMets O'Brien-Fleming-type spending ------------- */
+
+enum { GRID = 81 }; /* odd: Simpson's rule */
+
+/* alpha spent (both sides) by information fraction t: each side spends
+ * alpha_s(t) = 2 - 2 Phi(z_{1-alpha/4} / sqrt t), the Lan-DeMets O'Brien-Fleming-type
+ * function for one-sided level alpha/2 (the convention of ldbounds and gsDesign). */
+static double spend(double t, double zq) { return 4 * (1 - ecai__norm_cdf(zq / sqrt(t))); }
+
+static void grid(double *y, double *w, double c) {
+  c = fmin(c, 8); /* the density beyond +-8 is negligible */
+  double h = 2 * c / (GRID - 1);
+  for (int i = 0; i < GRID; i++) {
+    y[i] = -c + h * i;
+    w[i] = h / 3 * (i == 0 || i == GRID - 1 ? 1 : i % 2 ? 4 : 2);
+  }
+}
+
+/* Boundaries look by look; with z, stops at the first look where |z_j| >= c_j and
+ * returns its index + 1 (0 when none; c is then filled up to k). */
+static size_t obf_bounds(const double *t, size_t k, double alpha, double *c, const double *z) {
+  if (!k) return 0;
+  double zh = ecai__norm_ppf(1 - alpha / 4), y[GRID], w[GRID], f[GRID], g[GRID];
+  const double isd2pi = 1 / sqrt(2 * M_PI);
+  c[0] = fmin(40, ecai__norm_ppf(1 - spend(t[0], zh) / 2));
+  if (z && fabs(z[0]) >= c[0]) return 1;
+  grid(y, w, c[0]);
+  for (int i = 0; i < GRID; i++) f[i] = exp(-y[i] * y[i] / 2) * isd2pi;
+  for (size_t j = 1; j < k; j++) {
+    double r = sqrt(t[j - 1] / t[j]), sd = sqrt(1 - r * r);
+    double target = spend(t[j], zh) - spend(t[j - 1], zh);
+    if (!(sd > 1e-9) || !(target > 0)) { /* no new information: nothing to spend */
+      c[j] = INFINITY;
+      continue;
+    }
+    /* exit probability e(x) decreases in x: safeguarded Newton from the last boundary */
+    double lo = 0, hi = 40, x = fmin(c[j - 1], 39);
+    for (int it = 0; it < 60; it++) {
+      double e = 0, de = 0;
+      for (int i = 0; i < GRID; i++) {
+        double u1 = (-x - r * y[i]) / sd, u2 = (-x + r * y[i]) / sd;
+        e += w[i] * f[i] * (ecai__norm_cdf(u1) + ecai__norm_cdf(u2));
+        de -= w[i] * f[i] * (exp(-u1 * u1 / 2) + exp(-u2 * u2 / 2)) * isd2pi / sd;
+      }
+      if (e > target) lo = x;
+      else hi = x;
+      double nx = de < 0 ? x - (e - target) / de : NAN;
+      if (!(nx > lo && nx < hi)) nx = 0.5 * (lo + hi);
+      if (fabs(nx - x) < 1e-9 || hi - lo < 1e-9) {
+        x = nx;
+        break;
+      }
+      x = nx;
+    }
+    c[j] = x;
+    if (z && fabs(z[j]) >= c[j]) return j + 1;
+    if (j + 1 == k) break;
+    double cg = fmin(c[j], 8), h = 2 * cg / (GRID - 1);
+    for (int m = 0; m < GRID; m++) {
+      double yn = -cg + h * m, acc = 0;
+      for (int i = 0; i < GRID; i++) {
+        double u = (yn - r * y[i]) / sd;
+        acc += w[i] * f[i] * exp(-u * u / 2);
+      }
+      g[m] = acc * isd2pi / sd;
+    }
+    grid(y, w, c[j]);
+    memcpy(f, g, sizeof f);
+  }
+  return 0;
+}
+
+void ecai__gst_obf_bounds(const double *t, size_t k, double alpha, double *c) { obf_bounds(t, k, alpha, c, NULL); }
+
+static bool crosses(const double *t, const double *z, size_t k, double alpha, double *c) {
+  return obf_bounds(t, k, alpha, c, z) > 0;
+}
+
+double ecai__gst_repeated_p(const double *t, const double *z, size_t k, double *c) {
+  if (!crosses(t, z, k, 0.999999, c)) return 1;
+  double lo = log(1e-12), hi = log(0.999999); /* bisection on log alpha: crossing at hi */
+  if (crosses(t, z, k, exp(lo), c)) return exp(lo);
+  for (int it = 0; it < 24; it++) { /* log alpha within 2e-6 */
+    double mid = 0.5 * (lo + hi);
+    if (crosses(t, z, k, exp(mid), c)) hi = mid;
+    else lo = mid;
+  }
+  return exp(hi);
+}

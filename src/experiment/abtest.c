@@ -22,7 +22,7 @@ typedef struct {
 
 typedef struct {
   const char *covariate, *look_column;
-  bool sequential;
+  bool sequential, gst;
   double alpha, tau;
   uint64_t seed;
   size_t draws;
@@ -74,7 +74,11 @@ static ecai_status parse_opts(ab_opts *o, json_t **keep, const char *options_jso
     if (!strcmp(k, "covariate")) ok = json_is_string(v) && *(o->covariate = json_string_value(v));
     else if (!strcmp(k, "look_column")) ok = json_is_string(v) && *(o->look_column = json_string_value(v));
     else if (!strcmp(k, "sequential")) ok = json_is_boolean(v) && ((o->sequential = json_is_true(v)), 1);
-    else if (!strcmp(k, "alpha")) ok = json_is_number(v) && (o->alpha = json_number_value(v)) > 0 && o->alpha < 1;
+    else if (!strcmp(k, "sequential_method")) {
+      const char *m = json_string_value(v);
+      ok = m && (!strcmp(m, "msprt") || !strcmp(m, "obf"));
+      o->gst = ok && !strcmp(m, "obf");
+    } else if (!strcmp(k, "alpha")) ok = json_is_number(v) && (o->alpha = json_number_value(v)) > 0 && o->alpha < 1;
     else if (!strcmp(k, "tau")) ok = json_is_number(v) && (o->tau = json_number_value(v)) > 0 && isfinite(o->tau);
     else if (!strcmp(k, "seed")) ok = json_is_integer(v) && ((o->seed = (uint64_t)json_integer_value(v)), 1);
     else if (!strcmp(k, "draws")) {
@@ -84,6 +88,7 @@ static ecai_status parse_opts(ab_opts *o, json_t **keep, const char *options_jso
     } else return ecai__err(ECAI_EINVAL, "abtest: unknown option '%s'", k);
     if (!ok) return ecai__err(ECAI_EINVAL, "abtest: bad value for option '%s'", k);
   }
+  if (o->gst && !o->sequential) return ecai__err(ECAI_EINVAL, "abtest: sequential_method needs sequential: true");
   if (o->sequential && !o->look_column)
     return ecai__err(ECAI_EINVAL, "abtest: sequential testing needs a look_column");
   if (o->look_column && !o->sequential)
@@ -139,11 +144,39 @@ static int cmp_d(const void *p, const void *q) {
   return x < y ? -1 : x > y;
 }
 
-/* mSPRT over the looks of control a and treatment b. */
+/* Lan-DeMets O'Brien-Fleming group-sequential read-out of the per-look (d, s2, info). */
+static ecai_status gst(json_t *seq, const double *dd, size_t nl, const ab_opts *o, json_int_t *stopped, double *p) {
+  if (nl > 100) return ecai__err(ECAI_EINVAL, "abtest: the group-sequential design takes up to 100 looks (got %zu)", nl);
+  double t[100] = {0}, z[100] = {0}, c[100];
+  for (size_t k = 0; k < nl; k++) {
+    t[k] = dd[3 * k + 2] / dd[3 * nl - 1];
+    z[k] = dd[3 * k + 1] > 0 ? dd[3 * k] / sqrt(dd[3 * k + 1]) : 0;
+  }
+  *p = ecai__gst_repeated_p(t, z, nl, c);
+  ecai__gst_obf_bounds(t, nl, o->alpha, c);
+  json_t *bs = json_array(), *zs = json_array(), *ts = json_array();
+  for (size_t k = 0; k < nl; k++) {
+    if (!*stopped && fabs(z[k]) >= c[k]) *stopped = (json_int_t)k + 1;
+    json_array_append_new(bs, ecai__jnum(c[k]));
+    json_array_append_new(zs, json_real(z[k]));
+    json_array_append_new(ts, json_real(t[k]));
+  }
+  json_object_set_new(seq, "method",
+                      json_string("group-sequential, Lan-DeMets O'Brien-Fleming alpha spending (Lan & DeMets 1983), "
+                                  "repeated p-values (Jennison & Turnbull 2000)"));
+  json_object_set_new(seq, "boundaries", bs);
+  json_object_set_new(seq, "z_by_look", zs);
+  json_object_set_new(seq, "information_fractions", ts);
+  return ECAI_OK;
+}
+
+/* Sequential read-out (mSPRT or group-sequential) over the looks of control a and
+ * treatment b. */
 static ecai_status sequential(json_t *root, const group *a, const group *b, bool prop, const ab_opts *o) {
   size_t nall = a->n + b->n, nl = 0;
-  double *lv = ecai__malloc(nall * sizeof *lv);
-  double *acc = NULL; /* per look: n, sum, sumsq for a then b */
+  double *lv = ecai__malloc(nall * sizeof *lv), *acc = NULL, *dd = NULL; /* acc per look: n, sum, sumsq a; b */
+  json_t *seq = NULL;
+  ecai_status st = ECAI_OK;
   if (!lv) goto oom;
   memcpy(lv, a->lk, a->n * sizeof *lv);
   memcpy(lv + a->n, b->lk, b->n * sizeof *lv);
@@ -151,7 +184,8 @@ static ecai_status sequential(json_t *root, const group *a, const group *b, bool
   for (size_t i = 0; i < nall; i++)
     if (!nl || lv[i] != lv[nl - 1]) lv[nl++] = lv[i];
   acc = ecai__calloc(nl * 6, sizeof *acc);
-  if (!acc) goto oom;
+  dd = ecai__malloc(nl * 3 * sizeof *dd);
+  if (!acc || !dd) goto oom;
   for (int gi = 0; gi < 2; gi++) {
     const group *g = gi ? b : a;
     for (size_t i = 0; i < g->n; i++) {
@@ -160,9 +194,8 @@ static ecai_status sequential(json_t *root, const group *a, const group *b, bool
       s[0] += 1, s[1] += g->y[i], s[2] += g->y[i] * g->y[i];
     }
   }
-  /* cumulative sums -> per-look estimate d and its variance s2 */
-  double c[6] = {0}, *dd = ecai__malloc(nl * 2 * sizeof *dd);
-  if (!dd) goto oom;
+  /* cumulative sums -> per look: estimate d, its variance s2, information 1/(1/na+1/nb) */
+  double c[6] = {0};
   for (size_t k = 0; k < nl; k++) {
     for (int i = 0; i < 6; i++) c[i] += acc[k * 6 + i];
     double na = c[0], nb = c[3], ma = na ? c[1] / na : 0, mb = nb ? c[4] / nb : 0;
@@ -175,40 +208,48 @@ static ecai_status sequential(json_t *root, const group *a, const group *b, bool
         s2 = pp * (1 - pp) * (1 / na + 1 / nb);
       } else s2 = va / na + vb / nb;
     }
-    dd[2 * k] = mb - ma;
-    dd[2 * k + 1] = s2;
+    dd[3 * k] = mb - ma;
+    dd[3 * k + 1] = s2;
+    dd[3 * k + 2] = na && nb ? 1 / (1 / na + 1 / nb) : 0;
   }
-  double tau2 = o->tau > 0 ? o->tau * o->tau : 8 * dd[2 * nl - 1];
-  json_t *ps = json_array(), *seq = json_object();
+  seq = json_object();
   double p = 1;
   json_int_t stopped = 0;
-  for (size_t k = 0; k < nl; k++) {
-    double llr = ecai__msprt_log_lr(dd[2 * k], dd[2 * k + 1], tau2);
-    double pk = llr > 0 ? exp(-llr) : 1;
-    if (pk < p) p = pk;
-    if (!stopped && p <= o->alpha) stopped = (json_int_t)k + 1;
-    json_array_append_new(ps, json_real(p));
+  if (o->gst) {
+    if ((st = gst(seq, dd, nl, o, &stopped, &p))) goto done;
+  } else {
+    double tau2 = o->tau > 0 ? o->tau * o->tau : 8 * dd[3 * nl - 2];
+    json_t *ps = json_array();
+    for (size_t k = 0; k < nl; k++) {
+      double llr = ecai__msprt_log_lr(dd[3 * k], dd[3 * k + 1], tau2);
+      double pk = llr > 0 ? exp(-llr) : 1;
+      if (pk < p) p = pk;
+      if (!stopped && p <= o->alpha) stopped = (json_int_t)k + 1;
+      json_array_append_new(ps, json_real(p));
+    }
+    json_object_set_new(seq, "method",
+                        json_string("mSPRT with a normal mixture (Johari, Koomen, Pekelis & Walsh 2017), "
+                                    "always-valid p-values"));
+    json_object_set_new(seq, "always_valid_p_by_look", ps);
+    json_object_set_new(seq, "tau", ecai__jnum(sqrt(tau2)));
   }
-  ecai__free(dd);
-  json_object_set_new(seq, "method",
-                      json_string("mSPRT with a normal mixture (Johari, Koomen, Pekelis & Walsh 2017), "
-                                  "always-valid p-values"));
   json_object_set_new(seq, "reject", json_boolean(p <= o->alpha));
   json_object_set_new(seq, "looks", json_integer((json_int_t)nl));
   json_object_set_new(seq, "stopped_at", stopped ? json_integer(stopped) : json_null());
   json_object_set_new(seq, "stopped_at_look", stopped ? json_real(lv[stopped - 1]) : json_null());
   json_object_set_new(seq, "always_valid_p", json_real(p));
-  json_object_set_new(seq, "always_valid_p_by_look", ps);
   json_object_set_new(seq, "alpha", json_real(o->alpha));
-  json_object_set_new(seq, "tau", ecai__jnum(sqrt(tau2)));
   json_object_set_new(root, "sequential", seq);
-  ecai__free(lv);
-  ecai__free(acc);
-  return ECAI_OK;
+  seq = NULL;
+  goto done;
 oom:
+  st = ecai__err(ECAI_ENOMEM, "abtest: out of memory");
+done:
+  json_decref(seq);
   ecai__free(lv);
   ecai__free(acc);
-  return ecai__err(ECAI_ENOMEM, "abtest: out of memory");
+  ecai__free(dd);
+  return st;
 }
 
 /* CUPED: y <- y - theta (x - mean x) over all units (missing x = mean x: unchanged). */

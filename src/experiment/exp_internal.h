@@ -106,6 +106,13 @@ double ecai__msprt_log_lr(double d, double s2, double tau2);
  * `draws` seeded draws. */
 void ecai__bayes_beta(double x_c, double n_c, double x_t, double n_t, size_t draws, uint64_t seed,
                       double *p_beats, double *loss);
+/* Two-sided group-sequential boundaries c[0..k) on the z scale for information fractions
+ * t[0..k) (increasing, last = 1) with Lan-DeMets O'Brien-Fleming-type spending of alpha
+ * (c = infinity where t does not increase). */
+void ecai__gst_obf_bounds(const double *t, size_t k, double alpha, double *c);
+/* Repeated p-value after k looks with statistics z[0..k): the smallest alpha whose
+ * boundaries are crossed at some look (1 when none would be); c is scratch of k. */
+double ecai__gst_repeated_p(const double *t, const double *z, size_t k, double *c);
 /* The same for delta ~ N(diff, se^2) (closed form). */
 void ecai__bayes_normal(double diff, double se, double *p_beats, double *loss);
 /* CUPED theta = cov(y, x) / var(x) over the units whose x is not NaN (0 when var(x) = 0);

@@ -52,3 +52,9 @@ expect_exit 2 "abtest --sequential without --look-column exits 2" $ECAI abtest -
 expect_exit 2 "abtest --look-column naming no column exits 2" $ECAI abtest --csv "$TMP/seq.csv" \
   --variant-column variant --metric-column y --sequential --look-column nope
 expect_exit 2 "abtest --alpha 2 exits 2" $ECAI abtest --csv "$TMP/seq.csv" --variant-column variant --metric-column y --alpha 2
+out=$($ECAI abtest --csv "$TMP/seq.csv" --variant-column variant --metric-column y --sequential --look-column look \
+  --sequential-method obf --json)
+obf=$(printf '%s' "$out" | python3 -c 'import json,sys; s=json.load(sys.stdin)["sequential"]; print(s["looks"], len(s["boundaries"]), s["boundaries"][0] > s["boundaries"][-1] > 1.96, s["reject"] == any(abs(z) >= c for z, c in zip(s["z_by_look"], s["boundaries"])))')
+contains "abtest --sequential-method obf: 10 decreasing boundaries, reject = a crossing" "$obf" "10 10 True True"
+expect_exit 2 "abtest --sequential-method pocock exits 2" $ECAI abtest --csv "$TMP/seq.csv" --variant-column variant \
+  --metric-column y --sequential --look-column look --sequential-method pocock

@@ -1,10 +1,10 @@
 /*
  * Seeded simulations of ecai_abtest_csv_opts_json (run by tests/eval/eval_abtest.sh):
- *   1. A/A with 10 looks (conversion and skewed revenue): rejection rate of the mSPRT
- *      (sequential.reject) against stopping at the first fixed-horizon p < 0.05
+ *   1. A/A with 10 looks (conversion and revenue): rejection rate of the mSPRT and of the
+ *      O'Brien-Fleming group-sequential design (sequential.reject) against stopping at the first fixed-horizon p < 0.05
  *      ("naive peeking") and the fixed-horizon test at the last look alone.
- *   2. A/B with a real effect sized for ~80 % fixed-horizon power: power of the mSPRT
- *      against the fixed-horizon test at the final look, and the mean stopping look.
+ *   2. A/B with a real effect sized for ~80 % fixed-horizon power: power of the mSPRT and
+ *      the group-sequential design against the fixed-horizon test at the final look, and the mean stopping look.
  *   3. CUPED: revenue with a pre-period covariate correlated 0.7: mean variance
  *      reduction, A/A false-positive rate and A/B power with and without the covariate.
  *   4. Four variants, one with a real effect: family-wise error over the three null
@@ -101,31 +101,36 @@ int main(int argc, char **argv) {
   }
   snprintf(path, sizeof path, "%s/ecai_eval_abtest_%d.csv", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
   const char *seq = "{\"sequential\":true,\"look_column\":\"look\"}";
+  const char *obf = "{\"sequential\":true,\"look_column\":\"look\",\"sequential_method\":\"obf\"}";
   const char *seq_cov = "{\"sequential\":true,\"look_column\":\"look\",\"covariate\":\"pre\"}";
   printf("A/B simulations, %d trials each, 10 looks, alpha 0.05 (seeded; figure +- binomial SE)\n", trials);
 
   /* 1. A/A */
   for (int prop = 1; prop >= 0; prop--) {
-    int n = prop ? 2000 : 1000, s = 0, naive = 0, fixed = 0;
+    int n = prop ? 2000 : 1000, s = 0, naive = 0, fixed = 0, g = 0;
     for (int t = 0; t < trials; t++) {
       write_exp(2, n, prop, 0, -1, 0);
       json_t *j = run(prop, seq);
       s += json_is_true(json_object_get(json_object_get(j, "sequential"), "reject"));
       fixed += json_number_value(json_object_get(j, "p_value")) < 0.05;
       json_decref(j);
+      j = run(prop, obf);
+      g += json_is_true(json_object_get(json_object_get(j, "sequential"), "reject"));
+      json_decref(j);
       if (t < trials / 5) naive += naive_peek(prop); /* slower: on a fifth of the trials */
     }
-    double rs = (double)s / trials, rf = (double)fixed / trials, rn = (double)naive / (trials / 5);
-    printf("A/A %-10s mSPRT false-positive rate %.3f +- %.3f | fixed horizon at the last look %.3f | naive "
-           "peeking (stop at first p<0.05, %d trials) %.3f\n",
-           prop ? "conversion" : "revenue", rs, se(rs, trials), rf, trials / 5, rn);
-    if (rs > 0.05 + 2 * se(0.05, trials)) fail = 1;
+    double rs = (double)s / trials, rf = (double)fixed / trials, rn = (double)naive / (trials / 5),
+           rg = (double)g / trials;
+    printf("A/A %-10s false-positive rate mSPRT %.3f +- %.3f, OBF group-sequential %.3f +- %.3f | fixed horizon "
+           "at the last look %.3f | naive peeking (stop at first p<0.05, %d trials) %.3f\n",
+           prop ? "conversion" : "revenue", rs, se(rs, trials), rg, se(rg, trials), rf, trials / 5, rn);
+    if (rs > 0.05 + 2 * se(0.05, trials) || rg > 0.05 + 2 * se(0.05, trials)) fail = 1;
   }
 
   /* 2. A/B power: effect sized for ~80 % power of the fixed-horizon test */
   for (int prop = 1; prop >= 0; prop--) {
-    int n = prop ? 2000 : 1000, s = 0, fixed = 0;
-    double eff = prop ? 2.8 * sqrt(2 * 0.1 * 0.9 / n) : 2.8 * sqrt(2 * 225.0 / n), stop_sum = 0;
+    int n = prop ? 2000 : 1000, s = 0, fixed = 0, g = 0;
+    double eff = prop ? 2.8 * sqrt(2 * 0.1 * 0.9 / n) : 2.8 * sqrt(2 * 225.0 / n), stop_sum = 0, gstop = 0;
     for (int t = 0; t < trials; t++) {
       write_exp(2, n, prop, eff, 1, 0);
       json_t *j = run(prop, seq), *sq = json_object_get(j, "sequential");
@@ -135,10 +140,17 @@ int main(int argc, char **argv) {
       }
       fixed += json_number_value(json_object_get(j, "p_value")) < 0.05;
       json_decref(j);
+      j = run(prop, obf), sq = json_object_get(j, "sequential");
+      if (json_is_true(json_object_get(sq, "reject"))) {
+        g++;
+        gstop += (double)json_integer_value(json_object_get(sq, "stopped_at"));
+      }
+      json_decref(j);
     }
-    printf("A/B %-10s effect %.4f: power mSPRT %.3f (mean stopping look %.1f of 10) | fixed horizon at the last "
-           "look %.3f\n",
-           prop ? "conversion" : "revenue", eff, (double)s / trials, s ? stop_sum / s : 0, (double)fixed / trials);
+    printf("A/B %-10s effect %.4f: power mSPRT %.3f (mean stopping look %.1f of 10), OBF %.3f (%.1f) | fixed "
+           "horizon at the last look %.3f\n",
+           prop ? "conversion" : "revenue", eff, (double)s / trials, s ? stop_sum / s : 0, (double)g / trials,
+           g ? gstop / g : 0, (double)fixed / trials);
   }
 
   /* 3. CUPED, rho 0.7 */

@@ -227,7 +227,7 @@ TEST(abtest_degenerate_data_no_nan) {
  * first naive p < 0.05 does not (both measured on the same simulated experiments). */
 TEST(abtest_sequential_aa_false_positive_rate) {
   const int trials = 150, per_look = 60, looks = 10;
-  int seq_rej = 0, naive_rej = 0, fixed_rej = 0;
+  int seq_rej = 0, naive_rej = 0, fixed_rej = 0, obf_rej = 0;
   rng = 2024;
   for (int t = 0; t < trials; t++) {
     FILE *f = fopen(tmp("aa.csv"), "w");
@@ -253,12 +253,20 @@ TEST(abtest_sequential_aa_false_positive_rate) {
     CHECK_INT_EQ(json_integer_value(json_object_get(sq, "looks")), looks);
     seq_rej += json_is_true(json_object_get(sq, "reject"));
     json_decref(j);
+    if (t % 2) continue; /* the group-sequential read-out on half of the trials (slower) */
+    j = run(tmp("aa.csv"), "rev", ECAI_ABTEST_MEAN,
+            "{\"sequential\":true,\"look_column\":\"look\",\"sequential_method\":\"obf\"}");
+    obf_rej += json_is_true(json_object_get(json_object_get(j, "sequential"), "reject"));
+    json_decref(j);
   }
   double se = sqrt(0.05 * 0.95 / trials);
   CHECK_MSG(seq_rej <= trials * (0.05 + 2 * se), "mSPRT A/A rejections %d of %d", seq_rej, trials);
+  CHECK_MSG(obf_rej <= trials / 2 * (0.05 + 2 * sqrt(0.05 * 0.95 / (trials / 2))), "OBF A/A rejections %d of %d",
+            obf_rej, trials / 2);
   CHECK_MSG(naive_rej > seq_rej && naive_rej >= trials * 0.08, "naive peeking %d, mSPRT %d of %d", naive_rej, seq_rej,
             trials);
-  printf("    A/A: mSPRT %d, naive peeking %d, fixed horizon %d of %d\n", seq_rej, naive_rej, fixed_rej, trials);
+  printf("    A/A: mSPRT %d, naive peeking %d, fixed horizon %d of %d; OBF %d of %d\n", seq_rej, naive_rej, fixed_rej,
+         trials, obf_rej, trials / 2);
 }
 
 /* A real effect is found, the rows' order does not matter, and looks may be dates. */
@@ -294,4 +302,33 @@ TEST(abtest_sequential_detects_effect_any_row_order) {
     CHECK(json_number_value(json_array_get(ps, i)) <= json_number_value(json_array_get(ps, i - 1)));
   json_decref(j);
   json_decref(k);
+}
+
+/* Lan-DeMets O'Brien-Fleming boundaries against the published values (5 equally spaced
+ * looks, two-sided alpha 0.05: 4.8769, 3.3569, 2.6803, 2.2898, 2.0310, as tabulated by
+ * ldbounds/gsDesign), recovered from the JSON of a file with 5 looks of equal size. */
+TEST(abtest_obf_boundaries_match_published_values) {
+  static const double want[5] = {4.8769, 3.3569, 2.6803, 2.2898, 2.0310};
+  rng = 5;
+  FILE *f = fopen(tmp("obf.csv"), "w");
+  fputs("variant,y,look\n", f);
+  for (int i = 0; i < 1000; i++) fprintf(f, "%c,%.6f,%d\n", i % 2 ? 'B' : 'A', gauss(), 1 + i / 200);
+  fclose(f);
+  json_t *j = run(tmp("obf.csv"), "y", ECAI_ABTEST_MEAN,
+                  "{\"sequential\":true,\"look_column\":\"look\",\"sequential_method\":\"obf\"}");
+  json_t *sq = json_object_get(j, "sequential"), *b = json_object_get(sq, "boundaries");
+  CHECK_INT_EQ(json_array_size(b), 5);
+  for (size_t i = 0; i < 5; i++) CHECK_NEAR(json_number_value(json_array_get(b, i)), want[i], 2e-4);
+  CHECK_CONTAINS(json_string_value(json_object_get(sq, "method")), "O'Brien-Fleming");
+  /* the repeated p-value agrees with the boundaries: reject iff some |z_k| >= c_k */
+  json_t *z = json_object_get(sq, "z_by_look");
+  int cross = 0;
+  for (size_t i = 0; i < 5; i++) cross |= fabs(json_number_value(json_array_get(z, i))) >= want[i];
+  CHECK(cross == json_is_true(json_object_get(sq, "reject")));
+  CHECK(jd(sq, "always_valid_p") > 0 && jd(sq, "always_valid_p") <= 1);
+  json_decref(j);
+  CHECK(try_opts("variant,y,look\nA,1,1\nB,0,2\n", "y", ECAI_ABTEST_PROPORTION, "{\"sequential_method\":\"obf\"}") ==
+        ECAI_EINVAL);
+  CHECK(try_opts("variant,y,look\nA,1,1\nB,0,2\n", "y", ECAI_ABTEST_PROPORTION,
+                 "{\"sequential\":true,\"look_column\":\"look\",\"sequential_method\":\"pocock\"}") == ECAI_EINVAL);
 }

@@ -41,6 +41,8 @@ var_dump(abs($c["cuped"]["variance_reduction"] - 0.49) < 0.04, $c["cuped"]["miss
 $s = Ecai\Stats::abtestCsv($csv, "variant", "y", "mean", "A", ["sequential" => true, "look_column" => "look", "alpha" => 0.05]);
 echo $s["sequential"]["looks"], " ", substr($s["sequential"]["method"], 0, 5), "\n";
 var_dump($s["sequential"]["always_valid_p"] >= $s["p_value"]);
+$g = Ecai\Stats::abtestCsv($csv, "variant", "y", "mean", "A", ["sequential" => true, "look_column" => "look", "sequential_method" => "obf"]);
+echo count($g["sequential"]["boundaries"]), " ", substr($g["sequential"]["method"], 0, 16), "\n";
 try {
     Ecai\Stats::abtestCsv($csv, "variant", "y", "mean", null, ["sequential" => true]);
 } catch (Ecai\EcaiException $e) {
@@ -63,5 +65,6 @@ bool(true)
 int(40)
 10 mSPRT
 bool(true)
+10 group-sequential
 ECAI_EINVAL: invalid argument
 ECAI_ENOTFOUND: not found

@@ -260,13 +260,16 @@ def mde(baseline, n_per_arm, alpha=0.05, power=0.8):
 
 
 def abtest_csv(path, variant_column, metric_column, metric="proportion", control=None, covariate=None,
-               sequential=False, look_column=None, alpha=None, tau=None, seed=None, draws=None):
+               sequential=False, look_column=None, sequential_method=None, alpha=None, tau=None, seed=None,
+               draws=None):
     """The `ecai abtest --json` document for a one-row-per-unit CSV file: every variant
     against control ("comparisons", Holm-adjusted), the Bayesian read-out, CUPED with
     `covariate` (a pre-experiment column) and the mSPRT with `sequential=True,
-    look_column=COL` (see ecai_abtest_csv_opts_json() in experiment.h)."""
+    look_column=COL` (sequential_method="obf": Lan-DeMets O'Brien-Fleming group-sequential
+    design; see ecai_abtest_csv_opts_json() in experiment.h)."""
     kind = {"proportion": 1, "mean": 2}[metric]
-    opts = {k: v for k, v in (("covariate", covariate), ("look_column", look_column), ("alpha", alpha),
+    opts = {k: v for k, v in (("covariate", covariate), ("look_column", look_column),
+                              ("sequential_method", sequential_method), ("alpha", alpha),
                               ("tau", tau), ("seed", seed), ("draws", draws)) if v is not None}
     if sequential:
         opts["sequential"] = True

@@ -239,6 +239,10 @@ def test_abtest_cuped_and_sequential(tmp_path):
     assert s["looks"] == 10 and s["method"].startswith("mSPRT")
     assert s["always_valid_p"] >= d["p_value"]
     assert s["reject"] == (s["always_valid_p"] <= 0.05) and (s["stopped_at"] is not None) == s["reject"]
+    g = ecai.abtest_csv(p, "variant", "y", metric="mean", sequential=True, look_column="look",
+                        sequential_method="obf")["sequential"]
+    assert len(g["boundaries"]) == 10 and g["boundaries"][0] > g["boundaries"][-1] > 1.96
+    assert g["reject"] == any(abs(z) >= c for z, c in zip(g["z_by_look"], g["boundaries"]))
     with pytest.raises(ecai.InvalidArgument):
         ecai.abtest_csv(p, "variant", "y", sequential=True)
     with pytest.raises(ecai.NotFound):
