@@ -259,6 +259,15 @@ int cmd_report(int argc, char **argv) {
              num(rv, "diff"), num(rv, "t"), num(rv, "df"), num(rv, "p_value"),
              json_number_value(json_array_get(json_object_get(rv, "bootstrap_ci"), 0)),
              json_number_value(json_array_get(json_object_get(rv, "bootstrap_ci"), 1)));
+    size_t gi;
+    json_t *g;
+    json_array_foreach(json_object_get(v, "guardrails"), gi, g) {
+      if (!json_is_true(json_object_get(g, "flag"))) continue;
+      const char *m = json_string_value(json_object_get(g, "metric"));
+      json_t *o = json_object_get(v, m);
+      printf("  GUARDRAIL   %s moved the wrong way: diff %+.4f, p (Holm) %.4g\n", m, num(o, "diff"),
+             num(o, "p_adjusted"));
+    }
   }
   json_t *srm = json_object_get(j, "srm");
   if (json_is_object(srm))

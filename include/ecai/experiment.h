@@ -270,6 +270,13 @@ ECAI_API ecai_status ecai_kpi_metrics_json(char **out, size_t *out_len, const ec
  * `{"control":…,"variants":[…],"comparisons":[{"variant":…,"conversion":{"diff","lift",
  * "z","p_value","ci":[lo,hi]},"revenue_per_visitor":{"diff","lift","t","df","p_value",
  * "ci":[…],"bootstrap_ci":[…]}}],"srm":{"chi2":…,"df":…,"p_value":…,"flag":bool}}`.
+ * Each comparison also carries the guardrail metrics "checkout_abandonment" (z-test among
+ * units with a cart: {"control_rate","rate","diff","p_value","ci"}) and
+ * "tickets_per_visitor" (Welch on tickets per unit: {"control","value","diff","p_value",
+ * "ci"}) (null when not measurable), a "p_adjusted" in every metric object (Holm over
+ * the variants, per metric) and `"guardrails":[{"metric","better":"higher"|"lower",
+ * "flag":bool}]`: flag is true when the metric moved the wrong way with p_adjusted < 0.05
+ * (`ecai report` prints those as GUARDRAIL lines).
  * When launch_ts is not INT64_MIN a "before_after" object compares the period before
  * launch_ts with the period from it on (all units, ignoring variants): the same metrics
  * for both sides and the same tests (after against before).

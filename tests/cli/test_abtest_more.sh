@@ -58,3 +58,25 @@ obf=$(printf '%s' "$out" | python3 -c 'import json,sys; s=json.load(sys.stdin)["
 contains "abtest --sequential-method obf: 10 decreasing boundaries, reject = a crossing" "$obf" "10 10 True True"
 expect_exit 2 "abtest --sequential-method pocock exits 2" $ECAI abtest --csv "$TMP/seq.csv" --variant-column variant \
   --metric-column y --sequential --look-column look --sequential-method pocock
+
+# --- ecai report: guardrail metrics flagged when they move the wrong way (Holm over variants)
+python3 - "$TMP/kpi_guard.csv" <<'PY'
+import random, sys
+r = random.Random(3)
+with open(sys.argv[1], "w") as f:
+    f.write("ts,unit,variant,event,value\n")
+    for i in range(6000):
+        v = "A" if i % 2 else "B"
+        t = 1714557600 + i
+        f.write("%d,u%d,%s,exposure,\n" % (t, i, v))
+        if r.random() < 0.3:
+            f.write("%d,u%d,%s,add_to_cart,\n" % (t + 1, i, v))
+            if r.random() < (0.3 if v == "B" else 0.5):
+                f.write("%d,u%d,%s,order,40\n" % (t + 2, i, v))
+PY
+out=$($ECAI report --events "$TMP/kpi_guard.csv" --control A)
+contains "report: abandonment guardrail flagged for the worse variant" "$out" "GUARDRAIL   checkout_abandonment moved the wrong way"
+out=$($ECAI report --events "$TMP/kpi_guard.csv" --control A --json)
+contains "report --json: guardrails with Holm p_adjusted" \
+  "$(printf '%s' "$out" | python3 -c 'import json,sys; c=json.load(sys.stdin)["comparisons"][0]; print(sorted(g["metric"] for g in c["guardrails"] if g["flag"]), "p_adjusted" in c["checkout_abandonment"])')" \
+  "['checkout_abandonment', 'conversion', 'revenue_per_visitor'] True"

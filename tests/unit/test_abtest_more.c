@@ -332,3 +332,52 @@ TEST(abtest_obf_boundaries_match_published_values) {
   CHECK(try_opts("variant,y,look\nA,1,1\nB,0,2\n", "y", ECAI_ABTEST_PROPORTION,
                  "{\"sequential\":true,\"look_column\":\"look\",\"sequential_method\":\"pocock\"}") == ECAI_EINVAL);
 }
+
+/* KPI report guardrails: a variant that raises checkout abandonment and tickets is
+ * flagged on those metrics (Holm over the variants); an A/A variant is not. */
+TEST(kpi_report_guardrails_flag_wrong_way) {
+  ecai_kpi *k = NULL;
+  CHECK_OK(ecai_kpi_new(&k));
+  rng = 17;
+  char unit[32];
+  for (int i = 0; i < 9000; i++) {
+    const char *v = i % 3 == 0 ? "A" : i % 3 == 1 ? "B" : "C"; /* B is worse, C = A */
+    int bad = i % 3 == 1;
+    snprintf(unit, sizeof unit, "u%d", i);
+    CHECK_OK(ecai_kpi_record(k, 1714557600 + i, unit, v, ECAI_KPI_EXPOSURE, 0));
+    if (u01() < 0.3) {
+      CHECK_OK(ecai_kpi_record(k, 1714557601 + i, unit, v, ECAI_KPI_ADD_TO_CART, 0));
+      if (u01() < (bad ? 0.3 : 0.5)) CHECK_OK(ecai_kpi_record(k, 1714557602 + i, unit, v, ECAI_KPI_ORDER, 40));
+    }
+    if (u01() < (bad ? 0.08 : 0.04)) CHECK_OK(ecai_kpi_record(k, 1714557603 + i, unit, v, ECAI_KPI_TICKET_OPENED, 0));
+  }
+  char *js = NULL;
+  CHECK_OK(ecai_kpi_report_json(&js, NULL, k, "A", INT64_MIN));
+  CHECK(!strstr(js, "NaN"));
+  json_t *j = json_loads(js, 0, NULL), *cs = json_object_get(j, "comparisons");
+  ecai_free(js);
+  ecai_kpi_free(k);
+  CHECK_INT_EQ(json_array_size(cs), 2);
+  for (size_t c = 0; c < 2; c++) {
+    json_t *cmp = json_array_get(cs, c), *g;
+    int bad = !strcmp(json_string_value(json_object_get(cmp, "variant")), "B");
+    size_t i;
+    int flagged = 0;
+    json_array_foreach(json_object_get(cmp, "guardrails"), i, g) {
+      const char *m = json_string_value(json_object_get(g, "metric"));
+      json_t *o = json_object_get(cmp, m);
+      CHECK(jd(o, "p_adjusted") >= jd(o, "p_value") && jd(o, "p_adjusted") <= 1);
+      if (json_is_true(json_object_get(g, "flag"))) {
+        flagged++;
+        CHECK(bad);
+        if (!strcmp(m, "checkout_abandonment") || !strcmp(m, "tickets_per_visitor")) CHECK(jd(o, "diff") > 0);
+      }
+    }
+    CHECK_INT_EQ(json_array_size(json_object_get(cmp, "guardrails")), 4);
+    if (bad) {
+      CHECK(flagged >= 3); /* abandonment up, conversion down, tickets up (revenue may follow) */
+      CHECK(jd(json_object_get(cmp, "checkout_abandonment"), "diff") > 0.1);
+    }
+  }
+  json_decref(j);
+}
