@@ -481,7 +481,9 @@ ECAI_API ecai_status ecai_abtest_csv_json(char **out, size_t *out_len, const cha
  *    p_k = min(p_{k−1}, 1/L_k), p_0 = 1, valid however often one looks and whenever one
  *    stops. Looks where a group has fewer than 2 units carry no evidence. Adds
  *    `"sequential":{"method","reject","looks","stopped_at","stopped_at_look",
- *    "always_valid_p","always_valid_p_by_look":[…],"alpha","tau"}`: reject is
+ *    "always_valid_p","always_valid_p_by_look":[…],"z_by_look":[…],"boundaries":[…],
+ *    "alpha","tau"}` (boundaries: the |z| at which each look would reject, null where a
+ *    look carries no evidence; z = d / s): reject is
  *    always_valid_p <= alpha, stopped_at the 1-based index of the first look where
  *    p_k <= alpha (null if none) and stopped_at_look that look's value (dates as unix
  *    seconds). A look value that is neither a number nor a date is ECAI_EPARSE.
@@ -495,8 +497,7 @@ ECAI_API ecai_status ecai_abtest_csv_json(char **out, size_t *out_len, const cha
  *    is the planned end of the experiment (use the mSPRT for open-ended monitoring); more
  *    power than the mSPRT at the planned end. At most 100 looks. always_valid_p is then
  *    the repeated p-value (the smallest alpha whose boundaries are crossed at some look);
- *    "boundaries", "z_by_look" and "information_fractions" replace
- *    "always_valid_p_by_look" and "tau".
+ *    "information_fractions" replaces "always_valid_p_by_look" and "tau".
  *  - `"alpha": x` (0 < x < 1, default 0.05) for the sequential decision.
  *  - `"tau": x` (> 0) the mixing standard deviation in metric units; by default
  *    tau² = 8 s² at the last look, which puts the tightest boundary near the last look

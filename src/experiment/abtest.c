@@ -219,14 +219,22 @@ static ecai_status sequential(json_t *root, const group *a, const group *b, bool
     if ((st = gst(seq, dd, nl, o, &stopped, &p))) goto done;
   } else {
     double tau2 = o->tau > 0 ? o->tau * o->tau : 8 * dd[3 * nl - 2];
-    json_t *ps = json_array();
+    json_t *ps = json_array(), *bs = json_array(), *zs = json_array();
     for (size_t k = 0; k < nl; k++) {
-      double llr = ecai__msprt_log_lr(dd[3 * k], dd[3 * k + 1], tau2);
+      double d = dd[3 * k], s2 = dd[3 * k + 1], llr = ecai__msprt_log_lr(d, s2, tau2);
       double pk = llr > 0 ? exp(-llr) : 1;
       if (pk < p) p = pk;
       if (!stopped && p <= o->alpha) stopped = (json_int_t)k + 1;
       json_array_append_new(ps, json_real(p));
+      /* |z| at which 1/L = alpha at this look: z^2 = 2 (s2+tau2)/tau2 (log(1/alpha) + log(1+tau2/s2)/2) */
+      double zb = s2 > 0 && tau2 > 0
+                      ? sqrt(2 * (s2 + tau2) / tau2 * (log(1 / o->alpha) + 0.5 * log1p(tau2 / s2)))
+                      : NAN;
+      json_array_append_new(bs, ecai__jnum(zb));
+      json_array_append_new(zs, json_real(s2 > 0 ? d / sqrt(s2) : 0));
     }
+    json_object_set_new(seq, "boundaries", bs);
+    json_object_set_new(seq, "z_by_look", zs);
     json_object_set_new(seq, "method",
                         json_string("mSPRT with a normal mixture (Johari, Koomen, Pekelis & Walsh 2017), "
                                     "always-valid p-values"));

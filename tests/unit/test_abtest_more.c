@@ -296,10 +296,17 @@ TEST(abtest_sequential_detects_effect_any_row_order) {
   CHECK(jd(sq, "always_valid_p") <= 0.05 && jd(sq, "always_valid_p") >= jd(j, "p_value"));
   CHECK_NEAR(jd(sk, "always_valid_p"), jd(sq, "always_valid_p"), 1e-12);
   CHECK_INT_EQ(json_integer_value(json_object_get(sk, "stopped_at")), json_integer_value(json_object_get(sq, "stopped_at")));
-  /* the p-value path never increases */
+  /* the p-value path never increases; the first look with |z| >= boundary is where it stops */
   json_t *ps = json_object_get(sq, "always_valid_p_by_look");
   for (size_t i = 1; i < json_array_size(ps); i++)
     CHECK(json_number_value(json_array_get(ps, i)) <= json_number_value(json_array_get(ps, i - 1)));
+  json_t *zs = json_object_get(sq, "z_by_look"), *bs = json_object_get(sq, "boundaries");
+  json_int_t first = 0;
+  for (size_t i = 0; i < json_array_size(zs) && !first; i++)
+    if (json_is_number(json_array_get(bs, i)) &&
+        fabs(json_number_value(json_array_get(zs, i))) >= json_number_value(json_array_get(bs, i)) - 1e-9)
+      first = (json_int_t)i + 1;
+  CHECK_INT_EQ(first, json_integer_value(json_object_get(sq, "stopped_at")));
   json_decref(j);
   json_decref(k);
 }
