@@ -276,7 +276,9 @@ ECAI_API ecai_status ecai_kpi_metrics_json(char **out, size_t *out_len, const ec
  * "ci"}) (null when not measurable), a "p_adjusted" in every metric object (Holm over
  * the variants, per metric) and `"guardrails":[{"metric","better":"higher"|"lower",
  * "flag":bool}]`: flag is true when the metric moved the wrong way with p_adjusted < 0.05
- * (`ecai report` prints those as GUARDRAIL lines).
+ * (`ecai report` prints those as GUARDRAIL lines). "conversion" also holds a
+ * "sequential" object as in ecai_abtest_csv_opts_json() (mSPRT at alpha 0.05, one look per
+ * UTC day of the units' first event), whose boundary `ecai report --chart` draws.
  * When launch_ts is not INT64_MIN a "before_after" object compares the period before
  * launch_ts with the period from it on (all units, ignoring variants): the same metrics
  * for both sides and the same tests (after against before).

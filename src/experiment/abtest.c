@@ -145,7 +145,7 @@ static int cmp_d(const void *p, const void *q) {
 }
 
 /* Lan-DeMets O'Brien-Fleming group-sequential read-out of the per-look (d, s2, info). */
-static ecai_status gst(json_t *seq, const double *dd, size_t nl, const ab_opts *o, json_int_t *stopped, double *p) {
+static ecai_status gst(json_t *seq, const double *dd, size_t nl, double alpha, json_int_t *stopped, double *p) {
   if (nl > 100) return ecai__err(ECAI_EINVAL, "abtest: the group-sequential design takes up to 100 looks (got %zu)", nl);
   double t[100] = {0}, z[100] = {0}, c[100];
   for (size_t k = 0; k < nl; k++) {
@@ -153,7 +153,7 @@ static ecai_status gst(json_t *seq, const double *dd, size_t nl, const ab_opts *
     z[k] = dd[3 * k + 1] > 0 ? dd[3 * k] / sqrt(dd[3 * k + 1]) : 0;
   }
   *p = ecai__gst_repeated_p(t, z, nl, c);
-  ecai__gst_obf_bounds(t, nl, o->alpha, c);
+  ecai__gst_obf_bounds(t, nl, alpha, c);
   json_t *bs = json_array(), *zs = json_array(), *ts = json_array();
   for (size_t k = 0; k < nl; k++) {
     if (!*stopped && fabs(z[k]) >= c[k]) *stopped = (json_int_t)k + 1;
@@ -216,7 +216,7 @@ static ecai_status sequential(json_t *root, const group *a, const group *b, bool
   double p = 1;
   json_int_t stopped = 0;
   if (o->gst) {
-    if ((st = gst(seq, dd, nl, o, &stopped, &p))) goto done;
+    if ((st = gst(seq, dd, nl, o->alpha, &stopped, &p))) goto done;
   } else {
     double tau2 = o->tau > 0 ? o->tau * o->tau : 8 * dd[3 * nl - 2];
     json_t *ps = json_array(), *bs = json_array(), *zs = json_array();
@@ -258,6 +258,13 @@ done:
   ecai__free(acc);
   ecai__free(dd);
   return st;
+}
+
+ecai_status ecai__ab_sequential(json_t *root, const double *ya, const double *la, size_t na_, const double *yb,
+                                const double *lb, size_t nb_, bool prop, double alpha, double tau, bool use_gst) {
+  group a = {.y = (double *)ya, .lk = (double *)la, .n = na_}, b = {.y = (double *)yb, .lk = (double *)lb, .n = nb_};
+  ab_opts o = {.alpha = alpha, .tau = tau, .gst = use_gst};
+  return sequential(root, &a, &b, prop, &o);
 }
 
 /* CUPED: y <- y - theta (x - mean x) over all units (missing x = mean x: unchanged). */

@@ -113,6 +113,10 @@ void ecai__gst_obf_bounds(const double *t, size_t k, double alpha, double *c);
 /* Repeated p-value after k looks with statistics z[0..k): the smallest alpha whose
  * boundaries are crossed at some look (1 when none would be); c is scratch of k. */
 double ecai__gst_repeated_p(const double *t, const double *z, size_t k, double *c);
+/* The "sequential" object of ecai_abtest_csv_opts_json() (mSPRT, or O'Brien-Fleming with
+ * use_gst) for control values ya with look keys la and treatment yb/lb, set into root. */
+ecai_status ecai__ab_sequential(json_t *root, const double *ya, const double *la, size_t na, const double *yb,
+                                const double *lb, size_t nb, bool prop, double alpha, double tau, bool use_gst);
 /* The same for delta ~ N(diff, se^2) (closed form). */
 void ecai__bayes_normal(double diff, double se, double *p_beats, double *loss);
 /* CUPED theta = cov(y, x) / var(x) over the units whose x is not NaN (0 when var(x) = 0);

@@ -592,6 +592,30 @@ static json_t *compare(const urecs *u, uint32_t ka, uint32_t kb, ecai_status *st
                    aband, "tickets_per_visitor", tick);
 }
 
+/* mSPRT on conversion with a look per UTC day of the units' first event, into conv. */
+static ecai_status conversion_sequential(json_t *conv, const urecs *u, uint32_t ka, uint32_t kb) {
+  size_t na = 0, nb = 0;
+  for (size_t i = 0; i < u->n; i++)
+    if (in_pop(u, &u->r[i])) na += u->r[i].key == ka, nb += u->r[i].key == kb;
+  double *y = ecai__malloc((na + nb + 1) * sizeof *y), *l = ecai__malloc((na + nb + 1) * sizeof *l);
+  ecai_status st = ECAI_OK;
+  if (!y || !l) st = ecai__err(ECAI_ENOMEM, "kpi: out of memory");
+  else {
+    size_t ia = 0, ib = na;
+    for (size_t i = 0; i < u->n; i++) {
+      const urec *r = &u->r[i];
+      if (!in_pop(u, r) || (r->key != ka && r->key != kb)) continue;
+      size_t at = r->key == ka ? ia++ : ib++;
+      y[at] = r->orders > 0;
+      l[at] = floor((double)r->first_ts / 86400);
+    }
+    st = ecai__ab_sequential(conv, y, l, na, y + na, l + na, nb, true, 0.05, 0, false);
+  }
+  ecai__free(y);
+  ecai__free(l);
+  return st;
+}
+
 /* Holm over the variants per metric ("p_adjusted") and the guardrail verdicts: a metric
  * is flagged when it moved the wrong way with p_adjusted < 0.05. */
 static void guardrails(json_t *cmp) {
@@ -659,6 +683,11 @@ ecai_status ecai_kpi_report_json(char **out, size_t *out_len, const ecai_kpi *k,
   for (size_t i = 1; i < nord; i++) {
     json_t *c = compare(&u, (uint32_t)ctl, (uint32_t)ord[i], &st);
     if (!c) goto fail;
+    json_t *cv = json_object_get(c, "conversion");
+    if (json_is_object(cv) && (st = conversion_sequential(cv, &u, (uint32_t)ctl, (uint32_t)ord[i]))) {
+      json_decref(c);
+      goto fail;
+    }
     json_object_set_new(c, "variant", json_string(k->vnames[ord[i]]));
     json_array_append_new(cmp, c);
   }

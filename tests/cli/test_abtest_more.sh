@@ -80,3 +80,27 @@ out=$($ECAI report --events "$TMP/kpi_guard.csv" --control A --json)
 contains "report --json: guardrails with Holm p_adjusted" \
   "$(printf '%s' "$out" | python3 -c 'import json,sys; c=json.load(sys.stdin)["comparisons"][0]; print(sorted(g["metric"] for g in c["guardrails"] if g["flag"]), "p_adjusted" in c["checkout_abandonment"])')" \
   "['checkout_abandonment', 'conversion', 'revenue_per_visitor'] True"
+
+# --- ecai report: sequential read-out of conversion per daily look, drawn in the chart
+python3 - "$TMP/kpi10.csv" <<'PY'
+import random, sys
+r = random.Random(3)
+with open(sys.argv[1], "w") as f:
+    f.write("ts,unit,variant,event,value\n")
+    for i in range(8000):
+        v = "A" if i % 2 else "B"
+        t = 1714521600 + (i * 10 // 8000) * 86400 + 100
+        f.write("%d,u%d,%s,exposure,\n" % (t, i, v))
+        if r.random() < 0.15 * (0.8 if v == "B" else 1):
+            f.write("%d,u%d,%s,order,40\n" % (t + 2, i, v))
+PY
+out=$($ECAI report --events "$TMP/kpi10.csv" --control A --json)
+contains "report --json: conversion.sequential over 10 daily looks" \
+  "$(printf '%s' "$out" | python3 -c 'import json,sys; s=json.load(sys.stdin)["comparisons"][0]["conversion"]["sequential"]; print(s["looks"], len(s["boundaries"]), s["method"][:5])')" "10 10 mSPRT"
+out=$($ECAI report --events "$TMP/kpi10.csv" --control A --chart "$TMP/seq.svg")
+contains "report: sequential line" "$out" "mSPRT over 10 daily looks"
+ok "report --chart: the SVG parses and draws z and the two boundary lines" python3 -c "
+import xml.dom.minidom as m, sys
+d = m.parse('$TMP/seq.svg'); t = d.toxml()
+paths = [p.getAttribute('class') for p in d.getElementsByTagName('path')]
+sys.exit(not (len(d.getElementsByTagName('polyline')) == 2 and sorted(paths) == ['boundary', 'boundary', 'z']))"

@@ -381,6 +381,10 @@ TEST(kpi_report_guardrails_flag_wrong_way) {
       }
     }
     CHECK_INT_EQ(json_array_size(json_object_get(cmp, "guardrails")), 4);
+    /* the events span 2.5 hours of one UTC day: one look of the sequential read-out */
+    json_t *sq = json_object_get(json_object_get(cmp, "conversion"), "sequential");
+    CHECK_INT_EQ(json_integer_value(json_object_get(sq, "looks")), 1);
+    CHECK(jd(sq, "always_valid_p") >= jd(json_object_get(cmp, "conversion"), "p_value"));
     if (bad) {
       CHECK(flagged >= 3); /* abandonment up, conversion down, tickets up (revenue may follow) */
       CHECK(jd(json_object_get(cmp, "checkout_abandonment"), "diff") > 0.1);
