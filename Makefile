@@ -169,17 +169,21 @@ eval: all
 
 # ---- fuzzing -------------------------------------------------------------------------
 # tests/fuzz/fuzz_<name>.c: libFuzzer entry points; seeds in tests/fuzz/corpus/<name>/.
-# `make check` replays every corpus through the standalone driver (gcc); `make fuzz` runs
-# each target under libFuzzer + ASan for FUZZ_SECONDS (clang-14, installed on demand).
+# `make check` replays every corpus through the standalone driver (gcc), built with
+# ASan+UBSan over the sanitizer objects of `make sanitize`, so an entry that reads out of
+# bounds fails; `make fuzz` runs each target under libFuzzer + ASan for FUZZ_SECONDS
+# (clang-14, installed on demand).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 60
-$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/standalone_driver.c lib/libecai.a
+$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/standalone_driver.c tests/fuzz/fuzz_util.h $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O1 -g $(WARN) -D_GNU_SOURCE -Iinclude -Isrc $< tests/fuzz/standalone_driver.c -o $@ lib/libecai.a $(ALL_LIBS)
+	$(CC) -std=c11 -O1 -g $(SAN) $(WARN) -D_GNU_SOURCE -Iinclude -Isrc $< tests/fuzz/standalone_driver.c -o $@ \
+	  $(ASAN_OBJ) $(ALL_LIBS)
 
 .PHONY: fuzz fuzz-replay
 fuzz-replay: $(FUZZ_REPLAY)
+check: $(FUZZ_REPLAY) # built before scripts/check.sh runs, in parallel under make -j
 
 fuzz: | $(STAMP)
 	@scripts/setup-deps.sh --fuzz

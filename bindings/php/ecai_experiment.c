@@ -421,7 +421,8 @@ static const struct {
                     {"min_r2", ECAI_PRICING_OPT_MIN_R2},
                     {"max_slope_se", ECAI_PRICING_OPT_MAX_SLOPE_SE},
                     {"min_price_variation", ECAI_PRICING_OPT_MIN_PRICE_VARIATION},
-                    {"unit_cost_ratio", ECAI_PRICING_OPT_UNIT_COST_RATIO}};
+                    {"unit_cost_ratio", ECAI_PRICING_OPT_UNIT_COST_RATIO},
+                    {"validation_share", ECAI_PRICING_OPT_VALIDATION_SHARE}};
 
 /* Sets one option by name; throws and returns false on failure. */
 static bool pricing_set(ecai_pricing *p, const char *name, zval *v) {
@@ -521,6 +522,23 @@ ZEND_METHOD(Ecai_Pricing, setBounds) {
   ecai_pricing *p = ecai_php_this(ZEND_THIS);
   if (!p) RETURN_THROWS();
   THROW_IF(ecai_pricing_set_bounds(p, ZSTR_VAL(product), fl, ce, map));
+}
+
+ZEND_METHOD(Ecai_Pricing, addExperiment) {
+  zend_string *product;
+  double pa, ua, ea, pb, ub, eb;
+  ZEND_PARSE_PARAMETERS_START(7, 7)
+    Z_PARAM_STR(product)
+    Z_PARAM_DOUBLE(pa)
+    Z_PARAM_DOUBLE(ua)
+    Z_PARAM_DOUBLE(ea)
+    Z_PARAM_DOUBLE(pb)
+    Z_PARAM_DOUBLE(ub)
+    Z_PARAM_DOUBLE(eb)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_pricing *p = ecai_php_this(ZEND_THIS);
+  if (!p) RETURN_THROWS();
+  THROW_IF(ecai_pricing_add_experiment(p, ZSTR_VAL(product), pa, ua, ea, pb, ub, eb));
 }
 
 ZEND_METHOD(Ecai_Pricing, loadFile) {

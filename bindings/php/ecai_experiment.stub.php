@@ -53,11 +53,13 @@ final class Stats {
 
 /** Batch price suggestions with guardrails. */
 final class Pricing {
-    /** @param array $options objective, aggregate, min_observations, min_distinct_prices, by_segment, max_change, min_margin, min_r2, max_slope_se, min_price_variation, unit_cost_ratio */
+    /** @param array $options objective, aggregate, min_observations, min_distinct_prices, by_segment, max_change, min_margin, min_r2, max_slope_se, min_price_variation, unit_cost_ratio, validation_share */
     public function __construct(array $options = [], ?string $configJson = null) {}
     public function set(string $name, string|int|float $value): void {}
     public function add(string $product, float $price, float $quantity, int $ts = 0, ?string $segment = null, ?float $unitCost = null): void {}
     public function setBounds(string $product, float $floor = 0.0, float $ceiling = 0.0, float $map = 0.0): void {}
+    /** A price test's result (randomly assigned groups, e.g. by Ecai\Experiment::assign()); combined with the history estimate at run(). */
+    public function addExperiment(string $product, float $controlPrice, float $controlUnits, float $controlExposure, float $testPrice, float $testUnits, float $testExposure): void {}
     public function loadFile(string $path): void {}
     public function count(): int {}
     /** One associative array per product (suggestion or hold-back reason). */

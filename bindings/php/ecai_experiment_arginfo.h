@@ -144,6 +144,16 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Pricing_setBounds, 0,
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, map, IS_DOUBLE, 0, "0.0")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Pricing_addExperiment, 0, 7, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, product, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, controlPrice, IS_DOUBLE, 0)
+	ZEND_ARG_TYPE_INFO(0, controlUnits, IS_DOUBLE, 0)
+	ZEND_ARG_TYPE_INFO(0, controlExposure, IS_DOUBLE, 0)
+	ZEND_ARG_TYPE_INFO(0, testPrice, IS_DOUBLE, 0)
+	ZEND_ARG_TYPE_INFO(0, testUnits, IS_DOUBLE, 0)
+	ZEND_ARG_TYPE_INFO(0, testExposure, IS_DOUBLE, 0)
+ZEND_END_ARG_INFO()
+
 #define arginfo_class_Ecai_Pricing_loadFile arginfo_class_Ecai_Kpi_loadFile
 #define arginfo_class_Ecai_Pricing_count arginfo_class_Ecai_Kpi_count
 #define arginfo_class_Ecai_Pricing_run arginfo_class_Ecai_Experiment_summary
@@ -175,6 +185,7 @@ ZEND_METHOD(Ecai_Pricing, __construct);
 ZEND_METHOD(Ecai_Pricing, set);
 ZEND_METHOD(Ecai_Pricing, add);
 ZEND_METHOD(Ecai_Pricing, setBounds);
+ZEND_METHOD(Ecai_Pricing, addExperiment);
 ZEND_METHOD(Ecai_Pricing, loadFile);
 ZEND_METHOD(Ecai_Pricing, count);
 ZEND_METHOD(Ecai_Pricing, run);
@@ -219,6 +230,7 @@ static const zend_function_entry class_Ecai_Pricing_methods[] = {
 	ZEND_ME(Ecai_Pricing, set, arginfo_class_Ecai_Pricing_set, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Pricing, add, arginfo_class_Ecai_Pricing_add, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Pricing, setBounds, arginfo_class_Ecai_Pricing_setBounds, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Pricing, addExperiment, arginfo_class_Ecai_Pricing_addExperiment, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Pricing, loadFile, arginfo_class_Ecai_Pricing_loadFile, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Pricing, count, arginfo_class_Ecai_Pricing_count, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Pricing, run, arginfo_class_Ecai_Pricing_run, ZEND_ACC_PUBLIC)

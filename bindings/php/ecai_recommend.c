@@ -96,6 +96,38 @@ ZEND_METHOD(Ecai_Recommender, load) {
   else ecai_php_obj_set(ecai_php_obj_of(Z_OBJ_P(return_value)), h, free_recommend);
 }
 
+/* Recommender::evaluate($path, $trainBefore, $testBefore, $k = 10, $config = null): the offline
+ * evaluation of ecai_recommend_evaluate() (hit rate, nDCG, coverage, cold-start slice per method). */
+ZEND_METHOD(Ecai_Recommender, evaluate) {
+  zend_string *path, *train, *test, *config = NULL;
+  zend_long k = 10;
+  ZEND_PARSE_PARAMETERS_START(3, 5)
+    Z_PARAM_PATH_STR(path)
+    Z_PARAM_STR(train)
+    Z_PARAM_STR(test)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_LONG(k)
+    Z_PARAM_STR_OR_NULL(config)
+  ZEND_PARSE_PARAMETERS_END();
+  int64_t a = 0, b = 0;
+  if (ecai_recommend_parse_date(&a, ZSTR_VAL(train))) {
+    zend_argument_value_error(2, "must be a date YYYY-MM-DD");
+    RETURN_THROWS();
+  }
+  if (ecai_recommend_parse_date(&b, ZSTR_VAL(test))) {
+    zend_argument_value_error(3, "must be a date YYYY-MM-DD");
+    RETURN_THROWS();
+  }
+  ecai_ctx *ctx = NULL;
+  if (ctx_for(&ctx, config)) RETURN_THROWS();
+  char *out = NULL;
+  size_t n = 0;
+  ecai_status st = ecai_recommend_evaluate(&out, &n, ctx, ZSTR_VAL(path), a, b, (size_t)(k > 0 ? k : 0));
+  ecai_ctx_free(ctx);
+  THROW_IF(st);
+  if (ecai_php_return_json(return_value, out, n)) RETURN_THROWS();
+}
+
 ZEND_METHOD(Ecai_Recommender, addOrder) {
   zend_string *oid, *customer = NULL;
   HashTable *products;

@@ -36,4 +36,7 @@ final class Recommender {
     public function stats(): array {}
     /** Saves the model (atomic write, checksummed). */
     public function save(string $path): void {}
+
+    /** Offline evaluation (hide one item per test basket): hit rate, nDCG, coverage per method. */
+    public static function evaluate(string $path, string $trainBefore, string $testBefore, int $k = 10, ?string $config = null): array {}
 }

@@ -63,6 +63,15 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_save, 0, 
 	ZEND_ARG_TYPE_INFO(0, path, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_evaluate, 0, 3, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, path, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, trainBefore, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, testBefore, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, k, IS_LONG, 0, "10")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, config, IS_STRING, 1, "null")
+ZEND_END_ARG_INFO()
+
+ZEND_METHOD(Ecai_Recommender, evaluate);
 ZEND_METHOD(Ecai_Recommender, __construct);
 ZEND_METHOD(Ecai_Recommender, fromOrders);
 ZEND_METHOD(Ecai_Recommender, load);
@@ -91,5 +100,6 @@ static const zend_function_entry class_Ecai_Recommender_methods[] = {
 	ZEND_ME(Ecai_Recommender, rerank, arginfo_class_Ecai_Recommender_rerank, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, stats, arginfo_class_Ecai_Recommender_stats, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, save, arginfo_class_Ecai_Recommender_save, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Recommender, evaluate, arginfo_class_Ecai_Recommender_evaluate, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_FE_END
 };

@@ -11,8 +11,12 @@
  * the FAISS structure is compacted (vectors reconstructed and re-added) once they
  * exceed 1024 and outnumber the live ones; IVF indexes cannot reconstruct and keep
  * their tombstones until rebuilt (ecai_store_build() with refit).
- * Memory-mapped loading: FAISS 1.7.3 maps only on-disk IVF lists (IO_FLAG_MMAP), not
- * Flat or HNSW data, so ecai_index_open() reads the file into memory.
+ * Memory-mapped loading: a saved Flat index is opened by mapping its file read-only and
+ * shared (index.mmap, default true), so processes that open one file share one copy of
+ * the vectors through the page cache; it is searched in place by an exact kernel whose
+ * scores equal FAISS's IndexFlatIP (bit for bit with Debian's libfaiss). The first add to
+ * a mapped index copies the vectors into memory. HNSW and IVF files are read into memory
+ * (FAISS 1.7.3 reads HNSW into memory and maps only on-disk IVF lists).
  *
  * Thread-safety: ecai_index_search*() may run concurrently on one handle (internal
  * read-write lock); add, remove, set_* and save take the lock exclusively.
@@ -175,8 +179,12 @@ ECAI_API ecai_status ecai_index_check_embedder(const ecai_index *idx, const ecai
 ECAI_API ecai_status ecai_index_save(ecai_index *idx, const char *path);
 
 /**
- * @brief Reads an index written by ecai_index_save(). The file is verified (checksum)
- * before FAISS parses it, so a damaged file never reaches FAISS.
+ * @brief Opens an index written by ecai_index_save() (or by an earlier version). A Flat
+ * file is mapped (see the file comment; it must then be replaced by rename, never
+ * rewritten in place, while open); other types are read into FAISS. The file is verified
+ * (checksum) before it is used, so a damaged file never reaches FAISS; the check is done
+ * once per file per process (an unchanged file, same inode, size, mtime and ctime, is not
+ * hashed again).
  * @param[out] out  receives the index; NULL on failure.
  * @return ECAI_OK; ECAI_EIO (missing); ECAI_ECORRUPT (truncated, damaged, other
  * version); ECAI_ENOMEM.

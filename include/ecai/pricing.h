@@ -1,16 +1,59 @@
 /*
  * libecai — batch price suggestions ("analysis mode, not per request").
  *
- * From price/quantity history per product (optionally per segment) the elasticity b
- * is estimated by ordinary least squares on ln(quantity) = a + b·ln(price), over
- * observations aggregated per period and price (quantities summed). A product gets a
- * suggestion only when the data is rich enough and the fit good enough; otherwise it
- * is held back with a reason code:
- *   thin_data            fewer than min_observations aggregated observations
+ * Demand model ("poisson_irls_within_tier"). A shop's order export mixes prices that
+ * depend on the order (quantity tiers, customer type, channel) with list-price changes
+ * over time; only the latter show how demand responds to price. Per product:
+ *  1. Tiers. With a segment column (and by_segment off) each segment with >= 5 % of the
+ *     orders is a tier (the rest pooled). Within each day (and segment), when at least 3
+ *     days (and >= 10 % of the days with several orders) show several prices and one
+ *     order-size threshold separates the cheaper orders from the others (<= 15 % of
+ *     those orders misplaced), orders from that size on form a discount tier; the search
+ *     repeats on each side (up to 3 thresholds, 4 size tiers; "size_threshold" reports
+ *     the lowest). When on >= 20 % of the days with several orders (and at least 3)
+ *     orders of one size tier and segment still paid different prices, the product is
+ *     not identified (prices depend on something the data does not show).
+ *  2. Counts. Units are summed per period (day, or week with aggregate "week") and tier,
+ *     from the first to the last sale: periods without sales count as zero, at the tier's
+ *     price carried forward (backward before its first sale). The tier's price in a
+ *     period is the quantity-weighted geometric mean of its order prices.
+ *  3. Fit. Poisson regression with log link by IRLS: ln E[units] = b·ln(price) + tier
+ *     level + linear trend + weekday (daily, >= 21 days) + one yearly-scale harmonic
+ *     over the span (>= 120 days): b is identified only by price changes over time
+ *     within a tier. Quasi-Poisson standard errors: the dispersion is estimated per tier
+ *     (wholesale units are lumpier), the tiers weighted by it, and the 95 % interval is
+ *     b ± t(0.975, rows - columns)·se. "r2" is the share of the Poisson deviance beyond
+ *     the tier levels explained by the model.
+ *  Assumptions: constant elasticity, the same in every tier; list-price changes are not
+ *  timed to demand shocks other than trend, weekday and a slow season (promotions
+ *  announced elsewhere, stock-outs and competitor moves are not seen); the order size
+ *  mix does not depend on the price; zero-sale periods between the first and the last
+ *  sale are real (the product was listed).
+ *  4. Validation out of time (validation_share, default 0.25): the model is refitted on
+ *     the earlier periods and forecasts the held-out later periods' units at their
+ *     prices; the no-change forecast keeps the recent level (the last 28 days or 4
+ *     weeks before the hold-out, same weekday pattern). Both are scored by Poisson
+ *     deviance; a model that does not beat no change is held back (not_validated).
+ * A product gets a suggestion only when all checks pass; otherwise it is held back
+ * with a reason code:
+ *   thin_data            fewer than min_observations (period, tier) cells with sales
+ *   not_identified       the history cannot identify an elasticity; "reason_detail" says
+ *                        why: prices_set_only_by_order_size, prices_differ_only_by_segment,
+ *                        prices_vary_between_orders_of_the_same_day,
+ *                        price_changes_coincide_with_trend_or_season (the price variation
+ *                        left after the trend/season controls is below min_price_variation),
+ *                        history_spans_too_many_periods (over 4000 weeks; daily histories
+ *                        over 4000 days are modelled by week)
  *   few_prices           fewer than min_distinct_prices distinct prices
- *   low_price_variation  standard deviation of ln(price) below min_price_variation
- *   poor_fit             R² below min_r2 or standard error of b above max_slope_se
+ *   low_price_variation  standard deviation of ln(price) over time within tiers below
+ *                        min_price_variation
+ *   poor_fit             r2 below min_r2 or standard error of b above max_slope_se
  *   positive_elasticity  b >= 0: demand does not fall with price (confounded data)
+ *   not_validated        the out-of-time check failed; "reason_detail":
+ *                        does_not_beat_the_no_change_forecast,
+ *                        no_price_change_in_the_validation_window,
+ *                        no_price_change_before_the_validation_window,
+ *                        history_too_short_to_hold_out, earlier_part_cannot_be_fitted
  *   no_cost              objective "margin" without a unit cost
  *   guardrail_conflict   the guardrails leave no admissible price
  *   no_improvement       the best admissible price is the current one
@@ -42,16 +85,17 @@ typedef struct ecai_pricing ecai_pricing;
 /** Options (value ranges encode the type: 1..99 strings, 100..199 ints, 200..299 doubles). */
 typedef enum ecai_pricing_opt {
   ECAI_PRICING_OPT_OBJECTIVE = 1,              /**< "revenue" (default) or "margin" */
-  ECAI_PRICING_OPT_AGGREGATE = 2,              /**< "day" (default), "week" or "none" */
-  ECAI_PRICING_OPT_MIN_OBSERVATIONS = 100,     /**< default 8 */
+  ECAI_PRICING_OPT_AGGREGATE = 2,              /**< model period: "day" (default), "week"; "none" = "day" */
+  ECAI_PRICING_OPT_MIN_OBSERVATIONS = 100,     /**< default 8 (period x tier cells with sales) */
   ECAI_PRICING_OPT_MIN_DISTINCT_PRICES = 101,  /**< default 3 */
   ECAI_PRICING_OPT_BY_SEGMENT = 102,           /**< 0 (default) or 1: one result per product and segment */
   ECAI_PRICING_OPT_MAX_CHANGE = 200,           /**< default 0.10 (10 % per step) */
   ECAI_PRICING_OPT_MIN_MARGIN = 201,           /**< default 0.20 */
-  ECAI_PRICING_OPT_MIN_R2 = 202,               /**< default 0.10 */
-  ECAI_PRICING_OPT_MAX_SLOPE_SE = 203,         /**< default 0.75 */
+  ECAI_PRICING_OPT_MIN_R2 = 202,               /**< default 0.10 (share of deviance explained) */
+  ECAI_PRICING_OPT_MAX_SLOPE_SE = 203,         /**< default 0.30 (was 0.75 for the old log-log fit) */
   ECAI_PRICING_OPT_MIN_PRICE_VARIATION = 204,  /**< default 0.02 (sd of ln price) */
-  ECAI_PRICING_OPT_UNIT_COST_RATIO = 205       /**< default 0 (unknown cost stays unknown) */
+  ECAI_PRICING_OPT_UNIT_COST_RATIO = 205,      /**< default 0 (unknown cost stays unknown) */
+  ECAI_PRICING_OPT_VALIDATION_SHARE = 206      /**< default 0.25: later share held out; 0 (off) or 0.1..0.5 */
 } ecai_pricing_opt;
 
 /**
@@ -71,7 +115,8 @@ typedef int (*ecai_pricing_rationale_fn)(const char *result_json, size_t len, ch
 /**
  * @brief Creates a pricing job. Defaults come from the context's "pricing" section
  * (objective, aggregate, min_observations, min_distinct_prices, max_change, min_margin,
- * min_r2, max_slope_se, min_price_variation, unit_cost_ratio) or the built-in defaults.
+ * min_r2, max_slope_se, min_price_variation, unit_cost_ratio, validation_share) or the
+ * built-in defaults.
  * @param[out] out receives the handle; NULL on failure.
  * @param[in]  ctx a context, or NULL for the built-in defaults (not retained).
  * @return ECAI_OK; ECAI_EINVAL (NULL out, or a configured value out of range); ECAI_ENOMEM.
@@ -143,6 +188,34 @@ ECAI_API ecai_status ecai_pricing_set_bounds(ecai_pricing *p, const char *produc
                                              double map);
 
 /**
+ * @brief Adds the measured result of a price test for one product (the loop with
+ * experiments). A suggestion is tested by showing price_b to randomly assigned units
+ * (visitors, sessions, or products of a group) and price_a to the others, for example
+ * with ecai_experiment_assign() (variants "control" and "test", a hold-out kept at the
+ * current price), counting purchases per group over its exposure (visitors, days). The
+ * test's elasticity is b = ln((units_b/exposure_b) / (units_a/exposure_a)) / ln(price_b/price_a),
+ * its standard error sqrt(1/units_a + 1/units_b) / |ln(price_b/price_a)| (Poisson
+ * counts: pass orders rather than units when baskets hold several units, or the interval
+ * is too narrow). Several tests of a product are pooled by inverse variance. At
+ * ecai_pricing_run() the history estimate (when the history identifies one) and the
+ * tests are combined by inverse variance; a randomized test needs no identification or
+ * out-of-time check, so a product with a test is held back only for a wide combined
+ * interval (max_slope_se), a positive elasticity or the guardrails. The result reports
+ * "elasticity_source" ("history", "experiment", "history+experiment") and
+ * "experiment":{"tests":n,"elasticity":…,"elasticity_se":…} (null without tests).
+ * @param[in] p          the job.
+ * @param[in] product_id product id (applies to every segment of the product).
+ * @param[in] price_a, units_a, exposure_a  control group: price > 0, units > 0, exposure > 0.
+ * @param[in] price_b, units_b, exposure_b  test group: price > 0 (at least 0.5 % away from
+ *                       price_a), units > 0, exposure > 0.
+ * @return ECAI_OK; ECAI_EINVAL (bad or non-finite numbers, equal prices); ECAI_ENOMEM.
+ * Ownership: product_id is copied. Thread-safety: one thread at a time.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_pricing_add_experiment(ecai_pricing *p, const char *product_id, double price_a, double units_a,
+                                                 double exposure_a, double price_b, double units_b, double exposure_b);
+
+/**
  * @brief Loads history from a CSV file (plain or gzip). Two layouts, told apart by the
  * header: (1) generic `product_id,date,price,quantity[,unit_cost][,segment][,floor]
  * [,ceiling][,map]` (aliases: product/sku, ts/time, qty); every row must be valid;
@@ -182,9 +255,15 @@ ECAI_API ecai_status ecai_pricing_set_rationale(ecai_pricing *p, ecai_pricing_ra
  * "reason_text":…,"observations":n,"distinct_prices":k,"current_price":…,
  * "suggested_price":…|null,"change":…|null,"elasticity":…|null,"elasticity_se":…,
  * "elasticity_ci95":[lo,hi],"r2":…,"unit_cost":…|null,"objective":…,
- * "expected_objective_change":…|null,"bounded_by":[…],"rationale":…}` (reason "ok"
- * for a suggestion; "bounded_by" lists the guardrails that moved the target:
- * max_change, floor, ceiling, map, min_margin).
+ * "expected_objective_change":…|null,"bounded_by":[…],"reason_detail":…|null,
+ * "method":"poisson_irls_within_tier","periods":n,"tiers":{"count":k,"basis":"none"|
+ * "order_size"|"segment"|"segment+order_size","size_threshold":units|null},
+ * "validation":{"status":"passed"|"failed"|"not_run","detail":…|null,"periods":n,
+ * "elasticity_earlier":…,"deviance_model":…,"deviance_no_change":…},"rationale":…}`
+ * (reason "ok" for a suggestion; "observations" counts period x tier cells with sales;
+ * "bounded_by" lists the guardrails that moved the target: max_change, floor, ceiling,
+ * map, min_margin). The elasticity and its interval are reported whenever the model
+ * could be fitted, also for most hold-backs.
  * @param[out] out      receives the JSON lines; free with ecai_free().
  * @param[out] out_len  receives their length (may be NULL).
  * @param[in]  p        the job.

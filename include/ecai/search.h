@@ -62,6 +62,10 @@ ECAI_API ecai_status ecai_search_save(ecai_search *s, const char *dir);
  * When DIR is the very path the store was opened as (for example a published symlink, see
  * `ecai publish`), search.bin is read from the folder the store was read from, even if the
  * link has been switched to a new version since: store and index always match.
+ * The keyword index is used in place from a read-only shared mapping of search.bin
+ * (`index.mmap`, default true; files saved by earlier versions are read into memory), so
+ * processes opening one folder share its postings; the file must be replaced by rename,
+ * never rewritten in place, while an engine holds it.
  * @param[out] out   receives the engine; NULL on failure.
  * @param[in]  store the store opened from dir.
  * @param[in]  dir   the folder.

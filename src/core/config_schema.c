@@ -64,6 +64,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"index.type",                 ECAI__CFG_STR,  "\"Flat\"",       0, NULL}, /* FAISS factory string: Flat, HNSW32, IVF1024,SQ8, IVF1024,PQ32... */
   {"index.hnsw_ef_search",       ECAI__CFG_INT,  "64",             0, NULL}, /* HNSW search breadth (recall vs speed) */
   {"index.nprobe",               ECAI__CFG_INT,  "16",             0, NULL}, /* IVF lists probed per query */
+  {"index.mmap",                 ECAI__CFG_BOOL, "true",           0, NULL}, /* map a store's Flat index.bin and search.bin read-only and use them in place (processes share their pages); false reads them into memory */
 
   {"cache",                      ECAI__CFG_SECTION, NULL,          0, NULL},
   {"cache.max_bytes",            ECAI__CFG_INT,  "67108864",       0, NULL}, /* byte budget of the in-process exact cache (CLOCK eviction) */
@@ -146,15 +147,16 @@ const ecai__cfg_key ecai__cfg_schema[] = {
 
   {"pricing",                    ECAI__CFG_SECTION, NULL,          0, NULL},
   {"pricing.objective",         ECAI__CFG_STR,  "\"revenue\"",    0, "revenue|margin"},
-  {"pricing.aggregate",         ECAI__CFG_STR,  "\"day\"",        0, "day|week|none"}, /* observations summed per period and price */
+  {"pricing.aggregate",         ECAI__CFG_STR,  "\"day\"",        0, "day|week|none"}, /* period of the demand model (none = day) */
   {"pricing.min_observations",  ECAI__CFG_INT,  "8",              0, NULL}, /* fewer -> held back (thin_data) */
   {"pricing.min_distinct_prices", ECAI__CFG_INT,  "3",              0, NULL},
   {"pricing.max_change",        ECAI__CFG_NUM,  "0.1",            0, NULL}, /* largest relative price change per step */
   {"pricing.min_margin",        ECAI__CFG_NUM,  "0.2",            0, NULL}, /* (price - cost) / price never below this */
-  {"pricing.min_r2",            ECAI__CFG_NUM,  "0.1",            0, NULL}, /* poorer fits are held back (poor_fit) */
-  {"pricing.max_slope_se",      ECAI__CFG_NUM,  "0.75",           0, NULL}, /* standard error of the elasticity above this -> poor_fit */
+  {"pricing.min_r2",            ECAI__CFG_NUM,  "0.1",            0, NULL}, /* share of deviance explained; poorer fits are held back (poor_fit) */
+  {"pricing.max_slope_se",      ECAI__CFG_NUM,  "0.3",            0, NULL}, /* standard error of the elasticity above this -> poor_fit */
   {"pricing.min_price_variation", ECAI__CFG_NUM,  "0.02",           0, NULL},
   {"pricing.unit_cost_ratio",   ECAI__CFG_NUM,  "0.0",            0, NULL}, /* unit cost as a share of price when no cost is given */
+  {"pricing.validation_share",  ECAI__CFG_NUM,  "0.25",           0, NULL}, /* later share of the history held out to validate (0 = off) */
 
   {"experiment",                 ECAI__CFG_SECTION, NULL,          0, NULL},
 

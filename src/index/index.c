@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <faiss/c_api/AutoTune_c.h>
+#include <faiss/c_api/IndexFlat_c.h>
 #include <faiss/c_api/Index_c.h>
 #include <faiss/c_api/error_c.h>
 #include <faiss/c_api/index_factory_c.h>
@@ -14,7 +15,10 @@
 #include "catalog/ser.h"
 #include "index/index_internal.h"
 
-static const char IDX_MAGIC[8] = {'E', 'C', 'A', 'I', 'I', 'D', 'X', 0};
+static const char IDX_MAGIC[8] = {'E', 'C', 'A', 'I', 'I', 'D', 'X', 0}; /* FAISS layout */
+static const char IDF_MAGIC[8] = {'E', 'C', 'A', 'I', 'I', 'D', 'F', 0}; /* Flat, mappable */
+#define IDF_LAYOUT 1u
+#define IDF_ALIGN 4096u
 
 /* ---- int64 -> int64 map (open addressing; key -1 empty, -2 deleted) ------------ */
 
@@ -106,6 +110,7 @@ static ecai_status backend(const char *what) {
 
 static void apply_params(ecai_index *x) {
   FaissParameterSpace *ps = NULL;
+  if (!x->fi) return;
   if (faiss_ParameterSpace_new(&ps)) return;
   if (strstr(x->factory, "HNSW")) faiss_ParameterSpace_set_index_parameter(ps, x->fi, "efSearch", x->ef_search);
   if (strstr(x->factory, "IVF")) faiss_ParameterSpace_set_index_parameter(ps, x->fi, "nprobe", x->nprobe);
@@ -161,6 +166,7 @@ ecai_status ecai_index_new(ecai_index **out, ecai_ctx *ctx, size_t dim, const ch
 void ecai_index_free(ecai_index *x) {
   if (!x) return;
   if (x->fi) faiss_Index_free(x->fi);
+  ecai__blob_unmap(&x->file);
   imap_free(&x->map);
   ecai__free(x->pos_id);
   ecai__free(x->factory);
@@ -189,6 +195,40 @@ static int finite_vecs(const float *v, size_t n, size_t *bad) {
   return 1;
 }
 
+/* ---- the vectors: FAISS, or a mapped Flat file scanned by ecai__flat_search ------------- */
+
+int ecai__index_is_mapped(const ecai_index *x) { return x->vec != NULL; }
+
+static int reconstruct(const ecai_index *x, size_t pos, float *v) {
+  if (!x->vec) return faiss_Index_reconstruct(x->fi, (idx_t)pos, v);
+  memcpy(v, x->vec + pos * x->dim, x->dim * sizeof *v);
+  return 0;
+}
+
+static ecai_status run_search(const ecai_index *x, size_t nq, const float *q, size_t kk, float *D, idx_t *L) {
+  if (!x->vec)
+    return faiss_Index_search(x->fi, (idx_t)nq, q, (idx_t)kk, D, L) ? backend("search failed") : ECAI_OK;
+  return ecai__flat_search(x->vec, x->npos, x->dim, q, nq, kk, D, L) ? ecai__err(ECAI_ENOMEM, "index: out of memory")
+                                                                     : ECAI_OK;
+}
+
+/* Before the first change of a mapped index: copies the vectors into a FAISS index of
+ * its own (same positions) and lets the mapping go. Caller holds the write lock. */
+static ecai_status materialise(ecai_index *x) {
+  if (!x->vec) return ECAI_OK;
+  FaissIndex *fi = NULL;
+  if (faiss_index_factory(&fi, (int)x->dim, x->factory, METRIC_INNER_PRODUCT)) return backend("cannot create");
+  if (x->npos && faiss_Index_add(fi, (idx_t)x->npos, x->vec)) {
+    faiss_Index_free(fi);
+    return backend("cannot copy the mapped vectors");
+  }
+  x->fi = fi;
+  x->vec = NULL;
+  ecai__blob_unmap(&x->file);
+  apply_params(x);
+  return ECAI_OK;
+}
+
 /* Rebuilds the FAISS structure without deleted positions once they outnumber the live
  * ones (and exceed 1024), so that tombstones never dominate search cost. Needs
  * reconstruct() (Flat, HNSW, SQ; IVF after make_direct_map is not done here): when the
@@ -204,7 +244,7 @@ static void maybe_compact(ecai_index *x) {
   size_t m = 0;
   for (size_t p = 0; p < x->npos; p++) {
     if (x->pos_id[p] < 0) continue;
-    if (faiss_Index_reconstruct(x->fi, (idx_t)p, v + m * x->dim)) goto out;
+    if (reconstruct(x, p, v + m * x->dim)) goto out;
     ids[m++] = x->pos_id[p];
   }
   if (faiss_index_factory(&ni, (int)x->dim, x->factory, METRIC_INNER_PRODUCT)) {
@@ -213,9 +253,11 @@ static void maybe_compact(ecai_index *x) {
   }
   if (!faiss_Index_is_trained(ni) && (m == 0 || faiss_Index_train(ni, (idx_t)m, v))) goto out;
   if (m && faiss_Index_add(ni, (idx_t)m, v)) goto out;
-  faiss_Index_free(x->fi);
+  if (x->fi) faiss_Index_free(x->fi);
   x->fi = ni;
   ni = NULL;
+  x->vec = NULL;
+  ecai__blob_unmap(&x->file);
   for (size_t i = 0; i < m; i++) {
     x->pos_id[i] = ids[i];
     imap_put(&x->map, ids[i], (int64_t)i);
@@ -257,6 +299,8 @@ ecai_status ecai_index_add(ecai_index *x, const int64_t *ids, const float *vecs,
     st = ecai__err(ECAI_ENOMEM, "index: out of memory");
     goto out;
   }
+  st = materialise(x);
+  if (st) goto out;
   int trained = faiss_Index_is_trained(x->fi);
   if (!trained && faiss_Index_train(x->fi, (idx_t)n, vecs)) {
     st = backend("training failed");
@@ -381,7 +425,7 @@ static int exact_subset(ecai_index *x, const float *q, const int64_t *allowed, s
     int64_t pos = imap_get(&x->map, allowed[i]);
     if (pos < 0) continue;
     if (f->fn && !f->fn(allowed[i], f->payload)) continue;
-    if (faiss_Index_reconstruct(x->fi, pos, v)) {
+    if (reconstruct(x, (size_t)pos, v)) {
       ecai__free(v);
       return 0;
     }
@@ -452,10 +496,7 @@ ecai_status ecai_index_search(size_t *out_n, int64_t *out_ids, float *out_scores
       st = ecai__err(ECAI_ENOMEM, "index: out of memory");
       break;
     }
-    if (faiss_Index_search(x->fi, 1, q, (idx_t)kk, D, L)) {
-      st = backend("search failed");
-      break;
-    }
+    if ((st = run_search(x, 1, q, kk, D, L))) break;
     nh = 0;
     for (size_t i = 0; i < kk && nh < k; i++) {
       if (L[i] < 0 || (size_t)L[i] >= x->npos) continue;
@@ -519,10 +560,7 @@ ecai_status ecai_index_search_batch(int64_t *out_ids, float *out_scores, ecai_in
     st = ecai__err(ECAI_ENOMEM, "index: out of memory");
     goto out;
   }
-  if (faiss_Index_search(x->fi, (idx_t)nq, qs, (idx_t)kk, D, L)) {
-    st = backend("search failed");
-    goto out;
-  }
+  if ((st = run_search(x, nq, qs, kk, D, L))) goto out;
   for (size_t qi = 0; qi < nq; qi++) {
     size_t m = 0;
     for (size_t i = 0; i < kk && m < k; i++) {
@@ -576,60 +614,116 @@ ecai_status ecai_index_check_embedder(const ecai_index *x, const ecai_embedder *
 
 const char *ecai__index_embedder_id(const ecai_index *x) { return x->emb_id; }
 
-/* ---- persistence -------------------------------------------------------------------------- */
+/* ---- persistence --------------------------------------------------------------------------
+ * Two layouts in the checksummed container of catalog/ser.h:
+ *   ECAIIDX (every index type): head, u64 length, FAISS's own serialisation.
+ *   ECAIIDF (Flat, written on little-endian hosts): u32 layout (1), head, u64 vec_off,
+ *     zero padding, then at file offset vec_off (a multiple of 4096) npos * dim float32
+ *     little-endian, row p = position p, up to the end of the file. Opened by mapping it
+ *     (index.mmap, default) and searched in place by ecai__flat_search.
+ * head: u32 dim, str factory, str embedder identity, u64 npos, npos x i64 id (-1 deleted). */
 
-ecai_status ecai_index_save(ecai_index *x, const char *path) {
-  ECAI__CHECK_ARG(x);
-  ECAI__CHECK_ARG(path);
-  pthread_rwlock_rdlock(&x->lock);
+static void put_head(ecai__buf *b, const ecai_index *x) {
+  ecai__put_u32(b, (uint32_t)x->dim);
+  ecai__put_str(b, x->factory);
+  ecai__put_str(b, x->emb_id);
+  ecai__put_u64(b, x->npos);
+  for (size_t i = 0; i < x->npos; i++) ecai__put_u64(b, (uint64_t)x->pos_id[i]);
+}
+
+/* The vectors to save in the ECAIIDF layout, or 0 when the index is not a plain Flat. */
+static int flat_vectors(const ecai_index *x, const float **vecs) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (strcmp(x->factory, "Flat") != 0) return 0;
+  if (x->vec) {
+    *vecs = x->vec;
+    return 1;
+  }
+  FaissIndexFlat *f = faiss_IndexFlat_cast(x->fi);
+  float *xb = NULL;
+  size_t n = 0;
+  if (!f) return 0;
+  faiss_IndexFlat_xb(f, &xb, &n);
+  if (n != x->npos * x->dim) return 0;
+  *vecs = xb;
+  return 1;
+#else
+  (void)x;
+  (void)vecs;
+  return 0;
+#endif
+}
+
+static ecai_status save_flat(const ecai_index *x, const float *vecs, const char *path, uint64_t *sum) {
+  static const char zero[64] = {0};
+  ecai__buf b = {0};
+  ecai__buf_append(&b, zero, 32); /* the container header, filled in by ecai__blob_write2 */
+  ecai__put_u32(&b, IDF_LAYOUT);
+  put_head(&b, x);
+  size_t voff = (b.len + 8 + IDF_ALIGN - 1) / IDF_ALIGN * IDF_ALIGN;
+  ecai__put_u64(&b, voff);
+  while (b.len < voff && !b.oom) ecai__buf_append(&b, zero, voff - b.len < 64 ? voff - b.len : 64);
+  ecai_status st = b.oom ? ecai__err(ECAI_ENOMEM, "index: out of memory")
+                         : ecai__blob_write2(path, IDF_MAGIC, b.data, b.len, vecs, x->npos * x->dim * sizeof *vecs, sum);
+  ecai__buf_free(&b);
+  return st;
+}
+
+static ecai_status save_faiss(const ecai_index *x, const char *path, uint64_t *sum) {
   char *fbuf = NULL;
   size_t flen = 0;
   ecai_status st = ECAI_OK;
   ecai__buf b = {0};
   FILE *f = open_memstream(&fbuf, &flen);
-  if (!f) {
-    st = ecai__err(ECAI_ENOMEM, "index: out of memory");
-    goto out;
-  }
+  if (!f) return ecai__err(ECAI_ENOMEM, "index: out of memory");
   int rc = faiss_write_index(x->fi, f);
   fclose(f);
   if (rc) {
     st = backend("cannot serialise");
     goto out;
   }
-  ecai__put_u32(&b, (uint32_t)x->dim);
-  ecai__put_str(&b, x->factory);
-  ecai__put_str(&b, x->emb_id);
-  ecai__put_u64(&b, x->npos);
-  for (size_t i = 0; i < x->npos; i++) ecai__put_u64(&b, (uint64_t)x->pos_id[i]);
+  put_head(&b, x);
   ecai__put_u64(&b, flen);
   ecai__buf_append(&b, fbuf, flen);
   if (b.oom) {
     st = ecai__err(ECAI_ENOMEM, "index: out of memory");
     goto out;
   }
-  st = ecai__blob_write(path, IDX_MAGIC, b.data, b.len, NULL);
+  st = ecai__blob_write(path, IDX_MAGIC, b.data, b.len, sum);
 out:
-  pthread_rwlock_unlock(&x->lock);
   free(fbuf);
   ecai__buf_free(&b);
   return st;
 }
 
-ecai_status ecai__index_read(ecai_index **out, ecai_ctx *ctx, const char *data, size_t len) {
+ecai_status ecai__index_save(ecai_index *x, const char *path, uint64_t *sum) {
+  pthread_rwlock_rdlock(&x->lock);
+  const float *vecs = NULL;
+  ecai_status st = flat_vectors(x, &vecs) ? save_flat(x, vecs, path, sum) : save_faiss(x, path, sum);
+  pthread_rwlock_unlock(&x->lock);
+  return st;
+}
+
+ecai_status ecai_index_save(ecai_index *x, const char *path) {
+  ECAI__CHECK_ARG(x);
+  ECAI__CHECK_ARG(path);
+  return ecai__index_save(x, path, NULL);
+}
+
+/* Reads the head into a new index (ids mapped, no vectors yet). */
+static ecai_status read_head(ecai_index **out, ecai_ctx *ctx, ecai__rd *r) {
   *out = NULL;
-  ecai__rd r = {data, len, 0, 0};
-  uint32_t dim = ecai__get_u32(&r);
-  char *factory = ecai__get_str(&r);
-  char *emb_id = ecai__get_str(&r);
-  uint64_t npos = ecai__get_u64(&r);
+  uint32_t dim = ecai__get_u32(r);
+  char *factory = ecai__get_str(r);
+  char *emb_id = ecai__get_str(r);
+  uint64_t npos = ecai__get_u64(r);
   ecai_index *x = NULL;
   ecai_status st = ECAI_OK;
-  if (r.bad == 2) {
+  if (r->bad == 2) {
     st = ecai__err(ECAI_ENOMEM, "index: out of memory");
     goto fail;
   }
-  if (r.bad || !factory || dim == 0 || dim > 65536 || npos > (len - r.pos) / 8) goto corrupt;
+  if (r->bad || !factory || dim == 0 || dim > 65536 || npos > (r->len - r->pos) / 8) goto corrupt;
   st = idx_alloc(&x, ctx, dim, factory);
   if (st) goto fail;
   x->emb_id = emb_id;
@@ -641,8 +735,8 @@ ecai_status ecai__index_read(ecai_index **out, ecai_ctx *ctx, const char *data, 
     goto fail;
   }
   for (uint64_t i = 0; i < npos; i++) {
-    int64_t id = (int64_t)ecai__get_u64(&r);
-    if (r.bad || id < -1) goto corrupt;
+    int64_t id = (int64_t)ecai__get_u64(r);
+    if (r->bad || id < -1) goto corrupt;
     x->pos_id[i] = id;
     if (id < 0) {
       x->ndeleted++;
@@ -652,6 +746,24 @@ ecai_status ecai__index_read(ecai_index **out, ecai_ctx *ctx, const char *data, 
     imap_put(&x->map, id, (int64_t)i);
   }
   x->npos = (size_t)npos;
+  ecai__free(factory);
+  *out = x;
+  return ECAI_OK;
+corrupt:
+  st = ecai__err(ECAI_ECORRUPT, "index: saved index is damaged");
+fail:
+  ecai__free(factory);
+  ecai__free(emb_id);
+  ecai_index_free(x);
+  return st;
+}
+
+ecai_status ecai__index_read(ecai_index **out, ecai_ctx *ctx, const char *data, size_t len) {
+  *out = NULL;
+  ecai__rd r = {data, len, 0, 0};
+  ecai_index *x = NULL;
+  ecai_status st = read_head(&x, ctx, &r);
+  if (st) return st;
   uint64_t flen = ecai__get_u64(&r);
   if (r.bad || flen != len - r.pos) goto corrupt;
   FILE *f = fmemopen((void *)(data + r.pos), (size_t)flen, "rb");
@@ -667,19 +779,83 @@ ecai_status ecai__index_read(ecai_index **out, ecai_ctx *ctx, const char *data, 
                    faiss_get_last_error() ? faiss_get_last_error() : "?");
     goto fail;
   }
-  if ((uint32_t)faiss_Index_d(x->fi) != dim || (uint64_t)faiss_Index_ntotal(x->fi) != npos ||
+  if ((uint32_t)faiss_Index_d(x->fi) != x->dim || (uint64_t)faiss_Index_ntotal(x->fi) != x->npos ||
       faiss_Index_metric_type(x->fi) != METRIC_INNER_PRODUCT)
     goto corrupt;
   apply_params(x);
-  ecai__free(factory);
   *out = x;
   return ECAI_OK;
 corrupt:
   st = ecai__err(ECAI_ECORRUPT, "index: saved index is damaged");
 fail:
-  ecai__free(factory);
-  ecai__free(emb_id);
   ecai_index_free(x);
+  return st;
+}
+
+/* Parses an ECAIIDF payload (data = file offset 32); x->vec points into data. */
+static ecai_status parse_flat(ecai_index **out, ecai_ctx *ctx, const char *data, size_t len) {
+  *out = NULL;
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+  return ecai__err(ECAI_EUNSUPPORTED, "index: Flat index files hold little-endian floats; this host is not");
+#endif
+  ecai__rd r = {data, len, 0, 0};
+  uint32_t layout = ecai__get_u32(&r);
+  if (r.bad || layout != IDF_LAYOUT)
+    return ecai__err(ECAI_ECORRUPT, "index: Flat index file of unknown layout %u (this library reads %u)", layout,
+                     IDF_LAYOUT);
+  ecai_index *x = NULL;
+  ecai_status st = read_head(&x, ctx, &r);
+  if (st) return st;
+  uint64_t voff = ecai__get_u64(&r);
+  size_t row = x->dim * sizeof(float);
+  if (r.bad || strcmp(x->factory, "Flat") != 0 || voff % IDF_ALIGN || voff < 32 + r.pos || voff - 32 > len ||
+      (len - (voff - 32)) % row || (len - (voff - 32)) / row != x->npos) {
+    ecai_index_free(x);
+    return ecai__err(ECAI_ECORRUPT, "index: saved index is damaged");
+  }
+  x->vec = (const float *)(const void *)(data + (voff - 32));
+  *out = x;
+  return ECAI_OK;
+}
+
+ecai_status ecai__index_read_flat(ecai_index **out, ecai_ctx *ctx, const char *data, size_t len) {
+  ecai_status st = parse_flat(out, ctx, data, len);
+  if (!st) st = materialise(*out); /* copies the vectors into FAISS: data may go */
+  if (st && *out) {
+    (*out)->vec = NULL;
+    ecai_index_free(*out);
+    *out = NULL;
+  }
+  return st;
+}
+
+static ecai_status open_file(ecai_index **out, ecai_ctx *ctx, const char *path, uint64_t *sum) {
+  char magic[8];
+  ecai_status st = ecai__blob_peek(path, magic);
+  if (st) return st;
+  int flat = memcmp(magic, IDF_MAGIC, 8) == 0;
+  if (flat && ecai__cfg_bool(ctx, "index.mmap", true)) {
+    ecai__map m;
+    st = ecai__blob_map(path, IDF_MAGIC, &m, sum);
+    if (st) return st;
+    st = parse_flat(out, ctx, m.base + 32, m.len - 32);
+    if (st) ecai__blob_unmap(&m);
+    else (*out)->file = m;
+    return st;
+  }
+  char *data = NULL;
+  size_t len = 0;
+  st = ecai__blob_read(path, flat ? IDF_MAGIC : IDX_MAGIC, &data, &len, sum);
+  if (st) return st;
+  st = flat ? ecai__index_read_flat(out, ctx, data, len) : ecai__index_read(out, ctx, data, len);
+  ecai__free(data);
+  return st;
+}
+
+ecai_status ecai__index_open_file(ecai_index **out, ecai_ctx *ctx, const char *path, uint64_t *sum) {
+  *out = NULL;
+  ecai_status st = open_file(out, ctx, path, sum);
+  if (st == ECAI_ECORRUPT && !strstr(ecai_last_error(), path)) return ecai__err_prefix(st, "%s", path);
   return st;
 }
 
@@ -688,12 +864,5 @@ ecai_status ecai_index_open(ecai_index **out, ecai_ctx *ctx, const char *path) {
   *out = NULL;
   ECAI__CHECK_ARG(ctx);
   ECAI__CHECK_ARG(path);
-  char *data = NULL;
-  size_t len = 0;
-  ecai_status st = ecai__blob_read(path, IDX_MAGIC, &data, &len, NULL);
-  if (st) return st;
-  st = ecai__index_read(out, ctx, data, len);
-  ecai__free(data);
-  if (st == ECAI_ECORRUPT) return ecai__err_prefix(st, "%s", path);
-  return st;
+  return ecai__index_open_file(out, ctx, path, NULL);
 }

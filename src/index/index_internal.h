@@ -7,6 +7,7 @@
 #include <faiss/c_api/Index_c.h>
 
 #include "ecai/index.h"
+#include "catalog/ser.h"
 #include "core/internal.h"
 
 typedef struct ecai__imap {
@@ -18,7 +19,9 @@ struct ecai_index {
   ecai_ctx *ctx;
   size_t dim;
   char *factory;
-  FaissIndex *fi;
+  FaissIndex *fi;     /* the FAISS index; NULL while the vectors are used in place: */
+  const float *vec;   /* Flat vectors in the mapped file (npos * dim, row = position) */
+  ecai__map file;     /* the read-only mapping of the index file vec points into */
   int64_t *pos_id; /* FAISS position -> id, -1 when deleted */
   size_t npos, cap_pos, ndeleted;
   ecai__imap map;  /* id -> position */
@@ -30,7 +33,24 @@ struct ecai_index {
 const char *ecai__index_factory(const ecai_index *x);
 size_t ecai__index_positions(const ecai_index *x);
 const char *ecai__index_embedder_id(const ecai_index *x);
+/* Reads the payload of an index file of the FAISS layout (ECAIIDX). */
 ecai_status ecai__index_read(ecai_index **out, ecai_ctx *ctx, const char *data, size_t len);
+/* Reads the payload of an index file of the mapped Flat layout (ECAIIDF) held in memory
+ * (data is the payload: file offset 32); the vectors are copied into a FAISS index. */
+ecai_status ecai__index_read_flat(ecai_index **out, ecai_ctx *ctx, const char *data, size_t len);
+/* Opens an index file of either layout (index.mmap decides whether a Flat file is mapped
+ * or read); *sum (may be NULL) receives the container checksum. */
+ecai_status ecai__index_open_file(ecai_index **out, ecai_ctx *ctx, const char *path, uint64_t *sum);
+/* Saves as ecai_index_save and returns the container checksum. */
+ecai_status ecai__index_save(ecai_index *x, const char *path, uint64_t *sum);
+/* 1 when the index's vectors are used in place from a mapped file. */
+int ecai__index_is_mapped(const ecai_index *x);
+/* Exact top-k by inner product of nq queries over n rows of d floats (flat.c): D/L hold
+ * k scores / row numbers per query, best first (ties: lower row first), -inf / -1 after
+ * the last row. The contract of faiss_Index_search on an IndexFlatIP. Returns 0, or -1 when
+ * out of memory. */
+int ecai__flat_search(const float *vecs, size_t n, size_t d, const float *qs, size_t nq, size_t k, float *D,
+                      int64_t *L);
 /* The catalog.bin checksum (16 hex digits) of the folder the store was opened from or last
  * saved to; "" for a store never saved. Files saved beside the store (search.bin) carry it,
  * so a file of another version (a store published in between) is refused. */

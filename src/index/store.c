@@ -15,7 +15,6 @@ ecai_status ecai__embedder_read(ecai_embedder **out, ecai_ctx *ctx, const char *
 static const char MAN_MAGIC[8] = {'E', 'C', 'A', 'I', 'M', 'A', 'N', 0};
 static const char CAT_MAGIC[8] = {'E', 'C', 'A', 'I', 'C', 'A', 'T', 0};
 static const char EMB_MAGIC[8] = {'E', 'C', 'A', 'I', 'E', 'M', 'B', 0};
-static const char IDX_MAGIC[8] = {'E', 'C', 'A', 'I', 'I', 'D', 'X', 0};
 static const char HSH_MAGIC[8] = {'E', 'C', 'A', 'I', 'H', 'S', 'H', 0};
 
 struct ecai_store {
@@ -263,23 +262,24 @@ ecai_status ecai_store_save(ecai_store *s, const char *dir) {
   st = write_blob(dir, "catalog.bin", CAT_MAGIC, &b, &sums[0]);
   ecai__buf_free(&b);
   if (st) return st;
-  /* embedder and index through their own savers, then read back the checksum */
-  const char *names[2] = {"embedder.bin", "index.bin"};
-  const char *magics[2] = {EMB_MAGIC, IDX_MAGIC};
-  for (int i = 0; i < 2 && !st; i++) {
-    p = join(dir, names[i]);
-    if (!p) return ecai__err(ECAI_ENOMEM, "store: out of memory");
-    st = i == 0 ? ecai_embedder_save(s->emb, p) : ecai_index_save(s->idx, p);
-    if (!st) {
-      FILE *f = fopen(p, "rb");
-      unsigned char hdr[32];
-      if (!f || fread(hdr, 1, 32, f) != 32 || memcmp(hdr, magics[i], 8) != 0) st = ecai__err(ECAI_EIO, "store_save: cannot re-read %s", p);
-      else
-        for (int k = 7; k >= 0; k--) sums[1 + i] = (sums[1 + i] << 8) | hdr[24 + k];
-      if (f) fclose(f);
-    }
-    ecai__free(p);
+  /* the embedder through its own saver, then read back the checksum */
+  p = join(dir, "embedder.bin");
+  if (!p) return ecai__err(ECAI_ENOMEM, "store: out of memory");
+  st = ecai_embedder_save(s->emb, p);
+  if (!st) {
+    FILE *f = fopen(p, "rb");
+    unsigned char hdr[32];
+    if (!f || fread(hdr, 1, 32, f) != 32 || memcmp(hdr, EMB_MAGIC, 8) != 0) st = ecai__err(ECAI_EIO, "store_save: cannot re-read %s", p);
+    else
+      for (int k = 7; k >= 0; k--) sums[1] = (sums[1] << 8) | hdr[24 + k];
+    if (f) fclose(f);
   }
+  ecai__free(p);
+  if (st) return st;
+  p = join(dir, "index.bin");
+  if (!p) return ecai__err(ECAI_ENOMEM, "store: out of memory");
+  st = ecai__index_save(s->idx, p, &sums[2]);
+  ecai__free(p);
   if (st) return st;
   /* embedded content hashes */
   ecai__put_u64(&b, s->ndone);
@@ -373,14 +373,16 @@ static ecai_status open_folder(ecai_store **out, ecai_ctx *ctx, const char *real
   ecai__free(data);
   data = NULL;
   if (st) goto fail;
-  /* index */
-  st = read_blob(dir, "index.bin", IDX_MAGIC, &data, &len, &sum);
+  /* index: a Flat one is mapped, not read (index.mmap) */
+  char *ip = join(dir, "index.bin");
+  if (!ip) {
+    st = ecai__err(ECAI_ENOMEM, "store: out of memory");
+    goto fail;
+  }
+  st = ecai__index_open_file(&s->idx, ctx, ip, &sum);
+  ecai__free(ip);
   if (st) goto fail;
   if (!sum_ok(files, "index.bin", sum)) goto mismatch;
-  st = ecai__index_read(&s->idx, ctx, data, len);
-  ecai__free(data);
-  data = NULL;
-  if (st) goto fail;
   /* embedded hashes */
   st = read_blob(dir, "embedded.bin", HSH_MAGIC, &data, &len, &sum);
   if (st) goto fail;

@@ -1,4 +1,5 @@
-/* ecai_pricing: elasticity by log-log OLS, guardrailed price suggestions in batch. */
+/* ecai_pricing: history, options, guardrailed price suggestions in batch (the demand
+ * estimate itself is src/pricing/demand.c). */
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -6,29 +7,41 @@
 
 #include "ecai/pricing.h"
 #include "experiment/exp_internal.h"
+#include "pricing/demand.h"
 
 typedef struct {
   uint32_t key;
   int64_t ts;
   double price, qty, cost;
   uint32_t seq; /* insertion order (ties of ts) */
+  uint32_t seg; /* segment index + 1, 0 = none */
 } obs;
 
 typedef struct {
   double floor, ceiling, map;
 } bounds;
 
+typedef struct {
+  double w, wb; /* sum of 1/se², sum of b/se² */
+  int n;
+} ptest;
+
 struct ecai_pricing {
   int objective_margin;
   int aggregate; /* 0 none, 1 day, 2 week */
   int64_t min_obs, min_prices;
   int by_segment;
-  double max_change, min_margin, min_r2, max_se, min_var, cost_ratio;
+  double max_change, min_margin, min_r2, max_se, min_var, cost_ratio, val_share;
   obs *o;
   size_t n, cap;
   ecai__smap keys;      /* "product\x1fsegment" or "product" -> key index */
   char **key_names;     /* owned */
   size_t nkeys, capkeys;
+  ecai__smap segs;      /* segment -> index */
+  size_t nsegs;
+  ecai__smap tmap;      /* product -> test index */
+  ptest *t;
+  size_t nt;
   ecai__smap bmap;      /* product -> bounds index */
   bounds *b;
   size_t nb;
@@ -64,6 +77,10 @@ static ecai_status set_dbl(ecai_pricing *p, ecai_pricing_opt opt, double v) {
   case ECAI_PRICING_OPT_UNIT_COST_RATIO:
     if (!(v >= 0 && v < 1)) return ecai__err(ECAI_EINVAL, "pricing: unit_cost_ratio must be in [0, 1)");
     p->cost_ratio = v;
+    return ECAI_OK;
+  case ECAI_PRICING_OPT_VALIDATION_SHARE:
+    if (!(v == 0 || (v >= 0.1 && v <= 0.5))) return ecai__err(ECAI_EINVAL, "pricing: validation_share must be 0 or in [0.1, 0.5]");
+    p->val_share = v;
     return ECAI_OK;
   default: break;
   }
@@ -136,9 +153,10 @@ ecai_status ecai_pricing_new(ecai_pricing **out, const ecai_ctx *ctx) {
   p->max_change = 0.10;
   p->min_margin = 0.20;
   p->min_r2 = 0.10;
-  p->max_se = 0.75;
+  p->max_se = 0.30;
   p->min_var = 0.02;
   p->cost_ratio = 0;
+  p->val_share = 0.25;
   if (ctx) {
     ecai_status st = ECAI_OK;
 #define D(opt, key, field) if (!st) st = set_dbl(p, opt, ecai__cfg_double(ctx, "pricing." key, p->field))
@@ -149,6 +167,7 @@ ecai_status ecai_pricing_new(ecai_pricing **out, const ecai_ctx *ctx) {
     D(ECAI_PRICING_OPT_MAX_SLOPE_SE, "max_slope_se", max_se);
     D(ECAI_PRICING_OPT_MIN_PRICE_VARIATION, "min_price_variation", min_var);
     D(ECAI_PRICING_OPT_UNIT_COST_RATIO, "unit_cost_ratio", cost_ratio);
+    D(ECAI_PRICING_OPT_VALIDATION_SHARE, "validation_share", val_share);
     I(ECAI_PRICING_OPT_MIN_OBSERVATIONS, "min_observations", min_obs);
     I(ECAI_PRICING_OPT_MIN_DISTINCT_PRICES, "min_distinct_prices", min_prices);
 #undef D
@@ -168,9 +187,12 @@ void ecai_pricing_free(ecai_pricing *p) {
   if (!p) return;
   ecai__free(p->o);
   ecai__smap_free(&p->keys);
+  ecai__smap_free(&p->segs);
   for (size_t i = 0; i < p->nkeys; i++) ecai__free(p->key_names[i]);
   ecai__free(p->key_names);
   ecai__smap_free(&p->bmap);
+  ecai__smap_free(&p->tmap);
+  ecai__free(p->t);
   ecai__free(p->b);
   ecai__free(p);
 }
@@ -235,7 +257,17 @@ ecai_status ecai_pricing_add(ecai_pricing *p, const char *product_id, const char
     }
     p->key_names[p->nkeys++] = name;
   }
-  p->o[p->n] = (obs){(uint32_t)idx, ts, price, quantity, unit_cost, (uint32_t)p->n};
+  size_t sidx = 0;
+  if (segment && *segment) {
+    size_t sl = strlen(segment);
+    if (!ecai__smap_get(&p->segs, segment, sl, &sidx)) {
+      sidx = p->nsegs;
+      if (!ecai__smap_put(&p->segs, segment, sl, &sidx, &found)) return ecai__err(ECAI_ENOMEM, "pricing: out of memory");
+      p->nsegs++;
+    }
+    sidx++;
+  }
+  p->o[p->n] = (obs){(uint32_t)idx, ts, price, quantity, unit_cost, (uint32_t)p->n, (uint32_t)sidx};
   p->n++;
   return ECAI_OK;
 }
@@ -259,6 +291,34 @@ ecai_status ecai_pricing_set_bounds(ecai_pricing *p, const char *product_id, dou
     p->nb++;
   }
   p->b[idx] = (bounds){floor > 0 ? floor : 0, ceiling > 0 ? ceiling : 0, map > 0 ? map : 0};
+  return ECAI_OK;
+}
+
+ecai_status ecai_pricing_add_experiment(ecai_pricing *p, const char *product_id, double price_a, double units_a,
+                                        double exposure_a, double price_b, double units_b, double exposure_b) {
+  ECAI__CHECK_ARG(p);
+  ECAI__CHECK_ARG(product_id);
+  ecai_status st = check_id(product_id, "product id");
+  if (st) return st;
+  const double v[6] = {price_a, units_a, exposure_a, price_b, units_b, exposure_b};
+  for (int i = 0; i < 6; i++)
+    if (!(v[i] > 0) || !isfinite(v[i]))
+      return ecai__err(ECAI_EINVAL, "pricing: test prices, units and exposures must be finite and > 0");
+  double dl = log(price_b / price_a);
+  if (fabs(dl) < 0.005) return ecai__err(ECAI_EINVAL, "pricing: the test prices must differ by at least 0.5 %%");
+  double b = log((units_b / exposure_b) / (units_a / exposure_a)) / dl, se = sqrt(1 / units_a + 1 / units_b) / fabs(dl);
+  size_t idx = p->nt, len = strlen(product_id);
+  bool found;
+  if (!ecai__smap_get(&p->tmap, product_id, len, &idx)) {
+    ptest *nt = ecai__realloc(p->t, (p->nt + 1) * sizeof *nt);
+    if (!nt) return ecai__err(ECAI_ENOMEM, "pricing: out of memory");
+    p->t = nt;
+    if (!ecai__smap_put(&p->tmap, product_id, len, &idx, &found)) return ecai__err(ECAI_ENOMEM, "pricing: out of memory");
+    p->t[p->nt++] = (ptest){0, 0, 0};
+  }
+  p->t[idx].w += 1 / (se * se);
+  p->t[idx].wb += b / (se * se);
+  p->t[idx].n++;
   return ECAI_OK;
 }
 
@@ -407,78 +467,11 @@ ecai_status ecai_pricing_load_file(ecai_pricing *p, const char *path) {
 
 /* ---- the run --------------------------------------------------------------------------- */
 
-static int64_t period_of(int64_t ts, int mode) {
-  int64_t day = ts >= 0 ? ts / 86400 : -((-ts + 86399) / 86400);
-  if (mode == 2) return (day + 3) >= 0 ? (day + 3) / 7 : -((-(day + 3) + 6) / 7);
-  return day;
-}
-
 static int cmp_obs(const void *a, const void *b) {
   const obs *x = a, *y = b;
   if (x->key != y->key) return x->key < y->key ? -1 : 1;
   if (x->ts != y->ts) return x->ts < y->ts ? -1 : 1;
   return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-typedef struct {
-  int64_t period;
-  double price, qty;
-} agg_obs;
-
-static int cmp_agg(const void *a, const void *b) {
-  const agg_obs *x = a, *y = b;
-  if (x->period != y->period) return x->period < y->period ? -1 : 1;
-  return x->price < y->price ? -1 : x->price > y->price;
-}
-
-static int cmp_dbl(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-typedef struct {
-  size_t n, distinct;
-  double b, a, se, r2, sd_lnp, ci_lo, ci_hi;
-} fit;
-
-/* tcache[df] memoises the 97.5 % t quantile for df < 1024 (NaN = not yet computed). */
-static void ols(const agg_obs *o, size_t n, fit *f, double *scratch, double *tcache) {
-  double mx = 0, my = 0;
-  for (size_t i = 0; i < n; i++) {
-    mx += log(o[i].price);
-    my += log(o[i].qty);
-    scratch[i] = o[i].price;
-  }
-  mx /= (double)n;
-  my /= (double)n;
-  double sxx = 0, sxy = 0, syy = 0;
-  for (size_t i = 0; i < n; i++) {
-    double dx = log(o[i].price) - mx, dy = log(o[i].qty) - my;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    syy += dy * dy;
-  }
-  qsort(scratch, n, sizeof *scratch, cmp_dbl);
-  size_t d = n ? 1 : 0;
-  for (size_t i = 1; i < n; i++) d += fabs(scratch[i] - scratch[i - 1]) > 1e-9 * scratch[i];
-  f->n = n;
-  f->distinct = d;
-  f->sd_lnp = n > 1 ? sqrt(sxx / (double)(n - 1)) : 0;
-  if (d < 2 || sxx <= 1e-12 || n < 3) { /* one price (sxx is only rounding noise) or too few points */
-    f->b = f->a = f->se = f->r2 = f->ci_lo = f->ci_hi = NAN;
-    return;
-  }
-  f->b = sxy / sxx;
-  f->a = my - f->b * mx;
-  double ssr = syy - f->b * sxy;
-  if (ssr < 0) ssr = 0;
-  f->r2 = syy > 0 ? 1 - ssr / syy : 1;
-  f->se = sqrt(ssr / (double)(n - 2) / sxx);
-  size_t df = n - 2;
-  double tc = df < 1024 ? tcache[df] : ecai__t_ppf(0.975, (double)df);
-  if (isnan(tc)) tc = tcache[df] = ecai__t_ppf(0.975, (double)df);
-  f->ci_lo = f->b - tc * f->se;
-  f->ci_hi = f->b + tc * f->se;
 }
 
 static double round_cents(double x) { return floor(x * 100 + 0.5) / 100; }
@@ -491,19 +484,39 @@ static double obj_ratio(int margin, double p0, double p1, double b, double c) {
 }
 
 typedef struct {
-  const char *reason, *text;
+  const char *reason, *text, *detail;
   double suggested, cost, change, expected;
   const char *bounded[5];
   int nbounded;
 } decision;
 
-static void decide(const ecai_pricing *p, const fit *f, double cur, double cost, const bounds *bd, decision *d) {
+static void decide(const ecai_pricing *p, const ecai__dm_fit *f, bool tested, double cur, double cost, const bounds *bd,
+                   decision *d) {
   memset(d, 0, sizeof *d);
   d->suggested = d->change = d->expected = NAN;
   d->cost = cost;
-  if ((int64_t)f->n < p->min_obs) {
+  if (tested) { /* a randomized price test: only the combined interval and the sign matter */
+    if (f->se > p->max_se) {
+      d->reason = "poor_fit";
+      d->text = "the elasticity interval is still wide after the price test";
+      return;
+    }
+    if (f->b >= 0) {
+      d->reason = "positive_elasticity";
+      d->text = "demand did not fall with price in the price test; no change";
+      return;
+    }
+    goto checked;
+  }
+  if ((int64_t)f->cells < p->min_obs) {
     d->reason = "thin_data";
     d->text = "too few observations to estimate an elasticity";
+    return;
+  }
+  if (f->unidentified) {
+    d->reason = "not_identified";
+    d->detail = f->unidentified;
+    d->text = "the price changes in this history cannot separate the demand response from other effects";
     return;
   }
   if ((int64_t)f->distinct < p->min_prices) {
@@ -511,14 +524,14 @@ static void decide(const ecai_pricing *p, const fit *f, double cur, double cost,
     d->text = "too few distinct prices in the history";
     return;
   }
-  if (f->sd_lnp < p->min_var || isnan(f->b)) {
+  if (f->sd_within < p->min_var || isnan(f->b)) {
     d->reason = "low_price_variation";
-    d->text = "prices varied too little to measure the response";
+    d->text = "prices varied too little over time to measure the response";
     return;
   }
   if (f->r2 < p->min_r2 || f->se > p->max_se) {
     d->reason = "poor_fit";
-    d->text = "the demand curve fits the data poorly (low R2 or wide slope interval)";
+    d->text = "the demand model explains little (low R2) or the elasticity interval is wide";
     return;
   }
   if (f->b >= 0) {
@@ -526,6 +539,13 @@ static void decide(const ecai_pricing *p, const fit *f, double cur, double cost,
     d->text = "demand did not fall with price in this history (likely confounded); no change";
     return;
   }
+  if (f->validated == 0) {
+    d->reason = "not_validated";
+    d->detail = f->validation_detail;
+    d->text = "fitted on the earlier history, the model did not forecast the later units better than no change";
+    return;
+  }
+checked:
   if (p->objective_margin && !(cost >= 0)) {
     d->reason = "no_cost";
     d->text = "margin objective needs a unit cost";
@@ -575,7 +595,7 @@ static void decide(const ecai_pricing *p, const fit *f, double cur, double cost,
   d->expected = gain;
 }
 
-static json_t *result_json(const ecai_pricing *p, const char *key, const fit *f, double cur, const decision *d) {
+static json_t *result_json(const ecai_pricing *p, const char *key, const ecai__dm_fit *f, double cur, const decision *d) {
   const char *sep = strchr(key, SEP);
   json_t *prod = sep ? json_stringn(key, (size_t)(sep - key)) : json_string(key);
   json_t *seg = sep ? json_string(sep + 1) : json_null();
@@ -584,13 +604,41 @@ static json_t *result_json(const ecai_pricing *p, const char *key, const fit *f,
   bool suggest = !strcmp(d->reason, "ok");
   return json_pack("{s:o,s:o,s:s,s:s,s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:[o,o],s:o,s:o,s:s,s:o,s:o}", "product", prod,
                    "segment", seg, "status", suggest ? "suggest" : "hold", "reason", d->reason, "reason_text",
-                   d->text, "observations", (json_int_t)f->n, "distinct_prices", (json_int_t)f->distinct,
+                   d->text, "observations", (json_int_t)f->cells, "distinct_prices", (json_int_t)f->distinct,
                    "current_price", ecai__jnum(cur), "suggested_price", ecai__jnum(d->suggested), "change",
                    ecai__jnum(d->change), "elasticity", ecai__jnum(f->b), "elasticity_se", ecai__jnum(f->se),
-                   "elasticity_ci95", ecai__jnum(f->ci_lo), ecai__jnum(f->ci_hi), "r2", ecai__jnum(f->r2),
+                   "elasticity_ci95", ecai__jnum(f->lo), ecai__jnum(f->hi), "r2", ecai__jnum(f->r2),
                    "unit_cost", ecai__jnum(d->cost >= 0 ? d->cost : NAN), "objective",
                    p->objective_margin ? "margin" : "revenue", "expected_objective_change",
                    ecai__jnum(d->expected), "bounded_by", bb);
+}
+
+/* Fields of the demand model: reason_detail, method, periods, tiers, validation. */
+static void add_model_fields(json_t *j, const ecai__dm_fit *f, const decision *d) {
+  json_object_set_new(j, "reason_detail", d->detail ? json_string(d->detail) : json_null());
+  json_object_set_new(j, "method", json_string("poisson_irls_within_tier"));
+  json_object_set_new(j, "periods", json_integer((json_int_t)f->periods));
+  json_object_set_new(j, "tiers", json_pack("{s:I,s:s,s:o}", "count", (json_int_t)f->tiers, "basis", f->basis,
+                                            "size_threshold", ecai__jnum(f->size_threshold)));
+  const char *vs = f->validated == 1 ? "passed" : f->validated == 0 ? "failed" : "not_run";
+  json_object_set_new(j, "validation",
+                      json_pack("{s:s,s:o,s:I,s:o,s:o,s:o}", "status", vs, "detail",
+                                f->validation_detail ? json_string(f->validation_detail) : json_null(), "periods",
+                                (json_int_t)f->val_periods, "elasticity_earlier", ecai__jnum(f->val_b),
+                                "deviance_model", ecai__jnum(f->val_dev_model), "deviance_no_change",
+                                ecai__jnum(f->val_dev_no_change)));
+}
+
+/* Combines the history estimate (when identified) with the product's price tests by
+ * inverse variance; returns the source. The 95 % interval of a combination is normal. */
+static const char *combine_test(ecai__dm_fit *f, const ptest *t) {
+  bool hist = !f->unidentified && isfinite(f->b) && f->se > 0;
+  double w = t->w + (hist ? 1 / (f->se * f->se) : 0), wb = t->wb + (hist ? f->b / (f->se * f->se) : 0);
+  f->b = wb / w;
+  f->se = 1 / sqrt(w);
+  f->lo = f->b - 1.959964 * f->se;
+  f->hi = f->b + 1.959964 * f->se;
+  return hist ? "history+experiment" : "experiment";
 }
 
 ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_pricing_progress_fn progress,
@@ -601,13 +649,12 @@ ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_
   ECAI__CHECK_ARG(p);
   ecai_status st = ECAI_OK;
   obs *o = ecai__malloc((p->n ? p->n : 1) * sizeof *o);
-  agg_obs *ag = ecai__malloc((p->n ? p->n : 1) * sizeof *ag);
-  double *scratch = ecai__malloc((p->n ? p->n : 1) * sizeof *scratch);
+  ecai__dm_obs *dm = ecai__malloc((p->n ? p->n : 1) * sizeof *dm);
   size_t *order = ecai__malloc((p->nkeys ? p->nkeys : 1) * sizeof *order);
   size_t *start = ecai__malloc((p->nkeys + 1) * sizeof *start);
   char *rbuf = p->rfn ? ecai__malloc(2048) : NULL;
   ecai__buf b = {0};
-  if (!o || !ag || !scratch || !order || !start || (p->rfn && !rbuf)) goto oom;
+  if (!o || !dm || !order || !start || (p->rfn && !rbuf)) goto oom;
   if (p->n) memcpy(o, p->o, p->n * sizeof *o);
   qsort(o, p->n, sizeof *o, cmp_obs);
   for (size_t i = 0; i <= p->nkeys; i++) start[i] = p->n;
@@ -640,8 +687,6 @@ ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_
     ecai__free(tmp);
   }
   ecai__buf_puts(&b, "");
-  double tcache[1024];
-  for (size_t i = 0; i < 1024; i++) tcache[i] = NAN;
   for (size_t oi = 0; oi < p->nkeys; oi++) {
     size_t key = order[oi], s0 = start[key], s1 = s0;
     while (s1 < p->n && o[s1].key == key) s1++;
@@ -654,27 +699,29 @@ ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_
         break;
       }
     if (cost < 0 && p->cost_ratio > 0) cost = p->cost_ratio * cur;
-    /* aggregate per (period, price) */
     size_t na = 0;
-    for (size_t i = s0; i < s1; i++)
-      ag[na++] = (agg_obs){p->aggregate ? period_of(o[i].ts, p->aggregate) : (int64_t)i, round_cents(o[i].price) > 0 ? round_cents(o[i].price) : o[i].price, o[i].qty};
-    qsort(ag, na, sizeof *ag, cmp_agg);
-    size_t m = 0;
-    for (size_t i = 0; i < na; i++) {
-      if (m && ag[m - 1].period == ag[i].period && ag[m - 1].price == ag[i].price) ag[m - 1].qty += ag[i].qty;
-      else ag[m++] = ag[i];
-    }
-    fit f;
-    ols(ag, m, &f, scratch, tcache);
+    for (size_t i = s0; i < s1; i++) dm[na++] = (ecai__dm_obs){o[i].ts, o[i].price, o[i].qty, o[i].seg};
+    ecai__dm_opts dopt = {p->aggregate == 2, p->val_share, p->min_var};
+    ecai__dm_fit f;
+    if (ecai__dm_estimate(dm, na, &dopt, &f)) goto oom;
     const char *name = p->key_names[key];
     const bounds *bd = NULL;
     size_t bi;
     const char *sep = strchr(name, SEP);
     if (p->nb && ecai__smap_get(&p->bmap, name, sep ? (size_t)(sep - name) : strlen(name), &bi)) bd = &p->b[bi];
+    size_t ti;
+    const ptest *pt = p->nt && ecai__smap_get(&p->tmap, name, sep ? (size_t)(sep - name) : strlen(name), &ti) ? &p->t[ti] : NULL;
+    const char *source = "history";
+    if (pt) source = combine_test(&f, pt);
     decision d;
-    decide(p, &f, cur, cost, bd, &d);
+    decide(p, &f, pt != NULL, cur, cost, bd, &d);
     json_t *j = result_json(p, name, &f, cur, &d);
     if (!j) goto oom;
+    add_model_fields(j, &f, &d);
+    json_object_set_new(j, "elasticity_source", json_string(source));
+    json_object_set_new(j, "experiment", pt ? json_pack("{s:i,s:o,s:o}", "tests", pt->n, "elasticity", ecai__jnum(pt->wb / pt->w),
+                                                        "elasticity_se", ecai__jnum(1 / sqrt(pt->w)))
+                                            : json_null());
     char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
     if (s && p->rfn) {
       rbuf[0] = 0;
@@ -706,8 +753,7 @@ oom:
 done:
   ecai__buf_free(&b);
   ecai__free(o);
-  ecai__free(ag);
-  ecai__free(scratch);
+  ecai__free(dm);
   ecai__free(order);
   ecai__free(start);
   ecai__free(rbuf);

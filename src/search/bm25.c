@@ -44,6 +44,12 @@ void ecai__bm25_free(ecai__bm25 *x) {
   if (!x) return;
   ecai__smap_free(&x->map);
   ecai__smap_free(&x->surf_map);
+  if (x->view) {
+    ecai__blob_unmap(&x->file);
+    ecai__free(x->owned);
+    ecai__free(x);
+    return;
+  }
   ecai__free(x->terms);
   ecai__free(x->term_off);
   ecai__free(x->idf);
@@ -287,43 +293,6 @@ out:
 
 /* ---- persistence ---------------------------------------------------------------------- */
 
-static void put_arr32(ecai__buf *b, const uint32_t *a, size_t n) {
-  for (size_t i = 0; i < n; i++) ecai__put_u32(b, a[i]);
-}
-static void put_arrf(ecai__buf *b, const float *a, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    uint32_t u;
-    memcpy(&u, &a[i], 4);
-    ecai__put_u32(b, u);
-  }
-}
-
-void ecai__bm25_write(const ecai__bm25 *x, ecai__buf *b) {
-  ecai__put_u64(b, x->ndocs);
-  ecai__put_u64(b, x->nterms);
-  ecai__put_u64(b, x->npost);
-  ecai__put_u64(b, x->nsurf);
-  ecai__put_u64(b, x->terms_len);
-  ecai__put_u64(b, x->surf_len);
-  ecai__put_f64(b, x->k1);
-  ecai__put_f64(b, x->b);
-  for (int f = 0; f < ECAI__NFIELDS; f++) ecai__put_f64(b, x->wf[f]);
-  ecai__buf_append(b, x->terms, x->terms_len);
-  ecai__buf_append(b, x->surf, x->surf_len);
-  put_arr32(b, x->term_off, x->nterms);
-  put_arrf(b, x->idf, x->nterms);
-  put_arr32(b, x->post_start, x->nterms + 1);
-  put_arr32(b, x->post_doc, x->npost);
-  put_arrf(b, x->post_w, x->npost);
-  for (size_t i = 0; i < x->ndocs; i++) ecai__put_u32(b, x->title_len[i]);
-  ecai__put_u64(b, x->nttok);
-  put_arr32(b, x->tstart, x->ndocs + 1);
-  put_arr32(b, x->ttok, x->nttok);
-  put_arr32(b, x->surf_off, x->nsurf);
-  put_arr32(b, x->surf_term, x->nsurf);
-  put_arr32(b, x->surf_df, x->nsurf);
-}
-
 static uint32_t *get_arr32(ecai__rd *r, size_t n) {
   if (n > r->len / 4 + 1) { r->bad = 1; return NULL; }
   uint32_t *a = ecai__malloc((n ? n : 1) * sizeof *a);
@@ -341,6 +310,23 @@ static char *get_pool(ecai__rd *r, size_t n) {
     else s[0] = 0;
   }
   return s;
+}
+
+/* Offsets inside the pools, postings sorted and in range, title terms known. */
+static int structure_ok(const ecai__bm25 *x) {
+  for (size_t i = 0; i < x->nterms; i++)
+    if (x->term_off[i] >= x->terms_len || !isfinite(x->idf[i]) || x->post_start[i] > x->post_start[i + 1]) return 0;
+  if (x->post_start[0] != 0 || x->post_start[x->nterms] != x->npost) return 0;
+  for (size_t i = 0; i < x->npost; i++)
+    if (x->post_doc[i] >= x->ndocs || !isfinite(x->post_w[i])) return 0;
+  if (x->tstart[0] != 0 || x->tstart[x->ndocs] != x->nttok) return 0;
+  for (size_t i = 0; i < x->ndocs; i++)
+    if (x->tstart[i] > x->tstart[i + 1]) return 0;
+  for (size_t i = 0; i < x->nttok; i++)
+    if (x->ttok[i] >= x->nterms) return 0;
+  for (size_t i = 0; i < x->nsurf; i++)
+    if (x->surf_off[i] >= x->surf_len || x->surf_term[i] >= x->nterms) return 0;
+  return 1;
 }
 
 ecai_status ecai__bm25_read(ecai__bm25 **out, const char *data, size_t len) {
@@ -390,20 +376,7 @@ ecai_status ecai__bm25_read(ecai__bm25 **out, const char *data, size_t len) {
     ecai__bm25_free(x);
     return ecai__err(ECAI_ENOMEM, "search: out of memory");
   }
-  if (r.bad || r.pos != len) goto corrupt;
-  /* structural checks: offsets inside pools, postings sorted and in range */
-  for (size_t i = 0; i < x->nterms; i++)
-    if (x->term_off[i] >= x->terms_len || !isfinite(x->idf[i]) || x->post_start[i] > x->post_start[i + 1]) goto corrupt;
-  if (x->post_start[0] != 0 || x->post_start[x->nterms] != x->npost) goto corrupt;
-  for (size_t i = 0; i < x->npost; i++)
-    if (x->post_doc[i] >= x->ndocs || !isfinite(x->post_w[i])) goto corrupt;
-  if (x->tstart[0] != 0 || x->tstart[x->ndocs] != x->nttok) goto corrupt;
-  for (size_t i = 0; i < x->ndocs; i++)
-    if (x->tstart[i] > x->tstart[i + 1]) goto corrupt;
-  for (size_t i = 0; i < x->nttok; i++)
-    if (x->ttok[i] >= x->nterms) goto corrupt;
-  for (size_t i = 0; i < x->nsurf; i++)
-    if (x->surf_off[i] >= x->surf_len || x->surf_term[i] >= x->nterms) goto corrupt;
+  if (r.bad || r.pos != len || !structure_ok(x)) goto corrupt;
   if (build_maps(x)) {
     ecai__bm25_free(x);
     return ecai__err(ECAI_ENOMEM, "search: out of memory");
@@ -457,4 +430,113 @@ int64_t ecai__bm25_correct(const ecai__bm25 *x, const char *w, size_t len, int m
   if (best < 0) return -1;
   if (fixed) *fixed = x->surf + x->surf_off[best];
   return (int64_t)x->surf_term[best];
+}
+
+/* ---- the mapped layout ------------------------------------------------------------------
+ * u32 layout (1), u32 0xFFFFFFFF (as the first u64 of the older layout, ndocs, it is
+ * impossibly large, so the two are told apart), u64 ndocs, nterms, npost, nsurf, terms_len, surf_len, nttok,
+ * f64 k1, b, wf[ECAI__NFIELDS], then little-endian arrays: u32 term_off[nterms],
+ * f32 idf[nterms], u32 post_start[nterms + 1], u32 post_doc[npost], f32 post_w[npost],
+ * u32 tstart[ndocs + 1], u32 ttok[nttok], u32 surf_off[nsurf], u32 surf_term[nsurf],
+ * u32 surf_df[nsurf], u16 title_len[ndocs] (+ 2 bytes of padding when ndocs is odd),
+ * char terms[terms_len], char surf[surf_len]. Written and read on little-endian hosts. */
+
+#define BM25_LAYOUT 1u
+
+void ecai__bm25_write_mapped(const ecai__bm25 *x, ecai__buf *b) {
+  ecai__put_u32(b, BM25_LAYOUT);
+  ecai__put_u32(b, UINT32_MAX);
+  const size_t n[7] = {x->ndocs, x->nterms, x->npost, x->nsurf, x->terms_len, x->surf_len, x->nttok};
+  for (int i = 0; i < 7; i++) ecai__put_u64(b, n[i]);
+  ecai__put_f64(b, x->k1);
+  ecai__put_f64(b, x->b);
+  for (int f = 0; f < ECAI__NFIELDS; f++) ecai__put_f64(b, x->wf[f]);
+  ecai__buf_append(b, x->term_off, x->nterms * 4);
+  ecai__buf_append(b, x->idf, x->nterms * 4);
+  ecai__buf_append(b, x->post_start, (x->nterms + 1) * 4);
+  ecai__buf_append(b, x->post_doc, x->npost * 4);
+  ecai__buf_append(b, x->post_w, x->npost * 4);
+  ecai__buf_append(b, x->tstart, (x->ndocs + 1) * 4);
+  ecai__buf_append(b, x->ttok, x->nttok * 4);
+  ecai__buf_append(b, x->surf_off, x->nsurf * 4);
+  ecai__buf_append(b, x->surf_term, x->nsurf * 4);
+  ecai__buf_append(b, x->surf_df, x->nsurf * 4);
+  ecai__buf_append(b, x->title_len, x->ndocs * 2);
+  if (x->ndocs % 2) ecai__buf_append(b, "\0", 2);
+  ecai__buf_append(b, x->terms, x->terms_len);
+  ecai__buf_append(b, x->surf, x->surf_len);
+}
+
+int ecai__bm25_is_mapped_layout(const char *data, size_t len) {
+  ecai__rd r = {data, len, 0, 0};
+  uint32_t layout = ecai__get_u32(&r);
+  return ecai__get_u32(&r) == UINT32_MAX && !r.bad && layout == BM25_LAYOUT;
+}
+
+/* n elements of elem bytes at the reader's position, in place */
+static void *view_arr(ecai__rd *r, size_t n, size_t elem) {
+  if (r->bad || n > (r->len - r->pos) / elem) {
+    r->bad = 1;
+    return NULL;
+  }
+  return (void *)ecai__get_bytes(r, n * elem);
+}
+
+ecai_status ecai__bm25_view(ecai__bm25 **out, const char *data, size_t len) {
+  *out = NULL;
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+  return ecai__err(ECAI_EUNSUPPORTED, "search: mapped keyword indexes are little-endian; this host is not");
+#endif
+  if ((uintptr_t)data % 4) return ecai__err(ECAI_EINVAL, "search: keyword index data not 4-byte aligned");
+  ecai__rd r = {data, len, 0, 0};
+  if (!ecai__bm25_is_mapped_layout(data, len))
+    return ecai__err(ECAI_ECORRUPT, "search: keyword index of an unknown layout (this library reads %u)", BM25_LAYOUT);
+  ecai__get_bytes(&r, 8); /* layout, marker */
+  ecai__bm25 *x = ecai__calloc(1, sizeof *x);
+  if (!x) return ecai__err(ECAI_ENOMEM, "search: out of memory");
+  x->view = 1;
+  uint64_t n[7];
+  for (int i = 0; i < 7; i++) {
+    n[i] = ecai__get_u64(&r);
+    if (n[i] > len) r.bad = 1;
+  }
+  x->k1 = ecai__get_f64(&r);
+  x->b = ecai__get_f64(&r);
+  for (int f = 0; f < ECAI__NFIELDS; f++) x->wf[f] = ecai__get_f64(&r);
+  if (r.bad) goto corrupt;
+  x->ndocs = n[0];
+  x->nterms = n[1];
+  x->npost = n[2];
+  x->nsurf = n[3];
+  x->terms_len = n[4];
+  x->surf_len = n[5];
+  x->nttok = n[6];
+  x->term_off = view_arr(&r, x->nterms, 4);
+  x->idf = view_arr(&r, x->nterms, 4);
+  x->post_start = view_arr(&r, x->nterms + 1, 4);
+  x->post_doc = view_arr(&r, x->npost, 4);
+  x->post_w = view_arr(&r, x->npost, 4);
+  x->tstart = view_arr(&r, x->ndocs + 1, 4);
+  x->ttok = view_arr(&r, x->nttok, 4);
+  x->surf_off = view_arr(&r, x->nsurf, 4);
+  x->surf_term = view_arr(&r, x->nsurf, 4);
+  x->surf_df = view_arr(&r, x->nsurf, 4);
+  x->title_len = view_arr(&r, x->ndocs, 2);
+  if (x->ndocs % 2) ecai__get_bytes(&r, 2);
+  x->terms = view_arr(&r, x->terms_len, 1);
+  x->surf = view_arr(&r, x->surf_len, 1);
+  if (r.bad || r.pos != len || (x->terms_len && x->terms[x->terms_len - 1]) ||
+      (x->surf_len && x->surf[x->surf_len - 1]) || !structure_ok(x))
+    goto corrupt;
+  if (!x->terms_len) x->terms = (char *)"";
+  if (!x->surf_len) x->surf = (char *)"";
+  if (build_maps(x)) {
+    ecai__bm25_free(x);
+    return ecai__err(ECAI_ENOMEM, "search: out of memory");
+  }
+  *out = x;
+  return ECAI_OK;
+corrupt:
+  ecai__bm25_free(x);
+  return ecai__err(ECAI_ECORRUPT, "search: the keyword index is damaged");
 }

@@ -151,7 +151,7 @@ ecai_status ecai_search_save(ecai_search *s, const char *dir) {
   if (st) return st;
   ecai__buf b = {0};
   ecai__buf_append(&b, sum, 16);
-  ecai__bm25_write(s->bm, &b);
+  ecai__bm25_write_mapped(s->bm, &b);
   if (b.oom) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "search: out of memory");
@@ -160,6 +160,36 @@ ecai_status ecai_search_save(ecai_search *s, const char *dir) {
   snprintf(path, sizeof path, "%s/search.bin", dir);
   st = ecai__blob_write(path, SRCH_MAGIC, b.data, b.len, NULL);
   ecai__buf_free(&b);
+  return st;
+}
+
+/* Reads search.bin at path, mapped (index.mmap) or read. The payload is the catalog sum,
+ * then the keyword index: in the mapped layout (ecai__bm25_is_mapped_layout) it is used in
+ * place and the engine keeps the mapping or buffer; an older layout is copied. */
+static ecai_status load_bm25(ecai__bm25 **out, ecai_ctx *ctx, const char *path, const char sum[16]) {
+  char *data = NULL;
+  size_t len = 0;
+  ecai__map m = {0};
+  int mapped = ecai__cfg_bool(ctx, "index.mmap", true);
+  ecai_status st = mapped ? ecai__blob_map(path, SRCH_MAGIC, &m, NULL) : ecai__blob_read(path, SRCH_MAGIC, &data, &len, NULL);
+  if (st) return st;
+  if (mapped) {
+    data = (char *)m.base + 32;
+    len = m.len - 32;
+  }
+  int view = len >= 16 && ecai__bm25_is_mapped_layout(data + 16, len - 16);
+  if (len < 16 || memcmp(data, sum, 16) != 0)
+    st = ecai__err(ECAI_ECORRUPT, "search_open: %s was written for another catalog version than the store's "
+                                  "(was a new store published there since the store was opened?)", path);
+  else if (view) st = ecai__bm25_view(out, data + 16, len - 16);
+  else st = ecai__bm25_read(out, data + 16, len - 16);
+  if (!st && view) { /* the engine keeps what it reads */
+    if (mapped) (*out)->file = m;
+    else (*out)->owned = data;
+    return ECAI_OK;
+  }
+  if (mapped) ecai__blob_unmap(&m);
+  else ecai__free(data);
   return st;
 }
 
@@ -179,23 +209,10 @@ ecai_status ecai_search_open(ecai_search **out, ecai_store *store, const char *d
   ecai_status st = ECAI_OK;
   if (*ecai__store_catalog_sum(store)) memcpy(sum, ecai__store_catalog_sum(store), 17);
   else if ((st = manifest_catalog_sum(dir, sum)) != ECAI_OK) return st;
-  char *data = NULL;
-  size_t len = 0;
-  st = ecai__blob_read(path, SRCH_MAGIC, &data, &len, NULL);
-  if (st) return st;
-  if (len < 16 || memcmp(data, sum, 16) != 0) {
-    ecai__free(data);
-    return ecai__err(ECAI_ECORRUPT, "search_open: %s was written for another catalog version than the store's "
-                                    "(was a new store published there since the store was opened?)", path);
-  }
   ecai_search *s = ecai__calloc(1, sizeof *s);
-  if (!s) {
-    ecai__free(data);
-    return ecai__err(ECAI_ENOMEM, "search: out of memory");
-  }
+  if (!s) return ecai__err(ECAI_ENOMEM, "search: out of memory");
   st = init_common(s, store);
-  if (!st) st = ecai__bm25_read(&s->bm, data + 16, len - 16);
-  ecai__free(data);
+  if (!st) st = load_bm25(&s->bm, s->ctx, path, sum);
   if (!st && s->bm->ndocs != ecai__catalog_slots(ecai_store_catalog(store)))
     st = ecai__err(ECAI_ECORRUPT, "search_open: %s does not match the catalog", path);
   if (st) {

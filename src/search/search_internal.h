@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog/ser.h"
 #include "core/internal.h"
 #include "ecai/catalog.h"
 
@@ -39,13 +40,24 @@ typedef struct ecai__bm25 {
   uint32_t *surf_off, *surf_term, *surf_df;
   ecai__smap map, surf_map; /* borrowed keys into terms / surf */
   double k1, b, wf[ECAI__NFIELDS];
+  int view;                 /* 1: the arrays and pools point into file or owned (not freed one by one) */
+  ecai__map file;           /* the mapped search.bin a view reads */
+  char *owned;              /* or the buffer it reads */
 } ecai__bm25;
 
 ecai_status ecai__bm25_build(ecai__bm25 **out, const ecai_catalog *cat, double k1, double b,
                              const double wf[ECAI__NFIELDS]);
 void ecai__bm25_free(ecai__bm25 *x);
-void ecai__bm25_write(const ecai__bm25 *x, ecai__buf *b);
+/* Reads the layout of earlier versions (search.bin "ECAISRC"), copying it. */
 ecai_status ecai__bm25_read(ecai__bm25 **out, const char *data, size_t len);
+/* The mapped layout of search.bin's keyword index: every array 4-byte aligned,
+ * pools last, so a reader uses it in place; is_mapped_layout tells it from the older one. write_mapped appends to b, which must hold a multiple of 8
+ * bytes (b's data starting 8-byte aligned in the file); view checks data (4-byte aligned)
+ * as thoroughly as read does and points into it: data must outlive *out (set (*out)->file
+ * or (*out)->owned to hand it over). */
+void ecai__bm25_write_mapped(const ecai__bm25 *x, ecai__buf *b);
+ecai_status ecai__bm25_view(ecai__bm25 **out, const char *data, size_t len);
+int ecai__bm25_is_mapped_layout(const char *data, size_t len);
 /* Term id or -1. */
 int64_t ecai__bm25_term(const ecai__bm25 *x, const char *t, size_t len);
 /* Best surface word within edit distance maxd of w (highest df); its stem term id or -1. */

@@ -828,12 +828,16 @@ static void cover_pricing(void) {
   OK(ecai_pricing_set_int(p, ECAI_PRICING_OPT_MIN_OBSERVATIONS, 5));
   OK(ecai_pricing_set_double(p, ECAI_PRICING_OPT_MAX_CHANGE, 0.1));
   ST(ecai_pricing_set_str(p, ECAI_PRICING_OPT_MAX_CHANGE, "x"), ECAI_EINVAL);
+  OK(ecai_pricing_set_double(p, ECAI_PRICING_OPT_VALIDATION_SHARE, 0.25));
+  ST(ecai_pricing_set_double(p, ECAI_PRICING_OPT_VALIDATION_SHARE, 0.05), ECAI_EINVAL);
   /* elastic demand: quantity falls as price rises */
   for (int d = 0; d < 40; d++) {
     double price = 10.0 + (d % 4);
     OK(ecai_pricing_add(p, "A", NULL, 1700000000 + (int64_t)d * 86400, price, 400.0 / (price * price), 4.0));
   }
   OK(ecai_pricing_set_bounds(p, "A", 5, 20, -1));
+  OK(ecai_pricing_add_experiment(p, "A", 10, 400, 1000, 11, 330, 1000));
+  ST(ecai_pricing_add_experiment(p, "A", 10, 400, 1000, 10, 330, 1000), ECAI_EINVAL);
   write_file(tmp_path("prices.csv"), "product_id,date,price,quantity\nB,2024-01-01,5,10\nB,2024-01-02,5,11\n");
   OK(ecai_pricing_load_file(p, tmp_path("prices.csv")));
   CHECK(ecai_pricing_count(p) == 42);
@@ -844,6 +848,8 @@ static void cover_pricing(void) {
   HAS(js, "\"product\":\"A\"");
   HAS(js, "\"product\":\"B\"");
   HAS(js, "demand responds to price");
+  HAS(js, "\"validation\":{\"status\":");
+  HAS(js, "\"elasticity_source\":\"history+experiment\"");
   CHECK(calls > 0);
   ecai_free(js);
   ecai_pricing_free(p);

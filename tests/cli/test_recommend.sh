@@ -34,6 +34,18 @@ out=$($ECAI eval-recommend --transactions $ORD --train-before 2024-03-15 --test-
 contains "eval-recommend --json reports baskets" "$out" '"test_baskets":'
 contains "eval-recommend reports the blended method" "$out" '"blended":{"hit_rate@5":'
 contains "eval-recommend reports the cold-start slice" "$out" '"cold_start":'
+# every metric worked out by hand on tests/data/recommend_eval.csv (see test_recommend.c:
+# recommend_evaluate_exact_metrics): hit rate 3/4, nDCG (0.630930 + 1 + 0 + 0.5)/4, coverage 4/5,
+# cold start 2 baskets, 1/2 hits, nDCG 0.5/2
+echo '{"recommend":{"cold_orders":2}}' > "$TMP/cold2.json"
+out=$($ECAI eval-recommend --transactions tests/data/recommend_eval.csv --train-before 2024-02-01 \
+      --test-before 2024-03-01 --k 3 --config "$TMP/cold2.json" --json 2>/dev/null)
+contains "eval-recommend: baskets, orders and catalog worked out by hand" "$out" \
+  '{"test_baskets":4,"k":3,"train_orders":4,"catalog_items":5,'
+contains "eval-recommend: popularity's hit rate, nDCG (log2 discount), coverage and cold slice by hand" "$out" \
+  '"popularity":{"hit_rate@3":0.7500,"ndcg@3":0.5327,"coverage":0.8000,"cold_start":{"baskets":2,"hit_rate@3":0.5000,"ndcg@3":0.2500}}'
+contains "eval-recommend: co-occurrence's figures by hand" "$out" \
+  '"cooccurrence":{"hit_rate@3":0.7500,"ndcg@3":0.5327,"coverage":0.8000,"cold_start":{"baskets":2,"hit_rate@3":0.5000,"ndcg@3":0.2500}}'
 expect_exit 2 "eval-recommend with reversed dates exits 2" $ECAI eval-recommend --transactions $ORD --train-before 2024-04-01 --test-before 2024-03-01
 expect_exit 2 "eval-recommend with a bad date exits 2" $ECAI eval-recommend --transactions $ORD --train-before soon --test-before 2024-03-01
 expect_exit 2 "eval-recommend without a file exits 2" $ECAI eval-recommend --train-before 2024-03-01 --test-before 2024-04-01

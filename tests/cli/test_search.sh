@@ -53,6 +53,10 @@ done
 out=$($ECAI eval --catalog $cat --queries "$TMP/eq.tsv" --labels "$TMP/el.tsv" --mode bm25 --json)
 contains "eval bm25 perfect nDCG on the toy set" "$out" '"ndcg@10":1.0000'
 contains "eval recall@100" "$out" '"recall@100":1.0000'
+# the judged toy set worked out by hand in tests/unit/test_search.c (search_eval_metrics)
+out=$($ECAI eval --catalog $cat --queries tests/data/search_eval_queries.tsv --labels tests/data/search_eval_labels.tsv --mode bm25 --json)
+contains "eval bm25 hand-computed nDCG@10, MRR@10, recall@100" "$out" \
+  '"queries":3,"labelled":4,"ndcg@10":0.7542,"mrr@10":0.8333,"recall@100":0.7778,'
 expect_exit 2 "eval missing labels file" $ECAI eval --catalog $cat --queries "$TMP/eq.tsv" --labels "$TMP/absent.tsv" --json
 expect_exit 2 "eval without --queries" $ECAI eval --catalog $cat --labels "$TMP/el.tsv" --json
 printf 'query_id\tproduct_id\tgrade\nq1\tS-1\n' > "$TMP/bad.tsv"

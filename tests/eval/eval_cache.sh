@@ -6,6 +6,8 @@
 # hash-selected halves (`--sample 0/2`, `--sample 1/2`: the default was chosen on one
 # half, the other is the check).
 #   bash tests/eval/eval_cache.sh [THRESHOLDS...]      (about 40 s per threshold on 2 cores)
+# Exits 1 when the default threshold, verified, misses the target of at most 1 % false hits
+# (false hits / hits) on the whole file; 2 when the data is missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ECAI=${ECAI:-bin/ecai}
@@ -26,6 +28,7 @@ run3() { # args: extra eval-cache options; prints three cells: verify, verify wi
   $ECAI eval-cache --questions "$Q" "$@" --no-verify --json > "$tmpd/off" &
   local on; on=$($ECAI eval-cache --questions "$Q" "$@" --verify --json)
   wait
+  printf '%s\n' "$on" > "$tmpd/on.json" # the verified figures of the last call, for the target check
   printf '%s | %s | %s\n' "$(cell "$on")" "$(cell "$(cat "$tmpd/nw")")" "$(cell "$(cat "$tmpd/off")")"
 }
 hdr='hit%   false%  (f/hits)'
@@ -34,5 +37,13 @@ for t in "${ths[@]}"; do printf '%-14s | %s\n' "$t" "$(run3 --threshold "$t")"; 
 printf 'question\tgroup\n' > "$tmpd/empty.tsv"
 echo "default threshold $($ECAI eval-cache --questions "$tmpd/empty.tsv" --json | sed -E 's/.*"threshold":([0-9.]+).*/\1/'):"
 printf '%-14s | %s\n' "whole file" "$(run3)"
+fhr=$(field false_hit_rate "$(cat "$tmpd/on.json")")
+hits=$(field hits "$(cat "$tmpd/on.json")")
+if awk -v f="$fhr" -v h="$hits" 'BEGIN{exit !(h > 0 && f <= 0.01)}'; then
+  echo "target <= 1 % false hits at the default threshold, verified, whole file: met ($fhr of $hits hits)"
+else
+  echo "eval_cache: FAILED: false-hit rate $fhr of $hits hits at the default threshold (target <= 0.01, with hits)"; rc=1
+fi
 printf '%-14s | %s\n' "half 0/2" "$(run3 --sample 0/2)"
 printf '%-14s | %s\n' "half 1/2" "$(run3 --sample 1/2)"
+exit "${rc:-0}"

@@ -6,7 +6,7 @@
 # Reference (README of the data): FTS5 bm25 nDCG@10 0.381, MRR@10 0.499, recall@100 0.720.
 set -euo pipefail
 root=${ECAI_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-data=$root/../shared/data/search/homedepot
+data=${ECAI_DATA:-$root/../shared/data}/search/homedepot
 ecai=$root/bin/ecai
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export OMP_WAIT_POLICY=PASSIVE

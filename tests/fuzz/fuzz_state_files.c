@@ -1,9 +1,10 @@
-/* Fuzz target: the readers of a saved store's files (catalog, embedder, index
- * payloads after their checksummed header). Garbage must give a status, never a crash. */
+/* Fuzz target: the readers of a saved store's files (catalog, embedder, index, keyword
+ * index payloads after their checksummed header). Garbage must give a status, never a crash. */
 #include <ecai.h>
 
 #include "catalog/catalog_internal.h"
 #include "index/index_internal.h"
+#include "search/search_internal.h"
 
 ecai_status ecai__embedder_read(ecai_embedder **out, ecai_ctx *ctx, const char *data, size_t len);
 
@@ -20,6 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ecai_index *idx = NULL;
   if (ecai__index_read(&idx, ctx, d, size) == ECAI_OK) ecai_index_free(idx);
   else if (idx) abort();
+  if (ecai__index_read_flat(&idx, ctx, d, size) == ECAI_OK) ecai_index_free(idx);
+  else if (idx) abort();
+  ecai__bm25 *bm = NULL;
+  if (ecai__bm25_read(&bm, d, size) == ECAI_OK) ecai__bm25_free(bm);
+  else if (bm) abort();
+  if (ecai__bm25_view(&bm, d, size) == ECAI_OK) ecai__bm25_free(bm);
+  else if (bm) abort();
   ecai_ctx_free(ctx);
   return 0;
 }

@@ -1,4 +1,6 @@
 /* Core: version, status codes, errors, context configuration, secrets, logging, memory. */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/internal.h"
@@ -22,6 +24,22 @@ TEST(status_str_names_every_code) {
   CHECK_CONTAINS(ecai_status_str(ECAI_ECORRUPT), "ECAI_ECORRUPT");
 }
 
+/* A second thread: records what it sees before and after its own failure. */
+typedef struct {
+  char before[256], after[256];
+  ecai_status st;
+} err_seen;
+
+static void *fail_in_other_thread(void *p) {
+  err_seen *e = p;
+  snprintf(e->before, sizeof e->before, "%s", ecai_last_error());
+  ecai_ctx *c = NULL;
+  e->st = ecai_ctx_new(&c, "{\"nope\":1}", 10);
+  snprintf(e->after, sizeof e->after, "%s", ecai_last_error());
+  ecai_ctx_free(c);
+  return NULL;
+}
+
 TEST(last_error_is_thread_local_and_survives_success) {
   ecai_ctx *c = NULL;
   CHECK_STATUS(ecai_ctx_new(NULL, "{}", 2), ECAI_EINVAL);
@@ -29,6 +47,18 @@ TEST(last_error_is_thread_local_and_survives_success) {
   CHECK_OK(ctx_from(&c, "{}"));
   CHECK_CONTAINS(ecai_last_error(), "'out' is NULL"); /* a success does not clear it */
   ecai_ctx_free(c);
+  /* another thread starts with no error, gets its own, and leaves this thread's alone */
+  err_seen e;
+  memset(&e, 0, sizeof e);
+  pthread_t t;
+  CHECK_INT_EQ(pthread_create(&t, NULL, fail_in_other_thread, &e), 0);
+  pthread_join(t, NULL);
+  CHECK_STR_EQ(e.before, "");
+  CHECK_INT_EQ(e.st, ECAI_EINVAL);
+  CHECK_CONTAINS(e.after, "nope");
+  CHECK(strstr(e.after, "'out' is NULL") == NULL);
+  CHECK_CONTAINS(ecai_last_error(), "'out' is NULL");
+  CHECK(strstr(ecai_last_error(), "nope") == NULL);
 }
 
 TEST(ctx_defaults_without_config) {

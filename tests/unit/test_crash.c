@@ -426,9 +426,17 @@ TEST(crash_regress_guard_output_numbers_only_answer) {
   static const char *const answers[] = {"6", "30", "3 5", "42.", "1 2 3 4 5 6 7 8 9"};
   for (size_t i = 0; i < 2 * sizeof answers / sizeof *answers; i++) {
     src[1] = i % 2 ? "" : "Shipping takes 3 to 5 days."; /* the fuzz input had an empty second source */
+    const char *a = answers[i / 2];
     ecai_guard_verdict *v = NULL;
-    CHECK_OK(ecai_guard_check_output(&v, g, answers[i / 2], strlen(answers[i / 2]), ids, src, 2));
+    CHECK_OK(ecai_guard_check_output(&v, g, a, strlen(a), ids, src, 2));
     CHECK(v != NULL);
+    /* the answer is known: 30 is in the sources and passes; 6, 42 and 1..9 are in no source
+       (nor 3 and 5 once the second source is empty) and are flagged */
+    if (!strcmp(a, "30")) CHECK_MSG(ecai_guard_verdict_pass(v) == 1, "'%s' should pass", a);
+    else if (strcmp(a, "3 5") || i % 2) {
+      CHECK_MSG(ecai_guard_verdict_pass(v) == 0, "'%s' should be flagged", a);
+      CHECK_STR_EQ(ecai_guard_verdict_reason(v), "number_not_in_sources");
+    }
     ecai_guard_verdict_free(v);
   }
   ecai_guard_free(g);

@@ -450,6 +450,9 @@ TEST(store_build_search_incremental) {
   CHECK_CONTAINS(js, "\"id\":\"A-5\"");
   ecai_free(js);
   CHECK_OK(ecai_store_search(&js, NULL, s, "cordless drill", 14, 5));
+  int ids = 0; /* k = 5 over the 4 indexed products: all 4 come back, the removed A-4 not */
+  for (const char *p = js; (p = strstr(p, "\"id\":")) != NULL; p++) ids++;
+  CHECK_INT_EQ(ids, 4);
   CHECK(strstr(js, "A-4") == NULL);
   ecai_free(js);
   CHECK_STATUS(ecai_store_search(&js, NULL, s, "x", 1, 0), ECAI_EINVAL);

@@ -811,6 +811,44 @@ TEST(recommend_evaluate_small_file) {
   CHECK_STATUS(ecai_recommend_evaluate(&out, NULL, NULL, "/nonexistent.csv", a, b, 5), ECAI_EIO);
 }
 
+/* Every reported metric of the evaluation, worked out by hand on tests/data/recommend_eval.csv
+   (k = 3, recommend.cold_orders = 2).
+   Training (before 2024-02-01): O1 {A,B,C,D}, O2 {A,B,C}, O3 {A,B}, O4 {A} -> orders per item
+   A 4, B 3, C 2, D 1 (E: none, it first appears in the test month); pair counts AB 3, AC 2,
+   BC 2, AD 1, BD 1, CD 1. Catalog = every product seen before --test-before: A..E = 5 (the L1
+   order of March is past --test-before and ignored).
+   Test baskets (February), hidden item = items[XXH3-64(order id) % 2] in file order
+   (XXH3("T1") % 2 = 1, T2 1, T3 0, T4 1; see bindings/python/tests/xxh3_ref.py):
+     T1 {B,C} hides C, cart B: popularity A4 C2 D1 -> C at rank 2; co-occurrence with B:
+        A3 C2 D1 -> rank 2.                                       gain 1/log2(3) = 0.630930
+     T2 {A,B} hides B, cart A: B3 C2 D1 (both methods) -> rank 1.  gain 1/log2(2) = 1
+     T3 {E,A} hides E (no training order: never ranked) -> miss.   gain 0        (cold: 0 < 2)
+     T4 {A,D} hides D, cart A: B3 C2 D1 -> rank 3.                 gain 1/log2(4) = 0.5 (cold: 1 < 2)
+   hit_rate@3 = 3/4 = 0.7500;  ndcg@3 = (0.630930 + 1 + 0 + 0.5) / 4 = 0.532732 -> 0.5327
+   coverage: recommended {A,C,D} u {B,C,D} u {B,C,D} u {B,C,D} = 4 of 5 = 0.8000
+   cold start: 2 baskets (T3, T4), hit_rate@3 = 1/2 = 0.5000, ndcg@3 = 0.5 / 2 = 0.2500
+   (with no log2 discount nDCG would be 3/4 = 0.75; with the cold slice over all baskets 0.125). */
+TEST(recommend_evaluate_exact_metrics) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/tests/data/recommend_eval.csv", ecai_test_root());
+  int64_t a, b;
+  CHECK_OK(ecai_recommend_parse_date(&a, "2024-02-01"));
+  CHECK_OK(ecai_recommend_parse_date(&b, "2024-03-01"));
+  ecai_ctx *ctx = NULL;
+  const char *cfg = "{\"recommend\":{\"cold_orders\":2}}";
+  CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
+  char *out = NULL;
+  CHECK_OK(ecai_recommend_evaluate(&out, NULL, ctx, path, a, b, 3));
+  CHECK_CONTAINS(out, "{\"test_baskets\":4,\"k\":3,\"train_orders\":4,\"catalog_items\":5,");
+  CHECK_CONTAINS(out, "\"cold_start_baskets\":2,");
+  CHECK_CONTAINS(out, "\"popularity\":{\"hit_rate@3\":0.7500,\"ndcg@3\":0.5327,\"coverage\":0.8000,"
+                      "\"cold_start\":{\"baskets\":2,\"hit_rate@3\":0.5000,\"ndcg@3\":0.2500}}");
+  CHECK_CONTAINS(out, "\"cooccurrence\":{\"hit_rate@3\":0.7500,\"ndcg@3\":0.5327,\"coverage\":0.8000,"
+                      "\"cold_start\":{\"baskets\":2,\"hit_rate@3\":0.5000,\"ndcg@3\":0.2500}}");
+  ecai_free(out);
+  ecai_ctx_free(ctx);
+}
+
 /* Every allocation failure surfaces as ECAI_ENOMEM (no crash, no leak). */
 TEST(recommend_allocation_failures) {
   int succeeded = 0;

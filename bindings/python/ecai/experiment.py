@@ -34,6 +34,7 @@ _OPTS = {  # name -> (enum value, kind)
     "min_observations": (100, int), "min_distinct_prices": (101, int), "by_segment": (102, int),
     "max_change": (200, float), "min_margin": (201, float), "min_r2": (202, float),
     "max_slope_se": (203, float), "min_price_variation": (204, float), "unit_cost_ratio": (205, float),
+    "validation_share": (206, float),
 }
 
 _D = POINTER(c_double)
@@ -79,6 +80,7 @@ _lib.register([
     ("ecai_pricing_set_double", [c_void_p, c_int, c_double], c_int, check),
     ("ecai_pricing_add", [c_void_p, c_char_p, c_char_p, c_int64, c_double, c_double, c_double], c_int, check),
     ("ecai_pricing_set_bounds", [c_void_p, c_char_p, c_double, c_double, c_double], c_int, check),
+    ("ecai_pricing_add_experiment", [c_void_p, c_char_p] + [c_double] * 6, c_int, check),
     ("ecai_pricing_load_file", [c_void_p, c_char_p], c_int, check),
     ("ecai_pricing_count", [c_void_p], c_size_t, None),
     ("ecai_pricing_set_rationale", [c_void_p, _RATIONALE_FN, c_void_p], c_int, check),
@@ -282,7 +284,7 @@ def abtest_csv(path, variant_column, metric_column, metric="proportion", control
 class Pricing(Handle):
     """Batch price suggestions with guardrails. Options as keyword arguments
     (objective, aggregate, min_observations, min_distinct_prices, by_segment, max_change,
-    min_margin, min_r2, max_slope_se, min_price_variation, unit_cost_ratio)."""
+    min_margin, min_r2, max_slope_se, min_price_variation, unit_cost_ratio, validation_share)."""
 
     _free = "ecai_pricing_free"
 
@@ -312,6 +314,14 @@ class Pricing(Handle):
 
     def set_bounds(self, product, floor=0.0, ceiling=0.0, map_price=0.0):
         lib.ecai_pricing_set_bounds(self.handle, _b(product), float(floor), float(ceiling), float(map_price))
+
+    def add_experiment(self, product, control, test):
+        """Adds a price test's result: ``control`` and ``test`` are (price, units, exposure)
+        of the randomly assigned groups (e.g. split by ecai.Experiment.assign). The measured
+        elasticity is combined with the history estimate at run()."""
+        (pa, ua, ea), (pb, ub, eb) = control, test
+        lib.ecai_pricing_add_experiment(self.handle, _b(product), float(pa), float(ua), float(ea), float(pb),
+                                        float(ub), float(eb))
 
     def load_file(self, path):
         lib.ecai_pricing_load_file(self.handle, str(path).encode())
