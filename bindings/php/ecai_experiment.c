@@ -8,6 +8,7 @@
 #include <php.h>
 #include <ext/json/php_json.h>
 #include <zend_exceptions.h>
+#include <zend_smart_str.h>
 
 #include "php_ecai.h"
 #include "ecai_experiment_arginfo.h"
@@ -370,13 +371,15 @@ ZEND_METHOD(Ecai_Stats, sampleSize) {
 
 ZEND_METHOD(Ecai_Stats, abtestCsv) {
   zend_string *path, *vcol, *mcol, *metric = NULL, *control = NULL;
-  ZEND_PARSE_PARAMETERS_START(3, 5)
+  zval *opts = NULL;
+  ZEND_PARSE_PARAMETERS_START(3, 6)
     Z_PARAM_PATH_STR(path)
     Z_PARAM_STR(vcol)
     Z_PARAM_STR(mcol)
     Z_PARAM_OPTIONAL
     Z_PARAM_STR(metric)
     Z_PARAM_STR_OR_NULL(control)
+    Z_PARAM_ARRAY(opts)
   ZEND_PARSE_PARAMETERS_END();
   ecai_abtest_metric kind = ECAI_ABTEST_PROPORTION;
   if (metric && !strcmp(ZSTR_VAL(metric), "mean")) kind = ECAI_ABTEST_MEAN;
@@ -384,10 +387,22 @@ ZEND_METHOD(Ecai_Stats, abtestCsv) {
     zend_argument_value_error(4, "must be \"proportion\" or \"mean\"");
     RETURN_THROWS();
   }
+  /* options: the keys of ecai_abtest_csv_opts_json() ("covariate", "sequential", "look_column", …) */
+  smart_str oj = {0};
+  if (opts && zend_hash_num_elements(Z_ARRVAL_P(opts)) > 0) {
+    if (php_json_encode(&oj, opts, PHP_JSON_PRESERVE_ZERO_FRACTION) == FAILURE) {
+      smart_str_free(&oj);
+      zend_argument_value_error(6, "cannot be encoded as JSON");
+      RETURN_THROWS();
+    }
+    smart_str_0(&oj);
+  }
   char *js = NULL;
   size_t n = 0;
-  THROW_IF(ecai_abtest_csv_json(&js, &n, ZSTR_VAL(path), ZSTR_VAL(vcol), ZSTR_VAL(mcol), kind,
-                                control ? ZSTR_VAL(control) : NULL));
+  ecai_status st = ecai_abtest_csv_opts_json(&js, &n, ZSTR_VAL(path), ZSTR_VAL(vcol), ZSTR_VAL(mcol), kind,
+                                             control ? ZSTR_VAL(control) : NULL, oj.s ? ZSTR_VAL(oj.s) : NULL);
+  smart_str_free(&oj);
+  THROW_IF(st);
   ecai_php_return_json(return_value, js, n);
 }
 

@@ -43,8 +43,12 @@ final class Stats {
     /** @return array{0: float, 1: float} chi2 and p-value */
     public static function srm(array $counts, ?array $weights = null): array {}
     public static function sampleSize(float $baseline, float $mdeAbs, float $alpha = 0.05, float $power = 0.8): int {}
-    /** The `ecai abtest --json` document; $metric "proportion" or "mean". */
-    public static function abtestCsv(string $path, string $variantColumn, string $metricColumn, string $metric = "proportion", ?string $control = null): array {}
+    /**
+     * The `ecai abtest --json` document; $metric "proportion" or "mean". $options takes the
+     * keys of ecai_abtest_csv_opts_json(): "covariate" (CUPED), "sequential" => true with
+     * "look_column" (mSPRT), "alpha", "tau", "seed", "draws".
+     */
+    public static function abtestCsv(string $path, string $variantColumn, string $metricColumn, string $metric = "proportion", ?string $control = null, array $options = []): array {}
 }
 
 /** Batch price suggestions with guardrails. */

@@ -82,8 +82,49 @@ static void xml_puts(FILE *f, const char *s) {
 
 static const char *COLORS[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
 
-/* Writes the chart to path atomically (temp file + fsync + rename). */
-static int write_chart(const char *path, json_t *metrics, const char *metric, const char *launch) {
+/* Second panel: the sequential z statistic of the first comparison's conversion per look
+ * with the +-boundary (mSPRT, alpha 0.05) it must cross, from y0 down to y0 + 260. */
+static void sequential_panel(FILE *f, json_t *seq, double W, double y0) {
+  json_t *zs = json_object_get(seq, "z_by_look"), *bs = json_object_get(seq, "boundaries");
+  size_t n = json_array_size(zs), i;
+  const double L = 70, R = 150, T = y0 + 40, B = y0 + 230;
+  double top = 3;
+  for (i = 0; i < n; i++) {
+    double z = fabs(json_number_value(json_array_get(zs, i))), b = json_number_value(json_array_get(bs, i));
+    if (z > top) top = z;
+    if (json_is_number(json_array_get(bs, i)) && b > top && b < 10) top = b;
+  }
+  top *= 1.1;
+#define SX(ii) (n > 1 ? L + (W - L - R) * (double)(ii) / (double)(n - 1) : L + (W - L - R) / 2)
+#define SY(val) ((T + B) / 2 - ((B - T) / 2) * (val) / top)
+  fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"14\">conversion: sequential z per look (daily) and the %s boundary</text>\n",
+          L, y0 + 24, strstr(json_string_value(json_object_get(seq, "method")), "mSPRT") ? "mSPRT" : "sequential");
+  fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"black\"/>\n", L, SY(0), W - R, SY(0));
+  fprintf(f, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n", L, T, L, B);
+  fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%+.1f</text><text x=\"%.0f\" y=\"%.1f\" "
+             "text-anchor=\"end\">%+.1f</text>\n", L - 6, SY(top) + 4, top, L - 6, SY(-top) + 4, -top);
+  /* paths, not polylines: the polylines of the chart are its variants */
+  for (int sign = -1; sign <= 1; sign += 2) {
+    fputs("<path class=\"boundary\" fill=\"none\" stroke=\"gray\" stroke-dasharray=\"5 3\" d=\"", f);
+    bool first = true;
+    for (i = 0; i < n; i++) {
+      json_t *b = json_array_get(bs, i);
+      if (json_is_number(b) && json_number_value(b) < top)
+        fprintf(f, "%s%.1f,%.1f ", first ? "M" : "L", SX(i), SY(sign * json_number_value(b))), first = false;
+    }
+    fputs("\"/>\n", f);
+  }
+  fputs("<path class=\"z\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\" d=\"", f);
+  for (i = 0; i < n; i++) fprintf(f, "%s%.1f,%.1f ", i ? "L" : "M", SX(i), SY(json_number_value(json_array_get(zs, i))));
+  fprintf(f, "\"/>\n<text x=\"%.0f\" y=\"%.0f\" fill=\"#d62728\">z</text><text x=\"%.0f\" y=\"%.0f\" "
+             "fill=\"gray\">boundary</text>\n", W - R + 16, T + 12, W - R + 16, T + 30);
+#undef SX
+#undef SY
+}
+
+/* Writes the chart to path atomically (temp file + fsync + rename); with seq, a second
+ * panel shows the sequential boundary. */
+static int write_chart(const char *path, json_t *metrics, const char *metric, const char *launch, json_t *seq) {
   json_t *periods = json_object_get(metrics, "periods"), *vars = json_object_get(metrics, "variants");
   size_t np = json_array_size(periods);
   bool marked = false;
@@ -114,11 +155,12 @@ static int write_chart(const char *path, json_t *metrics, const char *metric, co
   if (html)
     fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s per variant</title></head><body>\n",
             metric);
+  bool panel = json_array_size(json_object_get(seq, "z_by_look")) > 0;
   fprintf(f,
           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" "
           "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
           "<text x=\"%.0f\" y=\"24\" font-size=\"16\">%s per variant</text>\n",
-          W, H, L, metric);
+          W, panel ? H + 260 : H, L, metric);
   fprintf(f, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n", L, H - B, W - R, H - B);
   fprintf(f, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n", L, T, L, H - B);
   for (int t = 0; t <= 4; t++) {
@@ -157,6 +199,7 @@ static int write_chart(const char *path, json_t *metrics, const char *metric, co
     xml_puts(f, name);
     fputs("</text>\n", f);
   }
+  if (panel) sequential_panel(f, seq, W, H);
   fprintf(f, "</svg>\n");
   if (html) fprintf(f, "</body></html>\n");
   bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
@@ -225,8 +268,12 @@ int cmd_report(int argc, char **argv) {
   }
   int rc = CLI_OK;
   if (chart) {
-    json_t *m = json_loadb(mjs, mn, 0, NULL);
-    if (!m || write_chart(chart, m, metric, launch) != 0) {
+    json_t *m = json_loadb(mjs, mn, 0, NULL), *r = json_loadb(js, n, 0, NULL);
+    json_t *seq = json_object_get(json_object_get(json_array_get(json_object_get(r, "comparisons"), 0), "conversion"),
+                                  "sequential");
+    int wr = m ? write_chart(chart, m, metric, launch, seq) : -1;
+    json_decref(r);
+    if (wr != 0) {
       fprintf(stderr, "ecai report: cannot write chart '%s'\n", chart);
       rc = CLI_RUNTIME;
     }
@@ -259,6 +306,20 @@ int cmd_report(int argc, char **argv) {
              num(rv, "diff"), num(rv, "t"), num(rv, "df"), num(rv, "p_value"),
              json_number_value(json_array_get(json_object_get(rv, "bootstrap_ci"), 0)),
              json_number_value(json_array_get(json_object_get(rv, "bootstrap_ci"), 1)));
+    json_t *sq = json_object_get(cv, "sequential");
+    if (json_is_object(sq))
+      printf("  sequential  conversion, mSPRT over %lld daily looks: always-valid p %.4g, %s\n",
+             (long long)json_integer_value(json_object_get(sq, "looks")), num(sq, "always_valid_p"),
+             json_is_true(json_object_get(sq, "reject")) ? "REJECT (boundary crossed)" : "continue");
+    size_t gi;
+    json_t *g;
+    json_array_foreach(json_object_get(v, "guardrails"), gi, g) {
+      if (!json_is_true(json_object_get(g, "flag"))) continue;
+      const char *m = json_string_value(json_object_get(g, "metric"));
+      json_t *o = json_object_get(v, m);
+      printf("  GUARDRAIL   %s moved the wrong way: diff %+.4f, p (Holm) %.4g\n", m, num(o, "diff"),
+             num(o, "p_adjusted"));
+    }
   }
   json_t *srm = json_object_get(j, "srm");
   if (json_is_object(srm))

@@ -270,6 +270,15 @@ ECAI_API ecai_status ecai_kpi_metrics_json(char **out, size_t *out_len, const ec
  * `{"control":…,"variants":[…],"comparisons":[{"variant":…,"conversion":{"diff","lift",
  * "z","p_value","ci":[lo,hi]},"revenue_per_visitor":{"diff","lift","t","df","p_value",
  * "ci":[…],"bootstrap_ci":[…]}}],"srm":{"chi2":…,"df":…,"p_value":…,"flag":bool}}`.
+ * Each comparison also carries the guardrail metrics "checkout_abandonment" (z-test among
+ * units with a cart: {"control_rate","rate","diff","p_value","ci"}) and
+ * "tickets_per_visitor" (Welch on tickets per unit: {"control","value","diff","p_value",
+ * "ci"}) (null when not measurable), a "p_adjusted" in every metric object (Holm over
+ * the variants, per metric) and `"guardrails":[{"metric","better":"higher"|"lower",
+ * "flag":bool}]`: flag is true when the metric moved the wrong way with p_adjusted < 0.05
+ * (`ecai report` prints those as GUARDRAIL lines). "conversion" also holds a
+ * "sequential" object as in ecai_abtest_csv_opts_json() (mSPRT at alpha 0.05, one look per
+ * UTC day of the units' first event), whose boundary `ecai report --chart` draws.
  * When launch_ts is not INT64_MIN a "before_after" object compares the period before
  * launch_ts with the period from it on (all units, ignoring variants): the same metrics
  * for both sides and the same tests (after against before).
@@ -418,6 +427,20 @@ typedef enum ecai_abtest_metric {
  * order; the test compares the first non-control variant with the control; lift is a
  * fraction; ci95 is the 95 % interval of treatment − control; the SRM test is against
  * equal weights over all variants.
+ * Every variant is also compared with the control:
+ * `"comparisons":[{"variant","diff","lift","statistic","ci95":[lo,hi],"p_value",
+ * "p_adjusted","p_beats_control","expected_loss"},…]` in the order of "variants",
+ * with `"p_adjustment":"holm"`: p_adjusted are Holm's step-down adjusted p-values over
+ * the k − 1 comparisons (reject where p_adjusted <= alpha controls the family-wise error
+ * rate); the top-level fields keep describing the first comparison. Bayesian read-out
+ * (higher is better): p_beats_control = P(variant > control), expected_loss =
+ * E[max(control − variant, 0)] in metric units (the expected cost of shipping the
+ * variant); proportions use Beta(1,1) priors and the Beta-Binomial posteriors sampled
+ * with 20000 seeded draws (seed 42; same result on every machine), means use the
+ * normal approximation N(diff, se²); `"bayesian":{"method",…}` says which.
+ * Degenerate data never yields NaN: no variation at all (for example zero conversions in
+ * both groups) gives p_value 1 (0 when the means differ with zero variance) and a
+ * zero-width interval; lift is null when the control mean is 0. Up to 1000 variants.
  * @param[out] out, out_len     the JSON (free with ecai_free()); out_len may be NULL.
  * @param[in]  path             the CSV file (header row required).
  * @param[in]  variant_column   header name of the variant column.
@@ -432,6 +455,68 @@ typedef enum ecai_abtest_metric {
  */
 ECAI_API ecai_status ecai_abtest_csv_json(char **out, size_t *out_len, const char *path, const char *variant_column,
                                           const char *metric_column, ecai_abtest_metric metric, const char *control);
+
+/**
+ * @brief ecai_abtest_csv_json() with options: CUPED and sequential testing.
+ * `options_json` is NULL, "" or a JSON object with any of:
+ *  - `"covariate": COL` — CUPED (Deng, Xu, Kohavi & Walker 2013, "Improving the
+ *    sensitivity of online controlled experiments by utilizing pre-experiment data"):
+ *    COL holds a pre-experiment value per unit; theta = cov(Y, X) / var(X) pooled over all
+ *    units of all variants, and every test (comparisons, Bayesian, sequential) runs on
+ *    Y − theta (X − mean X) with Welch's t-test (also for proportions). Missing covariates
+ *    (empty, NA, NaN, null) are imputed at the mean of X, so those units keep their
+ *    unadjusted value; none is dropped and their count is reported. A covariate that is
+ *    not a number is ECAI_EPARSE (with the line); all missing is ECAI_EINVAL; a constant
+ *    covariate gives theta 0. Adds `"cuped":{"covariate","theta","covariate_mean",
+ *    "missing_covariate","variance_reduction"}` (variance_reduction = 1 − Var(adjusted
+ *    diff) / Var(unadjusted diff) of the first comparison, about rho² for a covariate
+ *    correlated rho with the metric) and "mean_adjusted" per variant; "diff", "ci95",
+ *    "p_value" and "comparisons" become the adjusted ones (lift over the raw control mean).
+ *  - `"sequential": true, "look_column": COL` — the mixture sequential probability ratio
+ *    test, mSPRT (Johari, Koomen, Pekelis & Walsh 2017, "Peeking at A/B tests: why it
+ *    matters, and what to do about it", KDD; Robbins 1970): each distinct value of COL
+ *    (numbers or ISO dates; rows may come in any order; the looks are the sorted distinct
+ *    values) is a look at all units with a value up to it. At each look the difference d of
+ *    the first comparison has variance s² (pooled under H0 for proportions, Welch's for
+ *    means or CUPED) and the mixture likelihood ratio over delta ~ N(0, tau²) is
+ *    L = sqrt(s²/(s²+tau²)) exp(d² tau² / (2 s² (s²+tau²))); the always-valid p-value is
+ *    p_k = min(p_{k−1}, 1/L_k), p_0 = 1, valid however often one looks and whenever one
+ *    stops. Looks where a group has fewer than 2 units carry no evidence. Adds
+ *    `"sequential":{"method","reject","looks","stopped_at","stopped_at_look",
+ *    "always_valid_p","always_valid_p_by_look":[…],"z_by_look":[…],"boundaries":[…],
+ *    "alpha","tau"}` (boundaries: the |z| at which each look would reject, null where a
+ *    look carries no evidence; z = d / s): reject is
+ *    always_valid_p <= alpha, stopped_at the 1-based index of the first look where
+ *    p_k <= alpha (null if none) and stopped_at_look that look's value (dates as unix
+ *    seconds). A look value that is neither a number nor a date is ECAI_EPARSE.
+ *  - `"sequential_method": "obf"` (default "msprt") — instead a group-sequential design
+ *    with Lan-DeMets O'Brien-Fleming-type alpha spending (Lan & DeMets 1983, "Discrete
+ *    sequential boundaries for clinical trials", Biometrika; each side spends
+ *    2 − 2 Phi(z_{1−alpha/4}/sqrt t)), boundaries by recursive numerical integration
+ *    (Jennison & Turnbull 2000, ch. 19; 5 equal looks at alpha 0.05 give 4.877, 3.357,
+ *    2.680, 2.290, 2.031). The information fraction of a look is 1/(1/n_c + 1/n_t)
+ *    relative to the last look in the file, so the design is valid when the last look
+ *    is the planned end of the experiment (use the mSPRT for open-ended monitoring); more
+ *    power than the mSPRT at the planned end. At most 100 looks. always_valid_p is then
+ *    the repeated p-value (the smallest alpha whose boundaries are crossed at some look);
+ *    "information_fractions" replaces "always_valid_p_by_look" and "tau".
+ *  - `"alpha": x` (0 < x < 1, default 0.05) for the sequential decision.
+ *  - `"tau": x` (> 0) the mixing standard deviation in metric units; by default
+ *    tau² = 8 s² at the last look, which puts the tightest boundary near the last look
+ *    (about |z| >= 3.0 there at alpha 0.05). Fix tau in advance when analysing day by day.
+ *  - `"seed": n`, `"draws": n` (1000..1000000) for the Bayesian draws (42, 20000).
+ * Unknown keys, bad values, look_column or sequential_method without sequential, sequential
+ * without look_column, more than 100 looks with "obf" are ECAI_EINVAL.
+ * @param[in] options_json the options (see above), or NULL.
+ * Other parameters, results, ownership and errors as ecai_abtest_csv_json();
+ * ECAI_ENOTFOUND also for a missing covariate or look column.
+ * Thread-safety: safe from any thread.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_abtest_csv_opts_json(char **out, size_t *out_len, const char *path,
+                                               const char *variant_column, const char *metric_column,
+                                               ecai_abtest_metric metric, const char *control,
+                                               const char *options_json);
 
 #ifdef __cplusplus
 }

@@ -96,4 +96,32 @@ static inline uint64_t ecai__splitmix64(uint64_t *s) {
 }
 static inline double ecai__u01(uint64_t *s) { return (double)(ecai__splitmix64(s) >> 11) * 0x1.0p-53; }
 
+
+/* ---- A/B inference methods (src/experiment/abmethods.c) --------------------- */
+/* Holm step-down adjusted p-values of p[0..m) into adj[0..m). */
+void ecai__holm(const double *p, double *adj, size_t m);
+/* log mixture likelihood ratio of the normal-mixture mSPRT (0 when s2 or tau2 <= 0). */
+double ecai__msprt_log_lr(double d, double s2, double tau2);
+/* P(p_t > p_c) and E[max(p_c - p_t, 0)] under Beta(1+x, 1+n-x) posteriors, by
+ * `draws` seeded draws. */
+void ecai__bayes_beta(double x_c, double n_c, double x_t, double n_t, size_t draws, uint64_t seed,
+                      double *p_beats, double *loss);
+/* Two-sided group-sequential boundaries c[0..k) on the z scale for information fractions
+ * t[0..k) (increasing, last = 1) with Lan-DeMets O'Brien-Fleming-type spending of alpha
+ * (c = infinity where t does not increase). */
+void ecai__gst_obf_bounds(const double *t, size_t k, double alpha, double *c);
+/* Repeated p-value after k looks with statistics z[0..k): the smallest alpha whose
+ * boundaries are crossed at some look (1 when none would be); c is scratch of k. */
+double ecai__gst_repeated_p(const double *t, const double *z, size_t k, double *c);
+/* The "sequential" object of ecai_abtest_csv_opts_json() (mSPRT, or O'Brien-Fleming with
+ * use_gst) for control values ya with look keys la and treatment yb/lb, set into root. */
+ecai_status ecai__ab_sequential(json_t *root, const double *ya, const double *la, size_t na, const double *yb,
+                                const double *lb, size_t nb, bool prop, double alpha, double tau, bool use_gst);
+/* The same for delta ~ N(diff, se^2) (closed form). */
+void ecai__bayes_normal(double diff, double se, double *p_beats, double *loss);
+/* CUPED theta = cov(y, x) / var(x) over the units whose x is not NaN (0 when var(x) = 0);
+ * false when every x is missing. */
+bool ecai__cuped_theta(const double *y, const double *x, size_t n, double *theta, double *mean_x,
+                       size_t *missing);
+
 #endif

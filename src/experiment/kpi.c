@@ -559,9 +559,96 @@ static json_t *compare(const urecs *u, uint32_t ka, uint32_t kb, ecai_status *st
                     "df", ecai__jnum(w.df), "p_value", ecai__jnum(w.p_value), "ci", ecai__jnum(w.ci_lo),
                     ecai__jnum(w.ci_hi), "bootstrap_ci", ecai__jnum(lo), ecai__jnum(hi));
   }
+  /* guardrails: checkout abandonment (units with a cart) and tickets per visitor */
+  json_t *aband = json_null(), *tick = json_null();
+  if (a.carters > 0 && b.carters > 0) {
+    ecai__prop_test p;
+    ecai__prop_ztest(&p, a.abandoners, a.carters, b.abandoners, b.carters, 0.95);
+    if (!(p.se_pooled > 0)) p.p_value = p.diff == 0 ? 1 : 0;
+    aband = json_pack("{s:o,s:o,s:o,s:o,s:[o,o]}", "control_rate", ecai__jnum(p.p_c), "rate", ecai__jnum(p.p_t),
+                      "diff", ecai__jnum(p.diff), "p_value", ecai__jnum(p.p_value), "ci", ecai__jnum(p.ci_lo),
+                      ecai__jnum(p.ci_hi));
+  }
+  if (na > 1 && nb > 1) {
+    ia = ib = 0;
+    for (size_t i = 0; i < u->n; i++) {
+      if (!in_pop(u, &u->r[i])) continue;
+      if (u->r[i].key == ka) ra[ia++] = u->r[i].tickets;
+      else if (u->r[i].key == kb) rb[ib++] = u->r[i].tickets;
+    }
+    double ma, va, mb, vb;
+    ecai__mean_var(ra, na, &ma, &va);
+    ecai__mean_var(rb, nb, &mb, &vb);
+    ecai__welch w;
+    ecai__welch_summary(&w, (double)na, ma, va, (double)nb, mb, vb, 0.95);
+    if (!(w.se > 0)) w.p_value = w.diff == 0 ? 1 : 0, w.ci_lo = w.ci_hi = w.diff;
+    tick = json_pack("{s:o,s:o,s:o,s:o,s:[o,o]}", "control", ecai__jnum(ma), "value", ecai__jnum(mb), "diff",
+                     ecai__jnum(w.diff), "p_value", ecai__jnum(w.p_value), "ci", ecai__jnum(w.ci_lo),
+                     ecai__jnum(w.ci_hi));
+  }
   ecai__free(ra);
   ecai__free(rb);
-  return json_pack("{s:o,s:o}", "conversion", conv, "revenue_per_visitor", rpv);
+  return json_pack("{s:o,s:o,s:o,s:o}", "conversion", conv, "revenue_per_visitor", rpv, "checkout_abandonment",
+                   aband, "tickets_per_visitor", tick);
+}
+
+/* mSPRT on conversion with a look per UTC day of the units' first event, into conv. */
+static ecai_status conversion_sequential(json_t *conv, const urecs *u, uint32_t ka, uint32_t kb) {
+  size_t na = 0, nb = 0;
+  for (size_t i = 0; i < u->n; i++)
+    if (in_pop(u, &u->r[i])) na += u->r[i].key == ka, nb += u->r[i].key == kb;
+  double *y = ecai__malloc((na + nb + 1) * sizeof *y), *l = ecai__malloc((na + nb + 1) * sizeof *l);
+  ecai_status st = ECAI_OK;
+  if (!y || !l) st = ecai__err(ECAI_ENOMEM, "kpi: out of memory");
+  else {
+    size_t ia = 0, ib = na;
+    for (size_t i = 0; i < u->n; i++) {
+      const urec *r = &u->r[i];
+      if (!in_pop(u, r) || (r->key != ka && r->key != kb)) continue;
+      size_t at = r->key == ka ? ia++ : ib++;
+      y[at] = r->orders > 0;
+      l[at] = floor((double)r->first_ts / 86400);
+    }
+    st = ecai__ab_sequential(conv, y, l, na, y + na, l + na, nb, true, 0.05, 0, false);
+  }
+  ecai__free(y);
+  ecai__free(l);
+  return st;
+}
+
+/* Holm over the variants per metric ("p_adjusted") and the guardrail verdicts: a metric
+ * is flagged when it moved the wrong way with p_adjusted < 0.05. */
+static void guardrails(json_t *cmp) {
+  static const struct {
+    const char *metric;
+    int better; /* +1 higher is better, -1 lower is better */
+  } M[] = {{"conversion", 1}, {"revenue_per_visitor", 1}, {"checkout_abandonment", -1}, {"tickets_per_visitor", -1}};
+  size_t n = json_array_size(cmp);
+  double *p = ecai__malloc((n ? n : 1) * sizeof *p), *adj = ecai__malloc((n ? n : 1) * sizeof *adj);
+  size_t *at = ecai__malloc((n ? n : 1) * sizeof *at);
+  if (!p || !adj || !at) goto done;
+  for (size_t c = 0; c < n; c++) json_object_set_new(json_array_get(cmp, c), "guardrails", json_array());
+  for (size_t m = 0; m < sizeof M / sizeof *M; m++) {
+    size_t k = 0;
+    for (size_t c = 0; c < n; c++) {
+      json_t *o = json_object_get(json_array_get(cmp, c), M[m].metric), *pv = json_object_get(o, "p_value");
+      if (json_is_number(pv)) p[k] = json_number_value(pv), at[k++] = c;
+    }
+    ecai__holm(p, adj, k);
+    for (size_t i = 0; i < k; i++) {
+      json_t *c = json_array_get(cmp, at[i]), *o = json_object_get(c, M[m].metric);
+      json_object_set_new(o, "p_adjusted", json_real(adj[i]));
+      double d = json_number_value(json_object_get(o, "diff"));
+      bool worse = d * M[m].better < 0 && adj[i] < 0.05;
+      json_array_append_new(json_object_get(c, "guardrails"),
+                            json_pack("{s:s,s:s,s:b}", "metric", M[m].metric, "better",
+                                      M[m].better > 0 ? "higher" : "lower", "flag", worse));
+    }
+  }
+done:
+  ecai__free(p);
+  ecai__free(adj);
+  ecai__free(at);
 }
 
 ecai_status ecai_kpi_report_json(char **out, size_t *out_len, const ecai_kpi *k, const char *control,
@@ -596,9 +683,15 @@ ecai_status ecai_kpi_report_json(char **out, size_t *out_len, const ecai_kpi *k,
   for (size_t i = 1; i < nord; i++) {
     json_t *c = compare(&u, (uint32_t)ctl, (uint32_t)ord[i], &st);
     if (!c) goto fail;
+    json_t *cv = json_object_get(c, "conversion");
+    if (json_is_object(cv) && (st = conversion_sequential(cv, &u, (uint32_t)ctl, (uint32_t)ord[i]))) {
+      json_decref(c);
+      goto fail;
+    }
     json_object_set_new(c, "variant", json_string(k->vnames[ord[i]]));
     json_array_append_new(cmp, c);
   }
+  guardrails(cmp);
   if (nord >= 2) {
     double sc[4096], chi2, df, p;
     for (size_t i = 0; i < nord; i++) sc[i] = counts[ord[i]];

@@ -926,6 +926,13 @@ static void cover_experiment(void) {
   OK(ecai_abtest_csv_json(&js, NULL, tmp_path("ab.csv"), "variant", "converted", ECAI_ABTEST_PROPORTION, "A"));
   HAS(js, "\"control\":\"A\"");
   ecai_free(js);
+  write_file(tmp_path("ab2.csv"), "variant,y,pre,look\nA,1,3,1\nA,0,2,2\nB,1,1,1\nB,1,,2\nC,0,2,1\nC,0,4,2\n");
+  OK(ecai_abtest_csv_opts_json(&js, NULL, tmp_path("ab2.csv"), "variant", "y", ECAI_ABTEST_MEAN, "A",
+                               "{\"covariate\":\"pre\",\"sequential\":true,\"look_column\":\"look\"}"));
+  HAS(js, "\"missing_covariate\":1");
+  HAS(js, "\"looks\":2");
+  HAS(js, "\"p_adjusted\"");
+  ecai_free(js);
 }
 
 /* ======================================================================================

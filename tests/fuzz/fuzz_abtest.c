@@ -1,4 +1,5 @@
-/* Fuzz target: the A/B test CSV (ecai_abtest_csv_json), proportion and mean metrics. */
+/* Fuzz target: the A/B test CSV (ecai_abtest_csv_json, ecai_abtest_csv_opts_json with CUPED
+ * and the sequential read-outs), proportion and mean metrics. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -14,6 +15,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t n = 0;
   if (ecai_abtest_csv_json(&out, &n, path, "version", "retention_1", m, NULL) == ECAI_OK) ecai_free(out);
   if (ecai_abtest_csv_json(&out, &n, path, "variant", "value", m, (data[0] & 2) ? "A" : NULL) == ECAI_OK)
+    ecai_free(out);
+  static const char *const opts[4] = {"{\"covariate\":\"pre\"}",
+                                       "{\"sequential\":true,\"look_column\":\"look\"}",
+                                       "{\"covariate\":\"pre\",\"sequential\":true,\"look_column\":\"look\","
+                                       "\"sequential_method\":\"obf\"}",
+                                       "{\"sequential\":true,\"look_column\":\"look\",\"draws\":1000}"};
+  if (ecai_abtest_csv_opts_json(&out, &n, path, "variant", "value", m, NULL, opts[(data[0] >> 2) & 3]) == ECAI_OK)
     ecai_free(out);
   unlink(path);
   return 0;

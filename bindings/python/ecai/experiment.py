@@ -71,6 +71,8 @@ _lib.register([
     ("ecai_stats_mde", [_D, c_double, c_double, c_double, c_double], c_int, check),
     ("ecai_abtest_csv_json", [POINTER(c_void_p), POINTER(c_size_t), c_char_p, c_char_p, c_char_p, c_int,
                               c_char_p], c_int, check),
+    ("ecai_abtest_csv_opts_json", [POINTER(c_void_p), POINTER(c_size_t), c_char_p, c_char_p, c_char_p, c_int,
+                                   c_char_p, c_char_p], c_int, check),
     ("ecai_pricing_new", [POINTER(c_void_p), c_void_p], c_int, check),
     ("ecai_pricing_free", [c_void_p], None, None),
     ("ecai_pricing_set_str", [c_void_p, c_int, c_char_p], c_int, check),
@@ -259,11 +261,22 @@ def mde(baseline, n_per_arm, alpha=0.05, power=0.8):
     return d.value
 
 
-def abtest_csv(path, variant_column, metric_column, metric="proportion", control=None):
-    """The `ecai abtest --json` document for a one-row-per-unit CSV file."""
+def abtest_csv(path, variant_column, metric_column, metric="proportion", control=None, covariate=None,
+               sequential=False, look_column=None, sequential_method=None, alpha=None, tau=None, seed=None,
+               draws=None):
+    """The `ecai abtest --json` document for a one-row-per-unit CSV file: every variant
+    against control ("comparisons", Holm-adjusted), the Bayesian read-out, CUPED with
+    `covariate` (a pre-experiment column) and the mSPRT with `sequential=True,
+    look_column=COL` (sequential_method="obf": Lan-DeMets O'Brien-Fleming group-sequential
+    design; see ecai_abtest_csv_opts_json() in experiment.h)."""
     kind = {"proportion": 1, "mean": 2}[metric]
-    return _owned_json(lib.ecai_abtest_csv_json, str(path).encode(), _b(variant_column), _b(metric_column),
-                       kind, _b(control) if control else None)
+    opts = {k: v for k, v in (("covariate", covariate), ("look_column", look_column),
+                              ("sequential_method", sequential_method), ("alpha", alpha),
+                              ("tau", tau), ("seed", seed), ("draws", draws)) if v is not None}
+    if sequential:
+        opts["sequential"] = True
+    return _owned_json(lib.ecai_abtest_csv_opts_json, str(path).encode(), _b(variant_column), _b(metric_column),
+                       kind, _b(control) if control else None, json.dumps(opts).encode() if opts else None)
 
 
 # ---- pricing ---------------------------------------------------------------------------

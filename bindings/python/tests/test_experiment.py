@@ -259,3 +259,63 @@ def test_pricing_from_context_and_real_transactions():
 def test_pricing_from_context_and_retail_extract():
     # the committed extract: 9,440 lines of 68 stock codes, POST among them
     _pricing_from_context(fixture_path("retail_small.csv.gz"), 8000, 9440, 10)
+
+
+def _simulate(path, variants, n, effect, rho=0.7, seed=1, kind="mean", looks=10, missing=0):
+    rnd = __import__("random").Random(seed)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("variant,y,pre,look\n")
+        for i in range(n * len(variants)):
+            v = variants[i % len(variants)]
+            z = rnd.gauss(0, 1)
+            if kind == "prop":
+                y = int(rnd.random() < 0.1 + effect.get(v, 0))
+            else:
+                y = 50 + 15 * (rho * z + math.sqrt(1 - rho * rho) * rnd.gauss(0, 1)) + effect.get(v, 0)
+            pre = "" if i < missing else "%.9f" % (100 + 20 * z)
+            f.write("%s,%s,%s,%d\n" % (v, y, pre, 1 + i * looks // (n * len(variants))))
+
+
+def test_abtest_many_variants_holm(tmp_path):
+    p = tmp_path / "ab4.csv"
+    _simulate(p, ["A", "B", "C", "D"], 4000, {"D": 0.05}, kind="prop", seed=3)
+    d = ecai.abtest_csv(p, "variant", "y")
+    cs = d["comparisons"]
+    assert [c["variant"] for c in cs] == ["B", "C", "D"] and d["p_adjustment"] == "holm"
+    ps = [c["p_value"] for c in cs]
+    order = sorted(range(3), key=lambda i: ps[i])
+    run = 0
+    for k, i in enumerate(order):  # Holm by hand
+        run = max(run, min(1, (3 - k) * ps[i]))
+        assert abs(cs[i]["p_adjusted"] - run) < 1e-12
+    assert cs[2]["p_adjusted"] < 0.05 and cs[2]["p_beats_control"] > 0.99
+    assert d["p_value"] == cs[0]["p_value"] and d["treatment"] == "B"
+
+
+def test_abtest_cuped_and_sequential(tmp_path):
+    p = tmp_path / "cuped.csv"
+    _simulate(p, ["A", "B"], 10000, {"B": 0.5}, seed=4, missing=50)
+    d = ecai.abtest_csv(p, "variant", "y", metric="mean", covariate="pre", sequential=True, look_column="look")
+    rows = [line.split(",") for line in open(p, encoding="utf-8").read().split("\n")[1:] if line]
+    xy = [(float(r[2]), float(r[1])) for r in rows if r[2]]
+    mx, my = sum(x for x, _ in xy) / len(xy), sum(y for _, y in xy) / len(xy)
+    theta = sum((x - mx) * (y - my) for x, y in xy) / sum((x - mx) ** 2 for x, _ in xy)
+    assert abs(d["cuped"]["theta"] - theta) < 1e-9 * abs(theta)
+    assert abs(d["cuped"]["variance_reduction"] - 0.49) < 0.04
+    assert d["cuped"]["missing_covariate"] == 50
+    s = d["sequential"]
+    assert s["looks"] == 10 and s["method"].startswith("mSPRT")
+    assert s["always_valid_p"] >= d["p_value"]
+    assert s["reject"] == (s["always_valid_p"] <= 0.05) and (s["stopped_at"] is not None) == s["reject"]
+    g = ecai.abtest_csv(p, "variant", "y", metric="mean", sequential=True, look_column="look",
+                        sequential_method="obf")["sequential"]
+    assert len(g["boundaries"]) == 10 and g["boundaries"][0] > g["boundaries"][-1] > 1.96
+    assert g["reject"] == any(abs(z) >= c for z, c in zip(g["z_by_look"], g["boundaries"]))
+    with pytest.raises(ecai.InvalidArgument):
+        ecai.abtest_csv(p, "variant", "y", sequential=True)
+    with pytest.raises(ecai.NotFound):
+        ecai.abtest_csv(p, "variant", "y", covariate="nope")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("variant,y,pre\nA,1,1\nA,0,text\nB,1,2\nB,0,3\n")
+    with pytest.raises(ecai.ParseError):
+        ecai.abtest_csv(bad, "variant", "y", covariate="pre")
