@@ -151,6 +151,9 @@ void ecai__redact(const ecai_ctx *ctx, char *s);
 ecai_status ecai__json_dump(char **out, size_t *out_len, const json_t *j);
 /* Parses with a message naming the line/column/offset: "<what>: ... at line L column C (byte B)". */
 ecai_status ecai__json_parse(json_t **out, const char *s, size_t len, const char *what);
+/* An options argument: NULL or "" -> *out NULL and ECAI_OK; otherwise parsed into *out (the
+ * caller decrefs it, also after an error) and ECAI_EPARSE / ECAI_EINVAL unless an object. */
+ecai_status ecai__json_options(json_t **out, const char *s, const char *what);
 
 /* ---- UTF-8 (src/core/utf8.c) -------------------------------------------- */
 

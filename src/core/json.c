@@ -25,3 +25,11 @@ ecai_status ecai__json_parse(json_t **out, const char *s, size_t len, const char
   *out = j;
   return ECAI_OK;
 }
+
+ecai_status ecai__json_options(json_t **out, const char *s, const char *what) {
+  *out = NULL;
+  if (!s || !*s) return ECAI_OK;
+  ecai_status st = ecai__json_parse(out, s, strlen(s), what);
+  if (st) return st;
+  return json_is_object(*out) ? ECAI_OK : ecai__err(ECAI_EINVAL, "%s must be a JSON object", what);
+}

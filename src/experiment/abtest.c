@@ -60,13 +60,9 @@ static ecai_status parse_opts(ab_opts *o, json_t **keep, const char *options_jso
   o->alpha = 0.05;
   o->seed = 42;
   o->draws = 20000;
-  *keep = NULL;
-  if (!options_json || !*options_json) return ECAI_OK;
-  json_t *j;
-  ecai_status st = ecai__json_parse(&j, options_json, strlen(options_json), "abtest options");
-  if (st) return st;
-  *keep = j;
-  if (!json_is_object(j)) return ecai__err(ECAI_EINVAL, "abtest: options must be a JSON object");
+  ecai_status st = ecai__json_options(keep, options_json, "abtest options");
+  json_t *j = *keep;
+  if (st || !j) return st;
   const char *k;
   json_t *v;
   json_object_foreach(j, k, v) {

@@ -491,13 +491,9 @@ static ecai_status parse_opts(const ecai_search *s, const char *options, qopts *
   o->fusion = s->fusion;
   o->typo = s->typo;
   o->pmin = o->pmax = NAN;
-  *keep = NULL;
-  if (!options || !*options) return ECAI_OK;
-  json_t *j = NULL;
-  ecai_status st = ecai__json_parse(&j, options, strlen(options), "search options");
-  if (st) return st;
-  *keep = j;
-  if (!json_is_object(j)) return ecai__err(ECAI_EINVAL, "search: options must be a JSON object");
+  ecai_status st = ecai__json_options(keep, options, "search options");
+  json_t *j = *keep;
+  if (st || !j) return st;
   const char *key;
   json_t *v;
   json_object_foreach(j, key, v) {

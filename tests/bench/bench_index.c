@@ -24,19 +24,10 @@
 
 #include <ecai.h>
 
+#include "bench_util.h"
+
 #include "catalog/catalog_internal.h"
 #include "index/index_internal.h"
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int cmpd(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 
 static void die(const char *what, ecai_status st) {
   fprintf(stderr, "bench_index: %s: %s\n", what, st ? ecai_last_error() : "failed");

@@ -25,22 +25,13 @@
 
 #include <ecai.h>
 
+#include "bench_util.h"
+
 #include "catalog/catalog_internal.h"
 #include "catalog/ser.h"
 #include "index/index_internal.h"
 
 ecai_status ecai__embedder_read(ecai_embedder **out, ecai_ctx *ctx, const char *data, size_t len);
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int cmpd(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 
 static double median(double *v, size_t n) {
   qsort(v, n, sizeof *v, cmpd);

@@ -15,11 +15,7 @@
 
 #include <ecai.h>
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "bench_util.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static double u01(void) {

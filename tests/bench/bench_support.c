@@ -12,15 +12,12 @@
 
 #include "ecai.h"
 
+#include "bench_util.h"
+
 static double now_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmpd(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
 }
 
 static void report(const char *name, double *t, int n) {
