@@ -329,6 +329,22 @@ static int structure_ok(const ecai__bm25 *x) {
   return 1;
 }
 
+/* The common end of both readers: X read WHOLE (every byte used, pools terminated) must also
+ * pass the structure check; then its term maps are built and it goes to *out. X is freed on
+ * any failure. */
+static ecai_status finish_read(ecai__bm25 **out, ecai__bm25 *x, int whole) {
+  if (!whole || !structure_ok(x)) {
+    ecai__bm25_free(x);
+    return ecai__err(ECAI_ECORRUPT, "search: the keyword index is damaged");
+  }
+  if (build_maps(x)) {
+    ecai__bm25_free(x);
+    return ecai__err(ECAI_ENOMEM, "search: out of memory");
+  }
+  *out = x;
+  return ECAI_OK;
+}
+
 ecai_status ecai__bm25_read(ecai__bm25 **out, const char *data, size_t len) {
   *out = NULL;
   ecai__rd r = {data, len, 0, 0};
@@ -376,16 +392,9 @@ ecai_status ecai__bm25_read(ecai__bm25 **out, const char *data, size_t len) {
     ecai__bm25_free(x);
     return ecai__err(ECAI_ENOMEM, "search: out of memory");
   }
-  if (r.bad || r.pos != len || !structure_ok(x)) goto corrupt;
-  if (build_maps(x)) {
-    ecai__bm25_free(x);
-    return ecai__err(ECAI_ENOMEM, "search: out of memory");
-  }
-  *out = x;
-  return ECAI_OK;
+  return finish_read(out, x, !r.bad && r.pos == len);
 corrupt:
-  ecai__bm25_free(x);
-  return ecai__err(ECAI_ECORRUPT, "search: the keyword index is damaged");
+  return finish_read(out, x, 0);
 }
 
 /* ---- typo correction ------------------------------------------------------------------ */
@@ -525,18 +534,11 @@ ecai_status ecai__bm25_view(ecai__bm25 **out, const char *data, size_t len) {
   if (x->ndocs % 2) ecai__get_bytes(&r, 2);
   x->terms = view_arr(&r, x->terms_len, 1);
   x->surf = view_arr(&r, x->surf_len, 1);
-  if (r.bad || r.pos != len || (x->terms_len && x->terms[x->terms_len - 1]) ||
-      (x->surf_len && x->surf[x->surf_len - 1]) || !structure_ok(x))
-    goto corrupt;
-  if (!x->terms_len) x->terms = (char *)"";
-  if (!x->surf_len) x->surf = (char *)"";
-  if (build_maps(x)) {
-    ecai__bm25_free(x);
-    return ecai__err(ECAI_ENOMEM, "search: out of memory");
-  }
-  *out = x;
-  return ECAI_OK;
+  int whole = !r.bad && r.pos == len && !(x->terms_len && x->terms[x->terms_len - 1]) &&
+              !(x->surf_len && x->surf[x->surf_len - 1]);
+  if (whole && !x->terms_len) x->terms = (char *)"";
+  if (whole && !x->surf_len) x->surf = (char *)"";
+  return finish_read(out, x, whole);
 corrupt:
-  ecai__bm25_free(x);
-  return ecai__err(ECAI_ECORRUPT, "search: the keyword index is damaged");
+  return finish_read(out, x, 0);
 }

@@ -16,6 +16,7 @@
 #define ECAI_TEST_HARNESS_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +53,23 @@ void ecai_test_register_fixture(const char *name, ecai_fixture_fn start, ecai_fi
   __attribute__((constructor)) static void regfix_##name(void) {                        \
     ecai_test_register_fixture(#name, start, stop);                                     \
   }
+
+/* A random vector of unit length from the xorshift64 generator *STATE (each test file keeps
+ * its own state, so its vectors are the same in every run). */
+static inline float ecai_test_frand(uint64_t *state) {
+  *state ^= *state << 13;
+  *state ^= *state >> 7;
+  *state ^= *state << 17;
+  return (float)((*state >> 11) * (1.0 / 9007199254740992.0)) - 0.5f;
+}
+static inline void ecai_test_rand_unit(uint64_t *state, float *v, size_t d) {
+  double s = 0;
+  for (size_t i = 0; i < d; i++) {
+    v[i] = ecai_test_frand(state);
+    s += (double)v[i] * v[i];
+  }
+  for (size_t i = 0; i < d; i++) v[i] /= (float)sqrt(s);
+}
 
 #define TEST(name)                                                                      \
   static void test_##name(void);                                                        \

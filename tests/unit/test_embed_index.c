@@ -27,20 +27,7 @@ static float dot(const float *a, const float *b, size_t d) {
 }
 
 static uint64_t rng = 88172645463325252ull;
-static float frand(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return (float)((rng >> 11) * (1.0 / 9007199254740992.0)) - 0.5f;
-}
-static void rand_unit(float *v, size_t d) {
-  double s = 0;
-  for (size_t i = 0; i < d; i++) {
-    v[i] = frand();
-    s += (double)v[i] * v[i];
-  }
-  for (size_t i = 0; i < d; i++) v[i] /= (float)sqrt(s);
-}
+static void rand_unit(float *v, size_t d) { ecai_test_rand_unit(&rng, v, d); }
 
 /* ---- embedder --------------------------------------------------------------------------- */
 

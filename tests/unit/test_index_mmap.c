@@ -18,20 +18,7 @@ static ecai_ctx *ctxj(const char *json) {
 }
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
-static float frand(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return (float)((rng >> 11) * (1.0 / 9007199254740992.0)) - 0.5f;
-}
-static void rand_unit(float *v, size_t d) {
-  double s = 0;
-  for (size_t i = 0; i < d; i++) {
-    v[i] = frand();
-    s += (double)v[i] * v[i];
-  }
-  for (size_t i = 0; i < d; i++) v[i] /= (float)sqrt(s);
-}
+static void rand_unit(float *v, size_t d) { ecai_test_rand_unit(&rng, v, d); }
 
 static char *tmp_path(const char *name) {
   static char p[4][1024];
