@@ -416,6 +416,7 @@ static const struct {
                     {"min_observations", ECAI_PRICING_OPT_MIN_OBSERVATIONS},
                     {"min_distinct_prices", ECAI_PRICING_OPT_MIN_DISTINCT_PRICES},
                     {"by_segment", ECAI_PRICING_OPT_BY_SEGMENT},
+                    {"pooling", ECAI_PRICING_OPT_POOLING},
                     {"max_change", ECAI_PRICING_OPT_MAX_CHANGE},
                     {"min_margin", ECAI_PRICING_OPT_MIN_MARGIN},
                     {"min_r2", ECAI_PRICING_OPT_MIN_R2},

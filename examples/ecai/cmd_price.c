@@ -33,6 +33,8 @@ static const char HELP[] =
     "  --validation-share F         later share held out to validate (0.25; 0 = off)\n"
     "  --aggregate day|week|none    model period (default day; none = day)\n"
     "  --by-segment                 one result per product and segment (Country)\n"
+    "  --no-pooling                 each product on its own (default: partial pooling of\n"
+    "                               the elasticities across the run's products)\n"
     "  --config FILE                defaults from the \"pricing\" section\n"
     "output:\n"
     "  --json     JSON LINES: one object per product (suggestion or hold-back reason)\n"
@@ -77,13 +79,13 @@ int cmd_price(int argc, char **argv) {
       {"unit-cost-ratio", required_argument, 0, 'u'}, {"min-r2", required_argument, 0, 'r'},
       {"max-slope-se", required_argument, 0, 's'}, {"aggregate", required_argument, 0, 'a'},
       {"by-segment", no_argument, 0, 'b'},        {"config", required_argument, 0, 'c'},
-      {"validation-share", required_argument, 0, 'v'},
+      {"validation-share", required_argument, 0, 'v'}, {"no-pooling", no_argument, 0, 'N'},
       {"json", no_argument, 0, 'j'},              {"summary", no_argument, 0, 'S'},
       {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
   struct { ecai_pricing_opt opt; const char *s; double d; int kind; } set[16];
   int nset = 0;
   const char *hist = NULL, *cfg = NULL;
-  bool json = false, summary = false, by_segment = false;
+  bool json = false, summary = false, by_segment = false, no_pooling = false;
   int c;
   double v;
   optind = 1;
@@ -97,6 +99,7 @@ int cmd_price(int argc, char **argv) {
     case 'j': json = true; continue;
     case 'S': summary = true; continue;
     case 'b': by_segment = true; continue;
+    case 'N': no_pooling = true; continue;
     case 'h': fputs(HELP, stdout); return CLI_OK;
     case 'o': o = ECAI_PRICING_OPT_OBJECTIVE; kind = 0; break;
     case 'a': o = ECAI_PRICING_OPT_AGGREGATE; kind = 0; break;
@@ -131,6 +134,7 @@ int cmd_price(int argc, char **argv) {
   ecai_pricing *p = NULL;
   ecai_status st = ecai_pricing_new(&p, ctx);
   if (!st && by_segment) st = ecai_pricing_set_int(p, ECAI_PRICING_OPT_BY_SEGMENT, 1);
+  if (!st && no_pooling) st = ecai_pricing_set_int(p, ECAI_PRICING_OPT_POOLING, 0);
   for (int i = 0; i < nset && !st; i++) {
     if (set[i].kind == 0) st = ecai_pricing_set_str(p, set[i].opt, set[i].s);
     else if (set[i].kind == 1) st = ecai_pricing_set_int(p, set[i].opt, (int64_t)set[i].d);

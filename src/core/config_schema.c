@@ -150,6 +150,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"pricing.aggregate",         ECAI__CFG_STR,  "\"day\"",        0, "day|week|none"}, /* period of the demand model (none = day) */
   {"pricing.min_observations",  ECAI__CFG_INT,  "8",              0, NULL}, /* fewer -> held back (thin_data) */
   {"pricing.min_distinct_prices", ECAI__CFG_INT,  "3",              0, NULL},
+  {"pricing.pooling",           ECAI__CFG_INT,  "1",              0, NULL}, /* 1: partial pooling of elasticities across products, 0: each on its own */
   {"pricing.max_change",        ECAI__CFG_NUM,  "0.1",            0, NULL}, /* largest relative price change per step */
   {"pricing.min_margin",        ECAI__CFG_NUM,  "0.2",            0, NULL}, /* (price - cost) / price never below this */
   {"pricing.min_r2",            ECAI__CFG_NUM,  "0.1",            0, NULL}, /* share of deviance explained; poorer fits are held back (poor_fit) */

@@ -57,6 +57,7 @@ typedef struct {
   const double *X; /* nrows x k */
   const double *y, *pw;
   const unsigned char *use;
+  double prec, mean; /* normal prior on coefficient 0: precision (0 = none) and mean */
 } glm;
 
 static double pois_dev(double y, double mu) { return 2 * ((y > 0 ? y * log(y / mu) : 0) - (y - mu)); }
@@ -90,6 +91,7 @@ static bool irls(const glm *g, double *beta, double *cov, double *dev, double *m
     }
     for (int a = 0; a < k; a++)
       for (int b = a + 1; b < k; b++) A[a * k + b] = A[b * k + a];
+    A[0] += g->prec, r[0] += g->prec * g->mean; /* penalised (posterior mode) step */
     if (!chol_solve(A, r, k, nb, NULL)) return false;
     double step = 1, d = INFINITY;
     for (int h = 0; h < 30; h++) { /* step halving when the deviance rises */
@@ -102,6 +104,8 @@ static bool irls(const glm *g, double *beta, double *cov, double *dev, double *m
         if (eta > 700) d = INFINITY;
         else mu[i] = exp(eta), d += g->pw[i] * pois_dev(g->y[i], mu[i]);
       }
+      double b0 = have ? beta[0] + step * (nb[0] - beta[0]) : nb[0];
+      d += g->prec * (b0 - g->mean) * (b0 - g->mean);
       if (!have || d <= last * (1 + 1e-12) + 1e-300) break;
       step /= 2;
     }
@@ -123,6 +127,7 @@ static bool irls(const glm *g, double *beta, double *cov, double *dev, double *m
   }
   for (int a = 0; a < k; a++)
     for (int b = a + 1; b < k; b++) A[a * k + b] = A[b * k + a];
+  A[0] += g->prec;
   return chol_solve(A, r, k, nb, cov);
 }
 
@@ -265,6 +270,7 @@ static double sd_of(const double *v, size_t n) {
 typedef struct {
   int T, k, np, weekly, ndow, nfour, trend;
   int64_t p0;
+  double prec, pmean; /* prior on the elasticity (see ecai__dm_opts) */
   double *X, *y, *lnp, *pw, *mu;
   int *tier;
   int64_t *per;
@@ -321,7 +327,7 @@ static double controls_r2(const model *m) {
 
 /* Fits rows with use[] set; per-tier quasi-Poisson dispersion, then a weighted refit. */
 static bool fit_model(model *m, double *beta, double *cov, double *phi_t, double *dev_out) {
-  glm g = {m->k, m->T * m->np, m->X, m->y, m->pw, m->use};
+  glm g = {m->k, m->T * m->np, m->X, m->y, m->pw, m->use, m->prec, m->pmean};
   double dev;
   for (int i = 0; i < g.nrows; i++) m->pw[i] = 1;
   if (!irls(&g, beta, cov, &dev, m->mu)) return false;
@@ -530,6 +536,7 @@ ecai_status ecai__dm_estimate(const ecai__dm_obs *o, size_t n, const ecai__dm_op
     tmap[bt] = T < MAXT ? T++ : T - 1; /* the smallest tiers beyond MAXT share the last level */
   }
   m.T = T, m.np = (int)(pmax - pmin + 1), m.p0 = pmin, m.weekly = opt->weekly;
+  m.prec = opt->prior_sd > 0 ? 1 / (opt->prior_sd * opt->prior_sd) : 0, m.pmean = opt->prior_mean;
   m.trend = m.np >= 3;
   m.ndow = !opt->weekly && m.np >= 21 ? 6 : 0;
   m.nfour = (opt->weekly ? m.np >= 17 : m.np >= 120) ? 1 : 0;

@@ -24,6 +24,7 @@ typedef struct {
   int weekly;              /* periods are weeks instead of days */
   double validation_share; /* later share of the periods held out; 0 = no validation */
   double min_var;          /* sd of ln price (within tiers, over time) needed */
+  double prior_mean, prior_sd; /* normal prior on the elasticity (partial pooling); prior_sd 0 = none */
 } ecai__dm_opts;
 
 typedef struct {

@@ -31,6 +31,7 @@ struct ecai_pricing {
   int aggregate; /* 0 none, 1 day, 2 week */
   int64_t min_obs, min_prices;
   int by_segment;
+  int pooling; /* partial pooling across products (default 1) */
   double max_change, min_margin, min_r2, max_se, min_var, cost_ratio, val_share;
   obs *o;
   size_t n, cap;
@@ -103,6 +104,10 @@ static ecai_status set_int(ecai_pricing *p, ecai_pricing_opt opt, int64_t v) {
     if (p->n) return ecai__err(ECAI_ESTATE, "pricing: by_segment must be set before adding history");
     p->by_segment = (int)v;
     return ECAI_OK;
+  case ECAI_PRICING_OPT_POOLING:
+    if (v != 0 && v != 1) return ecai__err(ECAI_EINVAL, "pricing: pooling must be 0 or 1");
+    p->pooling = (int)v;
+    return ECAI_OK;
   default: break;
   }
   if ((opt >= 1 && opt < 100) || opt >= 200) return ecai__err(ECAI_EINVAL, "pricing: option %d is not an integer option", (int)opt);
@@ -157,6 +162,7 @@ ecai_status ecai_pricing_new(ecai_pricing **out, const ecai_ctx *ctx) {
   p->min_var = 0.02;
   p->cost_ratio = 0;
   p->val_share = 0.25;
+  p->pooling = 1;
   if (ctx) {
     ecai_status st = ECAI_OK;
 #define D(opt, key, field) if (!st) st = set_dbl(p, opt, ecai__cfg_double(ctx, "pricing." key, p->field))
@@ -170,6 +176,7 @@ ecai_status ecai_pricing_new(ecai_pricing **out, const ecai_ctx *ctx) {
     D(ECAI_PRICING_OPT_VALIDATION_SHARE, "validation_share", val_share);
     I(ECAI_PRICING_OPT_MIN_OBSERVATIONS, "min_observations", min_obs);
     I(ECAI_PRICING_OPT_MIN_DISTINCT_PRICES, "min_distinct_prices", min_prices);
+    I(ECAI_PRICING_OPT_POOLING, "pooling", pooling);
 #undef D
 #undef I
     if (!st) st = set_str(p, ECAI_PRICING_OPT_OBJECTIVE, ecai__cfg_str(ctx, "pricing.objective", "revenue"));
@@ -641,6 +648,150 @@ static const char *combine_test(ecai__dm_fit *f, const ptest *t) {
   return hist ? "history+experiment" : "experiment";
 }
 
+typedef struct {
+  const char *s;
+  size_t i;
+} keyname;
+
+static int cmp_keyname(const void *a, const void *b) {
+  return strcmp(((const keyname *)a)->s, ((const keyname *)b)->s);
+}
+
+/* Key indices in byte order of their names (names are unique). */
+static bool key_order(const ecai_pricing *p, size_t *order) {
+  keyname *tmp = ecai__malloc((p->nkeys ? p->nkeys : 1) * sizeof *tmp);
+  if (!tmp) return false;
+  for (size_t i = 0; i < p->nkeys; i++) tmp[i] = (keyname){p->key_names[i], i};
+  qsort(tmp, p->nkeys, sizeof *tmp, cmp_keyname);
+  for (size_t i = 0; i < p->nkeys; i++) order[i] = tmp[i].i;
+  ecai__free(tmp);
+  return true;
+}
+
+/* One key's observations o[s0, s1) and its fit. */
+typedef struct {
+  size_t s0, s1;
+  double cur, cost;
+  ecai__dm_fit f;
+  double b0, se0; /* the key's own estimate before pooling (NaN when not pooled) */
+} keyfit;
+
+static ecai_status fit_key(const ecai_pricing *p, const obs *o, ecai__dm_obs *dm, keyfit *k, double pmean, double psd) {
+  size_t na = 0;
+  for (size_t i = k->s0; i < k->s1; i++) dm[na++] = (ecai__dm_obs){o[i].ts, o[i].price, o[i].qty, o[i].seg};
+  ecai__dm_opts dopt = {p->aggregate == 2, p->val_share, p->min_var, pmean, psd};
+  return ecai__dm_estimate(dm, na, &dopt, &k->f);
+}
+
+/* A fit the data identifies on its own: it enters the shop-wide distribution. */
+static bool poolable(const ecai_pricing *p, const ecai__dm_fit *f) {
+  return !f->unidentified && isfinite(f->b) && f->se > 0 && (int64_t)f->cells >= p->min_obs &&
+         (int64_t)f->distinct >= p->min_prices && f->sd_within >= p->min_var;
+}
+
+/* Partial pooling: the spread of the shop's elasticities (DerSimonian-Laird random
+ * effects over the products' own estimates) becomes a normal prior for each product.
+ * false when fewer than POOL_MIN products identify an elasticity. */
+#define POOL_MIN 10
+#define POOL_MIN_SD 0.15 /* the prior never claims the products are more alike than this */
+static bool pool_prior(const ecai_pricing *p, const keyfit *k, size_t n, double *mean, double *sd, size_t *used) {
+  double sw = 0, sw2 = 0, swb = 0, q = 0;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (poolable(p, &k[i].f)) {
+      double w = 1 / (k[i].f.se * k[i].f.se);
+      sw += w, sw2 += w * w, swb += w * k[i].f.b, m++;
+    }
+  *used = m;
+  if (m < POOL_MIN) return false;
+  *mean = swb / sw;
+  for (size_t i = 0; i < n; i++)
+    if (poolable(p, &k[i].f)) q += (k[i].f.b - *mean) * (k[i].f.b - *mean) / (k[i].f.se * k[i].f.se);
+  double tau2 = (q - (double)(m - 1)) / (sw - sw2 / sw);
+  *sd = sqrt(fmax(tau2, POOL_MIN_SD * POOL_MIN_SD));
+  return true;
+}
+
+/* Decides for one fitted key and appends its JSON line (with the rationale) to b. */
+static ecai_status emit_key(ecai_pricing *p, const char *name, keyfit *k, const double *pool, char *rbuf,
+                            ecai__buf *b) {
+  const char *sep = strchr(name, SEP);
+  size_t plen = sep ? (size_t)(sep - name) : strlen(name), bi, ti;
+  const bounds *bd = p->nb && ecai__smap_get(&p->bmap, name, plen, &bi) ? &p->b[bi] : NULL;
+  const ptest *pt = p->nt && ecai__smap_get(&p->tmap, name, plen, &ti) ? &p->t[ti] : NULL;
+  const char *source = pt ? combine_test(&k->f, pt) : "history";
+  decision d;
+  decide(p, &k->f, pt != NULL, k->cur, k->cost, bd, &d);
+  json_t *j = result_json(p, name, &k->f, k->cur, &d);
+  if (!j) return ECAI_ENOMEM;
+  add_model_fields(j, &k->f, &d);
+  json_object_set_new(j, "elasticity_source", json_string(source));
+  json_object_set_new(j, "experiment", pt ? json_pack("{s:i,s:o,s:o}", "tests", pt->n, "elasticity", ecai__jnum(pt->wb / pt->w),
+                                                      "elasticity_se", ecai__jnum(1 / sqrt(pt->w)))
+                                          : json_null());
+  json_object_set_new(j, "pooling", isfinite(k->b0) ? json_pack("{s:o,s:o,s:o,s:o}", "elasticity_own", ecai__jnum(k->b0),
+                                                                "elasticity_own_se", ecai__jnum(k->se0), "prior_mean",
+                                                                ecai__jnum(pool[0]), "prior_sd", ecai__jnum(pool[1]))
+                                                    : json_null());
+  char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
+  if (s && p->rfn) {
+    rbuf[0] = 0;
+    size_t bad;
+    if (p->rfn(s, strlen(s), rbuf, 2048, p->rpayload) == 0) {
+      rbuf[2047] = 0;
+      if (ecai__utf8_valid(rbuf, strlen(rbuf), &bad)) {
+        json_object_set_new(j, "rationale", json_string(rbuf));
+        free(s);
+        s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
+      }
+    }
+  }
+  json_decref(j);
+  if (!s) return ECAI_ENOMEM;
+  ecai__buf_puts(b, s);
+  ecai__buf_puts(b, "\n");
+  free(s);
+  return b->oom ? ECAI_ENOMEM : ECAI_OK;
+}
+
+/* Splits the sorted observations into keys: span, current price and cost. */
+static void key_spans(const ecai_pricing *p, const obs *o, keyfit *k) {
+  for (size_t i = 0; i < p->nkeys; i++) k[i].s0 = k[i].s1 = p->n;
+  for (size_t i = p->n; i-- > 0;) k[o[i].key].s0 = i;
+  for (size_t key = 0; key < p->nkeys; key++) {
+    keyfit *x = &k[key];
+    x->s1 = x->s0;
+    while (x->s1 < p->n && o[x->s1].key == key) x->s1++;
+    x->b0 = x->se0 = NAN;
+    if (x->s1 == x->s0) continue;
+    x->cur = o[x->s1 - 1].price; /* current price / cost: most recent observation */
+    x->cost = -1;
+    for (size_t i = x->s1; i-- > x->s0;)
+      if (o[i].cost >= 0) {
+        x->cost = o[i].cost;
+        break;
+      }
+    if (x->cost < 0 && p->cost_ratio > 0) x->cost = p->cost_ratio * x->cur;
+  }
+}
+
+/* Fits every key on its own, then (pooling on) refits the identified ones with the
+ * shop-wide prior; pool[] receives the prior (NaN when none). */
+static ecai_status fit_all(const ecai_pricing *p, const obs *o, ecai__dm_obs *dm, keyfit *k, double *pool) {
+  pool[0] = pool[1] = NAN;
+  for (size_t i = 0; i < p->nkeys; i++)
+    if (k[i].s1 > k[i].s0 && fit_key(p, o, dm, &k[i], 0, 0)) return ECAI_ENOMEM;
+  size_t used;
+  if (!p->pooling || !pool_prior(p, k, p->nkeys, &pool[0], &pool[1], &used)) return ECAI_OK;
+  for (size_t i = 0; i < p->nkeys; i++) {
+    if (!poolable(p, &k[i].f)) continue;
+    double b0 = k[i].f.b, se0 = k[i].f.se;
+    if (fit_key(p, o, dm, &k[i], pool[0], pool[1])) return ECAI_ENOMEM;
+    k[i].b0 = b0, k[i].se0 = se0;
+  }
+  return ECAI_OK;
+}
+
 ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_pricing_progress_fn progress,
                              void *payload) {
   ECAI__CHECK_ARG(out);
@@ -651,96 +802,20 @@ ecai_status ecai_pricing_run(char **out, size_t *out_len, ecai_pricing *p, ecai_
   obs *o = ecai__malloc((p->n ? p->n : 1) * sizeof *o);
   ecai__dm_obs *dm = ecai__malloc((p->n ? p->n : 1) * sizeof *dm);
   size_t *order = ecai__malloc((p->nkeys ? p->nkeys : 1) * sizeof *order);
-  size_t *start = ecai__malloc((p->nkeys + 1) * sizeof *start);
+  keyfit *k = ecai__calloc(p->nkeys ? p->nkeys : 1, sizeof *k);
   char *rbuf = p->rfn ? ecai__malloc(2048) : NULL;
   ecai__buf b = {0};
-  if (!o || !dm || !order || !start || (p->rfn && !rbuf)) goto oom;
+  double pool[2];
+  if (!o || !dm || !order || !k || (p->rfn && !rbuf) || !key_order(p, order)) goto oom;
   if (p->n) memcpy(o, p->o, p->n * sizeof *o);
   qsort(o, p->n, sizeof *o, cmp_obs);
-  for (size_t i = 0; i <= p->nkeys; i++) start[i] = p->n;
-  for (size_t i = p->n; i-- > 0;) start[o[i].key] = i;
-  /* keys in byte order of their names */
-  for (size_t i = 0; i < p->nkeys; i++) order[i] = i;
-  {
-    /* sort indices by name: simple merge via qsort on pointer pairs */
-    typedef struct { const char *s; size_t i; } kp;
-    kp *tmp = ecai__malloc((p->nkeys ? p->nkeys : 1) * sizeof *tmp);
-    if (!tmp) goto oom;
-    for (size_t i = 0; i < p->nkeys; i++) tmp[i] = (kp){p->key_names[i], i};
-    for (size_t w = 1; w < p->nkeys; w *= 2) { /* bottom-up merge sort (stable, no callback state) */
-      kp *buf2 = ecai__malloc(p->nkeys * sizeof *buf2);
-      if (!buf2) {
-        ecai__free(tmp);
-        goto oom;
-      }
-      for (size_t lo = 0; lo < p->nkeys; lo += 2 * w) {
-        size_t mid = lo + w < p->nkeys ? lo + w : p->nkeys, hi = lo + 2 * w < p->nkeys ? lo + 2 * w : p->nkeys;
-        size_t i = lo, j = mid, k = lo;
-        while (i < mid && j < hi) buf2[k++] = strcmp(tmp[i].s, tmp[j].s) <= 0 ? tmp[i++] : tmp[j++];
-        while (i < mid) buf2[k++] = tmp[i++];
-        while (j < hi) buf2[k++] = tmp[j++];
-      }
-      ecai__free(tmp);
-      tmp = buf2;
-    }
-    for (size_t i = 0; i < p->nkeys; i++) order[i] = tmp[i].i;
-    ecai__free(tmp);
-  }
+  key_spans(p, o, k);
+  if (fit_all(p, o, dm, k, pool)) goto oom;
   ecai__buf_puts(&b, "");
   for (size_t oi = 0; oi < p->nkeys; oi++) {
-    size_t key = order[oi], s0 = start[key], s1 = s0;
-    while (s1 < p->n && o[s1].key == key) s1++;
-    if (s1 == s0) continue; /* a key whose observations were rolled back by a failed load */
-    /* current price / cost: most recent observation */
-    double cur = o[s1 - 1].price, cost = -1;
-    for (size_t i = s1; i-- > s0;)
-      if (o[i].cost >= 0) {
-        cost = o[i].cost;
-        break;
-      }
-    if (cost < 0 && p->cost_ratio > 0) cost = p->cost_ratio * cur;
-    size_t na = 0;
-    for (size_t i = s0; i < s1; i++) dm[na++] = (ecai__dm_obs){o[i].ts, o[i].price, o[i].qty, o[i].seg};
-    ecai__dm_opts dopt = {p->aggregate == 2, p->val_share, p->min_var};
-    ecai__dm_fit f;
-    if (ecai__dm_estimate(dm, na, &dopt, &f)) goto oom;
-    const char *name = p->key_names[key];
-    const bounds *bd = NULL;
-    size_t bi;
-    const char *sep = strchr(name, SEP);
-    if (p->nb && ecai__smap_get(&p->bmap, name, sep ? (size_t)(sep - name) : strlen(name), &bi)) bd = &p->b[bi];
-    size_t ti;
-    const ptest *pt = p->nt && ecai__smap_get(&p->tmap, name, sep ? (size_t)(sep - name) : strlen(name), &ti) ? &p->t[ti] : NULL;
-    const char *source = "history";
-    if (pt) source = combine_test(&f, pt);
-    decision d;
-    decide(p, &f, pt != NULL, cur, cost, bd, &d);
-    json_t *j = result_json(p, name, &f, cur, &d);
-    if (!j) goto oom;
-    add_model_fields(j, &f, &d);
-    json_object_set_new(j, "elasticity_source", json_string(source));
-    json_object_set_new(j, "experiment", pt ? json_pack("{s:i,s:o,s:o}", "tests", pt->n, "elasticity", ecai__jnum(pt->wb / pt->w),
-                                                        "elasticity_se", ecai__jnum(1 / sqrt(pt->w)))
-                                            : json_null());
-    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
-    if (s && p->rfn) {
-      rbuf[0] = 0;
-      size_t bad;
-      if (p->rfn(s, strlen(s), rbuf, 2048, p->rpayload) == 0) {
-        rbuf[2047] = 0;
-        if (ecai__utf8_valid(rbuf, strlen(rbuf), &bad)) {
-          json_object_set_new(j, "rationale", json_string(rbuf));
-          free(s);
-          s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
-        }
-      }
-    }
-    json_decref(j);
-    if (!s) goto oom;
-    ecai__buf_puts(&b, s);
-    ecai__buf_puts(&b, "\n");
-    free(s);
-    if (b.oom) goto oom;
+    size_t key = order[oi];
+    if (k[key].s1 == k[key].s0) continue; /* a key whose observations were rolled back by a failed load */
+    if (emit_key(p, p->key_names[key], &k[key], pool, rbuf, &b)) goto oom;
     if (progress && ((oi + 1) % 1000 == 0 || oi + 1 == p->nkeys) && progress(oi + 1, p->nkeys, payload)) {
       st = ecai__err(ECAI_ECANCELED, "pricing: cancelled by the progress callback after %zu products", oi + 1);
       goto done;
@@ -755,7 +830,7 @@ done:
   ecai__free(o);
   ecai__free(dm);
   ecai__free(order);
-  ecai__free(start);
+  ecai__free(k);
   ecai__free(rbuf);
   return st;
 }

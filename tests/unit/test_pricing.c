@@ -368,6 +368,50 @@ TEST(pricing_order_size_tiers_are_separated_from_list_price_changes) {
   ecai_pricing_free(p);
 }
 
+/* 30 thin products (5 orders a day) with elasticities spread over -2.4..-0.6, and one whose
+ * list price never moves: the shop-wide prior shrinks the noisy estimates towards each
+ * other, so they land closer to the truth and their intervals narrow; the unidentified
+ * product gains nothing from it. */
+static double pooled_error(ecai_pricing *p, int n, const double *truth, int check_each) {
+  json_t *m = run_map(p);
+  double err = 0;
+  char id[16];
+  for (int i = 0; i < n; i++) {
+    snprintf(id, sizeof id, "p%02d", i);
+    err += fabs(jd(m, id, "elasticity") - truth[i]);
+    json_t *pl = json_object_get(json_object_get(m, id), "pooling");
+    if (check_each) {
+      CHECK(json_is_object(pl));
+      CHECK(jd(m, id, "elasticity_se") <= json_number_value(json_object_get(pl, "elasticity_own_se")) + 1e-12);
+      CHECK_NEAR(json_number_value(json_object_get(pl, "prior_mean")), -1.5, 0.5);
+      CHECK(json_number_value(json_object_get(pl, "prior_sd")) >= 0.15);
+    } else CHECK(json_is_null(pl));
+  }
+  CHECK(json_is_null(json_object_get(json_object_get(m, "fixed"), "pooling")));
+  CHECK_STR_EQ(js(m, "fixed", "reason"), "not_identified");
+  json_decref(m);
+  return err / n;
+}
+
+TEST(pricing_pooling_across_products_shrinks_thin_estimates) {
+  ecai_pricing *p = NULL;
+  CHECK_OK(ecai_pricing_new(&p, NULL));
+  double truth[30];
+  char id[16];
+  for (int i = 0; i < 30; i++) {
+    truth[i] = -2.4 + 1.8 * i / 29.0;
+    snprintf(id, sizeof id, "p%02d", i);
+    add_shop_product(p, id, truth[i], 5, 360, 0, 700 + (uint64_t)i);
+  }
+  add_shop_product(p, "fixed", -1.5, 5, 360, 1, 799);
+  double pooled = pooled_error(p, 30, truth, 1);
+  CHECK_STATUS(ecai_pricing_set_int(p, ECAI_PRICING_OPT_POOLING, 2), ECAI_EINVAL);
+  CHECK_OK(ecai_pricing_set_int(p, ECAI_PRICING_OPT_POOLING, 0));
+  double own = pooled_error(p, 30, truth, 0);
+  CHECK(pooled < own);
+  ecai_pricing_free(p);
+}
+
 TEST(pricing_validation_holds_back_what_does_not_forecast) {
   ecai_pricing *p = NULL;
   CHECK_OK(ecai_pricing_new(&p, NULL));

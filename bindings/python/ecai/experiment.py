@@ -31,7 +31,7 @@ _RATIONALE_FN = CFUNCTYPE(c_int, c_char_p, c_size_t, c_void_p, c_size_t, c_void_
 
 _OPTS = {  # name -> (enum value, kind)
     "objective": (1, str), "aggregate": (2, str),
-    "min_observations": (100, int), "min_distinct_prices": (101, int), "by_segment": (102, int),
+    "min_observations": (100, int), "min_distinct_prices": (101, int), "by_segment": (102, int), "pooling": (103, int),
     "max_change": (200, float), "min_margin": (201, float), "min_r2": (202, float),
     "max_slope_se": (203, float), "min_price_variation": (204, float), "unit_cost_ratio": (205, float),
     "validation_share": (206, float),
@@ -283,7 +283,7 @@ def abtest_csv(path, variant_column, metric_column, metric="proportion", control
 
 class Pricing(Handle):
     """Batch price suggestions with guardrails. Options as keyword arguments
-    (objective, aggregate, min_observations, min_distinct_prices, by_segment, max_change,
+    (objective, aggregate, min_observations, min_distinct_prices, by_segment, pooling, max_change,
     min_margin, min_r2, max_slope_se, min_price_variation, unit_cost_ratio, validation_share)."""
 
     _free = "ecai_pricing_free"

@@ -203,6 +203,28 @@ def test_pricing_tiers_identification_and_validation():
             p.set("validation_share", 0.9)
 
 
+def test_pricing_pooling_across_products():
+    """Thin products share the shop's spread of elasticities: narrower intervals, closer
+    to the truth on average; pooling=0 keeps each product on its own."""
+    truth = {"p%02d" % i: -2.3 + 1.6 * i / 11 for i in range(12)}
+    err = {}
+    for pooling in (1, 0):
+        with ecai.Pricing(pooling=pooling) as p:
+            for i, (pid, b) in enumerate(sorted(truth.items())):
+                _shop(p, pid, b, False, 900 + i, rate=3)
+            res = p.run()
+        err[pooling] = sum(abs(r["elasticity"] - truth[r["product"]]) for r in res) / len(res)
+        for r in res:
+            if pooling:
+                assert r["pooling"]["prior_sd"] >= 0.15, r
+                assert r["elasticity_se"] <= r["pooling"]["elasticity_own_se"] + 1e-12
+            else:
+                assert r["pooling"] is None
+    assert err[1] < err[0], err
+    with pytest.raises(ecai.InvalidArgument):
+        ecai.Pricing().set("pooling", 2)
+
+
 def test_pricing_price_test_loop():
     # a fixed list price: the history cannot identify the elasticity; a price test can
     truth = -2.0
