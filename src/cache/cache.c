@@ -46,6 +46,7 @@ typedef struct {
   size_t nibuckets, nlinks;
   uint64_t hits, misses, puts, evictions, expirations, invalidations, tokens_saved;
   double cost_saved;
+  char pad[64]; /* keeps the next shard's lock off the cache line of these counters */
 } shard;
 
 typedef struct counter {
