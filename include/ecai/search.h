@@ -163,7 +163,8 @@ ECAI_API ecai_status ecai_search_eval(char **out, size_t *out_len, ecai_search *
  * per query (10..1000, default 100); "rounds" (boosting rounds, default 100), "eta"
  * (0.1), "max_depth" (4), "threads" (training threads, 0 = XGBoost's default; the
  * defaults were chosen on two halves of the tune half, never on the check half);
- * "min_queries": fewer usable queries than this (default 20) is an error.
+ * "min_queries": fewer usable queries than this (default 20) is an error; "without": a
+ * list of feature names to leave out (held at 0, e.g. ["prior_grade","prior_count"]).
  * When `dir` is not NULL the ranker is saved as DIR/ranker.bin (written atomically; magic
  * "ECAILTR", layout version, XXH3 checksum; it holds the feature names, the priors by SKU,
  * the judgments of the queries learnt from keyed by XXH3-64 of their text, and the XGBoost

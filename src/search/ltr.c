@@ -42,6 +42,7 @@ struct ecai__ltr {
   ecai__ltr_prior pr;
   ecai__ltr_avg avg;
   size_t depth;
+  uint64_t off; /* features left out (bit f: always 0) */
   collect *col;
 };
 
@@ -159,6 +160,9 @@ ecai_status ecai__ltr_apply(ecai__ltr *m, const ecai__bm25 *bm, const ecai_catal
     }
   }
   if (!st) st = ecai__ltr_features(X, bm, cat, &m->pr, &m->avg, q, c, n, own, tk, &toks);
+  for (size_t i = 0; !st && m->off && i < n; i++)
+    for (int f = 0; f < ECAI__LTR_NFEAT; f++)
+      if (m->off >> f & 1) X[i * ECAI__LTR_NFEAT + f] = 0;
   if (!st && m->col) st = record(m->col, X, c, n);
   else if (!st) {
     st = predict(m, X, n, c);
@@ -185,6 +189,7 @@ static ecai_status save(const ecai__ltr *m, const ecai_catalog *cat, const char 
   ecai__put_u32(&b, ECAI__LTR_NFEAT);
   for (int f = 0; f < ECAI__LTR_NFEAT; f++) ecai__put_str(&b, ecai__ltr_feature_names[f]);
   ecai__put_u64(&b, m->depth);
+  ecai__put_u64(&b, m->off);
   ecai__put_f64(&b, m->avg.title);
   for (int f = 0; f < 4; f++) ecai__put_f64(&b, m->avg.f[f]);
   ecai__put_f64(&b, m->pr.mean);
@@ -273,6 +278,7 @@ static ecai_status parse(ecai__ltr *m, const ecai_catalog *cat, const char *data
       return ecai__err(ECAI_ECORRUPT, "%s: the ranker was learnt on other features: run ecai learn again", path);
   }
   m->depth = (size_t)ecai__get_u64(&r);
+  m->off = ecai__get_u64(&r);
   m->avg.title = ecai__get_f64(&r);
   for (int f = 0; f < 4; f++) m->avg.f[f] = ecai__get_f64(&r);
   m->pr.mean = ecai__get_f64(&r);
@@ -507,6 +513,7 @@ static ecai_status read_judgments(learn_in *in, ecai__buf *qb, ecai__buf *lb) {
 typedef struct lopts {
   int counts, split; /* split: -1 all, 0 tune (even hash), 1 test */
   size_t depth, rounds, min_queries, max_depth;
+  uint64_t off;
   double eta;
   int threads;
 } lopts;
@@ -543,6 +550,19 @@ static ecai_status learn_opts(const char *options, lopts *o) {
       if (!json_is_number(v) || !(json_number_value(v) > 0 && json_number_value(v) <= 1))
         st = ecai__err(ECAI_EINVAL, "search_learn: \"eta\" must be a number in (0, 1]");
       else o->eta = json_number_value(v);
+    } else if (!strcmp(key, "without")) {
+      size_t i;
+      json_t *e;
+      if (!json_is_array(v)) st = ecai__err(ECAI_EINVAL, "search_learn: \"without\" must be a list of feature names");
+      json_array_foreach(v, i, e) {
+        int f = 0;
+        while (f < ECAI__LTR_NFEAT && (!json_is_string(e) || strcmp(json_string_value(e), ecai__ltr_feature_names[f]))) f++;
+        if (f == ECAI__LTR_NFEAT) {
+          st = ecai__err(ECAI_EINVAL, "search_learn: \"without\": unknown feature %s", json_is_string(e) ? json_string_value(e) : "(not a string)");
+          break;
+        }
+        o->off |= 1ull << f;
+      }
     } else st = ecai__err(ECAI_EINVAL, "search_learn: unknown option \"%s\"", key);
     if (st) break;
   }
@@ -659,6 +679,7 @@ ecai_status ecai_search_learn(char **out, size_t *out_len, ecai_search *s, const
   }
   /* priors from the training judgments; field length averages over the catalog */
   m->depth = o.depth;
+  m->off = o.off;
   m->pr.m = PRIOR_M;
   if ((st = prior_alloc(&m->pr, ecai__catalog_slots(cat))) != ECAI_OK) goto out;
   double gsum = 0;

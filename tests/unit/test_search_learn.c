@@ -244,6 +244,8 @@ TEST(search_learn_bad_input) {
   CHECK_STATUS(ecai_search_learn(&out, NULL, s, NULL, q, l, "{\"nope\":1}"), ECAI_EINVAL);
   CHECK_STATUS(ecai_search_learn(&out, NULL, s, NULL, q, l, "{\"eta\":2}"), ECAI_EINVAL);
   CHECK_STATUS(ecai_search_learn(&out, NULL, s, NULL, q, l, "[1]"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_search_learn(&out, NULL, s, NULL, q, l, "{\"without\":[\"colour\"]}"), ECAI_EINVAL);
+  CHECK_CONTAINS(ecai_last_error(), "unknown feature colour");
   CHECK(out == NULL);
   /* nothing was learnt or written by the failures above; an unwritable folder fails cleanly
    * and keeps the ranker learnt before */
@@ -252,6 +254,9 @@ TEST(search_learn_bad_input) {
   ecai_free(plain);
   ecai_status rc;
   rep = learn(s, NULL, "ltr_labels.tsv", FAST, &rc);
+  CHECK_OK(rc);
+  ecai_free(rep);
+  rep = learn(s, NULL, "ltr_labels.tsv", "{\"min_queries\":5,\"rounds\":30,\"without\":[\"prior_grade\",\"prior_count\"]}", &rc);
   CHECK_OK(rc);
   ecai_free(rep);
   rep = learn(s, "/nonexistent/dir", "ltr_labels.tsv", FAST, &rc);
