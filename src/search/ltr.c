@@ -86,6 +86,16 @@ static ecai_status predict(ecai__ltr *m, const float *X, size_t n, ecai__ltr_can
   return ECAI_OK;
 }
 
+/* Sets prediction to one thread and predicts once, so XGBoost configures the booster now
+ * rather than in the first of several concurrent queries. */
+static ecai_status ready(ecai__ltr *m) {
+  float x[ECAI__LTR_NFEAT] = {0};
+  ecai__ltr_cand c = {0};
+  if (XGBoosterSetParam(m->bst, "nthread", "1") || XGBoosterSetParam(m->bst, "verbosity", "0"))
+    return xgb_err("setup");
+  return predict(m, x, 1, &c);
+}
+
 static ecai_status record(collect *col, const float *X, const ecai__ltr_cand *c, size_t n) {
   int useful = 0;
   if (col->rows + n > col->cap) {
@@ -306,8 +316,7 @@ static ecai_status parse(ecai__ltr *m, const ecai_catalog *cat, const char *data
   if (XGBoosterCreate(NULL, 0, &m->bst) || XGBoosterLoadModelFromBuffer(m->bst, model, ml))
     return ecai__err(ECAI_ECORRUPT, "%s: the learnt model does not load: %.*s", path,
                      xgb_msg_len(XGBGetLastError()), XGBGetLastError());
-  if (XGBoosterSetParam(m->bst, "nthread", "1") || XGBoosterSetParam(m->bst, "verbosity", "0")) return xgb_err("setup");
-  return ECAI_OK;
+  return ready(m);
 }
 
 ecai_status ecai__ltr_open(ecai__ltr **out, const ecai_catalog *cat, const char *dir) {
@@ -629,8 +638,7 @@ static ecai_status train(ecai__ltr *m, const collect *col, const lopts *o, doubl
   if (!st && XGBoosterEvalOneIter(m->bst, (int)o->rounds, &dm, names, 1, &ev)) st = xgb_err("evaluation");
   const char *at = ev ? strstr(ev, "ndcg@10:") : NULL;
   *train_ndcg = at ? strtod(at + 8, NULL) : NAN;
-  /* prediction is one thread per query */
-  if (!st && (XGBoosterSetParam(m->bst, "nthread", "1"))) st = xgb_err("parameters");
+  if (!st) st = ready(m); /* prediction: one thread per query */
 out:
   if (dm) XGDMatrixFree(dm);
   return st;

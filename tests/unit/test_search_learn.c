@@ -301,3 +301,44 @@ TEST(search_learn_home_depot_check_half) {
   ecai_store_free(st);
   ecai_ctx_free(ctx);
 }
+
+#include <pthread.h>
+
+typedef struct conc { ecai_search *s; const char *want; int bad; } conc;
+static void *conc_run(void *p) {
+  conc *c = p;
+  for (int i = 0; i < 50; i++) {
+    char *out = top(c->s, "blue widget kit", NULL);
+    if (!out || strcmp(out, c->want)) c->bad++;
+    ecai_free(out);
+  }
+  return NULL;
+}
+
+TEST(search_learn_concurrent_reranked_queries) {
+  ecai_ctx *ctx = NULL;
+  CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
+  ecai_store *st = mkstore(ctx);
+  ecai_search *s = NULL;
+  CHECK_OK(ecai_search_new(&s, st));
+  ecai_status rc;
+  char *rep = learn(s, NULL, "ltr_labels.tsv", FAST, &rc);
+  CHECK_OK(rc);
+  ecai_free(rep);
+  char *want = top(s, "blue widget kit", NULL);
+  CHECK_CONTAINS(want, "\"learnt\":true");
+  conc c[4];
+  pthread_t t[4];
+  for (int i = 0; i < 4; i++) {
+    c[i] = (conc){s, want, 0};
+    CHECK(pthread_create(&t[i], NULL, conc_run, &c[i]) == 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    pthread_join(t[i], NULL);
+    CHECK_INT_EQ(c[i].bad, 0);
+  }
+  ecai_free(want);
+  ecai_search_free(s);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
