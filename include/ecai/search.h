@@ -173,7 +173,8 @@ ECAI_API ecai_status ecai_search_eval(char **out, size_t *out_len, ecai_search *
  * judged for it does not look "judged for other queries" to the model. A ranker.bin that is damaged,
  * of another layout or learnt on other features is refused (ECAI_ECORRUPT, logged as a
  * warning) and ecai_search_open() then succeeds with the unlearnt ranking; the query
- * result's "learnt" member tells whether a ranker reordered it. The query option
+ * result's "learnt" member tells whether a ranker reordered it (the reranked hits' "score"
+ * is then the model's, on its own scale; hits past "candidates" keep the fused order). The query option
  * "rerank": false switches the ranker off for one query. Prediction runs on the calling
  * thread (XGBoost nthread 1). Measured on Home Depot (learnt on the tune half, checked on
  * the other): see README "Measured" and tests/eval/eval_learn.sh.
