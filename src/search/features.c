@@ -24,7 +24,7 @@ static const char *field_text(const ecai__product *p, int f) {
 
 static size_t field_tokens(const ecai__product *p, int f, ecai__tokenizer *tk, ecai__tokens *toks) {
   const char *v = field_text(p, f);
-  if (!v) return 0;
+  if (!v || !tk) return 0;
   size_t len = strlen(v);
   if (len > FIELD_CAP) len = FIELD_CAP;
   while (len > 0 && len < strlen(v) && ((unsigned char)v[len] & 0xC0) == 0x80) len--; /* whole characters */

@@ -141,7 +141,13 @@ ecai_status ecai__ltr_apply(ecai__ltr *m, const ecai__bm25 *bm, const ecai_catal
   float *X = ecai__malloc(n * ECAI__LTR_NFEAT * sizeof *X), *own = NULL;
   ecai__tokenizer *tk = NULL;
   ecai__tokens toks = {0};
-  ecai_status st = X ? ecai__tokenizer_new(&tk) : ecai__err(ECAI_ENOMEM, "search: out of memory");
+  /* a tokenizer only when a candidate has a text field besides its title */
+  int fields = 0;
+  for (size_t i = 0; i < n && !fields; i++) {
+    const ecai__product *p = ecai__catalog_product(cat, c[i].id);
+    fields = p && ((p->brand && *p->brand) || (p->cat && *p->cat) || (p->desc && *p->desc) || (p->attrs && *p->attrs));
+  }
+  ecai_status st = !X ? ecai__err(ECAI_ENOMEM, "search: out of memory") : fields ? ecai__tokenizer_new(&tk) : ECAI_OK;
   /* the query's own training judgments: those being learnt, or those of a query seen */
   const int64_t *jid = NULL;
   const float *jgain = NULL;

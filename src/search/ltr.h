@@ -61,7 +61,8 @@ typedef struct ecai__ltr_avg { double title, f[4]; } ecai__ltr_avg;
 /* Fills X (n rows of ECAI__LTR_NFEAT floats) for the candidates c[0..n), which are in
  * fusion order. own[i] (may be NULL) is the gain of c[i] in the query's own training
  * judgments or NAN: while learning it is taken out of the prior (leave one query out).
- * tk/toks: a tokenizer and scratch tokens for the non-title fields. */
+ * tk/toks: a tokenizer and scratch tokens for the non-title fields (tk NULL: they count as
+ * empty; only when no candidate has one). */
 ecai_status ecai__ltr_features(float *X, const ecai__bm25 *bm, const ecai_catalog *cat, const ecai__ltr_prior *pr,
                                const ecai__ltr_avg *avg, const ecai__ltr_query *q, const ecai__ltr_cand *c,
                                size_t n, const float *own, ecai__tokenizer *tk, ecai__tokens *toks);
