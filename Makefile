@@ -34,7 +34,7 @@ ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
 include $(BUILD)/deps.mk
 endif
 FAISS_LIBS := $(FAISS_C_LIB) -lfaiss -llapack -lblas -lgomp
-DEP_LIBS   := -lcurl -ljansson -lutf8proc -lstemmer -lcsv -lhiredis -lz -lpthread -lm
+DEP_LIBS   := -lxgboost -lcurl -ljansson -lutf8proc -lstemmer -lcsv -lhiredis -lz -lpthread -lm
 ALL_LIBS   := $(FAISS_LIBS) $(DEP_LIBS) -lstdc++
 
 SRC  := $(sort $(wildcard src/*/*.c))

@@ -29,6 +29,7 @@ PACKAGES=(
   libfaiss-dev libopenblas-dev liblapack-dev libgomp1
   libutf8proc-dev libstemmer-dev libcsv-dev zlib1g-dev
   libhiredis-dev redis-server
+  libxgboost-dev
   libcmocka-dev
   php-dev php-cli
   php8.2-fpm nginx-light php8.2-sqlite3 wrk

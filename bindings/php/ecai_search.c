@@ -125,6 +125,29 @@ ZEND_METHOD(Ecai_Search, evaluate) {
   if (ecai_php_return_json(return_value, out, n)) RETURN_THROWS();
 }
 
+ZEND_METHOD(Ecai_Search, learn) {
+  zend_string *queries, *labels, *dir = NULL;
+  HashTable *opts = NULL;
+  ZEND_PARSE_PARAMETERS_START(2, 4)
+    Z_PARAM_PATH_STR(queries)
+    Z_PARAM_PATH_STR(labels)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_PATH_STR_OR_NULL(dir)
+    Z_PARAM_ARRAY_HT_OR_NULL(opts)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_search *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  smart_str js = {0};
+  if (opts_json(opts, &js)) RETURN_THROWS();
+  char *out = NULL;
+  size_t n = 0;
+  ecai_status st = ecai_search_learn(&out, &n, h, dir ? ZSTR_VAL(dir) : NULL, ZSTR_VAL(queries), ZSTR_VAL(labels),
+                                     js.s ? ZSTR_VAL(js.s) : NULL);
+  smart_str_free(&js);
+  THROW_IF(st);
+  if (ecai_php_return_json(return_value, out, n)) RETURN_THROWS();
+}
+
 int ecai_php_search_minit(INIT_FUNC_ARGS) {
   ce_store = zend_hash_str_find_ptr(CG(class_table), "ecai\\store", sizeof("ecai\\store") - 1);
   if (!ce_store) return FAILURE;

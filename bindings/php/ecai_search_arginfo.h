@@ -24,11 +24,19 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Search_evaluate, 0, 2
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 1, "null")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Search_learn, 0, 2, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, queries, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, labels, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, dir, IS_STRING, 1, "null")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 1, "null")
+ZEND_END_ARG_INFO()
+
 ZEND_METHOD(Ecai_Search, __construct);
 ZEND_METHOD(Ecai_Search, open);
 ZEND_METHOD(Ecai_Search, save);
 ZEND_METHOD(Ecai_Search, query);
 ZEND_METHOD(Ecai_Search, evaluate);
+ZEND_METHOD(Ecai_Search, learn);
 
 static const zend_function_entry class_Ecai_Search_methods[] = {
 	ZEND_ME(Ecai_Search, __construct, arginfo_class_Ecai_Search___construct, ZEND_ACC_PUBLIC)
@@ -36,5 +44,6 @@ static const zend_function_entry class_Ecai_Search_methods[] = {
 	ZEND_ME(Ecai_Search, save, arginfo_class_Ecai_Search_save, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Search, query, arginfo_class_Ecai_Search_query, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Search, evaluate, arginfo_class_Ecai_Search_evaluate, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Search, learn, arginfo_class_Ecai_Search_learn, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };

@@ -23,8 +23,14 @@ static const char HELP[] =
     "--mode: bm25 (keywords), vector (embeddings) or hybrid (default: search.mode, hybrid).\n"
     "exit status: 0 ok, 2 bad input (missing, truncated or damaged DIR; bad query), 3 runtime failure.\n";
 
-/* Opens the store and its search engine. */
+static void warn_line(ecai_log_level level, const char *msg, void *cmd) {
+  (void)level;
+  fprintf(stderr, "ecai %s: warning: %s\n", (const char *)cmd, msg);
+}
+
+/* Opens the store and its search engine (warnings, e.g. a damaged ranker.bin, on stderr). */
 int cli_open_search(const char *cmd, ecai_ctx *ctx, const char *dir, ecai_store **store, ecai_search **srch) {
+  ecai_ctx_set_log(ctx, ECAI_LOG_WARN, warn_line, (void *)cmd);
   ecai_status st = ecai_store_open(store, ctx, dir);
   if (st) return cli_fail(cmd, st, "cannot open the index");
   st = ecai_search_open(srch, *store, dir);

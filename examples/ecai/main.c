@@ -13,6 +13,7 @@ int cmd_index(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_learn(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /* llm commands: */
@@ -41,6 +42,7 @@ static const cli_cmd COMMANDS[] = {
   {"publish", "verify a store folder and switch a symlink to it atomically (--store DIR --link LINK)", cmd_publish},
   {"search", "search a saved index (--index DIR) for a query or a file of queries", cmd_search},
   {"eval", "nDCG@10, MRR@10, recall@100 of bm25/vector/hybrid search on judged queries", cmd_eval},
+  {"learn", "learn a ranker from judged queries or click counts and save it with the index", cmd_learn},
   {"bench", "search latency p50/p99 and queries per second on one thread", cmd_bench},
 
   /* llm: */

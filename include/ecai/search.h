@@ -121,6 +121,84 @@ ECAI_API ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search 
 ECAI_API ecai_status ecai_search_eval(char **out, size_t *out_len, ecai_search *s, const char *queries,
                                       const char *labels, const char *options);
 
+/**
+ * @brief Learns a ranker from judged queries (learning to rank) and uses it from now on:
+ * every hybrid ecai_search_query() (and ecai_search_eval()) reranks the first
+ * "candidates" products of the unlearnt ranking with it. `queries` is a TSV (query_id,
+ * query), `labels` a TSV (query_id, product_id, value): graded judgments 1..3 (the default,
+ * "labels": "grades"; decimals allowed, gain = grade - 1) or, with "labels": "counts",
+ * click or purchase counts >= 0 from a shop's logs, mapped per query to grades as
+ * grade = 1 + 2 log(1 + count) / log(1 + the query's largest count) (the most clicked
+ * product 3, an unclicked one 1; weigh purchases in before, e.g. clicks + 5 x purchases).
+ * Both files may be gzip-compressed and have a "query_id" header line. A product that
+ * appears among a query's candidates without a judgment counts as not relevant.
+ *
+ * The learner is XGBoost's LambdaMART (objective rank:ndcg, one group per query, labels
+ * round(2 x gain)), fit on the hybrid candidates of every judged query of the split that
+ * has a relevant product (grade > 1) among them. Features of a candidate, in this order:
+ *   bm25f, bm25f_rel      the BM25F score over all fields; divided by the query's best
+ *   bm25_title, bm25_brand, bm25_category, bm25_desc, bm25_attrs
+ *                         BM25 of the query terms in each field alone (k1, b of the index;
+ *                         0 for an empty field; text fields read up to 4 KiB)
+ *   cosine, cosine_rel    embedding cosine; minus the query's best cosine
+ *   coverage_idf          idf-weighted share of the query terms found in any field
+ *   coverage_terms        share of the query terms found in any field
+ *   title_coverage        idf-weighted share of the query terms found in the title
+ *   title_precision       share of the title's words that are query terms
+ *   pairs                 share of adjacent query-term pairs found adjacent in the title
+ *   phrase                longest run of consecutive query terms found consecutively in
+ *                         the title, as a share of the query's terms
+ *   first_in_title, last_in_title   the first / last query term is in the title (0/1)
+ *   hybrid_score, hybrid_rank       the unlearnt fused score and its rank (0 = first)
+ *   prior_grade           the product's smoothed mean gain over the TRAINING judgments,
+ *                         (sum + 3 x mean gain) / (count + 3); while learning, the query's
+ *                         own judgment is left out (as for a query never seen)
+ *   prior_count           log(1 + number of training judgments of the product)
+ *   query_terms, query_unknown      known (after typo correction) and unknown query words
+ *   title_terms           words in the title
+ *   vector_only           found by the vector side only (no keyword matched)
+ * `options` (JSON object or NULL): "labels": "grades"|"counts"; "split": "all" (default),
+ * "tune" or "test" (the halves chosen by XXH3-64 of the query text, even = tune, as in
+ * ecai_search_eval(): learn on one, check on the other); "candidates": products reranked
+ * per query (10..1000, default 100); "rounds" (boosting rounds, default 100), "eta"
+ * (0.1), "max_depth" (4), "threads" (training threads, 0 = XGBoost's default; the
+ * defaults were chosen on two halves of the tune half, never on the check half);
+ * "min_queries": fewer usable queries than this (default 20) is an error; "without": a
+ * list of feature names to leave out (held at 0, e.g. ["prior_grade","prior_count"]).
+ * When `dir` is not NULL the ranker is saved as DIR/ranker.bin (written atomically; magic
+ * "ECAILTR", layout version, XXH3 checksum; it holds the feature names, the priors by SKU,
+ * the judgments of the queries learnt from keyed by XXH3-64 of their text, and the XGBoost
+ * model), which ecai_search_open() loads. A query learnt from (same text, byte for byte) is
+ * ranked with its own judgments left out of the priors, as it was learnt, so a product
+ * judged for it does not look "judged for other queries" to the model. A ranker.bin that is damaged,
+ * of another layout or learnt on other features is refused (ECAI_ECORRUPT, logged as a
+ * warning) and ecai_search_open() then succeeds with the unlearnt ranking; the query
+ * result's "learnt" member tells whether a ranker reordered it (the reranked hits' "score"
+ * is then the model's, on its own scale; hits past "candidates" keep the fused order). The query option
+ * "rerank": false switches the ranker off for one query. Prediction runs on the calling
+ * thread (XGBoost nthread 1). Measured on Home Depot (learnt on the tune half, checked on
+ * the other): see README "Measured" and tests/eval/eval_learn.sh.
+ * @param[out] out     receives a JSON report: {"labels","split","queries","judgments",
+ *                     "learnt_from","no_relevant_candidate","rows","candidates","rounds",
+ *                     "features","train_ndcg@10","file"}; free with ecai_free().
+ * @param[out] out_len its length (may be NULL).
+ * @param[in]  s       the engine (hybrid mode needs a built store).
+ * @param[in]  dir     a store folder to save ranker.bin into, or NULL.
+ * @return ECAI_OK; ECAI_EINVAL (NULL, bad options, a grade outside 1..3, a negative
+ * count, a query id twice in `queries`, a product judged twice for one query, judgments
+ * naming queries missing from `queries` or products missing from the catalog (the
+ * message gives how many and up to three), no queries or judgments, fewer than
+ * "min_queries" usable queries); ECAI_EPARSE (a line without three fields, a value that
+ * is not a number); ECAI_EIO (unreadable file, cannot write); ECAI_ESTATE (a store never
+ * built); ECAI_ERROR (XGBoost failed, its message included); ECAI_ENOMEM. On error the
+ * engine keeps its previous ranker and nothing is written.
+ * Ownership: the caller frees *out; the engine owns the ranker.
+ * Thread-safety: exclusive access to the engine (no concurrent queries).
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_search_learn(char **out, size_t *out_len, ecai_search *s, const char *dir,
+                                       const char *queries, const char *labels, const char *options);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,7 @@
 #include "catalog/ser.h"
 #include "ecai/search.h"
 #include "index/index_internal.h"
+#include "search/ltr.h"
 #include "search/search_internal.h"
 #include "text/text.h"
 
@@ -27,6 +28,7 @@ struct ecai_search {
   int mode, fusion, typo;
   double w_bm25, w_vec, w_cov, w_prec, w_head, w_pair, rrf_k, min_conf;
   size_t ncand, nvec;
+  ecai__ltr *ltr; /* learnt ranker (ltr.c) or NULL */
 };
 
 typedef struct qopts {
@@ -35,6 +37,7 @@ typedef struct qopts {
   const char *cat, *brand;
   double pmin, pmax;
   int in_stock, has_filter;
+  ecai__ltr *ltr; /* rerank with it (hybrid mode), or NULL */
 } qopts;
 
 typedef struct cand {
@@ -119,6 +122,7 @@ ecai_status ecai_search_new(ecai_search **out, ecai_store *store) {
 void ecai_search_free(ecai_search *s) {
   if (!s) return;
   ecai__bm25_free(s->bm);
+  ecai__ltr_free(s->ltr);
   ecai__dict_free(&s->dict);
   ecai__free(s);
 }
@@ -215,6 +219,9 @@ ecai_status ecai_search_open(ecai_search **out, ecai_store *store, const char *d
   if (!st) st = load_bm25(&s->bm, s->ctx, path, sum);
   if (!st && s->bm->ndocs != ecai__catalog_slots(ecai_store_catalog(store)))
     st = ecai__err(ECAI_ECORRUPT, "search_open: %s does not match the catalog", path);
+  ecai_status lst = st ? ECAI_OK : ecai__ltr_open(&s->ltr, ecai_store_catalog(store), dir);
+  if (lst && lst != ECAI_ENOTFOUND) /* a damaged ranker: the unlearnt ranking, with a warning */
+    ecai__log(s->ctx, ECAI_LOG_WARN, "search_open: learnt ranker not used (unlearnt ranking): %s", ecai_last_error());
   if (st) {
     if (st == ECAI_ECORRUPT) ecai__err_prefix(st, "%s", path);
     ecai_search_free(s);
@@ -334,6 +341,24 @@ static ecai_status parse_query(ecai_search *s, ecai__tokenizer *tk, ecai__tokens
     }
   }
   return ECAI_OK;
+}
+
+/* Learning to rank (ltr.c): the ranker reorders the first fused candidates (or records them). */
+static ecai_status ltr_hook(ecai_search *s, ecai__ltr *m, const char *q, size_t len, const result *r, cand *c,
+                            size_t nc) {
+  ecai__ltr_cand *lc = ecai__malloc(nc * sizeof *lc);
+  cand *was = ecai__malloc(nc * sizeof *was);
+  int64_t terms[MAXQ];
+  ecai_status st = lc && was ? ECAI_OK : ecai__err(ECAI_ENOMEM, "search: out of memory");
+  for (size_t i = 0; !st && i < nc; i++)
+    lc[i] = (ecai__ltr_cand){c[i].id, c[i].bm, c[i].cos, c[i].cov, c[i].score, c[i].vec, i};
+  for (size_t j = 0; j < r->nq; j++) terms[j] = r->qt[j].term;
+  ecai__ltr_query lq = {q, len, terms, r->nq, (size_t)(r->unknown_idf / log(1.0 + (double)s->bm->ndocs) + 0.5)};
+  if (!st) st = ecai__ltr_apply(m, s->bm, ecai_store_catalog(s->store), &lq, lc, nc);
+  if (!st) memcpy(was, c, nc * sizeof *c);
+  for (size_t i = 0; !st && i < nc; i++) c[i] = was[lc[i].orig], c[i].score = lc[i].score;
+  ecai__free(lc), ecai__free(was);
+  return st;
 }
 
 static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o, result *r) {
@@ -466,6 +491,8 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
                            s->w_vec * c[i].cos);
   }
   qsort(c, nc, sizeof *c, cmp_score);
+  if (o->ltr && o->mode == M_HYBRID && nc && (st = ltr_hook(s, o->ltr, q, len, r, c, nc)) != ECAI_OK)
+    goto out;
   /* confidence: idf-weighted share of the query's words (unknown ones included) that the
    * best hit contains; the cosine in vector mode */
   if (nc) r->confidence = o->mode == M_VECTOR ? c[0].cos : c[0].cov * (idfsum / (idfsum + r->unknown_idf));
@@ -491,6 +518,7 @@ static ecai_status parse_opts(const ecai_search *s, const char *options, qopts *
   o->fusion = s->fusion;
   o->typo = s->typo;
   o->pmin = o->pmax = NAN;
+  o->ltr = s->ltr;
   ecai_status st = ecai__json_options(keep, options, "search options");
   json_t *j = *keep;
   if (st || !j) return st;
@@ -511,6 +539,9 @@ static ecai_status parse_opts(const ecai_search *s, const char *options, qopts *
     } else if (!strcmp(key, "typo")) {
       if (!json_is_boolean(v)) return ecai__err(ECAI_EINVAL, "search: \"typo\" must be a boolean");
       o->typo = json_is_true(v);
+    } else if (!strcmp(key, "rerank")) {
+      if (!json_is_boolean(v)) return ecai__err(ECAI_EINVAL, "search: \"rerank\" must be a boolean");
+      if (!json_is_true(v)) o->ltr = NULL;
     } else if (!strcmp(key, "split")) {
       /* eval only; checked there */
     } else if (!strcmp(key, "filters")) {
@@ -616,6 +647,7 @@ ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const
     json_object_set_new(doc, "confidence", json_real(r.confidence));
     json_object_set_new(doc, "no_confident_match", json_boolean(r.confidence < s->min_conf));
     json_object_set_new(doc, "total", json_integer((json_int_t)r.n));
+    json_object_set_new(doc, "learnt", json_boolean(o.ltr && o.mode == M_HYBRID));
     json_object_set_new(doc, "facets", facets);
     st = ecai__json_dump(out, out_len, doc);
   }
@@ -819,4 +851,25 @@ ecai_status ecai_search_eval(char **out, size_t *out_len, ecai_search *s, const 
   ecai__free(L.v);
   json_decref(keep);
   return st;
+}
+
+/* ---- for the learner (ltr.c) ------------------------------------------------------------ */
+
+ecai_status ecai__search_probe(ecai_search *s, ecai__ltr *m, const char *query, size_t len) {
+  qopts o;
+  json_t *keep = NULL;
+  result r;
+  ecai_status st = parse_opts(s, NULL, &o, &keep);
+  o.mode = M_HYBRID;
+  o.ltr = m;
+  if (!st) st = run(s, query, len, &o, &r);
+  if (!st) ecai__free(r.c);
+  return st;
+}
+ecai_store *ecai__search_store(const ecai_search *s) { return s->store; }
+const ecai__bm25 *ecai__search_bm25(const ecai_search *s) { return s->bm; }
+ecai__ltr *ecai__search_set_ltr(ecai_search *s, ecai__ltr *m) {
+  ecai__ltr *old = s->ltr;
+  s->ltr = m;
+  return old;
 }

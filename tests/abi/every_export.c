@@ -363,6 +363,16 @@ static void cover_search(void) {
   HAS(js, "\"queries\":2");
   HAS(js, "\"mrr@10\":1");
   ecai_free(js);
+  /* learning to rank from the two judged queries, saved beside the index */
+  OK(ecai_search_learn(&js, NULL, s2, tmp_path("search"), tmp_path("q.tsv"), tmp_path("l.tsv"),
+                       "{\"min_queries\":2,\"rounds\":5}"));
+  HAS(js, "\"learnt_from\":2");
+  HAS(js, "ranker.bin");
+  ecai_free(js);
+  OK(ecai_search_query(&js, NULL, s2, "garden hose", 11, NULL));
+  HAS(js, "\"learnt\":true");
+  HAS(js, "\"S4\"");
+  ecai_free(js);
   ecai_search_free(s2);
   ecai_search_free(s);
   ecai_store_free(st);

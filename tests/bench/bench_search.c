@@ -4,7 +4,10 @@
  * FTS5 (tokenize='porter unicode61', query terms joined with OR, ORDER BY bm25() LIMIT 10,
  * over title) on the same queries in the same run. libsqlite3 is loaded with dlopen() so the
  * benchmark links with the library's own libraries only.
- * Also: keyword index build time and search.bin open time.  Run with `make bench`.
+ * Also: keyword index build time and search.bin open time, and the learnt ranker
+ * (ecai_search_learn on the tune half of the judged queries): hybrid latency with it and
+ * without it ("rerank": false), interleaved query by query, as a ratio of p50s.
+ * Run with `make bench`.
  */
 #include <ctype.h>
 #include <dlfcn.h>
@@ -137,6 +140,35 @@ static int fts5_bench(const char *products) {
   return 0;
 }
 
+/* Hybrid with the learnt ranker against without it, same engine, interleaved. */
+static void learnt_bench(ecai_search *s, const char *root, const char *qpath) {
+  char lpath[1024], *rep = NULL;
+  snprintf(lpath, sizeof lpath, "%s/../shared/data/search/homedepot/labels.tsv", root);
+  double t0 = now();
+  if (ecai_search_learn(&rep, NULL, s, NULL, qpath, lpath, "{\"split\":\"tune\"}")) {
+    printf("learnt ranker: %s, skipped\n", ecai_last_error());
+    return;
+  }
+  printf("learnt ranker: learnt in %.1f s: %s\n", now() - t0, rep);
+  ecai_free(rep);
+  double *on = malloc(nq * sizeof *on), *off = malloc(nq * sizeof *off);
+  for (size_t i = 0; i < nq; i++)
+    for (int k = 0; k < 2; k++) {
+      char *out = NULL;
+      double a = now();
+      if (ecai_search_query(&out, NULL, s, queries[i], strlen(queries[i]), k ? "{\"k\":10,\"rerank\":false}" : "{\"k\":10}")) {
+        printf("query failed: %s\n", ecai_last_error());
+        exit(1);
+      }
+      (k ? off : on)[i] = now() - a;
+      ecai_free(out);
+    }
+  report("ecai hybrid + learnt ranker, k=10", on, nq);
+  report("ecai hybrid, ranker off (same run)", off, nq);
+  printf("learnt ranker / unlearnt hybrid p50 latency: %.2fx\n", on[nq / 2] / off[nq / 2]);
+  free(on), free(off);
+}
+
 int main(void) {
   const char *root = getenv("ECAI_ROOT") ? getenv("ECAI_ROOT") : ".";
   char products[1024], qpath[1024];
@@ -182,6 +214,7 @@ int main(void) {
     report(name, lat, nq);
   }
   free(lat);
+  learnt_bench(s, root, qpath);
   fts5_bench(products);
   ecai_search_free(s);
   ecai_store_free(st);

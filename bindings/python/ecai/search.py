@@ -9,6 +9,8 @@
             for hit in r["hits"]:
                 print(hit["id"], hit["score"], hit["why"])
             print(s.evaluate("queries.tsv", "labels.tsv", mode="hybrid"))
+            s.learn("queries.tsv", "labels.tsv", split="tune")  # learning to rank
+            print(s.evaluate("queries.tsv", "labels.tsv", split="test"))
 """
 import json
 from ctypes import POINTER, byref, c_char_p, c_int, c_size_t, c_void_p
@@ -25,6 +27,8 @@ _lib.register([
      c_int, check),
     ("ecai_search_eval", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_char_p, c_char_p],
      c_int, check),
+    ("ecai_search_learn", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_char_p, c_char_p,
+                           c_char_p], c_int, check),
 ])
 
 MODES = ("bm25", "vector", "hybrid")
@@ -58,10 +62,13 @@ class Search(Handle):
         """Writes PATH/search.bin (call after store.save(PATH))."""
         lib.ecai_search_save(self.handle, _p(path))
 
-    def query(self, text, k=10, mode=None, fusion=None, filters=None, typo=None):
+    def query(self, text, k=10, mode=None, fusion=None, filters=None, typo=None, rerank=None):
         """Returns the result dict: hits (id, score, title, why), facets, corrected,
-        confidence, no_confident_match."""
+        confidence, no_confident_match, learnt (a learnt ranker reordered the hits;
+        rerank=False switches it off for this query)."""
         opts = {"k": int(k)}
+        if rerank is not None:
+            opts["rerank"] = bool(rerank)
         if mode is not None:
             opts["mode"] = mode
         if fusion is not None:
@@ -86,4 +93,21 @@ class Search(Handle):
             opts["split"] = split
         out, n = c_void_p(), c_size_t()
         lib.ecai_search_eval(byref(out), byref(n), self.handle, _p(queries), _p(labels), json.dumps(opts).encode())
+        return json.loads(_lib.take_string(out, n.value))
+
+    def learn(self, queries, labels, path=None, counts=False, split=None, **options):
+        """Learns to rank from judged queries (TSV files: query_id, query / query_id,
+        product_id, grade 1..3; counts=True: click or purchase counts instead) and uses the
+        ranker from now on; saves it as PATH/ranker.bin when PATH is given (a store folder,
+        loaded again by Search.open). split="tune"|"test" learns from one half of the
+        queries. Other options (candidates, rounds, eta, max_depth, threads, min_queries) as
+        ecai_search_learn(). Returns the report dict."""
+        opts = dict(options)
+        if counts:
+            opts["labels"] = "counts"
+        if split is not None:
+            opts["split"] = split
+        out, n = c_void_p(), c_size_t()
+        lib.ecai_search_learn(byref(out), byref(n), self.handle, None if path is None else _p(path), _p(queries),
+                              _p(labels), json.dumps(opts).encode())
         return json.loads(_lib.take_string(out, n.value))
