@@ -303,6 +303,46 @@ ECAI_API ecai_status ecai_store_save(ecai_store *st, const char *dir);
  */
 ECAI_API ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char *dir);
 
+/**
+ * @brief Changes one product of the store in place, without a rebuild: its price, stock,
+ * title, description, category or brand. `json` is an object of the fields to change:
+ * {"price": 19.99 | null, "in_stock": true | false | null, "stock": a quantity (> 0 is in
+ * stock) | true | false | null, "title": "..." (not empty), "description" / "category" /
+ * "brand": "..." | null (null clears)}. Price and stock are two stores: search filters and
+ * sorting see them on the next query. A text change updates the product's content hash,
+ * re-embeds that one product and replaces its vector (a memory-mapped Flat index is
+ * copied into memory at the first replacement), and ecai_search_query() rescores it from
+ * a small in-memory delta over the keyword index (its words are looked up in the index's
+ * vocabulary: a word no product had at build time is found by the vector side only, until
+ * the search index is rebuilt).
+ * Every field is checked before anything changes: on any error nothing is applied.
+ * When the store was opened from a folder (ecai_store_open()), the change is also
+ * appended to DIR/updates.journal (created on first use; append-only records with
+ * checksums, under an exclusive file lock, fsync'ed), and every other process that
+ * opened the same store version applies it at its next query (ecai_search_query(),
+ * ecai_store_search()) or when it opens the store: an admin job or one PHP-FPM worker
+ * updates a price, every worker's next search sees it. A store saved or published anew
+ * starts without a journal (its catalog.bin holds the changes); a damaged journal
+ * record is skipped with a warning. A store never opened from a folder changes in this
+ * process only.
+ * @param[in] store the store.
+ * @param[in] sku   the product's SKU (UTF-8).
+ * @param[in] json  the fields, a NUL-terminated JSON object.
+ * @return ECAI_OK; ECAI_ENOTFOUND (no product with that SKU); ECAI_EPARSE (malformed JSON,
+ * invalid UTF-8 in the JSON or the SKU); ECAI_EINVAL (NULL, unknown field, wrong type, a
+ * negative price, an empty title, a string longer than catalog.max_field_bytes, an empty
+ * object); ECAI_EIO (the journal cannot be created or written, e.g. a read-only folder);
+ * ECAI_ECORRUPT (the folder's journal is damaged or of another store version); embedder
+ * errors (a remote embedder); ECAI_ENOMEM.
+ * Ownership: sku and json are copied.
+ * Thread-safety: may run concurrently with ecai_search_query() and ecai_store_search() on
+ * this store (it waits for running queries: a store lock they share), and with other
+ * updates; other changes of the catalog (load, upsert, remove, build) need exclusive
+ * access as before.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_store_update_json(ecai_store *store, const char *sku, const char *json);
+
 #ifdef __cplusplus
 }
 #endif

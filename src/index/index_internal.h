@@ -59,4 +59,16 @@ const char *ecai__store_catalog_sum(const ecai_store *s);
  * (a published symlink may point elsewhere by now). */
 const char *ecai__store_folder(const ecai_store *s, const char *dir);
 
+/* Live updates (update.c). A query calls read_begin before it reads the catalog or the
+ * index and read_end after: read_begin first applies the journal records other processes
+ * committed and, when the store's text generation differs from `seen`, calls refresh(arg)
+ * under the exclusive lock (a search engine brings its keyword delta up to date there),
+ * then takes the lock shared. ECAI_ENOMEM from refresh is returned (no lock held). */
+ecai_status ecai__store_read_begin(ecai_store *s, uint64_t seen, ecai_status (*refresh)(void *arg), void *arg);
+void ecai__store_read_end(ecai_store *s);
+/* The text generation (atomic), and the ids whose text changed with the generation of
+ * their last change (valid under the lock). */
+uint64_t ecai__store_text_gen(const ecai_store *s);
+size_t ecai__store_changed(const ecai_store *s, const uint32_t **ids, const uint64_t **gens);
+
 #endif

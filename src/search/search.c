@@ -23,6 +23,7 @@ struct ecai_search {
   ecai_store *store;
   ecai_ctx *ctx;
   ecai__bm25 *bm;
+  ecai__delta *delta; /* products changed by ecai_store_update_json (delta.c) */
   ecai__dict dict; /* general words: never "corrected" */
   int mode, fusion, typo;
   double w_bm25, w_vec, w_cov, w_prec, w_head, w_pair, rrf_k, min_conf;
@@ -119,6 +120,7 @@ ecai_status ecai_search_new(ecai_search **out, ecai_store *store) {
 void ecai_search_free(ecai_search *s) {
   if (!s) return;
   ecai__bm25_free(s->bm);
+  ecai__delta_free(s->delta);
   ecai__dict_free(&s->dict);
   ecai__free(s);
 }
@@ -374,6 +376,7 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
         mask[d] |= 1u << i;
       }
     }
+    if (ecai__delta_rescore(s->delta, bm, &r->qt[0].term, sizeof r->qt[0], r->nq, acc, mask, &touched, &nt)) goto oom;
     /* top `want` by bm25 among filtered docs, kept in a bounded heap: frequent words
      * (tens of thousands of postings) cost n log want, not a sort of every match */
     for (size_t i = 0; i < nt && want; i++) {
@@ -564,8 +567,8 @@ static void facet_add(json_t *obj, const char *v) {
   json_object_set_new(obj, v, json_integer(n ? json_integer_value(n) + 1 : 1));
 }
 
-ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const char *query, size_t len,
-                              const char *options) {
+static ecai_status query_locked(char **out, size_t *out_len, ecai_search *s, const char *query, size_t len,
+                                const char *options) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
   if (out_len) *out_len = 0;
@@ -625,6 +628,18 @@ ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const
   json_decref(doc), json_decref(hits), json_decref(fc), json_decref(fb), json_decref(cor);
   json_decref(keep);
   ecai__free(r.c);
+  return st;
+}
+
+/* Under the store's lock, after live updates (other processes' too) were applied. */
+ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const char *query, size_t len,
+                              const char *options) {
+  if (!out || !s) return query_locked(out, out_len, s, query, len, options); /* the argument errors */
+  *out = NULL;
+  ecai_status st = ecai__delta_begin(&s->delta, s->bm, s->store);
+  if (st) return st;
+  st = query_locked(out, out_len, s, query, len, options);
+  ecai__delta_end(s->store);
   return st;
 }
 

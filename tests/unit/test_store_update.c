@@ -1,0 +1,292 @@
+/* ecai_store_update_json: live price, stock and text changes seen by the next query, in
+ * this process and (through DIR/updates.journal) in another one; bad input changes nothing. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static ecai_store *mkstore(ecai_ctx *ctx) {
+  ecai_store *s = NULL;
+  size_t n = 0, sk = 0;
+  CHECK_OK(ecai_store_new(&s, ctx));
+  CHECK_OK(ecai_catalog_load(&n, &sk, ecai_store_catalog(s), ecai_test_fixture("search_catalog.jsonl"),
+                             ECAI_CATALOG_AUTO, NULL, 0));
+  CHECK_OK(ecai_store_build(NULL, s, 0, NULL, NULL));
+  return s;
+}
+
+/* A saved store with its search.bin in DIR. */
+static void save_store(ecai_ctx *ctx, const char *dir) {
+  ecai_store *s = mkstore(ctx);
+  ecai_search *e = NULL;
+  CHECK_OK(ecai_store_save(s, dir));
+  CHECK_OK(ecai_search_new(&e, s));
+  CHECK_OK(ecai_search_save(e, dir));
+  ecai_search_free(e);
+  ecai_store_free(s);
+}
+
+static char *q(ecai_search *s, const char *text, const char *opts) {
+  char *out = NULL;
+  CHECK_OK(ecai_search_query(&out, NULL, s, text, strlen(text), opts));
+  return out;
+}
+
+static int has(const char *json, const char *sku) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"id\":\"%s\"", sku);
+  return strstr(json, pat) != NULL;
+}
+
+/* Whether SKU is a hit of QUERY with OPTS. */
+static int finds(ecai_search *s, const char *query, const char *opts, const char *sku) {
+  char *r = q(s, query, opts);
+  int f = has(r, sku);
+  ecai_free(r);
+  return f;
+}
+
+static double price_of(ecai_store *st, const char *sku) {
+  char *js = NULL;
+  CHECK_OK(ecai_catalog_get_json(&js, NULL, ecai_store_catalog(st), sku));
+  const char *p = strstr(js, "\"price\":");
+  double v = p ? atof(p + 8) : -1;
+  ecai_free(js);
+  return v;
+}
+
+#define CHEAP "{\"k\":10,\"filters\":{\"price_max\":300}}"
+
+TEST(store_update_price_and_stock_seen_by_next_filtered_query) {
+  ecai_ctx *ctx = NULL;
+  CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
+  ecai_store *st = mkstore(ctx);
+  ecai_search *s = NULL;
+  CHECK_OK(ecai_search_new(&s, st));
+  CHECK(!finds(s, "sofa", CHEAP, "S-1")); /* 499 */
+  CHECK(finds(s, "sofa", CHEAP, "S-2"));  /* 299 */
+  CHECK_OK(ecai_store_update_json(st, "S-1", "{\"price\":249.5}"));
+  CHECK(finds(s, "sofa", CHEAP, "S-1"));
+  CHECK(price_of(st, "S-1") == 249.5);
+  CHECK_OK(ecai_store_update_json(st, "S-2", "{\"price\":301}"));
+  CHECK(!finds(s, "sofa", CHEAP, "S-2"));
+  CHECK(finds(s, "sofa", "{\"filters\":{\"price_min\":300,\"price_max\":301}}", "S-2"));
+  /* stock: S-3 is out of stock, a quantity > 0 puts it in, 0 takes it out again */
+  const char *instock = "{\"k\":10,\"filters\":{\"in_stock\":true}}";
+  CHECK(!finds(s, "sofa", instock, "S-3"));
+  CHECK_OK(ecai_store_update_json(st, "S-3", "{\"stock\":5}"));
+  CHECK(finds(s, "sofa", instock, "S-3"));
+  CHECK_OK(ecai_store_update_json(st, "S-3", "{\"in_stock\":false,\"price\":10}"));
+  CHECK(!finds(s, "sofa", instock, "S-3"));
+  CHECK(finds(s, "sofa", CHEAP, "S-3"));
+  ecai_search_free(s);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
+
+TEST(store_update_text_found_by_keyword_and_vector_search) {
+  ecai_ctx *ctx = NULL;
+  CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
+  ecai_store *st = mkstore(ctx);
+  ecai_search *s = NULL;
+  CHECK_OK(ecai_search_new(&s, st));
+  const char *bm = "{\"k\":10,\"mode\":\"bm25\"}";
+  CHECK(finds(s, "glass", bm, "T-2"));
+  CHECK(!finds(s, "brass", bm, "T-2"));
+  CHECK_OK(ecai_store_update_json(st, "T-2", "{\"title\":\"Brass side table\",\"description\":\"Tempered top\"}"));
+  /* the old words are gone (no other product has "glass"), the new one is found and explained */
+  char *r = q(s, "glass", bm);
+  CHECK_CONTAINS(r, "\"hits\":[]");
+  ecai_free(r);
+  r = q(s, "brass", bm);
+  CHECK(has(r, "T-2") && has(r, "L-1"));
+  CHECK_CONTAINS(r, "\"title\":\"Brass side table\",\"why\":\"title: brass\"");
+  ecai_free(r);
+  /* words of untouched fields still count (category "Furniture > Tables") */
+  CHECK(finds(s, "furniture brass", bm, "T-2"));
+  /* the vector was replaced: the nearest product to the new title is T-2 */
+  char *v = NULL;
+  CHECK_OK(ecai_store_search(&v, NULL, st, "Brass side table", 16, 1));
+  CHECK_CONTAINS(v, "\"id\":\"T-2\"");
+  ecai_free(v);
+  /* clearing the brand removes it from the keyword side */
+  CHECK(finds(s, "casa", bm, "T-2"));
+  CHECK_OK(ecai_store_update_json(st, "T-2", "{\"brand\":null}"));
+  CHECK(!finds(s, "casa", bm, "T-2"));
+  CHECK(finds(s, "casa", bm, "S-2"));
+  ecai_search_free(s);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
+
+TEST(store_update_bad_input_changes_nothing) {
+  ecai_ctx *ctx = NULL;
+  const char *cfg = "{\"catalog\":{\"max_field_bytes\":64}}";
+  CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
+  ecai_store *st = mkstore(ctx);
+  CHECK_STATUS(ecai_store_update_json(st, "NOPE-1", "{\"price\":1}"), ECAI_ENOTFOUND);
+  CHECK_CONTAINS(ecai_last_error(), "no product with SKU 'NOPE-1'");
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":NaN}"), ECAI_EPARSE);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":1e999}"), ECAI_EPARSE);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":-1}"), ECAI_EINVAL);
+  CHECK_CONTAINS(ecai_last_error(), "\"price\" must be finite and >= 0");
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":\"cheap\"}"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"in_stock\":\"yes\"}"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"stock\":-2}"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"title\":5}"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"title\":\"\"}"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"title\":\"a\\u0000b\"}"), ECAI_EPARSE);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{}"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "[1]"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":"), ECAI_EPARSE);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"title\":\"caf\xc3\"}"), ECAI_EPARSE);
+  CHECK_STATUS(ecai_store_update_json(st, "S-\xff", "{\"price\":1}"), ECAI_EPARSE);
+  CHECK_STATUS(ecai_store_update_json(st, "", "{\"price\":1}"), ECAI_EINVAL);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", NULL), ECAI_EINVAL);
+  CHECK_STATUS(ecai_store_update_json(NULL, "S-1", "{\"price\":1}"), ECAI_EINVAL);
+  char big[200];
+  snprintf(big, sizeof big, "{\"description\":\"%0100d\"}", 7);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", big), ECAI_EINVAL);
+  CHECK_CONTAINS(ecai_last_error(), "catalog.max_field_bytes");
+  /* one bad field among good ones: nothing applied */
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":5,\"title\":\"New\",\"colour\":\"red\"}"), ECAI_EINVAL);
+  CHECK_CONTAINS(ecai_last_error(), "unknown field \"colour\"");
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":5,\"stock\":1,\"in_stock\":true}"), ECAI_EINVAL);
+  CHECK(price_of(st, "S-1") == 499);
+  CHECK_STR_EQ(ecai_catalog_title(ecai_store_catalog(st), 0), "Grey 3-seater sofa");
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
+
+/* One process opens a saved store and searches; another process (fork) opens the same folder
+ * and updates a price and a title; the first one's next queries see both. */
+TEST(store_update_reaches_another_process_through_the_journal) {
+  ecai_ctx *ctx = NULL;
+  CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
+  char dir[1024], jp[1100];
+  snprintf(dir, sizeof dir, "%s/store", ecai_test_tmpdir());
+  snprintf(jp, sizeof jp, "%s/updates.journal", dir);
+  save_store(ctx, dir);
+  ecai_store *st = NULL;
+  ecai_search *s = NULL;
+  CHECK_OK(ecai_store_open(&st, ctx, dir));
+  CHECK_OK(ecai_search_open(&s, st, dir));
+  CHECK(!finds(s, "sofa", CHEAP, "S-1"));
+  CHECK(!finds(s, "brass", "{\"mode\":\"bm25\"}", "T-2"));
+  CHECK(access(jp, F_OK) != 0); /* no journal until the first update */
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) { /* another process: its own context and store */
+    ecai_ctx *c2 = NULL;
+    ecai_store *s2 = NULL;
+    int bad = ecai_ctx_new(&c2, NULL, 0) || ecai_store_open(&s2, c2, dir) ||
+              ecai_store_update_json(s2, "S-1", "{\"price\":199}") ||
+              ecai_store_update_json(s2, "T-2", "{\"title\":\"Brass side table\"}");
+    _exit(bad ? 1 : 0);
+  }
+  int ws = 0;
+  CHECK(waitpid(pid, &ws, 0) == pid && WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+  CHECK(access(jp, F_OK) == 0);
+  CHECK(finds(s, "sofa", CHEAP, "S-1"));
+  CHECK(price_of(st, "S-1") == 199);
+  CHECK(finds(s, "brass", "{\"mode\":\"bm25\"}", "T-2"));
+  /* this process updates too; a store opened afterwards starts with all three changes */
+  CHECK_OK(ecai_store_update_json(st, "S-2", "{\"price\":999}"));
+  ecai_store *st3 = NULL;
+  CHECK_OK(ecai_store_open(&st3, ctx, dir));
+  CHECK(price_of(st3, "S-1") == 199 && price_of(st3, "S-2") == 999);
+  CHECK_STR_EQ(ecai_catalog_title(ecai_store_catalog(st3), 8), "Brass side table");
+  /* a newly saved version has no journal and holds the changes in its catalog */
+  char dir2[1024], jp2[1100];
+  snprintf(dir2, sizeof dir2, "%s/store2", ecai_test_tmpdir());
+  snprintf(jp2, sizeof jp2, "%s/updates.journal", dir2);
+  CHECK_OK(ecai_store_save(st3, dir2));
+  CHECK(access(jp2, F_OK) != 0);
+  ecai_store *st4 = NULL;
+  CHECK_OK(ecai_store_open(&st4, ctx, dir2));
+  CHECK(price_of(st4, "S-2") == 999);
+  ecai_store_free(st4);
+  ecai_store_free(st3);
+  ecai_search_free(s);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
+
+static void count_warn(ecai_log_level level, const char *msg, void *payload) {
+  if (level >= ECAI_LOG_WARN && strstr(msg, "updates.journal")) ++*(int *)payload;
+}
+
+TEST(store_update_damaged_journal_is_skipped_with_a_warning) {
+  ecai_ctx *ctx = NULL;
+  CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
+  int warned = 0;
+  CHECK_OK(ecai_ctx_set_log(ctx, ECAI_LOG_WARN, count_warn, &warned));
+  char dir[1024], jp[1100];
+  snprintf(dir, sizeof dir, "%s/store", ecai_test_tmpdir());
+  snprintf(jp, sizeof jp, "%s/updates.journal", dir);
+  save_store(ctx, dir);
+  ecai_store *st = NULL;
+  CHECK_OK(ecai_store_open(&st, ctx, dir));
+  CHECK_OK(ecai_store_update_json(st, "S-1", "{\"price\":1}"));
+  CHECK_OK(ecai_store_update_json(st, "S-2", "{\"price\":2}"));
+  ecai_store_free(st);
+  /* flip a byte inside the last record's JSON */
+  struct stat sb;
+  CHECK(stat(jp, &sb) == 0);
+  int fd = open(jp, O_RDWR);
+  CHECK(fd >= 0);
+  char c = 0;
+  off_t at = sb.st_size - 12;
+  CHECK(pread(fd, &c, 1, at) == 1);
+  c ^= 0x20;
+  CHECK(pwrite(fd, &c, 1, at) == 1);
+  close(fd);
+  CHECK_OK(ecai_store_open(&st, ctx, dir));
+  CHECK(warned == 1);
+  CHECK(price_of(st, "S-1") == 1);   /* the good record */
+  CHECK(price_of(st, "S-2") == 299); /* the damaged one skipped */
+  /* later records still go through */
+  CHECK_OK(ecai_store_update_json(st, "S-3", "{\"price\":3}"));
+  ecai_store *st2 = NULL;
+  CHECK_OK(ecai_store_open(&st2, ctx, dir));
+  CHECK(price_of(st2, "S-3") == 3 && price_of(st2, "S-1") == 1);
+  ecai_store_free(st2);
+  ecai_store_free(st);
+  /* a damaged header: updates ignored with a warning, new ones refused */
+  fd = open(jp, O_RDWR);
+  CHECK(fd >= 0 && pwrite(fd, "X", 1, 0) == 1);
+  close(fd);
+  warned = 0;
+  CHECK_OK(ecai_store_open(&st, ctx, dir));
+  CHECK(warned == 1);
+  CHECK(price_of(st, "S-1") == 499);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":7}"), ECAI_ECORRUPT);
+  CHECK(price_of(st, "S-1") == 499);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
+
+/* The journal cannot be written (here: its name is a link to a missing folder; a read-only
+ * store folder fails the same way, but the tests may run as root): an error, and the update is not applied in this process either. */
+TEST(store_update_unwritable_journal_is_an_error_and_changes_nothing) {
+  ecai_ctx *ctx = NULL;
+  CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
+  char dir[1024], jp[1100];
+  snprintf(dir, sizeof dir, "%s/store", ecai_test_tmpdir());
+  snprintf(jp, sizeof jp, "%s/updates.journal", dir);
+  save_store(ctx, dir);
+  ecai_store *st = NULL;
+  CHECK_OK(ecai_store_open(&st, ctx, dir));
+  CHECK(symlink("/nonexistent-ecai-folder/updates.journal", jp) == 0);
+  CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":1}"), ECAI_EIO);
+  CHECK_CONTAINS(ecai_last_error(), "updates.journal");
+  CHECK(price_of(st, "S-1") == 499);
+  CHECK(unlink(jp) == 0);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
