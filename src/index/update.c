@@ -292,7 +292,9 @@ ecai_status ecai_store_update_json(ecai_store *s, const char *sku, const char *j
   upd u;
   memset(&u, 0, sizeof u);
   ecai_status st = find_sku(&id, s, sku);
-  if (!st) st = ecai__json_parse(&o, json, strlen(json), "store_update fields");
+  if (!st && (st = ecai__json_parse(&o, json, strlen(json), "store_update fields")) != ECAI_OK &&
+      (strstr(json, "NaN") || strstr(json, "Infinity")))
+    ecai__err_prefix(st, "store_update: numbers must be finite (NaN and Infinity are not JSON)");
   if (!st) st = parse_fields(s, o, &u);
   if (st) {
     json_decref(o);
