@@ -14,8 +14,10 @@
  * Memory-mapped loading: a saved Flat index is opened by mapping its file read-only and
  * shared (index.mmap, default true), so processes that open one file share one copy of
  * the vectors through the page cache; it is searched in place by an exact kernel whose
- * scores equal FAISS's IndexFlatIP (bit for bit with Debian's libfaiss). The first add to
- * a mapped index copies the vectors into memory. HNSW and IVF files are read into memory
+ * scores equal FAISS's IndexFlatIP (bit for bit with Debian's libfaiss). Vectors added to
+ * a mapped index (new ids, or replacements: the mapped row becomes a deleted position) are
+ * kept in memory beside the mapping and scanned with it; the mapping stays shared until a
+ * compaction. HNSW and IVF files are read into memory
  * (FAISS 1.7.3 reads HNSW into memory and maps only on-disk IVF lists).
  *
  * Thread-safety: ecai_index_search*() may run concurrently on one handle (internal
@@ -310,8 +312,8 @@ ECAI_API ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char
  * stock) | true | false | null, "title": "..." (not empty), "description" / "category" /
  * "brand": "..." | null (null clears)}. Price and stock are two stores: search filters and
  * sorting see them on the next query. A text change updates the product's content hash,
- * re-embeds that one product and replaces its vector (a memory-mapped Flat index is
- * copied into memory at the first replacement), and ecai_search_query() rescores it from
+ * re-embeds that one product and replaces its vector (in a memory-mapped Flat index
+ * the new vector is kept beside the shared mapping), and ecai_search_query() rescores it from
  * a small in-memory delta over the keyword index (its words are looked up in the index's
  * vocabulary: a word no product had at build time is found by the vector side only, until
  * the search index is rebuilt).

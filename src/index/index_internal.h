@@ -22,6 +22,9 @@ struct ecai_index {
   FaissIndex *fi;     /* the FAISS index; NULL while the vectors are used in place: */
   const float *vec;   /* Flat vectors in the mapped file (npos * dim, row = position) */
   ecai__map file;     /* the read-only mapping of the index file vec points into */
+  size_t nmap;        /* rows in the mapping (positions 0..nmap-1); while mapped, positions */
+  float *xvec;        /* nmap.. are rows added since, kept here ((npos - nmap) * dim floats) */
+  size_t xcap;        /* rows xvec has room for */
   int64_t *pos_id; /* FAISS position -> id, -1 when deleted */
   size_t npos, cap_pos, ndeleted;
   ecai__imap map;  /* id -> position */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "index/index_internal.h"
 
 static ecai_store *mkstore(ecai_ctx *ctx) {
   ecai_store *s = NULL;
@@ -195,6 +196,11 @@ TEST(store_update_reaches_another_process_through_the_journal) {
   CHECK(finds(s, "sofa", CHEAP, "S-1"));
   CHECK(price_of(st, "S-1") == 199);
   CHECK(finds(s, "brass", "{\"mode\":\"bm25\"}", "T-2"));
+  CHECK(ecai__index_is_mapped(ecai_store_index(st))); /* the new vector sits beside the shared mapping */
+  char *v = NULL;
+  CHECK_OK(ecai_store_search(&v, NULL, st, "Brass side table", 16, 1));
+  CHECK_CONTAINS(v, "\"id\":\"T-2\"");
+  ecai_free(v);
   /* this process updates too; a store opened afterwards starts with all three changes */
   CHECK_OK(ecai_store_update_json(st, "S-2", "{\"price\":999}"));
   ecai_store *st3 = NULL;
