@@ -63,11 +63,14 @@ const char *ecai__store_catalog_sum(const ecai_store *s);
 const char *ecai__store_folder(const ecai_store *s, const char *dir);
 
 /* Live updates (update.c). A query calls read_begin before it reads the catalog or the
- * index and read_end after: read_begin first applies the journal records other processes
- * committed and, when the store's text generation differs from `seen`, calls refresh(arg)
- * under the exclusive lock (a search engine brings its keyword delta up to date there),
- * then takes the lock shared. ECAI_ENOMEM from refresh is returned (no lock held). */
-ecai_status ecai__store_read_begin(ecai_store *s, uint64_t seen, ecai_status (*refresh)(void *arg), void *arg);
+ * index and read_end after: read_begin takes the store's lock shared and returns when no
+ * journal record is pending and current(arg) (called under that lock; NULL: always true)
+ * says the caller's state is up to date; otherwise it applies the records other processes
+ * committed and calls refresh(arg) under the exclusive lock (a search engine brings its
+ * keyword delta up to date there), then takes the lock shared. An error from refresh is
+ * returned with no lock held. */
+ecai_status ecai__store_read_begin(ecai_store *s, int (*current)(void *arg), ecai_status (*refresh)(void *arg),
+                                   void *arg);
 void ecai__store_read_end(ecai_store *s);
 /* The text generation (atomic), and the ids whose text changed with the generation of
  * their last change (valid under the lock). */

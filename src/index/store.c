@@ -183,7 +183,7 @@ ecai_status ecai_store_search(char **out, size_t *out_len, ecai_store *s, const 
   ecai_status st = (!q || !ids || !sc) ? ecai__err(ECAI_ENOMEM, "store: out of memory") : ECAI_OK;
   size_t n = 0;
   if (!st) st = ecai_embedder_embed(q, dim, s->emb, query ? query : "", len);
-  if (!st) st = ecai__store_read_begin(s, 0, NULL, NULL); /* other processes' updates */
+  if (!st) st = ecai__store_read_begin(s, NULL, NULL, NULL); /* other processes' updates */
   if (st) goto done;                                        /* (no lock held) */
   st = ecai_index_search(&n, ids, sc, s->idx, q, k, NULL, 0, NULL, NULL);
   if (!st) {

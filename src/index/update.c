@@ -266,10 +266,11 @@ ecai_status ecai__store_live_saved(ecai_store *s, const char *dir) {
   return st;
 }
 
-ecai_status ecai__store_read_begin(ecai_store *s, uint64_t seen, ecai_status (*refresh)(void *arg), void *arg) {
+ecai_status ecai__store_read_begin(ecai_store *s, int (*current)(void *arg), ecai_status (*refresh)(void *arg),
+                                   void *arg) {
   pthread_rwlock_rdlock(&s->lock);
   int pending = s->jn.path && ecai__journal_pending(&s->jn);
-  if (!pending && (!refresh || seen == s->text_gen)) return ECAI_OK;
+  if (!pending && (!current || current(arg))) return ECAI_OK;
   pthread_rwlock_unlock(&s->lock);
   pthread_rwlock_wrlock(&s->lock);
   if (s->jn.path) ecai__journal_apply(&s->jn, replay, s);

@@ -161,9 +161,16 @@ static ecai_status refresh(void *arg) {
   return ECAI_OK;
 }
 
+/* Under the store's lock (shared): whether the delta reflects every text change. */
+static int current(void *arg) {
+  sync_arg *a = arg;
+  uint64_t gen = ecai__store_text_gen(a->store);
+  return *a->dl ? (*a->dl)->gen == gen : gen == 0;
+}
+
 ecai_status ecai__delta_begin(ecai__delta **dl, ecai__bm25 *bm, ecai_store *store) {
   sync_arg a = {dl, bm, store};
-  return ecai__store_read_begin(store, *dl ? (*dl)->gen : 0, refresh, &a);
+  return ecai__store_read_begin(store, current, refresh, &a);
 }
 
 void ecai__delta_end(ecai_store *store) { ecai__store_read_end(store); }

@@ -1,6 +1,7 @@
 /* ecai_store_update_json: live price, stock and text changes seen by the next query, in
  * this process and (through DIR/updates.journal) in another one; bad input changes nothing. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,57 @@ TEST(store_update_unwritable_journal_is_an_error_and_changes_nothing) {
   CHECK_CONTAINS(ecai_last_error(), "updates.journal");
   CHECK(price_of(st, "S-1") == 499);
   CHECK(unlink(jp) == 0);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
+
+/* Queries on three threads while a fourth updates prices and a title (through the journal):
+ * every answer is whole (S-2 at 299 always under 300, S-3 at 1299 never), no error; under
+ * `make tsan` ThreadSanitizer checks the store lock. */
+typedef struct conc { ecai_store *st; ecai_search *s; int writer, bad; } conc;
+
+static void *conc_run(void *p) {
+  conc *c = p;
+  for (int r = 0; r < 40 && !c->bad; r++) {
+    if (c->writer) {
+      char js[96];
+      snprintf(js, sizeof js, "{\"price\":%d}", r % 2 ? 100 : 900);
+      if (ecai_store_update_json(c->st, "S-1", js)) c->bad = 1;
+      if (r % 5 == 0 && ecai_store_update_json(c->st, "T-2", r % 10 ? "{\"title\":\"Brass sofa table\"}"
+                                                                      : "{\"title\":\"Glass coffee table\"}"))
+        c->bad = 2;
+      continue;
+    }
+    char *out = NULL;
+    const char *o = r % 2 ? "{\"k\":10,\"mode\":\"bm25\",\"filters\":{\"price_max\":300}}" : CHEAP;
+    if (ecai_search_query(&out, NULL, c->s, "sofa", 4, o) || !has(out, "S-2") || has(out, "S-3")) c->bad = 3;
+    ecai_free(out);
+  }
+  return NULL;
+}
+
+TEST(store_update_concurrent_with_queries) {
+  setenv("OMP_NUM_THREADS", "1", 1);
+  ecai_ctx *ctx = NULL;
+  CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/store", ecai_test_tmpdir());
+  save_store(ctx, dir);
+  ecai_store *st = NULL;
+  ecai_search *s = NULL;
+  CHECK_OK(ecai_store_open(&st, ctx, dir));
+  CHECK_OK(ecai_search_open(&s, st, dir));
+  pthread_t t[4];
+  conc c[4];
+  for (int i = 0; i < 4; i++) {
+    c[i] = (conc){st, s, i == 3, 0};
+    CHECK(pthread_create(&t[i], NULL, conc_run, &c[i]) == 0);
+  }
+  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+  for (int i = 0; i < 4; i++) CHECK_MSG(!c[i].bad, "thread %d failed (%d): %s", i, c[i].bad, ecai_last_error());
+  CHECK(price_of(st, "S-1") == 100); /* the last write (r = 39) */
+  CHECK(finds(s, "sofa", CHEAP, "S-1") && finds(s, "brass", "{\"mode\":\"bm25\"}", "T-2"));
+  ecai_search_free(s);
   ecai_store_free(st);
   ecai_ctx_free(ctx);
 }
