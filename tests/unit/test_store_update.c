@@ -348,3 +348,28 @@ TEST(store_update_concurrent_with_queries) {
   ecai_store_free(st);
   ecai_ctx_free(ctx);
 }
+
+/* Saving over the folder the store was opened from: the journal goes (its changes are in the new
+ * catalog.bin) and later updates start a new one, bound to the new catalog. */
+TEST(store_update_save_over_own_folder_starts_a_new_journal) {
+  ecai_ctx *ctx = NULL;
+  CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
+  char dir[1024], jp[1100];
+  snprintf(dir, sizeof dir, "%s/store", ecai_test_tmpdir());
+  snprintf(jp, sizeof jp, "%s/updates.journal", dir);
+  save_store(ctx, dir);
+  ecai_store *st = NULL;
+  CHECK_OK(ecai_store_open(&st, ctx, dir));
+  CHECK_OK(ecai_store_update_json(st, "S-1", "{\"price\":11}"));
+  CHECK(access(jp, F_OK) == 0);
+  CHECK_OK(ecai_store_save(st, dir));
+  CHECK(access(jp, F_OK) != 0);
+  CHECK_OK(ecai_store_update_json(st, "S-2", "{\"price\":22}"));
+  CHECK(access(jp, F_OK) == 0);
+  ecai_store *back = NULL;
+  CHECK_OK(ecai_store_open(&back, ctx, dir));
+  CHECK(price_of(back, "S-1") == 11 && price_of(back, "S-2") == 22);
+  ecai_store_free(back);
+  ecai_store_free(st);
+  ecai_ctx_free(ctx);
+}
