@@ -325,15 +325,18 @@ ECAI_API ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char
  * ecai_store_search()) or when it opens the store: an admin job or one PHP-FPM worker
  * updates a price, every worker's next search sees it. A store saved or published anew
  * starts without a journal (its catalog.bin holds the changes); a damaged journal
- * record is skipped with a warning. A store never opened from a folder changes in this
- * process only.
+ * record is skipped with a warning. With `store.updates: "redis"` (and redis.url) the
+ * change goes to a Redis list per store version instead of the journal, so processes on
+ * every server that shares the Redis see it (a store copied to many servers). A store
+ * never opened from a folder changes in this process only.
  * @param[in] store the store.
  * @param[in] sku   the product's SKU (UTF-8).
  * @param[in] json  the fields, a NUL-terminated JSON object.
  * @return ECAI_OK; ECAI_ENOTFOUND (no product with that SKU); ECAI_EPARSE (malformed JSON,
  * invalid UTF-8 in the JSON or the SKU); ECAI_EINVAL (NULL, unknown field, wrong type, a
  * negative price, an empty title, a string longer than catalog.max_field_bytes, an empty
- * object); ECAI_EIO (the journal cannot be created or written, e.g. a read-only folder);
+ * object); ECAI_EIO (the journal cannot be created or written, e.g. a read-only folder;
+ * Redis does not answer);
  * ECAI_ECORRUPT (the folder's journal is damaged or of another store version); embedder
  * errors (a remote embedder); ECAI_ENOMEM.
  * Ownership: sku and json are copied.

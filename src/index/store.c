@@ -331,11 +331,13 @@ ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char *dir) {
   char *real = realpath(dir, NULL);
   if (!real) return ecai__err(ECAI_EIO, "store_open: %s: %s", dir, strerror(errno));
   ecai_status st = open_folder(out, ctx, real, dir);
-  if (!st && (!((*out)->folder = ecai__strdup(real)) || !((*out)->opened_as = ecai__strdup(dir)) ||
-              ecai__store_live_attach(*out, real))) {
+  if (!st && (!((*out)->folder = ecai__strdup(real)) || !((*out)->opened_as = ecai__strdup(dir))))
+    st = ecai__err(ECAI_ENOMEM, "store: out of memory");
+  else if (!st)
+    st = ecai__store_live_attach(*out, real); /* the shared update log: journal or Redis */
+  if (st && *out) {
     ecai_store_free(*out);
     *out = NULL;
-    st = ecai__err(ECAI_ENOMEM, "store: out of memory");
   }
   free(real);
   return st;

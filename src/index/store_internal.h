@@ -7,6 +7,7 @@
 
 #include "ecai/index.h"
 #include "index/journal.h"
+#include "index/rlog.h"
 
 struct ecai_store {
   ecai_ctx *ctx;
@@ -21,7 +22,8 @@ struct ecai_store {
   /* live updates (update.c) */
   pthread_rwlock_t lock; /* queries hold it shared, updates and the journal replay exclusively */
   int has_lock;
-  ecai__journal jn;      /* path NULL: no journal (a store not opened from a folder) */
+  ecai__journal jn;      /* path NULL: no journal (a store not opened from a folder, or store.updates "redis") */
+  ecai__rlog rl;         /* store.updates "redis": r != NULL */
   uint32_t *changed;     /* ids whose text changed since open/build, in order of first change */
   uint64_t *changed_gen; /* text generation of each one's last change */
   size_t nchanged, capchanged;

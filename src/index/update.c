@@ -51,6 +51,7 @@ ecai_status ecai__store_live_init(ecai_store *s) {
 void ecai__store_live_free(ecai_store *s) {
   if (s->has_lock) pthread_rwlock_destroy(&s->lock);
   ecai__journal_close(&s->jn);
+  ecai__rlog_close(&s->rl);
   ecai__free(s->changed);
   ecai__free(s->changed_gen);
   ecai__free(s->chpos);
@@ -249,18 +250,32 @@ static int replay(void *arg, const char *json, size_t len, const float *vec, uin
   return 0;
 }
 
+/* The shared log of the store's updates: the folder's journal, or Redis (store.updates). */
+static int log_pending(ecai_store *s) {
+  return s->rl.r ? ecai__rlog_pending(&s->rl) : s->jn.path && ecai__journal_pending(&s->jn);
+}
+static void log_apply(ecai_store *s) {
+  if (s->rl.r) ecai__rlog_apply(&s->rl, replay, s);
+  else if (s->jn.path) ecai__journal_apply(&s->jn, replay, s);
+}
+
 ecai_status ecai__store_live_attach(ecai_store *s, const char *folder) {
-  ecai_status st = ecai__journal_init(&s->jn, s->ctx, folder, s->catalog_sum);
-  if (!st) ecai__journal_apply(&s->jn, replay, s);
+  const char *kind = ecai__cfg_str(s->ctx, "store.updates", "journal");
+  ecai_status st = !strcmp(kind, "redis") ? ecai__rlog_init(&s->rl, s->ctx, s->catalog_sum)
+                                          : ecai__journal_init(&s->jn, s->ctx, folder, s->catalog_sum);
+  if (!st) log_apply(s);
   return st;
 }
 
 ecai_status ecai__store_live_saved(ecai_store *s, const char *dir) {
   char *real = realpath(dir, NULL);
   ecai_status st = ECAI_OK;
-  if (real && s->folder && !strcmp(real, s->folder)) { /* saved over its own folder: a new journal */
+  if (real && s->folder && !strcmp(real, s->folder)) { /* saved over its own folder: a new log */
+    int redis = s->rl.r != NULL;
     ecai__journal_close(&s->jn);
-    st = ecai__journal_init(&s->jn, s->ctx, s->folder, s->catalog_sum);
+    ecai__rlog_close(&s->rl);
+    st = redis ? ecai__rlog_init(&s->rl, s->ctx, s->catalog_sum)
+               : ecai__journal_init(&s->jn, s->ctx, s->folder, s->catalog_sum);
   }
   free(real);
   return st;
@@ -269,11 +284,11 @@ ecai_status ecai__store_live_saved(ecai_store *s, const char *dir) {
 ecai_status ecai__store_read_begin(ecai_store *s, int (*current)(void *arg), ecai_status (*refresh)(void *arg),
                                    void *arg) {
   pthread_rwlock_rdlock(&s->lock);
-  int pending = s->jn.path && ecai__journal_pending(&s->jn);
+  int pending = log_pending(s);
   if (!pending && (!current || current(arg))) return ECAI_OK;
   pthread_rwlock_unlock(&s->lock);
   pthread_rwlock_wrlock(&s->lock);
-  if (s->jn.path) ecai__journal_apply(&s->jn, replay, s);
+  log_apply(s);
   ecai_status st = refresh ? refresh(arg) : ECAI_OK;
   pthread_rwlock_unlock(&s->lock);
   if (!st) pthread_rwlock_rdlock(&s->lock);
@@ -323,11 +338,12 @@ ecai_status ecai_store_update_json(ecai_store *s, const char *sku, const char *j
   json_decref(o);
   if (st) goto out;
   pthread_rwlock_wrlock(&s->lock);
-  if (s->jn.path) ecai__journal_apply(&s->jn, replay, s); /* in order: others' updates first */
+  log_apply(s); /* in order: others' updates first */
   const ecai__product *p = ecai__catalog_product(s->cat, id);
   if (!p) st = ecai__err(ECAI_ENOTFOUND, "store_update: no product with SKU '%.200s'", sku);
   else if (dim && p->hash != base) st = embed_after(s, p, &u, vec, &vhash); /* changed meanwhile */
-  if (!st && s->jn.path) st = ecai__journal_append(&s->jn, rec, strlen(rec), vec, (uint32_t)dim, replay, s);
+  if (!st && s->rl.r) st = ecai__rlog_append(&s->rl, rec, strlen(rec), vec, (uint32_t)dim, replay, s);
+  else if (!st && s->jn.path) st = ecai__journal_append(&s->jn, rec, strlen(rec), vec, (uint32_t)dim, replay, s);
   if (!st) apply(s, id, &u, vec, vhash);
   pthread_rwlock_unlock(&s->lock);
 out:

@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "index/index_internal.h"
+#include "redis_fixture.h"
 
 static ecai_store *mkstore(ecai_ctx *ctx) {
   ecai_store *s = NULL;
@@ -372,4 +373,103 @@ TEST(store_update_save_over_own_folder_starts_a_new_journal) {
   ecai_store_free(back);
   ecai_store_free(st);
   ecai_ctx_free(ctx);
+}
+
+/* ---- store.updates "redis": stores copied to many servers ------------------------------- */
+
+static ecai_ctx *redis_ctx(const char *url, const char *prefix) {
+  char js[512];
+  snprintf(js, sizeof js, "{\"store\":{\"updates\":\"redis\"},\"redis\":{\"url\":\"%s\",\"timeout_ms\":200,"
+           "\"prefix\":\"%s\"}}", url, prefix);
+  ecai_ctx *c = NULL;
+  CHECK_OK(ecai_ctx_new(&c, js, strlen(js)));
+  return c;
+}
+
+/* Two copies of one store version (two "servers"), each opened by its own process-like
+ * handle: an update through one is seen by the other's next query through Redis, and no
+ * journal file is written. */
+TEST(store_update_redis_reaches_another_server) {
+  const char *url = ecai_test_redis_url();
+  CHECK_MSG(url != NULL, "redis fixture not running");
+  char prefix[64];
+  snprintf(prefix, sizeof prefix, "t%d:", (int)getpid());
+  ecai_ctx *plain = NULL;
+  CHECK_OK(ecai_ctx_new(&plain, NULL, 0));
+  char a[1024], b[1024], cmd[2200];
+  snprintf(a, sizeof a, "%s/a", ecai_test_tmpdir());
+  snprintf(b, sizeof b, "%s/b", ecai_test_tmpdir());
+  save_store(plain, a);
+  snprintf(cmd, sizeof cmd, "cp -r '%s' '%s'", a, b);
+  CHECK(system(cmd) == 0);
+  ecai_ctx *ca = redis_ctx(url, prefix), *cb = redis_ctx(url, prefix);
+  ecai_store *sa = NULL, *sb = NULL;
+  ecai_search *eb = NULL;
+  CHECK_OK(ecai_store_open(&sa, ca, a));
+  CHECK_OK(ecai_store_open(&sb, cb, b));
+  CHECK_OK(ecai_search_open(&eb, sb, b));
+  CHECK(!finds(eb, "sofa", CHEAP, "S-1"));
+  CHECK_OK(ecai_store_update_json(sa, "S-1", "{\"price\":150}"));
+  CHECK_OK(ecai_store_update_json(sa, "T-2", "{\"title\":\"Brass side table\"}"));
+  CHECK(finds(eb, "sofa", CHEAP, "S-1"));
+  CHECK(finds(eb, "brass", "{\"mode\":\"bm25\"}", "T-2"));
+  CHECK(price_of(sb, "S-1") == 150);
+  /* b updates too; a sees it; a store opened afterwards starts with everything */
+  CHECK_OK(ecai_store_update_json(sb, "S-2", "{\"price\":5}"));
+  char *v = NULL;
+  CHECK_OK(ecai_store_search(&v, NULL, sa, "sofa", 4, 1)); /* any query catches up */
+  ecai_free(v);
+  CHECK(price_of(sa, "S-2") == 5);
+  ecai_store *sc = NULL;
+  CHECK_OK(ecai_store_open(&sc, cb, a));
+  CHECK(price_of(sc, "S-1") == 150 && price_of(sc, "S-2") == 5);
+  ecai_store_free(sc);
+  char jp[1100];
+  snprintf(jp, sizeof jp, "%s/updates.journal", a);
+  CHECK(access(jp, F_OK) != 0);
+  CHECK_STATUS(ecai_store_update_json(sa, "NOPE", "{\"price\":1}"), ECAI_ENOTFOUND);
+  ecai_search_free(eb);
+  ecai_store_free(sb);
+  ecai_store_free(sa);
+  ecai_ctx_free(ca);
+  ecai_ctx_free(cb);
+  ecai_ctx_free(plain);
+}
+
+/* Redis gone: an update is an error and changes nothing; queries keep serving. Without
+ * redis.url opening the store with store.updates "redis" is an error naming the key. */
+TEST(store_update_redis_down_changes_nothing) {
+  int port = 0;
+  pid_t rpid = 0;
+  CHECK_MSG(ecai_test_redis_spawn(&port, &rpid) == 0, "could not start redis-server");
+  char url[64];
+  snprintf(url, sizeof url, "redis://127.0.0.1:%d", port);
+  ecai_ctx *plain = NULL;
+  CHECK_OK(ecai_ctx_new(&plain, NULL, 0));
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/s", ecai_test_tmpdir());
+  save_store(plain, dir);
+  ecai_ctx *c = redis_ctx(url, "down:");
+  ecai_store *st = NULL;
+  ecai_search *e = NULL;
+  CHECK_OK(ecai_store_open(&st, c, dir));
+  CHECK_OK(ecai_search_open(&e, st, dir));
+  CHECK_OK(ecai_store_update_json(st, "S-1", "{\"price\":150}"));
+  ecai_test_redis_kill(rpid);
+  CHECK_STATUS(ecai_store_update_json(st, "S-2", "{\"price\":1000}"), ECAI_EIO);
+  CHECK_CONTAINS(ecai_last_error(), "did not answer");
+  CHECK(finds(e, "sofa", CHEAP, "S-1") && finds(e, "sofa", CHEAP, "S-2")); /* S-2 still 299 */
+  ecai_search_free(e);
+  ecai_store_free(st);
+  ecai_ctx_free(c);
+  const char *js = "{\"store\":{\"updates\":\"redis\"}}";
+  ecai_ctx *nourl = NULL;
+  CHECK_OK(ecai_ctx_new(&nourl, js, strlen(js)));
+  CHECK_STATUS(ecai_store_open(&st, nourl, dir), ECAI_EINVAL);
+  CHECK_CONTAINS(ecai_last_error(), "store.updates");
+  ecai_ctx_free(nourl);
+  ecai_ctx *bad = NULL;
+  const char *js2 = "{\"store\":{\"updates\":\"carrier-pigeon\"}}";
+  CHECK_STATUS(ecai_ctx_new(&bad, js2, strlen(js2)), ECAI_EINVAL);
+  ecai_ctx_free(plain);
 }
