@@ -151,9 +151,12 @@ ecai_status ecai_search_save(ecai_search *s, const char *dir) {
   char sum[17];
   ecai_status st = manifest_catalog_sum(dir, sum);
   if (st) return st;
+  ecai__bm25 *fresh = NULL; /* live text updates: the saved index holds the new texts */
+  if ((st = ecai__delta_fresh(&fresh, s->bm, s->store)) != ECAI_OK) return st;
   ecai__buf b = {0};
   ecai__buf_append(&b, sum, 16);
-  ecai__bm25_write_mapped(s->bm, &b);
+  ecai__bm25_write_mapped(fresh ? fresh : s->bm, &b);
+  ecai__bm25_free(fresh);
   if (b.oom) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "search: out of memory");

@@ -98,5 +98,9 @@ void ecai__delta_end(ecai_store *store);
 ecai_status ecai__delta_rescore(const ecai__delta *dl, const ecai__bm25 *bm, const int64_t *term0, size_t stride,
                                 size_t nq, float *acc, uint32_t *mask, uint32_t **touched, size_t *nt);
 void ecai__delta_free(ecai__delta *dl);
+/* For a save: a keyword index built afresh from the store's catalog (same k1, b, field
+ * weights) when products' texts changed since the store was opened or built, else NULL
+ * (save bm as it is). Takes the store's lock shared. */
+ecai_status ecai__delta_fresh(ecai__bm25 **fresh, const ecai__bm25 *bm, ecai_store *store);
 
 #endif

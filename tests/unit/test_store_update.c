@@ -213,11 +213,20 @@ TEST(store_update_reaches_another_process_through_the_journal) {
   char dir2[1024], jp2[1100];
   snprintf(dir2, sizeof dir2, "%s/store2", ecai_test_tmpdir());
   snprintf(jp2, sizeof jp2, "%s/updates.journal", dir2);
+  ecai_search *e3 = NULL;
+  CHECK_OK(ecai_search_open(&e3, st3, dir));
   CHECK_OK(ecai_store_save(st3, dir2));
+  CHECK_OK(ecai_search_save(e3, dir2)); /* the keyword index saved holds the new title */
+  ecai_search_free(e3);
   CHECK(access(jp2, F_OK) != 0);
   ecai_store *st4 = NULL;
   CHECK_OK(ecai_store_open(&st4, ctx, dir2));
   CHECK(price_of(st4, "S-2") == 999);
+  ecai_search *e4 = NULL;
+  CHECK_OK(ecai_search_open(&e4, st4, dir2));
+  CHECK(finds(e4, "brass", "{\"mode\":\"bm25\"}", "T-2"));
+  CHECK(!finds(e4, "coffee", "{\"mode\":\"bm25\"}", "T-2")); /* only the old title had it */
+  ecai_search_free(e4);
   ecai_store_free(st4);
   ecai_store_free(st3);
   ecai_search_free(s);
