@@ -575,6 +575,42 @@ ZEND_METHOD(Ecai_Store, save) {
   THROW_IF(ecai_store_save(s, ZSTR_VAL(path)));
 }
 
+/* Not unshared: a kept store is changed for every later request of this worker on purpose, as
+ * the journal changes it in every other worker (same store version). */
+ZEND_METHOD(Ecai_Store, update) {
+  zend_string *sku;
+  zval *fields;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+    Z_PARAM_STR(sku)
+    Z_PARAM_ARRAY(fields)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_store *s = ecai_php_this(ZEND_THIS);
+  if (!s) RETURN_THROWS();
+  if (memchr(ZSTR_VAL(sku), 0, ZSTR_LEN(sku))) {
+    zend_argument_value_error(1, "must not contain NUL bytes");
+    RETURN_THROWS();
+  }
+  zend_string *key;
+  zval *v;
+  ZEND_HASH_FOREACH_STR_KEY_VAL(Z_ARRVAL_P(fields), key, v) { /* json_encode writes NAN and INF as 0 */
+    if (Z_TYPE_P(v) == IS_DOUBLE && !zend_finite(Z_DVAL_P(v))) {
+      zend_argument_value_error(2, "field \"%s\" must be a finite number", key ? ZSTR_VAL(key) : "?");
+      RETURN_THROWS();
+    }
+  } ZEND_HASH_FOREACH_END();
+  smart_str buf = {0};
+  if (php_json_encode(&buf, fields, PHP_JSON_UNESCAPED_UNICODE | PHP_JSON_PRESERVE_ZERO_FRACTION |
+                                        PHP_JSON_FORCE_OBJECT) == FAILURE || !buf.s) {
+    smart_str_free(&buf);
+    zend_argument_value_error(2, "cannot be encoded as JSON (invalid UTF-8?)");
+    RETURN_THROWS();
+  }
+  smart_str_0(&buf);
+  ecai_status st = ecai_store_update_json(s, ZSTR_VAL(sku), ZSTR_VAL(buf.s));
+  smart_str_free(&buf);
+  THROW_IF(st);
+}
+
 ecai_store *ecai_php_store_of(zend_object *obj, uint32_t arg) { return ecai_php_handle_of(obj, ce_store, arg); }
 
 int ecai_php_catalog_minit(INIT_FUNC_ARGS) {

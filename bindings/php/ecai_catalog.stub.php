@@ -71,4 +71,10 @@ final class Store implements \Countable {
     /** Returns [["id" => sku, "score" => float, "title" => string], ...]. */
     public function search(string $query, int $k = 10): array {}
     public function save(string $dir): void {}
+    /** Changes one product now, without a rebuild (ecai_store_update_json): $fields holds
+     *  "price", "in_stock" / "stock", "title", "description", "category", "brand" (null
+     *  clears all but the title). The next query sees it; when the store was opened from a
+     *  folder, every worker and process that opened it does too (DIR/updates.journal).
+     *  Nothing changes on an error (Ecai\EcaiException with the library's code and message). */
+    public function update(string $sku, array $fields): void {}
 }

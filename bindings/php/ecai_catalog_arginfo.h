@@ -117,6 +117,11 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Store_persistentStats, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Store_update, 0, 2, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, sku, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, fields, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_METHOD(Ecai_Catalog, __construct);
 ZEND_METHOD(Ecai_Catalog, open);
 ZEND_METHOD(Ecai_Catalog, load);
@@ -149,6 +154,7 @@ ZEND_METHOD(Ecai_Store, count);
 ZEND_METHOD(Ecai_Store, build);
 ZEND_METHOD(Ecai_Store, search);
 ZEND_METHOD(Ecai_Store, save);
+ZEND_METHOD(Ecai_Store, update);
 ZEND_METHOD(Ecai_Store, persistentStats);
 
 static const zend_function_entry class_Ecai_Catalog_methods[] = {
@@ -196,6 +202,7 @@ static const zend_function_entry class_Ecai_Store_methods[] = {
 	ZEND_ME(Ecai_Store, build, arginfo_class_Ecai_Store_build, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Store, search, arginfo_class_Ecai_Store_search, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Store, save, arginfo_class_Ecai_Store_save, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Store, update, arginfo_class_Ecai_Store_update, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Store, persistentStats, arginfo_class_Ecai_Store_persistentStats, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_FE_END
 };

@@ -14,8 +14,10 @@
  * Memory-mapped loading: a saved Flat index is opened by mapping its file read-only and
  * shared (index.mmap, default true), so processes that open one file share one copy of
  * the vectors through the page cache; it is searched in place by an exact kernel whose
- * scores equal FAISS's IndexFlatIP (bit for bit with Debian's libfaiss). The first add to
- * a mapped index copies the vectors into memory. HNSW and IVF files are read into memory
+ * scores equal FAISS's IndexFlatIP (bit for bit with Debian's libfaiss). Vectors added to
+ * a mapped index (new ids, or replacements: the mapped row becomes a deleted position) are
+ * kept in memory beside the mapping and scanned with it; the mapping stays shared until a
+ * compaction. HNSW and IVF files are read into memory
  * (FAISS 1.7.3 reads HNSW into memory and maps only on-disk IVF lists).
  *
  * Thread-safety: ecai_index_search*() may run concurrently on one handle (internal
@@ -302,6 +304,49 @@ ECAI_API ecai_status ecai_store_save(ecai_store *st, const char *dir);
  * @since 0.1
  */
 ECAI_API ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char *dir);
+
+/**
+ * @brief Changes one product of the store in place, without a rebuild: its price, stock,
+ * title, description, category or brand. `json` is an object of the fields to change:
+ * {"price": 19.99 | null, "in_stock": true | false | null, "stock": a quantity (> 0 is in
+ * stock) | true | false | null, "title": "..." (not empty), "description" / "category" /
+ * "brand": "..." | null (null clears)}. Price and stock are two stores: search filters and
+ * sorting see them on the next query. A text change updates the product's content hash,
+ * re-embeds that one product and replaces its vector (in a memory-mapped Flat index
+ * the new vector is kept beside the shared mapping), and ecai_search_query() rescores it from
+ * a small in-memory delta over the keyword index (its words are looked up in the index's
+ * vocabulary: a word no product had at build time is found by the vector side only, until
+ * the search index is rebuilt).
+ * Every field is checked before anything changes: on any error nothing is applied.
+ * When the store was opened from a folder (ecai_store_open()), the change is also
+ * appended to DIR/updates.journal (created on first use; append-only records with
+ * checksums, under an exclusive file lock, fsync'ed), and every other process that
+ * opened the same store version applies it at its next query (ecai_search_query(),
+ * ecai_store_search()) or when it opens the store: an admin job or one PHP-FPM worker
+ * updates a price, every worker's next search sees it. A store saved or published anew
+ * starts without a journal (its catalog.bin holds the changes); a damaged journal
+ * record is skipped with a warning. With `store.updates: "redis"` (and redis.url) the
+ * change goes to a Redis list per store version instead of the journal, so processes on
+ * every server that shares the Redis see it (a store copied to many servers). A store
+ * never opened from a folder changes in this process only.
+ * @param[in] store the store.
+ * @param[in] sku   the product's SKU (UTF-8).
+ * @param[in] json  the fields, a NUL-terminated JSON object.
+ * @return ECAI_OK; ECAI_ENOTFOUND (no product with that SKU); ECAI_EPARSE (malformed JSON,
+ * invalid UTF-8 in the JSON or the SKU); ECAI_EINVAL (NULL, unknown field, wrong type, a
+ * negative price, an empty title, a string longer than catalog.max_field_bytes, an empty
+ * object); ECAI_EIO (the journal cannot be created or written, e.g. a read-only folder;
+ * Redis does not answer);
+ * ECAI_ECORRUPT (the folder's journal is damaged or of another store version); embedder
+ * errors (a remote embedder); ECAI_ENOMEM.
+ * Ownership: sku and json are copied.
+ * Thread-safety: may run concurrently with ecai_search_query() and ecai_store_search() on
+ * this store (it waits for running queries: a store lock they share), and with other
+ * updates; other changes of the catalog (load, upsert, remove, build) need exclusive
+ * access as before.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_store_update_json(ecai_store *store, const char *sku, const char *json);
 
 #ifdef __cplusplus
 }

@@ -50,7 +50,9 @@ ECAI_API void ecai_search_free(ecai_search *s);
 /**
  * @brief Writes the keyword index to DIR/search.bin (atomic: temp, fsync, rename; magic,
  * format version and XXH3 checksum), tied to the catalog checksum of DIR/MANIFEST, so
- * call it after ecai_store_save(store, DIR).
+ * call it after ecai_store_save(store, DIR). When product texts changed through
+ * ecai_store_update_json() since the store was opened or built, the index written is built
+ * afresh from the store's catalog, so the saved version holds the new texts.
  * @return ECAI_OK; ECAI_EIO; ECAI_ECORRUPT (DIR/MANIFEST missing or damaged); ECAI_ENOMEM.
  * Thread-safety: concurrent with queries.
  * @since 0.1

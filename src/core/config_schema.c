@@ -66,6 +66,9 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"index.nprobe",               ECAI__CFG_INT,  "16",             0, NULL}, /* IVF lists probed per query */
   {"index.mmap",                 ECAI__CFG_BOOL, "true",           0, NULL}, /* map a store's Flat index.bin and search.bin read-only and use them in place (processes share their pages); false reads them into memory */
 
+  {"store",                      ECAI__CFG_SECTION, NULL,          0, NULL},
+  {"store.updates",              ECAI__CFG_STR,  "\"journal\"",    0, "journal|redis"}, /* where ecai_store_update_json changes go for the other processes: the opened folder's updates.journal, or a Redis list per store version (redis.url; every server sharing it) */
+
   {"cache",                      ECAI__CFG_SECTION, NULL,          0, NULL},
   {"cache.max_bytes",            ECAI__CFG_INT,  "67108864",       0, NULL}, /* byte budget of the in-process exact cache (CLOCK eviction) */
   {"cache.ttl_s",                ECAI__CFG_INT,  "86400",          0, NULL}, /* default time to live of an entry */

@@ -167,6 +167,7 @@ void ecai_index_free(ecai_index *x) {
   if (!x) return;
   if (x->fi) faiss_Index_free(x->fi);
   ecai__blob_unmap(&x->file);
+  ecai__free(x->xvec);
   imap_free(&x->map);
   ecai__free(x->pos_id);
   ecai__free(x->factory);
@@ -201,31 +202,81 @@ int ecai__index_is_mapped(const ecai_index *x) { return x->vec != NULL; }
 
 static int reconstruct(const ecai_index *x, size_t pos, float *v) {
   if (!x->vec) return faiss_Index_reconstruct(x->fi, (idx_t)pos, v);
-  memcpy(v, x->vec + pos * x->dim, x->dim * sizeof *v);
+  memcpy(v, pos < x->nmap ? x->vec + pos * x->dim : x->xvec + (pos - x->nmap) * x->dim, x->dim * sizeof *v);
   return 0;
+}
+
+/* Merges two best-first lists of kk (scores, positions; -1 after the last) per query into
+ * D/L; on equal scores the lower position (a is all below b) comes first, as the kernel's. */
+static void merge_hits(size_t nq, size_t kk, const float *Da, const idx_t *La, const float *Db, const idx_t *Lb,
+                       float *D, idx_t *L) {
+  for (size_t q = 0; q < nq; q++) {
+    size_t i = 0, j = 0, o = q * kk;
+    for (size_t m = 0; m < kk; m++) {
+      int ta = i < kk && La[o + i] >= 0, tb = j < kk && Lb[o + j] >= 0;
+      if (ta && (!tb || Da[o + i] >= Db[o + j])) D[o + m] = Da[o + i], L[o + m] = La[o + i], i++;
+      else if (tb) D[o + m] = Db[o + j], L[o + m] = Lb[o + j], j++;
+      else D[o + m] = -INFINITY, L[o + m] = -1;
+    }
+  }
 }
 
 static ecai_status run_search(const ecai_index *x, size_t nq, const float *q, size_t kk, float *D, idx_t *L) {
   if (!x->vec)
     return faiss_Index_search(x->fi, (idx_t)nq, q, (idx_t)kk, D, L) ? backend("search failed") : ECAI_OK;
-  return ecai__flat_search(x->vec, x->npos, x->dim, q, nq, kk, D, L) ? ecai__err(ECAI_ENOMEM, "index: out of memory")
-                                                                     : ECAI_OK;
+  if (x->npos == x->nmap)
+    return ecai__flat_search(x->vec, x->nmap, x->dim, q, nq, kk, D, L) ? ecai__err(ECAI_ENOMEM, "index: out of memory")
+                                                                       : ECAI_OK;
+  /* the mapped rows and the rows added since, each scanned exactly, merged */
+  float *D2 = ecai__malloc(2 * nq * kk * sizeof *D2);
+  idx_t *L2 = ecai__malloc(2 * nq * kk * sizeof *L2);
+  int bad = !D2 || !L2 || ecai__flat_search(x->vec, x->nmap, x->dim, q, nq, kk, D2, L2) ||
+            ecai__flat_search(x->xvec, x->npos - x->nmap, x->dim, q, nq, kk, D2 + nq * kk, L2 + nq * kk);
+  if (!bad) {
+    for (size_t i = nq * kk; i < 2 * nq * kk; i++)
+      if (L2[i] >= 0) L2[i] += (idx_t)x->nmap;
+    merge_hits(nq, kk, D2, L2, D2 + nq * kk, L2 + nq * kk, D, L);
+  }
+  ecai__free(D2);
+  ecai__free(L2);
+  return bad ? ecai__err(ECAI_ENOMEM, "index: out of memory") : ECAI_OK;
 }
 
-/* Before the first change of a mapped index: copies the vectors into a FAISS index of
- * its own (same positions) and lets the mapping go. Caller holds the write lock. */
+/* Copies the vectors of a mapped index (the mapping and the rows added since) into a
+ * FAISS index of its own (same positions) and lets the mapping go. Caller holds the write
+ * lock (or the index is not shared yet). */
 static ecai_status materialise(ecai_index *x) {
   if (!x->vec) return ECAI_OK;
   FaissIndex *fi = NULL;
   if (faiss_index_factory(&fi, (int)x->dim, x->factory, METRIC_INNER_PRODUCT)) return backend("cannot create");
-  if (x->npos && faiss_Index_add(fi, (idx_t)x->npos, x->vec)) {
+  if ((x->nmap && faiss_Index_add(fi, (idx_t)x->nmap, x->vec)) ||
+      (x->npos > x->nmap && faiss_Index_add(fi, (idx_t)(x->npos - x->nmap), x->xvec))) {
     faiss_Index_free(fi);
     return backend("cannot copy the mapped vectors");
   }
   x->fi = fi;
   x->vec = NULL;
   ecai__blob_unmap(&x->file);
+  ecai__free(x->xvec);
+  x->xvec = NULL;
+  x->nmap = x->xcap = 0;
   apply_params(x);
+  return ECAI_OK;
+}
+
+/* Adds n rows to a mapped index without copying the mapping: they go after it, in memory
+ * (a replaced id's mapped row becomes a tombstone). Caller holds the write lock. */
+static ecai_status add_beside_map(ecai_index *x, const float *vecs, size_t n) {
+  size_t have = x->npos - x->nmap;
+  if (have + n > x->xcap) {
+    size_t nc = x->xcap ? x->xcap : 16;
+    while (nc < have + n) nc *= 2;
+    float *nv = ecai__realloc(x->xvec, nc * x->dim * sizeof *nv);
+    if (!nv) return ecai__err(ECAI_ENOMEM, "index: out of memory");
+    x->xvec = nv;
+    x->xcap = nc;
+  }
+  memcpy(x->xvec + have * x->dim, vecs, n * x->dim * sizeof *vecs);
   return ECAI_OK;
 }
 
@@ -258,6 +309,9 @@ static void maybe_compact(ecai_index *x) {
   ni = NULL;
   x->vec = NULL;
   ecai__blob_unmap(&x->file);
+  ecai__free(x->xvec);
+  x->xvec = NULL;
+  x->nmap = x->xcap = 0;
   for (size_t i = 0; i < m; i++) {
     x->pos_id[i] = ids[i];
     imap_put(&x->map, ids[i], (int64_t)i);
@@ -299,17 +353,20 @@ ecai_status ecai_index_add(ecai_index *x, const int64_t *ids, const float *vecs,
     st = ecai__err(ECAI_ENOMEM, "index: out of memory");
     goto out;
   }
-  st = materialise(x);
-  if (st) goto out;
-  int trained = faiss_Index_is_trained(x->fi);
-  if (!trained && faiss_Index_train(x->fi, (idx_t)n, vecs)) {
-    st = backend("training failed");
-    goto out;
-  }
-  if (!trained) apply_params(x);
-  if (faiss_Index_add(x->fi, (idx_t)n, vecs)) {
-    st = backend("add failed");
-    goto out;
+  if (x->vec) { /* mapped (Flat): the shared mapping stays, the new rows go beside it */
+    st = add_beside_map(x, vecs, n);
+    if (st) goto out;
+  } else {
+    int trained = faiss_Index_is_trained(x->fi);
+    if (!trained && faiss_Index_train(x->fi, (idx_t)n, vecs)) {
+      st = backend("training failed");
+      goto out;
+    }
+    if (!trained) apply_params(x);
+    if (faiss_Index_add(x->fi, (idx_t)n, vecs)) {
+      st = backend("add failed");
+      goto out;
+    }
   }
   for (size_t i = 0; i < n; i++) {
     int64_t old = imap_get(&x->map, ids[i]);
@@ -631,10 +688,20 @@ static void put_head(ecai__buf *b, const ecai_index *x) {
   for (size_t i = 0; i < x->npos; i++) ecai__put_u64(b, (uint64_t)x->pos_id[i]);
 }
 
-/* The vectors to save in the ECAIIDF layout, or 0 when the index is not a plain Flat. */
-static int flat_vectors(const ecai_index *x, const float **vecs) {
+/* The vectors to save in the ECAIIDF layout, or 0 when the index is not a plain Flat;
+ * *owned (freed by the caller) holds them when they had to be put together (a mapped index
+ * with rows added beside the mapping), -1 when that copy could not be allocated. */
+static int flat_vectors(const ecai_index *x, const float **vecs, float **owned) {
+  *owned = NULL;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   if (strcmp(x->factory, "Flat") != 0) return 0;
+  if (x->vec && x->npos > x->nmap) {
+    if (!(*owned = ecai__malloc(x->npos * x->dim * sizeof **owned))) return -1;
+    memcpy(*owned, x->vec, x->nmap * x->dim * sizeof **owned);
+    memcpy(*owned + x->nmap * x->dim, x->xvec, (x->npos - x->nmap) * x->dim * sizeof **owned);
+    *vecs = *owned;
+    return 1;
+  }
   if (x->vec) {
     *vecs = x->vec;
     return 1;
@@ -699,8 +766,13 @@ out:
 ecai_status ecai__index_save(ecai_index *x, const char *path, uint64_t *sum) {
   pthread_rwlock_rdlock(&x->lock);
   const float *vecs = NULL;
-  ecai_status st = flat_vectors(x, &vecs) ? save_flat(x, vecs, path, sum) : save_faiss(x, path, sum);
+  float *owned = NULL;
+  int flat = flat_vectors(x, &vecs, &owned);
+  ecai_status st = flat < 0 ? ecai__err(ECAI_ENOMEM, "index: out of memory")
+                   : flat   ? save_flat(x, vecs, path, sum)
+                            : save_faiss(x, path, sum);
   pthread_rwlock_unlock(&x->lock);
+  ecai__free(owned);
   return st;
 }
 
@@ -814,6 +886,7 @@ static ecai_status parse_flat(ecai_index **out, ecai_ctx *ctx, const char *data,
     return ecai__err(ECAI_ECORRUPT, "index: saved index is damaged");
   }
   x->vec = (const float *)(const void *)(data + (voff - 32));
+  x->nmap = x->npos;
   *out = x;
   return ECAI_OK;
 }

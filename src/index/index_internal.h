@@ -22,6 +22,9 @@ struct ecai_index {
   FaissIndex *fi;     /* the FAISS index; NULL while the vectors are used in place: */
   const float *vec;   /* Flat vectors in the mapped file (npos * dim, row = position) */
   ecai__map file;     /* the read-only mapping of the index file vec points into */
+  size_t nmap;        /* rows in the mapping (positions 0..nmap-1); while mapped, positions */
+  float *xvec;        /* nmap.. are rows added since, kept here ((npos - nmap) * dim floats) */
+  size_t xcap;        /* rows xvec has room for */
   int64_t *pos_id; /* FAISS position -> id, -1 when deleted */
   size_t npos, cap_pos, ndeleted;
   ecai__imap map;  /* id -> position */
@@ -58,5 +61,20 @@ const char *ecai__store_catalog_sum(const ecai_store *s);
 /* DIR, or the folder the store was read from when DIR is the very path it was opened as
  * (a published symlink may point elsewhere by now). */
 const char *ecai__store_folder(const ecai_store *s, const char *dir);
+
+/* Live updates (update.c). A query calls read_begin before it reads the catalog or the
+ * index and read_end after: read_begin takes the store's lock shared and returns when no
+ * journal record is pending and current(arg) (called under that lock; NULL: always true)
+ * says the caller's state is up to date; otherwise it applies the records other processes
+ * committed and calls refresh(arg) under the exclusive lock (a search engine brings its
+ * keyword delta up to date there), then takes the lock shared. An error from refresh is
+ * returned with no lock held. */
+ecai_status ecai__store_read_begin(ecai_store *s, int (*current)(void *arg), ecai_status (*refresh)(void *arg),
+                                   void *arg);
+void ecai__store_read_end(ecai_store *s);
+/* The text generation (atomic), and the ids whose text changed with the generation of
+ * their last change (valid under the lock). */
+uint64_t ecai__store_text_gen(const ecai_store *s);
+size_t ecai__store_changed(const ecai_store *s, const uint32_t **ids, const uint64_t **gens);
 
 #endif

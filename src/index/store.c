@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "catalog/catalog_internal.h"
 #include "catalog/ser.h"
 #include "embed/embed_internal.h"
 #include "index/index_internal.h"
+#include "index/store_internal.h"
 
 ecai_status ecai__embedder_read(ecai_embedder **out, ecai_ctx *ctx, const char *data, size_t len);
 
@@ -16,18 +18,6 @@ static const char MAN_MAGIC[8] = {'E', 'C', 'A', 'I', 'M', 'A', 'N', 0};
 static const char CAT_MAGIC[8] = {'E', 'C', 'A', 'I', 'C', 'A', 'T', 0};
 static const char EMB_MAGIC[8] = {'E', 'C', 'A', 'I', 'E', 'M', 'B', 0};
 static const char HSH_MAGIC[8] = {'E', 'C', 'A', 'I', 'H', 'S', 'H', 0};
-
-struct ecai_store {
-  ecai_ctx *ctx;
-  ecai_catalog *cat;
-  ecai_embedder *emb;
-  ecai_index *idx;
-  uint64_t *done; /* per catalog id: content hash embedded in the index, 0 = none */
-  size_t ndone;
-  char catalog_sum[17]; /* catalog.bin checksum of the folder opened / saved; "" = none */
-  char *opened_as;      /* the path given to ecai_store_open (maybe a published symlink) */
-  char *folder;         /* the folder it resolved to and was read from */
-};
 
 const char *ecai__store_catalog_sum(const ecai_store *s) { return s->catalog_sum; }
 
@@ -42,7 +32,8 @@ ecai_status ecai_store_new(ecai_store **out, ecai_ctx *ctx) {
   ecai_store *s = ecai__calloc(1, sizeof *s);
   if (!s) return ecai__err(ECAI_ENOMEM, "store: out of memory");
   s->ctx = ctx;
-  ecai_status st = ecai_catalog_new(&s->cat, ctx);
+  ecai_status st = ecai__store_live_init(s);
+  if (!st) st = ecai_catalog_new(&s->cat, ctx);
   if (!st) st = ecai_embedder_new(&s->emb, ctx);
   if (st) {
     ecai_store_free(s);
@@ -60,6 +51,7 @@ void ecai_store_free(ecai_store *s) {
   ecai__free(s->done);
   ecai__free(s->opened_as);
   ecai__free(s->folder);
+  ecai__store_live_free(s);
   ecai__free(s);
 }
 
@@ -191,7 +183,9 @@ ecai_status ecai_store_search(char **out, size_t *out_len, ecai_store *s, const 
   ecai_status st = (!q || !ids || !sc) ? ecai__err(ECAI_ENOMEM, "store: out of memory") : ECAI_OK;
   size_t n = 0;
   if (!st) st = ecai_embedder_embed(q, dim, s->emb, query ? query : "", len);
-  if (!st) st = ecai_index_search(&n, ids, sc, s->idx, q, k, NULL, 0, NULL, NULL);
+  if (!st) st = ecai__store_read_begin(s, NULL, NULL, NULL); /* other processes' updates */
+  if (st) goto done;                                        /* (no lock held) */
+  st = ecai_index_search(&n, ids, sc, s->idx, q, k, NULL, 0, NULL, NULL);
   if (!st) {
     json_t *hits = json_array(), *o = json_object();
     int bad = !hits || !o || json_object_set(o, "hits", hits);
@@ -213,6 +207,8 @@ ecai_status ecai_store_search(char **out, size_t *out_len, ecai_store *s, const 
     json_decref(hits);
     json_decref(o);
   }
+  ecai__store_read_end(s);
+done:
   ecai__free(q);
   ecai__free(ids);
   ecai__free(sc);
@@ -287,6 +283,12 @@ ecai_status ecai_store_save(ecai_store *s, const char *dir) {
   st = write_blob(dir, "embedded.bin", HSH_MAGIC, &b, &sums[3]);
   ecai__buf_free(&b);
   if (st) return st;
+  /* a saved version starts without updates (they are in catalog.bin now) */
+  p = join(dir, ECAI__JOURNAL_NAME);
+  if (!p) return ecai__err(ECAI_ENOMEM, "store: out of memory");
+  if (unlink(p) && errno != ENOENT) st = ecai__err(ECAI_EIO, "store_save: cannot remove %s: %s", p, strerror(errno));
+  ecai__free(p);
+  if (st) return st;
   /* manifest last */
   char *ident = NULL;
   st = ecai_embedder_identity(&ident, NULL, s->emb);
@@ -302,6 +304,7 @@ ecai_status ecai_store_save(ecai_store *s, const char *dir) {
   st = write_blob(dir, "MANIFEST", MAN_MAGIC, &b, NULL);
   ecai__buf_free(&b);
   if (!st) snprintf(s->catalog_sum, sizeof s->catalog_sum, "%016llx", (unsigned long long)sums[0]);
+  if (!st) st = ecai__store_live_saved(s, dir);
   return st;
 }
 
@@ -328,10 +331,13 @@ ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char *dir) {
   char *real = realpath(dir, NULL);
   if (!real) return ecai__err(ECAI_EIO, "store_open: %s: %s", dir, strerror(errno));
   ecai_status st = open_folder(out, ctx, real, dir);
-  if (!st && (!((*out)->folder = ecai__strdup(real)) || !((*out)->opened_as = ecai__strdup(dir)))) {
+  if (!st && (!((*out)->folder = ecai__strdup(real)) || !((*out)->opened_as = ecai__strdup(dir))))
+    st = ecai__err(ECAI_ENOMEM, "store: out of memory");
+  else if (!st)
+    st = ecai__store_live_attach(*out, real); /* the shared update log: journal or Redis */
+  if (st && *out) {
     ecai_store_free(*out);
     *out = NULL;
-    st = ecai__err(ECAI_ENOMEM, "store: out of memory");
   }
   free(real);
   return st;
@@ -347,7 +353,8 @@ static ecai_status open_folder(ecai_store **out, ecai_ctx *ctx, const char *real
   ecai_store *s = ecai__calloc(1, sizeof *s);
   if (!s) return ecai__err(ECAI_ENOMEM, "store: out of memory");
   s->ctx = ctx;
-  ecai_status st = read_blob(dir, "MANIFEST", MAN_MAGIC, &data, &len, NULL);
+  ecai_status st = ecai__store_live_init(s);
+  if (!st) st = read_blob(dir, "MANIFEST", MAN_MAGIC, &data, &len, NULL);
   if (st) goto fail;
   if (ecai__json_parse(&man, data, len, "MANIFEST") != ECAI_OK || !json_is_object(man) ||
       json_integer_value(json_object_get(man, "format")) != ECAI__FORMAT_VERSION ||

@@ -24,6 +24,7 @@ struct ecai_search {
   ecai_store *store;
   ecai_ctx *ctx;
   ecai__bm25 *bm;
+  ecai__delta *delta; /* products changed by ecai_store_update_json (delta.c) */
   ecai__dict dict; /* general words: never "corrected" */
   int mode, fusion, typo;
   double w_bm25, w_vec, w_cov, w_prec, w_head, w_pair, rrf_k, min_conf;
@@ -123,6 +124,7 @@ void ecai_search_free(ecai_search *s) {
   if (!s) return;
   ecai__bm25_free(s->bm);
   ecai__ltr_free(s->ltr);
+  ecai__delta_free(s->delta);
   ecai__dict_free(&s->dict);
   ecai__free(s);
 }
@@ -153,9 +155,12 @@ ecai_status ecai_search_save(ecai_search *s, const char *dir) {
   char sum[17];
   ecai_status st = manifest_catalog_sum(dir, sum);
   if (st) return st;
+  ecai__bm25 *fresh = NULL; /* live text updates: the saved index holds the new texts */
+  if ((st = ecai__delta_fresh(&fresh, s->bm, s->store)) != ECAI_OK) return st;
   ecai__buf b = {0};
   ecai__buf_append(&b, sum, 16);
-  ecai__bm25_write_mapped(s->bm, &b);
+  ecai__bm25_write_mapped(fresh ? fresh : s->bm, &b);
+  ecai__bm25_free(fresh);
   if (b.oom) {
     ecai__buf_free(&b);
     return ecai__err(ECAI_ENOMEM, "search: out of memory");
@@ -399,6 +404,7 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
         mask[d] |= 1u << i;
       }
     }
+    if (ecai__delta_rescore(s->delta, bm, &r->qt[0].term, sizeof r->qt[0], r->nq, acc, mask, &touched, &nt)) goto oom;
     /* top `want` by bm25 among filtered docs, kept in a bounded heap: frequent words
      * (tens of thousands of postings) cost n log want, not a sort of every match */
     for (size_t i = 0; i < nt && want; i++) {
@@ -595,8 +601,8 @@ static void facet_add(json_t *obj, const char *v) {
   json_object_set_new(obj, v, json_integer(n ? json_integer_value(n) + 1 : 1));
 }
 
-ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const char *query, size_t len,
-                              const char *options) {
+static ecai_status query_locked(char **out, size_t *out_len, ecai_search *s, const char *query, size_t len,
+                                const char *options) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
   if (out_len) *out_len = 0;
@@ -657,6 +663,18 @@ ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const
   json_decref(doc), json_decref(hits), json_decref(fc), json_decref(fb), json_decref(cor);
   json_decref(keep);
   ecai__free(r.c);
+  return st;
+}
+
+/* Under the store's lock, after live updates (other processes' too) were applied. */
+ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const char *query, size_t len,
+                              const char *options) {
+  if (!out || !s) return query_locked(out, out_len, s, query, len, options); /* the argument errors */
+  *out = NULL;
+  ecai_status st = ecai__delta_begin(&s->delta, s->bm, s->store);
+  if (st) return st;
+  st = query_locked(out, out_len, s, query, len, options);
+  ecai__delta_end(s->store);
   return st;
 }
 

@@ -325,6 +325,12 @@ static void cover_embed(void) {
   ecai_store *st2 = NULL;
   OK(ecai_store_open(&st2, c, tmp_path("store")));
   CHECK(st2 && ecai_catalog_count(ecai_store_catalog(st2)) == NPROD);
+  OK(ecai_store_update_json(st2, "S2", "{\"price\":12.5,\"in_stock\":false}"));
+  char *upd = NULL;
+  OK(ecai_catalog_get_json(&upd, NULL, ecai_store_catalog(st2), "S2"));
+  HAS(upd, "\"price\":12.5");
+  ecai_free(upd);
+  ST(ecai_store_update_json(st2, "NOPE", "{\"price\":1}"), ECAI_ENOTFOUND);
   ecai_store_free(st2);
   ecai_store_free(st);
   ecai_embedder_free(e2);

@@ -8,7 +8,8 @@
 # (d) a publish in the middle of a few hundred concurrent requests: no errors, every answer
 #     from one complete version;
 # (e) a worker killed with SIGKILL is replaced and its successor opens the store itself;
-# (f) 20 versions published while 600 requests run: no errors, no mixed answer.
+# (f) 20 versions published while 600 requests run: no errors, no mixed answer;
+# (g) a price changed by one request (Store::update) is seen by every worker's next query.
 # Prints "N passed, N failed". Needs php8.2-fpm and nginx-light (scripts/setup-deps.sh).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -169,6 +170,15 @@ done
 load 40 4 >/dev/null
 check "(e) after a worker was killed: 40 answers from p20, the new worker opened it once" \
   'len(r) == 40 and all(d["count"] == 10 for d in r) and all(d["opened"] == 2 for d in r if d["pid"] not in ('"$(echo $workers0 | tr ' ' ',')"',))'
+# ---- (g) a live price update reaches every worker ------------------------------------------------------
+printf '/search.php?q=sofa&price_max=300\n' >"$W/cheap.txt"
+load 20 4 "$W/cheap.txt" >/dev/null
+check "(g) before the update: S-1 (499) is never under 300" 'len(r) == 20 and all("S-1" not in d["ids"] for d in r)'
+out=$(curl -s "$FPM_URL/search.php?q=sofa&price_max=300&update=S-1&price=199")
+contains "(g) the updating request sees its own change" "$out" '"S-1"'
+load 40 4 "$W/cheap.txt" >/dev/null
+check "(g) after one request updated S-1 to 199: every worker's next query finds it under 300" \
+  'len(r) == 40 and all("S-1" in d["ids"] for d in r) and len(by) >= 2'
 ok "php-fpm log: no crash other than the worker killed on purpose" bash -c "! grep -E 'exited on signal|SIGSEGV|core dumped' '$FPM_TMP/php-fpm.log' | grep -v 'child $victim exited on signal 9'"
 ok "PHP error log has no fatal error" bash -c "! grep -s -E 'Fatal|Segmentation' '$FPM_TMP/php-errors.log'"
 finish

@@ -34,6 +34,9 @@ static void search(ecai_ctx *ctx) {
                         "{\"k\": 3, \"filters\": {\"category\": \"Furniture\", \"price_max\": 900}}"));
   printf("search: %s\n", hits); /* {"hits":[{"id","score","title","why"}],"facets":{...},...} */
   ecai_free(hits);
+  /* live price/stock/text change, no rebuild: the next query sees it (for a store opened from
+   * a folder, every process does: DIR/updates.journal) */
+  TRY(ecai_store_update_json(store, "SKU-0002", "{\"price\": 699.0, \"in_stock\": false}"));
   ecai_search_free(search);
   ecai_store_free(store);
 }

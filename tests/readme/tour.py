@@ -14,4 +14,5 @@ with ecai.Context() as ctx, ecai.Store(ctx) as store:
     store.build()  # or ecai.Store.open(ctx, "store/") on a saved folder
     with ecai.Search(store) as search:
         r = search.query("sofa bed for guests", k=3)
+        store.update("SKU-0002", {"price": 699.0, "in_stock": False})  # seen by the next query
 print([(h["id"], h["title"]) for h in r["hits"]])

@@ -187,7 +187,7 @@ TEST(index_flat_file_is_mapped_and_agrees_with_faiss) {
   ecai_ctx_free(ctx);
 }
 
-TEST(index_mapped_changes_copy_the_vectors_first) {
+TEST(index_mapped_changes_keep_the_mapping) {
   enum { N = 2500, DIM = 16 };
   ecai_ctx *ctx = ctxj(NULL);
   float *v = NULL;
@@ -201,18 +201,37 @@ TEST(index_mapped_changes_copy_the_vectors_first) {
   int64_t out[3];
   float sc[3];
   size_t n;
-  /* a removal keeps the mapping (ids are private), an add copies the vectors */
+  /* a removal keeps the mapping (ids are private); added rows go beside it, in memory */
   CHECK_OK(ecai_index_remove(m, 7 * 10));
   CHECK(ecai__index_is_mapped(m));
   CHECK_OK(ecai_index_search(&n, out, sc, m, v + 10 * DIM, 3, NULL, 0, NULL, NULL));
   CHECK(out[0] != 70);
   int64_t nid = 123456;
   CHECK_OK(ecai_index_add(m, &nid, v + 10 * DIM, 1));
-  CHECK(!ecai__index_is_mapped(m));
+  CHECK(ecai__index_is_mapped(m));
   CHECK_OK(ecai_index_search(&n, out, sc, m, v + 10 * DIM, 1, NULL, 0, NULL, NULL));
   CHECK_INT_EQ(out[0], nid);
   CHECK_OK(ecai_index_search(&n, out, sc, m, v + 20 * DIM, 1, NULL, 0, NULL, NULL));
   CHECK_INT_EQ(out[0], 140);
+  /* replacing a mapped id: its old row is a tombstone, the new one (row 30's vector) wins */
+  int64_t rid = 7 * 20;
+  CHECK_OK(ecai_index_add(m, &rid, v + 30 * DIM, 1));
+  CHECK(ecai__index_is_mapped(m));
+  CHECK_OK(ecai_index_search(&n, out, sc, m, v + 30 * DIM, 2, NULL, 0, NULL, NULL));
+  CHECK(n == 2 && (out[0] == 140 || out[1] == 140) && (out[0] == 210 || out[1] == 210));
+  CHECK_OK(ecai_index_search(&n, out, sc, m, v + 20 * DIM, 3, NULL, 0, NULL, NULL));
+  CHECK(out[0] != 140 && out[1] != 140 && out[2] != 140);
+  int64_t both[2] = {140, nid};
+  CHECK_OK(ecai_index_search(&n, out, sc, m, v + 30 * DIM, 2, both, 2, NULL, NULL)); /* exact subset */
+  CHECK_INT_EQ(out[0], 140);
+  CHECK(fabsf(sc[0] - 1.0f) < 1e-4f);
+  int64_t bo[4];
+  float bs[4];
+  float two[2 * DIM];
+  memcpy(two, v + 30 * DIM, DIM * sizeof *two);
+  memcpy(two + DIM, v + 10 * DIM, DIM * sizeof *two);
+  CHECK_OK(ecai_index_search_batch(bo, bs, m, two, 2, 2));
+  CHECK((bo[0] == 140 || bo[1] == 140) && (bo[2] == nid || bo[3] == nid));
   /* saved again: mapped again, same answers */
   const char *p2 = tmp_path("idx2.bin");
   CHECK_OK(ecai_index_save(m, p2));
@@ -222,6 +241,8 @@ TEST(index_mapped_changes_copy_the_vectors_first) {
   CHECK_INT_EQ(ecai_index_count(m2), N);
   CHECK_OK(ecai_index_search(&n, out, sc, m2, v + 10 * DIM, 1, NULL, 0, NULL, NULL));
   CHECK_INT_EQ(out[0], nid);
+  CHECK_OK(ecai_index_search(&n, out, sc, m2, v + 30 * DIM, 1, NULL, 0, NULL, NULL));
+  CHECK(out[0] == 140 || out[0] == 210);
   /* enough removals on a mapped index compact it into FAISS */
   for (int i = 100; i < 2000; i++) CHECK_OK(ecai_index_remove(m2, 7 * i));
   CHECK(!ecai__index_is_mapped(m2));
@@ -637,7 +658,7 @@ static void *conc_run(void *p) {
   a->ok = 1;
   for (int r = 0; r < 60; r++) {
     int i = (r * 37 + a->writer) % 300;
-    if (a->writer) { /* new ids for copies of existing rows: the first add copies the map */
+    if (a->writer) { /* new ids for copies of existing rows: added beside the mapping */
       int64_t id = 100000 + r;
       if (ecai_index_add(a->x, &id, a->v + (size_t)i * a->dim, 1)) a->ok = 0;
       continue;
@@ -672,7 +693,7 @@ TEST(index_mapped_concurrent_searches_with_a_writer) {
   }
   for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
   for (int i = 0; i < 4; i++) CHECK_MSG(a[i].ok, "thread %d saw a wrong result", i);
-  CHECK(!ecai__index_is_mapped(m));
+  CHECK(ecai__index_is_mapped(m));
   CHECK_INT_EQ(ecai_index_count(m), N + 60);
   ecai_index_free(m);
   free(v);

@@ -78,6 +78,7 @@ _lib.register([
      check),
     ("ecai_store_save", [c_void_p, c_char_p], c_int, check),
     ("ecai_store_open", [POINTER(c_void_p), c_void_p, c_char_p], c_int, check),
+    ("ecai_store_update_json", [c_void_p, c_char_p, c_char_p], c_int, check),
 ])
 
 _FORMATS = {None: FORMAT_AUTO, "auto": FORMAT_AUTO, "csv": FORMAT_CSV, "tsv": FORMAT_TSV, "jsonl": FORMAT_JSONL}
@@ -403,6 +404,18 @@ class Store(Handle):
 
     def save(self, path):
         lib.ecai_store_save(self.handle, _path(path))
+
+    def update(self, sku, fields):
+        """Changes one product now, without a rebuild: ``fields`` is a dict of "price",
+        "in_stock" / "stock", "title", "description", "category", "brand" (None clears all
+        but the title). The next query sees it; when the store was opened from a folder,
+        every process that opened it does too (the folder's updates.journal). Nothing is
+        changed on any error (NotFound for an unknown SKU, InvalidArgument or ParseError
+        for bad fields, IOFailure when the journal cannot be written)."""
+        if not isinstance(fields, dict):
+            raise TypeError("fields must be a dict, not %s" % type(fields).__name__)
+        data, _ = _lib.to_bytes(sku)
+        lib.ecai_store_update_json(self.handle, data, json.dumps(fields).encode())
 
     def close(self):
         for attr in ("catalog", "embedder"):
