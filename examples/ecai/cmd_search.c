@@ -9,7 +9,7 @@
 
 static const char HELP[] =
     "usage: ecai search --index DIR [--k N] [--mode bm25|vector|hybrid] [--options JSON] [--json]\n"
-    "                   [--config FILE] QUERY\n"
+    "                   [--prefix] [--config FILE] QUERY\n"
     "       ecai search --index DIR --queries FILE [--k N] [--mode bm25|vector|hybrid] --json\n\n"
     "Opens a folder written by 'ecai index' (nothing is re-embedded; the keyword index is\n"
     "read from DIR/search.bin, or built from the catalog when the folder has none) and prints\n"
@@ -21,6 +21,8 @@ static const char HELP[] =
     "--queries FILE reads 'query_id<TAB>query' lines (a 'query_id' header line is skipped)\n"
     "and prints one JSON line per query: {\"query_id\":\"...\",\"hits\":[{\"id\":\"...\",\"score\":...},...]}.\n"
     "--mode: bm25 (keywords), vector (embeddings) or hybrid (default: search.mode, hybrid).\n"
+    "--prefix: search as you type: the last word of QUERY is the start of a word (\"cordless dri\");\n"
+    "a QUERY ending in a space has no partial word (option \"prefix\": true).\n"
     "exit status: 0 ok, 2 bad input (missing, truncated or damaged DIR; bad query), 3 runtime failure.\n";
 
 /* Opens the store and its search engine. */
@@ -85,13 +87,13 @@ int cmd_search(int argc, char **argv) {
       {"index", required_argument, 0, 'i'}, {"k", required_argument, 0, 'k'}, {"json", no_argument, 0, 'j'},
       {"queries", required_argument, 0, 'q'}, {"config", required_argument, 0, 'C'},
       {"mode", required_argument, 0, 'm'}, {"options", required_argument, 0, 'o'},
-      {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"prefix", no_argument, 0, 'p'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   const char *dir = NULL, *queries = NULL, *cfg = NULL, *mode = NULL, *extra = NULL;
   long k = 10;
-  int json = 0, c;
+  int json = 0, prefix = 0, c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "i:k:jq:C:m:o:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "i:k:jq:C:m:o:ph", opts, NULL)) != -1) {
     switch (c) {
     case 'i': dir = optarg; break;
     case 'k': {
@@ -109,6 +111,7 @@ int cmd_search(int argc, char **argv) {
       mode = optarg;
       break;
     case 'o': extra = optarg; break;
+    case 'p': prefix = 1; break;
     case 'h': fputs(HELP, stdout); return CLI_OK;
     default: return cli_usage("search", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -123,6 +126,7 @@ int cmd_search(int argc, char **argv) {
   }
   json_object_set_new(oj, "k", json_integer(k));
   if (mode) json_object_set_new(oj, "mode", json_string(mode));
+  if (prefix) json_object_set_new(oj, "prefix", json_true());
   char *optstr = json_dumps(oj, JSON_COMPACT);
   json_decref(oj);
   ecai_ctx *ctx = NULL;

@@ -83,6 +83,15 @@ ECAI_API ecai_status ecai_search_open(ecai_search **out, ecai_store *store, cons
  * {"category": prefix, "brand": exact (case-insensitive), "price_min": x, "price_max": y,
  * "in_stock": true}. Filters are exact: the keyword side scores every matching product,
  * the vector side scores the filtered subset exactly when it is small (index rules).
+ * "prefix": true searches as you type: the last word of the query, when the query does
+ * not end in a space or punctuation, is the start of a word ("cordless dri"): it stands
+ * for the index words that start with it (surface words and index terms, at most 48, the
+ * ones in most products first), each product counted with its best completion at the
+ * idf of the most frequent one; the "why" shows it as "dri*". In prefix mode a query with
+ * no word at all ("" or "  ") returns no hits ("total":0), in every mode.
+ * Home Depot, 300 typed prefixes of titles (tests/eval/eval_prefix.sh, make bench):
+ * target product in the top 10 for 288 (hybrid) vs SQLite FTS5's prefix query 287,
+ * p50 0.65 ms.
  * Result: {"query":..,"mode":..,"corrected":{"mattres":"mattress"},"confidence":0.8,
  * "no_confident_match":false,"total":N,"hits":[{"id":..,"score":..,"title":..,
  * "why":"title: sofa, grey" | "semantic neighbour (0.71)"},..],

@@ -24,6 +24,7 @@ struct ecai_search {
   ecai_ctx *ctx;
   ecai__bm25 *bm;
   ecai__dict dict; /* general words: never "corrected" */
+  ecai__prefix *prefix; /* as-you-type vocabularies (prefix.c) */
   int mode, fusion, typo;
   double w_bm25, w_vec, w_cov, w_prec, w_head, w_pair, rrf_k, min_conf;
   size_t ncand, nvec;
@@ -35,6 +36,7 @@ typedef struct qopts {
   const char *cat, *brand;
   double pmin, pmax;
   int in_stock, has_filter;
+  int prefix; /* the last word is a prefix */
 } qopts;
 
 typedef struct cand {
@@ -57,7 +59,19 @@ typedef struct result {
   size_t nq;
   double confidence, unknown_idf;
   int corrected;
+  size_t pslot, npexp; /* prefix: query slot pslot stands for the terms pexp[0..npexp) */
+  uint32_t pexp[ECAI__PREFIX_MAX];
 } result;
+
+/* Does index term t match query slot j (one term, or the completions of a prefix)? */
+static int slot_has(const result *r, size_t j, uint32_t t) {
+  if (r->npexp && j == r->pslot) {
+    for (size_t e = 0; e < r->npexp; e++)
+      if (r->pexp[e] == t) return 1;
+    return 0;
+  }
+  return (uint32_t)r->qt[j].term == t;
+}
 
 static int mode_of(const char *s) {
   return !s ? -1 : !strcmp(s, "bm25") ? M_BM25 : !strcmp(s, "vector") ? M_VECTOR : !strcmp(s, "hybrid") ? M_HYBRID : -1;
@@ -82,6 +96,8 @@ static ecai_status init_common(ecai_search *s, ecai_store *store) {
   s->w_pair = ecai__cfg_double(c, "search.w_pair", 1.0);
   s->rrf_k = ecai__cfg_double(c, "search.rrf_k", 60.0);
   s->min_conf = ecai__cfg_double(c, "search.min_confidence", 0.5);
+  ecai_status pst = ecai__prefix_new(&s->prefix);
+  if (pst) return pst;
   int64_t nc = ecai__cfg_int(c, "search.candidates", 200), nv = ecai__cfg_int(c, "search.vector_candidates", 0);
   if (nc < 1 || nc > 4096 || nv < 0 || nv > 4096)
     return ecai__err(ECAI_EINVAL, "search: search.candidates must be 1..4096, search.vector_candidates 0..4096");
@@ -120,6 +136,7 @@ void ecai_search_free(ecai_search *s) {
   if (!s) return;
   ecai__bm25_free(s->bm);
   ecai__dict_free(&s->dict);
+  ecai__prefix_free(s->prefix);
   ecai__free(s);
 }
 
@@ -336,6 +353,47 @@ static ecai_status parse_query(ecai_search *s, ecai__tokenizer *tk, ecai__tokens
   return ECAI_OK;
 }
 
+/* Adds the prefix slot for the trailing word q[0..len) of a query (prefix.c); tokens the
+ * run splits into before the last ("60in" -> "60" "in") are looked up as whole words. */
+static ecai_status add_prefix(ecai_search *s, ecai__tokenizer *tk, ecai__tokens *toks, const char *q, size_t len,
+                              result *r) {
+  ecai_status st = ecai__tokenize(tk, q, len, 0, toks);
+  for (size_t i = 0; !st && i < toks->n && r->nq < MAXQ; i++) {
+    const char *w = toks->text + toks->off[i];
+    size_t wl = toks->len[i];
+    qterm *qt = &r->qt[r->nq];
+    if (i + 1 < toks->n) {
+      int64_t t = ecai__bm25_term(s->bm, w, wl);
+      if (t < 0) continue;
+      qt->term = t;
+    } else {
+      st = ecai__prefix_expand(s->prefix, s->bm, w, wl, r->pexp, ECAI__PREFIX_MAX, &r->npexp);
+      if (st || !r->npexp) { /* nothing starts with it: an unknown word */
+        r->unknown_idf += log(1.0 + (double)s->bm->ndocs);
+        continue;
+      }
+      r->pslot = r->nq;
+      qt->term = r->pexp[0];
+    }
+    snprintf(qt->word, sizeof qt->word, "%.*s%s", (int)(wl < 60 ? wl : 60), w, i + 1 < toks->n ? "" : "*");
+    qt->fixed[0] = 0;
+    r->nq++;
+  }
+  return st;
+}
+
+/* Length of the trailing word of q (letters, digits, any non-ASCII byte); 0 when q ends
+ * with a space or punctuation: then every word is complete. */
+static size_t trailing_word(const char *q, size_t len) {
+  size_t n = 0;
+  while (n < len) {
+    unsigned char ch = (unsigned char)q[len - n - 1];
+    if (!(ch >= 0x80 || (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z'))) break;
+    n++;
+  }
+  return n;
+}
+
 static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o, result *r) {
   memset(r, 0, sizeof *r);
   ecai__bm25 *bm = s->bm;
@@ -348,8 +406,11 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
   size_t nt = 0, nc = 0;
   ecai_status st = ecai__tokenizer_new(&tk);
   if (st) return st;
-  st = parse_query(s, tk, &toks, q, len, o->typo, r);
+  size_t pw = o->prefix ? trailing_word(q, len) : 0;
+  st = parse_query(s, tk, &toks, q, len - pw, o->typo, r);
+  if (!st && pw) st = add_prefix(s, tk, &toks, q + len - pw, pw, r);
   if (st) goto out;
+  if (o->prefix && !r->nq && r->unknown_idf == 0) goto out; /* an empty search box: no hits */
   double idfsum = 0;
   for (size_t i = 0; i < r->nq; i++) idfsum += bm->idf[r->qt[i].term];
   size_t want = o->mode == M_VECTOR ? 0 : (s->ncand > o->k ? s->ncand : o->k);
@@ -362,11 +423,16 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
     size_t tot = 0;
     for (size_t i = 0; i < r->nq; i++)
       tot += bm->post_start[r->qt[i].term + 1] - bm->post_start[r->qt[i].term];
+    for (size_t e = 1; e < r->npexp; e++) tot += bm->post_start[r->pexp[e] + 1] - bm->post_start[r->pexp[e]];
     touched = ecai__malloc((tot ? tot : 1) * sizeof *touched);
     if (!acc || !mask || !touched) goto oom;
     for (size_t i = 0; i < r->nq; i++) {
       uint32_t t = (uint32_t)r->qt[i].term;
       float idf = bm->idf[t];
+      if (r->npexp && i == r->pslot) { /* a prefix: its best completion in each product */
+        if ((st = ecai__prefix_accumulate(bm, r->pexp, r->npexp, (unsigned)i, acc, mask, touched, &nt))) goto out;
+        continue;
+      }
       for (uint32_t p = bm->post_start[t]; p < bm->post_start[t + 1]; p++) {
         uint32_t d = bm->post_doc[p];
         if (!mask[d]) touched[nt++] = d;
@@ -445,7 +511,7 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
       for (size_t j = 0; j + 1 < r->nq; j++) {
         if ((c[i].mask & (3u << j)) != (3u << j)) continue;
         for (size_t u = 0; u + 1 < tn; u++)
-          if (tt[u] == (uint32_t)r->qt[j].term && tt[u + 1] == (uint32_t)r->qt[j + 1].term) { hits++; break; }
+          if (slot_has(r, j, tt[u]) && slot_has(r, j + 1, tt[u + 1])) { hits++; break; }
       }
       c[i].pair = (float)hits / (float)(r->nq - 1);
     }
@@ -468,7 +534,7 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
   qsort(c, nc, sizeof *c, cmp_score);
   /* confidence: idf-weighted share of the query's words (unknown ones included) that the
    * best hit contains; the cosine in vector mode */
-  if (nc) r->confidence = o->mode == M_VECTOR ? c[0].cos : c[0].cov * (idfsum / (idfsum + r->unknown_idf));
+  if (nc) r->confidence = o->mode == M_VECTOR ? c[0].cos : idfsum > 0 ? c[0].cov * (idfsum / (idfsum + r->unknown_idf)) : 0;
   r->c = c;
   r->n = nc;
   c = NULL;
@@ -511,6 +577,9 @@ static ecai_status parse_opts(const ecai_search *s, const char *options, qopts *
     } else if (!strcmp(key, "typo")) {
       if (!json_is_boolean(v)) return ecai__err(ECAI_EINVAL, "search: \"typo\" must be a boolean");
       o->typo = json_is_true(v);
+    } else if (!strcmp(key, "prefix")) {
+      if (!json_is_boolean(v)) return ecai__err(ECAI_EINVAL, "search: \"prefix\" must be a boolean");
+      o->prefix = json_is_true(v);
     } else if (!strcmp(key, "split")) {
       /* eval only; checked there */
     } else if (!strcmp(key, "filters")) {
@@ -546,7 +615,7 @@ static void explain(ecai_search *s, ecai__tokenizer *tk, ecai__tokens *toks, con
     for (size_t i = 0; i < toks->n; i++) {
       int64_t t = ecai__bm25_term(s->bm, toks->text + toks->off[i], toks->len[i]);
       for (size_t j = 0; j < r->nq; j++)
-        if (t == r->qt[j].term && !(seen & (1u << j))) {
+        if (t >= 0 && slot_has(r, j, (uint32_t)t) && !(seen & (1u << j))) {
           ecai__buf_printf(b, "%s%s%s", seen ? ", " : (any ? "; " : ""), seen ? "" : FN[f], seen ? "" : ": ");
           ecai__buf_puts(b, r->qt[j].fixed[0] ? r->qt[j].fixed : r->qt[j].word);
           seen |= 1u << j;

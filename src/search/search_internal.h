@@ -83,4 +83,22 @@ void ecai__dict_free(ecai__dict *d);
 /* Bounded Levenshtein distance (returns > maxd when farther). */
 int ecai__edit_distance(const char *a, size_t al, const char *b, size_t bl, int maxd);
 
+/* Search as you type (src/search/prefix.c): the last query word as a prefix of index
+ * words. The sorted vocabularies are built on the first expansion (thread-safe). */
+enum { ECAI__PREFIX_MAX = 48 }; /* completions kept per prefix, most postings first */
+typedef struct ecai__prefix ecai__prefix;
+ecai_status ecai__prefix_new(ecai__prefix **out);
+void ecai__prefix_free(ecai__prefix *p);
+/* Term ids of the index words starting with w[0..len) (normalised, as the tokenizer gives
+ * it), at most cap, the ones with most postings first, into out[0..*n). len 0 gives none.
+ * Errors: ECAI_ENOMEM (building the sorted vocabularies). */
+ecai_status ecai__prefix_expand(ecai__prefix *p, const ecai__bm25 *bm, const char *w, size_t len, uint32_t *out,
+                                size_t cap, size_t *n);
+/* Adds the prefix's score to the keyword accumulators: per product, the idf of the most
+ * frequent completion exp[0] times the best weight of any completion exp[0..n) it holds
+ * (a product is not counted twice for "ether" and "ethernet"); sets bit `slot` in mask
+ * and appends newly touched products to touched[*nt...] (room for every posting). */
+ecai_status ecai__prefix_accumulate(const ecai__bm25 *bm, const uint32_t *exp, size_t n, unsigned slot, float *acc,
+                                    uint32_t *mask, uint32_t *touched, size_t *nt);
+
 #endif
