@@ -19,7 +19,8 @@ final class Search
 
     /**
      * Runs a query. $options: k, mode (bm25|vector|hybrid), fusion (blend|rrf), typo,
-     * filters [category, brand, price_min, price_max, in_stock].
+     * filters [category, brand, price_min, price_max, in_stock], prefix (as you type),
+     * sort (relevance|price_asc|price_desc|popularity|newest), offset, highlight.
      * Returns [hits => [[id, score, title, why], ...], facets, corrected, confidence,
      * no_confident_match, total, mode, query].
      */

@@ -92,6 +92,22 @@ ECAI_API ecai_status ecai_search_open(ecai_search **out, ecai_store *store, cons
  * Home Depot, 300 typed prefixes of titles (tests/eval/eval_prefix.sh, make bench):
  * target product in the top 10 for 288 (hybrid) vs SQLite FTS5's prefix query 287,
  * p50 0.65 ms.
+ * "sort": "relevance" (default) | "price_asc" | "price_desc" | "popularity" (order counts,
+ * descending; ties, e.g. without orders, by relevance) | "newest" (the catalog has no date field:
+ * the products added to the catalog last come first, i.e. highest internal id). A sort
+ * keeps the candidates that match the query as well as the best one (same idf-weighted
+ * share of the query's words; every candidate in vector mode), ordered by the key, ties
+ * (and unknown prices, put last) by relevance; "total" counts them.
+ * "offset": hits skipped, 0..10000 (paging): the page is hits offset..offset+k-1 of the
+ * ranking a query with k = offset+k returns, so offset 0 and 10 with k 10 give the same
+ * order as one query with k 20 (when the keywords find fewer than offset+k products the
+ * semantic neighbours that fill the list are fetched for offset+k: a page may then differ
+ * from a smaller k's list); an offset past the end gives "hits":[] with the real "total",
+ * not an error. The result echoes "offset" and "sort" when set.
+ * "highlight": true adds to each hit "highlight":{"title": the title with matched words
+ * in <em>..</em> and the rest HTML-escaped, "spans":[{"start":byte offset,"len":bytes}]}
+ * (offsets into the raw UTF-8 title); a word matches when one of its tokens is a query
+ * term (after stemming, units, synonyms) or a completion of the prefix.
  * Result: {"query":..,"mode":..,"corrected":{"mattres":"mattress"},"confidence":0.8,
  * "no_confident_match":false,"total":N,"hits":[{"id":..,"score":..,"title":..,
  * "why":"title: sofa, grey" | "semantic neighbour (0.71)"},..],

@@ -25,6 +25,8 @@ struct ecai_search {
   ecai__bm25 *bm;
   ecai__dict dict; /* general words: never "corrected" */
   ecai__prefix *prefix; /* as-you-type vocabularies (prefix.c) */
+  float *pop;           /* popularity per catalog id (orders), npop entries; NULL = none */
+  size_t npop;
   int mode, fusion, typo;
   double w_bm25, w_vec, w_cov, w_prec, w_head, w_pair, rrf_k, min_conf;
   size_t ncand, nvec;
@@ -37,6 +39,8 @@ typedef struct qopts {
   double pmin, pmax;
   int in_stock, has_filter;
   int prefix; /* the last word is a prefix */
+  size_t offset;  /* hits skipped (paging) */
+  int sort, highlight;
 } qopts;
 
 typedef struct cand {
@@ -137,6 +141,7 @@ void ecai_search_free(ecai_search *s) {
   ecai__bm25_free(s->bm);
   ecai__dict_free(&s->dict);
   ecai__prefix_free(s->prefix);
+  ecai__free(s->pop);
   ecai__free(s);
 }
 
@@ -413,8 +418,9 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
   if (o->prefix && !r->nq && r->unknown_idf == 0) goto out; /* an empty search box: no hits */
   double idfsum = 0;
   for (size_t i = 0; i < r->nq; i++) idfsum += bm->idf[r->qt[i].term];
-  size_t want = o->mode == M_VECTOR ? 0 : (s->ncand > o->k ? s->ncand : o->k);
-  size_t cap = want + (s->nvec > o->k ? s->nvec : o->k) + 1;
+  size_t reach = o->k + o->offset; /* a page is a slice of the ranking up to reach */
+  size_t want = o->mode == M_VECTOR ? 0 : (s->ncand > reach ? s->ncand : reach);
+  size_t cap = want + (s->nvec > reach ? s->nvec : reach) + 1;
   c = ecai__calloc(cap, sizeof *c);
   if (!c) goto oom;
   if (o->mode != M_VECTOR && r->nq) {
@@ -460,7 +466,7 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
     }
     size_t dim = ecai_index_dim(idx);
     qv = ecai__malloc(dim * sizeof *qv);
-    size_t nv = o->mode == M_VECTOR ? o->k : (nc < o->k ? o->k : s->nvec);
+    size_t nv = o->mode == M_VECTOR ? reach : (nc < reach ? reach : s->nvec);
     size_t vcap = 2 * nc + nv + 1;
     ids = ecai__malloc(vcap * sizeof *ids);
     vs = ecai__malloc(vcap * sizeof *vs);
@@ -580,6 +586,16 @@ static ecai_status parse_opts(const ecai_search *s, const char *options, qopts *
     } else if (!strcmp(key, "prefix")) {
       if (!json_is_boolean(v)) return ecai__err(ECAI_EINVAL, "search: \"prefix\" must be a boolean");
       o->prefix = json_is_true(v);
+    } else if (!strcmp(key, "offset")) {
+      if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 10000)
+        return ecai__err(ECAI_EINVAL, "search: \"offset\" must be an integer 0..10000");
+      o->offset = (size_t)json_integer_value(v);
+    } else if (!strcmp(key, "sort")) {
+      if ((o->sort = ecai__sort_parse(json_string_value(v))) < 0)
+        return ecai__err(ECAI_EINVAL, "search: \"sort\" must be relevance, price_asc, price_desc, popularity or newest");
+    } else if (!strcmp(key, "highlight")) {
+      if (!json_is_boolean(v)) return ecai__err(ECAI_EINVAL, "search: \"highlight\" must be a boolean");
+      o->highlight = json_is_true(v);
     } else if (!strcmp(key, "split")) {
       /* eval only; checked there */
     } else if (!strcmp(key, "filters")) {
@@ -627,6 +643,40 @@ static void explain(ecai_search *s, ecai__tokenizer *tk, ecai__tokens *toks, con
   if (b->len == 0) ecai__buf_puts(b, "no term matched");
 }
 
+/* "sort" other than relevance: the candidates that match the query as well as the best
+ * one (same idf-weighted coverage; every fused candidate in vector mode or when nothing
+ * matched a word), ordered by the key (sort.c), ties by relevance. */
+static ecai_status apply_sort(ecai_search *s, const qopts *o, result *r) {
+  if (o->sort == ECAI__SORT_RELEVANCE || !r->n) return ECAI_OK;
+  float best = 0;
+  for (size_t i = 0; i < r->n; i++) best = r->c[i].cov > best ? r->c[i].cov : best;
+  size_t m = 0;
+  for (size_t i = 0; i < r->n; i++)
+    if (r->c[i].cov >= best - 1e-6f) r->c[m++] = r->c[i];
+  r->n = m;
+  int64_t *ids = ecai__malloc(m * sizeof *ids);
+  size_t *order = ecai__malloc(m * sizeof *order);
+  cand *c = ecai__malloc(m * sizeof *c);
+  ecai_status st = !ids || !order || !c ? ecai__err(ECAI_ENOMEM, "search: out of memory") : ECAI_OK;
+  for (size_t i = 0; !st && i < m; i++) ids[i] = r->c[i].id;
+  if (!st) st = ecai__sort_order(o->sort, ecai_store_catalog(s->store), s->pop, s->npop, ids, m, order);
+  if (!st) {
+    for (size_t i = 0; i < m; i++) c[i] = r->c[order[i]];
+    ecai__free(r->c);
+    r->c = c;
+    c = NULL;
+  }
+  ecai__free(ids), ecai__free(order), ecai__free(c);
+  return st;
+}
+
+static int hl_match(const void *arg, uint32_t t) {
+  const result *r = arg;
+  for (size_t j = 0; j < r->nq; j++)
+    if (slot_has(r, j, t)) return 1;
+  return 0;
+}
+
 static void facet_add(json_t *obj, const char *v) {
   if (!v || !*v) return;
   json_t *n = json_object_get(obj, v);
@@ -647,7 +697,9 @@ ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const
   result r;
   memset(&r, 0, sizeof r);
   if (!st) st = run(s, query, len, &o, &r);
+  if (!st) st = apply_sort(s, &o, &r);
   if (st) {
+    ecai__free(r.c);
     json_decref(keep);
     return st;
   }
@@ -665,7 +717,7 @@ ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const
       const ecai__product *p = ecai__catalog_product(cat, r.c[i].id);
       facet_add(fc, p->cat);
       facet_add(fb, p->brand);
-      if (i >= o.k) continue;
+      if (i < o.offset || i >= o.offset + o.k) continue;
       why.len = 0;
       explain(s, tk, &toks, &r.c[i], &r, &why);
       json_t *h = json_object();
@@ -673,6 +725,7 @@ ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const
       json_object_set_new(h, "score", json_real(r.c[i].score));
       json_object_set_new(h, "title", json_string(p->title ? p->title : ""));
       json_object_set_new(h, "why", json_stringn(why.data ? why.data : "", why.len));
+      if (o.highlight) json_object_set_new(h, "highlight", ecai__highlight(s->bm, tk, &toks, p->title, hl_match, &r));
       json_array_append_new(hits, h);
     }
     json_t *facets = json_object();
@@ -685,6 +738,8 @@ ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const
     json_object_set_new(doc, "confidence", json_real(r.confidence));
     json_object_set_new(doc, "no_confident_match", json_boolean(r.confidence < s->min_conf));
     json_object_set_new(doc, "total", json_integer((json_int_t)r.n));
+    if (o.offset) json_object_set_new(doc, "offset", json_integer((json_int_t)o.offset));
+    if (o.sort) json_object_set_new(doc, "sort", json_string(ecai__sort_name(o.sort)));
     json_object_set_new(doc, "facets", facets);
     st = ecai__json_dump(out, out_len, doc);
   }

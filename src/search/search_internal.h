@@ -101,4 +101,23 @@ ecai_status ecai__prefix_expand(ecai__prefix *p, const ecai__bm25 *bm, const cha
 ecai_status ecai__prefix_accumulate(const ecai__bm25 *bm, const uint32_t *exp, size_t n, unsigned slot, float *acc,
                                     uint32_t *mask, uint32_t *touched, size_t *nt);
 
+/* Result order (src/search/sort.c): "sort" option values. */
+enum { ECAI__SORT_RELEVANCE = 0, ECAI__SORT_PRICE_ASC, ECAI__SORT_PRICE_DESC, ECAI__SORT_POPULARITY, ECAI__SORT_NEWEST };
+/* Kind of a "sort" name, or -1. */
+int ecai__sort_parse(const char *s);
+const char *ecai__sort_name(int kind);
+/* order[0..n) = positions of ids[0..n) (ranked by relevance) in the order of the key:
+ * price (unknown prices last), popularity pop[id] (descending; 0 past npop), newest
+ * (highest catalog id first); ties keep the relevance order. Errors: ECAI_ENOMEM. */
+ecai_status ecai__sort_order(int kind, const ecai_catalog *cat, const float *pop, size_t npop, const int64_t *ids,
+                             size_t n, size_t *order);
+
+/* Highlight of a title (src/search/highlight.c): {"title": marked-up and HTML-escaped,
+ * "spans":[{"start":byte,"len":bytes},..]} for the words whose tokens satisfy match(arg,
+ * term id); NULL when out of memory. */
+struct ecai__tokenizer;
+struct ecai__tokens;
+json_t *ecai__highlight(const ecai__bm25 *bm, struct ecai__tokenizer *tk, struct ecai__tokens *toks, const char *title,
+                        int (*match)(const void *, uint32_t), const void *arg);
+
 #endif

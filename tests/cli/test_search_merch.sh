@@ -9,3 +9,11 @@ out=$($ECAI search --index "$TMP/midx" --k 1 --mode bm25 --options '{"typo":fals
 contains "without --prefix 'fo' is no word" "$out" '"why":"title: memory"'
 out=$($ECAI search --index "$TMP/midx" --prefix --json "")
 contains "--prefix with an empty query: no hits" "$out" '"total":0'
+out=$($ECAI search --index "$TMP/midx" --options '{"sort":"price_asc"}' "sofa")
+ok "sort price_asc: cheapest sofa first" test "$(printf '%s\n' "$out" | cut -f2 | tr '\n' ' ')" = "S-2 S-1 S-3 "
+out=$($ECAI search --index "$TMP/midx" --k 2 --options '{"offset":1,"highlight":true}' --json "sofa")
+contains "offset is echoed" "$out" '"offset":1'
+contains "highlight marks the title" "$out" '<em>sofa</em>'
+out=$($ECAI search --index "$TMP/midx" --options '{"offset":500}' --json "sofa")
+contains "offset past the end: no hits" "$out" '"hits":[]'
+expect_exit 2 "bad sort" $ECAI search --index "$TMP/midx" --options '{"sort":"cheap"}' "sofa"

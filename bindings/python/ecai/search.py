@@ -58,10 +58,20 @@ class Search(Handle):
         """Writes PATH/search.bin (call after store.save(PATH))."""
         lib.ecai_search_save(self.handle, _p(path))
 
-    def query(self, text, k=10, mode=None, fusion=None, filters=None, typo=None):
-        """Returns the result dict: hits (id, score, title, why), facets, corrected,
-        confidence, no_confident_match."""
+    def query(self, text, k=10, mode=None, fusion=None, filters=None, typo=None, prefix=None, sort=None,
+              offset=None, highlight=None):
+        """Returns the result dict: hits (id, score, title, why[, highlight]), facets,
+        corrected, confidence, no_confident_match, total. prefix=True: the last word is the
+        start of a word (as you type); sort: relevance|price_asc|price_desc|popularity|newest;
+        offset: hits skipped (paging); highlight=True: matched spans of each title."""
         opts = {"k": int(k)}
+        for key, v in (("prefix", prefix), ("highlight", highlight)):
+            if v is not None:
+                opts[key] = bool(v)
+        if sort is not None:
+            opts["sort"] = sort
+        if offset is not None:
+            opts["offset"] = int(offset)
         if mode is not None:
             opts["mode"] = mode
         if fusion is not None:
