@@ -26,6 +26,15 @@ final class Search
      */
     public function query(string $query, ?array $options = null): array {}
 
+    /**
+     * Sets the shop's merchandising rules and synonyms (ecai_search_set_rules_json): a list
+     * of rules [query, match, pin, boost, bury, hide], ["rules" => [...], "synonyms" => [...]],
+     * or the same as a JSON string; null clears them. Bad rules throw and leave the previous
+     * ones; save() writes them to DIR/rules.json. A search kept across requests
+     * (ecai.persistent) keeps its rules for later requests: prefer DIR/rules.json there.
+     */
+    public function setRules(array|string|null $rules): void {}
+
     /** nDCG@10, MRR@10, recall@100 on judged queries (TSV, .gz accepted). */
     public function evaluate(string $queries, string $labels, ?array $options = null): array {}
 }

@@ -131,6 +131,38 @@ ECAI_API ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search 
                                        const char *options);
 
 /**
+ * @brief Sets the shop's merchandising rules and synonyms, replacing the previous ones
+ * (json NULL: none). `json` is a list of rules or {"rules": [..], "synonyms": [..]}.
+ * A rule: {"query": "tv", "match": "exact" (default; the whole query) | "contains" (its
+ * words appear in a row in the query), "pin": ["SKU", {"id": "SKU", "position": 3}, ..],
+ * "boost": [SKUs], "bury": [SKUs], "hide": [SKUs]}. Queries are compared word by word after
+ * the tokenizer's normalisation (case, accents, punctuation; no stemming). Every rule a
+ * query matches applies, in order: hidden products never show (also under a "sort");
+ * with relevance order, boosted products the query found rank above the others and
+ * buried ones below (each group keeps its order), then pinned products are placed at
+ * their positions (strings: 1, 2, .. in list order; objects: "position" 1..1000; past
+ * the end: at the end), found by the query or not, unless hidden or filtered out; the
+ * "why" says "pinned/boosted/buried by a merchandising rule". Paging applies after rules.
+ * Synonyms: ["couch", "sofa", "settee"] (two-way: each word also finds the others) or
+ * {"from": "tv", "to": ["television"]} (one-way), single words; applied in keyword
+ * scoring (a word counts with the best of itself and its synonyms in each product, at
+ * its own idf, or the first synonym's when the catalog lacks the word, which is then
+ * never typo-corrected) and shown in the "why" ("title: sofa (synonym of couch)").
+ * Expansion is one step, at most 16 words, never transitive, so cyclic lists terminate.
+ * Synonym words the catalog lacks are ignored (they could find nothing).
+ * The document is validated whole before anything changes: unknown products (named in
+ * the message), a product twice in one rule (e.g. pin and hide), two pins at one
+ * position, two rules with the same query and match, a synonym of several words, unknown
+ * keys: ECAI_EINVAL and the previous rules stay. ecai_search_save() writes the rules to
+ * DIR/rules.json (compact JSON, atomic; removed when there are none) and
+ * ecai_search_open() reads and validates it when present (errors as here).
+ * @return ECAI_OK; ECAI_EINVAL; ECAI_EPARSE (not JSON); ECAI_ENOMEM.
+ * Ownership: json is copied. Thread-safety: exclusive (no concurrent queries).
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_search_set_rules_json(ecai_search *s, const char *json, size_t len);
+
+/**
  * @brief Evaluates the engine on judged queries: `queries` is a TSV (query_id, query),
  * `labels` a TSV (query_id, product_id, grade 1..3); both may be gzip-compressed and
  * have a header line. Every query with at least one grade > 1 is searched over the

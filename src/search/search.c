@@ -25,6 +25,7 @@ struct ecai_search {
   ecai__bm25 *bm;
   ecai__dict dict; /* general words: never "corrected" */
   ecai__prefix *prefix; /* as-you-type vocabularies (prefix.c) */
+  ecai__rules *rules;   /* merchandising rules and synonyms (rules.c); NULL = none */
   float *pop;           /* popularity per catalog id (orders), npop entries; NULL = none */
   size_t npop;
   int mode, fusion, typo;
@@ -48,10 +49,15 @@ typedef struct cand {
   float bm, cos, cov, prec, head, pair, score;
   uint32_t mask;
   int vec; /* came from the vector side */
+  uint8_t rule; /* ECAI__RULE_* that placed it */
 } cand;
 
 typedef struct qterm {
   int64_t term;
+  const uint32_t *alt; /* the shop's synonyms: other terms this word also finds (rules.c) */
+  size_t nalt;
+  int syn;             /* has synonyms; own = the word's own term or -1 */
+  int64_t own;
   char word[64];  /* as typed (normalised) */
   char fixed[64]; /* correction, "" if none */
 } qterm;
@@ -74,6 +80,8 @@ static int slot_has(const result *r, size_t j, uint32_t t) {
       if (r->pexp[e] == t) return 1;
     return 0;
   }
+  for (size_t e = 0; e < r->qt[j].nalt; e++)
+    if (r->qt[j].alt[e] == t) return 1;
   return (uint32_t)r->qt[j].term == t;
 }
 
@@ -141,6 +149,7 @@ void ecai_search_free(ecai_search *s) {
   ecai__bm25_free(s->bm);
   ecai__dict_free(&s->dict);
   ecai__prefix_free(s->prefix);
+  ecai__rules_free(s->rules);
   ecai__free(s->pop);
   ecai__free(s);
 }
@@ -182,7 +191,21 @@ ecai_status ecai_search_save(ecai_search *s, const char *dir) {
   snprintf(path, sizeof path, "%s/search.bin", dir);
   st = ecai__blob_write(path, SRCH_MAGIC, b.data, b.len, NULL);
   ecai__buf_free(&b);
+  if (!st) st = ecai__rules_save(s->rules, dir);
   return st;
+}
+
+ecai_status ecai_search_set_rules_json(ecai_search *s, const char *json, size_t len) {
+  ECAI__CHECK_ARG(s);
+  if (!json && len) return ecai__err(ECAI_EINVAL, "search: NULL rules with length %zu", len);
+  ecai__rules *R = NULL;
+  if (json) {
+    ecai_status st = ecai__rules_parse(&R, json, len, ecai_store_catalog(s->store), s->bm);
+    if (st) return st; /* the previous rules stay */
+  }
+  ecai__rules_free(s->rules);
+  s->rules = R;
+  return ECAI_OK;
 }
 
 /* Reads search.bin at path, mapped (index.mmap) or read. The payload is the catalog sum,
@@ -237,6 +260,10 @@ ecai_status ecai_search_open(ecai_search **out, ecai_store *store, const char *d
   if (!st) st = load_bm25(&s->bm, s->ctx, path, sum);
   if (!st && s->bm->ndocs != ecai__catalog_slots(ecai_store_catalog(store)))
     st = ecai__err(ECAI_ECORRUPT, "search_open: %s does not match the catalog", path);
+  if (!st && (st = ecai__rules_load(&s->rules, dir, ecai_store_catalog(store), s->bm)) != ECAI_OK) {
+    ecai_search_free(s);
+    return st;
+  }
   if (st) {
     if (st == ECAI_ECORRUPT) ecai__err_prefix(st, "%s", path);
     ecai_search_free(s);
@@ -306,6 +333,23 @@ static ecai_status parse_query(ecai_search *s, ecai__tokenizer *tk, ecai__tokens
     }
     int64_t t = ecai__bm25_term(s->bm, term, tl);
     const char *fixed = NULL;
+    const uint32_t *syn = NULL;
+    size_t nsyn = ecai__rules_synonyms(s->rules, term, tl, &syn);
+    if (nsyn) { /* the shop's synonyms: never "corrected"; a word the catalog lacks stands for them */
+      int dup = 0;
+      for (size_t j = 0; j < r->nq; j++)
+        if (r->qt[j].term == (t >= 0 ? t : syn[0])) dup = 1;
+      if (dup) continue;
+      qterm *qt = &r->qt[r->nq++];
+      qt->term = t >= 0 ? t : syn[0];
+      qt->alt = t >= 0 ? syn : syn + 1;
+      qt->nalt = t >= 0 ? nsyn : nsyn - 1;
+      qt->syn = 1;
+      qt->own = t;
+      snprintf(qt->word, sizeof qt->word, "%.*s", (int)(wl < 63 ? wl : 63), w);
+      qt->fixed[0] = 0;
+      continue;
+    }
     if (t < 0 && word && typo && wl >= 6 && wl < 64 && r->nq + 1 < MAXQ) {
       /* a glued compound ("doorknob" -> "door knob"): two catalog words, best rarer part */
       size_t best = 0, lv, rv;
@@ -430,6 +474,8 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
     for (size_t i = 0; i < r->nq; i++)
       tot += bm->post_start[r->qt[i].term + 1] - bm->post_start[r->qt[i].term];
     for (size_t e = 1; e < r->npexp; e++) tot += bm->post_start[r->pexp[e] + 1] - bm->post_start[r->pexp[e]];
+    for (size_t i = 0; i < r->nq; i++)
+      for (size_t e = 0; e < r->qt[i].nalt; e++) tot += bm->post_start[r->qt[i].alt[e] + 1] - bm->post_start[r->qt[i].alt[e]];
     touched = ecai__malloc((tot ? tot : 1) * sizeof *touched);
     if (!acc || !mask || !touched) goto oom;
     for (size_t i = 0; i < r->nq; i++) {
@@ -437,6 +483,13 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
       float idf = bm->idf[t];
       if (r->npexp && i == r->pslot) { /* a prefix: its best completion in each product */
         if ((st = ecai__prefix_accumulate(bm, r->pexp, r->npexp, (unsigned)i, acc, mask, touched, &nt))) goto out;
+        continue;
+      }
+      if (r->qt[i].nalt) { /* a word and its synonyms: the best of them in each product */
+        uint32_t lst[1 + ECAI__SYN_MAX];
+        lst[0] = t;
+        memcpy(lst + 1, r->qt[i].alt, r->qt[i].nalt * sizeof *lst);
+        if ((st = ecai__prefix_accumulate(bm, lst, 1 + r->qt[i].nalt, (unsigned)i, acc, mask, touched, &nt))) goto out;
         continue;
       }
       for (uint32_t p = bm->post_start[t]; p < bm->post_start[t + 1]; p++) {
@@ -622,24 +675,31 @@ static ecai_status parse_opts(const ecai_search *s, const char *options, qopts *
 static void explain(ecai_search *s, ecai__tokenizer *tk, ecai__tokens *toks, const cand *c, const result *r, ecai__buf *b) {
   const ecai__product *p = ecai__catalog_product(ecai_store_catalog(s->store), c->id);
   static const char *FN[ECAI__NFIELDS] = {"title", "brand", "category", "description"};
+  static const char *RULE[4] = {"", "pinned", "boosted", "buried"};
   const char *fv[ECAI__NFIELDS] = {p->title, p->brand, p->cat, p->desc};
   int any = 0;
   for (int f = 0; f < ECAI__NFIELDS && c->mask; f++) {
     if (!fv[f] || !*fv[f]) continue;
-    if (ecai__tokenize(tk, fv[f], strlen(fv[f]), ECAI__TOKF_STOP | ECAI__TOKF_STEM, toks)) continue;
+    if (ecai__tokenize(tk, fv[f], strlen(fv[f]), ECAI__TOKF_STOP, toks)) continue;
     uint32_t seen = 0;
     for (size_t i = 0; i < toks->n; i++) {
-      int64_t t = ecai__bm25_term(s->bm, toks->text + toks->off[i], toks->len[i]);
+      const char *w = toks->text + toks->off[i];
+      size_t tl, wl = toks->len[i];
+      const char *term = ecai__search_term(tk, w, wl, toks->kind[i], &tl);
+      int64_t t = term ? ecai__bm25_term(s->bm, term, tl) : -1;
       for (size_t j = 0; j < r->nq; j++)
         if (t >= 0 && slot_has(r, j, (uint32_t)t) && !(seen & (1u << j))) {
           ecai__buf_printf(b, "%s%s%s", seen ? ", " : (any ? "; " : ""), seen ? "" : FN[f], seen ? "" : ": ");
-          ecai__buf_puts(b, r->qt[j].fixed[0] ? r->qt[j].fixed : r->qt[j].word);
+          if (r->qt[j].syn && t != r->qt[j].own) /* found through a synonym */
+            ecai__buf_printf(b, "%.*s (synonym of %s)", (int)wl, w, r->qt[j].word);
+          else ecai__buf_puts(b, r->qt[j].fixed[0] ? r->qt[j].fixed : r->qt[j].word);
           seen |= 1u << j;
           any = 1;
         }
     }
   }
   if (c->cos > 0 && (c->vec || !any)) ecai__buf_printf(b, "%ssemantic neighbour (%.2f)", any ? "; " : "", c->cos);
+  if (c->rule) ecai__buf_printf(b, "%s%s by a merchandising rule", b->len ? "; " : "", RULE[c->rule]);
   if (b->len == 0) ecai__buf_puts(b, "no term matched");
 }
 
@@ -667,6 +727,46 @@ static ecai_status apply_sort(ecai_search *s, const qopts *o, result *r) {
     c = NULL;
   }
   ecai__free(ids), ecai__free(order), ecai__free(c);
+  return st;
+}
+
+static int rule_ok(int64_t id, const void *arg) {
+  const fpay *f = arg;
+  return passes(f->s, id, f->o);
+}
+
+static int cmp_cand_id(const void *a, const void *b) {
+  const cand *x = a, *y = b;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The shop's merchandising rules (rules.c) on the ranked list: hide, boost, bury, pin. */
+static ecai_status apply_rules(ecai_search *s, const qopts *o, const char *q, size_t len, result *r) {
+  if (!s->rules) return ECAI_OK;
+  size_t cap = r->n + ecai__rules_max_pins(s->rules), n = r->n;
+  int64_t *ids = ecai__malloc((cap ? cap : 1) * sizeof *ids);
+  uint8_t *tags = ecai__calloc(cap ? cap : 1, 1);
+  cand *byid = ecai__malloc((r->n ? r->n : 1) * sizeof *byid), *c = ecai__calloc(cap ? cap : 1, sizeof *c);
+  ecai_status st = !ids || !tags || !byid || !c ? ecai__err(ECAI_ENOMEM, "search: out of memory") : ECAI_OK;
+  if (!st) {
+    for (size_t i = 0; i < r->n; i++) ids[i] = r->c[i].id;
+    fpay fp = {s, o};
+    st = ecai__rules_apply(s->rules, q, len, o->sort == ECAI__SORT_RELEVANCE, ids, tags, &n, rule_ok, &fp);
+  }
+  if (!st) {
+    memcpy(byid, r->c, r->n * sizeof *byid);
+    qsort(byid, r->n, sizeof *byid, cmp_cand_id);
+    for (size_t i = 0; i < n; i++) {
+      cand key = {.id = ids[i]}, *f = bsearch(&key, byid, r->n, sizeof *byid, cmp_cand_id);
+      c[i] = f ? *f : key; /* a pinned product the query did not find */
+      c[i].rule = tags[i];
+    }
+    ecai__free(r->c);
+    r->c = c;
+    r->n = n;
+    c = NULL;
+  }
+  ecai__free(ids), ecai__free(tags), ecai__free(byid), ecai__free(c);
   return st;
 }
 
@@ -698,6 +798,7 @@ ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const
   memset(&r, 0, sizeof r);
   if (!st) st = run(s, query, len, &o, &r);
   if (!st) st = apply_sort(s, &o, &r);
+  if (!st) st = apply_rules(s, &o, query, len, &r);
   if (st) {
     ecai__free(r.c);
     json_decref(keep);

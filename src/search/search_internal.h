@@ -120,4 +120,33 @@ struct ecai__tokens;
 json_t *ecai__highlight(const ecai__bm25 *bm, struct ecai__tokenizer *tk, struct ecai__tokens *toks, const char *title,
                         int (*match)(const void *, uint32_t), const void *arg);
 
+/* Merchandising rules and synonyms (src/search/rules.c; format in ecai/search.h). */
+typedef struct ecai__rules ecai__rules;
+enum { ECAI__RULE_PIN = 1, ECAI__RULE_BOOST = 2, ECAI__RULE_BURY = 3 };
+enum { ECAI__SYN_MAX = 16 }; /* index terms one query word may also find */
+/* Parses and validates a whole document against the catalog (product ids) and the index
+ * (synonym words the catalog lacks find nothing). Errors: ECAI_EPARSE (not JSON),
+ * ECAI_EINVAL (bad shape, unknown products named, an id twice in one rule, two pins at one
+ * position, a duplicate rule, a synonym of several words), ECAI_ENOMEM. */
+ecai_status ecai__rules_parse(ecai__rules **out, const char *json, size_t len, const ecai_catalog *cat,
+                              const ecai__bm25 *bm);
+void ecai__rules_free(ecai__rules *R);
+const json_t *ecai__rules_doc(const ecai__rules *R);
+/* Index terms the query term term[0..len) also finds (one step, at most ECAI__SYN_MAX). */
+size_t ecai__rules_synonyms(const ecai__rules *R, const char *term, size_t len, const uint32_t **out);
+/* Pins over all rules: the room ecai__rules_apply may add to a list. */
+size_t ecai__rules_max_pins(const ecai__rules *R);
+/* Applies the rules matching query q to the ranked ids[0..*n) in place (room for
+ * *n + max_pins): hidden products leave; with relevance order, boosted ones move first,
+ * buried ones last (stable) and pinned ones go to their positions when ok(id, arg) (the
+ * filters) accepts them. tags[i] = ECAI__RULE_* or 0. Errors: ECAI_ENOMEM. */
+ecai_status ecai__rules_apply(const ecai__rules *R, const char *q, size_t len, int relevance, int64_t *ids,
+                              uint8_t *tags, size_t *n, int (*ok)(int64_t, const void *), const void *arg);
+/* DIR/rules.json: written atomically (compact JSON; none removes it) / read and validated
+ * when present (*out NULL when absent; errors as ecai__rules_parse, prefixed with the path). */
+ecai_status ecai__rules_save(const ecai__rules *R, const char *dir);
+ecai_status ecai__rules_load(ecai__rules **out, const char *dir, const ecai_catalog *cat, const ecai__bm25 *bm);
+/* The query term of a token as the index stores it: words of 3+ letters stemmed. NULL: out of memory. */
+const char *ecai__search_term(struct ecai__tokenizer *tk, const char *w, size_t wl, int kind, size_t *tl);
+
 #endif

@@ -363,6 +363,12 @@ static void cover_search(void) {
   HAS(js, "\"queries\":2");
   HAS(js, "\"mrr@10\":1");
   ecai_free(js);
+  static const char RULES[] = "[{\"query\":\"garden hose\",\"pin\":[\"S3\"]}]";
+  OK(ecai_search_set_rules_json(s2, RULES, sizeof RULES - 1));
+  OK(ecai_search_query(&js, NULL, s2, "garden hose", 11, NULL));
+  HAS(js, "{\"hits\":[{\"id\":\"S3\"");
+  ecai_free(js);
+  ST(ecai_search_set_rules_json(s2, "[{\"query\":\"x\",\"hide\":[\"NOPE\"]}]", 31), ECAI_EINVAL);
   ecai_search_free(s2);
   ecai_search_free(s);
   ecai_store_free(st);

@@ -25,6 +25,7 @@ _lib.register([
      c_int, check),
     ("ecai_search_eval", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_char_p, c_char_p],
      c_int, check),
+    ("ecai_search_set_rules_json", [c_void_p, c_char_p, c_size_t], c_int, check),
 ])
 
 MODES = ("bm25", "vector", "hybrid")
@@ -84,6 +85,17 @@ class Search(Handle):
         out, n = c_void_p(), c_size_t()
         lib.ecai_search_query(byref(out), byref(n), self.handle, q, len(q), json.dumps(opts).encode())
         return json.loads(_lib.take_string(out, n.value))
+
+    def set_rules(self, rules):
+        """Sets the shop's merchandising rules and synonyms (ecai_search_set_rules_json):
+        a list of rules ({"query", "match", "pin", "boost", "bury", "hide"}), a dict
+        {"rules": [...], "synonyms": [...]}, or the same as a JSON string; None clears them.
+        Bad rules raise InvalidArgument and leave the previous ones; save() keeps them."""
+        if rules is None:
+            lib.ecai_search_set_rules_json(self.handle, None, 0)
+            return
+        js = (rules if isinstance(rules, str) else json.dumps(rules)).encode("utf-8")
+        lib.ecai_search_set_rules_json(self.handle, js, len(js))
 
     def evaluate(self, queries, labels, mode=None, fusion=None, split=None):
         """nDCG@10, MRR@10, recall@100 on judged queries (TSV files, .gz accepted)."""

@@ -38,3 +38,28 @@ def test_prefix_sort_paging_highlight(store):
             s.query("sofa", sort="cheap")
         with pytest.raises(ecai.InvalidArgument):
             s.query("sofa", offset=-1)
+
+
+def test_rules_and_synonyms(store, tmp_path):
+    with ecai.Search(store) as s:
+        s.set_rules({"rules": [{"query": "sofa", "pin": ["T-1"], "bury": ["S-2"], "hide": ["S-3"]}],
+                     "synonyms": [{"from": "settee", "to": ["loveseat"]}, ["lamp", "fan"]]})
+        r = s.query("sofa", mode="bm25")
+        assert [h["id"] for h in r["hits"]] == ["T-1", "S-1", "S-2"]
+        assert r["hits"][0]["why"] == "pinned by a merchandising rule"
+        r = s.query("settee", mode="bm25")
+        assert [h["id"] for h in r["hits"]] == ["S-2"] and "loveseat (synonym of settee)" in r["hits"][0]["why"]
+        with pytest.raises(ecai.InvalidArgument) as e:
+            s.set_rules([{"query": "sofa", "hide": ["NOPE-1"]}])
+        assert '"NOPE-1"' in str(e.value)
+        with pytest.raises(ecai.InvalidArgument):
+            s.set_rules('[{"query": "sofa", "pin": ["S-1"], "hide": ["S-1"]}]')
+        assert s.query("sofa", mode="bm25")["hits"][0]["id"] == "T-1"  # nothing half-applied
+        d = tmp_path / "state"
+        store.save(str(d))
+        s.save(str(d))
+        assert (d / "rules.json").exists()
+        with ecai.Search.open(store, str(d)) as s2:
+            assert s2.query("sofa", mode="bm25")["hits"][0]["id"] == "T-1"
+        s.set_rules(None)
+        assert [h["id"] for h in s.query("sofa", mode="bm25")["hits"]] == ["S-2", "S-3", "S-1"]
