@@ -156,6 +156,18 @@ ZEND_METHOD(Ecai_Search, setRules) {
   THROW_IF(st);
 }
 
+ZEND_METHOD(Ecai_Search, setPopularity) {
+  zend_string *path = NULL;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR_OR_NULL(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_search *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  size_t n = 0;
+  THROW_IF(ecai_search_set_popularity_csv(h, path ? ZSTR_VAL(path) : NULL, &n));
+  RETURN_LONG((zend_long)n);
+}
+
 int ecai_php_search_minit(INIT_FUNC_ARGS) {
   ce_store = zend_hash_str_find_ptr(CG(class_table), "ecai\\store", sizeof("ecai\\store") - 1);
   if (!ce_store) return FAILURE;

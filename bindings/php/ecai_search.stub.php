@@ -35,6 +35,14 @@ final class Search
      */
     public function setRules(array|string|null $rules): void {}
 
+    /**
+     * Product popularity from an orders CSV (the recommender's layout, or "sku,count" lines;
+     * ecai_search_set_popularity_csv): the "sort" => "popularity" key and, with
+     * search.w_popularity > 0, a ranking feature; null clears. Returns the number of catalog
+     * products with a count; save() writes DIR/popularity.bin.
+     */
+    public function setPopularity(?string $path): int {}
+
     /** nDCG@10, MRR@10, recall@100 on judged queries (TSV, .gz accepted). */
     public function evaluate(string $queries, string $labels, ?array $options = null): array {}
 }

@@ -163,6 +163,28 @@ ECAI_API ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search 
 ECAI_API ecai_status ecai_search_set_rules_json(ecai_search *s, const char *json, size_t len);
 
 /**
+ * @brief Sets the products' popularity from the shop's orders, replacing the previous counts
+ * (path NULL: none). `path` is an orders CSV as ecai_recommend_load_orders() reads it
+ * (order, product, quantity, price and date columns, or Online Retail's InvoiceNo,
+ * StockCode, ...; gzip accepted; cancellations and non-positive quantities skipped): each
+ * order line counts 1; or a file whose first line is "sku,count" followed by "SKU,N"
+ * lines (N >= 0; one SKU on several lines adds up). SKUs the catalog lacks are skipped.
+ * Popularity is the "sort": "popularity" key (most first) and, with
+ * search.w_popularity > 0 (default 0), a blend feature log(1 + n) / log(1 + max n).
+ * Home Depot has no orders: its effect on relevance could only be measured with a proxy
+ * (tests/eval/eval_popularity.sh; see README "Measured"). ecai_search_save() writes the
+ * counts to DIR/popularity.bin (container ECAIPOP, checksummed; removed when there are
+ * none) and ecai_search_open() reads it back.
+ * @param[out] out_products receives the number of catalog products with a count (may be NULL).
+ * @return ECAI_OK; ECAI_EINVAL (NULL s); ECAI_EIO (unreadable); ECAI_EPARSE (a malformed
+ * line, named, or an orders CSV without the needed columns); ECAI_ENOMEM. On error the
+ * previous counts stay.
+ * Thread-safety: exclusive (no concurrent queries).
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_search_set_popularity_csv(ecai_search *s, const char *path, size_t *out_products);
+
+/**
  * @brief Evaluates the engine on judged queries: `queries` is a TSV (query_id, query),
  * `labels` a TSV (query_id, product_id, grade 1..3); both may be gzip-compressed and
  * have a header line. Every query with at least one grade > 1 is searched over the

@@ -104,6 +104,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"search.w_precision",         ECAI__CFG_NUM,  "0.1",            0, NULL}, /* blend: weight of matched terms / title terms */
   {"search.w_head",              ECAI__CFG_NUM,  "0.0",            0, NULL}, /* blend: bonus when the last query term (usually the product type) matches */
   {"search.w_pair",              ECAI__CFG_NUM,  "1.0",            0, NULL}, /* blend: weight of the share of adjacent query term pairs found adjacent in the title */
+  {"search.w_popularity",        ECAI__CFG_NUM,  "0.0",            0, NULL}, /* blend: weight of log(1 + orders) / log(1 + most orders) of a product (ecai_search_set_popularity_csv); 0 = popularity only as a sort key */
   {"search.rrf_k",               ECAI__CFG_NUM,  "60",             0, NULL}, /* reciprocal-rank fusion constant */
   {"search.candidates",          ECAI__CFG_INT,  "200",            0, NULL}, /* keyword candidates re-scored by the fusion (1..4096) */
   {"search.vector_candidates",   ECAI__CFG_INT,  "0",              0, NULL}, /* extra nearest neighbours added to the candidates (also used when keywords find fewer than k) */

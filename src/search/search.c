@@ -28,8 +28,9 @@ struct ecai_search {
   ecai__rules *rules;   /* merchandising rules and synonyms (rules.c); NULL = none */
   float *pop;           /* popularity per catalog id (orders), npop entries; NULL = none */
   size_t npop;
+  double pop_norm;      /* log1p of the largest count */
   int mode, fusion, typo;
-  double w_bm25, w_vec, w_cov, w_prec, w_head, w_pair, rrf_k, min_conf;
+  double w_bm25, w_vec, w_cov, w_prec, w_head, w_pair, w_pop, rrf_k, min_conf;
   size_t ncand, nvec;
 };
 
@@ -106,6 +107,7 @@ static ecai_status init_common(ecai_search *s, ecai_store *store) {
   s->w_prec = ecai__cfg_double(c, "search.w_precision", 0.1);
   s->w_head = ecai__cfg_double(c, "search.w_head", 0.0);
   s->w_pair = ecai__cfg_double(c, "search.w_pair", 1.0);
+  s->w_pop = ecai__cfg_double(c, "search.w_popularity", 0.0);
   s->rrf_k = ecai__cfg_double(c, "search.rrf_k", 60.0);
   s->min_conf = ecai__cfg_double(c, "search.min_confidence", 0.5);
   ecai_status pst = ecai__prefix_new(&s->prefix);
@@ -192,6 +194,7 @@ ecai_status ecai_search_save(ecai_search *s, const char *dir) {
   st = ecai__blob_write(path, SRCH_MAGIC, b.data, b.len, NULL);
   ecai__buf_free(&b);
   if (!st) st = ecai__rules_save(s->rules, dir);
+  if (!st) st = ecai__popularity_save(s->pop, s->npop, dir);
   return st;
 }
 
@@ -238,6 +241,16 @@ static ecai_status load_bm25(ecai__bm25 **out, ecai_ctx *ctx, const char *path, 
   return st;
 }
 
+static void set_pop(ecai_search *s, float *pop, size_t n);
+static ecai_status open_extras(ecai_search *s, const char *dir) {
+  float *pop = NULL;
+  size_t npop = 0;
+  ecai_status st = ecai__popularity_open(&pop, &npop, s->bm->ndocs, dir);
+  if (!st && pop) set_pop(s, pop, npop);
+  if (!st) st = ecai__rules_load(&s->rules, dir, ecai_store_catalog(s->store), s->bm);
+  return st;
+}
+
 ecai_status ecai_search_open(ecai_search **out, ecai_store *store, const char *dir) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
@@ -260,12 +273,13 @@ ecai_status ecai_search_open(ecai_search **out, ecai_store *store, const char *d
   if (!st) st = load_bm25(&s->bm, s->ctx, path, sum);
   if (!st && s->bm->ndocs != ecai__catalog_slots(ecai_store_catalog(store)))
     st = ecai__err(ECAI_ECORRUPT, "search_open: %s does not match the catalog", path);
-  if (!st && (st = ecai__rules_load(&s->rules, dir, ecai_store_catalog(store), s->bm)) != ECAI_OK) {
+  if (st) {
+    if (st == ECAI_ECORRUPT) ecai__err_prefix(st, "%s", path);
     ecai_search_free(s);
     return st;
   }
+  st = open_extras(s, dir); /* the shop's popularity and rules saved beside search.bin */
   if (st) {
-    if (st == ECAI_ECORRUPT) ecai__err_prefix(st, "%s", path);
     ecai_search_free(s);
     return st;
   }
@@ -443,6 +457,35 @@ static size_t trailing_word(const char *q, size_t len) {
   return n;
 }
 
+/* log(1 + orders) / log(1 + most orders): 0..1 */
+static double pop_feature(const ecai_search *s, int64_t id) {
+  if (!s->pop || s->pop_norm <= 0 || id < 0 || (size_t)id >= s->npop) return 0;
+  return log1p((double)s->pop[id]) / s->pop_norm;
+}
+
+static void set_pop(ecai_search *s, float *pop, size_t n) {
+  ecai__free(s->pop);
+  s->pop = pop;
+  s->npop = n;
+  float mx = 0;
+  for (size_t i = 0; i < n; i++) mx = pop[i] > mx ? pop[i] : mx;
+  s->pop_norm = log1p((double)mx);
+}
+
+ecai_status ecai_search_set_popularity_csv(ecai_search *s, const char *path, size_t *out_products) {
+  if (out_products) *out_products = 0;
+  ECAI__CHECK_ARG(s);
+  float *pop = NULL;
+  size_t n = 0, matched = 0;
+  if (path) {
+    ecai_status st = ecai__popularity_load(&pop, &n, &matched, ecai_store_catalog(s->store), path);
+    if (st) return st; /* the previous counts stay */
+  }
+  set_pop(s, pop, n);
+  if (out_products) *out_products = matched;
+  return ECAI_OK;
+}
+
 static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o, result *r) {
   memset(r, 0, sizeof *r);
   ecai__bm25 *bm = s->bm;
@@ -588,7 +631,7 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
     for (size_t i = 0; i < nc; i++)
       c[i].score = (float)(s->w_bm25 * (maxbm > 0 ? c[i].bm / maxbm : 0) + s->w_cov * c[i].cov +
                            s->w_prec * c[i].prec + s->w_head * c[i].head + s->w_pair * c[i].pair +
-                           s->w_vec * c[i].cos);
+                           s->w_vec * c[i].cos + s->w_pop * pop_feature(s, c[i].id));
   }
   qsort(c, nc, sizeof *c, cmp_score);
   /* confidence: idf-weighted share of the query's words (unknown ones included) that the

@@ -149,4 +149,14 @@ ecai_status ecai__rules_load(ecai__rules **out, const char *dir, const ecai_cata
 /* The query term of a token as the index stores it: words of 3+ letters stemmed. NULL: out of memory. */
 const char *ecai__search_term(struct ecai__tokenizer *tk, const char *w, size_t wl, int kind, size_t *tl);
 
+/* Popularity from orders (src/search/popularity.c): counts per catalog id (n = catalog
+ * slots), *matched = products with a count. Orders CSV (recommender layout) or "sku,count".
+ * Errors: ECAI_EIO, ECAI_EPARSE (line named), ECAI_ENOMEM. */
+ecai_status ecai__popularity_load(float **out, size_t *nout, size_t *matched, const ecai_catalog *cat,
+                                  const char *path);
+/* DIR/popularity.bin (ECAIPOP container; pop NULL removes it) / read back when present
+ * (*out NULL when absent; ECAI_ECORRUPT when damaged or for another catalog size). */
+ecai_status ecai__popularity_save(const float *pop, size_t n, const char *dir);
+ecai_status ecai__popularity_open(float **out, size_t *nout, size_t slots, const char *dir);
+
 #endif

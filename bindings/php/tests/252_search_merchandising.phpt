@@ -22,6 +22,14 @@ var_dump($s->query("sofa", ["mode" => "bm25"])["hits"][0]["id"]);
 $s->setRules(null);
 var_dump($s->query("sofa", ["mode" => "bm25"])["hits"][0]["id"]);
 try { $s->setRules(7); } catch (TypeError $e) { echo "TypeError\n"; }
+$f = tempnam(sys_get_temp_dir(), "pop");
+file_put_contents($f, "sku,count\nS-1,5\nS-3,2\nGONE,1\n");
+var_dump($s->setPopularity($f));
+var_dump(array_column($s->query("sofa", ["mode" => "bm25", "sort" => "popularity"])["hits"], "id"));
+file_put_contents($f, "sku,count\nS-1,many\n");
+try { $s->setPopularity($f); } catch (Ecai\EcaiException $e) { echo "EcaiException\n"; }
+var_dump($s->setPopularity(null));
+unlink($f);
 ?>
 --EXPECT--
 string(3) "M-1"
@@ -48,3 +56,14 @@ EcaiException -2 names it
 string(3) "T-1"
 string(3) "S-2"
 TypeError
+int(2)
+array(3) {
+  [0]=>
+  string(3) "S-1"
+  [1]=>
+  string(3) "S-3"
+  [2]=>
+  string(3) "S-2"
+}
+EcaiException
+int(0)

@@ -26,6 +26,7 @@ _lib.register([
     ("ecai_search_eval", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_char_p, c_char_p],
      c_int, check),
     ("ecai_search_set_rules_json", [c_void_p, c_char_p, c_size_t], c_int, check),
+    ("ecai_search_set_popularity_csv", [c_void_p, c_char_p, POINTER(c_size_t)], c_int, check),
 ])
 
 MODES = ("bm25", "vector", "hybrid")
@@ -96,6 +97,15 @@ class Search(Handle):
             return
         js = (rules if isinstance(rules, str) else json.dumps(rules)).encode("utf-8")
         lib.ecai_search_set_rules_json(self.handle, js, len(js))
+
+    def set_popularity(self, path):
+        """Product popularity from an orders CSV (the recommender's layout, or "sku,count"
+        lines; ecai_search_set_popularity_csv): the sort="popularity" key and, with
+        search.w_popularity > 0, a ranking feature. None clears. Returns the number of
+        catalog products with a count."""
+        n = c_size_t()
+        lib.ecai_search_set_popularity_csv(self.handle, None if path is None else _p(path), byref(n))
+        return n.value
 
     def evaluate(self, queries, labels, mode=None, fusion=None, split=None):
         """nDCG@10, MRR@10, recall@100 on judged queries (TSV files, .gz accepted)."""

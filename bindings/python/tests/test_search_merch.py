@@ -63,3 +63,18 @@ def test_rules_and_synonyms(store, tmp_path):
             assert s2.query("sofa", mode="bm25")["hits"][0]["id"] == "T-1"
         s.set_rules(None)
         assert [h["id"] for h in s.query("sofa", mode="bm25")["hits"]] == ["S-2", "S-3", "S-1"]
+
+
+def test_popularity(store, tmp_path):
+    with ecai.Search(store) as s:
+        assert [h["id"] for h in s.query("sofa", mode="bm25", sort="popularity")["hits"]] == ["S-2", "S-3", "S-1"]
+        f = tmp_path / "counts.csv"
+        f.write_text("sku,count\nS-1,5\nS-3,2\nGONE,1\n")
+        assert s.set_popularity(str(f)) == 2
+        assert [h["id"] for h in s.query("sofa", mode="bm25", sort="popularity")["hits"]] == ["S-1", "S-3", "S-2"]
+        bad = tmp_path / "bad.csv"
+        bad.write_text("sku,count\nS-1,many\n")
+        with pytest.raises(ecai.EcaiError):
+            s.set_popularity(str(bad))
+        assert s.query("sofa", mode="bm25", sort="popularity")["hits"][0]["id"] == "S-1"
+        assert s.set_popularity(None) == 0
