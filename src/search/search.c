@@ -373,7 +373,7 @@ static ecai_status parse_query(ecai_search *s, ecai__tokenizer *tk, ecai__tokens
           uint32_t df = s->bm->surf_df[lv] < s->bm->surf_df[rv] ? s->bm->surf_df[lv] : s->bm->surf_df[rv];
           if (df > bestdf) bestdf = df, best = p;
         }
-      if (best && !ecai__smap_get(&s->bm->surf_map, w, wl, &lv)) {
+      if (best && !ecai__smap_get(&s->bm->surf_map, w, wl, &lv) && !ecai__dict_has(&s->dict, w, wl)) {
         ecai__smap_get(&s->bm->surf_map, w, best, &lv);
         ecai__smap_get(&s->bm->surf_map, w + best, wl - best, &rv);
         int64_t parts[2] = {s->bm->surf_term[lv], s->bm->surf_term[rv]};

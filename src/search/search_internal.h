@@ -66,7 +66,8 @@ int64_t ecai__bm25_correct(const ecai__bm25 *x, const char *w, size_t len, int m
 /* The default search.dictionary: SCOWL's most common English words (Debian package scowl). */
 #define ECAI__SEARCH_DICT                                                                          \
   "/usr/share/dict/scowl/english-words.10:/usr/share/dict/scowl/english-words.20:"                 \
-  "/usr/share/dict/scowl/american-words.10:/usr/share/dict/scowl/american-words.20"
+  "/usr/share/dict/scowl/american-words.10:/usr/share/dict/scowl/american-words.20:"                 \
+  "/usr/share/dict/scowl/english-words.35:/usr/share/dict/scowl/american-words.35"
 
 /* A general word list (src/search/dict.c): words it knows are never typo-corrected. */
 typedef struct ecai__dict {
