@@ -245,8 +245,9 @@ ecai_status ecai__rules_parse(ecai__rules **out, const char *json, size_t len, c
     json_t *v;
     json_object_foreach(doc, key, v)
       if (strcmp(key, "rules") && strcmp(key, "synonyms")) {
-        json_decref(doc);
-        return ecai__err(ECAI_EINVAL, "rules: unknown key \"%s\" (expected \"rules\" and \"synonyms\")", key);
+        st = ecai__err(ECAI_EINVAL, "rules: unknown key \"%s\" (expected \"rules\" and \"synonyms\")", key);
+        json_decref(doc); /* after the message: key lives in doc */
+        return st;
       }
     rules = json_object_get(doc, "rules");
     syn = json_object_get(doc, "synonyms");
