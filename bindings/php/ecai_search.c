@@ -148,6 +148,49 @@ ZEND_METHOD(Ecai_Search, learn) {
   if (ecai_php_return_json(return_value, out, n)) RETURN_THROWS();
 }
 
+ZEND_METHOD(Ecai_Search, setRules) {
+  zval *rules;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_ZVAL(rules)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_search *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  if (Z_TYPE_P(rules) != IS_NULL && Z_TYPE_P(rules) != IS_STRING && Z_TYPE_P(rules) != IS_ARRAY) {
+    zend_argument_type_error(1, "must be of type array|string|null, %s given", zend_zval_type_name(rules));
+    RETURN_THROWS();
+  }
+  if (Z_TYPE_P(rules) == IS_NULL) {
+    THROW_IF(ecai_search_set_rules_json(h, NULL, 0));
+    return;
+  }
+  if (Z_TYPE_P(rules) == IS_STRING) {
+    THROW_IF(ecai_search_set_rules_json(h, Z_STRVAL_P(rules), Z_STRLEN_P(rules)));
+    return;
+  }
+  smart_str js = {0};
+  if (php_json_encode(&js, rules, 0) == FAILURE) {
+    smart_str_free(&js);
+    zend_argument_value_error(1, "must be JSON-encodable");
+    RETURN_THROWS();
+  }
+  smart_str_0(&js);
+  ecai_status st = ecai_search_set_rules_json(h, js.s ? ZSTR_VAL(js.s) : "[]", js.s ? ZSTR_LEN(js.s) : 2);
+  smart_str_free(&js);
+  THROW_IF(st);
+}
+
+ZEND_METHOD(Ecai_Search, setPopularity) {
+  zend_string *path = NULL;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_PATH_STR_OR_NULL(path)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_search *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  size_t n = 0;
+  THROW_IF(ecai_search_set_popularity_csv(h, path ? ZSTR_VAL(path) : NULL, &n));
+  RETURN_LONG((zend_long)n);
+}
+
 int ecai_php_search_minit(INIT_FUNC_ARGS) {
   ce_store = zend_hash_str_find_ptr(CG(class_table), "ecai\\store", sizeof("ecai\\store") - 1);
   if (!ce_store) return FAILURE;

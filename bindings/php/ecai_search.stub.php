@@ -19,12 +19,30 @@ final class Search
 
     /**
      * Runs a query. $options: k, mode (bm25|vector|hybrid), fusion (blend|rrf), typo,
-     * rerank (false: without the learnt ranker), filters [category, brand, price_min,
-     * price_max, in_stock].
+     * filters [category, brand, price_min, price_max, in_stock], prefix (as you type),
+     * sort (relevance|price_asc|price_desc|popularity|newest), offset, highlight,
+     * rerank (false: without the learnt ranker).
      * Returns [hits => [[id, score, title, why], ...], facets, corrected, confidence,
      * no_confident_match, total, mode, query, learnt].
      */
     public function query(string $query, ?array $options = null): array {}
+
+    /**
+     * Sets the shop's merchandising rules and synonyms (ecai_search_set_rules_json): a list
+     * of rules [query, match, pin, boost, bury, hide], ["rules" => [...], "synonyms" => [...]],
+     * or the same as a JSON string; null clears them. Bad rules throw and leave the previous
+     * ones; save() writes them to DIR/rules.json. A search kept across requests
+     * (ecai.persistent) keeps its rules for later requests: prefer DIR/rules.json there.
+     */
+    public function setRules(array|string|null $rules): void {}
+
+    /**
+     * Product popularity from an orders CSV (the recommender's layout, or "sku,count" lines;
+     * ecai_search_set_popularity_csv): the "sort" => "popularity" key and, with
+     * search.w_popularity > 0, a ranking feature; null clears. Returns the number of catalog
+     * products with a count; save() writes DIR/popularity.bin.
+     */
+    public function setPopularity(?string $path): int {}
 
     /** nDCG@10, MRR@10, recall@100 on judged queries (TSV, .gz accepted). */
     public function evaluate(string $queries, string $labels, ?array $options = null): array {}

@@ -31,12 +31,22 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Search_learn, 0, 2, I
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 1, "null")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Search_setRules, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_MASK(0, rules, MAY_BE_ARRAY|MAY_BE_STRING|MAY_BE_NULL, NULL)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Search_setPopularity, 0, 1, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, path, IS_STRING, 1)
+ZEND_END_ARG_INFO()
+
 ZEND_METHOD(Ecai_Search, __construct);
 ZEND_METHOD(Ecai_Search, open);
 ZEND_METHOD(Ecai_Search, save);
 ZEND_METHOD(Ecai_Search, query);
 ZEND_METHOD(Ecai_Search, evaluate);
 ZEND_METHOD(Ecai_Search, learn);
+ZEND_METHOD(Ecai_Search, setRules);
+ZEND_METHOD(Ecai_Search, setPopularity);
 
 static const zend_function_entry class_Ecai_Search_methods[] = {
 	ZEND_ME(Ecai_Search, __construct, arginfo_class_Ecai_Search___construct, ZEND_ACC_PUBLIC)
@@ -45,5 +55,7 @@ static const zend_function_entry class_Ecai_Search_methods[] = {
 	ZEND_ME(Ecai_Search, query, arginfo_class_Ecai_Search_query, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Search, evaluate, arginfo_class_Ecai_Search_evaluate, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Search, learn, arginfo_class_Ecai_Search_learn, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Search, setRules, arginfo_class_Ecai_Search_setRules, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Search, setPopularity, arginfo_class_Ecai_Search_setPopularity, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };

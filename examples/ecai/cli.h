@@ -43,5 +43,7 @@ void cli_progress_end(void);
 /* Verifies the store folder DIR and points the symlink LINK at it atomically (cmd_publish.c);
  * returns an exit status, having printed one line either way. */
 int cli_publish(const char *cmd, ecai_ctx *ctx, const char *dir, const char *link);
+/* Reads a merchandising rules file (JSON) into the engine (cmd_search.c); an exit status. */
+int cli_search_rules(const char *cmd, ecai_search *s, const char *path);
 
 #endif

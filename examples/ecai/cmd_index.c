@@ -13,7 +13,7 @@
 static const char HELP[] =
     "usage: ecai index --catalog FILE [--format csv|tsv|jsonl] [--columns id=COL,title=COL,...]\n"
     "                  [--embedder builtin|openai] [--index-type FACTORY] [--lenient]\n"
-    "                  [--config FILE] --out DIR [--publish LINK]\n\n"
+    "                  [--rules FILE] [--config FILE] --out DIR [--publish LINK]\n\n"
     "Loads a product catalog (CSV, TSV or JSONL, optionally .gz), embeds every product and\n"
     "builds the vector index and the BM25F keyword index (search.bin), then saves catalog,\n"
     "embedder state and indexes into DIR so that\n"
@@ -26,6 +26,8 @@ static const char HELP[] =
     "--lenient skips malformed rows (counted by reason in the summary) instead of failing on\n"
     "the first one. A CSV quote left open at the end of the file, a field over\n"
     "catalog.max_field_bytes (1 MiB) or a row over catalog.max_record_bytes (8 MiB) is such a row.\n"
+    "--rules FILE: merchandising rules and synonyms (see 'ecai search --help'), checked against\n"
+    "the catalog and saved as DIR/rules.json.\n"
     "--publish LINK then verifies DIR and points the symlink LINK at it atomically (see\n"
     "'ecai publish --help'); DIR should be a new folder, never the one LINK points at.\n"
     "exit status: 0 saved, 2 bad input (file, row, mapping), 3 runtime failure.\n";
@@ -104,14 +106,14 @@ int cmd_index(int argc, char **argv) {
       {"columns", required_argument, 0, 'm'}, {"embedder", required_argument, 0, 'e'},
       {"index-type", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
       {"config", required_argument, 0, 'C'}, {"lenient", no_argument, 0, 'l'},
-      {"publish", required_argument, 0, 'p'},
+      {"publish", required_argument, 0, 'p'}, {"rules", required_argument, 0, 'r'},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   const char *catalog = NULL, *format = NULL, *columns = NULL, *embedder = NULL, *itype = NULL, *outdir = NULL,
-             *cfg = NULL, *publish = NULL;
+             *cfg = NULL, *publish = NULL, *rules = NULL;
   int lenient = 0, c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "c:f:m:e:t:o:C:p:lh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:f:m:e:t:o:C:p:r:lh", opts, NULL)) != -1) {
     switch (c) {
     case 'c': catalog = optarg; break;
     case 'f': format = optarg; break;
@@ -122,6 +124,7 @@ int cmd_index(int argc, char **argv) {
     case 'C': cfg = optarg; break;
     case 'l': lenient = 1; break;
     case 'p': publish = optarg; break;
+    case 'r': rules = optarg; break;
     case 'h': fputs(HELP, stdout); return CLI_OK;
     default: return cli_usage("index", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -182,6 +185,10 @@ int cmd_index(int argc, char **argv) {
   {
     ecai_search *srch = NULL;
     st = ecai_search_new(&srch, store);
+    if (!st && rules && (rc = cli_search_rules("index", srch, rules)) != CLI_OK) {
+      ecai_search_free(srch);
+      goto out;
+    }
     if (!st) st = ecai_search_save(srch, outdir);
     ecai_search_free(srch);
     if (st) {

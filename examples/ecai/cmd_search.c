@@ -9,7 +9,7 @@
 
 static const char HELP[] =
     "usage: ecai search --index DIR [--k N] [--mode bm25|vector|hybrid] [--options JSON] [--json]\n"
-    "                   [--config FILE] QUERY\n"
+    "                   [--prefix] [--rules FILE] [--config FILE] QUERY\n"
     "       ecai search --index DIR --queries FILE [--k N] [--mode bm25|vector|hybrid] --json\n\n"
     "Opens a folder written by 'ecai index' (nothing is re-embedded; the keyword index is\n"
     "read from DIR/search.bin, or built from the catalog when the folder has none) and prints\n"
@@ -21,11 +21,41 @@ static const char HELP[] =
     "--queries FILE reads 'query_id<TAB>query' lines (a 'query_id' header line is skipped)\n"
     "and prints one JSON line per query: {\"query_id\":\"...\",\"hits\":[{\"id\":\"...\",\"score\":...},...]}.\n"
     "--mode: bm25 (keywords), vector (embeddings) or hybrid (default: search.mode, hybrid).\n"
+    "--prefix: search as you type: the last word of QUERY is the start of a word (\"cordless dri\");\n"
+    "a QUERY ending in a space has no partial word (option \"prefix\": true).\n"
+    "--rules FILE: merchandising rules and synonyms for this run instead of DIR/rules.json\n"
+    "(a JSON list of {\"query\",\"match\",\"pin\",\"boost\",\"bury\",\"hide\"} or {\"rules\",\"synonyms\"};\n"
+    "see ecai_search_set_rules_json; 'ecai index --rules FILE' saves them with the index).\n"
+    "Sorting, paging and highlights go in --options: {\"sort\":\"price_asc\",\"offset\":10,\"highlight\":true}.\n"
     "exit status: 0 ok, 2 bad input (missing, truncated or damaged DIR; bad query), 3 runtime failure.\n";
 
 static void warn_line(ecai_log_level level, const char *msg, void *cmd) {
   (void)level;
   fprintf(stderr, "ecai %s: warning: %s\n", (const char *)cmd, msg);
+}
+
+/* Reads a rules file (JSON, at most 64 MiB) into the engine; CLI_USAGE when unreadable. */
+int cli_search_rules(const char *cmd, ecai_search *s, const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "ecai %s: cannot open the rules file %s\n", cmd, path);
+    return CLI_USAGE;
+  }
+  char *buf = NULL;
+  size_t len = 0, cap = 0, n;
+  do {
+    if (len + 65536 > cap) {
+      char *nb = realloc(buf, cap = cap * 2 + 65536);
+      if (!nb) break;
+      buf = nb;
+    }
+    n = fread(buf + len, 1, cap - len, f);
+    len += n;
+  } while (n > 0 && len < ((size_t)64 << 20));
+  fclose(f);
+  ecai_status st = buf ? ecai_search_set_rules_json(s, buf, len) : ECAI_ENOMEM;
+  free(buf);
+  return st ? cli_fail(cmd, st, "bad rules file") : CLI_OK;
 }
 
 /* Opens the store and its search engine (warnings, e.g. a damaged ranker.bin, on stderr). */
@@ -91,13 +121,14 @@ int cmd_search(int argc, char **argv) {
       {"index", required_argument, 0, 'i'}, {"k", required_argument, 0, 'k'}, {"json", no_argument, 0, 'j'},
       {"queries", required_argument, 0, 'q'}, {"config", required_argument, 0, 'C'},
       {"mode", required_argument, 0, 'm'}, {"options", required_argument, 0, 'o'},
+      {"prefix", no_argument, 0, 'p'}, {"rules", required_argument, 0, 'r'},
       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-  const char *dir = NULL, *queries = NULL, *cfg = NULL, *mode = NULL, *extra = NULL;
+  const char *dir = NULL, *queries = NULL, *cfg = NULL, *mode = NULL, *extra = NULL, *rules = NULL;
   long k = 10;
-  int json = 0, c;
+  int json = 0, prefix = 0, c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "i:k:jq:C:m:o:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "i:k:jq:C:m:o:pr:h", opts, NULL)) != -1) {
     switch (c) {
     case 'i': dir = optarg; break;
     case 'k': {
@@ -115,6 +146,8 @@ int cmd_search(int argc, char **argv) {
       mode = optarg;
       break;
     case 'o': extra = optarg; break;
+    case 'p': prefix = 1; break;
+    case 'r': rules = optarg; break;
     case 'h': fputs(HELP, stdout); return CLI_OK;
     default: return cli_usage("search", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -129,6 +162,7 @@ int cmd_search(int argc, char **argv) {
   }
   json_object_set_new(oj, "k", json_integer(k));
   if (mode) json_object_set_new(oj, "mode", json_string(mode));
+  if (prefix) json_object_set_new(oj, "prefix", json_true());
   char *optstr = json_dumps(oj, JSON_COMPACT);
   json_decref(oj);
   ecai_ctx *ctx = NULL;
@@ -140,6 +174,7 @@ int cmd_search(int argc, char **argv) {
     return rc;
   }
   rc = cli_open_search("search", ctx, dir, &store, &srch);
+  if (!rc && rules) rc = cli_search_rules("search", srch, rules);
   if (rc) goto out;
   if (queries) {
     rc = run_queries(srch, queries, optstr);

@@ -85,6 +85,31 @@ ECAI_API ecai_status ecai_search_open(ecai_search **out, ecai_store *store, cons
  * {"category": prefix, "brand": exact (case-insensitive), "price_min": x, "price_max": y,
  * "in_stock": true}. Filters are exact: the keyword side scores every matching product,
  * the vector side scores the filtered subset exactly when it is small (index rules).
+ * "prefix": true searches as you type: the last word of the query, when the query does
+ * not end in a space or punctuation, is the start of a word ("cordless dri"): it stands
+ * for the index words that start with it (surface words and index terms, at most 48, the
+ * ones in most products first), each product counted with its best completion at the
+ * idf of the most frequent one; the "why" shows it as "dri*". In prefix mode a query with
+ * no word at all ("" or "  ") returns no hits ("total":0), in every mode.
+ * Home Depot, 300 typed prefixes of titles (tests/eval/eval_prefix.sh, make bench):
+ * target product in the top 10 for 288 (hybrid) vs SQLite FTS5's prefix query 287,
+ * p50 0.65 ms.
+ * "sort": "relevance" (default) | "price_asc" | "price_desc" | "popularity" (order counts,
+ * descending; ties, e.g. without orders, by relevance) | "newest" (the catalog has no date field:
+ * the products added to the catalog last come first, i.e. highest internal id). A sort
+ * keeps the candidates that match the query as well as the best one (same idf-weighted
+ * share of the query's words; every candidate in vector mode), ordered by the key, ties
+ * (and unknown prices, put last) by relevance; "total" counts them.
+ * "offset": hits skipped, 0..10000 (paging): the page is hits offset..offset+k-1 of the
+ * ranking a query with k = offset+k returns, so offset 0 and 10 with k 10 give the same
+ * order as one query with k 20 (when the keywords find fewer than offset+k products the
+ * semantic neighbours that fill the list are fetched for offset+k: a page may then differ
+ * from a smaller k's list); an offset past the end gives "hits":[] with the real "total",
+ * not an error. The result echoes "offset" and "sort" when set.
+ * "highlight": true adds to each hit "highlight":{"title": the title with matched words
+ * in <em>..</em> and the rest HTML-escaped, "spans":[{"start":byte offset,"len":bytes}]}
+ * (offsets into the raw UTF-8 title); a word matches when one of its tokens is a query
+ * term (after stemming, units, synonyms) or a completion of the prefix.
  * Result: {"query":..,"mode":..,"corrected":{"mattres":"mattress"},"confidence":0.8,
  * "no_confident_match":false,"total":N,"hits":[{"id":..,"score":..,"title":..,
  * "why":"title: sofa, grey" | "semantic neighbour (0.71)"},..],
@@ -106,6 +131,60 @@ ECAI_API ecai_status ecai_search_open(ecai_search **out, ecai_store *store, cons
  */
 ECAI_API ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const char *query, size_t len,
                                        const char *options);
+
+/**
+ * @brief Sets the shop's merchandising rules and synonyms, replacing the previous ones
+ * (json NULL: none). `json` is a list of rules or {"rules": [..], "synonyms": [..]}.
+ * A rule: {"query": "tv", "match": "exact" (default; the whole query) | "contains" (its
+ * words appear in a row in the query), "pin": ["SKU", {"id": "SKU", "position": 3}, ..],
+ * "boost": [SKUs], "bury": [SKUs], "hide": [SKUs]}. Queries are compared word by word after
+ * the tokenizer's normalisation (case, accents, punctuation; no stemming). Every rule a
+ * query matches applies, in order: hidden products never show (also under a "sort");
+ * with relevance order, boosted products the query found rank above the others and
+ * buried ones below (each group keeps its order), then pinned products are placed at
+ * their positions (strings: 1, 2, .. in list order; objects: "position" 1..1000; past
+ * the end: at the end), found by the query or not, unless hidden or filtered out; the
+ * "why" says "pinned/boosted/buried by a merchandising rule". Paging applies after rules.
+ * Synonyms: ["couch", "sofa", "settee"] (two-way: each word also finds the others) or
+ * {"from": "tv", "to": ["television"]} (one-way), single words; applied in keyword
+ * scoring (a word counts with the best of itself and its synonyms in each product, at
+ * its own idf, or the first synonym's when the catalog lacks the word, which is then
+ * never typo-corrected) and shown in the "why" ("title: sofa (synonym of couch)").
+ * Expansion is one step, at most 16 words, never transitive, so cyclic lists terminate.
+ * Synonym words the catalog lacks are ignored (they could find nothing).
+ * The document is validated whole before anything changes: unknown products (named in
+ * the message), a product twice in one rule (e.g. pin and hide), two pins at one
+ * position, two rules with the same query and match, a synonym of several words, unknown
+ * keys: ECAI_EINVAL and the previous rules stay. ecai_search_save() writes the rules to
+ * DIR/rules.json (compact JSON, atomic; removed when there are none) and
+ * ecai_search_open() reads and validates it when present (errors as here).
+ * @return ECAI_OK; ECAI_EINVAL; ECAI_EPARSE (not JSON); ECAI_ENOMEM.
+ * Ownership: json is copied. Thread-safety: exclusive (no concurrent queries).
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_search_set_rules_json(ecai_search *s, const char *json, size_t len);
+
+/**
+ * @brief Sets the products' popularity from the shop's orders, replacing the previous counts
+ * (path NULL: none). `path` is an orders CSV as ecai_recommend_load_orders() reads it
+ * (order, product, quantity, price and date columns, or Online Retail's InvoiceNo,
+ * StockCode, ...; gzip accepted; cancellations and non-positive quantities skipped): each
+ * order line counts 1; or a file whose first line is "sku,count" followed by "SKU,N"
+ * lines (N >= 0; one SKU on several lines adds up). SKUs the catalog lacks are skipped.
+ * Popularity is the "sort": "popularity" key (most first) and, with
+ * search.w_popularity > 0 (default 0), a blend feature log(1 + n) / log(1 + max n).
+ * Home Depot has no orders: its effect on relevance could only be measured with a proxy
+ * (tests/eval/eval_popularity.sh; see README "Measured"). ecai_search_save() writes the
+ * counts to DIR/popularity.bin (container ECAIPOP, checksummed; removed when there are
+ * none) and ecai_search_open() reads it back.
+ * @param[out] out_products receives the number of catalog products with a count (may be NULL).
+ * @return ECAI_OK; ECAI_EINVAL (NULL s); ECAI_EIO (unreadable); ECAI_EPARSE (a malformed
+ * line, named, or an orders CSV without the needed columns); ECAI_ENOMEM. On error the
+ * previous counts stay.
+ * Thread-safety: exclusive (no concurrent queries).
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_search_set_popularity_csv(ecai_search *s, const char *path, size_t *out_products);
 
 /**
  * @brief Evaluates the engine on judged queries: `queries` is a TSV (query_id, query),

@@ -107,11 +107,12 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"search.w_precision",         ECAI__CFG_NUM,  "0.1",            0, NULL}, /* blend: weight of matched terms / title terms */
   {"search.w_head",              ECAI__CFG_NUM,  "0.0",            0, NULL}, /* blend: bonus when the last query term (usually the product type) matches */
   {"search.w_pair",              ECAI__CFG_NUM,  "1.0",            0, NULL}, /* blend: weight of the share of adjacent query term pairs found adjacent in the title */
+  {"search.w_popularity",        ECAI__CFG_NUM,  "0.0",            0, NULL}, /* blend: weight of log(1 + orders) / log(1 + most orders) of a product (ecai_search_set_popularity_csv); 0 = popularity only as a sort key */
   {"search.rrf_k",               ECAI__CFG_NUM,  "60",             0, NULL}, /* reciprocal-rank fusion constant */
   {"search.candidates",          ECAI__CFG_INT,  "200",            0, NULL}, /* keyword candidates re-scored by the fusion (1..4096) */
   {"search.vector_candidates",   ECAI__CFG_INT,  "0",              0, NULL}, /* extra nearest neighbours added to the candidates (also used when keywords find fewer than k) */
   {"search.typo",                ECAI__CFG_BOOL, "true",           0, NULL}, /* split unknown glued words into two catalog words, else correct them to a catalog word within edit distance 1 (2 from 8 letters) */
-  {"search.dictionary",          ECAI__CFG_STR,  "\"/usr/share/dict/scowl/english-words.10:/usr/share/dict/scowl/english-words.20:/usr/share/dict/scowl/american-words.10:/usr/share/dict/scowl/american-words.20\"", 0, NULL}, /* ':'-separated lists of everyday words of the shoppers' language, never typo-corrected ("beach" stays, not "bench"); default: SCOWL levels 10 and 20, English + American (Debian package scowl); "" = none; a missing file logs a warning */
+  {"search.dictionary",          ECAI__CFG_STR,  "\"/usr/share/dict/scowl/english-words.10:/usr/share/dict/scowl/english-words.20:/usr/share/dict/scowl/american-words.10:/usr/share/dict/scowl/american-words.20:/usr/share/dict/scowl/english-words.35:/usr/share/dict/scowl/american-words.35\"", 0, NULL}, /* ':'-separated lists of everyday words of the shoppers' language, never typo-corrected ("beach" stays, not "bench"; nor split: "fathom" is not "fat hom"); default: SCOWL levels 10, 20 and 35, English + American (Debian package scowl); "" = none; a missing file logs a warning */
   {"search.min_confidence",      ECAI__CFG_NUM,  "0.5",            0, NULL}, /* below this the result is flagged no_confident_match */
 
   {"support",                    ECAI__CFG_SECTION, NULL,          0, NULL},

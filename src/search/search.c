@@ -26,8 +26,13 @@ struct ecai_search {
   ecai__bm25 *bm;
   ecai__delta *delta; /* products changed by ecai_store_update_json (delta.c) */
   ecai__dict dict; /* general words: never "corrected" */
+  ecai__prefix *prefix; /* as-you-type vocabularies (prefix.c) */
+  ecai__rules *rules;   /* merchandising rules and synonyms (rules.c); NULL = none */
+  float *pop;           /* popularity per catalog id (orders), npop entries; NULL = none */
+  size_t npop;
+  double pop_norm;      /* log1p of the largest count */
   int mode, fusion, typo;
-  double w_bm25, w_vec, w_cov, w_prec, w_head, w_pair, rrf_k, min_conf;
+  double w_bm25, w_vec, w_cov, w_prec, w_head, w_pair, w_pop, rrf_k, min_conf;
   size_t ncand, nvec;
   ecai__ltr *ltr; /* learnt ranker (ltr.c) or NULL */
 };
@@ -39,6 +44,9 @@ typedef struct qopts {
   double pmin, pmax;
   int in_stock, has_filter;
   ecai__ltr *ltr; /* rerank with it (hybrid mode), or NULL */
+  int prefix; /* the last word is a prefix */
+  size_t offset;  /* hits skipped (paging) */
+  int sort, highlight;
 } qopts;
 
 typedef struct cand {
@@ -46,10 +54,15 @@ typedef struct cand {
   float bm, cos, cov, prec, head, pair, score;
   uint32_t mask;
   int vec; /* came from the vector side */
+  uint8_t rule; /* ECAI__RULE_* that placed it */
 } cand;
 
 typedef struct qterm {
   int64_t term;
+  const uint32_t *alt; /* the shop's synonyms: other terms this word also finds (rules.c) */
+  size_t nalt;
+  int syn;             /* has synonyms; own = the word's own term or -1 */
+  int64_t own;
   char word[64];  /* as typed (normalised) */
   char fixed[64]; /* correction, "" if none */
 } qterm;
@@ -61,7 +74,21 @@ typedef struct result {
   size_t nq;
   double confidence, unknown_idf;
   int corrected;
+  size_t pslot, npexp; /* prefix: query slot pslot stands for the terms pexp[0..npexp) */
+  uint32_t pexp[ECAI__PREFIX_MAX];
 } result;
+
+/* Does index term t match query slot j (one term, or the completions of a prefix)? */
+static int slot_has(const result *r, size_t j, uint32_t t) {
+  if (r->npexp && j == r->pslot) {
+    for (size_t e = 0; e < r->npexp; e++)
+      if (r->pexp[e] == t) return 1;
+    return 0;
+  }
+  for (size_t e = 0; e < r->qt[j].nalt; e++)
+    if (r->qt[j].alt[e] == t) return 1;
+  return (uint32_t)r->qt[j].term == t;
+}
 
 static int mode_of(const char *s) {
   return !s ? -1 : !strcmp(s, "bm25") ? M_BM25 : !strcmp(s, "vector") ? M_VECTOR : !strcmp(s, "hybrid") ? M_HYBRID : -1;
@@ -84,8 +111,11 @@ static ecai_status init_common(ecai_search *s, ecai_store *store) {
   s->w_prec = ecai__cfg_double(c, "search.w_precision", 0.1);
   s->w_head = ecai__cfg_double(c, "search.w_head", 0.0);
   s->w_pair = ecai__cfg_double(c, "search.w_pair", 1.0);
+  s->w_pop = ecai__cfg_double(c, "search.w_popularity", 0.0);
   s->rrf_k = ecai__cfg_double(c, "search.rrf_k", 60.0);
   s->min_conf = ecai__cfg_double(c, "search.min_confidence", 0.5);
+  ecai_status pst = ecai__prefix_new(&s->prefix);
+  if (pst) return pst;
   int64_t nc = ecai__cfg_int(c, "search.candidates", 200), nv = ecai__cfg_int(c, "search.vector_candidates", 0);
   if (nc < 1 || nc > 4096 || nv < 0 || nv > 4096)
     return ecai__err(ECAI_EINVAL, "search: search.candidates must be 1..4096, search.vector_candidates 0..4096");
@@ -126,6 +156,9 @@ void ecai_search_free(ecai_search *s) {
   ecai__ltr_free(s->ltr);
   ecai__delta_free(s->delta);
   ecai__dict_free(&s->dict);
+  ecai__prefix_free(s->prefix);
+  ecai__rules_free(s->rules);
+  ecai__free(s->pop);
   ecai__free(s);
 }
 
@@ -169,7 +202,22 @@ ecai_status ecai_search_save(ecai_search *s, const char *dir) {
   snprintf(path, sizeof path, "%s/search.bin", dir);
   st = ecai__blob_write(path, SRCH_MAGIC, b.data, b.len, NULL);
   ecai__buf_free(&b);
+  if (!st) st = ecai__rules_save(s->rules, dir);
+  if (!st) st = ecai__popularity_save(s->pop, s->npop, dir);
   return st;
+}
+
+ecai_status ecai_search_set_rules_json(ecai_search *s, const char *json, size_t len) {
+  ECAI__CHECK_ARG(s);
+  if (!json && len) return ecai__err(ECAI_EINVAL, "search: NULL rules with length %zu", len);
+  ecai__rules *R = NULL;
+  if (json) {
+    ecai_status st = ecai__rules_parse(&R, json, len, ecai_store_catalog(s->store), s->bm);
+    if (st) return st; /* the previous rules stay */
+  }
+  ecai__rules_free(s->rules);
+  s->rules = R;
+  return ECAI_OK;
 }
 
 /* Reads search.bin at path, mapped (index.mmap) or read. The payload is the catalog sum,
@@ -202,6 +250,16 @@ static ecai_status load_bm25(ecai__bm25 **out, ecai_ctx *ctx, const char *path, 
   return st;
 }
 
+static void set_pop(ecai_search *s, float *pop, size_t n);
+static ecai_status open_extras(ecai_search *s, const char *dir) {
+  float *pop = NULL;
+  size_t npop = 0;
+  ecai_status st = ecai__popularity_open(&pop, &npop, s->bm->ndocs, dir);
+  if (!st && pop) set_pop(s, pop, npop);
+  if (!st) st = ecai__rules_load(&s->rules, dir, ecai_store_catalog(s->store), s->bm);
+  return st;
+}
+
 ecai_status ecai_search_open(ecai_search **out, ecai_store *store, const char *dir) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
@@ -229,6 +287,11 @@ ecai_status ecai_search_open(ecai_search **out, ecai_store *store, const char *d
     ecai__log(s->ctx, ECAI_LOG_WARN, "search_open: learnt ranker not used (unlearnt ranking): %s", ecai_last_error());
   if (st) {
     if (st == ECAI_ECORRUPT) ecai__err_prefix(st, "%s", path);
+    ecai_search_free(s);
+    return st;
+  }
+  st = open_extras(s, dir); /* the shop's popularity and rules saved beside search.bin */
+  if (st) {
     ecai_search_free(s);
     return st;
   }
@@ -296,6 +359,23 @@ static ecai_status parse_query(ecai_search *s, ecai__tokenizer *tk, ecai__tokens
     }
     int64_t t = ecai__bm25_term(s->bm, term, tl);
     const char *fixed = NULL;
+    const uint32_t *syn = NULL;
+    size_t nsyn = ecai__rules_synonyms(s->rules, term, tl, &syn);
+    if (nsyn) { /* the shop's synonyms: never "corrected"; a word the catalog lacks stands for them */
+      int dup = 0;
+      for (size_t j = 0; j < r->nq; j++)
+        if (r->qt[j].term == (t >= 0 ? t : syn[0])) dup = 1;
+      if (dup) continue;
+      qterm *qt = &r->qt[r->nq++];
+      qt->term = t >= 0 ? t : syn[0];
+      qt->alt = t >= 0 ? syn : syn + 1;
+      qt->nalt = t >= 0 ? nsyn : nsyn - 1;
+      qt->syn = 1;
+      qt->own = t;
+      snprintf(qt->word, sizeof qt->word, "%.*s", (int)(wl < 63 ? wl : 63), w);
+      qt->fixed[0] = 0;
+      continue;
+    }
     if (t < 0 && word && typo && wl >= 6 && wl < 64 && r->nq + 1 < MAXQ) {
       /* a glued compound ("doorknob" -> "door knob"): two catalog words, best rarer part */
       size_t best = 0, lv, rv;
@@ -305,7 +385,7 @@ static ecai_status parse_query(ecai_search *s, ecai__tokenizer *tk, ecai__tokens
           uint32_t df = s->bm->surf_df[lv] < s->bm->surf_df[rv] ? s->bm->surf_df[lv] : s->bm->surf_df[rv];
           if (df > bestdf) bestdf = df, best = p;
         }
-      if (best && !ecai__smap_get(&s->bm->surf_map, w, wl, &lv)) {
+      if (best && !ecai__smap_get(&s->bm->surf_map, w, wl, &lv) && !ecai__dict_has(&s->dict, w, wl)) {
         ecai__smap_get(&s->bm->surf_map, w, best, &lv);
         ecai__smap_get(&s->bm->surf_map, w + best, wl - best, &rv);
         int64_t parts[2] = {s->bm->surf_term[lv], s->bm->surf_term[rv]};
@@ -366,6 +446,76 @@ static ecai_status ltr_hook(ecai_search *s, ecai__ltr *m, const char *q, size_t 
   return st;
 }
 
+/* Adds the prefix slot for the trailing word q[0..len) of a query (prefix.c); tokens the
+ * run splits into before the last ("60in" -> "60" "in") are looked up as whole words. */
+static ecai_status add_prefix(ecai_search *s, ecai__tokenizer *tk, ecai__tokens *toks, const char *q, size_t len,
+                              result *r) {
+  ecai_status st = ecai__tokenize(tk, q, len, 0, toks);
+  for (size_t i = 0; !st && i < toks->n && r->nq < MAXQ; i++) {
+    const char *w = toks->text + toks->off[i];
+    size_t wl = toks->len[i];
+    qterm *qt = &r->qt[r->nq];
+    if (i + 1 < toks->n) {
+      int64_t t = ecai__bm25_term(s->bm, w, wl);
+      if (t < 0) continue;
+      qt->term = t;
+    } else {
+      st = ecai__prefix_expand(s->prefix, s->bm, w, wl, r->pexp, ECAI__PREFIX_MAX, &r->npexp);
+      if (st || !r->npexp) { /* nothing starts with it: an unknown word */
+        r->unknown_idf += log(1.0 + (double)s->bm->ndocs);
+        continue;
+      }
+      r->pslot = r->nq;
+      qt->term = r->pexp[0];
+    }
+    snprintf(qt->word, sizeof qt->word, "%.*s%s", (int)(wl < 60 ? wl : 60), w, i + 1 < toks->n ? "" : "*");
+    qt->fixed[0] = 0;
+    r->nq++;
+  }
+  return st;
+}
+
+/* Length of the trailing word of q (letters, digits, any non-ASCII byte); 0 when q ends
+ * with a space or punctuation: then every word is complete. */
+static size_t trailing_word(const char *q, size_t len) {
+  size_t n = 0;
+  while (n < len) {
+    unsigned char ch = (unsigned char)q[len - n - 1];
+    if (!(ch >= 0x80 || (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z'))) break;
+    n++;
+  }
+  return n;
+}
+
+/* log(1 + orders) / log(1 + most orders): 0..1 */
+static double pop_feature(const ecai_search *s, int64_t id) {
+  if (!s->pop || s->pop_norm <= 0 || id < 0 || (size_t)id >= s->npop) return 0;
+  return log1p((double)s->pop[id]) / s->pop_norm;
+}
+
+static void set_pop(ecai_search *s, float *pop, size_t n) {
+  ecai__free(s->pop);
+  s->pop = pop;
+  s->npop = n;
+  float mx = 0;
+  for (size_t i = 0; i < n; i++) mx = pop[i] > mx ? pop[i] : mx;
+  s->pop_norm = log1p((double)mx);
+}
+
+ecai_status ecai_search_set_popularity_csv(ecai_search *s, const char *path, size_t *out_products) {
+  if (out_products) *out_products = 0;
+  ECAI__CHECK_ARG(s);
+  float *pop = NULL;
+  size_t n = 0, matched = 0;
+  if (path) {
+    ecai_status st = ecai__popularity_load(&pop, &n, &matched, ecai_store_catalog(s->store), path);
+    if (st) return st; /* the previous counts stay */
+  }
+  set_pop(s, pop, n);
+  if (out_products) *out_products = matched;
+  return ECAI_OK;
+}
+
 static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o, result *r) {
   memset(r, 0, sizeof *r);
   ecai__bm25 *bm = s->bm;
@@ -378,12 +528,16 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
   size_t nt = 0, nc = 0;
   ecai_status st = ecai__tokenizer_new(&tk);
   if (st) return st;
-  st = parse_query(s, tk, &toks, q, len, o->typo, r);
+  size_t pw = o->prefix ? trailing_word(q, len) : 0;
+  st = parse_query(s, tk, &toks, q, len - pw, o->typo, r);
+  if (!st && pw) st = add_prefix(s, tk, &toks, q + len - pw, pw, r);
   if (st) goto out;
+  if (o->prefix && !r->nq && r->unknown_idf == 0) goto out; /* an empty search box: no hits */
   double idfsum = 0;
   for (size_t i = 0; i < r->nq; i++) idfsum += bm->idf[r->qt[i].term];
-  size_t want = o->mode == M_VECTOR ? 0 : (s->ncand > o->k ? s->ncand : o->k);
-  size_t cap = want + (s->nvec > o->k ? s->nvec : o->k) + 1;
+  size_t reach = o->k + o->offset; /* a page is a slice of the ranking up to reach */
+  size_t want = o->mode == M_VECTOR ? 0 : (s->ncand > reach ? s->ncand : reach);
+  size_t cap = want + (s->nvec > reach ? s->nvec : reach) + 1;
   c = ecai__calloc(cap, sizeof *c);
   if (!c) goto oom;
   if (o->mode != M_VECTOR && r->nq) {
@@ -392,11 +546,25 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
     size_t tot = 0;
     for (size_t i = 0; i < r->nq; i++)
       tot += bm->post_start[r->qt[i].term + 1] - bm->post_start[r->qt[i].term];
+    for (size_t e = 1; e < r->npexp; e++) tot += bm->post_start[r->pexp[e] + 1] - bm->post_start[r->pexp[e]];
+    for (size_t i = 0; i < r->nq; i++)
+      for (size_t e = 0; e < r->qt[i].nalt; e++) tot += bm->post_start[r->qt[i].alt[e] + 1] - bm->post_start[r->qt[i].alt[e]];
     touched = ecai__malloc((tot ? tot : 1) * sizeof *touched);
     if (!acc || !mask || !touched) goto oom;
     for (size_t i = 0; i < r->nq; i++) {
       uint32_t t = (uint32_t)r->qt[i].term;
       float idf = bm->idf[t];
+      if (r->npexp && i == r->pslot) { /* a prefix: its best completion in each product */
+        if ((st = ecai__prefix_accumulate(bm, r->pexp, r->npexp, (unsigned)i, acc, mask, touched, &nt))) goto out;
+        continue;
+      }
+      if (r->qt[i].nalt) { /* a word and its synonyms: the best of them in each product */
+        uint32_t lst[1 + ECAI__SYN_MAX];
+        lst[0] = t;
+        memcpy(lst + 1, r->qt[i].alt, r->qt[i].nalt * sizeof *lst);
+        if ((st = ecai__prefix_accumulate(bm, lst, 1 + r->qt[i].nalt, (unsigned)i, acc, mask, touched, &nt))) goto out;
+        continue;
+      }
       for (uint32_t p = bm->post_start[t]; p < bm->post_start[t + 1]; p++) {
         uint32_t d = bm->post_doc[p];
         if (!mask[d]) touched[nt++] = d;
@@ -425,7 +593,7 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
     }
     size_t dim = ecai_index_dim(idx);
     qv = ecai__malloc(dim * sizeof *qv);
-    size_t nv = o->mode == M_VECTOR ? o->k : (nc < o->k ? o->k : s->nvec);
+    size_t nv = o->mode == M_VECTOR ? reach : (nc < reach ? reach : s->nvec);
     size_t vcap = 2 * nc + nv + 1;
     ids = ecai__malloc(vcap * sizeof *ids);
     vs = ecai__malloc(vcap * sizeof *vs);
@@ -476,7 +644,7 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
       for (size_t j = 0; j + 1 < r->nq; j++) {
         if ((c[i].mask & (3u << j)) != (3u << j)) continue;
         for (size_t u = 0; u + 1 < tn; u++)
-          if (tt[u] == (uint32_t)r->qt[j].term && tt[u + 1] == (uint32_t)r->qt[j + 1].term) { hits++; break; }
+          if (slot_has(r, j, tt[u]) && slot_has(r, j + 1, tt[u + 1])) { hits++; break; }
       }
       c[i].pair = (float)hits / (float)(r->nq - 1);
     }
@@ -494,14 +662,14 @@ static ecai_status run(ecai_search *s, const char *q, size_t len, const qopts *o
     for (size_t i = 0; i < nc; i++)
       c[i].score = (float)(s->w_bm25 * (maxbm > 0 ? c[i].bm / maxbm : 0) + s->w_cov * c[i].cov +
                            s->w_prec * c[i].prec + s->w_head * c[i].head + s->w_pair * c[i].pair +
-                           s->w_vec * c[i].cos);
+                           s->w_vec * c[i].cos + s->w_pop * pop_feature(s, c[i].id));
   }
   qsort(c, nc, sizeof *c, cmp_score);
-  if (o->ltr && o->mode == M_HYBRID && nc && (st = ltr_hook(s, o->ltr, q, len, r, c, nc)) != ECAI_OK)
+  if (o->ltr && o->mode == M_HYBRID && !o->prefix && nc && (st = ltr_hook(s, o->ltr, q, len, r, c, nc)) != ECAI_OK)
     goto out;
   /* confidence: idf-weighted share of the query's words (unknown ones included) that the
    * best hit contains; the cosine in vector mode */
-  if (nc) r->confidence = o->mode == M_VECTOR ? c[0].cos : c[0].cov * (idfsum / (idfsum + r->unknown_idf));
+  if (nc) r->confidence = o->mode == M_VECTOR ? c[0].cos : idfsum > 0 ? c[0].cov * (idfsum / (idfsum + r->unknown_idf)) : 0;
   r->c = c;
   r->n = nc;
   c = NULL;
@@ -548,6 +716,19 @@ static ecai_status parse_opts(const ecai_search *s, const char *options, qopts *
     } else if (!strcmp(key, "rerank")) {
       if (!json_is_boolean(v)) return ecai__err(ECAI_EINVAL, "search: \"rerank\" must be a boolean");
       if (!json_is_true(v)) o->ltr = NULL;
+    } else if (!strcmp(key, "prefix")) {
+      if (!json_is_boolean(v)) return ecai__err(ECAI_EINVAL, "search: \"prefix\" must be a boolean");
+      o->prefix = json_is_true(v);
+    } else if (!strcmp(key, "offset")) {
+      if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 10000)
+        return ecai__err(ECAI_EINVAL, "search: \"offset\" must be an integer 0..10000");
+      o->offset = (size_t)json_integer_value(v);
+    } else if (!strcmp(key, "sort")) {
+      if ((o->sort = ecai__sort_parse(json_string_value(v))) < 0)
+        return ecai__err(ECAI_EINVAL, "search: \"sort\" must be relevance, price_asc, price_desc, popularity or newest");
+    } else if (!strcmp(key, "highlight")) {
+      if (!json_is_boolean(v)) return ecai__err(ECAI_EINVAL, "search: \"highlight\" must be a boolean");
+      o->highlight = json_is_true(v);
     } else if (!strcmp(key, "split")) {
       /* eval only; checked there */
     } else if (!strcmp(key, "filters")) {
@@ -574,25 +755,106 @@ static ecai_status parse_opts(const ecai_search *s, const char *options, qopts *
 static void explain(ecai_search *s, ecai__tokenizer *tk, ecai__tokens *toks, const cand *c, const result *r, ecai__buf *b) {
   const ecai__product *p = ecai__catalog_product(ecai_store_catalog(s->store), c->id);
   static const char *FN[ECAI__NFIELDS] = {"title", "brand", "category", "description"};
+  static const char *RULE[4] = {"", "pinned", "boosted", "buried"};
   const char *fv[ECAI__NFIELDS] = {p->title, p->brand, p->cat, p->desc};
   int any = 0;
   for (int f = 0; f < ECAI__NFIELDS && c->mask; f++) {
     if (!fv[f] || !*fv[f]) continue;
-    if (ecai__tokenize(tk, fv[f], strlen(fv[f]), ECAI__TOKF_STOP | ECAI__TOKF_STEM, toks)) continue;
+    if (ecai__tokenize(tk, fv[f], strlen(fv[f]), ECAI__TOKF_STOP, toks)) continue;
     uint32_t seen = 0;
     for (size_t i = 0; i < toks->n; i++) {
-      int64_t t = ecai__bm25_term(s->bm, toks->text + toks->off[i], toks->len[i]);
+      const char *w = toks->text + toks->off[i];
+      size_t tl, wl = toks->len[i];
+      const char *term = ecai__search_term(tk, w, wl, toks->kind[i], &tl);
+      int64_t t = term ? ecai__bm25_term(s->bm, term, tl) : -1;
       for (size_t j = 0; j < r->nq; j++)
-        if (t == r->qt[j].term && !(seen & (1u << j))) {
+        if (t >= 0 && slot_has(r, j, (uint32_t)t) && !(seen & (1u << j))) {
           ecai__buf_printf(b, "%s%s%s", seen ? ", " : (any ? "; " : ""), seen ? "" : FN[f], seen ? "" : ": ");
-          ecai__buf_puts(b, r->qt[j].fixed[0] ? r->qt[j].fixed : r->qt[j].word);
+          if (r->qt[j].syn && t != r->qt[j].own) /* found through a synonym */
+            ecai__buf_printf(b, "%.*s (synonym of %s)", (int)wl, w, r->qt[j].word);
+          else ecai__buf_puts(b, r->qt[j].fixed[0] ? r->qt[j].fixed : r->qt[j].word);
           seen |= 1u << j;
           any = 1;
         }
     }
   }
   if (c->cos > 0 && (c->vec || !any)) ecai__buf_printf(b, "%ssemantic neighbour (%.2f)", any ? "; " : "", c->cos);
+  if (c->rule) ecai__buf_printf(b, "%s%s by a merchandising rule", b->len ? "; " : "", RULE[c->rule]);
   if (b->len == 0) ecai__buf_puts(b, "no term matched");
+}
+
+/* "sort" other than relevance: the candidates that match the query as well as the best
+ * one (same idf-weighted coverage; every fused candidate in vector mode or when nothing
+ * matched a word), ordered by the key (sort.c), ties by relevance. */
+static ecai_status apply_sort(ecai_search *s, const qopts *o, result *r) {
+  if (o->sort == ECAI__SORT_RELEVANCE || !r->n) return ECAI_OK;
+  float best = 0;
+  for (size_t i = 0; i < r->n; i++) best = r->c[i].cov > best ? r->c[i].cov : best;
+  size_t m = 0;
+  for (size_t i = 0; i < r->n; i++)
+    if (r->c[i].cov >= best - 1e-6f) r->c[m++] = r->c[i];
+  r->n = m;
+  int64_t *ids = ecai__malloc(m * sizeof *ids);
+  size_t *order = ecai__malloc(m * sizeof *order);
+  cand *c = ecai__malloc(m * sizeof *c);
+  ecai_status st = !ids || !order || !c ? ecai__err(ECAI_ENOMEM, "search: out of memory") : ECAI_OK;
+  for (size_t i = 0; !st && i < m; i++) ids[i] = r->c[i].id;
+  if (!st) st = ecai__sort_order(o->sort, ecai_store_catalog(s->store), s->pop, s->npop, ids, m, order);
+  if (!st) {
+    for (size_t i = 0; i < m; i++) c[i] = r->c[order[i]];
+    ecai__free(r->c);
+    r->c = c;
+    c = NULL;
+  }
+  ecai__free(ids), ecai__free(order), ecai__free(c);
+  return st;
+}
+
+static int rule_ok(int64_t id, const void *arg) {
+  const fpay *f = arg;
+  return passes(f->s, id, f->o);
+}
+
+static int cmp_cand_id(const void *a, const void *b) {
+  const cand *x = a, *y = b;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The shop's merchandising rules (rules.c) on the ranked list: hide, boost, bury, pin. */
+static ecai_status apply_rules(ecai_search *s, const qopts *o, const char *q, size_t len, result *r) {
+  if (!s->rules) return ECAI_OK;
+  size_t cap = r->n + ecai__rules_max_pins(s->rules), n = r->n;
+  int64_t *ids = ecai__malloc((cap ? cap : 1) * sizeof *ids);
+  uint8_t *tags = ecai__calloc(cap ? cap : 1, 1);
+  cand *byid = ecai__malloc((r->n ? r->n : 1) * sizeof *byid), *c = ecai__calloc(cap ? cap : 1, sizeof *c);
+  ecai_status st = !ids || !tags || !byid || !c ? ecai__err(ECAI_ENOMEM, "search: out of memory") : ECAI_OK;
+  if (!st) {
+    for (size_t i = 0; i < r->n; i++) ids[i] = r->c[i].id;
+    fpay fp = {s, o};
+    st = ecai__rules_apply(s->rules, q, len, o->sort == ECAI__SORT_RELEVANCE, ids, tags, &n, rule_ok, &fp);
+  }
+  if (!st) {
+    memcpy(byid, r->c, r->n * sizeof *byid);
+    qsort(byid, r->n, sizeof *byid, cmp_cand_id);
+    for (size_t i = 0; i < n; i++) {
+      cand key = {.id = ids[i]}, *f = bsearch(&key, byid, r->n, sizeof *byid, cmp_cand_id);
+      c[i] = f ? *f : key; /* a pinned product the query did not find */
+      c[i].rule = tags[i];
+    }
+    ecai__free(r->c);
+    r->c = c;
+    r->n = n;
+    c = NULL;
+  }
+  ecai__free(ids), ecai__free(tags), ecai__free(byid), ecai__free(c);
+  return st;
+}
+
+static int hl_match(const void *arg, uint32_t t) {
+  const result *r = arg;
+  for (size_t j = 0; j < r->nq; j++)
+    if (slot_has(r, j, t)) return 1;
+  return 0;
 }
 
 static void facet_add(json_t *obj, const char *v) {
@@ -615,7 +877,10 @@ static ecai_status query_locked(char **out, size_t *out_len, ecai_search *s, con
   result r;
   memset(&r, 0, sizeof r);
   if (!st) st = run(s, query, len, &o, &r);
+  if (!st) st = apply_sort(s, &o, &r);
+  if (!st) st = apply_rules(s, &o, query, len, &r);
   if (st) {
+    ecai__free(r.c);
     json_decref(keep);
     return st;
   }
@@ -633,7 +898,7 @@ static ecai_status query_locked(char **out, size_t *out_len, ecai_search *s, con
       const ecai__product *p = ecai__catalog_product(cat, r.c[i].id);
       facet_add(fc, p->cat);
       facet_add(fb, p->brand);
-      if (i >= o.k) continue;
+      if (i < o.offset || i >= o.offset + o.k) continue;
       why.len = 0;
       explain(s, tk, &toks, &r.c[i], &r, &why);
       json_t *h = json_object();
@@ -641,6 +906,7 @@ static ecai_status query_locked(char **out, size_t *out_len, ecai_search *s, con
       json_object_set_new(h, "score", json_real(r.c[i].score));
       json_object_set_new(h, "title", json_string(p->title ? p->title : ""));
       json_object_set_new(h, "why", json_stringn(why.data ? why.data : "", why.len));
+      if (o.highlight) json_object_set_new(h, "highlight", ecai__highlight(s->bm, tk, &toks, p->title, hl_match, &r));
       json_array_append_new(hits, h);
     }
     json_t *facets = json_object();
@@ -653,7 +919,9 @@ static ecai_status query_locked(char **out, size_t *out_len, ecai_search *s, con
     json_object_set_new(doc, "confidence", json_real(r.confidence));
     json_object_set_new(doc, "no_confident_match", json_boolean(r.confidence < s->min_conf));
     json_object_set_new(doc, "total", json_integer((json_int_t)r.n));
-    json_object_set_new(doc, "learnt", json_boolean(o.ltr && o.mode == M_HYBRID));
+    json_object_set_new(doc, "learnt", json_boolean(o.ltr && o.mode == M_HYBRID && !o.prefix));
+    if (o.offset) json_object_set_new(doc, "offset", json_integer((json_int_t)o.offset));
+    if (o.sort) json_object_set_new(doc, "sort", json_string(ecai__sort_name(o.sort)));
     json_object_set_new(doc, "facets", facets);
     st = ecai__json_dump(out, out_len, doc);
   }

@@ -379,6 +379,17 @@ static void cover_search(void) {
   HAS(js, "\"learnt\":true");
   HAS(js, "\"S4\"");
   ecai_free(js);
+  static const char RULES[] = "[{\"query\":\"garden hose\",\"pin\":[\"S3\"]}]";
+  OK(ecai_search_set_rules_json(s2, RULES, sizeof RULES - 1));
+  OK(ecai_search_query(&js, NULL, s2, "garden hose", 11, NULL));
+  HAS(js, "{\"hits\":[{\"id\":\"S3\"");
+  ecai_free(js);
+  ST(ecai_search_set_rules_json(s2, "[{\"query\":\"x\",\"hide\":[\"NOPE\"]}]", 31), ECAI_EINVAL);
+  write_file(tmp_path("pop.csv"), "sku,count\nS4,3\nGONE,1\n");
+  size_t npop = 0;
+  OK(ecai_search_set_popularity_csv(s2, tmp_path("pop.csv"), &npop));
+  CHECK(npop == 1);
+  ST(ecai_search_set_popularity_csv(s2, tmp_path("nope.csv"), NULL), ECAI_EIO);
   ecai_search_free(s2);
   ecai_search_free(s);
   ecai_store_free(st);

@@ -29,6 +29,8 @@ _lib.register([
      c_int, check),
     ("ecai_search_learn", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_char_p, c_char_p,
                            c_char_p], c_int, check),
+    ("ecai_search_set_rules_json", [c_void_p, c_char_p, c_size_t], c_int, check),
+    ("ecai_search_set_popularity_csv", [c_void_p, c_char_p, POINTER(c_size_t)], c_int, check),
 ])
 
 MODES = ("bm25", "vector", "hybrid")
@@ -62,13 +64,21 @@ class Search(Handle):
         """Writes PATH/search.bin (call after store.save(PATH))."""
         lib.ecai_search_save(self.handle, _p(path))
 
-    def query(self, text, k=10, mode=None, fusion=None, filters=None, typo=None, rerank=None):
-        """Returns the result dict: hits (id, score, title, why), facets, corrected,
-        confidence, no_confident_match, learnt (a learnt ranker reordered the hits;
-        rerank=False switches it off for this query)."""
+    def query(self, text, k=10, mode=None, fusion=None, filters=None, typo=None, prefix=None, sort=None,
+              offset=None, highlight=None, rerank=None):
+        """Returns the result dict: hits (id, score, title, why[, highlight]), facets,
+        corrected, confidence, no_confident_match, total, learnt. prefix=True: the last word
+        is the start of a word (as you type); sort: relevance|price_asc|price_desc|popularity|
+        newest; offset: hits skipped (paging); highlight=True: matched spans of each title;
+        learnt: a learnt ranker reordered the hits (rerank=False switches it off)."""
         opts = {"k": int(k)}
-        if rerank is not None:
-            opts["rerank"] = bool(rerank)
+        for key, v in (("prefix", prefix), ("highlight", highlight), ("rerank", rerank)):
+            if v is not None:
+                opts[key] = bool(v)
+        if sort is not None:
+            opts["sort"] = sort
+        if offset is not None:
+            opts["offset"] = int(offset)
         if mode is not None:
             opts["mode"] = mode
         if fusion is not None:
@@ -81,6 +91,26 @@ class Search(Handle):
         out, n = c_void_p(), c_size_t()
         lib.ecai_search_query(byref(out), byref(n), self.handle, q, len(q), json.dumps(opts).encode())
         return json.loads(_lib.take_string(out, n.value))
+
+    def set_rules(self, rules):
+        """Sets the shop's merchandising rules and synonyms (ecai_search_set_rules_json):
+        a list of rules ({"query", "match", "pin", "boost", "bury", "hide"}), a dict
+        {"rules": [...], "synonyms": [...]}, or the same as a JSON string; None clears them.
+        Bad rules raise InvalidArgument and leave the previous ones; save() keeps them."""
+        if rules is None:
+            lib.ecai_search_set_rules_json(self.handle, None, 0)
+            return
+        js = (rules if isinstance(rules, str) else json.dumps(rules)).encode("utf-8")
+        lib.ecai_search_set_rules_json(self.handle, js, len(js))
+
+    def set_popularity(self, path):
+        """Product popularity from an orders CSV (the recommender's layout, or "sku,count"
+        lines; ecai_search_set_popularity_csv): the sort="popularity" key and, with
+        search.w_popularity > 0, a ranking feature. None clears. Returns the number of
+        catalog products with a count."""
+        n = c_size_t()
+        lib.ecai_search_set_popularity_csv(self.handle, None if path is None else _p(path), byref(n))
+        return n.value
 
     def evaluate(self, queries, labels, mode=None, fusion=None, split=None):
         """nDCG@10, MRR@10, recall@100 on judged queries (TSV files, .gz accepted)."""
