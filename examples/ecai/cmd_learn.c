@@ -21,7 +21,7 @@ static const char HELP[] =
     "others 1 + 2 log(1+count)/log(1+max count). A 'query_id' header line is skipped; .gz accepted.\n"
     "--split tune|test learns from one half of the queries only (XXH3 of the query text, even =\n"
     "tune), so the other half stays unseen: check it with 'ecai eval --index DIR --split test'.\n"
-    "--options passes learner options as JSON: {\"candidates\":100,\"rounds\":100,\"eta\":0.1,\n"
+    "--options passes learner options as JSON: {\"candidates\":50,\"rounds\":100,\"eta\":0.1,\n"
     "\"max_depth\":4,\"threads\":0,\"min_queries\":20}. The learner is XGBoost's LambdaMART\n"
     "(rank:ndcg); the features are listed in include/ecai/search.h (ecai_search_learn).\n"
     "Prints what was learnt from (with --json the report of ecai_search_learn()).\n"

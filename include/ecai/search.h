@@ -241,7 +241,7 @@ ECAI_API ecai_status ecai_search_eval(char **out, size_t *out_len, ecai_search *
  * `options` (JSON object or NULL): "labels": "grades"|"counts"; "split": "all" (default),
  * "tune" or "test" (the halves chosen by XXH3-64 of the query text, even = tune, as in
  * ecai_search_eval(): learn on one, check on the other); "candidates": products reranked
- * per query (10..1000, default 100); "rounds" (boosting rounds, default 100), "eta"
+ * per query (10..1000, default 50); "rounds" (boosting rounds, default 100), "eta"
  * (0.1), "max_depth" (4), "threads" (training threads, 0 = XGBoost's default; the
  * defaults were chosen on two halves of the tune half, never on the check half);
  * "min_queries": fewer usable queries than this (default 20) is an error; "without": a

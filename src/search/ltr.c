@@ -541,7 +541,7 @@ static ecai_status opt_int(json_t *v, const char *key, size_t lo, size_t hi, siz
 }
 
 static ecai_status learn_opts(const char *options, lopts *o) {
-  *o = (lopts){.split = -1, .depth = 100, .rounds = 100, .min_queries = 20, .max_depth = 4, .eta = 0.1};
+  *o = (lopts){.split = -1, .depth = 50, .rounds = 100, .min_queries = 20, .max_depth = 4, .eta = 0.1};
   json_t *j = NULL, *v;
   ecai_status st = ecai__json_options(&j, options, "search_learn options");
   const char *key;
