@@ -158,6 +158,56 @@ ECAI_API ecai_status ecai_kb_save(const ecai_kb *kb, const char *path);
  */
 ECAI_API ecai_status ecai_kb_open(ecai_kb **out, ecai_ctx *ctx, const char *path);
 
+/** The source of examples of questions that must go to a person. */
+#define ECAI_KB_ESCALATE "ESCALATE"
+/** Longest example question accepted, in bytes. */
+#define ECAI_KB_EXAMPLE_MAX 2000
+/** Largest examples text ecai_kb_add_examples_tsv() accepts, in bytes (64 MiB). */
+#define ECAI_KB_EXAMPLES_MAX_BYTES 67108864
+
+/**
+ * @brief Stores a customer question as an example of an entry: learning from resolved
+ * tickets. source is a document or FAQ entry id of this KB, or ECAI_KB_ESCALATE for a
+ * question that must go to a person. The same question (case, spaces and ?!. ignored)
+ * with the same source is stored once; one question may be an example of several entries.
+ *
+ * How examples are used: each example is indexed by its content words and its embedding;
+ * a question's similarity to an example is the mean of an IDF-weighted cosine of their
+ * word sets and the embedding cosine. An entry's evidence is its most similar example,
+ * added (weight 0.6) to the retrieval score of its chunks, so a question phrased like a
+ * resolved one finds that entry even without words in common with it. The nearest
+ * ESCALATE example counts against answering. With 20+ labelled questions (5+ retrieved
+ * right and 5+ not, examples of the same question taken out in turn) the assistant's
+ * confidence becomes a logistic model over retrieval features fitted on them (see
+ * ecai_support_new()). Examples are saved by ecai_kb_save(); an example of a document
+ * removed later is kept and ignored until the document is back.
+ * @param[in] kb the KB. @param[in] source the entry id or ECAI_KB_ESCALATE.
+ * @param[in] question the customer's question (UTF-8, 1..ECAI_KB_EXAMPLE_MAX bytes, with a
+ *            letter or digit; any language).
+ * @return ECAI_OK (also for a duplicate, which adds nothing); ECAI_EINVAL (NULL argument,
+ * empty source, empty / too long question or one without a letter or digit);
+ * ECAI_ENOTFOUND (source is not a live document of kb; the message names it);
+ * ECAI_EPARSE (invalid UTF-8); ECAI_ENOMEM. On failure the KB is unchanged.
+ * Ownership: inputs are copied. Thread-safety: one thread at a time per KB.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_add_example(ecai_kb *kb, const char *source, const char *question);
+
+/**
+ * @brief Adds examples from a TSV text: one `question<TAB>expected` per line, expected =
+ * entry ids separated by commas or ESCALATE (the format of labelled question sets); a
+ * first line `question<TAB>expected` is a header; blank lines are skipped. Every line is
+ * checked before anything is added, so a bad line adds nothing. Duplicates are skipped.
+ * @param[out] out_added examples added (duplicates not counted); may be NULL.
+ * @param[in]  kb the KB. @param[in] text the TSV, len bytes (at most ECAI_KB_EXAMPLES_MAX_BYTES).
+ * @return ECAI_OK; ECAI_EINVAL (no example line, too large, a line as ecai_kb_add_example());
+ * ECAI_EPARSE (a line without exactly one tab, NUL byte, invalid UTF-8); ECAI_ENOTFOUND
+ * (an unknown entry id); ECAI_ENOMEM. Messages name the line ("examples line 7: ...").
+ * Ownership: inputs are copied. Thread-safety: one thread at a time per KB.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_add_examples_tsv(size_t *out_added, ecai_kb *kb, const char *text, size_t len);
+
 /**
  * @brief Creates an assistant over kb: a guard from the context's "guard" section, and an
  * LLM client when llm.provider is not "none" (otherwise answers are extractive).
@@ -219,6 +269,24 @@ ECAI_API ecai_llm *ecai_support_llm(ecai_support *s);
  */
 ECAI_API ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, const char *question,
                                          const char *conversation, const char *context);
+
+/**
+ * @brief Learns from a resolved ticket: the customer's question of an escalation becomes
+ * an example (ecai_kb_add_example()) of the entry the agent answered with, or of
+ * ECAI_KB_ESCALATE when a person was needed. The question is taken from the handoff's
+ * conversation (its last user message, PII already replaced by placeholders, which are
+ * dropped), so no customer data is stored.
+ * @param[in] s the assistant (its KB gets the example).
+ * @param[in] result the JSON of an ecai_support_answer() result with a "handoff", or the
+ *            handoff object itself.
+ * @param[in] source the entry id the agent chose, or NULL / ECAI_KB_ESCALATE for "a person
+ *            was needed".
+ * @return ECAI_OK (also for a duplicate); ECAI_EPARSE (result is not JSON); ECAI_EINVAL
+ * (NULL s/result, no handoff with a user message); as ecai_kb_add_example().
+ * Ownership: none. Thread-safety: one thread at a time per assistant and its KB.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_support_resolve(ecai_support *s, const char *result, const char *source);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,10 @@
 
 #include "support/support_internal.h"
 
+/* Fixed rule (no fitted model): an ESCALATE example at least this similar, and more
+ * similar than any entry's example, escalates (similar_escalated). */
+#define ESC_SIMILAR 0.75
+
 struct ecai_support {
   ecai_ctx *ctx;
   ecai_kb *kb;
@@ -188,6 +192,8 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
   }
   size_t nh = 0;
   double strength = 0;
+  ecai__kb_feats feats;
+  const ecai__kb_model *model = NULL;
   {
     char *qr = ecai__strdup(rq);
     if (!qr) {
@@ -195,12 +201,22 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
       goto done;
     }
     strip_placeholders(qr);
-    st = ecai__kb_retrieve(s->kb, qr, strlen(qr), s->top_k, hits, &nh, &strength);
+    model = ecai__kb_model_get(s->kb);
+    st = ecai__kb_retrieve_ex(s->kb, qr, strlen(qr), s->top_k, hits, &nh, &feats, SIZE_MAX);
     ecai__free(qr);
     if (st) goto done;
+    strength = feats.strength;
   }
+  bool calibrated = model->fitted && nh > 0;
+  double prob = calibrated ? ecai__kb_model_prob(model, &feats) : -1;
   if (!escalate && nh == 0) escalate = true, reason = "no_sources";
-  if (!escalate && strength < s->min_retrieval) escalate = true, reason = "low_retrieval";
+  if (!escalate && !calibrated) {
+    /* the fixed rule: a resolved question like this one lifts the strength; a question
+     * like one a person had to take escalates */
+    if (feats.ex_top > strength) strength = feats.ex_top;
+    if (feats.ex_esc >= ESC_SIMILAR && feats.ex_esc > feats.ex_top) escalate = true, reason = "similar_escalated";
+    else if (strength < s->min_retrieval) escalate = true, reason = "low_retrieval";
+  }
   const char *ids[20], *texts[20];
   char idbuf[20][24];
   for (size_t i = 0; i < nh; i++) {
@@ -325,7 +341,10 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
     /* 5. confidence */
     if (!escalate) {
       int esc = 0;
-      st = ecai_guard_confidence(&confidence, &esc, s->guard, strength, grounding, -1);
+      /* calibrated: the model's probability (capped by the grounding of an LLM answer),
+       * through the guard so its escalation threshold applies (equal inputs: c = p) */
+      if (calibrated) st = ecai_guard_confidence(&confidence, &esc, s->guard, prob, extractive ? prob : fmin(prob, grounding), -1);
+      else st = ecai_guard_confidence(&confidence, &esc, s->guard, strength, grounding, -1);
       if (st) {
         json_decref(citations);
         goto done;
@@ -369,6 +388,7 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
   json_object_set_new(res, "confidence", json_real(escalate ? 0.0 : round(confidence * 10000) / 10000));
   json_object_set_new(res, "retrieval", json_real(round(strength * 10000) / 10000));
   json_object_set_new(res, "grounding", json_real(round(grounding * 10000) / 10000));
+  json_object_set_new(res, "calibrated", calibrated ? json_real(round(prob * 10000) / 10000) : json_null());
   json_object_set_new(res, "mode", json_string(mode));
   json_object_set_new(res, "citations", citations);
   json_object_set_new(res, "guards", json_pack("{s:o,s:o}", "input", verdict_to_json(vin), "output", verdict_to_json(vout)));
@@ -417,5 +437,31 @@ done:
   ecai__free(hits);
   ecai_prompt_free(prompt);
   ecai_llm_reply_free(reply);
+  return st;
+}
+
+ecai_status ecai_support_resolve(ecai_support *s, const char *result, const char *source) {
+  ECAI__CHECK_ARG(s);
+  ECAI__CHECK_ARG(result);
+  json_t *root = NULL;
+  ecai_status st = ecai__json_parse(&root, result, strlen(result), "support: resolve");
+  if (st) return st;
+  json_t *h = json_object_get(root, "handoff");
+  if (!h) h = root;
+  const char *q = NULL;
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(h, "conversation"), i, e) {
+    const char *role = json_string_value(json_object_get(e, "role"));
+    const char *t = json_string_value(json_object_get(e, "content"));
+    if (t && role && !strcmp(role, "user")) q = t;
+  }
+  char *copy = q ? ecai__strdup(q) : NULL;
+  json_decref(root);
+  if (!q) return ecai__err(ECAI_EINVAL, "support: resolve: no handoff with the customer's question in the result");
+  if (!copy) return ecai__err(ECAI_ENOMEM, "support: out of memory");
+  strip_placeholders(copy);
+  st = ecai_kb_add_example(s->kb, source ? source : ECAI_KB_ESCALATE, copy);
+  ecai__free(copy);
   return st;
 }

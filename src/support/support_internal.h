@@ -22,12 +22,38 @@ typedef struct {
   size_t doc;
   char *section;  /* heading path ("" for none); FAQ: the question */
   char *text;     /* the passage (FAQ: the answer) */
-  uint32_t *terms, *tfs; /* sorted unique term ids and their counts */
+  uint32_t *terms, *tfs; /* sorted unique term ids and their counts (all indexed text) */
   size_t nterms;
   uint32_t len;   /* tokens */
+  uint32_t *hterms, *htfs, *bterms, *btfs; /* the same for the heading / passage fields */
+  size_t nhterms, nbterms;
+  uint32_t hlen, blen;
   float *vec;
   bool live, faq;
 } ecai__kb_chunk;
+
+/* A labelled customer question: evidence for its entry (or for escalation). */
+typedef struct {
+  char *source;          /* entry id / document source, or ECAI_KB_ESCALATE */
+  char *text;            /* the question as given (placeholders stripped) */
+  size_t group;          /* examples with the same normalised text share a group */
+  size_t doc;            /* the entry's document, SIZE_MAX for ESCALATE, ECAI__KB_NODOC while
+                            its document is not in the KB (a saved example, document removed) */
+  uint64_t nhash;        /* XXH3 of the normalised text (duplicates, groups) */
+  uint32_t *terms;       /* sorted unique content-term ids (filler and ids dropped) */
+  size_t nterms;
+  float *vec;
+} ecai__kb_example;
+
+#define ECAI__KB_NODOC (SIZE_MAX - 1)
+
+/* Logistic confidence over retrieval features, fitted on the examples (calib.c). */
+enum { ECAI__KB_NF = 7 };
+typedef struct {
+  bool fitted;           /* false: too few labelled examples, the fixed rule applies */
+  double w[ECAI__KB_NF]; /* bias first */
+  size_t n, npos;        /* labelled questions used, of which retrieved correctly */
+} ecai__kb_model;
 
 struct ecai_kb {
   ecai_ctx *ctx;
@@ -40,7 +66,7 @@ struct ecai_kb {
   ecai__smap doc_by_name;
   ecai__kb_chunk *chunks;
   size_t nchunks, capchunks, live_chunks;
-  double total_len;
+  double total_len, total_hlen, total_blen;
   ecai__smap vocab;
   char **terms;
   uint32_t *df;
@@ -48,17 +74,55 @@ struct ecai_kb {
   int chunk_words, overlap;
   ecai__smap filler; /* stems of conversational words */
   ecai__tokens filler_toks;
+  ecai__smap slang;  /* stemmed chat spellings (owned keys) -> index into slang_rep */
+  char **slang_rep;  /* stemmed replacement, "" = filler */
+  size_t nslang;
+  uint32_t *exdf;    /* per term: examples containing it (capterms long) */
+  ecai__kb_example *ex;
+  size_t nex, capex, ngroups;
+  ecai__kb_model model;
+  bool model_dirty;
 };
 
 typedef struct {
   size_t chunk;
-  double score, bm25, cosine, coverage;
+  double score, bm25, cosine, coverage, example;
 } ecai__kb_hit;
+
+/* What retrieval saw, for the confidence: of the best hit (coverage, cosine, example
+ * evidence of its entry), the margin to the best hit of another entry, the nearest
+ * ESCALATE example, and strength = mean of coverage and cosine (the fixed rule). */
+typedef struct {
+  double strength, coverage, cosine, margin, ex_top, ex_esc;
+  size_t nterms; /* content words of the question */
+} ecai__kb_feats;
 
 /* Retrieves up to k hits (sorted best first) into hits[]; *strength = coverage of the
  * best hit (0 when none). */
 ecai_status ecai__kb_retrieve(ecai_kb *kb, const char *q, size_t len, size_t k, ecai__kb_hit *hits,
                               size_t *n_hits, double *strength);
+/* The same with the features; examples of group skip_group are ignored (SIZE_MAX: none). */
+ecai_status ecai__kb_retrieve_ex(ecai_kb *kb, const char *q, size_t len, size_t k, ecai__kb_hit *hits, size_t *n_hits,
+                                 ecai__kb_feats *f, size_t skip_group);
+
+/* Examples (examples.c). */
+void ecai__kb_examples_free(ecai_kb *kb);
+/* Adds a saved example without checking its source (ecai_kb_open). */
+ecai_status ecai__kb_example_restore(ecai_kb *kb, const char *source, const char *question);
+/* Tokenises text into sorted unique content-term ids (vocabulary grows; filler, ids and
+ * empty words dropped) and embeds it. */
+ecai_status ecai__kb_example_analyse(ecai_kb *kb, const char *text, ecai__kb_example *e);
+/* Replaces the query's chat spellings ("u", "pls", "acct") in kb->toks (after tokenising). */
+ecai_status ecai__kb_slang_init(ecai_kb *kb);
+const char *ecai__kb_slang_lookup(const ecai_kb *kb, const char *w, size_t wl);
+
+/* Confidence (calib.c): refits when examples or documents changed; returns the model. */
+const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb);
+/* Probability that the best hit is a right answer, by the fitted model. */
+double ecai__kb_model_prob(const ecai__kb_model *m, const ecai__kb_feats *f);
+/* Internal helper: term id lookup / insertion in the vocabulary. */
+ecai_status ecai__kb_term_id(ecai_kb *kb, const char *w, size_t wl, uint32_t *id);
+bool ecai__kb_is_filler(const ecai_kb *kb, const char *w, size_t wl);
 
 /* The extractive answer for a question from one chunk (owned, ecai__free). */
 ecai_status ecai__kb_extract(ecai_kb *kb, const char *q, size_t qlen, size_t chunk, char **out);
