@@ -24,7 +24,11 @@ double ecai__kb_model_prob(const ecai__kb_model *m, const ecai__kb_feats *f) {
   double x[ECAI__KB_NF], z = 0;
   feats_vec(f, x);
   for (int i = 0; i < ECAI__KB_NF; i++) z += m->w[i] * x[i];
-  return 1.0 / (1.0 + exp(-z));
+  double p = 1.0 / (1.0 + exp(-z));
+  /* A question (nearly) the same as a resolved one: leave-one-question-out cannot see
+   * this case (the question's own examples are out), so it is a rule, not a weight. */
+  if (f->ex_top >= ECAI__KB_EX_TRUST && f->ex_top > f->ex_esc && f->ex_top > p) p = f->ex_top;
+  return p;
 }
 
 /* Solves A x = b (n x n, row-major) by Gaussian elimination with partial pivoting. */

@@ -8,10 +8,6 @@
 
 #include "support/support_internal.h"
 
-/* Fixed rule (no fitted model): an ESCALATE example at least this similar, and more
- * similar than any entry's example, escalates (similar_escalated). */
-#define ESC_SIMILAR 0.75
-
 struct ecai_support {
   ecai_ctx *ctx;
   ecai_kb *kb;
@@ -210,12 +206,13 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
   bool calibrated = model->fitted && nh > 0;
   double prob = calibrated ? ecai__kb_model_prob(model, &feats) : -1;
   if (!escalate && nh == 0) escalate = true, reason = "no_sources";
+  /* a question like one a person had to take escalates */
+  if (!escalate && feats.ex_esc >= ECAI__KB_EX_TRUST && feats.ex_esc > feats.ex_top)
+    escalate = true, reason = "similar_escalated";
   if (!escalate && !calibrated) {
-    /* the fixed rule: a resolved question like this one lifts the strength; a question
-     * like one a person had to take escalates */
+    /* the fixed rule: a resolved question like this one lifts the strength */
     if (feats.ex_top > strength) strength = feats.ex_top;
-    if (feats.ex_esc >= ESC_SIMILAR && feats.ex_esc > feats.ex_top) escalate = true, reason = "similar_escalated";
-    else if (strength < s->min_retrieval) escalate = true, reason = "low_retrieval";
+    if (strength < s->min_retrieval) escalate = true, reason = "low_retrieval";
   }
   const char *ids[20], *texts[20];
   char idbuf[20][24];

@@ -46,6 +46,10 @@ typedef struct {
 } ecai__kb_example;
 
 #define ECAI__KB_NODOC (SIZE_MAX - 1)
+/* Example evidence (0..1, = similarity 0.75..1) from which a question counts as one
+ * already resolved: its entry is trusted (calib.c), or, for an ESCALATE example, the
+ * question escalates (support.c). */
+#define ECAI__KB_EX_TRUST 0.5
 
 /* Logistic confidence over retrieval features, fitted on the examples (calib.c). */
 enum { ECAI__KB_NF = 7 };
