@@ -92,6 +92,14 @@ ecai_status ecai_kb_new(ecai_kb **out, ecai_ctx *ctx) {
       st = ecai__err(ECAI_ENOMEM, "kb: out of memory");
   }
   if (!st) st = ecai__kb_slang_init(kb);
+  const char *wn = ecai__cfg_str(ctx, "support.wordnet", "/usr/share/wordnet");
+  if (!st && wn && *wn) {
+    st = ecai__wn_open(&kb->wn, wn);
+    if (st == ECAI_ENOTFOUND) {
+      ecai__log(ctx, ECAI_LOG_DEBUG, "%s: no synonyms", ecai_last_error());
+      st = ECAI_OK;
+    }
+  }
   if (st) {
     ecai_kb_free(kb);
     return st;
@@ -131,6 +139,8 @@ void ecai_kb_free(ecai_kb *kb) {
   ecai__smap_free(&kb->filler);
   ecai__tokens_free(&kb->filler_toks);
   ecai__smap_free(&kb->slang);
+  ecai__wn_free(kb->wn);
+  ecai__tokens_free(&kb->surf);
   ecai__kb_examples_free(kb);
   ecai__free(kb->exdf);
   ecai__tokenizer_free(kb->tok);
@@ -911,6 +921,29 @@ static double example_sim(const ecai_kb *kb, const qterm *qt, size_t nq, double 
   return sim > g_floor ? (sim - g_floor) / (1 - g_floor) : 0;
 }
 
+/* WordNet synonyms: senses of a word used, and the weight of a synonym's match (a typo
+ * correction weighs 0.8). Two senses: +1 right entry of 36 on the tune half; three senses
+ * and synonyms of known words too: -1 (eval_support.py protocol, README). */
+enum { WN_SENSES = 2 };
+#define WN_WEIGHT 0.7
+
+typedef struct {
+  ecai_kb *kb;
+  uint32_t term; /* the first synonym (sense order) the KB's passages contain */
+} wn_pick;
+
+static void wn_cb(const char *w, size_t wl, void *arg) {
+  wn_pick *pk = arg;
+  char low[64];
+  if (pk->term != UINT32_MAX || wl >= sizeof low) return;
+  for (size_t i = 0; i < wl; i++) low[i] = (char)((w[i] >= 'A' && w[i] <= 'Z') ? w[i] + 32 : w[i]);
+  size_t sl = 0, id;
+  const char *st = ecai__stem(pk->kb->tok, low, wl, &sl);
+  if (st && ecai__smap_get(&pk->kb->vocab, st, sl, &id) && pk->kb->df[id] > 0 &&
+      !ecai__smap_get(&pk->kb->filler, st, sl, NULL))
+    pk->term = (uint32_t)id;
+}
+
 ecai_status ecai__kb_retrieve(ecai_kb *kb, const char *q, size_t len, size_t k, ecai__kb_hit *hits, size_t *n_hits,
                               double *strength) {
   ecai__kb_feats f;
@@ -924,8 +957,10 @@ ecai_status ecai__kb_retrieve_ex(ecai_kb *kb, const char *q, size_t len, size_t 
   *n_hits = 0;
   memset(f, 0, sizeof *f);
   if (kb->live_chunks == 0 || k == 0) return ECAI_OK;
-  ecai_status st = ecai__tokenize(kb->tok, q, len, ECAI__TOKF_STEM | ECAI__TOKF_STOP, &kb->toks);
+  ecai_status st = kb->wn ? ecai__tokenize(kb->tok, q, len, ECAI__TOKF_STOP, &kb->surf) : ECAI_OK;
+  if (!st) st = ecai__tokenize(kb->tok, q, len, ECAI__TOKF_STEM | ECAI__TOKF_STOP, &kb->toks);
   if (st) return st;
+  bool surf = kb->wn && kb->surf.n == kb->toks.n;
   size_t nq = 0;
   qterm *qt = ecai__malloc((kb->toks.n ? kb->toks.n : 1) * sizeof *qt);
   float *qv = ecai__malloc((kb->dim ? kb->dim : 1) * sizeof *qv);
@@ -966,6 +1001,16 @@ ecai_status ecai__kb_retrieve_ex(ecai_kb *kb, const char *q, size_t len, size_t 
         t.idf = idf_of(kb, bdf);
         t.weight = 0.8;
         t.known = true;
+      } else if (surf && kb->toks.kind[i] == ECAI__TOK_WORD) {
+        /* a WordNet synonym the KB uses ("parcel" -> "package"), first senses only */
+        wn_pick pk = {kb, UINT32_MAX};
+        ecai__wn_synonyms(kb->wn, kb->surf.text + kb->surf.off[i], kb->surf.len[i], WN_SENSES, wn_cb, &pk);
+        if (pk.term != UINT32_MAX) {
+          t.term = pk.term;
+          t.idf = idf_of(kb, kb->df[pk.term]);
+          t.weight = WN_WEIGHT;
+          t.known = true;
+        }
       }
     }
     bool dup = false;

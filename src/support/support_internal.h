@@ -32,6 +32,17 @@ typedef struct {
   bool live, faq;
 } ecai__kb_chunk;
 
+/* WordNet (wordnet.c). */
+enum { ECAI__WN_NPOS = 4 };
+typedef struct ecai__wn ecai__wn;
+/* Maps the WordNet database in dir; ECAI_ENOTFOUND when it is not there. */
+ecai_status ecai__wn_open(ecai__wn **out, const char *dir);
+void ecai__wn_free(ecai__wn *wn);
+/* Calls fn(lemma, len, arg) for every one-word lemma of the first `senses` synsets of the
+ * lower-case word w (each part of speech, base form by WordNet's suffix rules). */
+void ecai__wn_synonyms(const ecai__wn *wn, const char *w, size_t wl, int senses,
+                       void (*fn)(const char *, size_t, void *), void *arg);
+
 /* A labelled customer question: evidence for its entry (or for escalation). */
 typedef struct {
   char *source;          /* entry id / document source, or ECAI_KB_ESCALATE */
@@ -86,6 +97,8 @@ struct ecai_kb {
   size_t nex, capex, ngroups;
   ecai__kb_model model;
   bool model_dirty;
+  ecai__wn *wn;        /* WordNet, or NULL (support.wordnet "" or not installed) */
+  ecai__tokens surf;   /* the query's words unstemmed (WordNet lookups) */
 };
 
 typedef struct {

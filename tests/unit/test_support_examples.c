@@ -346,3 +346,46 @@ TEST(support_examples_alloc_failures) {
   }
   ecai_ctx_free(c);
 }
+
+/* WordNet (wordnet-base, installed by scripts/setup-deps.sh): a question word the KB lacks
+ * finds the KB's synonym; a word the KB has is never replaced. */
+TEST(support_wordnet_synonyms_for_unknown_words_only) {
+  ecai_ctx *on = NULL, *off = NULL;
+  CHECK_OK(ecai_ctx_new(&on, NULL, 0));
+  const char *off_cfg = "{\"support\":{\"wordnet\":\"\"}}";
+  CHECK_OK(ecai_ctx_new(&off, off_cfg, strlen(off_cfg)));
+  const char *faq = "[{\"id\":\"lost\",\"question\":\"What if my package is lost?\",\"answer\":\"Write to us within 14 days.\"},"
+                    "{\"id\":\"gift\",\"question\":\"Do you sell gift cards?\",\"answer\":\"Yes, from 10 EUR.\"}]";
+  ecai_kb *a = NULL, *b = NULL;
+  CHECK_OK(ecai_kb_new(&a, on));
+  CHECK_OK(ecai_kb_new(&b, off));
+  CHECK_OK(ecai_kb_add_text(NULL, a, "faq.json", faq, strlen(faq), ECAI_KB_FAQ_JSON));
+  CHECK_OK(ecai_kb_add_text(NULL, b, "faq.json", faq, strlen(faq), ECAI_KB_FAQ_JSON));
+  json_t *ja = search(a, "my parcel never came"), *jb = search(b, "my parcel never came");
+  json_t *ta = json_array_get(json_object_get(ja, "results"), 0), *tb = json_array_get(json_object_get(jb, "results"), 0);
+  CHECK_STR_EQ(json_string_value(json_object_get(ta, "source")), "lost");
+  CHECK_MSG(json_real_value(json_object_get(ta, "coverage")) > json_real_value(json_object_get(tb, "coverage")) + 0.05,
+            "coverage with WordNet %.3f, without %.3f", json_real_value(json_object_get(ta, "coverage")),
+            json_real_value(json_object_get(tb, "coverage")));
+  json_decref(ja);
+  json_decref(jb);
+  /* every word known: the same result with and without WordNet */
+  char *x = NULL, *y = NULL;
+  CHECK_OK(ecai_kb_search_json(&x, NULL, a, "is my gift package lost", 2));
+  CHECK_OK(ecai_kb_search_json(&y, NULL, b, "is my gift package lost", 2));
+  CHECK_STR_EQ(x, y);
+  ecai_free(x);
+  ecai_free(y);
+  ecai_kb_free(a);
+  ecai_kb_free(b);
+  /* a folder without the database: no synonyms, no error */
+  char cfg[1200];
+  snprintf(cfg, sizeof cfg, "{\"support\":{\"wordnet\":\"%s/nowhere\"}}", ecai_test_tmpdir());
+  ecai_ctx *missing = NULL;
+  CHECK_OK(ecai_ctx_new(&missing, cfg, strlen(cfg)));
+  CHECK_OK(ecai_kb_new(&a, missing));
+  ecai_kb_free(a);
+  ecai_ctx_free(missing);
+  ecai_ctx_free(on);
+  ecai_ctx_free(off);
+}
