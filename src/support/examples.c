@@ -59,6 +59,19 @@ const char *ecai__kb_slang_lookup(const ecai_kb *kb, const char *w, size_t wl) {
   return ecai__smap_get(&kb->slang, w, wl, &v) ? kb->slang_rep[v] : NULL;
 }
 
+size_t ecai__kb_content_words(ecai_kb *kb, const char *text, size_t len) {
+  if (ecai__tokenize(kb->tok, text, len, ECAI__TOKF_STEM | ECAI__TOKF_STOP, &kb->toks)) return 0;
+  size_t n = 0;
+  for (size_t i = 0; i < kb->toks.n; i++) {
+    const char *w = kb->toks.text + kb->toks.off[i];
+    size_t wl = kb->toks.len[i];
+    const char *rep = ecai__kb_slang_lookup(kb, w, wl);
+    if (rep && !*rep) continue;
+    if (!ecai__kb_is_filler(kb, rep ? rep : w, rep ? strlen(rep) : wl)) n++;
+  }
+  return n;
+}
+
 static void example_free(ecai__kb_example *e) {
   ecai__free(e->source);
   ecai__free(e->text);

@@ -140,6 +140,8 @@ double ecai__kb_model_prob(const ecai__kb_model *m, const ecai__kb_feats *f);
 /* Internal helper: term id lookup / insertion in the vocabulary. */
 ecai_status ecai__kb_term_id(ecai_kb *kb, const char *w, size_t wl, uint32_t *id);
 bool ecai__kb_is_filler(const ecai_kb *kb, const char *w, size_t wl);
+/* Words of text that carry a topic (not stop words, filler, chat spellings or ids). */
+size_t ecai__kb_content_words(ecai_kb *kb, const char *text, size_t len);
 
 /* The extractive answer for a question from one chunk (owned, ecai__free). */
 ecai_status ecai__kb_extract(ecai_kb *kb, const char *q, size_t qlen, size_t chunk, char **out);

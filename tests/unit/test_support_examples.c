@@ -331,6 +331,11 @@ TEST(support_examples_alloc_failures) {
     if (!st) st = ecai_kb_add_examples_tsv(NULL, kb, tsv, strlen(tsv));
     if (!st) st = ecai_support_new(&s, c, kb);
     if (!st) st = ecai_support_answer(&out, NULL, s, "where's my parcel at", NULL, NULL);
+    if (!st) {
+      ecai_free(out);
+      out = NULL;
+      st = ecai_support_answer(&out, NULL, s, "where is my parcel right now? what is your return policy?", NULL, NULL);
+    }
     if (!st) st = ecai_support_resolve(s, "{\"handoff\":{\"conversation\":[{\"role\":\"user\",\"content\":\"hi, is it here\"}]}}", "faq03");
     if (!st) st = ecai_kb_save(kb, kp);
     if (!st) st = ecai_kb_open(&back, c, kp);
@@ -388,4 +393,45 @@ TEST(support_wordnet_synonyms_for_unknown_words_only) {
   ecai_ctx_free(missing);
   ecai_ctx_free(on);
   ecai_ctx_free(off);
+}
+
+TEST(support_several_questions_answered_or_escalated_each) {
+  ecai_ctx *c = NULL;
+  CHECK_OK(ecai_ctx_new(&c, NULL, 0));
+  ecai_kb *kb = faq_kb(c);
+  ecai_support *s = NULL;
+  CHECK_OK(ecai_support_new(&s, c, kb));
+  json_t *r = ask(s, "Can I pay with PayPal? Also, can I combine two promo codes? thanks!");
+  CHECK(json_is_false(json_object_get(r, "escalated")));
+  json_t *cites = json_object_get(r, "citations");
+  CHECK_INT_EQ(json_array_size(cites), 2);
+  CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(cites, 0), "source")), "faq02");
+  CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(cites, 1), "source")), "faq21");
+  CHECK_CONTAINS(json_string_value(json_object_get(r, "answer")), "PayPal");
+  CHECK_CONTAINS(json_string_value(json_object_get(r, "answer")), "promo code");
+  json_t *parts = json_object_get(r, "parts");
+  CHECK_INT_EQ(json_array_size(parts), 2);
+  CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(parts, 1), "question")),
+               "Also, can I combine two promo codes? thanks!");
+  json_decref(r);
+  /* one answerable, one not: the answer to the first, escalated for the rest */
+  r = ask(s, "Do you ship abroad? Can I pay in bitcoin at the shop in Leeds?");
+  CHECK(json_is_true(json_object_get(r, "escalated")));
+  CHECK_STR_EQ(json_string_value(json_object_get(r, "reason")), "partly_answered");
+  CHECK_STR_EQ(first_citation(r), "faq07");
+  CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(r, "handoff"), "reason")), "partly_answered");
+  CHECK(json_is_true(json_object_get(json_array_get(json_object_get(r, "parts"), 1), "escalated")));
+  json_decref(r);
+  /* a guard decides on the whole message; one question is not split */
+  r = ask(s, "Do you ship abroad? I want to talk to a human agent, is that possible?");
+  CHECK_STR_EQ(json_string_value(json_object_get(r, "reason")), "human_requested");
+  CHECK(json_object_get(r, "parts") == NULL);
+  json_decref(r);
+  r = ask(s, "How do I track my order? Really?");
+  CHECK(json_object_get(r, "parts") == NULL);
+  CHECK_STR_EQ(first_citation(r), "faq03");
+  json_decref(r);
+  ecai_support_free(s);
+  ecai_kb_free(kb);
+  ecai_ctx_free(c);
 }
