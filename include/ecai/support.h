@@ -10,28 +10,50 @@
  * chunk keeps its source (the document name) and section (the heading path). A document
  * added again with the same content (XXH3 hash) is skipped; with changed content its
  * old chunks are replaced.
- * Retrieval (in-process, the KB is small): BM25 over the shared tokenizer (stems, stop
- * words removed; query words unknown to the KB are corrected to a known word at edit
- * distance 1 when they have 5+ letters) fused with the cosine of the context's embedder
- * (builtin by default). Retrieval strength = the share of the question's information
- * (IDF mass of its content words, conversational filler ignored) that the top chunk
+ * Retrieval (in-process, the KB is small): BM25F over the shared tokenizer (stems, stop
+ * words removed) with two fields weighted apart, the heading (FAQ: the entry's question,
+ * weight 2) and the passage (FAQ: the answer, weight 1), fused with the cosine of the
+ * context's embedder (builtin by default), plus the evidence of examples
+ * (ecai_kb_add_example()). Question words: conversational filler and chat spellings
+ * ("u", "ur", "pls", "thx") carry no weight, a few chat abbreviations are read as the word
+ * meant ("acct" account, "pwd" password, "pkg" package); a word unknown to the KB is
+ * corrected to a known word at edit distance 1 (5+ letters; 0 corrections on the 46 tune
+ * questions, all correctly spelt), else replaced by its first WordNet synonym the KB
+ * uses (first two senses, weight 0.7; support.wordnet). Retrieval strength = the share
+ * of the question's information (IDF mass of its content words) that the top chunk
  * contains, averaged with the embedding cosine of that chunk.
+ *
+ * Confidence: with 20+ labelled example questions the answer gate is a logistic
+ * regression over the top hit's coverage and cosine, the margin to the best other entry,
+ * its example evidence, the nearest ESCALATE example and the question's length, fitted
+ * on the examples by leave-one-question-out (refitted when examples or documents change);
+ * "calibrated" is its probability that the top entry is right, and the answer is given
+ * when it reaches guard.escalation_threshold. With fewer examples: the fixed rule
+ * (support.min_retrieval on the strength, examples lifting it, then ecai_guard_confidence).
+ * A message with several questions ('?'-ended parts with 2+ content words each) is
+ * answered or escalated per question ("parts").
  *
  * Answer JSON (ecai_support_answer):
  *   {"question":str, "answer":str|null, "escalated":bool, "blocked":bool, "reason":str|null,
- *    "confidence":num, "retrieval":num, "grounding":num, "mode":"llm"|"extractive",
+ *    "confidence":num, "retrieval":num, "grounding":num, "calibrated":num|null,
+ *    "mode":"llm"|"extractive",
  *    "citations":[{"source":str,"section":str}...],
  *    "guards":{"input":<verdict>,"output":<verdict>|null},
  *    "event":{"event":"ticket_bot_answered"|"ticket_escalated","ts":int,"reason":str|null,
  *             "confidence":num},
  *    "handoff":{"reason":str,"conversation":[{"role","content"}...],
  *               "sources":[{"source","section","text","score"}...],
- *               "pii":[{"placeholder","type"}...], "context":any|null}   (only when escalated)}
+ *               "pii":[{"placeholder","type"}...], "context":any|null}   (only when escalated),
+ *    "parts":[{"question","answer","escalated","reason","confidence","citations"}...]
+ *               (only for a message split into several questions)}
+ * "answer" is null when escalated, except with reason partly_answered (the answers to the
+ * parts that were answered; a person takes the rest).
  * Reason codes: the guard's (injection, human_requested, action_required, frustration,
  * unsupported_claim, number_not_in_sources, ...) plus no_sources (empty KB or nothing
  * retrieved), low_retrieval (strength below support.min_retrieval), low_confidence
  * (below guard.escalation_threshold), model_declined (the model answered ESCALATE or
- * nothing), llm_error (the LLM call failed). Text in the handoff is PII-redacted; the
+ * nothing), llm_error (the LLM call failed), similar_escalated (the question is like an
+ * ESCALATE example), partly_answered (some questions of the message answered, not all). Text in the handoff is PII-redacted; the
  * answer shown to the customer has its placeholders restored.
  */
 #ifndef ECAI_SUPPORT_H
@@ -125,8 +147,10 @@ ECAI_API ecai_status ecai_kb_stats(size_t *n_docs, size_t *n_chunks, const ecai_
 
 /**
  * @brief Retrieves the k best chunks for a query:
- * {"query":str,"strength":num,"results":[{"source","section","text","score","bm25","cosine",
- * "coverage"}...]}.
+ * {"query":str,"strength":num,"escalate_example":num,"margin":num,"examples":int,
+ *  "confidence":num|null,"results":[{"source","section","text","score","bm25","cosine",
+ * "coverage","example"}...]} (example: the evidence of the entry's examples, 0..1;
+ * confidence: the fitted model's probability, null without one).
  * @param[out] out receives the JSON; free with ecai_free(). @param[out] out_len may be NULL.
  * @param[in]  kb the KB. @param[in] query UTF-8 text. @param[in] k at most this many (1..100).
  * @return ECAI_OK; ECAI_EINVAL; ECAI_EPARSE (invalid UTF-8); ECAI_ENOMEM.
@@ -136,9 +160,10 @@ ECAI_API ecai_status ecai_kb_stats(size_t *n_docs, size_t *n_chunks, const ecai_
 ECAI_API ecai_status ecai_kb_search_json(char **out, size_t *out_len, ecai_kb *kb, const char *query, size_t k);
 
 /**
- * @brief Writes the knowledge base (documents, content hashes, chunks; not the vectors,
- * which are recomputed on open) to one file atomically (temp file, fsync, rename), with a
- * format version and an XXH3 checksum.
+ * @brief Writes the knowledge base (documents, content hashes, chunks, examples; not the
+ * vectors, which are recomputed on open) to one file atomically (temp file, fsync,
+ * rename), with a format version (2; version 1, without examples, is still read) and an
+ * XXH3 checksum.
  * @param[in] kb the KB. @param[in] path the file.
  * @return ECAI_OK; ECAI_EIO; ECAI_EINVAL; ECAI_ENOMEM.
  * Ownership: none. Thread-safety: read-only use of kb.
