@@ -234,6 +234,8 @@ ZEND_METHOD(Ecai_Support, resolve) {
     RETURN_THROWS();
   }
   const char *text = js.s ? ZSTR_VAL(js.s) : Z_STRVAL_P(result);
+  zval *kbz = &ECAI_PHP_THIS()->keep[ECAI_PHP_KEEP_ATTACHED];
+  if (Z_TYPE_P(kbz) == IS_OBJECT) ecai_php_kept_unshare(ecai_php_obj_of(Z_OBJ_P(kbz))); /* its KB changes */
   ecai_status st = ecai_support_resolve(h, text, source ? ZSTR_VAL(source) : NULL);
   smart_str_free(&js);
   THROW_IF(st);

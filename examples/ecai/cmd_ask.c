@@ -1,5 +1,6 @@
 /* ecai ask: answer customer questions from a knowledge base, or escalate them. */
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,6 +130,11 @@ int cmd_ask(int argc, char **argv) {
   }
   if (exp) {
     size_t len = 0;
+    struct stat sb;
+    if (strcmp(exp, "-") && stat(exp, &sb) == 0 && sb.st_size > ECAI_KB_EXAMPLES_MAX_BYTES) {
+      rc = cli_usage("ask", "examples file '%s' is larger than %d bytes", exp, ECAI_KB_EXAMPLES_MAX_BYTES);
+      goto out;
+    }
     char *ex = slurp_n(exp, &len);
     if (!ex) {
       rc = cli_usage("ask", "cannot read examples file '%s'", exp);

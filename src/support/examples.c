@@ -88,6 +88,7 @@ void ecai__kb_examples_free(ecai_kb *kb) {
   kb->slang_rep = NULL;
   kb->ex = NULL;
   kb->nex = kb->capex = 0;
+  ecai__smap_free(&kb->exkeys);
 }
 
 ecai_status ecai__kb_example_analyse(ecai_kb *kb, const char *text, ecai__kb_example *e) {
@@ -169,16 +170,44 @@ static ecai_status check_example(ecai_kb *kb, const char *source, const char *q,
   return ECAI_OK;
 }
 
+static ecai_status add_new(ecai_kb *kb, const char *source, size_t doc, const char *q, uint64_t h, size_t g);
+
 /* Adds a checked example; *added = 0 for a duplicate (same text and source). */
 static ecai_status add_checked(ecai_kb *kb, const char *source, size_t doc, const char *q, bool *added) {
   *added = false;
   uint64_t h = norm_hash(q);
-  size_t group = SIZE_MAX;
-  for (size_t i = 0; i < kb->nex; i++) {
-    if (kb->ex[i].nhash != h) continue;
-    group = kb->ex[i].group;
-    if (!strcmp(kb->ex[i].source, source)) return ECAI_OK;
+  /* keys: "<hash>" -> its group, "<hash>\x1f<source>" -> present */
+  char gk[17], *dk = ecai__malloc(18 + strlen(source));
+  if (!dk) return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  snprintf(gk, sizeof gk, "%016llx", (unsigned long long)h);
+  sprintf(dk, "%s\x1f%s", gk, source);
+  size_t group = SIZE_MAX, one = 1;
+  bool found = ecai__smap_get(&kb->exkeys, dk, strlen(dk), NULL);
+  if (!found) ecai__smap_get(&kb->exkeys, gk, 16, &group);
+  if (found || !ecai__smap_put(&kb->exkeys, dk, strlen(dk), &one, &found)) {
+    ecai__free(dk);
+    return found ? ECAI_OK : ecai__err(ECAI_ENOMEM, "kb: out of memory");
   }
+  size_t g = group != SIZE_MAX ? group : kb->ngroups;
+  if (group == SIZE_MAX && !ecai__smap_put(&kb->exkeys, gk, 16, &g, &found)) {
+    ecai__smap_del(&kb->exkeys, dk, strlen(dk));
+    ecai__free(dk);
+    return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  }
+  ecai_status st = add_new(kb, source, doc, q, h, g);
+  if (st) {
+    ecai__smap_del(&kb->exkeys, dk, strlen(dk));
+    if (group == SIZE_MAX) ecai__smap_del(&kb->exkeys, gk, 16);
+  } else {
+    if (group == SIZE_MAX) kb->ngroups++;
+    *added = true;
+  }
+  ecai__free(dk);
+  return st;
+}
+
+/* Appends a new example of group g. */
+static ecai_status add_new(ecai_kb *kb, const char *source, size_t doc, const char *q, uint64_t h, size_t g) {
   if (kb->nex == kb->capex) {
     size_t nc = kb->capex ? kb->capex * 2 : 64;
     ecai__kb_example *nx = ecai__realloc(kb->ex, nc * sizeof *nx);
@@ -191,17 +220,15 @@ static ecai_status add_checked(ecai_kb *kb, const char *source, size_t doc, cons
   e.text = ecai__strdup(q);
   e.doc = doc;
   e.nhash = h;
-  e.group = group != SIZE_MAX ? group : kb->ngroups;
+  e.group = g;
   ecai_status st = (e.source && e.text) ? ecai__kb_example_analyse(kb, q, &e) : ecai__err(ECAI_ENOMEM, "kb: out of memory");
   if (st) {
     example_free(&e);
     return st;
   }
-  if (group == SIZE_MAX) kb->ngroups++;
   for (size_t t = 0; t < e.nterms; t++) kb->exdf[e.terms[t]]++;
   kb->ex[kb->nex++] = e;
   kb->model_dirty = true;
-  *added = true;
   return ECAI_OK;
 }
 

@@ -95,6 +95,7 @@ struct ecai_kb {
   uint32_t *exdf;    /* per term: examples containing it (capterms long) */
   ecai__kb_example *ex;
   size_t nex, capex, ngroups;
+  ecai__smap exkeys; /* owned keys: normalised-text hash -> group; hash + source -> 1 */
   ecai__kb_model model;
   bool model_dirty;
   ecai__wn *wn;        /* WordNet, or NULL (support.wordnet "" or not installed) */

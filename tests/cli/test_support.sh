@@ -47,3 +47,6 @@ expect_exit 2 "ask --examples: an empty file is a usage error" $ECAI ask --kb "$
 expect_exit 2 "ask --examples: a missing file is a usage error" $ECAI ask --kb "$FAQ" --examples "$TMP/nope.tsv" "hello"
 out=$(printf '\xf0\x9f\x98\x80\xf0\x9f\x98\xa1\nhttps://shop.example.com/orders/123\n' | $ECAI ask --kb "$FAQ" --examples "$EX" --batch -)
 ok "ask: a question of only emoji or only a URL escalates" test "$(grep -c '"escalated":true' <<<"$out")" -eq 2
+truncate -s 70M "$TMP/huge.tsv"
+expect_exit 2 "ask --examples: a file over 64 MiB is a usage error" $ECAI ask --kb "$FAQ" --examples "$TMP/huge.tsv" "hello"
+rm -f "$TMP/huge.tsv"
