@@ -26,7 +26,8 @@
  * Confidence: with 20+ labelled example questions the answer gate is a logistic
  * regression over the top hit's coverage and cosine, the margin to the best other entry,
  * its example evidence, the nearest ESCALATE example and the question's length, fitted
- * on the examples by leave-one-question-out (refitted when examples or documents change);
+ * on the examples by leave-one-question-out (refitted when examples or documents change;
+ * example questions the input guard escalates anyway are left out of the fit);
  * "calibrated" is its probability that the top entry is right, and the answer is given
  * when it reaches guard.escalation_threshold. With fewer examples: the fixed rule
  * (support.min_retrieval on the strength, examples lifting it, then ecai_guard_confidence).
@@ -150,7 +151,9 @@ ECAI_API ecai_status ecai_kb_stats(size_t *n_docs, size_t *n_chunks, const ecai_
  * {"query":str,"strength":num,"escalate_example":num,"margin":num,"examples":int,
  *  "confidence":num|null,"results":[{"source","section","text","score","bm25","cosine",
  * "coverage","example"}...]} (example: the evidence of the entry's examples, 0..1;
- * confidence: the fitted model's probability, null without one).
+ * confidence: the fitted model's probability, null without one; the model is the one
+ * last fitted, by an assistant over kb (leaving out example questions its input guard
+ * escalates anyway) or, when none has answered since the examples changed, without that).
  * @param[out] out receives the JSON; free with ecai_free(). @param[out] out_len may be NULL.
  * @param[in]  kb the KB. @param[in] query UTF-8 text. @param[in] k at most this many (1..100).
  * @return ECAI_OK; ECAI_EINVAL; ECAI_EPARSE (invalid UTF-8); ECAI_ENOMEM.

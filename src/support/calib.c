@@ -85,10 +85,11 @@ static void fit_logistic(const double *x, const double *y, size_t n, double *w) 
   }
 }
 
-const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb) {
-  if (!kb->model_dirty) return &kb->model;
+const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb, ecai__kb_screen screen, void *arg) {
+  if (!kb->model_dirty && (!screen || kb->model_screen == screen)) return &kb->model;
   memset(&kb->model, 0, sizeof kb->model);
   kb->model_dirty = false;
+  kb->model_screen = screen;
   if (kb->ngroups < MIN_QUESTIONS || kb->live_chunks == 0) return &kb->model;
   size_t stride = kb->ngroups > MAX_QUESTIONS ? (kb->ngroups + MAX_QUESTIONS - 1) / MAX_QUESTIONS : 1;
   double *x = ecai__malloc(kb->ngroups * ECAI__KB_NF * sizeof *x), *y = ecai__malloc(kb->ngroups * sizeof *y);
@@ -106,6 +107,7 @@ const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb) {
         else if (kb->ex[o].doc != ECAI__KB_NODOC && kb->docs[kb->ex[o].doc].live) live = true;
       }
     if (!esc && !live) continue; /* its entries are gone: no label */
+    if (screen && screen(arg, kb->ex[e].text)) continue; /* escalated before retrieval counts */
     ecai__kb_hit hit;
     size_t nh = 0;
     ecai__kb_feats f;

@@ -1128,7 +1128,7 @@ ecai_status ecai_kb_search_json(char **out, size_t *out_len, ecai_kb *kb, const 
                                          "cosine", hits[i].cosine, "coverage", hits[i].coverage, "example",
                                          hits[i].example));
   }
-  const ecai__kb_model *m = ecai__kb_model_get(kb);
+  const ecai__kb_model *m = ecai__kb_model_get(kb, NULL, NULL);
   json_t *j = json_pack("{s:s,s:f,s:f,s:f,s:I,s:o,s:o}", "query", query, "strength", f.strength, "escalate_example",
                         f.ex_esc, "margin", f.margin, "examples", (json_int_t)kb->nex, "confidence",
                         (m && m->fitted && n) ? json_real(ecai__kb_model_prob(m, &f)) : json_null(), "results", res);

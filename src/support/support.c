@@ -143,6 +143,16 @@ static json_t *redacted_string(ecai_guard_pii *m, const char *t) {
   return j;
 }
 
+/* The screen of the confidence fit: a question the input guard escalates or blocks. */
+static bool guard_escalates(void *arg, const char *q) {
+  ecai_support *s = arg;
+  ecai_guard_verdict *v = NULL;
+  bool esc = ecai_guard_check_input(&v, s->guard, q, strlen(q), NULL, 0) == ECAI_OK &&
+             (!ecai_guard_verdict_pass(v) || ecai_guard_verdict_escalate(v));
+  ecai_guard_verdict_free(v);
+  return esc;
+}
+
 /* Answers one question: the whole pipeline; *out_res = the result object. */
 static ecai_status answer_one(json_t **out_res, ecai_support *s, const char *question, const char *conversation,
                               const char *context) {
@@ -193,7 +203,7 @@ static ecai_status answer_one(json_t **out_res, ecai_support *s, const char *que
       goto done;
     }
     strip_placeholders(qr);
-    model = ecai__kb_model_get(s->kb);
+    model = ecai__kb_model_get(s->kb, guard_escalates, s);
     st = ecai__kb_retrieve_ex(s->kb, qr, strlen(qr), s->top_k, hits, &nh, &feats, SIZE_MAX);
     ecai__free(qr);
     if (st) goto done;

@@ -43,6 +43,9 @@ void ecai__wn_free(ecai__wn *wn);
 void ecai__wn_synonyms(const ecai__wn *wn, const char *w, size_t wl, int senses,
                        void (*fn)(const char *, size_t, void *), void *arg);
 
+/* A question escalated whatever retrieval finds (the assistant's input guard). */
+typedef bool (*ecai__kb_screen)(void *arg, const char *question);
+
 /* A labelled customer question: evidence for its entry (or for escalation). */
 typedef struct {
   char *source;          /* entry id / document source, or ECAI_KB_ESCALATE */
@@ -98,6 +101,7 @@ struct ecai_kb {
   ecai__smap exkeys; /* owned keys: normalised-text hash -> group; hash + source -> 1 */
   ecai__kb_model model;
   bool model_dirty;
+  ecai__kb_screen model_screen; /* the screen the model was fitted with */
   ecai__wn *wn;        /* WordNet, or NULL (support.wordnet "" or not installed) */
   ecai__tokens surf;   /* the query's words unstemmed (WordNet lookups) */
 };
@@ -134,8 +138,10 @@ ecai_status ecai__kb_example_analyse(ecai_kb *kb, const char *text, ecai__kb_exa
 ecai_status ecai__kb_slang_init(ecai_kb *kb);
 const char *ecai__kb_slang_lookup(const ecai_kb *kb, const char *w, size_t wl);
 
-/* Confidence (calib.c): refits when examples or documents changed; returns the model. */
-const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb);
+/* Confidence (calib.c): refits when examples or documents changed (or when asked with
+ * another screen); returns the model. screen (may be NULL): true for a question that is
+ * escalated whatever retrieval finds (the assistant's input guard): left out of the fit. */
+const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb, ecai__kb_screen screen, void *arg);
 /* Probability that the best hit is a right answer, by the fitted model. */
 double ecai__kb_model_prob(const ecai__kb_model *m, const ecai__kb_feats *f);
 /* Internal helper: term id lookup / insertion in the vocabulary. */
