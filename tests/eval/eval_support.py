@@ -165,6 +165,11 @@ def protocol(rows):
             print("%-34s %s %.1f%% (target >= %.0f%%): %s" % ("check-half target", name, 100 * v, 100 * target,
                                                                  "met" if met else "MISSED"))
             ok &= met
+        # chat spellings: the tune half rewritten the way customers type ("u", "ur", "pls", "thx")
+        slang = {"you": "u", "your": "ur", "please": "pls", "are": "r", "thanks": "thx", "account": "acct",
+                 "password": "pwd", "address": "addr", "package": "pkg", "information": "info"}
+        chat = [(" ".join(slang.get(w.lower(), w) for w in q.split()) + " pls thx", e) for q, e in tune]
+        score("tune half in chat spelling", chat, cli_batch(tmp, None, chat))
         if fitted is not None:
             score("check half, tune thr %.2f" % fitted, check, cli_batch(tmp, tune, check, fitted))
         curve("check half (not used to fit)", check, res, grid)
