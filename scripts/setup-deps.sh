@@ -36,6 +36,7 @@ PACKAGES=(
   python3 python3-pytest python3-pip
   sqlite3 libsqlite3-dev
   scowl openssl
+  wordnet-base
   abigail-tools
 )
 

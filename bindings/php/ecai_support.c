@@ -4,7 +4,9 @@
 #endif
 
 #include <php.h>
+#include <ext/json/php_json.h>
 #include <zend_exceptions.h>
+#include <zend_smart_str.h>
 
 #include "php_ecai.h"
 #include "ecai_support_arginfo.h"
@@ -106,6 +108,35 @@ ZEND_METHOD(Ecai_KnowledgeBase, search) {
   ecai_php_return_json(return_value, js, n);
 }
 
+ZEND_METHOD(Ecai_KnowledgeBase, addExample) {
+  zend_string *source, *q;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+    Z_PARAM_STR(source)
+    Z_PARAM_STR(q)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_kb *kb = ecai_php_this(ZEND_THIS);
+  if (!kb) RETURN_THROWS();
+  if (memchr(ZSTR_VAL(q), 0, ZSTR_LEN(q)) || memchr(ZSTR_VAL(source), 0, ZSTR_LEN(source))) {
+    zend_argument_value_error(memchr(ZSTR_VAL(q), 0, ZSTR_LEN(q)) ? 2 : 1, "must not contain NUL bytes");
+    RETURN_THROWS();
+  }
+  ecai_php_kept_unshare(ECAI_PHP_THIS()); /* a kept KB changes: this request's copy */
+  THROW_IF(ecai_kb_add_example(kb, ZSTR_VAL(source), ZSTR_VAL(q)));
+}
+
+ZEND_METHOD(Ecai_KnowledgeBase, addExamplesTsv) {
+  zend_string *tsv;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(tsv)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_kb *kb = ecai_php_this(ZEND_THIS);
+  if (!kb) RETURN_THROWS();
+  ecai_php_kept_unshare(ECAI_PHP_THIS()); /* a kept KB changes: this request's copy */
+  size_t added = 0;
+  THROW_IF(ecai_kb_add_examples_tsv(&added, kb, ZSTR_VAL(tsv), ZSTR_LEN(tsv)));
+  RETURN_LONG((zend_long)added);
+}
+
 ZEND_METHOD(Ecai_KnowledgeBase, save) {
   zend_string *path;
   ZEND_PARSE_PARAMETERS_START(1, 1)
@@ -178,6 +209,36 @@ ZEND_METHOD(Ecai_Support, answer) {
   size_t n = 0;
   THROW_IF(ecai_support_answer(&js, &n, h, ZSTR_VAL(q), conv ? ZSTR_VAL(conv) : NULL, cx ? ZSTR_VAL(cx) : NULL));
   ecai_php_return_json(return_value, js, n);
+}
+
+ZEND_METHOD(Ecai_Support, resolve) {
+  zval *result;
+  zend_string *source = NULL;
+  ZEND_PARSE_PARAMETERS_START(1, 2)
+    Z_PARAM_ZVAL(result)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_STR_OR_NULL(source)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_support *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  smart_str js = {0};
+  if (Z_TYPE_P(result) == IS_ARRAY) {
+    if (php_json_encode(&js, result, 0) == FAILURE) {
+      smart_str_free(&js);
+      zend_argument_value_error(1, "cannot be encoded as JSON");
+      RETURN_THROWS();
+    }
+    smart_str_0(&js);
+  } else if (Z_TYPE_P(result) != IS_STRING) {
+    zend_argument_type_error(1, "must be of type array|string, %s given", zend_zval_type_name(result));
+    RETURN_THROWS();
+  }
+  const char *text = js.s ? ZSTR_VAL(js.s) : Z_STRVAL_P(result);
+  zval *kbz = &ECAI_PHP_THIS()->keep[ECAI_PHP_KEEP_ATTACHED];
+  if (Z_TYPE_P(kbz) == IS_OBJECT) ecai_php_kept_unshare(ecai_php_obj_of(Z_OBJ_P(kbz))); /* its KB changes */
+  ecai_status st = ecai_support_resolve(h, text, source ? ZSTR_VAL(source) : NULL);
+  smart_str_free(&js);
+  THROW_IF(st);
 }
 
 int ecai_php_support_minit(INIT_FUNC_ARGS) {

@@ -22,7 +22,11 @@ final class KnowledgeBase {
     /** Reads a KB written by save() (chunks re-embedded with $ctx's embedder). With
      *  ecai.persistent the process keeps it across requests while the file is unchanged. */
     public static function open(string $path, Context $ctx): KnowledgeBase {}
-    /** Retrieval: ["query", "strength", "results" => [["source", "section", "text", "score", ...], ...]]. */
+    /** Stores a customer question as an example of entry $source ("ESCALATE": a person is needed); a duplicate adds nothing. */
+    public function addExample(string $source, string $question): void {}
+    /** Adds examples from TSV text ("question<TAB>expected", expected = entry ids or ESCALATE); returns the number added. A bad line adds nothing (the message names it). */
+    public function addExamplesTsv(string $tsv): int {}
+    /** Retrieval: ["query", "strength", "examples", "confidence", "results" => [["source", "section", "text", "score", "example", ...], ...]]. */
     public function search(string $query, int $k = 4): array {}
 }
 
@@ -32,4 +36,6 @@ final class Support {
     public function __construct(Context $ctx, KnowledgeBase $kb) {}
     /** The answer or escalation (see include/ecai/support.h); $conversation / $context are JSON texts. */
     public function answer(string $question, ?string $conversation = null, ?string $context = null): array {}
+    /** Learns from a resolved escalation: $result = answer()'s array (or its JSON, or its handoff); $source = the entry the agent answered with, null when a person was needed. */
+    public function resolve(array|string $result, ?string $source = null): void {}
 }

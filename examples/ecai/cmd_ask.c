@@ -1,5 +1,6 @@
 /* ecai ask: answer customer questions from a knowledge base, or escalate them. */
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,8 +9,9 @@
 #include "cli.h"
 
 static const char HELP[] =
-    "usage: ecai ask --kb PATH [--config FILE] [--json] [--conversation FILE] [--context FILE] QUESTION\n"
-    "       ecai ask --kb PATH [--config FILE] --batch FILE\n\n"
+    "usage: ecai ask --kb PATH [--examples FILE] [--config FILE] [--json] [--conversation FILE]\n"
+    "                [--context FILE] QUESTION\n"
+    "       ecai ask --kb PATH [--examples FILE] [--config FILE] --batch FILE\n\n"
     "Answers a customer question from a knowledge base with citations, or escalates it to a\n"
     "human (guardrails: injection, PII, human requested, action required, frustration,\n"
     "grounding of every sentence, confidence). Without an LLM (llm.provider \"none\") the\n"
@@ -17,6 +19,9 @@ static const char HELP[] =
     "options:\n"
     "  --kb PATH            a folder of documents (.md .txt .html .json) or a FAQ JSON file\n"
     "                       (a list of {\"id\", \"question\", \"answer\"})\n"
+    "  --examples FILE      labelled questions (resolved tickets), TSV 'question<TAB>expected'\n"
+    "                       with expected = entry ids separated by commas or ESCALATE; they\n"
+    "                       vote for their entry and fit the confidence (20+ questions)\n"
     "  --config FILE        libecai configuration (llm, guard, support sections)\n"
     "  --json               print the result JSON: {question, answer|null, escalated, reason,\n"
     "                       confidence, citations:[{source, section}], guards, ...}\n"
@@ -26,7 +31,11 @@ static const char HELP[] =
     "exit status: 0 answered (always 0 with --batch), 1 escalated, 2 bad input or usage,\n"
     "             3 runtime failure.\n";
 
-static char *slurp(const char *path) {
+static char *slurp_n(const char *path, size_t *out_len);
+static char *slurp(const char *path) { return slurp_n(path, NULL); }
+
+/* Reads a whole file ('-' = stdin), NUL-terminated; *out_len = its length (may hold NULs). */
+static char *slurp_n(const char *path, size_t *out_len) {
   FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
   if (!f) return NULL;
   size_t cap = 4096, n = 0, r;
@@ -46,6 +55,7 @@ static char *slurp(const char *path) {
   }
   if (f != stdin) fclose(f);
   if (b) b[n] = 0;
+  if (out_len) *out_len = n;
   return b;
 }
 
@@ -74,12 +84,13 @@ int cmd_ask(int argc, char **argv) {
                                        {"batch", required_argument, NULL, 'b'},
                                        {"conversation", required_argument, NULL, 'v'},
                                        {"context", required_argument, NULL, 'x'},
+                                       {"examples", required_argument, NULL, 'e'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-  const char *kbp = NULL, *cfg = NULL, *batch = NULL, *convp = NULL, *ctxp = NULL;
+  const char *kbp = NULL, *cfg = NULL, *batch = NULL, *convp = NULL, *ctxp = NULL, *exp = NULL;
   int json = 0, c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "k:c:jb:v:x:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "k:c:jb:v:x:e:h", opts, NULL)) != -1) {
     switch (c) {
     case 'k': kbp = optarg; break;
     case 'c': cfg = optarg; break;
@@ -87,6 +98,7 @@ int cmd_ask(int argc, char **argv) {
     case 'b': batch = optarg; break;
     case 'v': convp = optarg; break;
     case 'x': ctxp = optarg; break;
+    case 'e': exp = optarg; break;
     case 'h': fputs(HELP, stdout); return CLI_OK;
     default: return cli_usage("ask", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -115,6 +127,26 @@ int cmd_ask(int argc, char **argv) {
     rc = (st == ECAI_EIO || st == ECAI_EPARSE || st == ECAI_ENOTFOUND || st == ECAI_EINVAL) ? (cli_fail("ask", st, "knowledge base"), CLI_USAGE)
                                                                                              : cli_fail("ask", st, "knowledge base");
     goto out;
+  }
+  if (exp) {
+    size_t len = 0;
+    struct stat sb;
+    if (strcmp(exp, "-") && stat(exp, &sb) == 0 && sb.st_size > ECAI_KB_EXAMPLES_MAX_BYTES) {
+      rc = cli_usage("ask", "examples file '%s' is larger than %d bytes", exp, ECAI_KB_EXAMPLES_MAX_BYTES);
+      goto out;
+    }
+    char *ex = slurp_n(exp, &len);
+    if (!ex) {
+      rc = cli_usage("ask", "cannot read examples file '%s'", exp);
+      goto out;
+    }
+    st = ecai_kb_add_examples_tsv(NULL, kb, ex, len);
+    free(ex);
+    if (st) {
+      fprintf(stderr, "ecai ask: examples file '%s': %s\n", exp, ecai_last_error());
+      rc = st == ECAI_ENOMEM ? CLI_RUNTIME : CLI_USAGE;
+      goto out;
+    }
   }
   st = ecai_support_new(&s, ctx, kb);
   if (st) {

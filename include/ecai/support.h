@@ -10,28 +10,51 @@
  * chunk keeps its source (the document name) and section (the heading path). A document
  * added again with the same content (XXH3 hash) is skipped; with changed content its
  * old chunks are replaced.
- * Retrieval (in-process, the KB is small): BM25 over the shared tokenizer (stems, stop
- * words removed; query words unknown to the KB are corrected to a known word at edit
- * distance 1 when they have 5+ letters) fused with the cosine of the context's embedder
- * (builtin by default). Retrieval strength = the share of the question's information
- * (IDF mass of its content words, conversational filler ignored) that the top chunk
+ * Retrieval (in-process, the KB is small): BM25F over the shared tokenizer (stems, stop
+ * words removed) with two fields weighted apart, the heading (FAQ: the entry's question,
+ * weight 2) and the passage (FAQ: the answer, weight 1), fused with the cosine of the
+ * context's embedder (builtin by default), plus the evidence of examples
+ * (ecai_kb_add_example()). Question words: conversational filler and chat spellings
+ * ("u", "ur", "pls", "thx") carry no weight, a few chat abbreviations are read as the word
+ * meant ("acct" account, "pwd" password, "pkg" package); a word unknown to the KB is
+ * corrected to a known word at edit distance 1 (5+ letters; 0 corrections on the 46 tune
+ * questions, all correctly spelt), else replaced by its first WordNet synonym the KB
+ * uses (first two senses, weight 0.7; support.wordnet). Retrieval strength = the share
+ * of the question's information (IDF mass of its content words) that the top chunk
  * contains, averaged with the embedding cosine of that chunk.
+ *
+ * Confidence: with 20+ labelled example questions the answer gate is a logistic
+ * regression over the top hit's coverage and cosine, the margin to the best other entry,
+ * its example evidence, the nearest ESCALATE example and the question's length, fitted
+ * on the examples by leave-one-question-out (refitted when examples or documents change;
+ * example questions the input guard escalates anyway are left out of the fit);
+ * "calibrated" is its probability that the top entry is right, and the answer is given
+ * when it reaches guard.escalation_threshold. With fewer examples: the fixed rule
+ * (support.min_retrieval on the strength, examples lifting it, then ecai_guard_confidence).
+ * A message with several questions ('?'-ended parts with 2+ content words each) is
+ * answered or escalated per question ("parts").
  *
  * Answer JSON (ecai_support_answer):
  *   {"question":str, "answer":str|null, "escalated":bool, "blocked":bool, "reason":str|null,
- *    "confidence":num, "retrieval":num, "grounding":num, "mode":"llm"|"extractive",
+ *    "confidence":num, "retrieval":num, "grounding":num, "calibrated":num|null,
+ *    "mode":"llm"|"extractive",
  *    "citations":[{"source":str,"section":str}...],
  *    "guards":{"input":<verdict>,"output":<verdict>|null},
  *    "event":{"event":"ticket_bot_answered"|"ticket_escalated","ts":int,"reason":str|null,
  *             "confidence":num},
  *    "handoff":{"reason":str,"conversation":[{"role","content"}...],
  *               "sources":[{"source","section","text","score"}...],
- *               "pii":[{"placeholder","type"}...], "context":any|null}   (only when escalated)}
+ *               "pii":[{"placeholder","type"}...], "context":any|null}   (only when escalated),
+ *    "parts":[{"question","answer","escalated","reason","confidence","citations"}...]
+ *               (only for a message split into several questions)}
+ * "answer" is null when escalated, except with reason partly_answered (the answers to the
+ * parts that were answered; a person takes the rest).
  * Reason codes: the guard's (injection, human_requested, action_required, frustration,
  * unsupported_claim, number_not_in_sources, ...) plus no_sources (empty KB or nothing
  * retrieved), low_retrieval (strength below support.min_retrieval), low_confidence
  * (below guard.escalation_threshold), model_declined (the model answered ESCALATE or
- * nothing), llm_error (the LLM call failed). Text in the handoff is PII-redacted; the
+ * nothing), llm_error (the LLM call failed), similar_escalated (the question is like an
+ * ESCALATE example), partly_answered (some questions of the message answered, not all). Text in the handoff is PII-redacted; the
  * answer shown to the customer has its placeholders restored.
  */
 #ifndef ECAI_SUPPORT_H
@@ -125,8 +148,12 @@ ECAI_API ecai_status ecai_kb_stats(size_t *n_docs, size_t *n_chunks, const ecai_
 
 /**
  * @brief Retrieves the k best chunks for a query:
- * {"query":str,"strength":num,"results":[{"source","section","text","score","bm25","cosine",
- * "coverage"}...]}.
+ * {"query":str,"strength":num,"escalate_example":num,"margin":num,"examples":int,
+ *  "confidence":num|null,"results":[{"source","section","text","score","bm25","cosine",
+ * "coverage","example"}...]} (example: the evidence of the entry's examples, 0..1;
+ * confidence: the fitted model's probability, null without one; the model is the one
+ * last fitted, by an assistant over kb (leaving out example questions its input guard
+ * escalates anyway) or, when none has answered since the examples changed, without that).
  * @param[out] out receives the JSON; free with ecai_free(). @param[out] out_len may be NULL.
  * @param[in]  kb the KB. @param[in] query UTF-8 text. @param[in] k at most this many (1..100).
  * @return ECAI_OK; ECAI_EINVAL; ECAI_EPARSE (invalid UTF-8); ECAI_ENOMEM.
@@ -136,9 +163,10 @@ ECAI_API ecai_status ecai_kb_stats(size_t *n_docs, size_t *n_chunks, const ecai_
 ECAI_API ecai_status ecai_kb_search_json(char **out, size_t *out_len, ecai_kb *kb, const char *query, size_t k);
 
 /**
- * @brief Writes the knowledge base (documents, content hashes, chunks; not the vectors,
- * which are recomputed on open) to one file atomically (temp file, fsync, rename), with a
- * format version and an XXH3 checksum.
+ * @brief Writes the knowledge base (documents, content hashes, chunks, examples; not the
+ * vectors, which are recomputed on open) to one file atomically (temp file, fsync,
+ * rename), with a format version (2; version 1, without examples, is still read) and an
+ * XXH3 checksum.
  * @param[in] kb the KB. @param[in] path the file.
  * @return ECAI_OK; ECAI_EIO; ECAI_EINVAL; ECAI_ENOMEM.
  * Ownership: none. Thread-safety: read-only use of kb.
@@ -157,6 +185,56 @@ ECAI_API ecai_status ecai_kb_save(const ecai_kb *kb, const char *path);
  * @since 0.1
  */
 ECAI_API ecai_status ecai_kb_open(ecai_kb **out, ecai_ctx *ctx, const char *path);
+
+/** The source of examples of questions that must go to a person. */
+#define ECAI_KB_ESCALATE "ESCALATE"
+/** Longest example question accepted, in bytes. */
+#define ECAI_KB_EXAMPLE_MAX 2000
+/** Largest examples text ecai_kb_add_examples_tsv() accepts, in bytes (64 MiB). */
+#define ECAI_KB_EXAMPLES_MAX_BYTES 67108864
+
+/**
+ * @brief Stores a customer question as an example of an entry: learning from resolved
+ * tickets. source is a document or FAQ entry id of this KB, or ECAI_KB_ESCALATE for a
+ * question that must go to a person. The same question (case, spaces and ?!. ignored)
+ * with the same source is stored once; one question may be an example of several entries.
+ *
+ * How examples are used: each example is indexed by its content words and its embedding;
+ * a question's similarity to an example is the mean of an IDF-weighted cosine of their
+ * word sets and the embedding cosine. An entry's evidence is its most similar example,
+ * added (weight 0.6) to the retrieval score of its chunks, so a question phrased like a
+ * resolved one finds that entry even without words in common with it. The nearest
+ * ESCALATE example counts against answering. With 20+ labelled questions (5+ retrieved
+ * right and 5+ not, examples of the same question taken out in turn) the assistant's
+ * confidence becomes a logistic model over retrieval features fitted on them (see
+ * ecai_support_new()). Examples are saved by ecai_kb_save(); an example of a document
+ * removed later is kept and ignored until the document is back.
+ * @param[in] kb the KB. @param[in] source the entry id or ECAI_KB_ESCALATE.
+ * @param[in] question the customer's question (UTF-8, 1..ECAI_KB_EXAMPLE_MAX bytes, with a
+ *            letter or digit; any language).
+ * @return ECAI_OK (also for a duplicate, which adds nothing); ECAI_EINVAL (NULL argument,
+ * empty source, empty / too long question or one without a letter or digit);
+ * ECAI_ENOTFOUND (source is not a live document of kb; the message names it);
+ * ECAI_EPARSE (invalid UTF-8); ECAI_ENOMEM. On failure the KB is unchanged.
+ * Ownership: inputs are copied. Thread-safety: one thread at a time per KB.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_add_example(ecai_kb *kb, const char *source, const char *question);
+
+/**
+ * @brief Adds examples from a TSV text: one `question<TAB>expected` per line, expected =
+ * entry ids separated by commas or ESCALATE (the format of labelled question sets); a
+ * first line `question<TAB>expected` is a header; blank lines are skipped. Every line is
+ * checked before anything is added, so a bad line adds nothing. Duplicates are skipped.
+ * @param[out] out_added examples added (duplicates not counted); may be NULL.
+ * @param[in]  kb the KB. @param[in] text the TSV, len bytes (at most ECAI_KB_EXAMPLES_MAX_BYTES).
+ * @return ECAI_OK; ECAI_EINVAL (no example line, too large, a line as ecai_kb_add_example());
+ * ECAI_EPARSE (a line without exactly one tab, NUL byte, invalid UTF-8); ECAI_ENOTFOUND
+ * (an unknown entry id); ECAI_ENOMEM. Messages name the line ("examples line 7: ...").
+ * Ownership: inputs are copied. Thread-safety: one thread at a time per KB.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_kb_add_examples_tsv(size_t *out_added, ecai_kb *kb, const char *text, size_t len);
 
 /**
  * @brief Creates an assistant over kb: a guard from the context's "guard" section, and an
@@ -219,6 +297,24 @@ ECAI_API ecai_llm *ecai_support_llm(ecai_support *s);
  */
 ECAI_API ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, const char *question,
                                          const char *conversation, const char *context);
+
+/**
+ * @brief Learns from a resolved ticket: the customer's question of an escalation becomes
+ * an example (ecai_kb_add_example()) of the entry the agent answered with, or of
+ * ECAI_KB_ESCALATE when a person was needed. The question is taken from the handoff's
+ * conversation (its last user message, PII already replaced by placeholders, which are
+ * dropped), so no customer data is stored.
+ * @param[in] s the assistant (its KB gets the example).
+ * @param[in] result the JSON of an ecai_support_answer() result with a "handoff", or the
+ *            handoff object itself.
+ * @param[in] source the entry id the agent chose, or NULL / ECAI_KB_ESCALATE for "a person
+ *            was needed".
+ * @return ECAI_OK (also for a duplicate); ECAI_EPARSE (result is not JSON); ECAI_EINVAL
+ * (NULL s/result, no handoff with a user message); as ecai_kb_add_example().
+ * Ownership: none. Thread-safety: one thread at a time per assistant and its KB.
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_support_resolve(ecai_support *s, const char *result, const char *source);
 
 #ifdef __cplusplus
 }

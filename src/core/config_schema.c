@@ -120,6 +120,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"support.chunk_overlap",      ECAI__CFG_INT,  "1",              0, NULL}, /* paragraphs repeated at the start of the next chunk */
   {"support.top_k",              ECAI__CFG_INT,  "4",              0, NULL}, /* passages retrieved per question (prompt, grounding, handoff) */
   {"support.min_retrieval",      ECAI__CFG_NUM,  "0.45",           0, NULL}, /* retrieval strength below this escalates: mean of the best passage's IDF coverage of the question and its cosine */
+  {"support.wordnet",            ECAI__CFG_STR,  "\"/usr/share/wordnet\"", 0, NULL}, /* WordNet database folder (Debian wordnet-base): synonyms for question words the knowledge base lacks; "" = off; missing = off */
   {"support.max_answer_chars",   ECAI__CFG_INT,  "800",            0, NULL}, /* extractive answers are cut at a sentence end before this */
 
   {"guard",                      ECAI__CFG_SECTION, NULL,          0, NULL},

@@ -143,15 +143,21 @@ static json_t *redacted_string(ecai_guard_pii *m, const char *t) {
   return j;
 }
 
-ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, const char *question,
-                                const char *conversation, const char *context) {
-  ECAI__CHECK_ARG(out);
-  *out = NULL;
-  if (out_len) *out_len = 0;
-  ECAI__CHECK_ARG(s);
-  ECAI__CHECK_ARG(question);
-  size_t qlen = strlen(question), bad;
-  if (!ecai__utf8_valid(question, qlen, &bad)) return ecai__err(ECAI_EINVAL, "support: question: invalid UTF-8 at byte %zu", bad);
+/* The screen of the confidence fit: a question the input guard escalates or blocks. */
+static bool guard_escalates(void *arg, const char *q) {
+  ecai_support *s = arg;
+  ecai_guard_verdict *v = NULL;
+  bool esc = ecai_guard_check_input(&v, s->guard, q, strlen(q), NULL, 0) == ECAI_OK &&
+             (!ecai_guard_verdict_pass(v) || ecai_guard_verdict_escalate(v));
+  ecai_guard_verdict_free(v);
+  return esc;
+}
+
+/* Answers one question: the whole pipeline; *out_res = the result object. */
+static ecai_status answer_one(json_t **out_res, ecai_support *s, const char *question, const char *conversation,
+                              const char *context) {
+  *out_res = NULL;
+  size_t qlen = strlen(question);
   json_t *conv = NULL, *cj = NULL, *res = NULL;
   ecai_guard_verdict *vin = NULL, *vout = NULL;
   ecai_guard_pii *pii = NULL;
@@ -188,6 +194,8 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
   }
   size_t nh = 0;
   double strength = 0;
+  ecai__kb_feats feats;
+  const ecai__kb_model *model = NULL;
   {
     char *qr = ecai__strdup(rq);
     if (!qr) {
@@ -195,12 +203,23 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
       goto done;
     }
     strip_placeholders(qr);
-    st = ecai__kb_retrieve(s->kb, qr, strlen(qr), s->top_k, hits, &nh, &strength);
+    model = ecai__kb_model_get(s->kb, guard_escalates, s);
+    st = ecai__kb_retrieve_ex(s->kb, qr, strlen(qr), s->top_k, hits, &nh, &feats, SIZE_MAX);
     ecai__free(qr);
     if (st) goto done;
+    strength = feats.strength;
   }
+  bool calibrated = model->fitted && nh > 0;
+  double prob = calibrated ? ecai__kb_model_prob(model, &feats) : -1;
   if (!escalate && nh == 0) escalate = true, reason = "no_sources";
-  if (!escalate && strength < s->min_retrieval) escalate = true, reason = "low_retrieval";
+  /* a question like one a person had to take escalates */
+  if (!escalate && feats.ex_esc >= ECAI__KB_EX_TRUST && feats.ex_esc > feats.ex_top)
+    escalate = true, reason = "similar_escalated";
+  if (!escalate && !calibrated) {
+    /* the fixed rule: a resolved question like this one lifts the strength */
+    if (feats.ex_top > strength) strength = feats.ex_top;
+    if (strength < s->min_retrieval) escalate = true, reason = "low_retrieval";
+  }
   const char *ids[20], *texts[20];
   char idbuf[20][24];
   for (size_t i = 0; i < nh; i++) {
@@ -325,7 +344,10 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
     /* 5. confidence */
     if (!escalate) {
       int esc = 0;
-      st = ecai_guard_confidence(&confidence, &esc, s->guard, strength, grounding, -1);
+      /* calibrated: the model's probability (capped by the grounding of an LLM answer),
+       * through the guard so its escalation threshold applies (equal inputs: c = p) */
+      if (calibrated) st = ecai_guard_confidence(&confidence, &esc, s->guard, prob, extractive ? prob : fmin(prob, grounding), -1);
+      else st = ecai_guard_confidence(&confidence, &esc, s->guard, strength, grounding, -1);
       if (st) {
         json_decref(citations);
         goto done;
@@ -369,6 +391,7 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
   json_object_set_new(res, "confidence", json_real(escalate ? 0.0 : round(confidence * 10000) / 10000));
   json_object_set_new(res, "retrieval", json_real(round(strength * 10000) / 10000));
   json_object_set_new(res, "grounding", json_real(round(grounding * 10000) / 10000));
+  json_object_set_new(res, "calibrated", calibrated ? json_real(round(prob * 10000) / 10000) : json_null());
   json_object_set_new(res, "mode", json_string(mode));
   json_object_set_new(res, "citations", citations);
   json_object_set_new(res, "guards", json_pack("{s:o,s:o}", "input", verdict_to_json(vin), "output", verdict_to_json(vout)));
@@ -403,7 +426,8 @@ ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, co
     json_object_set_new(res, "handoff", json_pack("{s:s,s:o,s:o,s:o,s:O}", "reason", reason, "conversation", hc, "sources", hs,
                                                   "pii", hp, "context", cj ? cj : json_null()));
   }
-  st = ecai__json_dump(out, out_len, res);
+  *out_res = res;
+  res = NULL;
 done:
   json_decref(res);
   json_decref(conv);
@@ -417,5 +441,150 @@ done:
   ecai__free(hits);
   ecai_prompt_free(prompt);
   ecai_llm_reply_free(reply);
+  return st;
+}
+
+/* Splits a message into its questions: each part ends with a '?' and has at least two
+ * content words (a shorter one stays with the part before it; text after the last '?'
+ * goes to the last part). Returns the number of parts (0 or 1: not split); starts[] and
+ * ends[] are byte offsets. */
+enum { MAX_PARTS = 4 };
+static size_t split_questions(ecai_kb *kb, const char *q, size_t *starts, size_t *ends) {
+  size_t n = 0, from = 0, len = strlen(q);
+  for (size_t i = 0; i < len; i++) {
+    if (q[i] != '?') continue;
+    while (i + 1 < len && (q[i + 1] == '?' || q[i + 1] == '!')) i++;
+    if (ecai__kb_content_words(kb, q + from, i + 1 - from) >= 2) {
+      if (n == MAX_PARTS) return 0; /* a list of questions: left whole */
+      while (from < i && (q[from] == ' ' || q[from] == '\n' || q[from] == '\t')) from++;
+      starts[n] = from, ends[n] = i + 1, n++;
+      from = i + 1;
+    } else if (n) {
+      ends[n - 1] = i + 1, from = i + 1;
+    }
+  }
+  if (n && from < len) {
+    if (ecai__kb_content_words(kb, q + from, len - from) >= 2) return 0; /* a statement after the questions */
+    ends[n - 1] = len;
+  }
+  return n;
+}
+
+static bool gated(json_t *r) {
+  const char *why = json_string_value(json_object_get(r, "reason"));
+  return !json_is_true(json_object_get(r, "escalated")) ||
+         (why && (!strcmp(why, "low_retrieval") || !strcmp(why, "low_confidence") || !strcmp(why, "no_sources") ||
+                  !strcmp(why, "similar_escalated")));
+}
+
+/* A message with several questions: each answered or escalated on its own. The whole
+ * message's result decides when a guard escalated or blocked it; otherwise its answer is
+ * the answered parts, and it is escalated (reason partly_answered, the handoff of the
+ * first escalated part) when some part is not answered. */
+static ecai_status answer_parts(json_t **res, ecai_support *s, const char *q, const char *conv, const char *ctx,
+                                const size_t *starts, const size_t *ends, size_t n) {
+  json_t *whole = *res, *parts = json_array(), *cites = json_array(), *first_esc = NULL;
+  ecai__buf ans = {0};
+  size_t answered = 0;
+  double conf = 1;
+  ecai_status st = ECAI_OK;
+  for (size_t i = 0; i < n && !st; i++) {
+    char *part = ecai__strndup(q + starts[i], ends[i] - starts[i]);
+    json_t *r = NULL;
+    st = part ? answer_one(&r, s, part, conv, ctx) : ecai__err(ECAI_ENOMEM, "support: out of memory");
+    ecai__free(part);
+    if (st) break;
+    if (json_is_true(json_object_get(r, "escalated"))) {
+      if (!first_esc) first_esc = json_incref(r);
+    } else {
+      if (answered++) ecai__buf_puts(&ans, " ");
+      ecai__buf_puts(&ans, json_string_value(json_object_get(r, "answer")));
+      json_array_extend(cites, json_object_get(r, "citations"));
+      double c = json_real_value(json_object_get(r, "confidence"));
+      if (c < conf) conf = c;
+    }
+    json_array_append_new(parts, json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "question", json_object_get(r, "question"), "answer",
+                                           json_object_get(r, "answer"), "escalated", json_object_get(r, "escalated"),
+                                           "reason", json_object_get(r, "reason"), "confidence",
+                                           json_object_get(r, "confidence"), "citations", json_object_get(r, "citations")));
+    json_decref(r);
+  }
+  if (!st && ans.oom) st = ecai__err(ECAI_ENOMEM, "support: out of memory");
+  if (!st && answered) {
+    json_t *base = first_esc ? first_esc : whole;
+    json_object_set(base, "question", json_object_get(whole, "question"));
+    json_object_set_new(base, "answer", json_string(ans.data));
+    json_object_set_new(base, "citations", json_incref(cites));
+    json_object_set_new(base, "confidence", json_real(conf));
+    if (first_esc) {
+      json_object_set_new(base, "reason", json_string("partly_answered"));
+      json_object_set_new(json_object_get(base, "handoff"), "reason", json_string("partly_answered"));
+      json_object_set_new(json_object_get(base, "event"), "reason", json_string("partly_answered"));
+    } else {
+      json_object_set_new(base, "escalated", json_false());
+      json_object_set_new(base, "reason", json_null());
+      json_object_del(base, "handoff");
+      json_t *ev = json_object_get(base, "event");
+      json_object_set_new(ev, "event", json_string("ticket_bot_answered"));
+      json_object_set_new(ev, "reason", json_null());
+      json_object_set_new(ev, "confidence", json_real(conf));
+    }
+    if (base != whole) {
+      json_decref(whole);
+      *res = json_incref(base);
+    }
+  }
+  if (!st) json_object_set_new(*res, "parts", json_incref(parts));
+  json_decref(first_esc);
+  json_decref(parts);
+  json_decref(cites);
+  ecai__buf_free(&ans);
+  return st;
+}
+
+ecai_status ecai_support_answer(char **out, size_t *out_len, ecai_support *s, const char *question,
+                                const char *conversation, const char *context) {
+  ECAI__CHECK_ARG(out);
+  *out = NULL;
+  if (out_len) *out_len = 0;
+  ECAI__CHECK_ARG(s);
+  ECAI__CHECK_ARG(question);
+  size_t bad;
+  if (!ecai__utf8_valid(question, strlen(question), &bad))
+    return ecai__err(ECAI_EINVAL, "support: question: invalid UTF-8 at byte %zu", bad);
+  json_t *res = NULL;
+  ecai_status st = answer_one(&res, s, question, conversation, context);
+  size_t starts[MAX_PARTS], ends[MAX_PARTS], n = 0;
+  if (!st && gated(res) && !json_is_true(json_object_get(res, "blocked")))
+    n = split_questions(s->kb, question, starts, ends);
+  if (!st && n >= 2) st = answer_parts(&res, s, question, conversation, context, starts, ends, n);
+  if (!st) st = ecai__json_dump(out, out_len, res);
+  json_decref(res);
+  return st;
+}
+
+ecai_status ecai_support_resolve(ecai_support *s, const char *result, const char *source) {
+  ECAI__CHECK_ARG(s);
+  ECAI__CHECK_ARG(result);
+  json_t *root = NULL;
+  ecai_status st = ecai__json_parse(&root, result, strlen(result), "support: resolve");
+  if (st) return st;
+  json_t *h = json_object_get(root, "handoff");
+  if (!h) h = root;
+  const char *q = NULL;
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(h, "conversation"), i, e) {
+    const char *role = json_string_value(json_object_get(e, "role"));
+    const char *t = json_string_value(json_object_get(e, "content"));
+    if (t && role && !strcmp(role, "user")) q = t;
+  }
+  char *copy = q ? ecai__strdup(q) : NULL;
+  json_decref(root);
+  if (!q) return ecai__err(ECAI_EINVAL, "support: resolve: no handoff with the customer's question in the result");
+  if (!copy) return ecai__err(ECAI_ENOMEM, "support: out of memory");
+  strip_placeholders(copy);
+  st = ecai_kb_add_example(s->kb, source ? source : ECAI_KB_ESCALATE, copy);
+  ecai__free(copy);
   return st;
 }

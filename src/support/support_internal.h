@@ -22,12 +22,56 @@ typedef struct {
   size_t doc;
   char *section;  /* heading path ("" for none); FAQ: the question */
   char *text;     /* the passage (FAQ: the answer) */
-  uint32_t *terms, *tfs; /* sorted unique term ids and their counts */
+  uint32_t *terms, *tfs; /* sorted unique term ids and their counts (all indexed text) */
   size_t nterms;
   uint32_t len;   /* tokens */
+  uint32_t *hterms, *htfs, *bterms, *btfs; /* the same for the heading / passage fields */
+  size_t nhterms, nbterms;
+  uint32_t hlen, blen;
   float *vec;
   bool live, faq;
 } ecai__kb_chunk;
+
+/* WordNet (wordnet.c). */
+enum { ECAI__WN_NPOS = 4 };
+typedef struct ecai__wn ecai__wn;
+/* Maps the WordNet database in dir; ECAI_ENOTFOUND when it is not there. */
+ecai_status ecai__wn_open(ecai__wn **out, const char *dir);
+void ecai__wn_free(ecai__wn *wn);
+/* Calls fn(lemma, len, arg) for every one-word lemma of the first `senses` synsets of the
+ * lower-case word w (each part of speech, base form by WordNet's suffix rules). */
+void ecai__wn_synonyms(const ecai__wn *wn, const char *w, size_t wl, int senses,
+                       void (*fn)(const char *, size_t, void *), void *arg);
+
+/* A question escalated whatever retrieval finds (the assistant's input guard). */
+typedef bool (*ecai__kb_screen)(void *arg, const char *question);
+
+/* A labelled customer question: evidence for its entry (or for escalation). */
+typedef struct {
+  char *source;          /* entry id / document source, or ECAI_KB_ESCALATE */
+  char *text;            /* the question as given (placeholders stripped) */
+  size_t group;          /* examples with the same normalised text share a group */
+  size_t doc;            /* the entry's document, SIZE_MAX for ESCALATE, ECAI__KB_NODOC while
+                            its document is not in the KB (a saved example, document removed) */
+  uint64_t nhash;        /* XXH3 of the normalised text (duplicates, groups) */
+  uint32_t *terms;       /* sorted unique content-term ids (filler and ids dropped) */
+  size_t nterms;
+  float *vec;
+} ecai__kb_example;
+
+#define ECAI__KB_NODOC (SIZE_MAX - 1)
+/* Example evidence (0..1, = similarity 0.75..1) from which a question counts as one
+ * already resolved: its entry is trusted (calib.c), or, for an ESCALATE example, the
+ * question escalates (support.c). */
+#define ECAI__KB_EX_TRUST 0.5
+
+/* Logistic confidence over retrieval features, fitted on the examples (calib.c). */
+enum { ECAI__KB_NF = 7 };
+typedef struct {
+  bool fitted;           /* false: too few labelled examples, the fixed rule applies */
+  double w[ECAI__KB_NF]; /* bias first */
+  size_t n, npos;        /* labelled questions used, of which retrieved correctly */
+} ecai__kb_model;
 
 struct ecai_kb {
   ecai_ctx *ctx;
@@ -40,7 +84,7 @@ struct ecai_kb {
   ecai__smap doc_by_name;
   ecai__kb_chunk *chunks;
   size_t nchunks, capchunks, live_chunks;
-  double total_len;
+  double total_len, total_hlen, total_blen;
   ecai__smap vocab;
   char **terms;
   uint32_t *df;
@@ -48,17 +92,63 @@ struct ecai_kb {
   int chunk_words, overlap;
   ecai__smap filler; /* stems of conversational words */
   ecai__tokens filler_toks;
+  ecai__smap slang;  /* stemmed chat spellings (owned keys) -> index into slang_rep */
+  char **slang_rep;  /* stemmed replacement, "" = filler */
+  size_t nslang;
+  uint32_t *exdf;    /* per term: examples containing it (capterms long) */
+  ecai__kb_example *ex;
+  size_t nex, capex, ngroups;
+  ecai__smap exkeys; /* owned keys: normalised-text hash -> group; hash + source -> 1 */
+  ecai__kb_model model;
+  bool model_dirty;
+  ecai__kb_screen model_screen; /* the screen the model was fitted with */
+  ecai__wn *wn;        /* WordNet, or NULL (support.wordnet "" or not installed) */
+  ecai__tokens surf;   /* the query's words unstemmed (WordNet lookups) */
 };
 
 typedef struct {
   size_t chunk;
-  double score, bm25, cosine, coverage;
+  double score, bm25, cosine, coverage, example;
 } ecai__kb_hit;
+
+/* What retrieval saw, for the confidence: of the best hit (coverage, cosine, example
+ * evidence of its entry), the margin to the best hit of another entry, the nearest
+ * ESCALATE example, and strength = mean of coverage and cosine (the fixed rule). */
+typedef struct {
+  double strength, coverage, cosine, margin, ex_top, ex_esc;
+  size_t nterms; /* content words of the question */
+} ecai__kb_feats;
 
 /* Retrieves up to k hits (sorted best first) into hits[]; *strength = coverage of the
  * best hit (0 when none). */
 ecai_status ecai__kb_retrieve(ecai_kb *kb, const char *q, size_t len, size_t k, ecai__kb_hit *hits,
                               size_t *n_hits, double *strength);
+/* The same with the features; examples of group skip_group are ignored (SIZE_MAX: none). */
+ecai_status ecai__kb_retrieve_ex(ecai_kb *kb, const char *q, size_t len, size_t k, ecai__kb_hit *hits, size_t *n_hits,
+                                 ecai__kb_feats *f, size_t skip_group);
+
+/* Examples (examples.c). */
+void ecai__kb_examples_free(ecai_kb *kb);
+/* Adds a saved example without checking its source (ecai_kb_open). */
+ecai_status ecai__kb_example_restore(ecai_kb *kb, const char *source, const char *question);
+/* Tokenises text into sorted unique content-term ids (vocabulary grows; filler, ids and
+ * empty words dropped) and embeds it. */
+ecai_status ecai__kb_example_analyse(ecai_kb *kb, const char *text, ecai__kb_example *e);
+/* Replaces the query's chat spellings ("u", "pls", "acct") in kb->toks (after tokenising). */
+ecai_status ecai__kb_slang_init(ecai_kb *kb);
+const char *ecai__kb_slang_lookup(const ecai_kb *kb, const char *w, size_t wl);
+
+/* Confidence (calib.c): refits when examples or documents changed (or when asked with
+ * another screen); returns the model. screen (may be NULL): true for a question that is
+ * escalated whatever retrieval finds (the assistant's input guard): left out of the fit. */
+const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb, ecai__kb_screen screen, void *arg);
+/* Probability that the best hit is a right answer, by the fitted model. */
+double ecai__kb_model_prob(const ecai__kb_model *m, const ecai__kb_feats *f);
+/* Internal helper: term id lookup / insertion in the vocabulary. */
+ecai_status ecai__kb_term_id(ecai_kb *kb, const char *w, size_t wl, uint32_t *id);
+bool ecai__kb_is_filler(const ecai_kb *kb, const char *w, size_t wl);
+/* Words of text that carry a topic (not stop words, filler, chat spellings or ids). */
+size_t ecai__kb_content_words(ecai_kb *kb, const char *text, size_t len);
 
 /* The extractive answer for a question from one chunk (owned, ecai__free). */
 ecai_status ecai__kb_extract(ecai_kb *kb, const char *q, size_t qlen, size_t chunk, char **out);

@@ -723,6 +723,15 @@ static void cover_support(void) {
   OK(ecai_kb_remove(kb, "faq.txt"));
   OK(ecai_kb_stats(&docs, NULL, kb));
   CHECK(docs == 1);
+  OK(ecai_kb_add_example(kb, "policy.md", "when does my parcel come"));
+  CHECK(ecai_kb_add_example(kb, "nope.md", "x") == ECAI_ENOTFOUND);
+  const char *tsv = "question\texpected\nhow long to send it back\tpolicy.md\nare you hiring\tESCALATE\n";
+  size_t added = 0;
+  OK(ecai_kb_add_examples_tsv(&added, kb, tsv, strlen(tsv)));
+  CHECK(added == 2);
+  OK(ecai_kb_search_json(&js, NULL, kb, "when does my parcel come", 2));
+  HAS(js, "\"examples\":3");
+  ecai_free(js);
   OK(ecai_kb_save(kb, tmp_path("kb.bin")));
   ecai_kb *kb2 = NULL;
   OK(ecai_kb_open(&kb2, c, tmp_path("kb.bin")));
@@ -734,6 +743,9 @@ static void cover_support(void) {
   CHECK(js != NULL && js[0] == '{');
   HAS(js, "\"escalate\"");
   ecai_free(js);
+  const char *handoff = "{\"handoff\":{\"conversation\":[{\"role\":\"user\",\"content\":\"do you sell vouchers\"}]}}";
+  OK(ecai_support_resolve(s, handoff, NULL));
+  CHECK(ecai_support_resolve(s, "{}", NULL) == ECAI_EINVAL);
   ecai_support_free(s);
   ecai_kb_free(kb2);
   ecai_kb_free(kb);

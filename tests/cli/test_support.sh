@@ -30,3 +30,23 @@ echo '[{"id": 1}]' > "$TMP/badfaq.json"
 expect_exit 2 "ask: malformed FAQ file" $ECAI ask --kb "$TMP/badfaq.json" "hello"
 n=$($ECAI ask --kb "$TMP/nope" "hello" 2>&1 >/dev/null | wc -l)
 ok "ask: exactly one stderr line per error" test "$n" -eq 1
+# --examples: labelled questions (resolved tickets) vote for their entry; bad files are clear errors
+EX=tests/data/shop_faq_examples.tsv
+expect_exit 1 "ask: a question unlike any entry escalates" $ECAI ask --kb "$FAQ" "has my stuff been shipped"
+out=$($ECAI ask --kb "$FAQ" --examples "$EX" --json "has my stuff been shipped")
+contains "ask --examples: a question like an example is answered from its entry" "$out" '"citations":[{"source":"faq03"'
+contains "ask --examples: the confidence is the fitted probability" "$out" '"calibrated":0.'
+out=$($ECAI ask --kb "$FAQ" --examples "$EX" --batch "$TMP/q.txt")
+ok "ask --examples --batch: one JSON object per non-empty line" test "$(printf '%s\n' "$out" | wc -l)" -eq 3
+printf 'where is my parcel\tfaq03\nhow to pay\tfaq77\n' > "$TMP/badex.tsv"
+expect_exit 2 "ask --examples: an unknown entry id is a usage error" $ECAI ask --kb "$FAQ" --examples "$TMP/badex.tsv" "hello"
+err=$($ECAI ask --kb "$FAQ" --examples "$TMP/badex.tsv" "hello" 2>&1 >/dev/null)
+contains "ask --examples: the error names the file, line and id" "$err" "badex.tsv': kb: examples line 2: unknown entry id 'faq77'"
+: > "$TMP/empty.tsv"
+expect_exit 2 "ask --examples: an empty file is a usage error" $ECAI ask --kb "$FAQ" --examples "$TMP/empty.tsv" "hello"
+expect_exit 2 "ask --examples: a missing file is a usage error" $ECAI ask --kb "$FAQ" --examples "$TMP/nope.tsv" "hello"
+out=$(printf '\xf0\x9f\x98\x80\xf0\x9f\x98\xa1\nhttps://shop.example.com/orders/123\n' | $ECAI ask --kb "$FAQ" --examples "$EX" --batch -)
+ok "ask: a question of only emoji or only a URL escalates" test "$(grep -c '"escalated":true' <<<"$out")" -eq 2
+truncate -s 70M "$TMP/huge.tsv"
+expect_exit 2 "ask --examples: a file over 64 MiB is a usage error" $ECAI ask --kb "$FAQ" --examples "$TMP/huge.tsv" "hello"
+rm -f "$TMP/huge.tsv"

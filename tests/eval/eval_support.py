@@ -1,5 +1,13 @@
 """Support assistant figures (make eval, via eval_support.sh). Standard library + the ecai binding.
 
+0. The honest protocol (issue 17): the visible questions are split by XXH3-64 of the question
+   text (UTF-8; even = tune, odd = check). Examples and every fitted number come from the tune
+   half; figures are reported on the check half, with the issue's command
+   `ecai ask --kb FAQ --examples tune-half.tsv --batch check-half.txt --json`. The tune half also
+   gives a nested leave-one-question-out curve (each tune question answered by a KB holding the
+   other tune questions as examples), from which the threshold for >= 90 % correct is read; the
+   check half is then run at the default threshold and at that one. The check curve (answered
+   share against correct share over the calibrated probability) is on data not used to fit it.
 1. FAQ questions (ecommerce_faq): answered / escalated, accuracy of answered, answerable answered,
    ESCALATE recall -- offline (extractive) and with the fake LLM in adversarial mode, whose
    planted answer is (a) for answerable rows the FAQ answer of the first expected entry,
@@ -14,7 +22,9 @@
 import json
 import os
 import re
+import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
@@ -57,6 +67,115 @@ def score(name, rows, results):
     return ans_ok / max(ans, 1), answerable_ans / answerable, esc_caught / esc_rows
 
 
+def split_halves(rows):
+    import xxh3_ref  # pure-Python XXH3-64 (bindings/python/tests)
+    tune = [r for r in rows if xxh3_ref.xxh3_64(r[0].encode("utf-8")) % 2 == 0]
+    check = [r for r in rows if xxh3_ref.xxh3_64(r[0].encode("utf-8")) % 2 == 1]
+    return tune, check
+
+
+def tsv(rows):
+    return "question\texpected\n" + "".join("%s\t%s\n" % (q, ",".join(e) if e else "ESCALATE") for q, e in rows)
+
+
+def cli_batch(tmp, examples, rows, threshold=None):
+    """The issue's check: ecai ask --kb FAQ --examples EXAMPLES --batch QUESTIONS --json."""
+    qf = os.path.join(tmp, "questions.txt")
+    with open(qf, "w", encoding="utf-8") as f:
+        f.write("".join(q + "\n" for q, _ in rows))
+    cmd = [os.path.join(ROOT, "bin", "ecai"), "ask", "--kb", FAQ, "--batch", qf, "--json"]
+    if examples is not None:
+        ef = os.path.join(tmp, "examples.tsv")
+        with open(ef, "w", encoding="utf-8") as f:
+            f.write(tsv(examples))
+        cmd[4:4] = ["--examples", ef]
+    if threshold is not None:
+        cf = os.path.join(tmp, "config.json")
+        with open(cf, "w") as f:
+            json.dump({"guard": {"escalation_threshold": threshold}}, f)
+        cmd[4:4] = ["--config", cf]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    res = [json.loads(l) for l in out.splitlines()]
+    assert len(res) == len(rows), (len(res), len(rows))
+    return res
+
+
+def first_source(r):
+    """The cited entry, or for an escalation the best retrieved one (what answering would cite)."""
+    if r["citations"]:
+        return r["citations"][0]["source"]
+    src = (r.get("handoff") or {}).get("sources") or []
+    return src[0]["source"] if src else None
+
+
+GATES = ("low_confidence", "low_retrieval", "no_sources")  # escalations the threshold decides
+
+
+def curve(name, rows, results, thresholds):
+    """Answered share vs correct share when answering at calibrated probability >= t."""
+    items = []
+    for (q, exp), r in zip(rows, results):
+        p = r.get("calibrated")
+        gated = not r["escalated"] or r["reason"] in GATES
+        items.append((p if p is not None and gated else -1.0, bool(exp) and first_source(r) in exp, bool(exp)))
+    nans = sum(1 for x in items if x[2]) or 1
+    nesc = (len(items) - sum(1 for x in items if x[2])) or 1
+    print("%s: answered share / correct share over the calibrated probability" % name)
+    for t in thresholds:
+        a = [x for x in items if x[0] >= t]
+        ok = sum(1 for x in a if x[1])
+        print("   p >= %.2f: answered %5.1f%% of answerable, %3d answered, %5.1f%% of them correct, ESCALATE "
+              "escalated %5.1f%%" % (t, 100.0 * sum(1 for x in a if x[2]) / nans, len(a), 100.0 * ok / max(len(a), 1),
+                                     100.0 * (nesc - sum(1 for x in a if not x[2])) / nesc))
+    return items
+
+
+def protocol(rows):
+    """Section 0: tune / check halves; returns whether the check-half targets are met."""
+    tune, check = split_halves(rows)
+    print("visible questions split by XXH3-64 parity: tune %d (%d ESCALATE), check %d (%d ESCALATE)"
+          % (len(tune), sum(1 for _, e in tune if not e), len(check), sum(1 for _, e in check if not e)))
+    ctx = ecai.Context()
+    # nested leave-one-question-out on the tune half: each question with the others as examples
+    loo = []
+    for i, (q, exp) in enumerate(tune):
+        with ecai.KnowledgeBase(ctx) as kb:
+            kb.add_path(FAQ)
+            kb.add_examples_tsv(tsv([r for j, r in enumerate(tune) if j != i]))
+            with ecai.SupportAssistant(ctx, kb) as bot:
+                loo.append(bot.answer(q))
+    grid = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+    items = curve("tune half, leave-one-question-out", tune, loo, grid)
+    fitted = None
+    for t in [x / 100.0 for x in range(30, 96, 5)]:
+        a = [x for x in items if x[0] >= t]
+        if a and sum(1 for x in a if x[1]) >= 0.9 * len(a):
+            fitted = t
+            break
+    print("threshold fitted on the tune half (lowest with >= 90%% correct): %s" % fitted)
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        score("tune half, no examples", tune, cli_batch(tmp, None, tune))
+        score("check half, no examples", check, cli_batch(tmp, None, check))
+        res = cli_batch(tmp, tune, check)
+        acc, cov, rec = score("check half, tune examples", check, res)
+        for name, v, target in (("accuracy of answered", acc, 0.90), ("answerable answered", cov, 0.75),
+                                ("ESCALATE recall", rec, 0.80)):
+            met = v >= target
+            print("%-34s %s %.1f%% (target >= %.0f%%): %s" % ("check-half target", name, 100 * v, 100 * target,
+                                                                 "met" if met else "MISSED"))
+            ok &= met
+        # chat spellings: the tune half rewritten the way customers type ("u", "ur", "pls", "thx")
+        slang = {"you": "u", "your": "ur", "please": "pls", "are": "r", "thanks": "thx", "account": "acct",
+                 "password": "pwd", "address": "addr", "package": "pkg", "information": "info"}
+        chat = [(" ".join(slang.get(w.lower(), w) for w in q.split()) + " pls thx", e) for q, e in tune]
+        score("tune half in chat spelling", chat, cli_batch(tmp, None, chat))
+        if fitted is not None:
+            score("check half, tune thr %.2f" % fitted, check, cli_batch(tmp, tune, check, fitted))
+        curve("check half (not used to fit)", check, res, grid)
+    return ok
+
+
 def llm_ctx(url, answer, extra=None):
     cfg = {"llm": {"provider": "openai", "base_url": url, "model": "fault-adversarial", "max_retries": 0,
                    "headers": {"X-Fake-Answer": answer}}}
@@ -84,6 +203,8 @@ def main():
     ok = True
     faq = {e["id"]: e for e in json.load(open(FAQ, encoding="utf-8"))}
     rows = load_questions()
+    ok &= protocol(rows)
+    print("--- all visible questions (the set the defaults were first tuned on: not a held-out figure) ---")
     base = ecai.Context()
     kb = ecai.KnowledgeBase(base)
     kb.add_path(FAQ)
@@ -95,9 +216,8 @@ def main():
     for name, v, target in (("accuracy of answered", acc, 0.90), ("answerable answered", cov, 0.75),
                             ("ESCALATE recall", rec, 0.80)):
         met = v >= target
-        print("%-34s %s %.1f%% (target >= %.0f%%): %s" % ("offline target", name, 100 * v, 100 * target,
-                                                             "met" if met else "MISSED"))
-        ok &= met
+        print("%-34s %s %.1f%% (target >= %.0f%%): %s" % ("offline target (all visible)", name, 100 * v,
+                                                             100 * target, "met" if met else "MISSED"))
     with FakeLLM() as srv:
         # (a)+(b): the model returns the right FAQ answer, or a grounded wrong one for ESCALATE rows
         res = []

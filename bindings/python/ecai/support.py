@@ -10,15 +10,22 @@
 
     ecai.support.answer(kb, "question")        # one-shot helper
 
+Learning from resolved tickets: kb.add_example("faq03", "where is my parcel") or
+kb.add_examples_tsv(path_or_text) ("question<TAB>expected", expected = entry ids or ESCALATE);
+bot.resolve(result, "faq03") turns an escalation the agent answered into an example
+(source None: a person was needed).
+
 The result is the JSON of ecai_support_answer() as a dict (see include/ecai/support.h).
 """
 import json
+import os
 from ctypes import POINTER, byref, c_char_p, c_int, c_size_t, c_void_p
 
 from . import _lib
 from ._lib import Handle, check, lib, to_bytes
 
 TEXT, MARKDOWN, HTML, FAQ_JSON, AUTO = 1, 2, 3, 4, 0
+ESCALATE = "ESCALATE"
 
 _lib.register([
     ("ecai_kb_new", [POINTER(c_void_p), c_void_p], c_int, check),
@@ -30,6 +37,9 @@ _lib.register([
     ("ecai_kb_search_json", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_size_t], c_int, check),
     ("ecai_kb_save", [c_void_p, c_char_p], c_int, check),
     ("ecai_kb_open", [POINTER(c_void_p), c_void_p, c_char_p], c_int, check),
+    ("ecai_kb_add_example", [c_void_p, c_char_p, c_char_p], c_int, check),
+    ("ecai_kb_add_examples_tsv", [POINTER(c_size_t), c_void_p, c_char_p, c_size_t], c_int, check),
+    ("ecai_support_resolve", [c_void_p, c_char_p, c_char_p], c_int, check),
     ("ecai_support_new", [POINTER(c_void_p), c_void_p, c_void_p], c_int, check),
     ("ecai_support_free", [c_void_p], None, None),
     ("ecai_support_answer", [POINTER(c_void_p), POINTER(c_size_t), c_void_p, c_char_p, c_char_p, c_char_p],
@@ -101,6 +111,21 @@ class KnowledgeBase(Handle):
         lib.ecai_kb_stats(byref(d), byref(c), self.handle)
         return d.value, c.value
 
+    def add_example(self, source, question):
+        """Stores a customer question as an example of entry `source` (or ESCALATE); a duplicate adds nothing."""
+        lib.ecai_kb_add_example(self.handle, to_bytes(source)[0], to_bytes(question)[0])
+
+    def add_examples_tsv(self, tsv):
+        """Adds examples from TSV text, bytes or a path (os.PathLike); returns the number added.
+        A bad line adds nothing and raises with its line number."""
+        if isinstance(tsv, os.PathLike):
+            with open(tsv, "rb") as f:
+                tsv = f.read()
+        b, n = to_bytes(tsv)
+        added = c_size_t()
+        lib.ecai_kb_add_examples_tsv(byref(added), self.handle, b, n)
+        return added.value
+
     def search(self, query, k=4):
         out, n = c_void_p(), c_size_t()
         lib.ecai_kb_search_json(byref(out), byref(n), self.handle, to_bytes(query)[0], k)
@@ -125,6 +150,12 @@ class SupportAssistant(Handle):
         lib.ecai_support_answer(byref(out), byref(n), self.handle, to_bytes(question)[0], _json_arg(conversation),
                                 _json_arg(context))
         return json.loads(_lib.take_string(out, n.value))
+
+    def resolve(self, result, source=None):
+        """Learns from a resolved escalation: result = answer()'s dict (or JSON text, or its handoff);
+        source = the entry the agent answered with, or None when a person was needed."""
+        js = result if isinstance(result, (str, bytes)) else json.dumps(result)
+        lib.ecai_support_resolve(self.handle, to_bytes(js)[0], None if source is None else to_bytes(source)[0])
 
 
 def answer(kb, question, conversation=None, context=None):

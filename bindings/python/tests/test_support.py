@@ -71,3 +71,54 @@ def test_llm_answer_grounded_and_planted_fact():
         with bot_for(wrong) as bot:
             r = bot.answer("return policy?")
         assert r["escalated"] is True and r["reason"] == "number_not_in_sources" and r["answer"] is None
+
+
+EXAMPLES = fixture_path("shop_faq_examples.tsv")  # labelled questions written for the tests
+
+
+def test_examples_learning_from_resolved_tickets(tmp_path):
+    with ecai.KnowledgeBase() as kb:
+        kb.add_path(FAQ)
+        with ecai.SupportAssistant(kb._ctx, kb) as bot:
+            q = "my parcel, where is it? my email is jane.doe@example.com"
+            r = bot.answer(q)
+            assert r["escalated"] and r["calibrated"] is None
+            bot.resolve(r, "faq03")  # the agent answered with faq03
+            again = bot.answer("my parcel, where is it? my email is max@example.org")
+            assert not again["escalated"] and again["citations"][0]["source"] == "faq03"
+            bot.resolve(r["handoff"], None)  # the handoff alone; None: a person was needed
+            with pytest.raises(ecai.NotFound):
+                bot.resolve(r, "faq99")
+            with pytest.raises(ecai.InvalidArgument):
+                bot.resolve({"answer": "x"}, "faq03")
+        kb.save(tmp_path / "kb.ecai")
+        data = (tmp_path / "kb.ecai").read_bytes()
+        assert b"jane" not in data and b"my parcel, where is it?" in data
+        assert kb.search("where is it")["examples"] == 2
+
+
+def test_examples_tsv_errors_and_fitted_confidence(tmp_path):
+    with ecai.KnowledgeBase() as kb:
+        kb.add_path(FAQ)
+        with pytest.raises(ecai.NotFound, match="line 3.*faq77"):
+            kb.add_examples_tsv("question\texpected\nwhere is my parcel\tfaq03\nhow to pay\tfaq77\n")
+        with pytest.raises(ecai.ParseError, match="line 1"):
+            kb.add_examples_tsv("no tab here\n")
+        with pytest.raises(ecai.InvalidArgument):
+            kb.add_examples_tsv("")
+        with pytest.raises(ecai.InvalidArgument):
+            kb.add_example("faq03", "\U0001F600\U0001F621")  # only emoji
+        assert kb.search("which payment methods can I use")["examples"] == 0
+        assert kb.search("which payment methods can I use")["confidence"] is None
+        assert kb.add_examples_tsv(__import__("pathlib").Path(EXAMPLES)) == 24  # one duplicate line
+        assert kb.add_examples_tsv(__import__("pathlib").Path(EXAMPLES)) == 0
+        kb.add_example(ecai.support.ESCALATE, "do you buy used furniture")
+        easy = kb.search("which payment methods can I use")
+        assert easy["examples"] == 25 and easy["confidence"] > 0.5
+        assert kb.search("is it nice")["confidence"] < easy["confidence"]
+        with ecai.SupportAssistant(kb._ctx, kb) as bot:
+            r = bot.answer("which payment methods can I use")
+            assert not r["escalated"] and r["confidence"] == r["calibrated"]
+        kb.save(tmp_path / "ex.ecai")
+        with ecai.KnowledgeBase.open(tmp_path / "ex.ecai") as back:
+            assert back.search("where's my parcel at") == kb.search("where's my parcel at")
