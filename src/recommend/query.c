@@ -300,6 +300,11 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
     float mh = max_of(s->hist, n, ban);
     double we = me > 0 ? r->w_ease / me : 0, wc = mc > 0 ? r->w_cooc / mc : 0;
     double wh = (mh > 0 && !o->exclude_history) ? r->w_rebuy / mh : 0;
+    if (o->rebuy) wh = r->w_rebuy; /* the customer's orders: hist is a share of them, in [0, 1] */
+    float mr = 0;
+    for (size_t j = 0; r->w_recent > 0 && j < r->trend_n; j++)
+      if (!ban[j] && r->recent[j] > mr) mr = r->recent[j];
+    double wr = mr > 0 ? r->w_recent / mr : 0;
     double wt = s->has_q ? r->w_content : 0;
     if (!(me > 0) && mc > 0) wc = (r->w_ease + r->w_cooc) / mc; /* no EASE fit: cosine takes its place */
     if (o->strategy == RECO_S_COMPLEMENTARY) wt *= 0.5;         /* complements come from co-purchases */
@@ -337,7 +342,8 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
       if (o->strategy == RECO_S_SIMILAR) v += wt * c;
       else v += (wt * c + r->w_category * (a > 1 ? 1 : a)) * g;
       if (o->strategy == RECO_S_COMPLEMENTARY && c > 0.9) v *= 0.5; /* not a second sofa */
-      v += 1e-3 * (mp > 0 ? s->pop[j] / mp : 0);                     /* tie-break toward popular */
+      if (wr > 0 && j < r->trend_n) v += wr * r->recent[j];  /* selling now (season) */
+      v += 1e-3 * (mp > 0 ? s->pop[j] / mp : 0);            /* tie-break toward popular */
       f[j] = (float)v;
     }
     break;
@@ -426,6 +432,53 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
   return out;
 }
 
+/* ---- the customer's own orders ------------------------------------------------------------ */
+
+static int cmp_order_newest(const void *a, const void *b, void *rv) {
+  const ecai_recommend *r = rv;
+  int64_t x = r->orders[*(const uint32_t *)a].ts, y = r->orders[*(const uint32_t *)b].ts;
+  return x > y ? -1 : (x < y);
+}
+
+size_t ecai__reco_customer_inputs(const ecai_recommend *r, const char *customer, int64_t now, reco_in *in,
+                                  size_t *nin, uint32_t *slot) {
+  const reco_cust *c = ecai__reco_customer(r, customer);
+  if (!c || !c->n) return 0;
+  uint32_t *sel = ecai__malloc(c->n * sizeof *sel);
+  if (!sel) return SIZE_MAX;
+  size_t m = 0;
+  for (uint32_t i = 0; i < c->n; i++)
+    if (r->orders[c->orders[i]].ts <= now) sel[m++] = c->orders[i];
+  if (m > RECO_MAX_CUSTOMER_ORDERS) { /* the most recent ones */
+    qsort_r(sel, m, sizeof *sel, cmp_order_newest, (void *)r);
+    m = RECO_MAX_CUSTOMER_ORDERS;
+  }
+  double tw = 0;
+  size_t first = *nin;
+  for (size_t i = 0; i < m; i++) {
+    const reco_order *o = &r->orders[sel[i]];
+    double w = pow(0.5, (double)(now - o->ts) / 86400.0 / r->half_life);
+    tw += w;
+    for (uint32_t q = 0; q < o->n; q++) {
+      uint32_t it = o->items[q];
+      if (!slot[it]) {
+        in[*nin] = (reco_in){.item = it, .w = 0, .rec = 0, .cart = false};
+        slot[it] = (uint32_t)++*nin;
+      }
+      reco_in *x = &in[slot[it] - 1];
+      if (!x->cart && slot[it] > first) x->rec += w;
+    }
+  }
+  /* the recency-weighted share of the customer's orders holding the item, in [0, 1]: as
+     comparable between a customer with 2 orders and one with 200 as it is between items */
+  for (size_t q = first; q < *nin; q++) {
+    in[q].rec = tw > 0 ? in[q].rec / tw : 0;
+    in[q].w = r->w_hist * in[q].rec;
+  }
+  ecai__free(sel);
+  return m;
+}
+
 /* ---- JSON query --------------------------------------------------------------------------- */
 
 static ecai_status bad(const char *field, const char *what) {
@@ -494,7 +547,7 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
   }
   static const char *known[] = {"cart", "history", "k", "strategy", "exclude", "min_price", "max_price",
                                 "allow_pricier", "now", "exclude_history", "in_stock", "method", "categories",
-                                "exclude_categories", NULL};
+                                "exclude_categories", "customer", NULL};
   const char *key;
   json_t *val;
   json_object_foreach(j, key, val) {
@@ -553,8 +606,17 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     st = ecai__err(ECAI_EINVAL, "recommend request: \"cart\", \"history\" and \"exclude\" must be arrays");
     goto done;
   }
+  char cbuf[32];
+  const char *customer = NULL;
+  json_t *cj = json_object_get(j, "customer");
+  if (json_is_string(cj) && json_string_value(cj)[0]) customer = json_string_value(cj);
+  else if (json_is_integer(cj)) snprintf(cbuf, sizeof cbuf, "%lld", (long long)json_integer_value(cj)), customer = cbuf;
+  else if (cj && !json_is_null(cj)) {
+    st = bad("customer", "must be a customer id (non-empty string or integer)");
+    goto done;
+  }
   size_t ncart = cart ? json_array_size(cart) : 0, nhist = hist ? json_array_size(hist) : 0;
-  in = ecai__malloc((ncart + nhist + 1) * sizeof *in);
+  in = ecai__malloc((ncart + nhist + 1 + (customer ? r->n_items : 0)) * sizeof *in);
   hits = ecai__malloc(o.k * sizeof *hits);
   if (!in || !hits || !unknown) {
     st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
@@ -638,6 +700,30 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
       }
     }
   }
+  /* the customer's own orders: purchase history (re-orders allowed unless "exclude_history" is true) */
+  size_t cust_orders = 0;
+  if (customer) {
+    const reco_cust *cu = ecai__reco_customer(r, customer);
+    uint32_t *slot = cu ? ecai__calloc(r->n_items ? r->n_items : 1, sizeof *slot) : NULL;
+    if (cu && !slot) {
+      st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+      goto done;
+    }
+    for (size_t q = 0; slot && q < nin; q++) slot[in[q].item] = (uint32_t)q + 1;
+    int64_t cnow = (int64_t)now;
+    if (cu && now < 0) /* default: the customer's newest order */
+      for (uint32_t i = 0; i < cu->n; i++)
+        if (i == 0 || r->orders[cu->orders[i]].ts > cnow) cnow = r->orders[cu->orders[i]].ts;
+    size_t first = nin;
+    cust_orders = cu ? ecai__reco_customer_inputs(r, customer, cnow, in, &nin, slot) : 0;
+    ecai__free(slot);
+    if (cust_orders == SIZE_MAX) {
+      st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+      goto done;
+    }
+    if (cust_orders && !json_object_get(j, "exclude_history")) o.rebuy = true;
+    for (size_t q = first; q < nin && o.exclude_history && !o.rebuy; q++) s.banned[in[q].item] = 1;
+  }
   bool any_cart = false;
   for (size_t q = 0; q < nin; q++) any_cart |= in[q].cart;
   if (!any_cart) /* browsing history alone: it is the session */
@@ -689,6 +775,10 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
   }
   json_object_set_new(reply, "strategy", json_string(snames[o.strategy]));
   json_object_set(reply, "unknown", unknown);
+  if (customer)
+    json_object_set_new(reply, "customer", json_pack("{s:s, s:b, s:I}", "id", customer, "known",
+                                                     ecai__reco_customer(r, customer) != NULL, "orders_used",
+                                                     (json_int_t)cust_orders));
   {
     char *js = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(6));
     size_t jn = js ? strlen(js) : 0;

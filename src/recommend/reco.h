@@ -37,6 +37,17 @@ typedef struct {
   uint32_t n, cap;
 } reco_order;
 
+/* a known customer: its orders (indexes into the order array, in arrival order) */
+typedef struct {
+  char *id;
+  uint32_t *orders;
+  uint32_t n, cap;
+} reco_cust;
+
+/* At most this many of a customer's most recent orders feed a request (customers with
+   thousands of orders: wholesalers, marketplaces). */
+#define RECO_MAX_CUSTOMER_ORDERS 200
+
 /* string-keyed index map over an array of structs whose first member is `char *id` */
 typedef struct {
   uint32_t *slots; /* index + 1, 0 = empty */
@@ -49,6 +60,11 @@ struct ecai_recommend {
   /* settings */
   size_t max_items, cold_orders;
   double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio, cold_cart_boost, w_category;
+  double w_recent;      /* blend weight of recent sales (orders in the trend window / its maximum) */
+  /* sales trend as of the newest order at the last fit/load (ecai__reco_trend) */
+  float *recent, *trend;
+  size_t trend_n;
+  int64_t trend_now;
   /* products */
   reco_item *items;
   reco_nbr *nbr;
@@ -59,6 +75,10 @@ struct ecai_recommend {
   size_t n_orders, cap_orders;
   reco_smap omap;
   uint64_t n_pairs;
+  /* customers (from the orders' customer ids) */
+  reco_cust *custs;
+  size_t n_custs, cap_custs;
+  reco_smap cmap;
   /* EASE */
   size_t ease_n, ease_pos_n;
   uint32_t *ease_items; /* model row -> item */
@@ -122,6 +142,7 @@ typedef struct {
   int strategy;
   reco_method method;
   bool exclude_history, allow_pricier, in_stock, use_mmr;
+  bool rebuy; /* the customer's own orders feed the request: re-orders score (w_rebuy) */
   double min_price, max_price; /* < 0 = unset */
   const char *const *cat_in, *const *cat_out; /* category prefixes to include / exclude */
   size_t n_cat_in, n_cat_out;
@@ -153,6 +174,17 @@ bool ecai__reco_text_fitted(const ecai_recommend *r);
    when the content comes from the caller). */
 ecai_status ecai__reco_text_fit(ecai_recommend *r);
 
+/* Trend window, baseline and smoothing: recent = orders in the RECO_TREND_DAYS days up to
+   `now`, base = orders in the RECO_TREND_BASE_DAYS days before that window, trend =
+   (recent + RECO_TREND_PRIOR) / (base x RECO_TREND_DAYS / RECO_TREND_BASE_DAYS + RECO_TREND_PRIOR). */
+#define RECO_TREND_DAYS 28
+#define RECO_TREND_BASE_DAYS 84
+#define RECO_TREND_PRIOR 5.0
+/* Fills recent and trend (n_items floats each) as of `now`. */
+void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float *trend);
+/* Recomputes r->recent / r->trend as of the newest order. */
+ecai_status ecai__reco_trend_update(ecai_recommend *r);
+
 /* cindex.c */
 ecai_status ecai__reco_cindex_build(ecai_recommend *r);
 void ecai__reco_cindex_free(ecai_recommend *r);
@@ -165,6 +197,17 @@ size_t ecai__reco_cindex_search(const ecai_recommend *r, const float *q, size_t 
 float ecai__reco_dot(const float *a, const float *b, size_t n);
 
 /* query.c */
+/* Adds the known customer's orders dated at or before `now` (its most recent
+   RECO_MAX_CUSTOMER_ORDERS) to the inputs as purchase history: rec = the share of those
+   orders holding the item, each order weighted 0.5^(age / half_life), and w = w_history x
+   rec (items already in the inputs, e.g. the cart, are left as they are). `in` has room for
+   *nin + n_items entries; slot (n_items entries, 0 = none, else index in `in` + 1) is kept
+   in step with it. Returns the number of orders used (0 for an unknown customer),
+   SIZE_MAX when out of memory. */
+size_t ecai__reco_customer_inputs(const ecai_recommend *r, const char *customer, int64_t now, reco_in *in,
+                                  size_t *nin, uint32_t *slot);
+/* The customer's record or NULL. */
+const reco_cust *ecai__reco_customer(const ecai_recommend *r, const char *customer);
 ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim);
 void ecai__reco_scores_free(reco_scores *s);
 void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s);

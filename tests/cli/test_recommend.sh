@@ -43,9 +43,14 @@ out=$($ECAI eval-recommend --transactions tests/data/recommend_eval.csv --train-
 contains "eval-recommend: baskets, orders and catalog worked out by hand" "$out" \
   '{"test_baskets":4,"k":3,"train_orders":4,"catalog_items":5,'
 contains "eval-recommend: popularity's hit rate, nDCG (log2 discount), coverage and cold slice by hand" "$out" \
-  '"popularity":{"hit_rate@3":0.7500,"ndcg@3":0.5327,"coverage":0.8000,"cold_start":{"baskets":2,"hit_rate@3":0.5000,"ndcg@3":0.2500}}'
+  '"popularity":{"hit_rate@3":0.7500,"ndcg@3":0.5327,"coverage":0.8000,"cold_start":{"baskets":2,"hit_rate@3":0.5000,"ndcg@3":0.2500},'
 contains "eval-recommend: co-occurrence's figures by hand" "$out" \
-  '"cooccurrence":{"hit_rate@3":0.7500,"ndcg@3":0.5327,"coverage":0.8000,"cold_start":{"baskets":2,"hit_rate@3":0.5000,"ndcg@3":0.2500}}'
+  '"cooccurrence":{"hit_rate@3":0.7500,"ndcg@3":0.5327,"coverage":0.8000,"cold_start":{"baskets":2,"hit_rate@3":0.5000,"ndcg@3":0.2500},'
+contains "eval-recommend: revenue@3 9/14 and aov_lift_bound 9/19 by hand" "$out" '"revenue@3":0.6429,"aov_lift_bound":0.4737,'
+contains "eval-recommend: too few baskets to tune says so" "$out" '"tuning":{"skipped":"fewer than 200 baskets'
+out=$($ECAI eval-recommend --transactions tests/data/recommend_eval.csv --train-before 2024-02-01 \
+      --test-before 2024-03-01 --k 3 --config "$TMP/cold2.json" 2>/dev/null)
+contains "eval-recommend's table shows revenue@k" "$out" "revenue@3"
 expect_exit 2 "eval-recommend with reversed dates exits 2" $ECAI eval-recommend --transactions $ORD --train-before 2024-04-01 --test-before 2024-03-01
 expect_exit 2 "eval-recommend with a bad date exits 2" $ECAI eval-recommend --transactions $ORD --train-before soon --test-before 2024-03-01
 expect_exit 2 "eval-recommend without a file exits 2" $ECAI eval-recommend --train-before 2024-03-01 --test-before 2024-04-01

@@ -306,6 +306,79 @@ TEST(recommend_history_excluded_or_reordered) {
   ecai_recommend_free(r);
 }
 
+/* The customer's own orders: re-orders (with the reason), the cap on orders used, unknown
+   customers falling back to the cart, bad customer fields. */
+TEST(recommend_customer_history) {
+  ecai_recommend *r = shop();
+  CHECK_OK(ecai_recommend_fit(r));
+  /* c5 bought tea + spoon twice: with a sofa in the cart, tea comes back as a re-order */
+  json_t *j = query(r, "{\"cart\":[\"sofa\"],\"customer\":\"c5\",\"k\":5}");
+  int found = 0;
+  for (size_t i = 0; i < n_items(j); i++)
+    if (!strcmp(id_at(j, i), "tea")) found = !strcmp(reason_at(j, i), "you ordered this before");
+  CHECK(found);
+  json_t *c = json_object_get(j, "customer");
+  CHECK(json_is_true(json_object_get(c, "known")));
+  CHECK(json_integer_value(json_object_get(c, "orders_used")) == 2);
+  json_decref(j);
+  /* the same request without the customer knows of no earlier order */
+  j = query(r, "{\"cart\":[\"sofa\"],\"k\":5}");
+  for (size_t i = 0; i < n_items(j); i++) CHECK(strcmp(reason_at(j, i), "you ordered this before") != 0);
+  json_decref(j);
+  /* "exclude_history": true hides what the customer bought */
+  j = query(r, "{\"cart\":[\"sofa\"],\"customer\":\"c5\",\"exclude_history\":true,\"k\":5}");
+  CHECK(!has_id(j, "tea") && !has_id(j, "spoon"));
+  json_decref(j);
+  /* unknown customer: the cart alone decides, and the reply says so */
+  char *a = NULL, *b = NULL;
+  const char *q1 = "{\"cart\":[\"mug\"],\"customer\":\"nobody\",\"k\":3}", *q2 = "{\"cart\":[\"mug\"],\"k\":3}";
+  CHECK_OK(ecai_recommend_query(&a, NULL, r, q1, strlen(q1)));
+  CHECK_OK(ecai_recommend_query(&b, NULL, r, q2, strlen(q2)));
+  CHECK_CONTAINS(a, "\"customer\":{\"id\":\"nobody\",\"known\":false,\"orders_used\":0}");
+  CHECK(!strncmp(a, b, strlen(b) - 1)); /* same items, then the customer field */
+  ecai_free(a);
+  ecai_free(b);
+  /* no cart: the customer's orders are the session */
+  j = query(r, "{\"customer\":\"c4\",\"k\":2}");
+  CHECK(has_id(j, "sofa") || has_id(j, "cushion"));
+  json_decref(j);
+  /* an integer customer id is the same customer as its decimal string */
+  const char *ids[1] = {"tea"};
+  CHECK_OK(ecai_recommend_add_order(r, "n1", "17850", 5000, ids, NULL, NULL, 1));
+  j = query(r, "{\"cart\":[\"sofa\"],\"customer\":17850}");
+  CHECK(json_integer_value(json_object_get(json_object_get(j, "customer"), "orders_used")) == 1);
+  json_decref(j);
+  /* bad customer fields */
+  const char *bad[] = {"{\"cart\":[\"mug\"],\"customer\":[1]}", "{\"cart\":[\"mug\"],\"customer\":\"\"}",
+                       "{\"cart\":[\"mug\"],\"customer\":true}"};
+  for (int i = 0; i < 3; i++) {
+    char *o = NULL;
+    CHECK_STATUS(ecai_recommend_query(&o, NULL, r, bad[i], strlen(bad[i])), ECAI_EINVAL);
+    CHECK_CONTAINS(ecai_last_error(), "customer");
+  }
+  ecai_recommend_free(r);
+}
+
+/* A customer with thousands of orders: only the most recent RECO_MAX_CUSTOMER_ORDERS count. */
+TEST(recommend_customer_orders_capped) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  char oid[32];
+  for (int i = 0; i < 2500; i++) {
+    snprintf(oid, sizeof oid, "w%d", i);
+    add(r, oid, "wholesaler", 1000 + (int64_t)i * 3600, i < 2300 ? "old" : "new", "box", NULL);
+  }
+  add(r, "x1", "other", 1000, "glue", "tape", NULL);
+  CHECK_OK(ecai_recommend_fit(r));
+  json_t *j = query(r, "{\"customer\":\"wholesaler\",\"cart\":[\"tape\"],\"k\":3}");
+  CHECK(json_integer_value(json_object_get(json_object_get(j, "customer"), "orders_used")) == RECO_MAX_CUSTOMER_ORDERS);
+  /* the 200 most recent orders hold "new" and "box": "old" (2,300 older orders) is past the cap */
+  CHECK(has_id(j, "new") && has_id(j, "box") && has_id(j, "glue"));
+  CHECK(!has_id(j, "old"));
+  json_decref(j);
+  ecai_recommend_free(r);
+}
+
 TEST(recommend_incremental_update_without_refit) {
   ecai_recommend *r = shop();
   CHECK_OK(ecai_recommend_fit(r));
@@ -827,7 +900,11 @@ TEST(recommend_evaluate_small_file) {
    hit_rate@3 = 3/4 = 0.7500;  ndcg@3 = (0.630930 + 1 + 0 + 0.5) / 4 = 0.532732 -> 0.5327
    coverage: recommended {A,C,D} u {B,C,D} u {B,C,D} u {B,C,D} = 4 of 5 = 0.8000
    cold start: 2 baskets (T3, T4), hit_rate@3 = 1/2 = 0.5000, ndcg@3 = 0.5 / 2 = 0.2500
-   (with no log2 discount nDCG would be 3/4 = 0.75; with the cold slice over all baskets 0.125). */
+   (with no log2 discount nDCG would be 3/4 = 0.75; with the cold slice over all baskets 0.125).
+   Order value (quantity 1 each; prices A 1, B 2, C 3, D 4, E 5): hidden C 3 + B 2 + E 5 + D 4
+   = 14, baskets 5 + 3 + 6 + 5 = 19; recovered C + B + D = 9 -> revenue@3 = 9/14 = 0.6429,
+   aov_lift_bound = 9/19 = 0.4737 (with the basket minus the hidden item as the base: 9/5 = 1.8).
+   No basket has a customer: all 4 are "without_history". Too few baskets to tune. */
 TEST(recommend_evaluate_exact_metrics) {
   char path[1024];
   snprintf(path, sizeof path, "%s/tests/data/recommend_eval.csv", ecai_test_root());
@@ -841,10 +918,17 @@ TEST(recommend_evaluate_exact_metrics) {
   CHECK_OK(ecai_recommend_evaluate(&out, NULL, ctx, path, a, b, 3));
   CHECK_CONTAINS(out, "{\"test_baskets\":4,\"k\":3,\"train_orders\":4,\"catalog_items\":5,");
   CHECK_CONTAINS(out, "\"cold_start_baskets\":2,");
-  CHECK_CONTAINS(out, "\"popularity\":{\"hit_rate@3\":0.7500,\"ndcg@3\":0.5327,\"coverage\":0.8000,"
-                      "\"cold_start\":{\"baskets\":2,\"hit_rate@3\":0.5000,\"ndcg@3\":0.2500}}");
-  CHECK_CONTAINS(out, "\"cooccurrence\":{\"hit_rate@3\":0.7500,\"ndcg@3\":0.5327,\"coverage\":0.8000,"
-                      "\"cold_start\":{\"baskets\":2,\"hit_rate@3\":0.5000,\"ndcg@3\":0.2500}}");
+  CHECK_CONTAINS(out, "\"hidden_value\":14.00,\"basket_value\":19.00,\"tuning\":{\"skipped\":");
+  const char *same = "{\"hit_rate@3\":0.7500,\"ndcg@3\":0.5327,\"coverage\":0.8000,"
+                     "\"cold_start\":{\"baskets\":2,\"hit_rate@3\":0.5000,\"ndcg@3\":0.2500},"
+                     "\"revenue@3\":0.6429,\"aov_lift_bound\":0.4737,"
+                     "\"with_history\":{\"baskets\":0,\"hit_rate@3\":0.0000,\"revenue@3\":0.0000},"
+                     "\"without_history\":{\"baskets\":4,\"hit_rate@3\":0.7500,\"revenue@3\":0.6429}}";
+  char want[1024];
+  snprintf(want, sizeof want, "\"popularity\":%s", same);
+  CHECK_CONTAINS(out, want);
+  snprintf(want, sizeof want, "\"cooccurrence\":%s", same);
+  CHECK_CONTAINS(out, want);
   ecai_free(out);
   ecai_ctx_free(ctx);
 }
