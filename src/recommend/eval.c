@@ -325,6 +325,157 @@ static ecai_status ev_tune(ecai__buf *b, const ecai_ctx *ctx, const char *path, 
   return ECAI_OK;
 }
 
+/* ---- bundles and trending ---------------------------------------------------------------- */
+
+/* Runs one request through the public path; returns the parsed reply or NULL (status in *st). */
+static json_t *ev_query(const ecai_recommend *r, json_t *req, ecai_status *st) {
+  char *js = json_dumps(req, JSON_COMPACT), *out = NULL;
+  json_decref(req);
+  if (!js) {
+    *st = oom();
+    return NULL;
+  }
+  *st = ecai_recommend_query(&out, NULL, r, js, strlen(js));
+  free(js); /* jansson's allocator */
+  json_t *j = *st ? NULL : json_loads(out, 0, NULL);
+  ecai_free(out);
+  if (!*st && !j) *st = oom();
+  return j;
+}
+
+static bool ev_in(const ecai_recommend *r, const char *id, const uint32_t *set, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(r->items[set[i]].id, id)) return true;
+  return false;
+}
+
+/* Bundles: in every test basket of 4+ products, a hashed half (rounded down) is held out and
+   the rest is the cart; a bundle "hits" when the held-out half holds all of its products.
+   The peer: the pair of the two best single recommendations. */
+static ecai_status ev_bundles(ecai__buf *b, const ecai_recommend *r, const ev_ctx *e) {
+  size_t baskets = 0, with = 0, hit1 = 0, hit3 = 0, size1 = 0, peer = 0;
+  double price1 = 0;
+  ecai_status st = ECAI_OK;
+  for (size_t t = 0; t < e->n_inv && !st; t++) {
+    const ev_inv *v = &e->inv[t];
+    if (v->n < 4) continue;
+    baskets++;
+    uint64_t seed = XXH3_64bits(v->id, strlen(v->id));
+    uint32_t held[4096], nh = 0;
+    json_t *cart = json_array(), *cart2 = json_array();
+    for (uint32_t q = 0; q < v->n; q++) { /* held out: the items of the lower half of hash keys */
+      const char *id = r->items[v->items[q]].id;
+      uint64_t key = XXH3_64bits_withSeed(id, strlen(id), seed);
+      uint32_t below = 0;
+      for (uint32_t z = 0; z < v->n; z++) {
+        const char *o = r->items[v->items[z]].id;
+        below += XXH3_64bits_withSeed(o, strlen(o), seed) < key;
+      }
+      if (below < v->n / 2 && nh < 4096) held[nh++] = v->items[q];
+      else {
+        json_array_append_new(cart, json_string(id));
+        json_array_append_new(cart2, json_string(id));
+      }
+    }
+    json_t *j = ev_query(r, json_pack("{s:o, s:s, s:i}", "cart", cart, "strategy", "bundle", "k", 3), &st);
+    json_t *bs = json_object_get(j, "bundles"), *x;
+    size_t i;
+    with += json_array_size(bs) > 0;
+    json_array_foreach(bs, i, x) {
+      json_t *its = json_object_get(x, "items"), *y;
+      size_t u;
+      bool all = true;
+      json_array_foreach(its, u, y) all &= ev_in(r, json_string_value(json_object_get(y, "id")), held, nh);
+      if (i == 0) {
+        size1 += json_array_size(its);
+        price1 += json_number_value(json_object_get(x, "price"));
+      }
+      hit1 += all && i == 0;
+      if (all) {
+        hit3++;
+        break;
+      }
+    }
+    json_decref(j);
+    if (st) {
+      json_decref(cart2);
+      break;
+    }
+    j = ev_query(r, json_pack("{s:o, s:i}", "cart", cart2, "k", 2), &st);
+    json_t *its = json_object_get(j, "items");
+    peer += json_array_size(its) == 2 &&
+            ev_in(r, json_string_value(json_object_get(json_array_get(its, 0), "id")), held, nh) &&
+            ev_in(r, json_string_value(json_object_get(json_array_get(its, 1), "id")), held, nh);
+    json_decref(j);
+  }
+  if (st) return st;
+  double nb = baskets ? (double)baskets : 1, nw = with ? (double)with : 1;
+  ecai__buf_printf(b,
+                   "\"bundles\":{\"baskets\":%zu,\"with_bundle\":%zu,\"bundle_hit@1\":%.4f,\"bundle_hit@3\":%.4f,"
+                   "\"top_bundle_size\":%.2f,\"top_bundle_price\":%.2f,\"peer_top2_pair_hit\":%.4f},",
+                   baskets, with, hit1 / nb, hit3 / nb, size1 / nw, price1 / nw, peer / nb);
+  return ECAI_OK;
+}
+
+/* Trending against popularity for an empty cart: the top 10 of each (as of the end of the
+   training window) against every test basket: share of baskets holding one of them (all,
+   and new visitors: no customer or no training order), share of the test value. */
+static ecai_status ev_trending(ecai__buf *b, const ecai_recommend *r, const ev_ctx *e) {
+  enum { K = 10, NL = 3 };
+  static const char *names[NL] = {"trending", "popularity", "recent_popularity"};
+  uint32_t lists[NL][K];
+  size_t len[NL] = {0};
+  ecai_status st = ECAI_OK;
+  for (int l = 0; l < 2; l++) {
+    json_t *j = ev_query(r, l == 0 ? json_pack("{s:s, s:i}", "strategy", "trending", "k", K) :
+                                     json_pack("{s:s, s:i}", "method", "popularity", "k", K), &st);
+    if (st) return st;
+    json_t *its = json_object_get(j, "items"), *x;
+    size_t i;
+    json_array_foreach(its, i, x) {
+      const char *id = json_string_value(json_object_get(x, "id"));
+      int64_t it = id ? ecai__reco_item_find(r, id, strlen(id)) : -1;
+      if (it >= 0 && len[l] < K) lists[l][len[l]++] = (uint32_t)it;
+    }
+    json_decref(j);
+  }
+  for (size_t j = 0; j < r->trend_n; j++) { /* orders in the trend window, most first */
+    if (!(r->recent[j] > 0)) continue;
+    size_t p = len[2] < K ? len[2]++ : K;
+    while (p > 0 && r->recent[lists[2][p - 1]] < r->recent[j]) {
+      if (p < K) lists[2][p] = lists[2][p - 1];
+      p--;
+    }
+    if (p < K) lists[2][p] = (uint32_t)j;
+  }
+  double hit[NL] = {0}, nhit[NL] = {0}, val[NL] = {0}, total = 0;
+  size_t baskets = 0, newv = 0;
+  for (size_t t = 0; t < e->n_inv; t++) {
+    const ev_inv *v = &e->inv[t];
+    baskets++;
+    const reco_cust *cu = v->customer ? ecai__reco_customer(r, v->customer) : NULL;
+    bool known = false;
+    for (uint32_t c = 0; cu && c < cu->n && !known; c++) known = r->orders[cu->orders[c]].ts < v->ts;
+    newv += !known;
+    total += basket_value(v);
+    for (int l = 0; l < NL; l++) {
+      bool any = false;
+      for (uint32_t q = 0; q < v->n; q++)
+        for (size_t i = 0; i < len[l]; i++)
+          if (lists[l][i] == v->items[q]) any = true, val[l] += v->val[q];
+      hit[l] += any;
+      nhit[l] += any && !known;
+    }
+  }
+  ecai__buf_printf(b, "\"trending\":{\"baskets\":%zu,\"new_visitor_baskets\":%zu,\"k\":%d", baskets, newv, K);
+  for (int l = 0; l < NL; l++)
+    ecai__buf_printf(b, ",\"%s\":{\"basket_hit_rate\":%.4f,\"new_visitor_hit_rate\":%.4f,\"revenue_share\":%.4f}",
+                     names[l], baskets ? hit[l] / (double)baskets : 0.0, newv ? nhit[l] / (double)newv : 0.0,
+                     total > 0 ? val[l] / total : 0.0);
+  ecai__buf_puts(b, "},");
+  return ECAI_OK;
+}
+
 /* ---- the evaluation ------------------------------------------------------------------------ */
 
 
@@ -478,6 +629,7 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
   }
   ecai__buf_puts(&b, "},");
   double t4 = now_s();
+  if ((st = ev_bundles(&b, r, &e)) || (st = ev_trending(&b, r, &e))) goto done;
   ecai__buf_printf(&b, "\"seconds\":{\"load\":%.2f,\"tune\":%.2f,\"evaluate\":%.2f,\"sections\":%.2f}}", t1 - t0,
                    t2 - t1, t3 - t2, now_s() - t4);
   if (b.oom || tb.oom) {

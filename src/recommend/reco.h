@@ -114,10 +114,11 @@ typedef enum {
   RECO_M_COSINE = 2,
   RECO_M_EASE = 3,
   RECO_M_CONTENT = 4,
-  RECO_M_BLENDED = 5
+  RECO_M_BLENDED = 5,
+  RECO_M_TRENDING = 6
 } reco_method;
 
-enum { RECO_S_MIXED = 0, RECO_S_COMPLEMENTARY = 1, RECO_S_SIMILAR = 2 };
+enum { RECO_S_MIXED = 0, RECO_S_COMPLEMENTARY = 1, RECO_S_SIMILAR = 2, RECO_S_TRENDING = 3, RECO_S_BUNDLE = 4 };
 
 /* One weighted input item of a request. */
 typedef struct {
@@ -135,6 +136,8 @@ typedef struct {
   float *qv;      /* query vector (content) */
   float *xq;      /* summed vectors of cart ids unknown to the model (content callback) */
   bool has_q, has_x;
+  const float *recent, *trend; /* sales trend (trend_n items), for RECO_M_TRENDING */
+  size_t trend_n;
 } reco_scores;
 
 typedef struct {
@@ -151,7 +154,7 @@ typedef struct {
 typedef struct {
   uint32_t item;
   float score;
-  int why; /* 0 popular, 1 bought with, 2 similar to, 3 ordered before, 4 similar to the cart */
+  int why; /* 0 popular, 1 bought with, 2 similar to, 3 ordered before, 4 similar to the cart, 5/6 category, 7 trending */
   uint32_t because;
 } reco_hit;
 
@@ -180,6 +183,13 @@ ecai_status ecai__reco_text_fit(ecai_recommend *r);
 #define RECO_TREND_DAYS 28
 #define RECO_TREND_BASE_DAYS 84
 #define RECO_TREND_PRIOR 5.0
+/* Orders gained in the window over the product's own earlier rate (recent - expected, with
+   expected recovered from the smoothed ratio) when it is rising (trend > 1), else 0. */
+static inline float ecai__reco_trend_gain(float recent, float trend) {
+  if (!(recent > 0) || !(trend > 1)) return 0;
+  double expected = (recent + RECO_TREND_PRIOR) / trend - RECO_TREND_PRIOR;
+  return (float)(recent - expected);
+}
 /* Fills recent and trend (n_items floats each) as of `now`. */
 void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float *trend);
 /* Recomputes r->recent / r->trend as of the newest order. */
@@ -214,6 +224,15 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
 /* Ranks with the given method; writes up to opts->k hits, returns the count (SIZE_MAX: out of memory). */
 size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
                        const reco_opts *o, reco_hit *hits);
+
+/* Bundles: sets of 2-3 of the top RECO_BUNDLE_CANDIDATES single recommendations that orders
+   holding a cart item (every order without a cart) contain together at least
+   RECO_BUNDLE_MIN_ORDERS times, by the geometric mean of their single scores; appended to
+   `arr` as JSON objects. */
+#define RECO_BUNDLE_CANDIDATES 20
+#define RECO_BUNDLE_MIN_ORDERS 2
+ecai_status ecai__reco_bundles(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
+                               const reco_opts *o, json_t *arr);
 
 /* io.c: CSV reading */
 typedef struct {

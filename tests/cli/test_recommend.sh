@@ -26,6 +26,19 @@ ok "error is one line" test "$(printf '%s\n' "$out" | wc -l)" -eq 1
 expect_exit 2 "--index on a folder that is not a store exits 2" $ECAI recommend --index "$TMP" --cart MUG1
 out=$($ECAI recommend --index "$TMP" --cart MUG1 2>&1)
 contains "--index error names the problem" "$out" "cannot open the index"
+out=$($ECAI recommend --orders $ORD --cart SOFA1 --customer cust1 --k 4 --json)
+contains "--customer brings back what the customer ordered" "$out" '"reason":"you ordered this before"'
+contains "--customer reports the orders used" "$out" '"customer":{"id":"cust1","known":true,"orders_used":'
+out=$($ECAI recommend --orders $ORD --cart SOFA1 --customer nobody --json)
+contains "an unknown customer is reported, the cart decides" "$out" '"known":false,"orders_used":0}'
+out=$($ECAI recommend --orders $ORD --strategy trending --k 3 --json)
+contains "--strategy trending needs no cart and explains itself" "$out" '"reason":"trending: '
+out=$($ECAI recommend --orders $ORD --cart MUG1 --strategy bundle --k 2 --json)
+contains "--strategy bundle lists bundles with a combined price" "$out" '"bundles":[{"items":[{"id":"COF1"'
+contains "bundles name the cart item and the orders" "$out" '"reason":"bought together with WHITE CERAMIC MUG in 6 of its 19 orders"'
+out=$($ECAI recommend --orders $ORD --cart MUG1 --strategy bundle --k 1)
+contains "bundles print as a table with the price" "$out" " 1. COF1 + SPN1  (8.00)"
+expect_exit 2 "recommend with an empty --customer exits 2" $ECAI recommend --orders $ORD --customer "" --cart MUG1
 expect_exit 2 "recommend without a cart exits 2" $ECAI recommend --orders $ORD
 expect_exit 2 "recommend with a missing file exits 2" $ECAI recommend --orders "$TMP/none.csv" --cart A
 expect_exit 2 "recommend with a bad strategy exits 2" $ECAI recommend --orders $ORD --cart MUG1 --strategy odd

@@ -379,6 +379,116 @@ TEST(recommend_customer_orders_capped) {
   ecai_recommend_free(r);
 }
 
+/* Bundles: products bought together with the cart, with their combined price and a reason. */
+TEST(recommend_bundles) {
+  ecai_recommend *r = shop();
+  CHECK_OK(ecai_recommend_fit(r));
+  json_t *j = query(r, "{\"cart\":[\"mug\"],\"strategy\":\"bundle\",\"k\":3}");
+  CHECK_STR_EQ(json_string_value(json_object_get(j, "strategy")), "bundle");
+  json_t *bs = json_object_get(j, "bundles"), *b0 = json_array_get(bs, 0);
+  CHECK(json_array_size(bs) == 1); /* coffee + spoon (8 orders); espresso never goes with either */
+  json_t *its = json_object_get(b0, "items");
+  CHECK(json_array_size(its) == 2);
+  CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(its, 0), "id")), "coffee");
+  CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(its, 1), "id")), "spoon");
+  CHECK(json_number_value(json_object_get(b0, "price")) == 8.0); /* 6 + 2 */
+  CHECK(json_integer_value(json_object_get(b0, "orders")) == 8);
+  CHECK_STR_EQ(json_string_value(json_object_get(b0, "reason")),
+               "bought together with White ceramic mug in 8 of its 15 orders");
+  json_decref(j);
+  /* excluded products never appear in a bundle */
+  j = query(r, "{\"cart\":[\"mug\"],\"strategy\":\"bundle\",\"exclude\":[\"spoon\"]}");
+  CHECK(json_array_size(json_object_get(j, "bundles")) == 0);
+  json_decref(j);
+  ecai_recommend_free(r);
+  /* a set of three bought as often as its pairs comes first; one-off pairs are not bundles */
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  char oid[32];
+  for (int i = 0; i < 5; i++) {
+    const char *ids[4] = {"a", "b", "c", "d"};
+    snprintf(oid, sizeof oid, "t%d", i);
+    CHECK_OK(ecai_recommend_add_order(r, oid, NULL, 1000 + i, ids, NULL, NULL, 4));
+  }
+  add(r, "p1", NULL, 2000, "a", "e", "f");
+  CHECK_OK(ecai_recommend_set_item(r, "b", "B", 1.5));
+  CHECK_OK(ecai_recommend_set_item(r, "c", "C", 2));
+  CHECK_OK(ecai_recommend_set_item(r, "d", "D", 3));
+  CHECK_OK(ecai_recommend_fit(r));
+  j = query(r, "{\"cart\":[\"a\"],\"strategy\":\"bundle\",\"k\":10}");
+  bs = json_object_get(j, "bundles");
+  CHECK(json_array_size(bs) == 4); /* bcd, bc, bd, cd; {e, f} was bought once */
+  int triples = 0;
+  for (size_t i = 0; i < json_array_size(bs); i++) {
+    json_t *x = json_array_get(bs, i);
+    CHECK(json_integer_value(json_object_get(x, "orders")) == 5);
+    CHECK(!has_id(x, "e") && !has_id(x, "f"));
+    if (json_array_size(json_object_get(x, "items")) == 3) {
+      triples++;
+      CHECK(json_number_value(json_object_get(x, "price")) == 6.5); /* 1.5 + 2 + 3 */
+    }
+  }
+  CHECK(triples == 1);
+  json_decref(j);
+  /* without a cart: the pairs most often bought together overall */
+  j = query(r, "{\"strategy\":\"bundle\",\"k\":1}");
+  CHECK(json_array_size(json_object_get(j, "bundles")) == 1);
+  CHECK_CONTAINS(json_string_value(json_object_get(json_array_get(json_object_get(j, "bundles"), 0), "reason")),
+                 "often bought together");
+  json_decref(j);
+  ecai_recommend_free(r);
+}
+
+/* Trending: recent sales against the product's own past (smoothed ratio). */
+TEST(recommend_trending) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  const int64_t day = 86400, now = 400 * day;
+  char oid[32];
+  int n = 0;
+  /* steady: 1 order a week for 16 weeks; rising: 1 in the baseline, 8 in the last 28 days;
+     gone: 10 orders in the baseline, none lately */
+  for (int w = 0; w < 16; w++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - w * 7 * day, "steady", NULL, NULL);
+  snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - 60 * day, "rising", NULL, NULL);
+  for (int i = 0; i < 8; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - i * 3 * day, "rising", NULL, NULL);
+  for (int i = 0; i < 10; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (40 + i) * day, "gone", NULL, NULL);
+  CHECK_OK(ecai_recommend_fit(r));
+  json_t *j = query(r, "{\"strategy\":\"trending\",\"k\":5}");
+  CHECK_STR_EQ(json_string_value(json_object_get(j, "strategy")), "trending");
+  CHECK(n_items(j) == 1);
+  CHECK_STR_EQ(id_at(j, 0), "rising"); /* (8 + 5) / (1 x 28/84 + 5) = 2.44: 7.67 orders gained */
+  CHECK_STR_EQ(reason_at(j, 0), "trending: 8 orders in the last 28 days, 2.4x its earlier rate");
+  CHECK(!has_id(j, "steady")); /* (4 + 5) / (12 x 28/84 + 5) = 1: not rising */
+  CHECK(!has_id(j, "gone"));
+  json_decref(j);
+  /* more orders gained beat a steeper ratio: "big" 40 recent against 60 in the baseline
+     (expected 20: +20 orders, ratio 45/25 = 1.8) comes before "rising" (+7.67, ratio 2.4) */
+  for (int i = 0; i < 40; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (i % 27) * day, "big", NULL, NULL);
+  for (int i = 0; i < 60; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (30 + i) * day, "big", NULL, NULL);
+  CHECK_OK(ecai_recommend_fit(r));
+  j = query(r, "{\"strategy\":\"trending\",\"k\":5}");
+  CHECK(n_items(j) == 2);
+  CHECK_STR_EQ(id_at(j, 0), "big");
+  CHECK_STR_EQ(id_at(j, 1), "rising");
+  json_decref(j);
+  /* "now" moves the window: 45 days ago "gone" was selling */
+  char req[128];
+  snprintf(req, sizeof req, "{\"strategy\":\"trending\",\"now\":%lld}", (long long)(now - 35 * day));
+  j = query(r, req);
+  CHECK(has_id(j, "gone"));
+  json_decref(j);
+  /* a loaded model computes the same trend */
+  const char *dir = ecai_test_tmpdir();
+  CHECK_OK(ecai_recommend_save(r, path_in(dir, "t.bin")));
+  ecai_recommend *r2 = NULL;
+  CHECK_OK(ecai_recommend_load(&r2, NULL, path_in(dir, "t.bin")));
+  j = query(r2, "{\"strategy\":\"trending\",\"k\":5}");
+  CHECK(n_items(j) == 2);
+  CHECK_STR_EQ(id_at(j, 0), "big");
+  json_decref(j);
+  ecai_recommend_free(r2);
+  ecai_recommend_free(r);
+}
+
 TEST(recommend_incremental_update_without_refit) {
   ecai_recommend *r = shop();
   CHECK_OK(ecai_recommend_fit(r));
@@ -936,7 +1046,7 @@ TEST(recommend_evaluate_exact_metrics) {
 /* Every allocation failure surfaces as ECAI_ENOMEM (no crash, no leak). */
 TEST(recommend_allocation_failures) {
   int succeeded = 0;
-  for (long n = 0; n < 400 && !succeeded; n++) {
+  for (long n = 0; n < 1000 && !succeeded; n++) {
     ecai__test_fail_alloc_after(n);
     ecai_recommend *r = NULL;
     char *out = NULL;
@@ -946,6 +1056,14 @@ TEST(recommend_allocation_failures) {
     if (!st) st = ecai_recommend_add_order(r, "o2", NULL, 2, o2, NULL, NULL, 2);
     if (!st) st = ecai_recommend_set_item(r, "a", "Alpha product", 3);
     if (!st) st = ecai_recommend_fit(r);
+    /* the customer's orders, bundles and a trend as of "now" allocate on their own paths */
+    static const char *more[] = {"{\"cart\":[\"b\"],\"customer\":\"c1\"}", "{\"cart\":[\"a\"],\"strategy\":\"bundle\"}",
+                                 "{\"strategy\":\"trending\",\"now\":5}"};
+    for (int q = 0; q < 3 && !st; q++) {
+      st = ecai_recommend_query(&out, NULL, r, more[q], strlen(more[q]));
+      ecai_free(out);
+      out = NULL;
+    }
     if (!st) st = ecai_recommend_query(&out, NULL, r, "{\"cart\":[\"a\"],\"k\":2}", 20);
     ecai__test_fail_alloc_after(-1);
     CHECK_MSG(st == ECAI_OK || st == ECAI_ENOMEM, "n=%ld: status %d (%s)", n, (int)st, ecai_last_error());
