@@ -258,10 +258,10 @@ ECAI_API ecai_status ecai_recommend_set_stock_fn(ecai_recommend *r, ecai_recomme
  *
  * "strategy": "bundle": `"bundles":[{"items":[{"id","title","price"}, ...],"price":P,
  * "orders":n,"score":s,"reason":"bought together with ... in n of its m orders"}]` (and
- * "items" empty): sets of 2 or 3 of the 20 best single recommendations (filters applied)
+ * "items" empty): sets of 2 or 3 of the 12 best single recommendations (filters applied)
  * that at least 2 orders holding a cart item contain together (without a cart: any
- * orders), ordered by the geometric mean of their single-item scores (ties: more orders,
- * then the set of 3), at most k;
+ * orders; the most recent 1,000 such orders are counted), ordered by the geometric mean
+ * of their single-item scores (ties: more orders, then the set of 3), at most k;
  * "price" is the sum of the mean unit prices (null when one is unknown), score = n / m.
  * @param[out] out     receives the reply (NUL-terminated); free with ecai_free().
  * @param[out] out_len its length (may be NULL).

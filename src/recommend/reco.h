@@ -37,6 +37,12 @@ typedef struct {
   uint32_t n, cap;
 } reco_order;
 
+/* a product's orders (indexes into the order array, in arrival order) */
+typedef struct {
+  uint32_t *o;
+  uint32_t n, cap;
+} reco_plist;
+
 /* a known customer: its orders (indexes into the order array, in arrival order) */
 typedef struct {
   char *id;
@@ -68,6 +74,7 @@ struct ecai_recommend {
   /* products */
   reco_item *items;
   reco_nbr *nbr;
+  reco_plist *iord; /* per item: the orders holding it */
   size_t n_items, cap_items;
   reco_smap imap;
   /* orders */
@@ -226,11 +233,13 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
                        const reco_opts *o, reco_hit *hits);
 
 /* Bundles: sets of 2-3 of the top RECO_BUNDLE_CANDIDATES single recommendations that orders
-   holding a cart item (every order without a cart) contain together at least
+   holding a cart item (any orders without a cart; the most recent RECO_BUNDLE_MAX_ORDERS of
+   them) contain together at least
    RECO_BUNDLE_MIN_ORDERS times, by the geometric mean of their single scores; appended to
    `arr` as JSON objects. */
-#define RECO_BUNDLE_CANDIDATES 20
+#define RECO_BUNDLE_CANDIDATES 12
 #define RECO_BUNDLE_MIN_ORDERS 2
+#define RECO_BUNDLE_MAX_ORDERS 1000 /* the most recent orders counted in (latency bound) */
 ecai_status ecai__reco_bundles(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
                                const reco_opts *o, json_t *arr);
 

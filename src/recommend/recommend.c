@@ -206,6 +206,7 @@ void ecai_recommend_free(ecai_recommend *r) {
     ecai__free(r->items[i].category);
     ecai__free(r->nbr[i].keys);
     ecai__free(r->nbr[i].vals);
+    ecai__free(r->iord[i].o);
   }
   for (size_t i = 0; i < r->n_orders; i++) {
     ecai__free(r->orders[i].id);
@@ -222,6 +223,7 @@ void ecai_recommend_free(ecai_recommend *r) {
   ecai__free(r->trend);
   ecai__free(r->items);
   ecai__free(r->nbr);
+  ecai__free(r->iord);
   ecai__free(r->orders);
   ecai__free(r->imap.slots);
   ecai__free(r->omap.slots);
@@ -339,6 +341,9 @@ static ecai_status grow_items(ecai_recommend *r, size_t need) {
   reco_nbr *nn = ecai__realloc(r->nbr, ncap * sizeof *nn);
   if (!nn) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (items)");
   r->nbr = nn;
+  reco_plist *np = ecai__realloc(r->iord, ncap * sizeof *np);
+  if (!np) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (items)");
+  r->iord = np;
   float *nv = ecai__realloc(r->cvec, ncap * r->cdim * sizeof *nv);
   if (!nv) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (content)");
   r->cvec = nv;
@@ -363,6 +368,7 @@ ecai_status ecai__reco_item_get(ecai_recommend *r, const char *id, size_t len, u
   uint32_t idx = (uint32_t)r->n_items;
   memset(&r->items[idx], 0, sizeof r->items[idx]);
   memset(&r->nbr[idx], 0, sizeof r->nbr[idx]);
+  memset(&r->iord[idx], 0, sizeof r->iord[idx]);
   r->items[idx].id = d;
   r->chas[idx] = 0;
   r->n_items++;
@@ -524,6 +530,14 @@ static ecai_status order_add_item(ecai_recommend *r, uint32_t oi, uint32_t it) {
     o->items = ni;
     o->cap = ncap;
   }
+  reco_plist *pl = &r->iord[it];
+  if (pl->n == pl->cap) {
+    uint32_t ncap = pl->cap ? pl->cap * 2 : 4;
+    uint32_t *no = ecai__realloc(pl->o, ncap * sizeof *no);
+    if (!no) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (order lines)");
+    pl->o = no;
+    pl->cap = ncap;
+  }
   for (uint32_t j = 0; j < o->n; j++) {
     uint32_t other = o->items[j];
     float *a = nbr_slot(&r->nbr[it], other + 1);
@@ -534,6 +548,7 @@ static ecai_status order_add_item(ecai_recommend *r, uint32_t oi, uint32_t it) {
     *a += 1;
     *b += 1;
   }
+  pl->o[pl->n++] = oi;
   o->items[o->n++] = it;
   r->items[it].orders++;
   if (o->ts > r->items[it].last_ts) r->items[it].last_ts = o->ts;
