@@ -915,6 +915,34 @@ TEST(recommend_loads_orders_csv_and_gzip) {
   ecai_recommend_free(r);
 }
 
+/* A customer's returns, cancellations, stock adjustments and zero-priced lines are not
+   purchases: their history holds only what they bought. */
+TEST(recommend_customer_history_ignores_returns_and_cancellations) {
+  const char *dir = ecai_test_tmpdir();
+  char *p = path_in(dir, "cust.csv");
+  write_file(p,
+             "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+             "536365,85123A,HEART HOLDER,6,2010-12-01T08:26,2.55,17850,United Kingdom\n"
+             "C536366,71053,WHITE METAL LANTERN,-1,2010-12-02T08:28,3.39,17850,United Kingdom\n"
+             "536367,22632,HAND WARMER,-3,2010-12-03T08:34,1.85,17850,United Kingdom\n"
+             "536368,22633,HAND WARMER UNION JACK,6,2010-12-04T08:34,0,17850,United Kingdom\n"
+             "536370,71053,WHITE METAL LANTERN,2,2010-12-05T09:00,3.39,12583,France\n"
+             "536370,22633,HAND WARMER UNION JACK,2,2010-12-05T09:00,1.00,12583,France\n"
+             "536371,22632,HAND WARMER,2,2010-12-05T10:00,1.85,12583,France\n");
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  CHECK_OK(ecai_recommend_load_orders(r, p, 0));
+  CHECK_OK(ecai_recommend_fit(r));
+  json_t *j = query(r, "{\"customer\":\"17850\",\"cart\":[\"71053\"],\"k\":10}");
+  CHECK(json_integer_value(json_object_get(json_object_get(j, "customer"), "orders_used")) == 1);
+  for (size_t i = 0; i < n_items(j); i++)
+    if (strcmp(id_at(j, i), "85123A") != 0) /* only the heart holder was bought */
+      CHECK_MSG(strcmp(reason_at(j, i), "you ordered this before") != 0, "%s", id_at(j, i));
+  CHECK(has_id(j, "85123A"));
+  json_decref(j);
+  ecai_recommend_free(r);
+}
+
 TEST(recommend_csv_online_retail_cleaning_and_errors) {
   const char *dir = ecai_test_tmpdir();
   char *p = path_in(dir, "retail.csv");
