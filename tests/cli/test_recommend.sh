@@ -73,6 +73,10 @@ real_tx_checks() { # LABEL FILE CART
   out=$($ECAI recommend --orders "$2" --cart "$3" --k 5 --json)
   contains "recommend on $1 returns items" "$out" '"items":[{"id":"'
   contains "recommendations on $1 explain themselves" "$out" '"reason":"often bought with'
+  out=$($ECAI recommend --orders "$2" --cart "$3" --strategy bundle --k 3 --json)
+  contains "bundles on $1 carry a combined price" "$out" '"bundles":[{"items":[{"id":"'
+  out=$($ECAI recommend --orders "$2" --strategy trending --k 3 --json)
+  contains "trending on $1 explains itself" "$out" '"reason":"trending: '
 }
 TX=$DATA/recommend/online_retail/transactions.csv.gz
 if have_data "recommend on the real transactions" "$TX"; then real_tx_checks "the real transactions" "$TX" 22423,85123A; fi
