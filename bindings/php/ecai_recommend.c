@@ -248,7 +248,7 @@ ZEND_METHOD(Ecai_Recommender, setContent) {
   THROW_IF(st);
 }
 
-static void do_query(zval *return_value, ecai_recommend *h, const char *req, size_t len, bool items_only) {
+static void do_query(zval *return_value, ecai_recommend *h, const char *req, size_t len, const char *member) {
   char *out = NULL;
   size_t n = 0;
   ecai_status st = ecai_recommend_query(&out, &n, h, req, len);
@@ -259,8 +259,8 @@ static void do_query(zval *return_value, ecai_recommend *h, const char *req, siz
   zval reply;
   ecai_php_return_json(&reply, out, n);
   if (EG(exception)) return;
-  if (items_only) {
-    zval *items = zend_hash_str_find(Z_ARRVAL(reply), "items", sizeof("items") - 1);
+  if (member) {
+    zval *items = zend_hash_str_find(Z_ARRVAL(reply), member, strlen(member));
     if (items) ZVAL_COPY(return_value, items);
     else array_init(return_value);
     zval_ptr_dtor(&reply);
@@ -269,16 +269,27 @@ static void do_query(zval *return_value, ecai_recommend *h, const char *req, siz
   }
 }
 
+/* Encodes the request array, runs it and returns the reply's `member` list; frees req. */
+static void run_request(zval *return_value, ecai_recommend *h, zval *req, const char *member) {
+  smart_str buf = {0};
+  php_json_encode(&buf, req, 0);
+  zval_ptr_dtor(req);
+  smart_str_0(&buf);
+  do_query(return_value, h, buf.s ? ZSTR_VAL(buf.s) : "{}", buf.s ? ZSTR_LEN(buf.s) : 2, member);
+  smart_str_free(&buf);
+}
+
 ZEND_METHOD(Ecai_Recommender, recommend) {
   zval *cart, *history = NULL;
   zend_long k = 10;
-  zend_string *strategy = NULL;
-  ZEND_PARSE_PARAMETERS_START(1, 4)
+  zend_string *strategy = NULL, *customer = NULL;
+  ZEND_PARSE_PARAMETERS_START(1, 5)
     Z_PARAM_ARRAY(cart)
     Z_PARAM_OPTIONAL
     Z_PARAM_ARRAY(history)
     Z_PARAM_LONG(k)
     Z_PARAM_STR(strategy)
+    Z_PARAM_STR_OR_NULL(customer)
   ZEND_PARSE_PARAMETERS_END();
   ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
@@ -292,12 +303,49 @@ ZEND_METHOD(Ecai_Recommender, recommend) {
   }
   add_assoc_long(&req, "k", k);
   add_assoc_string(&req, "strategy", strategy ? ZSTR_VAL(strategy) : "mixed");
-  smart_str buf = {0};
-  php_json_encode(&buf, &req, 0);
-  zval_ptr_dtor(&req);
-  smart_str_0(&buf);
-  do_query(return_value, h, buf.s ? ZSTR_VAL(buf.s) : "{}", buf.s ? ZSTR_LEN(buf.s) : 2, true);
-  smart_str_free(&buf);
+  if (customer) add_assoc_str(&req, "customer", zend_string_copy(customer));
+  run_request(return_value, h, &req, "items");
+  if (EG(exception)) RETURN_THROWS();
+}
+
+ZEND_METHOD(Ecai_Recommender, bundles) {
+  zval *cart;
+  zend_long k = 3;
+  zend_string *customer = NULL;
+  ZEND_PARSE_PARAMETERS_START(1, 3)
+    Z_PARAM_ARRAY(cart)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_LONG(k)
+    Z_PARAM_STR_OR_NULL(customer)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  zval req;
+  array_init(&req);
+  Z_TRY_ADDREF_P(cart);
+  add_assoc_zval(&req, "cart", cart);
+  add_assoc_long(&req, "k", k);
+  add_assoc_string(&req, "strategy", "bundle");
+  if (customer) add_assoc_str(&req, "customer", zend_string_copy(customer));
+  run_request(return_value, h, &req, "bundles");
+  if (EG(exception)) RETURN_THROWS();
+}
+
+ZEND_METHOD(Ecai_Recommender, trending) {
+  zend_long k = 10, now = -1;
+  ZEND_PARSE_PARAMETERS_START(0, 2)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_LONG(k)
+    Z_PARAM_LONG(now)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_recommend *h = ecai_php_this(ZEND_THIS);
+  if (!h) RETURN_THROWS();
+  zval req;
+  array_init(&req);
+  add_assoc_long(&req, "k", k);
+  add_assoc_string(&req, "strategy", "trending");
+  if (now >= 0) add_assoc_long(&req, "now", now);
+  run_request(return_value, h, &req, "items");
   if (EG(exception)) RETURN_THROWS();
 }
 
@@ -308,7 +356,7 @@ ZEND_METHOD(Ecai_Recommender, query) {
   ZEND_PARSE_PARAMETERS_END();
   ecai_recommend *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
-  do_query(return_value, h, ZSTR_VAL(req), ZSTR_LEN(req), false);
+  do_query(return_value, h, ZSTR_VAL(req), ZSTR_LEN(req), NULL);
   if (EG(exception)) RETURN_THROWS();
 }
 

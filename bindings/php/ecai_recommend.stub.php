@@ -26,8 +26,15 @@ final class Recommender {
     public function fit(): void {}
     /** Content vectors: [id => [float, ...], ...], all of one dimension. */
     public function setContent(array $vectors): void {}
-    /** Recommendations: list of ["id" => ..., "score" => ..., "reason" => ...]. */
-    public function recommend(array $cart, array $history = [], int $k = 10, string $strategy = "mixed"): array {}
+    /** Recommendations: list of ["id" => ..., "score" => ..., "reason" => ...]. $strategy: mixed,
+     *  complementary, similar, trending; $customer: the customer's own orders count as purchase
+     *  history (unknown customers: the cart alone). */
+    public function recommend(array $cart, array $history = [], int $k = 10, string $strategy = "mixed", ?string $customer = null): array {}
+    /** Bundles of 2-3 products bought together with the cart: list of ["items" => [["id", "title",
+     *  "price"], ...], "price" => combined, "orders" => n, "score" => share, "reason" => ...]. */
+    public function bundles(array $cart, int $k = 3, ?string $customer = null): array {}
+    /** Products whose recent sales (28 days) rise against their own past; $now: Unix time (-1: the newest order). */
+    public function trending(int $k = 10, int $now = -1): array {}
     /** Raw JSON request -> decoded reply. */
     public function query(string $request): array {}
     /** query(), then the LLM orders the candidates (other ids dropped); plain ranking on any LLM failure. */

@@ -45,6 +45,18 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_recommend
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, history, IS_ARRAY, 0, "[]")
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, k, IS_LONG, 0, "10")
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, strategy, IS_STRING, 0, "\"mixed\"")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, customer, IS_STRING, 1, "null")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_bundles, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, cart, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, k, IS_LONG, 0, "3")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, customer, IS_STRING, 1, "null")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_trending, 0, 0, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, k, IS_LONG, 0, "10")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, now, IS_LONG, 0, "-1")
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Recommender_rerank, 0, 2, IS_ARRAY, 0)
@@ -81,6 +93,8 @@ ZEND_METHOD(Ecai_Recommender, setCategory);
 ZEND_METHOD(Ecai_Recommender, fit);
 ZEND_METHOD(Ecai_Recommender, setContent);
 ZEND_METHOD(Ecai_Recommender, recommend);
+ZEND_METHOD(Ecai_Recommender, bundles);
+ZEND_METHOD(Ecai_Recommender, trending);
 ZEND_METHOD(Ecai_Recommender, query);
 ZEND_METHOD(Ecai_Recommender, rerank);
 ZEND_METHOD(Ecai_Recommender, stats);
@@ -96,6 +110,8 @@ static const zend_function_entry class_Ecai_Recommender_methods[] = {
 	ZEND_ME(Ecai_Recommender, fit, arginfo_class_Ecai_Recommender_fit, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, setContent, arginfo_class_Ecai_Recommender_setContent, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, recommend, arginfo_class_Ecai_Recommender_recommend, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Recommender, bundles, arginfo_class_Ecai_Recommender_bundles, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Recommender, trending, arginfo_class_Ecai_Recommender_trending, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, query, arginfo_class_Ecai_Recommender_query, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, rerank, arginfo_class_Ecai_Recommender_rerank, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Recommender, stats, arginfo_class_Ecai_Recommender_stats, ZEND_ACC_PUBLIC)

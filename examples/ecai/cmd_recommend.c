@@ -9,7 +9,8 @@
 
 static const char HELP[] =
     "usage: ecai recommend [--index DIR] (--orders FILE | --model FILE) --cart ID,... [--history ID,...]\n"
-    "                      [--k N] [--strategy mixed|complementary|similar] [--exclude ID,...]\n"
+    "                      [--customer ID] [--k N]\n"
+    "                      [--strategy mixed|complementary|similar|trending|bundle] [--exclude ID,...]\n"
     "                      [--category PATH]... [--exclude-category PATH]...\n"
     "                      [--min-price P] [--max-price P] [--allow-pricier] [--save FILE]\n"
     "                      [--save-index] [--config FILE] [--json]\n"
@@ -31,7 +32,16 @@ static const char HELP[] =
     "silently ignored.\n"
     "--category PATH keeps only products under a catalog category path (\"Kitchen\" matches\n"
     "\"Kitchen > Mugs\"; repeat for several); --exclude-category PATH drops products under it.\n"
-    "--json prints {\"items\":[{\"id\":...,\"score\":...,\"reason\":\"...\"},...]}.\n"
+    "--customer ID adds that customer's own orders (from the training orders; the most recent\n"
+    "200) as purchase history: re-orders and what goes with them, recency-weighted; an unknown\n"
+    "customer falls back to the cart (or popularity) and the reply says \"known\": false.\n"
+    "--strategy trending: products whose orders in the last 28 days rise against their own\n"
+    "previous 84 days (smoothed ratio above 1), the most orders gained first; for empty carts\n"
+    "and new visitors (no --cart needed).\n"
+    "--strategy bundle: sets of 2-3 of the best recommendations that orders with a cart item\n"
+    "held together at least twice, with their combined price and the orders behind them.\n"
+    "--json prints {\"items\":[{\"id\":...,\"score\":...,\"reason\":\"...\"},...]}\n"
+    "(bundles: {\"bundles\":[{\"items\":[...],\"price\":...,\"orders\":...,\"reason\":...}]}).\n"
     "exit status: 0 ok, 2 bad input (missing/corrupt file, bad option), 3 runtime failure.\n";
 
 /* Appends the comma-separated ids of s to arr. */
@@ -105,7 +115,7 @@ static char *store_model_path(const char *dir) {
 }
 
 typedef struct {
-  const char *orders, *model, *cart, *hist, *strategy, *excl, *save, *index, *cfg;
+  const char *orders, *model, *cart, *hist, *strategy, *excl, *save, *index, *cfg, *customer;
   long k;
   double minp, maxp;
   bool json, pricier, save_index;
@@ -153,6 +163,7 @@ static int run(reco_args *a) {
   json_object_set_new(req, "exclude", xa);
   json_object_set_new(req, "k", json_integer(a->k));
   if (a->strategy) json_object_set_new(req, "strategy", json_string(a->strategy));
+  if (a->customer) json_object_set_new(req, "customer", json_string(a->customer));
   if (a->minp >= 0) json_object_set_new(req, "min_price", json_real(a->minp));
   if (a->maxp >= 0) json_object_set_new(req, "max_price", json_real(a->maxp));
   if (a->pricier) json_object_set_new(req, "allow_pricier", json_true());
@@ -171,7 +182,16 @@ static int run(reco_args *a) {
       printf("%2zu. %-12s %8.4f  %s\n", i + 1, json_string_value(json_object_get(it, "id")),
              json_number_value(json_object_get(it, "score")), json_string_value(json_object_get(it, "reason")));
     }
-    if (json_array_size(items) == 0) printf("no recommendations\n");
+    json_t *bundles = json_object_get(j, "bundles"), *b;
+    json_array_foreach(bundles, i, b) {
+      json_t *bi = json_object_get(b, "items"), *x;
+      size_t u;
+      printf("%2zu. ", i + 1);
+      json_array_foreach(bi, u, x) printf("%s%s", u ? " + " : "", json_string_value(json_object_get(x, "id")));
+      if (json_is_number(json_object_get(b, "price"))) printf("  (%.2f)", json_number_value(json_object_get(b, "price")));
+      printf("  %s\n", json_string_value(json_object_get(b, "reason")));
+    }
+    if (json_array_size(items) == 0 && json_array_size(bundles) == 0) printf("no recommendations\n");
     json_decref(j);
   }
   goto done;
@@ -195,6 +215,7 @@ int cmd_recommend(int argc, char **argv) {
                                        {"save", required_argument, 0, 'S'},    {"index", required_argument, 0, 'i'},
                                        {"save-index", no_argument, 0, 'I'},    {"category", required_argument, 0, 'g'},
                                        {"exclude-category", required_argument, 0, 'G'},
+                                       {"customer", required_argument, 0, 'u'},
                                        {"config", required_argument, 0, 'c'},  {"json", no_argument, 0, 'j'},
                                        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
   reco_args a = {0};
@@ -204,7 +225,7 @@ int cmd_recommend(int argc, char **argv) {
   int c, rc = -1;
   optind = 1;
   opterr = 0;
-  while (rc < 0 && (c = getopt_long(argc, argv, "o:m:C:H:k:s:x:p:P:AS:i:Ig:G:c:jh", opts, NULL)) != -1) {
+  while (rc < 0 && (c = getopt_long(argc, argv, "o:m:C:H:k:s:x:p:P:AS:i:Ig:G:u:c:jh", opts, NULL)) != -1) {
     switch (c) {
     case 'o': a.orders = optarg; break;
     case 'm': a.model = optarg; break;
@@ -229,6 +250,10 @@ int cmd_recommend(int argc, char **argv) {
       if (!optarg[0]) rc = cli_usage("recommend", "--category and --exclude-category need a category path");
       else json_array_append_new(c == 'g' ? cats : xcats, json_string(optarg));
       break;
+    case 'u':
+      if (!optarg[0]) rc = cli_usage("recommend", "--customer needs a customer id");
+      a.customer = optarg;
+      break;
     case 'c': a.cfg = optarg; break;
     case 'j': a.json = true; break;
     case 'h': fputs(HELP, stdout); rc = CLI_OK; break;
@@ -240,7 +265,8 @@ int cmd_recommend(int argc, char **argv) {
     else if (a.orders && a.model) rc = cli_usage("recommend", "give one of --orders FILE or --model FILE, not both");
     else if (!a.orders && !a.model && !a.index) rc = cli_usage("recommend", "give --orders FILE, --model FILE or --index DIR");
     else if (a.save_index && !a.index) rc = cli_usage("recommend", "--save-index needs --index DIR");
-    else if (!a.cart && !a.hist) rc = cli_usage("recommend", "--cart (or --history) is required");
+    else if (!a.cart && !a.hist && !a.customer && !(a.strategy && !strcmp(a.strategy, "trending")))
+      rc = cli_usage("recommend", "--cart (or --history, --customer, --strategy trending) is required");
   }
   if (rc < 0) {
     a.req = json_object();

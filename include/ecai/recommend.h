@@ -13,8 +13,16 @@
  *     learnt from the titles at ecai_recommend_fit(); the content vectors are kept in a
  *     FAISS index (recommend.content_index) that the request's session vector searches
  *     for candidates (recommend.content_candidates), united with the co-purchase ones.
- * A request (JSON) carries the cart, browsing/purchase history, k, filters and a
- * strategy; the reply (JSON) lists product ids with scores and a reason each.
+ * A request (JSON) carries the cart, browsing/purchase history, the customer, k, filters
+ * and a strategy; the reply (JSON) lists product ids with scores and a reason each (or
+ * bundles of products, or trending products).
+ *
+ * Order data it learns from: lines with a quantity or a unit price <= 0 are not sales and
+ * are skipped (returns, stock adjustments, free samples), and so are cancelled invoices
+ * ("C..." with the UCI Online Retail columns): a return never counts as a purchase, in the
+ * model or in a customer's history. ecai_recommend_add_order() refuses such lines
+ * (ECAI_EINVAL) instead. A product without a known price (never sold at a price > 0, set
+ * with a price < 0) has no price: bundles holding it report "price": null.
  *
  * Thread-safety: a handle may be used by one thread at a time (see common.h);
  * ecai_recommend_query() does not modify the handle and may run concurrently with
@@ -219,7 +227,8 @@ ECAI_API ecai_status ecai_recommend_set_stock_fn(ecai_recommend *r, ecai_recomme
 /**
  * @brief Recommends products for a request (JSON object):
  * `{"cart": ["id", {"id": "id", "qty": 2}, ...], "history": ["id", {"id": "id", "ts": 1700000000}],
- *   "k": 10, "strategy": "mixed"|"complementary"|"similar", "exclude": ["id"],
+ *   "customer": "17850", "k": 10,
+ *   "strategy": "mixed"|"complementary"|"similar"|"trending"|"bundle", "exclude": ["id"],
  *   "min_price": 0, "max_price": 100, "allow_pricier": false, "now": 1700000000,
  *   "categories": ["Kitchen"], "exclude_categories": ["Kitchen > Knives"],
  *   "exclude_history": true, "in_stock": true, "method": "blended"|"popularity"|
@@ -229,6 +238,31 @@ ECAI_API ecai_status ecai_recommend_set_stock_fn(ecai_recommend *r, ecai_recomme
  * either unless "exclude_history" is false (purchase history: re-orders allowed).
  * The reply: `{"items":[{"id":"...","score":0.93,"reason":"often bought with ..."}],
  * "strategy":"mixed","unknown":["ids not in the model"]}`.
+ *
+ * "customer" (a string, or an integer taken as its decimal text): that customer's own
+ * orders known to the model (their customer id in ecai_recommend_add_order() or the orders
+ * CSV) join the request as purchase history: the most recent 200 of them dated at or
+ * before "now" (default: the customer's newest order; customers with thousands of orders
+ * are capped there), each weighted 0.5^(age / half_life_days); a product's history weight
+ * is the weighted share of those orders holding it (0..1). Products they bought may be
+ * recommended again (w_rebuy, reason "you ordered this before") unless "exclude_history"
+ * is true, and feed EASE and co-occurrence at w_history. An unknown customer changes
+ * nothing: the cart (or, without one, popularity) decides. The reply adds
+ * `"customer":{"id":"...","known":true|false,"orders_used":n}`.
+ *
+ * "strategy": "trending": rising products, whose smoothed ratio of orders in the last 28
+ * days to their own previous 84 days, (recent + 5) / (baseline x 28/84 + 5), is above 1,
+ * ranked by the orders they gained over that earlier rate; as of "now" or, without it,
+ * the newest order at the last fit or load; for empty carts and new visitors (cart, history and exclude only remove products;
+ * filters apply). Reason: "trending: N orders in the last 28 days, R.Rx its earlier rate".
+ *
+ * "strategy": "bundle": `"bundles":[{"items":[{"id","title","price"}, ...],"price":P,
+ * "orders":n,"score":s,"reason":"bought together with ... in n of its m orders"}]` (and
+ * "items" empty): sets of 2 or 3 of the 12 best single recommendations (filters applied)
+ * that at least 2 orders holding a cart item contain together (without a cart: any
+ * orders; the most recent 1,000 such orders are counted), ordered by the geometric mean
+ * of their single-item scores (ties: more orders, then the set of 3), at most k;
+ * "price" is the sum of the mean unit prices (null when one is unknown), score = n / m.
  * @param[out] out     receives the reply (NUL-terminated); free with ecai_free().
  * @param[out] out_len its length (may be NULL).
  * @param[in]  r       the recommender.
@@ -310,7 +344,24 @@ ECAI_API ecai_status ecai_recommend_load(ecai_recommend **out, const ecai_ctx *c
  * the test order are the history. Reports hit-rate@k, nDCG@k and catalog coverage for
  * popularity, cooccurrence (raw counts), cosine, ease, content (built-in title
  * vectors) and blended, plus the cold-start slice (hidden items with fewer than
- * cold_orders training orders). Products seen anywhere in the file before test_before
+ * cold_orders training orders).
+ * Order value: revenue@k = value (quantity x unit price) of the hidden items found in the
+ * top k / value of all hidden items; aov_lift_bound = that value / the value of all test
+ * baskets (the average order value a basket would gain if every recovered item were
+ * bought, as a share of the average basket). Slices per method: cold_start,
+ * with_history / without_history (the basket's customer has a training order before it or
+ * not). The blended weights (w_rebuy, w_history, w_recent) are chosen on the training
+ * months only: tuned with a model trained on the first half of them, ranking the 30 days
+ * after it (48 weight sets, hit-rate@k), then checked with a model trained on all but the
+ * last 30 training days ranking those days; the tuned weights are used only when they beat
+ * the configured ones there ("tuning" in the report; skipped below 200 baskets). Ablations:
+ * blended_cart_only, blended_untuned. "bundles": in test baskets of 4+ products a hashed
+ * half is held out and the rest is the cart; bundle_hit@1/@3 = share of baskets whose
+ * held-out half holds every product of the first bundle / one of the first 3, against
+ * peer_top2_pair_hit (the two best single recommendations as a pair). "trending": the top
+ * 10 trending, popular and recently popular products against every test basket
+ * (basket_hit_rate, new_visitor_hit_rate, revenue_share).
+ * Products seen anywhere in the file before test_before
  * are known to the catalog (titles/prices), as a shop's catalog would be.
  * @param[out] out     JSON report; free with ecai_free().
  * @param[out] out_len its length (may be NULL).

@@ -445,6 +445,7 @@ ecai_status ecai_recommend_load(ecai_recommend **out, const ecai_ctx *ctx, const
       if (st == ECAI_OK) {
         st = parse_model(r, data, len, path, ver);
         if (!st && !r->cidx && !r->cidx_n) st = ecai__reco_cindex_build(r);
+        if (!st) st = ecai__reco_trend_update(r);
         if (st) ecai_recommend_free(r);
         else *out = r;
       }

@@ -107,6 +107,8 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
   /* co-occurrence: raw and cosine (count / sqrt(orders_a * orders_b)) */
   for (size_t q = 0; q < nin; q++) {
     uint32_t i = in[q].item;
+    if (!in[q].cart) s->hist[i] += (float)in[q].rec; /* re-order signal (used when history is not excluded) */
+    if (!(in[q].w > 0)) continue;                     /* e.g. a customer's items at w_history 0 */
     const reco_nbr *nb = &r->nbr[i];
     float w = (float)in[q].w, wi = w * isq[i];
     for (uint32_t c = 0; c < nb->cap; c++) {
@@ -117,13 +119,12 @@ void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t ni
       s->raw[j] += w * cnt;
       s->cos[j] += wi * cnt * isq[j];
     }
-    if (!in[q].cart) s->hist[i] += (float)in[q].rec; /* re-order signal (used when history is not excluded) */
   }
   /* EASE */
   if (r->ease_n) {
     for (size_t q = 0; q < nin; q++) {
       uint32_t i = in[q].item;
-      if (i >= r->ease_pos_n || r->ease_pos[i] < 0) continue;
+      if (!(in[q].w > 0) || i >= r->ease_pos_n || r->ease_pos[i] < 0) continue;
       const float *row = r->ease_b + (size_t)r->ease_pos[i] * r->ease_n;
       float w = (float)in[q].w;
       for (size_t c = 0; c < r->ease_n; c++) s->ease[r->ease_items[c]] += w * row[c];
@@ -225,9 +226,9 @@ static int cmp_cand(const void *a, const void *b) {
 /* Best explanation of item j from the inputs. */
 static void explain(const ecai_recommend *r, const reco_in *in, size_t nin, const reco_scores *s, uint32_t j,
                     int method, reco_hit *h) {
-  h->why = 0;
+  h->why = method == RECO_M_TRENDING ? 7 : 0;
   h->because = j;
-  if (method == RECO_M_POPULARITY) return;
+  if (method == RECO_M_POPULARITY || method == RECO_M_TRENDING) return;
   if (s->hist[j] > 0) {
     h->why = 3;
     return;
@@ -295,11 +296,19 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
   case RECO_M_COSINE: memcpy(f, s->cos, n * sizeof *f); break;
   case RECO_M_EASE: memcpy(f, s->ease, n * sizeof *f); break;
   case RECO_M_CONTENT: memcpy(f, s->content, n * sizeof *f); break;
+  case RECO_M_TRENDING: /* rising (smoothed ratio > 1): by the orders gained over its own past rate */
+    for (size_t j = 0; j < n; j++) f[j] = j < s->trend_n ? ecai__reco_trend_gain(s->recent[j], s->trend[j]) : 0;
+    break;
   case RECO_M_BLENDED: {
     float me = max_of(s->ease, n, ban), mc = max_of(s->cos, n, ban), mp = max_of(s->pop, n, ban);
     float mh = max_of(s->hist, n, ban);
     double we = me > 0 ? r->w_ease / me : 0, wc = mc > 0 ? r->w_cooc / mc : 0;
     double wh = (mh > 0 && !o->exclude_history) ? r->w_rebuy / mh : 0;
+    if (o->rebuy) wh = r->w_rebuy; /* the customer's orders: hist is a share of them, in [0, 1] */
+    float mr = 0;
+    for (size_t j = 0; r->w_recent > 0 && j < r->trend_n; j++)
+      if (!ban[j] && r->recent[j] > mr) mr = r->recent[j];
+    double wr = mr > 0 ? r->w_recent / mr : 0;
     double wt = s->has_q ? r->w_content : 0;
     if (!(me > 0) && mc > 0) wc = (r->w_ease + r->w_cooc) / mc; /* no EASE fit: cosine takes its place */
     if (o->strategy == RECO_S_COMPLEMENTARY) wt *= 0.5;         /* complements come from co-purchases */
@@ -337,7 +346,8 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
       if (o->strategy == RECO_S_SIMILAR) v += wt * c;
       else v += (wt * c + r->w_category * (a > 1 ? 1 : a)) * g;
       if (o->strategy == RECO_S_COMPLEMENTARY && c > 0.9) v *= 0.5; /* not a second sofa */
-      v += 1e-3 * (mp > 0 ? s->pop[j] / mp : 0);                     /* tie-break toward popular */
+      if (wr > 0 && j < r->trend_n) v += wr * r->recent[j];  /* selling now (season) */
+      v += 1e-3 * (mp > 0 ? s->pop[j] / mp : 0);            /* tie-break toward popular */
       f[j] = (float)v;
     }
     break;
@@ -426,6 +436,220 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
   return out;
 }
 
+/* ---- the customer's own orders ------------------------------------------------------------ */
+
+static int cmp_order_newest(const void *a, const void *b, void *rv) {
+  const ecai_recommend *r = rv;
+  int64_t x = r->orders[*(const uint32_t *)a].ts, y = r->orders[*(const uint32_t *)b].ts;
+  return x > y ? -1 : (x < y);
+}
+
+size_t ecai__reco_customer_inputs(const ecai_recommend *r, const char *customer, int64_t now, reco_in *in,
+                                  size_t *nin, uint32_t *slot) {
+  const reco_cust *c = ecai__reco_customer(r, customer);
+  if (!c || !c->n) return 0;
+  uint32_t *sel = ecai__malloc(c->n * sizeof *sel);
+  if (!sel) return SIZE_MAX;
+  size_t m = 0;
+  for (uint32_t i = 0; i < c->n; i++)
+    if (r->orders[c->orders[i]].ts <= now) sel[m++] = c->orders[i];
+  if (m > RECO_MAX_CUSTOMER_ORDERS) { /* the most recent ones */
+    qsort_r(sel, m, sizeof *sel, cmp_order_newest, (void *)r);
+    m = RECO_MAX_CUSTOMER_ORDERS;
+  }
+  double tw = 0;
+  size_t first = *nin;
+  for (size_t i = 0; i < m; i++) {
+    const reco_order *o = &r->orders[sel[i]];
+    double w = pow(0.5, (double)(now - o->ts) / 86400.0 / r->half_life);
+    tw += w;
+    for (uint32_t q = 0; q < o->n; q++) {
+      uint32_t it = o->items[q];
+      if (!slot[it]) {
+        in[*nin] = (reco_in){.item = it, .w = 0, .rec = 0, .cart = false};
+        slot[it] = (uint32_t)++*nin;
+      }
+      reco_in *x = &in[slot[it] - 1];
+      if (!x->cart && slot[it] > first) x->rec += w;
+    }
+  }
+  /* the recency-weighted share of the customer's orders holding the item, in [0, 1]: as
+     comparable between a customer with 2 orders and one with 200 as it is between items */
+  for (size_t q = first; q < *nin; q++) {
+    in[q].rec = tw > 0 ? in[q].rec / tw : 0;
+    in[q].w = r->w_hist * in[q].rec;
+  }
+  ecai__free(sel);
+  return m;
+}
+
+/* ---- bundles ------------------------------------------------------------------------------- */
+
+typedef struct {
+  uint8_t a, b, c; /* candidate positions; c = 0xFF for a pair */
+  float n;         /* orders holding all of them (with a cart item) */
+  float w;         /* the order: geometric mean of the members' relative scores */
+} reco_bundle;
+
+static int cmp_bundle(const void *x, const void *y) {
+  const reco_bundle *p = x, *q = y;
+  if (p->w != q->w) return p->w > q->w ? -1 : 1;
+  if (p->n != q->n) return p->n > q->n ? -1 : 1;
+  if ((p->c != 0xFF) != (q->c != 0xFF)) return p->c != 0xFF ? -1 : 1; /* same support: the bigger set */
+  return memcmp(p, q, 3);
+}
+
+ecai_status ecai__reco_bundles(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
+                               const reco_opts *o, json_t *arr) {
+  enum { M = RECO_BUNDLE_CANDIDATES };
+  reco_hit top[M];
+  reco_opts co = *o;
+  co.k = M;
+  co.use_mmr = false;
+  co.strategy = RECO_S_MIXED;
+  size_t nc = ecai__reco_rank(r, in, nin, s, &co, top);
+  if (nc == SIZE_MAX) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (bundles)");
+  size_t n = r->n_items ? r->n_items : 1;
+  uint8_t *pos = ecai__calloc(n, 1);
+  float *cnt = ecai__calloc((size_t)M * M * M, sizeof *cnt); /* [a][b][a] = pair, [a][b][c] = triple, a < b < c */
+  reco_bundle *bs = ecai__malloc((size_t)M * M * M * sizeof *bs);
+  ecai_status st = ECAI_OK;
+  if (!pos || !cnt || !bs) {
+    st = ecai__err(ECAI_ENOMEM, "recommend: out of memory (bundles)");
+    goto done;
+  }
+  bool any_cart = false;
+  for (size_t q = 0; q < nin; q++) any_cart |= in[q].cart;
+  for (size_t c = 0; c < nc; c++) pos[top[c].item] = (uint8_t)(c + 1);
+  /* the orders to count in: the most recent RECO_BUNDLE_MAX_ORDERS holding a cart item (taken
+     round-robin from the end of each cart item's order list, each once), or without a cart
+     the most recent orders */
+  size_t anchors = 0, nlist = 0;
+  uint32_t *olist = NULL, *next = NULL;
+  uint8_t *seen = NULL;
+  if (any_cart) {
+    olist = ecai__malloc(RECO_BUNDLE_MAX_ORDERS * sizeof *olist);
+    next = ecai__malloc((nin ? nin : 1) * sizeof *next);
+    seen = ecai__calloc(r->n_orders ? r->n_orders : 1, 1);
+    if (!olist || !next || !seen) {
+      ecai__free(olist);
+      ecai__free(next);
+      ecai__free(seen);
+      st = ecai__err(ECAI_ENOMEM, "recommend: out of memory (bundles)");
+      goto done;
+    }
+    for (size_t q = 0; q < nin; q++) next[q] = in[q].cart ? r->iord[in[q].item].n : 0;
+    for (bool more = true; more && nlist < RECO_BUNDLE_MAX_ORDERS;) {
+      more = false;
+      for (size_t q = 0; q < nin && nlist < RECO_BUNDLE_MAX_ORDERS; q++) {
+        if (!next[q]) continue;
+        uint32_t oi = r->iord[in[q].item].o[--next[q]];
+        more = true;
+        if (!seen[oi]) seen[oi] = 1, olist[nlist++] = oi;
+      }
+    }
+    ecai__free(next);
+    ecai__free(seen);
+  }
+  size_t nord = any_cart ? nlist : (r->n_orders < RECO_BUNDLE_MAX_ORDERS ? r->n_orders : RECO_BUNDLE_MAX_ORDERS);
+  for (size_t i = 0; i < nord; i++) {
+    const reco_order *od = &r->orders[any_cart ? olist[i] : r->n_orders - 1 - i];
+    uint8_t l[M];
+    size_t m = 0;
+    for (uint32_t q = 0; q < od->n; q++) {
+      uint32_t it = od->items[q];
+      if (pos[it] && m < M) l[m++] = (uint8_t)(pos[it] - 1);
+    }
+    anchors++;
+    if (m < 2) continue;
+    for (size_t x = 1; x < m; x++) /* sort the few positions */
+      for (size_t y = x; y > 0 && l[y - 1] > l[y]; y--) {
+        uint8_t t = l[y];
+        l[y] = l[y - 1];
+        l[y - 1] = t;
+      }
+    for (size_t x = 0; x < m; x++)
+      for (size_t y = x + 1; y < m; y++) {
+        cnt[((size_t)l[x] * M + l[y]) * M + l[x]] += 1;
+        for (size_t z = y + 1; z < m; z++) cnt[((size_t)l[x] * M + l[y]) * M + l[z]] += 1;
+      }
+  }
+  size_t nb = 0;
+  for (size_t a = 0; a < nc; a++)
+    for (size_t b = a + 1; b < nc; b++) {
+      float pn = cnt[(a * M + b) * M + a];
+      if (pn >= RECO_BUNDLE_MIN_ORDERS) bs[nb++] = (reco_bundle){(uint8_t)a, (uint8_t)b, 0xFF, pn, 0};
+      for (size_t c = b + 1; c < nc && pn >= RECO_BUNDLE_MIN_ORDERS; c++) {
+        float tn = cnt[(a * M + b) * M + c];
+        if (tn >= RECO_BUNDLE_MIN_ORDERS) bs[nb++] = (reco_bundle){(uint8_t)a, (uint8_t)b, (uint8_t)c, tn, 0};
+      }
+    }
+  /* order: the geometric mean of the members' single-item scores (relative to the best
+     candidate): the co-purchase count only admits a set. Measured on September 2011 (train
+     before 2011-09-01, 1,580 baskets, 20 candidates, all orders counted): the held-out half
+     holds the first bundle in 18.3 % of baskets this way, 11.3 % ordered by the count,
+     15.2 % by count x relevance. 12 candidates and 1,000 orders keep a request near the
+     cost of a plain one. */
+  for (size_t i = 0; i < nb; i++) {
+    double t0 = nc && top[0].score > 0 ? top[0].score : 1;
+    int sz = bs[i].c == 0xFF ? 2 : 3;
+    double g = (top[bs[i].a].score / t0) * (top[bs[i].b].score / t0) * (sz == 3 ? top[bs[i].c].score / t0 : 1);
+    bs[i].w = (float)pow(g > 0 ? g : 0, 1.0 / sz);
+  }
+  ecai__free(olist);
+  qsort(bs, nb, sizeof *bs, cmp_bundle);
+  const char *anchor_title = NULL;
+  size_t ncart = 0;
+  for (size_t q = 0; q < nin; q++)
+    if (in[q].cart) {
+      ncart++;
+      const reco_item *ci = &r->items[in[q].item];
+      anchor_title = ci->title ? ci->title : ci->id;
+    }
+  for (size_t i = 0; i < nb && i < o->k; i++) {
+    json_t *b = json_object(), *its = json_array();
+    if (!b || !its) {
+      json_decref(b);
+      json_decref(its);
+      st = ecai__err(ECAI_ENOMEM, "recommend: out of memory (bundles)");
+      goto done;
+    }
+    uint8_t ps[3] = {bs[i].a, bs[i].b, bs[i].c};
+    double price = 0;
+    bool priced = true;
+    for (int x = 0; x < 3 && ps[x] != 0xFF; x++) {
+      const reco_item *it = &r->items[top[ps[x]].item];
+      double p = ecai__reco_price(r, top[ps[x]].item);
+      json_t *e = json_pack("{s:s}", "id", it->id);
+      if (e && it->title) json_object_set_new(e, "title", json_string(it->title));
+      if (e && p >= 0) json_object_set_new(e, "price", json_real(p));
+      json_array_append_new(its, e);
+      if (p >= 0) price += p;
+      else priced = false;
+    }
+    char reason[400];
+    if (!any_cart)
+      snprintf(reason, sizeof reason, "often bought together: %.0f orders held all of them", (double)bs[i].n);
+    else if (ncart == 1)
+      snprintf(reason, sizeof reason, "bought together with %.280s in %.0f of its %zu orders", anchor_title,
+               (double)bs[i].n, anchors);
+    else
+      snprintf(reason, sizeof reason, "bought together with items in your cart in %.0f of %zu orders",
+               (double)bs[i].n, anchors);
+    json_object_set_new(b, "items", its);
+    json_object_set_new(b, "price", priced ? json_real(price) : json_null());
+    json_object_set_new(b, "orders", json_integer((json_int_t)bs[i].n));
+    json_object_set_new(b, "score", json_real(anchors ? bs[i].n / (double)anchors : 0));
+    json_object_set_new(b, "reason", json_string(reason));
+    json_array_append_new(arr, b);
+  }
+done:
+  ecai__free(pos);
+  ecai__free(cnt);
+  ecai__free(bs);
+  return st;
+}
+
 /* ---- JSON query --------------------------------------------------------------------------- */
 
 static ecai_status bad(const char *field, const char *what) {
@@ -484,6 +708,7 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
   reco_in *in = NULL;
   reco_hit *hits = NULL;
   reco_scores s = {0};
+  float *tfree = NULL;
   json_t *reply = NULL, *unknown = json_array();
   const char **cat_in = NULL, **cat_out = NULL;
   reco_opts o = {.k = 10, .strategy = RECO_S_MIXED, .method = RECO_M_BLENDED, .exclude_history = true,
@@ -494,7 +719,7 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
   }
   static const char *known[] = {"cart", "history", "k", "strategy", "exclude", "min_price", "max_price",
                                 "allow_pricier", "now", "exclude_history", "in_stock", "method", "categories",
-                                "exclude_categories", NULL};
+                                "exclude_categories", "customer", NULL};
   const char *key;
   json_t *val;
   json_object_foreach(j, key, val) {
@@ -519,8 +744,10 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     if (sv && !strcmp(sv, "mixed")) o.strategy = RECO_S_MIXED;
     else if (sv && !strcmp(sv, "complementary")) o.strategy = RECO_S_COMPLEMENTARY;
     else if (sv && !strcmp(sv, "similar")) o.strategy = RECO_S_SIMILAR;
+    else if (sv && !strcmp(sv, "trending")) o.strategy = RECO_S_TRENDING;
+    else if (sv && !strcmp(sv, "bundle")) o.strategy = RECO_S_BUNDLE;
     else {
-      st = bad("strategy", "must be \"mixed\", \"complementary\" or \"similar\"");
+      st = bad("strategy", "must be \"mixed\", \"complementary\", \"similar\", \"trending\" or \"bundle\"");
       goto done;
     }
   }
@@ -553,8 +780,17 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     st = ecai__err(ECAI_EINVAL, "recommend request: \"cart\", \"history\" and \"exclude\" must be arrays");
     goto done;
   }
+  char cbuf[32];
+  const char *customer = NULL;
+  json_t *cj = json_object_get(j, "customer");
+  if (json_is_string(cj) && json_string_value(cj)[0]) customer = json_string_value(cj);
+  else if (json_is_integer(cj)) snprintf(cbuf, sizeof cbuf, "%lld", (long long)json_integer_value(cj)), customer = cbuf;
+  else if (cj && !json_is_null(cj)) {
+    st = bad("customer", "must be a customer id (non-empty string or integer)");
+    goto done;
+  }
   size_t ncart = cart ? json_array_size(cart) : 0, nhist = hist ? json_array_size(hist) : 0;
-  in = ecai__malloc((ncart + nhist + 1) * sizeof *in);
+  in = ecai__malloc((ncart + nhist + 1 + (customer ? r->n_items : 0)) * sizeof *in);
   hits = ecai__malloc(o.k * sizeof *hits);
   if (!in || !hits || !unknown) {
     st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
@@ -638,6 +874,30 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
       }
     }
   }
+  /* the customer's own orders: purchase history (re-orders allowed unless "exclude_history" is true) */
+  size_t cust_orders = 0;
+  if (customer) {
+    const reco_cust *cu = ecai__reco_customer(r, customer);
+    uint32_t *slot = cu ? ecai__calloc(r->n_items ? r->n_items : 1, sizeof *slot) : NULL;
+    if (cu && !slot) {
+      st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+      goto done;
+    }
+    for (size_t q = 0; slot && q < nin; q++) slot[in[q].item] = (uint32_t)q + 1;
+    int64_t cnow = (int64_t)now;
+    if (cu && now < 0) /* default: the customer's newest order */
+      for (uint32_t i = 0; i < cu->n; i++)
+        if (i == 0 || r->orders[cu->orders[i]].ts > cnow) cnow = r->orders[cu->orders[i]].ts;
+    size_t first = nin;
+    cust_orders = cu ? ecai__reco_customer_inputs(r, customer, cnow, in, &nin, slot) : 0;
+    ecai__free(slot);
+    if (cust_orders == SIZE_MAX) {
+      st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+      goto done;
+    }
+    if (cust_orders && !json_object_get(j, "exclude_history")) o.rebuy = true;
+    for (size_t q = first; q < nin && o.exclude_history && !o.rebuy; q++) s.banned[in[q].item] = 1;
+  }
   bool any_cart = false;
   for (size_t q = 0; q < nin; q++) any_cart |= in[q].cart;
   if (!any_cart) /* browsing history alone: it is the session */
@@ -653,20 +913,47 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
   }
   ecai__reco_components(r, in, nin, &s);
   if (nin == 0 && !s.has_x && o.method != RECO_M_POPULARITY) o.method = RECO_M_POPULARITY; /* nothing known: popular items */
-  size_t nh = ecai__reco_rank(r, in, nin, &s, &o, hits);
-  if (nh == SIZE_MAX) {
-    st = ecai__err(ECAI_ENOMEM, "recommend: out of memory (ranking)");
-    goto done;
+  if (o.strategy == RECO_S_TRENDING) { /* the model's trend (as of its last fit) or one as of "now" */
+    o.method = RECO_M_TRENDING;
+    o.use_mmr = false;
+    if (now >= 0 || !r->recent) {
+      int64_t tn = (int64_t)now;
+      for (size_t i = 0; now < 0 && i < r->n_orders; i++)
+        if (i == 0 || r->orders[i].ts > tn) tn = r->orders[i].ts;
+      tfree = ecai__malloc((r->n_items ? r->n_items : 1) * 2 * sizeof *tfree);
+      if (!tfree) {
+        st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+        goto done;
+      }
+      ecai__reco_trend(r, tn, tfree, tfree + r->n_items);
+      s.recent = tfree;
+      s.trend = tfree + r->n_items;
+      s.trend_n = r->n_items;
+    } else {
+      s.recent = r->recent;
+      s.trend = r->trend;
+      s.trend_n = r->trend_n;
+    }
   }
-  static const char *snames[] = {"mixed", "complementary", "similar"};
   reply = json_object();
-  json_t *items = json_array();
-  if (!reply || !items) {
+  json_t *items = json_array(), *bund = o.strategy == RECO_S_BUNDLE ? json_array() : NULL;
+  if (!reply || !items || (o.strategy == RECO_S_BUNDLE && !bund)) {
     json_decref(items);
+    json_decref(bund);
     st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
     goto done;
   }
   json_object_set_new(reply, "items", items);
+  size_t nh = 0;
+  if (bund) {
+    json_object_set_new(reply, "bundles", bund);
+    st = ecai__reco_bundles(r, in, nin, &s, &o, bund);
+    if (st) goto done;
+  } else if ((nh = ecai__reco_rank(r, in, nin, &s, &o, hits)) == SIZE_MAX) {
+    st = ecai__err(ECAI_ENOMEM, "recommend: out of memory (ranking)");
+    goto done;
+  }
+  static const char *snames[] = {"mixed", "complementary", "similar", "trending", "bundle"};
   for (size_t h = 0; h < nh; h++) {
     json_t *it = json_object();
     char reason[320];
@@ -679,6 +966,12 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     case 4: snprintf(reason, sizeof reason, "similar to items in your cart"); break;
     case 5: snprintf(reason, sizeof reason, "goes with %.280s (same category)", bt); break;
     case 6: snprintf(reason, sizeof reason, "goes with %.280s (same department)", bt); break;
+    case 7: {
+      uint32_t x = hits[h].item;
+      snprintf(reason, sizeof reason, "trending: %.0f orders in the last %d days, %.1fx its earlier rate",
+               (double)s.recent[x], RECO_TREND_DAYS, (double)s.trend[x]);
+      break;
+    }
     default: snprintf(reason, sizeof reason, "popular with other shoppers"); break;
     }
     json_object_set_new(it, "id", json_string(r->items[hits[h].item].id));
@@ -689,6 +982,10 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
   }
   json_object_set_new(reply, "strategy", json_string(snames[o.strategy]));
   json_object_set(reply, "unknown", unknown);
+  if (customer)
+    json_object_set_new(reply, "customer", json_pack("{s:s, s:b, s:I}", "id", customer, "known",
+                                                     ecai__reco_customer(r, customer) != NULL, "orders_used",
+                                                     (json_int_t)cust_orders));
   {
     char *js = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(6));
     size_t jn = js ? strlen(js) : 0;
@@ -705,6 +1002,7 @@ done:
   json_decref(j);
   ecai__free(in);
   ecai__free(hits);
+  ecai__free(tfree);
   ecai__reco_scores_free(&s);
   return st;
 }

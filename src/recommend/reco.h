@@ -37,6 +37,23 @@ typedef struct {
   uint32_t n, cap;
 } reco_order;
 
+/* a product's orders (indexes into the order array, in arrival order) */
+typedef struct {
+  uint32_t *o;
+  uint32_t n, cap;
+} reco_plist;
+
+/* a known customer: its orders (indexes into the order array, in arrival order) */
+typedef struct {
+  char *id;
+  uint32_t *orders;
+  uint32_t n, cap;
+} reco_cust;
+
+/* At most this many of a customer's most recent orders feed a request (customers with
+   thousands of orders: wholesalers, marketplaces). */
+#define RECO_MAX_CUSTOMER_ORDERS 200
+
 /* string-keyed index map over an array of structs whose first member is `char *id` */
 typedef struct {
   uint32_t *slots; /* index + 1, 0 = empty */
@@ -49,9 +66,15 @@ struct ecai_recommend {
   /* settings */
   size_t max_items, cold_orders;
   double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio, cold_cart_boost, w_category;
+  double w_recent;      /* blend weight of recent sales (orders in the trend window / its maximum) */
+  /* sales trend as of the newest order at the last fit/load (ecai__reco_trend) */
+  float *recent, *trend;
+  size_t trend_n;
+  int64_t trend_now;
   /* products */
   reco_item *items;
   reco_nbr *nbr;
+  reco_plist *iord; /* per item: the orders holding it */
   size_t n_items, cap_items;
   reco_smap imap;
   /* orders */
@@ -59,6 +82,10 @@ struct ecai_recommend {
   size_t n_orders, cap_orders;
   reco_smap omap;
   uint64_t n_pairs;
+  /* customers (from the orders' customer ids) */
+  reco_cust *custs;
+  size_t n_custs, cap_custs;
+  reco_smap cmap;
   /* EASE */
   size_t ease_n, ease_pos_n;
   uint32_t *ease_items; /* model row -> item */
@@ -94,10 +121,11 @@ typedef enum {
   RECO_M_COSINE = 2,
   RECO_M_EASE = 3,
   RECO_M_CONTENT = 4,
-  RECO_M_BLENDED = 5
+  RECO_M_BLENDED = 5,
+  RECO_M_TRENDING = 6
 } reco_method;
 
-enum { RECO_S_MIXED = 0, RECO_S_COMPLEMENTARY = 1, RECO_S_SIMILAR = 2 };
+enum { RECO_S_MIXED = 0, RECO_S_COMPLEMENTARY = 1, RECO_S_SIMILAR = 2, RECO_S_TRENDING = 3, RECO_S_BUNDLE = 4 };
 
 /* One weighted input item of a request. */
 typedef struct {
@@ -115,6 +143,8 @@ typedef struct {
   float *qv;      /* query vector (content) */
   float *xq;      /* summed vectors of cart ids unknown to the model (content callback) */
   bool has_q, has_x;
+  const float *recent, *trend; /* sales trend (trend_n items), for RECO_M_TRENDING */
+  size_t trend_n;
 } reco_scores;
 
 typedef struct {
@@ -122,6 +152,7 @@ typedef struct {
   int strategy;
   reco_method method;
   bool exclude_history, allow_pricier, in_stock, use_mmr;
+  bool rebuy; /* the customer's own orders feed the request: re-orders score (w_rebuy) */
   double min_price, max_price; /* < 0 = unset */
   const char *const *cat_in, *const *cat_out; /* category prefixes to include / exclude */
   size_t n_cat_in, n_cat_out;
@@ -130,7 +161,7 @@ typedef struct {
 typedef struct {
   uint32_t item;
   float score;
-  int why; /* 0 popular, 1 bought with, 2 similar to, 3 ordered before, 4 similar to the cart */
+  int why; /* 0 popular, 1 bought with, 2 similar to, 3 ordered before, 4 similar to the cart, 5/6 category, 7 trending */
   uint32_t because;
 } reco_hit;
 
@@ -153,6 +184,24 @@ bool ecai__reco_text_fitted(const ecai_recommend *r);
    when the content comes from the caller). */
 ecai_status ecai__reco_text_fit(ecai_recommend *r);
 
+/* Trend window, baseline and smoothing: recent = orders in the RECO_TREND_DAYS days up to
+   `now`, base = orders in the RECO_TREND_BASE_DAYS days before that window, trend =
+   (recent + RECO_TREND_PRIOR) / (base x RECO_TREND_DAYS / RECO_TREND_BASE_DAYS + RECO_TREND_PRIOR). */
+#define RECO_TREND_DAYS 28
+#define RECO_TREND_BASE_DAYS 84
+#define RECO_TREND_PRIOR 5.0
+/* Orders gained in the window over the product's own earlier rate (recent - expected, with
+   expected recovered from the smoothed ratio) when it is rising (trend > 1), else 0. */
+static inline float ecai__reco_trend_gain(float recent, float trend) {
+  if (!(recent > 0) || !(trend > 1)) return 0;
+  double expected = (recent + RECO_TREND_PRIOR) / trend - RECO_TREND_PRIOR;
+  return (float)(recent - expected);
+}
+/* Fills recent and trend (n_items floats each) as of `now`. */
+void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float *trend);
+/* Recomputes r->recent / r->trend as of the newest order. */
+ecai_status ecai__reco_trend_update(ecai_recommend *r);
+
 /* cindex.c */
 ecai_status ecai__reco_cindex_build(ecai_recommend *r);
 void ecai__reco_cindex_free(ecai_recommend *r);
@@ -165,12 +214,34 @@ size_t ecai__reco_cindex_search(const ecai_recommend *r, const float *q, size_t 
 float ecai__reco_dot(const float *a, const float *b, size_t n);
 
 /* query.c */
+/* Adds the known customer's orders dated at or before `now` (its most recent
+   RECO_MAX_CUSTOMER_ORDERS) to the inputs as purchase history: rec = the share of those
+   orders holding the item, each order weighted 0.5^(age / half_life), and w = w_history x
+   rec (items already in the inputs, e.g. the cart, are left as they are). `in` has room for
+   *nin + n_items entries; slot (n_items entries, 0 = none, else index in `in` + 1) is kept
+   in step with it. Returns the number of orders used (0 for an unknown customer),
+   SIZE_MAX when out of memory. */
+size_t ecai__reco_customer_inputs(const ecai_recommend *r, const char *customer, int64_t now, reco_in *in,
+                                  size_t *nin, uint32_t *slot);
+/* The customer's record or NULL. */
+const reco_cust *ecai__reco_customer(const ecai_recommend *r, const char *customer);
 ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim);
 void ecai__reco_scores_free(reco_scores *s);
 void ecai__reco_components(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s);
 /* Ranks with the given method; writes up to opts->k hits, returns the count (SIZE_MAX: out of memory). */
 size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
                        const reco_opts *o, reco_hit *hits);
+
+/* Bundles: sets of 2-3 of the top RECO_BUNDLE_CANDIDATES single recommendations that orders
+   holding a cart item (any orders without a cart; the most recent RECO_BUNDLE_MAX_ORDERS of
+   them) contain together at least
+   RECO_BUNDLE_MIN_ORDERS times, by the geometric mean of their single scores; appended to
+   `arr` as JSON objects. */
+#define RECO_BUNDLE_CANDIDATES 12
+#define RECO_BUNDLE_MIN_ORDERS 2
+#define RECO_BUNDLE_MAX_ORDERS 1000 /* the most recent orders counted in (latency bound) */
+ecai_status ecai__reco_bundles(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
+                               const reco_opts *o, json_t *arr);
 
 /* io.c: CSV reading */
 typedef struct {

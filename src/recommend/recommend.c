@@ -160,6 +160,7 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   r->cand_m = (size_t)cfg_num(ctx, "recommend.content_candidates", 200);
   r->cold_cart_boost = cfg_num(ctx, "recommend.cold_cart_boost", 3);
   r->w_category = cfg_num(ctx, "recommend.w_category", 1.0);
+  r->w_recent = cfg_num(ctx, "recommend.w_recent", 0.0);
   const char *fac = ctx ? ecai__cfg_str(ctx, "recommend.content_index", "exact") : "exact";
   if (!fac || strlen(fac) >= sizeof r->cindex_factory || !fac[0]) {
     ecai__free(r);
@@ -168,7 +169,7 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   strcpy(r->cindex_factory, fac);
   r->cidx_exact = !strcmp(fac, "exact");
   if (r->max_items < 1 || r->max_items > 20000 || !(r->lambda > 0) || r->mmr < 0 || r->mmr > 1 ||
-      r->w_ease < 0 || r->w_cooc < 0 || r->w_rebuy < 0 || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
+      r->w_ease < 0 || r->w_cooc < 0 || r->w_rebuy < 0 || !(r->w_recent >= 0 && r->w_recent <= 1000) || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
       r->price_ratio < 0 || r->cand_m < 1 || r->cand_m > 100000 ||
       !(r->cold_cart_boost >= 0 && r->cold_cart_boost <= 1000) || !(r->w_category >= 0 && r->w_category <= 1000)) {
     ecai__free(r);
@@ -205,14 +206,24 @@ void ecai_recommend_free(ecai_recommend *r) {
     ecai__free(r->items[i].category);
     ecai__free(r->nbr[i].keys);
     ecai__free(r->nbr[i].vals);
+    ecai__free(r->iord[i].o);
   }
   for (size_t i = 0; i < r->n_orders; i++) {
     ecai__free(r->orders[i].id);
     ecai__free(r->orders[i].customer);
     ecai__free(r->orders[i].items);
   }
+  for (size_t i = 0; i < r->n_custs; i++) {
+    ecai__free(r->custs[i].id);
+    ecai__free(r->custs[i].orders);
+  }
+  ecai__free(r->custs);
+  ecai__free(r->cmap.slots);
+  ecai__free(r->recent);
+  ecai__free(r->trend);
   ecai__free(r->items);
   ecai__free(r->nbr);
+  ecai__free(r->iord);
   ecai__free(r->orders);
   ecai__free(r->imap.slots);
   ecai__free(r->omap.slots);
@@ -330,6 +341,9 @@ static ecai_status grow_items(ecai_recommend *r, size_t need) {
   reco_nbr *nn = ecai__realloc(r->nbr, ncap * sizeof *nn);
   if (!nn) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (items)");
   r->nbr = nn;
+  reco_plist *np = ecai__realloc(r->iord, ncap * sizeof *np);
+  if (!np) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (items)");
+  r->iord = np;
   float *nv = ecai__realloc(r->cvec, ncap * r->cdim * sizeof *nv);
   if (!nv) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (content)");
   r->cvec = nv;
@@ -354,6 +368,7 @@ ecai_status ecai__reco_item_get(ecai_recommend *r, const char *id, size_t len, u
   uint32_t idx = (uint32_t)r->n_items;
   memset(&r->items[idx], 0, sizeof r->items[idx]);
   memset(&r->nbr[idx], 0, sizeof r->nbr[idx]);
+  memset(&r->iord[idx], 0, sizeof r->iord[idx]);
   r->items[idx].id = d;
   r->chas[idx] = 0;
   r->n_items++;
@@ -425,6 +440,46 @@ ecai_status ecai_recommend_set_category(ecai_recommend *r, const char *product_i
 
 /* ---- orders --------------------------------------------------------------------- */
 
+const reco_cust *ecai__reco_customer(const ecai_recommend *r, const char *customer) {
+  int64_t f = customer ? smap_find(&r->cmap, r->custs, sizeof(reco_cust), customer, strlen(customer)) : -1;
+  return f >= 0 ? &r->custs[f] : NULL;
+}
+
+/* Files order `oi` under its customer. */
+static ecai_status customer_add_order(ecai_recommend *r, const char *customer, uint32_t oi) {
+  int64_t f = smap_find(&r->cmap, r->custs, sizeof(reco_cust), customer, strlen(customer));
+  if (f < 0) {
+    if (r->n_custs == r->cap_custs) {
+      size_t ncap = r->cap_custs ? r->cap_custs * 2 : 64;
+      reco_cust *nc = ecai__realloc(r->custs, ncap * sizeof *nc);
+      if (!nc) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (customers)");
+      r->custs = nc;
+      r->cap_custs = ncap;
+    }
+    reco_cust *c = &r->custs[r->n_custs];
+    memset(c, 0, sizeof *c);
+    if (!(c->id = ecai__strdup(customer))) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (customers)");
+    r->n_custs++;
+    ecai_status st = smap_insert(&r->cmap, r->custs, sizeof(reco_cust), (uint32_t)(r->n_custs - 1));
+    if (st) {
+      ecai__free(c->id);
+      r->n_custs--;
+      return st;
+    }
+    f = (int64_t)(r->n_custs - 1);
+  }
+  reco_cust *c = &r->custs[f];
+  if (c->n == c->cap) {
+    uint32_t ncap = c->cap ? c->cap * 2 : 4;
+    uint32_t *no = ecai__realloc(c->orders, ncap * sizeof *no);
+    if (!no) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (customers)");
+    c->orders = no;
+    c->cap = ncap;
+  }
+  c->orders[c->n++] = oi;
+  return ECAI_OK;
+}
+
 static ecai_status order_get(ecai_recommend *r, const char *id, const char *customer, int64_t ts, uint32_t *out) {
   int64_t f = smap_find(&r->omap, r->orders, sizeof(reco_order), id, strlen(id));
   if (f >= 0) {
@@ -449,7 +504,10 @@ static ecai_status order_get(ecai_recommend *r, const char *id, const char *cust
   }
   o->ts = ts;
   r->n_orders++;
-  ecai_status st = smap_insert(&r->omap, r->orders, sizeof(reco_order), (uint32_t)(r->n_orders - 1));
+  ecai_status st = o->customer ? customer_add_order(r, o->customer, (uint32_t)(r->n_orders - 1)) : ECAI_OK;
+  if (!st && (st = smap_insert(&r->omap, r->orders, sizeof(reco_order), (uint32_t)(r->n_orders - 1))) &&
+      o->customer) /* drop the order just filed under its customer */
+    ((reco_cust *)ecai__reco_customer(r, o->customer))->n--;
   if (st) {
     r->n_orders--;
     ecai__free(o->id);
@@ -472,6 +530,14 @@ static ecai_status order_add_item(ecai_recommend *r, uint32_t oi, uint32_t it) {
     o->items = ni;
     o->cap = ncap;
   }
+  reco_plist *pl = &r->iord[it];
+  if (pl->n == pl->cap) {
+    uint32_t ncap = pl->cap ? pl->cap * 2 : 4;
+    uint32_t *no = ecai__realloc(pl->o, ncap * sizeof *no);
+    if (!no) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (order lines)");
+    pl->o = no;
+    pl->cap = ncap;
+  }
   for (uint32_t j = 0; j < o->n; j++) {
     uint32_t other = o->items[j];
     float *a = nbr_slot(&r->nbr[it], other + 1);
@@ -482,6 +548,7 @@ static ecai_status order_add_item(ecai_recommend *r, uint32_t oi, uint32_t it) {
     *a += 1;
     *b += 1;
   }
+  pl->o[pl->n++] = oi;
   o->items[o->n++] = it;
   r->items[it].orders++;
   if (o->ts > r->items[it].last_ts) r->items[it].last_ts = o->ts;
@@ -602,7 +669,47 @@ ecai_status ecai_recommend_fit(ecai_recommend *r) {
   r->ease_fit_lambda = r->lambda;
   r->ease_stale = false;
   ecai_status st = ecai__reco_text_fit(r);
+  if (!st) st = ecai__reco_trend_update(r);
   return st ? st : ecai__reco_cindex_build(r);
+}
+
+/* ---- sales trend ------------------------------------------------------------------ */
+
+void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float *trend) {
+  const int64_t w = (int64_t)RECO_TREND_DAYS * 86400, b = (int64_t)RECO_TREND_BASE_DAYS * 86400;
+  memset(recent, 0, r->n_items * sizeof *recent);
+  memset(trend, 0, r->n_items * sizeof *trend); /* the baseline counts until the end */
+  for (size_t i = 0; i < r->n_orders; i++) {
+    const reco_order *o = &r->orders[i];
+    int64_t age = now - o->ts;
+    if (age < 0 || age >= w + b) continue;
+    float *dst = age < w ? recent : trend;
+    for (uint32_t q = 0; q < o->n; q++) dst[o->items[q]] += 1;
+  }
+  for (size_t j = 0; j < r->n_items; j++)
+    trend[j] = (float)((recent[j] + RECO_TREND_PRIOR) /
+                       (trend[j] * (double)RECO_TREND_DAYS / RECO_TREND_BASE_DAYS + RECO_TREND_PRIOR));
+}
+
+ecai_status ecai__reco_trend_update(ecai_recommend *r) {
+  int64_t now = 0;
+  for (size_t i = 0; i < r->n_orders; i++)
+    if (i == 0 || r->orders[i].ts > now) now = r->orders[i].ts;
+  size_t n = r->n_items ? r->n_items : 1;
+  float *rc = ecai__malloc(n * sizeof *rc), *tr = ecai__malloc(n * sizeof *tr);
+  if (!rc || !tr) {
+    ecai__free(rc);
+    ecai__free(tr);
+    return ecai__err(ECAI_ENOMEM, "recommend: out of memory (trend)");
+  }
+  ecai__reco_trend(r, now, rc, tr);
+  ecai__free(r->recent);
+  ecai__free(r->trend);
+  r->recent = rc;
+  r->trend = tr;
+  r->trend_n = r->n_items;
+  r->trend_now = now;
+  return ECAI_OK;
 }
 
 /* ---- content ---------------------------------------------------------------------- */

@@ -802,6 +802,15 @@ static void cover_recommend(void) {
   OK(ecai_recommend_stats(&js, NULL, r));
   CHECK(js && js[0] == '{');
   ecai_free(js);
+  /* the request kinds of 0.1's later additions: a customer's orders, bundles, trending */
+  const char *more[] = {"{\"cart\":[\"P1\"],\"customer\":\"c4\"}", "{\"cart\":[\"P1\"],\"strategy\":\"bundle\"}",
+                        "{\"strategy\":\"trending\"}"};
+  const char *want[] = {"\"customer\":{\"id\":\"c4\",\"known\":true", "\"bundles\":[", "\"strategy\":\"trending\""};
+  for (int i = 0; i < 3; i++) {
+    OK(ecai_recommend_query(&js, NULL, r, more[i], strlen(more[i])));
+    HAS(js, want[i]);
+    ecai_free(js);
+  }
   /* categories: excluding P2's category leaves it out */
   OK(ecai_recommend_set_category(r, "P2", "Tools > Bits"));
   const char *xreq = "{\"cart\":[\"P1\"],\"k\":3,\"exclude_categories\":[\"Tools\"]}";

@@ -33,7 +33,7 @@ static double pct(double *v, size_t n, double p) {
 
 /* carts: the October invoices (all items but the last) */
 typedef struct {
-  char order[32];
+  char order[32], customer[16];
   char ids[64][16];
   int n;
 } cart;
@@ -53,6 +53,7 @@ static ecai_status collect(const reco_row *row, void *payload) {
     }
     memset(&cs->c[cs->n], 0, sizeof cs->c[0]);
     snprintf(cs->c[cs->n].order, sizeof cs->c[0].order, "%s", row->order);
+    snprintf(cs->c[cs->n].customer, sizeof cs->c[0].customer, "%s", row->customer ? row->customer : "");
     cs->n++;
   }
   cart *c = &cs->c[cs->n - 1];
@@ -179,6 +180,42 @@ int main(void) {
   }
   r->cidx_exact = true;
   ecai__reco_cindex_build(r);
+  /* the new request kinds on the same carts: with the customer's own orders (carts of
+     customers with training orders), bundles, trending (no cart) */
+  static const char *kinds[] = {"blended + customer history", "strategy bundle", "strategy trending (no cart)"};
+  double kp50[3] = {0}, kp99[3] = {0}, rp50[3] = {0};
+  size_t kn[3] = {0};
+  for (int kd = 0; kd < 3; kd++) {
+    double *lat = malloc(nreq * sizeof(double)), *ref = malloc(nreq * sizeof(double));
+    for (size_t i = 0; i < cs.n && kn[kd] < nreq; i++) {
+      cart *c = &cs.c[i];
+      if (c->n < 2 || (kd == 0 && !ecai__reco_customer(r, c->customer))) continue;
+      char req[4096];
+      size_t len = (size_t)snprintf(req, sizeof req, "{\"k\":10,\"cart\":[");
+      for (int j = 0; kd < 2 && j < c->n - 1 && len < sizeof req - 128; j++)
+        len += (size_t)snprintf(req + len, sizeof req - len, "%s\"%s\"", j ? "," : "", c->ids[j]);
+      if (kd == 0) len += (size_t)snprintf(req + len, sizeof req - len, "],\"customer\":\"%s\"}", c->customer);
+      else len += (size_t)snprintf(req + len, sizeof req - len, "],\"strategy\":\"%s\"}", kd == 1 ? "bundle" : "trending");
+      /* the plain blended request on the same cart right before: the peer under the same load */
+      char plain[4096];
+      size_t pl = (size_t)snprintf(plain, sizeof plain, "{\"k\":10,\"cart\":[");
+      for (int j = 0; j < c->n - 1 && pl < sizeof plain - 64; j++)
+        pl += (size_t)snprintf(plain + pl, sizeof plain - pl, "%s\"%s\"", j ? "," : "", c->ids[j]);
+      pl += (size_t)snprintf(plain + pl, sizeof plain - pl, "]}");
+      char *out = NULL;
+      double a = now_s();
+      if (ecai_recommend_query(&out, NULL, r, plain, pl)) return 1;
+      double b = now_s();
+      ecai_free(out);
+      if (ecai_recommend_query(&out, NULL, r, req, len)) return 1;
+      ref[kn[kd]] = (b - a) * 1e3;
+      lat[kn[kd]++] = (now_s() - b) * 1e3;
+      ecai_free(out);
+    }
+    if (kn[kd]) kp50[kd] = pct(lat, kn[kd], 0.5), kp99[kd] = pct(lat, kn[kd], 0.99), rp50[kd] = pct(ref, kn[kd], 0.5);
+    free(lat);
+    free(ref);
+  }
   double bp50 = pct(lat_b, done, 0.5), bp99 = pct(lat_b, done, 0.99);
   double cp50 = pct(lat_c, done, 0.5), cp99 = pct(lat_c, done, 0.99);
   double np50 = pct(lat_n, done, 0.5), np99 = pct(lat_n, done, 0.99);
@@ -188,6 +225,10 @@ int main(void) {
   printf("%-44s %9.3f %9.3f\n", "peer: naive scan of all orders per request", np50, np99);
   printf("%-44s %9.3f %9.3f\n", "peer: blended, content index FAISS Flat", pp50[0], pp99[0]);
   printf("%-44s %9.3f %9.3f\n", "peer: blended, content index FAISS HNSW32", pp50[1], pp99[1]);
+  for (int kd = 0; kd < 3; kd++)
+    printf("%-44s %9.3f %9.3f  (%zu requests; %.2fx the plain blended p50 on the same carts; p50 %s the 2 ms target)\n",
+           kinds[kd], kp50[kd], kp99[kd], kn[kd], rp50[kd] > 0 ? kp50[kd] / rp50[kd] : 0.0,
+           kp50[kd] < 2.0 ? "meets" : "MISSES");
   printf("requests: %zu October carts; blended p50 %s the 2 ms target; peer/blended p50 ratio %.1fx\n", done,
          bp50 < 2.0 ? "meets" : "MISSES", np50 / bp50);
   const char *tmp = getenv("TMPDIR");

@@ -26,6 +26,19 @@ ok "error is one line" test "$(printf '%s\n' "$out" | wc -l)" -eq 1
 expect_exit 2 "--index on a folder that is not a store exits 2" $ECAI recommend --index "$TMP" --cart MUG1
 out=$($ECAI recommend --index "$TMP" --cart MUG1 2>&1)
 contains "--index error names the problem" "$out" "cannot open the index"
+out=$($ECAI recommend --orders $ORD --cart SOFA1 --customer cust1 --k 4 --json)
+contains "--customer brings back what the customer ordered" "$out" '"reason":"you ordered this before"'
+contains "--customer reports the orders used" "$out" '"customer":{"id":"cust1","known":true,"orders_used":'
+out=$($ECAI recommend --orders $ORD --cart SOFA1 --customer nobody --json)
+contains "an unknown customer is reported, the cart decides" "$out" '"known":false,"orders_used":0}'
+out=$($ECAI recommend --orders $ORD --strategy trending --k 3 --json)
+contains "--strategy trending needs no cart and explains itself" "$out" '"reason":"trending: '
+out=$($ECAI recommend --orders $ORD --cart MUG1 --strategy bundle --k 2 --json)
+contains "--strategy bundle lists bundles with a combined price" "$out" '"bundles":[{"items":[{"id":"COF1"'
+contains "bundles name the cart item and the orders" "$out" '"reason":"bought together with WHITE CERAMIC MUG in 6 of its 19 orders"'
+out=$($ECAI recommend --orders $ORD --cart MUG1 --strategy bundle --k 1)
+contains "bundles print as a table with the price" "$out" " 1. COF1 + SPN1  (8.00)"
+expect_exit 2 "recommend with an empty --customer exits 2" $ECAI recommend --orders $ORD --customer "" --cart MUG1
 expect_exit 2 "recommend without a cart exits 2" $ECAI recommend --orders $ORD
 expect_exit 2 "recommend with a missing file exits 2" $ECAI recommend --orders "$TMP/none.csv" --cart A
 expect_exit 2 "recommend with a bad strategy exits 2" $ECAI recommend --orders $ORD --cart MUG1 --strategy odd
@@ -43,9 +56,14 @@ out=$($ECAI eval-recommend --transactions tests/data/recommend_eval.csv --train-
 contains "eval-recommend: baskets, orders and catalog worked out by hand" "$out" \
   '{"test_baskets":4,"k":3,"train_orders":4,"catalog_items":5,'
 contains "eval-recommend: popularity's hit rate, nDCG (log2 discount), coverage and cold slice by hand" "$out" \
-  '"popularity":{"hit_rate@3":0.7500,"ndcg@3":0.5327,"coverage":0.8000,"cold_start":{"baskets":2,"hit_rate@3":0.5000,"ndcg@3":0.2500}}'
+  '"popularity":{"hit_rate@3":0.7500,"ndcg@3":0.5327,"coverage":0.8000,"cold_start":{"baskets":2,"hit_rate@3":0.5000,"ndcg@3":0.2500},'
 contains "eval-recommend: co-occurrence's figures by hand" "$out" \
-  '"cooccurrence":{"hit_rate@3":0.7500,"ndcg@3":0.5327,"coverage":0.8000,"cold_start":{"baskets":2,"hit_rate@3":0.5000,"ndcg@3":0.2500}}'
+  '"cooccurrence":{"hit_rate@3":0.7500,"ndcg@3":0.5327,"coverage":0.8000,"cold_start":{"baskets":2,"hit_rate@3":0.5000,"ndcg@3":0.2500},'
+contains "eval-recommend: revenue@3 9/14 and aov_lift_bound 9/19 by hand" "$out" '"revenue@3":0.6429,"aov_lift_bound":0.4737,'
+contains "eval-recommend: too few baskets to tune says so" "$out" '"tuning":{"skipped":"fewer than 200 baskets'
+out=$($ECAI eval-recommend --transactions tests/data/recommend_eval.csv --train-before 2024-02-01 \
+      --test-before 2024-03-01 --k 3 --config "$TMP/cold2.json" 2>/dev/null)
+contains "eval-recommend's table shows revenue@k" "$out" "revenue@3"
 expect_exit 2 "eval-recommend with reversed dates exits 2" $ECAI eval-recommend --transactions $ORD --train-before 2024-04-01 --test-before 2024-03-01
 expect_exit 2 "eval-recommend with a bad date exits 2" $ECAI eval-recommend --transactions $ORD --train-before soon --test-before 2024-03-01
 expect_exit 2 "eval-recommend without a file exits 2" $ECAI eval-recommend --train-before 2024-03-01 --test-before 2024-04-01
@@ -55,6 +73,10 @@ real_tx_checks() { # LABEL FILE CART
   out=$($ECAI recommend --orders "$2" --cart "$3" --k 5 --json)
   contains "recommend on $1 returns items" "$out" '"items":[{"id":"'
   contains "recommendations on $1 explain themselves" "$out" '"reason":"often bought with'
+  out=$($ECAI recommend --orders "$2" --cart "$3" --strategy bundle --k 3 --json)
+  contains "bundles on $1 carry a combined price" "$out" '"bundles":[{"items":[{"id":"'
+  out=$($ECAI recommend --orders "$2" --strategy trending --k 3 --json)
+  contains "trending on $1 explains itself" "$out" '"reason":"trending: '
 }
 TX=$DATA/recommend/online_retail/transactions.csv.gz
 if have_data "recommend on the real transactions" "$TX"; then real_tx_checks "the real transactions" "$TX" 22423,85123A; fi

@@ -1,4 +1,4 @@
-/* Fuzz target: the recommender's orders CSV (plain or gzip), then fit and one query. */
+/* Fuzz target: the recommender's orders CSV (plain or gzip), then fit and a few queries. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -16,8 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (ecai_recommend_load_orders(r, path, 0) == ECAI_OK && ecai_recommend_fit(r) == ECAI_OK) {
     char *out = NULL;
     size_t n = 0;
-    const char *req = "{\"cart\":[\"MUG1\"],\"k\":5}";
-    if (ecai_recommend_query(&out, &n, r, req, strlen(req)) == ECAI_OK) ecai_free(out);
+    /* a cart, a customer's own orders, bundles and the trend over whatever the orders hold */
+    static const char *reqs[] = {"{\"cart\":[\"MUG1\"],\"k\":5}", "{\"cart\":[\"MUG1\"],\"customer\":\"cust1\"}",
+                                 "{\"cart\":[\"MUG1\"],\"strategy\":\"bundle\"}", "{\"strategy\":\"trending\"}",
+                                 "{\"strategy\":\"trending\",\"now\":1700000000}"};
+    for (size_t q = 0; q < sizeof reqs / sizeof reqs[0]; q++)
+      if (ecai_recommend_query(&out, &n, r, reqs[q], strlen(reqs[q])) == ECAI_OK) ecai_free(out);
   }
   ecai_recommend_free(r);
   unlink(path);

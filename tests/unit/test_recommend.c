@@ -306,6 +306,189 @@ TEST(recommend_history_excluded_or_reordered) {
   ecai_recommend_free(r);
 }
 
+/* The customer's own orders: re-orders (with the reason), the cap on orders used, unknown
+   customers falling back to the cart, bad customer fields. */
+TEST(recommend_customer_history) {
+  ecai_recommend *r = shop();
+  CHECK_OK(ecai_recommend_fit(r));
+  /* c5 bought tea + spoon twice: with a sofa in the cart, tea comes back as a re-order */
+  json_t *j = query(r, "{\"cart\":[\"sofa\"],\"customer\":\"c5\",\"k\":5}");
+  int found = 0;
+  for (size_t i = 0; i < n_items(j); i++)
+    if (!strcmp(id_at(j, i), "tea")) found = !strcmp(reason_at(j, i), "you ordered this before");
+  CHECK(found);
+  json_t *c = json_object_get(j, "customer");
+  CHECK(json_is_true(json_object_get(c, "known")));
+  CHECK(json_integer_value(json_object_get(c, "orders_used")) == 2);
+  json_decref(j);
+  /* the same request without the customer knows of no earlier order */
+  j = query(r, "{\"cart\":[\"sofa\"],\"k\":5}");
+  for (size_t i = 0; i < n_items(j); i++) CHECK(strcmp(reason_at(j, i), "you ordered this before") != 0);
+  json_decref(j);
+  /* "exclude_history": true hides what the customer bought */
+  j = query(r, "{\"cart\":[\"sofa\"],\"customer\":\"c5\",\"exclude_history\":true,\"k\":5}");
+  CHECK(!has_id(j, "tea") && !has_id(j, "spoon"));
+  json_decref(j);
+  /* unknown customer: the cart alone decides, and the reply says so */
+  char *a = NULL, *b = NULL;
+  const char *q1 = "{\"cart\":[\"mug\"],\"customer\":\"nobody\",\"k\":3}", *q2 = "{\"cart\":[\"mug\"],\"k\":3}";
+  CHECK_OK(ecai_recommend_query(&a, NULL, r, q1, strlen(q1)));
+  CHECK_OK(ecai_recommend_query(&b, NULL, r, q2, strlen(q2)));
+  CHECK_CONTAINS(a, "\"customer\":{\"id\":\"nobody\",\"known\":false,\"orders_used\":0}");
+  CHECK(!strncmp(a, b, strlen(b) - 1)); /* same items, then the customer field */
+  ecai_free(a);
+  ecai_free(b);
+  /* no cart: the customer's orders are the session */
+  j = query(r, "{\"customer\":\"c4\",\"k\":2}");
+  CHECK(has_id(j, "sofa") || has_id(j, "cushion"));
+  json_decref(j);
+  /* an integer customer id is the same customer as its decimal string */
+  const char *ids[1] = {"tea"};
+  CHECK_OK(ecai_recommend_add_order(r, "n1", "17850", 5000, ids, NULL, NULL, 1));
+  j = query(r, "{\"cart\":[\"sofa\"],\"customer\":17850}");
+  CHECK(json_integer_value(json_object_get(json_object_get(j, "customer"), "orders_used")) == 1);
+  json_decref(j);
+  /* bad customer fields */
+  const char *bad[] = {"{\"cart\":[\"mug\"],\"customer\":[1]}", "{\"cart\":[\"mug\"],\"customer\":\"\"}",
+                       "{\"cart\":[\"mug\"],\"customer\":true}"};
+  for (int i = 0; i < 3; i++) {
+    char *o = NULL;
+    CHECK_STATUS(ecai_recommend_query(&o, NULL, r, bad[i], strlen(bad[i])), ECAI_EINVAL);
+    CHECK_CONTAINS(ecai_last_error(), "customer");
+  }
+  ecai_recommend_free(r);
+}
+
+/* A customer with thousands of orders: only the most recent RECO_MAX_CUSTOMER_ORDERS count. */
+TEST(recommend_customer_orders_capped) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  char oid[32];
+  for (int i = 0; i < 2500; i++) {
+    snprintf(oid, sizeof oid, "w%d", i);
+    add(r, oid, "wholesaler", 1000 + (int64_t)i * 3600, i < 2300 ? "old" : "new", "box", NULL);
+  }
+  add(r, "x1", "other", 1000, "glue", "tape", NULL);
+  CHECK_OK(ecai_recommend_fit(r));
+  json_t *j = query(r, "{\"customer\":\"wholesaler\",\"cart\":[\"tape\"],\"k\":3}");
+  CHECK(json_integer_value(json_object_get(json_object_get(j, "customer"), "orders_used")) == RECO_MAX_CUSTOMER_ORDERS);
+  /* the 200 most recent orders hold "new" and "box": "old" (2,300 older orders) is past the cap */
+  CHECK(has_id(j, "new") && has_id(j, "box") && has_id(j, "glue"));
+  CHECK(!has_id(j, "old"));
+  json_decref(j);
+  ecai_recommend_free(r);
+}
+
+/* Bundles: products bought together with the cart, with their combined price and a reason. */
+TEST(recommend_bundles) {
+  ecai_recommend *r = shop();
+  CHECK_OK(ecai_recommend_fit(r));
+  json_t *j = query(r, "{\"cart\":[\"mug\"],\"strategy\":\"bundle\",\"k\":3}");
+  CHECK_STR_EQ(json_string_value(json_object_get(j, "strategy")), "bundle");
+  json_t *bs = json_object_get(j, "bundles"), *b0 = json_array_get(bs, 0);
+  CHECK(json_array_size(bs) == 1); /* coffee + spoon (8 orders); espresso never goes with either */
+  json_t *its = json_object_get(b0, "items");
+  CHECK(json_array_size(its) == 2);
+  CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(its, 0), "id")), "coffee");
+  CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(its, 1), "id")), "spoon");
+  CHECK(json_number_value(json_object_get(b0, "price")) == 8.0); /* 6 + 2 */
+  CHECK(json_integer_value(json_object_get(b0, "orders")) == 8);
+  CHECK_STR_EQ(json_string_value(json_object_get(b0, "reason")),
+               "bought together with White ceramic mug in 8 of its 15 orders");
+  json_decref(j);
+  /* excluded products never appear in a bundle */
+  j = query(r, "{\"cart\":[\"mug\"],\"strategy\":\"bundle\",\"exclude\":[\"spoon\"]}");
+  CHECK(json_array_size(json_object_get(j, "bundles")) == 0);
+  json_decref(j);
+  ecai_recommend_free(r);
+  /* a set of three bought as often as its pairs comes first; one-off pairs are not bundles */
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  char oid[32];
+  for (int i = 0; i < 5; i++) {
+    const char *ids[4] = {"a", "b", "c", "d"};
+    snprintf(oid, sizeof oid, "t%d", i);
+    CHECK_OK(ecai_recommend_add_order(r, oid, NULL, 1000 + i, ids, NULL, NULL, 4));
+  }
+  add(r, "p1", NULL, 2000, "a", "e", "f");
+  CHECK_OK(ecai_recommend_set_item(r, "b", "B", 1.5));
+  CHECK_OK(ecai_recommend_set_item(r, "c", "C", 2));
+  CHECK_OK(ecai_recommend_set_item(r, "d", "D", 3));
+  CHECK_OK(ecai_recommend_fit(r));
+  j = query(r, "{\"cart\":[\"a\"],\"strategy\":\"bundle\",\"k\":10}");
+  bs = json_object_get(j, "bundles");
+  CHECK(json_array_size(bs) == 4); /* bcd, bc, bd, cd; {e, f} was bought once */
+  int triples = 0;
+  for (size_t i = 0; i < json_array_size(bs); i++) {
+    json_t *x = json_array_get(bs, i);
+    CHECK(json_integer_value(json_object_get(x, "orders")) == 5);
+    CHECK(!has_id(x, "e") && !has_id(x, "f"));
+    if (json_array_size(json_object_get(x, "items")) == 3) {
+      triples++;
+      CHECK(json_number_value(json_object_get(x, "price")) == 6.5); /* 1.5 + 2 + 3 */
+    }
+  }
+  CHECK(triples == 1);
+  json_decref(j);
+  /* without a cart: the pairs most often bought together overall */
+  j = query(r, "{\"strategy\":\"bundle\",\"k\":1}");
+  CHECK(json_array_size(json_object_get(j, "bundles")) == 1);
+  CHECK_CONTAINS(json_string_value(json_object_get(json_array_get(json_object_get(j, "bundles"), 0), "reason")),
+                 "often bought together");
+  json_decref(j);
+  ecai_recommend_free(r);
+}
+
+/* Trending: recent sales against the product's own past (smoothed ratio). */
+TEST(recommend_trending) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  const int64_t day = 86400, now = 400 * day;
+  char oid[32];
+  int n = 0;
+  /* steady: 1 order a week for 16 weeks; rising: 1 in the baseline, 8 in the last 28 days;
+     gone: 10 orders in the baseline, none lately */
+  for (int w = 0; w < 16; w++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - w * 7 * day, "steady", NULL, NULL);
+  snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - 60 * day, "rising", NULL, NULL);
+  for (int i = 0; i < 8; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - i * 3 * day, "rising", NULL, NULL);
+  for (int i = 0; i < 10; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (40 + i) * day, "gone", NULL, NULL);
+  CHECK_OK(ecai_recommend_fit(r));
+  json_t *j = query(r, "{\"strategy\":\"trending\",\"k\":5}");
+  CHECK_STR_EQ(json_string_value(json_object_get(j, "strategy")), "trending");
+  CHECK(n_items(j) == 1);
+  CHECK_STR_EQ(id_at(j, 0), "rising"); /* (8 + 5) / (1 x 28/84 + 5) = 2.44: 7.67 orders gained */
+  CHECK_STR_EQ(reason_at(j, 0), "trending: 8 orders in the last 28 days, 2.4x its earlier rate");
+  CHECK(!has_id(j, "steady")); /* (4 + 5) / (12 x 28/84 + 5) = 1: not rising */
+  CHECK(!has_id(j, "gone"));
+  json_decref(j);
+  /* more orders gained beat a steeper ratio: "big" 40 recent against 60 in the baseline
+     (expected 20: +20 orders, ratio 45/25 = 1.8) comes before "rising" (+7.67, ratio 2.4) */
+  for (int i = 0; i < 40; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (i % 27) * day, "big", NULL, NULL);
+  for (int i = 0; i < 60; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (30 + i) * day, "big", NULL, NULL);
+  CHECK_OK(ecai_recommend_fit(r));
+  j = query(r, "{\"strategy\":\"trending\",\"k\":5}");
+  CHECK(n_items(j) == 2);
+  CHECK_STR_EQ(id_at(j, 0), "big");
+  CHECK_STR_EQ(id_at(j, 1), "rising");
+  json_decref(j);
+  /* "now" moves the window: 45 days ago "gone" was selling */
+  char req[128];
+  snprintf(req, sizeof req, "{\"strategy\":\"trending\",\"now\":%lld}", (long long)(now - 35 * day));
+  j = query(r, req);
+  CHECK(has_id(j, "gone"));
+  json_decref(j);
+  /* a loaded model computes the same trend */
+  const char *dir = ecai_test_tmpdir();
+  CHECK_OK(ecai_recommend_save(r, path_in(dir, "t.bin")));
+  ecai_recommend *r2 = NULL;
+  CHECK_OK(ecai_recommend_load(&r2, NULL, path_in(dir, "t.bin")));
+  j = query(r2, "{\"strategy\":\"trending\",\"k\":5}");
+  CHECK(n_items(j) == 2);
+  CHECK_STR_EQ(id_at(j, 0), "big");
+  json_decref(j);
+  ecai_recommend_free(r2);
+  ecai_recommend_free(r);
+}
+
 TEST(recommend_incremental_update_without_refit) {
   ecai_recommend *r = shop();
   CHECK_OK(ecai_recommend_fit(r));
@@ -732,6 +915,34 @@ TEST(recommend_loads_orders_csv_and_gzip) {
   ecai_recommend_free(r);
 }
 
+/* A customer's returns, cancellations, stock adjustments and zero-priced lines are not
+   purchases: their history holds only what they bought. */
+TEST(recommend_customer_history_ignores_returns_and_cancellations) {
+  const char *dir = ecai_test_tmpdir();
+  char *p = path_in(dir, "cust.csv");
+  write_file(p,
+             "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+             "536365,85123A,HEART HOLDER,6,2010-12-01T08:26,2.55,17850,United Kingdom\n"
+             "C536366,71053,WHITE METAL LANTERN,-1,2010-12-02T08:28,3.39,17850,United Kingdom\n"
+             "536367,22632,HAND WARMER,-3,2010-12-03T08:34,1.85,17850,United Kingdom\n"
+             "536368,22633,HAND WARMER UNION JACK,6,2010-12-04T08:34,0,17850,United Kingdom\n"
+             "536370,71053,WHITE METAL LANTERN,2,2010-12-05T09:00,3.39,12583,France\n"
+             "536370,22633,HAND WARMER UNION JACK,2,2010-12-05T09:00,1.00,12583,France\n"
+             "536371,22632,HAND WARMER,2,2010-12-05T10:00,1.85,12583,France\n");
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  CHECK_OK(ecai_recommend_load_orders(r, p, 0));
+  CHECK_OK(ecai_recommend_fit(r));
+  json_t *j = query(r, "{\"customer\":\"17850\",\"cart\":[\"71053\"],\"k\":10}");
+  CHECK(json_integer_value(json_object_get(json_object_get(j, "customer"), "orders_used")) == 1);
+  for (size_t i = 0; i < n_items(j); i++)
+    if (strcmp(id_at(j, i), "85123A") != 0) /* only the heart holder was bought */
+      CHECK_MSG(strcmp(reason_at(j, i), "you ordered this before") != 0, "%s", id_at(j, i));
+  CHECK(has_id(j, "85123A"));
+  json_decref(j);
+  ecai_recommend_free(r);
+}
+
 TEST(recommend_csv_online_retail_cleaning_and_errors) {
   const char *dir = ecai_test_tmpdir();
   char *p = path_in(dir, "retail.csv");
@@ -827,7 +1038,11 @@ TEST(recommend_evaluate_small_file) {
    hit_rate@3 = 3/4 = 0.7500;  ndcg@3 = (0.630930 + 1 + 0 + 0.5) / 4 = 0.532732 -> 0.5327
    coverage: recommended {A,C,D} u {B,C,D} u {B,C,D} u {B,C,D} = 4 of 5 = 0.8000
    cold start: 2 baskets (T3, T4), hit_rate@3 = 1/2 = 0.5000, ndcg@3 = 0.5 / 2 = 0.2500
-   (with no log2 discount nDCG would be 3/4 = 0.75; with the cold slice over all baskets 0.125). */
+   (with no log2 discount nDCG would be 3/4 = 0.75; with the cold slice over all baskets 0.125).
+   Order value (quantity 1 each; prices A 1, B 2, C 3, D 4, E 5): hidden C 3 + B 2 + E 5 + D 4
+   = 14, baskets 5 + 3 + 6 + 5 = 19; recovered C + B + D = 9 -> revenue@3 = 9/14 = 0.6429,
+   aov_lift_bound = 9/19 = 0.4737 (with the basket minus the hidden item as the base: 9/5 = 1.8).
+   No basket has a customer: all 4 are "without_history". Too few baskets to tune. */
 TEST(recommend_evaluate_exact_metrics) {
   char path[1024];
   snprintf(path, sizeof path, "%s/tests/data/recommend_eval.csv", ecai_test_root());
@@ -841,10 +1056,17 @@ TEST(recommend_evaluate_exact_metrics) {
   CHECK_OK(ecai_recommend_evaluate(&out, NULL, ctx, path, a, b, 3));
   CHECK_CONTAINS(out, "{\"test_baskets\":4,\"k\":3,\"train_orders\":4,\"catalog_items\":5,");
   CHECK_CONTAINS(out, "\"cold_start_baskets\":2,");
-  CHECK_CONTAINS(out, "\"popularity\":{\"hit_rate@3\":0.7500,\"ndcg@3\":0.5327,\"coverage\":0.8000,"
-                      "\"cold_start\":{\"baskets\":2,\"hit_rate@3\":0.5000,\"ndcg@3\":0.2500}}");
-  CHECK_CONTAINS(out, "\"cooccurrence\":{\"hit_rate@3\":0.7500,\"ndcg@3\":0.5327,\"coverage\":0.8000,"
-                      "\"cold_start\":{\"baskets\":2,\"hit_rate@3\":0.5000,\"ndcg@3\":0.2500}}");
+  CHECK_CONTAINS(out, "\"hidden_value\":14.00,\"basket_value\":19.00,\"tuning\":{\"skipped\":");
+  const char *same = "{\"hit_rate@3\":0.7500,\"ndcg@3\":0.5327,\"coverage\":0.8000,"
+                     "\"cold_start\":{\"baskets\":2,\"hit_rate@3\":0.5000,\"ndcg@3\":0.2500},"
+                     "\"revenue@3\":0.6429,\"aov_lift_bound\":0.4737,"
+                     "\"with_history\":{\"baskets\":0,\"hit_rate@3\":0.0000,\"revenue@3\":0.0000},"
+                     "\"without_history\":{\"baskets\":4,\"hit_rate@3\":0.7500,\"revenue@3\":0.6429}}";
+  char want[1024];
+  snprintf(want, sizeof want, "\"popularity\":%s", same);
+  CHECK_CONTAINS(out, want);
+  snprintf(want, sizeof want, "\"cooccurrence\":%s", same);
+  CHECK_CONTAINS(out, want);
   ecai_free(out);
   ecai_ctx_free(ctx);
 }
@@ -852,7 +1074,7 @@ TEST(recommend_evaluate_exact_metrics) {
 /* Every allocation failure surfaces as ECAI_ENOMEM (no crash, no leak). */
 TEST(recommend_allocation_failures) {
   int succeeded = 0;
-  for (long n = 0; n < 400 && !succeeded; n++) {
+  for (long n = 0; n < 1000 && !succeeded; n++) {
     ecai__test_fail_alloc_after(n);
     ecai_recommend *r = NULL;
     char *out = NULL;
@@ -862,6 +1084,14 @@ TEST(recommend_allocation_failures) {
     if (!st) st = ecai_recommend_add_order(r, "o2", NULL, 2, o2, NULL, NULL, 2);
     if (!st) st = ecai_recommend_set_item(r, "a", "Alpha product", 3);
     if (!st) st = ecai_recommend_fit(r);
+    /* the customer's orders, bundles and a trend as of "now" allocate on their own paths */
+    static const char *more[] = {"{\"cart\":[\"b\"],\"customer\":\"c1\"}", "{\"cart\":[\"a\"],\"strategy\":\"bundle\"}",
+                                 "{\"strategy\":\"trending\",\"now\":5}"};
+    for (int q = 0; q < 3 && !st; q++) {
+      st = ecai_recommend_query(&out, NULL, r, more[q], strlen(more[q]));
+      ecai_free(out);
+      out = NULL;
+    }
     if (!st) st = ecai_recommend_query(&out, NULL, r, "{\"cart\":[\"a\"],\"k\":2}", 20);
     ecai__test_fail_alloc_after(-1);
     CHECK_MSG(st == ECAI_OK || st == ECAI_ENOMEM, "n=%ld: status %d (%s)", n, (int)st, ecai_last_error());

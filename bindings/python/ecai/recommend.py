@@ -203,9 +203,32 @@ class Recommender(Handle):
         lib.ecai_recommend_query(byref(out), byref(ln), self.handle, data, n)
         return json.loads(_lib.take_string(out, ln.value))
 
-    def recommend(self, cart=(), history=(), k=10, strategy="mixed", **extra):
-        """Returns a list of dicts {"id", "score", "reason"[, "title"]}."""
+    def recommend(self, cart=(), history=(), k=10, strategy="mixed", customer=None, **extra):
+        """Returns a list of dicts {"id", "score", "reason"[, "title"]}. ``customer``: that
+        customer's own orders count as purchase history (re-orders allowed); an unknown
+        customer leaves the cart (or popularity) to decide."""
         req = {"cart": list(cart), "history": list(history), "k": int(k), "strategy": strategy}
+        if customer is not None:
+            req["customer"] = str(customer)
+        req.update(extra)
+        return self.query(req)["items"]
+
+    def bundles(self, cart=(), k=3, customer=None, **extra):
+        """Sets of 2-3 products bought together with the cart: a list of dicts {"items": [{"id",
+        "title", "price"}], "price": combined (None when a price is unknown), "orders", "score",
+        "reason"}, best supported first."""
+        req = {"cart": list(cart), "k": int(k), "strategy": "bundle"}
+        if customer is not None:
+            req["customer"] = str(customer)
+        req.update(extra)
+        return self.query(req)["bundles"]
+
+    def trending(self, k=10, now=None, **extra):
+        """Products whose orders in the last 28 days rise against their own past (empty carts,
+        new visitors); ``now`` (Unix time or datetime) moves the window, default: the newest order."""
+        req = {"k": int(k), "strategy": "trending"}
+        if now is not None:
+            req["now"] = _ts(now)
         req.update(extra)
         return self.query(req)["items"]
 

@@ -119,6 +119,10 @@ def test_evaluate_exact_metrics():
             "ndcg@3": 0.5327,                                              # (1/log2(3) + 1 + 0 + 1/log2(4)) / 4
             "coverage": 0.8,                                               # 4 / 5
             "cold_start": {"baskets": 2, "hit_rate@3": 0.5, "ndcg@3": 0.25},  # (0 + 1/log2(4)) / 2
+            "revenue@3": 0.6429,                                           # (3 + 2 + 4) / 14
+            "aov_lift_bound": 0.4737,                                      # 9 / 19
+            "with_history": {"baskets": 0, "hit_rate@3": 0.0, "revenue@3": 0.0},
+            "without_history": {"baskets": 4, "hit_rate@3": 0.75, "revenue@3": 0.6429},
         }, m
 
 
@@ -177,3 +181,39 @@ def test_category_filters():
     with pytest.raises(ValueError):
         rec.set_category("", "A")
     rec.close()
+
+
+def test_customer_history_bundles_and_trending():
+    rec = shop()
+    rec.add_order("t1", ["tea"], customer="c9", ts=5000)
+    rec.set_item("spoon", "Spoon", 2)
+    rec.fit()
+    items = rec.recommend(cart=["sofa"], k=5, customer="c9")
+    tea = [i for i in items if i["id"] == "tea"]
+    assert tea and tea[0]["reason"] == "you ordered this before"
+    assert all(i["reason"] != "you ordered this before" for i in rec.recommend(cart=["sofa"], k=5))
+    reply = rec.query({"cart": ["sofa"], "customer": "nobody"})
+    assert reply["customer"] == {"id": "nobody", "known": False, "orders_used": 0}
+    bundles = rec.bundles(cart=["mug"])
+    assert sorted(x["id"] for x in bundles[0]["items"]) == ["coffee", "spoon"]
+    assert bundles[0]["price"] == 8 and bundles[0]["orders"] == 6
+    assert bundles[0]["reason"] == "bought together with White mug in 6 of its 6 orders"
+    trending = rec.trending(k=3)
+    assert trending and trending[0]["reason"].startswith("trending: ")
+    assert rec.trending(k=3, now=10**9) == []
+    with pytest.raises(ecai.InvalidArgument, match="strategy"):
+        rec.recommend(cart=["mug"], strategy="sideways")
+    with pytest.raises(ecai.InvalidArgument, match="customer"):
+        rec.query({"cart": ["mug"], "customer": ["x"]})
+    rec.close()
+
+
+def test_evaluate_reports_revenue_and_history_slices():
+    path = os.path.join(ROOT, "tests", "data", "recommend_eval.csv")
+    rep = ecai.evaluate_recommend(path, "2024-02-01", "2024-03-01", k=3)
+    pop = rep["methods"]["popularity"]
+    assert pop["revenue@3"] == pytest.approx(9 / 14, abs=1e-4)
+    assert pop["aov_lift_bound"] == pytest.approx(9 / 19, abs=1e-4)
+    assert pop["without_history"]["baskets"] == 4 and pop["with_history"]["baskets"] == 0
+    assert "skipped" in rep["tuning"]
+    assert "bundles" in rep and "trending" in rep
