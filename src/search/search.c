@@ -639,7 +639,7 @@ ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const
                               const char *options) {
   if (!out || !s) return query_locked(out, out_len, s, query, len, options); /* the argument errors */
   *out = NULL;
-  ecai_status st = ecai__delta_begin(&s->delta, s->bm, s->store);
+  ecai_status st = ecai__delta_begin(&s->delta, &s->bm, s->store);
   if (st) return st;
   st = query_locked(out, out_len, s, query, len, options);
   ecai__delta_end(s->store);

@@ -117,6 +117,19 @@ TEST(store_update_text_found_by_keyword_and_vector_search) {
   CHECK_OK(ecai_store_search(&v, NULL, st, "Brass side table", 16, 1));
   CHECK_CONTAINS(v, "\"id\":\"T-2\"");
   ecai_free(v);
+  /* a word no product had when the index was built: found, explained, ranked by its rarity */
+  CHECK(!finds(s, "zorblax", bm, "T-2"));
+  CHECK_OK(ecai_store_update_json(st, "T-2", "{\"description\":\"Zorblax finish, tempered top\"}"));
+  r = q(s, "zorblax", bm);
+  CHECK_CONTAINS(r, "{\"hits\":[{\"id\":\"T-2\"");
+  CHECK_CONTAINS(r, "\"why\":\"description: zorblax\"");
+  CHECK_CONTAINS(r, "\"no_confident_match\":false");
+  ecai_free(r);
+  r = q(s, "zorblax table", bm);
+  CHECK_CONTAINS(r, "{\"hits\":[{\"id\":\"T-2\""); /* both words: ahead of the other tables */
+  ecai_free(r);
+  CHECK_OK(ecai_store_update_json(st, "M-1", "{\"title\":\"Zorblax memory foam mattress\"}"));
+  CHECK(finds(s, "zorblax", bm, "M-1") && finds(s, "zorblax", bm, "T-2"));
   /* clearing the brand removes it from the keyword side */
   CHECK(finds(s, "casa", bm, "T-2"));
   CHECK_OK(ecai_store_update_json(st, "T-2", "{\"brand\":null}"));
