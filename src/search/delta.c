@@ -332,12 +332,13 @@ ecai_status ecai__delta_rescore(const ecai__delta *dl, const ecai__bm25 *bm, con
   return ECAI_OK;
 }
 
-ecai_status ecai__delta_fresh(ecai__bm25 **fresh, const ecai__bm25 *bm, ecai_store *store) {
+ecai_status ecai__delta_fresh(ecai__bm25 **fresh, ecai__bm25 *const *bmp, ecai_store *store) {
   *fresh = NULL;
   ecai_status st = ecai__store_read_begin(store, NULL, NULL, NULL);
   if (st) return st;
   const uint32_t *ids;
   const uint64_t *gens;
+  const ecai__bm25 *bm = *bmp; /* read under the lock: a query may swap in an extended view */
   if (ecai__store_changed(store, &ids, &gens) > 0) /* the postings miss the changed texts */
     st = ecai__bm25_build(fresh, ecai_store_catalog(store), bm->k1, bm->b, bm->wf);
   ecai__store_read_end(store);

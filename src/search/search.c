@@ -152,7 +152,7 @@ ecai_status ecai_search_save(ecai_search *s, const char *dir) {
   ecai_status st = manifest_catalog_sum(dir, sum);
   if (st) return st;
   ecai__bm25 *fresh = NULL; /* live text updates: the saved index holds the new texts */
-  if ((st = ecai__delta_fresh(&fresh, s->bm, s->store)) != ECAI_OK) return st;
+  if ((st = ecai__delta_fresh(&fresh, &s->bm, s->store)) != ECAI_OK) return st;
   ecai__buf b = {0};
   ecai__buf_append(&b, sum, 16);
   ecai__bm25_write_mapped(fresh ? fresh : s->bm, &b);

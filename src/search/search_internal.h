@@ -103,6 +103,6 @@ void ecai__delta_free(ecai__delta *dl);
 /* For a save: a keyword index built afresh from the store's catalog (same k1, b, field
  * weights) when products' texts changed since the store was opened or built, else NULL
  * (save bm as it is). Takes the store's lock shared. */
-ecai_status ecai__delta_fresh(ecai__bm25 **fresh, const ecai__bm25 *bm, ecai_store *store);
+ecai_status ecai__delta_fresh(ecai__bm25 **fresh, ecai__bm25 *const *bm, ecai_store *store);
 
 #endif

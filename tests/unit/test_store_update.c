@@ -333,7 +333,7 @@ static void *conc_run(void *p) {
       char js[96];
       snprintf(js, sizeof js, "{\"price\":%d}", r % 2 ? 100 : 900);
       if (ecai_store_update_json(c->st, "S-1", js)) c->bad = 1;
-      if (r % 5 == 0 && ecai_store_update_json(c->st, "T-2", r % 10 ? "{\"title\":\"Brass sofa table\"}"
+      if (r % 5 == 0 && ecai_store_update_json(c->st, "T-2", r % 10 ? "{\"title\":\"Zorblax brass sofa table\"}"
                                                                       : "{\"title\":\"Glass coffee table\"}"))
         c->bad = 2;
       continue;
@@ -366,7 +366,7 @@ TEST(store_update_concurrent_with_queries) {
   for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
   for (int i = 0; i < 4; i++) CHECK_MSG(!c[i].bad, "thread %d failed (%d): %s", i, c[i].bad, ecai_last_error());
   CHECK(price_of(st, "S-1") == 100); /* the last write (r = 39) */
-  CHECK(finds(s, "sofa", CHEAP, "S-1") && finds(s, "brass", "{\"mode\":\"bm25\"}", "T-2"));
+  CHECK(finds(s, "sofa", CHEAP, "S-1") && finds(s, "zorblax", "{\"mode\":\"bm25\"}", "T-2"));
   ecai_search_free(s);
   ecai_store_free(st);
   ecai_ctx_free(ctx);
