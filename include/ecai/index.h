@@ -314,9 +314,9 @@ ECAI_API ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char
  * sorting see them on the next query. A text change updates the product's content hash,
  * re-embeds that one product and replaces its vector (in a memory-mapped Flat index
  * the new vector is kept beside the shared mapping), and ecai_search_query() rescores it from
- * a small in-memory delta over the keyword index (its words are looked up in the index's
- * vocabulary: a word no product had at build time is found by the vector side only, until
- * the search index is rebuilt).
+ * a small in-memory delta over the keyword index (words no product had when the index was
+ * built are found too; the title length and title word pairs used in ranking stay the
+ * index's until it is rebuilt, ecai_search_save() writes a rebuilt one).
  * Every field is checked before anything changes: on any error nothing is applied.
  * When the store was opened from a folder (ecai_store_open()), the change is also
  * appended to DIR/updates.journal (created on first use; append-only records with

@@ -189,7 +189,7 @@ ecai_status ecai_search_save(ecai_search *s, const char *dir) {
   ecai_status st = manifest_catalog_sum(dir, sum);
   if (st) return st;
   ecai__bm25 *fresh = NULL; /* live text updates: the saved index holds the new texts */
-  if ((st = ecai__delta_fresh(&fresh, s->bm, s->store)) != ECAI_OK) return st;
+  if ((st = ecai__delta_fresh(&fresh, &s->bm, s->store)) != ECAI_OK) return st;
   ecai__buf b = {0};
   ecai__buf_append(&b, sum, 16);
   ecai__bm25_write_mapped(fresh ? fresh : s->bm, &b);
@@ -939,7 +939,7 @@ ecai_status ecai_search_query(char **out, size_t *out_len, ecai_search *s, const
                               const char *options) {
   if (!out || !s) return query_locked(out, out_len, s, query, len, options); /* the argument errors */
   *out = NULL;
-  ecai_status st = ecai__delta_begin(&s->delta, s->bm, s->store);
+  ecai_status st = ecai__delta_begin(&s->delta, &s->bm, s->store);
   if (st) return st;
   st = query_locked(out, out_len, s, query, len, options);
   ecai__delta_end(s->store);

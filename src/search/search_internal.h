@@ -88,13 +88,15 @@ int ecai__edit_distance(const char *a, size_t al, const char *b, size_t bl, int 
 /* The keyword delta of live text updates (src/search/delta.c): products whose text changed
  * (ecai_store_update_json) are rescored from a small side index instead of the postings.
  * delta_begin brings *dl up to date with the store (under the store's exclusive lock, after
- * applying other processes' journal records) and takes the store's lock shared for the
- * query; delta_end releases it. delta_rescore runs after the postings were accumulated:
+ * applying other processes' journal records; *bm becomes an extended view of the engine's
+ * index while changed texts hold words it lacks, freed by ecai__bm25_free as the engine's
+ * index is, then ecai__delta_free) and takes the store's lock shared for the query;
+ * delta_end releases it. delta_rescore runs after the postings were accumulated:
  * it replaces acc/mask of every changed product by its current text's scores for the
  * query terms (term0: the first term id, stride bytes apart) and keeps touched (reallocated
  * with ecai__realloc) listing exactly the products with a non-zero mask. */
 typedef struct ecai__delta ecai__delta;
-ecai_status ecai__delta_begin(ecai__delta **dl, ecai__bm25 *bm, ecai_store *store);
+ecai_status ecai__delta_begin(ecai__delta **dl, ecai__bm25 **bm, ecai_store *store);
 void ecai__delta_end(ecai_store *store);
 ecai_status ecai__delta_rescore(const ecai__delta *dl, const ecai__bm25 *bm, const int64_t *term0, size_t stride,
                                 size_t nq, float *acc, uint32_t *mask, uint32_t **touched, size_t *nt);
@@ -102,7 +104,7 @@ void ecai__delta_free(ecai__delta *dl);
 /* For a save: a keyword index built afresh from the store's catalog (same k1, b, field
  * weights) when products' texts changed since the store was opened or built, else NULL
  * (save bm as it is). Takes the store's lock shared. */
-ecai_status ecai__delta_fresh(ecai__bm25 **fresh, const ecai__bm25 *bm, ecai_store *store);
+ecai_status ecai__delta_fresh(ecai__bm25 **fresh, ecai__bm25 *const *bm, ecai_store *store);
 /* Search as you type (src/search/prefix.c): the last query word as a prefix of index
  * words. The sorted vocabularies are built on the first expansion (thread-safe). */
 enum { ECAI__PREFIX_MAX = 48 }; /* completions kept per prefix, most postings first */

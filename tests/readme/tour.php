@@ -14,3 +14,4 @@ $store->load("examples/data/catalog.tsv");  // CSV, TSV or JSONL
 $store->build();                             // or Ecai\Store::open($ctx, "store/")
 $r = (new Ecai\Search($store))->query("sofa bed for guests", ["k" => 3]);
 foreach ($r["hits"] as $h) echo $h["id"], " ", $h["title"], "\n";
+$store->update("SKU-0002", ["price" => 699.0, "in_stock" => false]);  // seen by the next query

@@ -117,6 +117,19 @@ TEST(store_update_text_found_by_keyword_and_vector_search) {
   CHECK_OK(ecai_store_search(&v, NULL, st, "Brass side table", 16, 1));
   CHECK_CONTAINS(v, "\"id\":\"T-2\"");
   ecai_free(v);
+  /* a word no product had when the index was built: found, explained, ranked by its rarity */
+  CHECK(!finds(s, "zorblax", bm, "T-2"));
+  CHECK_OK(ecai_store_update_json(st, "T-2", "{\"description\":\"Zorblax finish, tempered top\"}"));
+  r = q(s, "zorblax", bm);
+  CHECK_CONTAINS(r, "{\"hits\":[{\"id\":\"T-2\"");
+  CHECK_CONTAINS(r, "\"why\":\"description: zorblax\"");
+  CHECK_CONTAINS(r, "\"no_confident_match\":false");
+  ecai_free(r);
+  r = q(s, "zorblax table", bm);
+  CHECK_CONTAINS(r, "{\"hits\":[{\"id\":\"T-2\""); /* both words: ahead of the other tables */
+  ecai_free(r);
+  CHECK_OK(ecai_store_update_json(st, "M-1", "{\"title\":\"Zorblax memory foam mattress\"}"));
+  CHECK(finds(s, "zorblax", bm, "M-1") && finds(s, "zorblax", bm, "T-2"));
   /* clearing the brand removes it from the keyword side */
   CHECK(finds(s, "casa", bm, "T-2"));
   CHECK_OK(ecai_store_update_json(st, "T-2", "{\"brand\":null}"));
@@ -320,7 +333,7 @@ static void *conc_run(void *p) {
       char js[96];
       snprintf(js, sizeof js, "{\"price\":%d}", r % 2 ? 100 : 900);
       if (ecai_store_update_json(c->st, "S-1", js)) c->bad = 1;
-      if (r % 5 == 0 && ecai_store_update_json(c->st, "T-2", r % 10 ? "{\"title\":\"Brass sofa table\"}"
+      if (r % 5 == 0 && ecai_store_update_json(c->st, "T-2", r % 10 ? "{\"title\":\"Zorblax brass sofa table\"}"
                                                                       : "{\"title\":\"Glass coffee table\"}"))
         c->bad = 2;
       continue;
@@ -353,7 +366,7 @@ TEST(store_update_concurrent_with_queries) {
   for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
   for (int i = 0; i < 4; i++) CHECK_MSG(!c[i].bad, "thread %d failed (%d): %s", i, c[i].bad, ecai_last_error());
   CHECK(price_of(st, "S-1") == 100); /* the last write (r = 39) */
-  CHECK(finds(s, "sofa", CHEAP, "S-1") && finds(s, "brass", "{\"mode\":\"bm25\"}", "T-2"));
+  CHECK(finds(s, "sofa", CHEAP, "S-1") && finds(s, "zorblax", "{\"mode\":\"bm25\"}", "T-2"));
   ecai_search_free(s);
   ecai_store_free(st);
   ecai_ctx_free(ctx);

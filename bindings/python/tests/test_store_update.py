@@ -59,6 +59,8 @@ def test_text_change_found_by_keyword_search(ctx, saved):
         assert "T-2" in ids(r) and "L-1" in ids(r)
         assert ids(s.query("glass", mode="bm25")) == []
         assert st.search("Brass side table", k=1)[0]["id"] == "T-2"
+        st.update("M-2", {"description": "Qwertyfoam pocket springs"})  # a word new to the index
+        assert ids(s.query("qwertyfoam", mode="bm25")) == ["M-2"]
 
 
 def test_update_from_another_process_is_seen(ctx, saved):
