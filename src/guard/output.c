@@ -1030,7 +1030,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
   size_t ns = 0;
   ecai__u64vec wh = {0};
   char detail[256], idbuf[24];
-  char fail_cond[256] = "";
+  char fail_cond[256] = "", fail_contra[320] = "";
   char fail_ground[256] = "", fail_neg[256] = "", fail_term[256] = "", fail_num[256] = "", fail_sku[256] = "";
   const char *sku_reason = NULL;
   double min_support = 1.0;
@@ -1160,6 +1160,14 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
                      snip);
         }
       }
+      /* contradictions without a negation word, against each sentence of the passage */
+      for (size_t q = 0; d && !fail_contra[0] && q < d->ns; q++) {
+        char why[160];
+        const gsent *ws = &d->s[q];
+        if (ecai__guard_contradiction(why, sizeof why, answer + as->start, as->end - as->start,
+                                      texts[b.src] + ws->start, ws->end - ws->start))
+          snprintf(fail_contra, sizeof fail_contra, "sentence %zu: %s: \"%s\"", i + 1, why, snip);
+      }
       /* policy terms */
       for (size_t t = 0; d && t < g->n_terms && !fail_term[0]; t++) {
         if (!g->terms[t].n || !(as->tbloom & (1ull << (g->terms[t].v[0] & 63))) ||
@@ -1227,6 +1235,9 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     goto done;
   if ((st = ecai__verdict_add(v, "conditions", !fail_cond[0], fail_cond[0] ? 1 : 0,
                               fail_cond[0] ? "condition_dropped" : NULL, "block", fail_cond)))
+    goto done;
+  if ((st = ecai__verdict_add(v, "contradiction", !fail_contra[0], fail_contra[0] ? 1 : 0,
+                              fail_contra[0] ? "contradiction" : NULL, "block", fail_contra)))
     goto done;
   if ((st = ecai__verdict_add(v, "policy_terms", !fail_term[0], fail_term[0] ? 1 : 0,
                               fail_term[0] ? "term_not_in_sources" : NULL, "block", fail_term)))
