@@ -15,6 +15,10 @@
 
 #define CW_MAX 96 /* words per sentence looked at */
 #define CW_LEN 32
+/* Shares of content words the two sentences must have in common (fitted on the tune half
+ * of guard_lies.jsonl and the faithful answers of policy_facts.jsonl). */
+#define MIN_ANSWER_SHARE 0.6
+#define MIN_SOURCE_SHARE 0.3
 
 typedef struct {
   char w[CW_MAX][CW_LEN];
@@ -63,7 +67,7 @@ static const opposite OPPOSITES[] = {
      "can be bought|can be purchased|still sold|still offered|offered|still accept|still accepted",
      "unavailable|no longer available|not available|discontinued|out of stock|sold out|no longer offered|"
      "no longer sold|no longer be ordered|not offered|withdrawn|no longer accepted|no longer accept"},
-    {"still / no longer", "still", "no longer|not anymore|any longer|anymore|discontinued"},
+    {"still / no longer", "still", "no longer|any longer|discontinued"},
     {"free / fee", "free|free of charge|no charge|at no cost|at no extra cost|complimentary|no fee|no fees",
      "fee|fees|charge|charged|charges|surcharge|costs|cost|extra|paid|pay"},
     {"once / several times",
@@ -132,11 +136,38 @@ static const char *const FUNCTION_WORDS[] = {
     "each", "via", "too", "just", "all", "any", "only", "some", "more", "most", "less", "one", "two", "other",
     NULL};
 
+static bool same_stem(const char *a, const char *b);
+
+/* Is w one of the words of the opposite lists? */
+static bool in_opposites(const char *w) {
+  size_t wl = strlen(w);
+  for (size_t k = 0; k < NOPP; k++)
+    for (int s = 0; s < 2; s++)
+      for (const char *p = s ? OPPOSITES[k].b : OPPOSITES[k].a; *p;) {
+        size_t n = strcspn(p, "| ");
+        if (n == wl && !memcmp(p, w, n)) return true;
+        p += n + (p[n] != 0);
+      }
+  return false;
+}
+
+/* Content words: what a sentence is about (the opposite words are what it says of it). */
 static bool is_content(const char *w) {
-  if (strlen(w) < 3 || isdigit((unsigned char)w[0])) return false;
+  if (strlen(w) < 3 || isdigit((unsigned char)w[0]) || in_opposites(w)) return false;
   for (int i = 0; FUNCTION_WORDS[i]; i++)
     if (!strcmp(FUNCTION_WORDS[i], w)) return false;
   return true;
+}
+
+static size_t n_content(const cwords *x) {
+  size_t n = 0;
+  for (size_t i = 0; i < x->n; i++) {
+    if (!is_content(x->w[i])) continue;
+    bool dup = false;
+    for (size_t j = 0; j < i && !dup; j++) dup = same_stem(x->w[j], x->w[i]);
+    n += !dup;
+  }
+  return n;
 }
 
 /* Same word up to a plural / verb ending (item ~ items, renew ~ renews). */
@@ -188,7 +219,12 @@ bool ecai__guard_contradiction(char *out, size_t cap, const char *ans, size_t al
   cwords a, s;
   words_of(&a, ans, alen);
   words_of(&s, src, slen);
-  if (shared(&a, &s) < 2) return false; /* not about the same thing */
+  /* about the same thing: most of what the answer sentence is about is in the source
+   * sentence, and a fair part of what the source sentence is about is in the answer */
+  size_t sh = shared(&a, &s);
+  if (sh < 2 || (double)sh < MIN_ANSWER_SHARE * (double)n_content(&a) ||
+      (double)sh < MIN_SOURCE_SHARE * (double)n_content(&s))
+    return false;
   for (size_t k = 0; k < NOPP; k++) {
     unsigned x = sides(&a, &OPPOSITES[k]), y = sides(&s, &OPPOSITES[k]);
     if ((x == 1 && y == 2) || (x == 2 && y == 1)) {
