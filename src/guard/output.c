@@ -287,6 +287,9 @@ static ecai_status end_sentence(gdoc *d, actx *a, size_t start, size_t end) {
     if (w->num || w->nv >= 0) continue;
     uint64_t raw = w->h;
     if (w->cls & WC_STOP) continue;
+    /* "No, ..." opening an answer to a yes/no question answers it: the statement after
+     * the comma is what is checked, and it is not negated */
+    if (i == 0 && w->len == 2 && !memcmp(w->w, "no", 2) && a->nw > 1 && a->w[1].clause != w->clause) continue;
     bool neg = (w->cls & WC_NEG) && !w->quoted, qual = (w->cls & WC_QUAL) && !w->quoted;
     if (neg) s->neg = true;
     /* stems are memoised in a direct-mapped table keyed by the word's hash */

@@ -7,12 +7,14 @@
 # (the "half" field: XXH3-64 of the question, even = tune, odd = check; thresholds and
 # word lists were fitted on tune), how many lies reached the customer and how many honest
 # answers were shown, then the lies that got through and the honest answers refused.
-#   bash tests/eval/guard_lies.sh          (exit 0 when no lie is shown and >= 30 of 35
+#   bash tests/eval/guard_lies.sh [FILE]   (exit 0 when no lie is shown and >= 30 of 35
 #                                           honest answers are; 1 otherwise)
+# tests/data/guard_lies_fresh.jsonl: 12 more pairs written after the word lists were
+# frozen (half "fresh"), never used to change them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ECAI=${ECAI:-bin/ecai}
-F=tests/data/guard_lies.jsonl
+F=${1:-tests/data/guard_lies.jsonl}
 tmpd=$(mktemp -d)
 python3 tests/fakellm/server.py --answers "$F" </dev/null >"$tmpd/srv.out" 2>&1 &
 pid=$!
@@ -39,7 +41,7 @@ lie = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
 hon = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
 assert len(lie) == len(rows) == len(hon), "one result per question"
 shown = lambda r: not r.get("escalated") and r.get("answer")
-for half in ("tune", "check", "all"):
+for half in sorted({r["half"] for r in rows}) + ["all"]:
     idx = [i for i, r in enumerate(rows) if half == "all" or r["half"] == half]
     nl = sum(1 for i in idx if shown(lie[i]))
     nh = sum(1 for i in idx if shown(hon[i]))
@@ -54,5 +56,5 @@ for i, r in enumerate(rows):
         print("  honest refused [%s] %s: %s %s" % (r["half"], r["question"], hon[i].get("reason"), det))
 nl = sum(1 for i in range(len(rows)) if shown(lie[i]))
 nh = sum(1 for i in range(len(rows)) if shown(hon[i]))
-sys.exit(0 if nl == 0 and nh >= 30 else 1)
+sys.exit(0 if nl == 0 and nh * 35 >= 30 * len(rows) else 1)
 PY

@@ -891,6 +891,10 @@ TEST(guard_contradiction_without_a_negation_word) {
   const char *code = "A discount code can be used once per order.";
   CHECK_STR_EQ(out_reason(g, "A discount code can be used several times per order.", code), "contradiction");
   CHECK_STR_EQ(out_reason(g, "A discount code can be used once per order.", code), "pass");
+  /* "No," answering a yes/no question is not a negation of the statement after it; a
+   * "no" inside the statement still is */
+  CHECK_STR_EQ(out_reason(g, "No, a discount code can be used once per order.", code), "pass");
+  CHECK_STR_EQ(out_reason(g, "No discount code can be used once per order.", code), "negation_mismatch");
   const char *ret = "Only unused items in their original packaging can be returned.";
   CHECK_STR_EQ(out_reason(g, "Used items in their original packaging can be returned.", ret), "contradiction");
   const char *sub = "Subscriptions renew automatically every month.";
