@@ -72,7 +72,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"cache.backend",              ECAI__CFG_STR,  "\"memory\"",     0, "memory|redis"},
   {"cache.shards",               ECAI__CFG_INT,  "16",             0, NULL},
   {"cache.persist_path",         ECAI__CFG_STR,  NULL,             0, NULL}, /* load at start and save on free (atomic); a damaged file is ignored with a warning */
-  {"cache.semantic_threshold",   ECAI__CFG_NUM,  "1.0",            0, NULL}, /* cosine similarity for a semantic hit (before verification); 1.0 = only the same words (case, punctuation, word order of repeats); lower values serve paraphrases, measured in eval_cache.sh */
+  {"cache.semantic_threshold",   ECAI__CFG_NUM,  "1.0",            0, NULL}, /* cosine similarity for a semantic hit (before verification); 1.0 = repeats with the same words only (case and punctuation aside); lower values serve paraphrases (curve in ecai/cache.h) */
   {"cache.semantic_max_entries", ECAI__CFG_INT,  "100000",         0, NULL},
   {"cache.semantic_index",       ECAI__CFG_STR,  "\"Flat\"",       0, NULL}, /* FAISS factory string per partition (HNSW32 above ~10k entries) */
   {"cache.verify",               ECAI__CFG_BOOL, "true",           0, NULL}, /* semantic hits must agree on numbers, SKUs, negation, question words */
