@@ -215,27 +215,42 @@ static bool prefix_opposite(char *out, size_t cap, const cwords *x, const cwords
   return false;
 }
 
-bool ecai__guard_contradiction(char *out, size_t cap, const char *ans, size_t alen, const char *src, size_t slen) {
+/* Do the two sentences speak about the same thing? Most of what the answer sentence is
+ * about is in the source sentence, and a fair part of what the source sentence is about
+ * is in the answer. */
+static bool related(const cwords *a, const cwords *s) {
+  size_t sh = shared(a, s);
+  return sh >= 2 && (double)sh >= MIN_ANSWER_SHARE * (double)n_content(a) &&
+         (double)sh >= MIN_SOURCE_SHARE * (double)n_content(s);
+}
+
+int ecai__guard_contradiction(char *out, size_t cap, const char *ans, size_t alen, const char *src, size_t slen) {
   cwords a, s;
   words_of(&a, ans, alen);
   words_of(&s, src, slen);
-  /* about the same thing: most of what the answer sentence is about is in the source
-   * sentence, and a fair part of what the source sentence is about is in the answer */
-  size_t sh = shared(&a, &s);
-  if (sh < 2 || (double)sh < MIN_ANSWER_SHARE * (double)n_content(&a) ||
-      (double)sh < MIN_SOURCE_SHARE * (double)n_content(&s))
-    return false;
+  if (!related(&a, &s)) return 0;
   for (size_t k = 0; k < NOPP; k++) {
     unsigned x = sides(&a, &OPPOSITES[k]), y = sides(&s, &OPPOSITES[k]);
     if ((x == 1 && y == 2) || (x == 2 && y == 1)) {
       snprintf(out, cap, "%s: the answer takes the side the source does not", OPPOSITES[k].name);
-      return true;
+      return 1 + 2 * (int)k + (x == 2);
     }
   }
   char pair[96];
   if (prefix_opposite(pair, sizeof pair, &a, &s) || prefix_opposite(pair, sizeof pair, &s, &a)) {
     snprintf(out, cap, "antonym %s", pair);
-    return true;
+    return -1;
   }
-  return false;
+  return 0;
+}
+
+bool ecai__guard_same_side(int kind, const char *ans, size_t alen, const char *src, size_t slen) {
+  if (kind <= 0) return false;
+  size_t k = (size_t)(kind - 1) / 2;
+  unsigned x = (kind - 1) % 2 ? 2u : 1u;
+  if (k >= NOPP) return false;
+  cwords a, s;
+  words_of(&a, ans, alen);
+  words_of(&s, src, slen);
+  return related(&a, &s) && (sides(&s, &OPPOSITES[k]) & x);
 }

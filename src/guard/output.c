@@ -1167,9 +1167,13 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
       for (size_t q = 0; d && !fail_contra[0] && q < d->ns; q++) {
         char why[160];
         const gsent *ws = &d->s[q];
-        if (ecai__guard_contradiction(why, sizeof why, answer + as->start, as->end - as->start,
-                                      texts[b.src] + ws->start, ws->end - ws->start))
-          snprintf(fail_contra, sizeof fail_contra, "sentence %zu: %s: \"%s\"", i + 1, why, snip);
+        const char *at0 = answer + as->start;
+        size_t al = as->end - as->start;
+        int kind = ecai__guard_contradiction(why, sizeof why, at0, al, texts[b.src] + ws->start, ws->end - ws->start);
+        bool agreed = false; /* another sentence about the same thing takes the answer's side */
+        for (size_t r = 0; kind && !agreed && r < d->ns; r++)
+          agreed = r != q && ecai__guard_same_side(kind, at0, al, texts[b.src] + d->s[r].start, d->s[r].end - d->s[r].start);
+        if (kind && !agreed) snprintf(fail_contra, sizeof fail_contra, "sentence %zu: %s: \"%s\"", i + 1, why, snip);
       }
       /* policy terms */
       for (size_t t = 0; d && t < g->n_terms && !fail_term[0]; t++) {
