@@ -13,7 +13,12 @@
  *    order numbers are kept in the text and tagged in the mapping.
  *  - Output checks (ecai_guard_check_output): every sentence supported by a source
  *    passage, numbers / prices / durations / policy terms and negations as in the
- *    supporting passage, SKUs and prices against a caller-supplied catalog lookup,
+ *    supporting passage, no contradiction without a negation word of a source sentence
+ *    about the same thing (opposites such as available / no longer available, still /
+ *    no longer, free / fee, once / several times, all / select, automatic / manual, and
+ *    un- / in- / non- antonyms: used / unused, refundable / non-refundable; a sentence
+ *    opening "No," answers a question and negates nothing), SKUs and prices against a
+ *    caller-supplied catalog lookup,
  *    PII not in the sources, banned phrases, system-prompt leakage, length.
  *  - Confidence (ecai_guard_confidence) combining retrieval, grounding and model scores.
  *
@@ -29,7 +34,8 @@
  * "pass" is false when a check whose action is "block" failed; "escalate" is true when a
  * check whose action is "escalate" failed, or when an output check failed. Reason codes
  * are stable: injection, other_customer_data, human_requested, action_required,
- * frustration, too_long, pii, unsupported_claim, negation_mismatch, term_not_in_sources,
+ * frustration, too_long, pii, unsupported_claim, negation_mismatch, contradiction,
+ * condition_dropped, term_not_in_sources,
  * number_not_in_sources, unknown_sku, price_mismatch, banned_topic, prompt_leak.
  */
 #ifndef ECAI_GUARD_H

@@ -58,8 +58,12 @@ int ecai__redis_clear(ecai__redis *r);
 int ecai__redis_counter_add(ecai__redis *r, const char *name, double delta, int64_t window_s, double *total);
 
 /* ---- hit verification (src/cache/verify.c) -------------------------------------- */
-/* Default of cache.verify_word_mismatch (see ecai/cache.h for how it was chosen). */
-#define ECAI__SEM_WORD_MISMATCH 0.25
+/* Defaults of cache.semantic_threshold and cache.verify_word_mismatch, and the fewest
+ * content words a question needs for a hit on a paraphrase (not the same words); see
+ * ecai/cache.h for how they were chosen (tests/eval/eval_cache.sh, tune half). */
+#define ECAI__SEM_THRESHOLD 1.0
+#define ECAI__SEM_WORD_MISMATCH 0.0
+#define ECAI__SEM_MIN_WORDS 3u
 /* true when the two texts agree on numbers, codes, negation and verb polarity. */
 bool ecai__semverify(const char *a, size_t alen, const char *b, size_t blen);
 

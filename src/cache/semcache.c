@@ -75,7 +75,7 @@ ecai_status ecai_semcache_new(ecai_semcache **out, const ecai_ctx *ctx, size_t d
   *out = NULL;
   ECAI__CHECK_ARG(ctx);
   if (dim > 65536) return ecai__err(ECAI_EINVAL, "ecai_semcache_new: dim %zu is too large", dim);
-  double th = ecai__cfg_double(ctx, "cache.semantic_threshold", 0.95);
+  double th = ecai__cfg_double(ctx, "cache.semantic_threshold", ECAI__SEM_THRESHOLD);
   int64_t max = ecai__cfg_int(ctx, "cache.semantic_max_entries", 100000);
   if (!(th >= -1.0 && th <= 1.0)) return ecai__err(ECAI_EINVAL, "ecai_semcache_new: cache.semantic_threshold must be in [-1, 1]");
   if (max < 1) return ecai__err(ECAI_EINVAL, "ecai_semcache_new: cache.semantic_max_entries must be >= 1");
@@ -396,6 +396,10 @@ static ecai_status put_locked(ecai_semcache *sc, const char *partition, const fl
   return ECAI_OK;
 }
 
+/* Rounding slack of a float cosine: the same words score 1 +- a few ulps, and the
+ * default threshold 1.0 must still find them. */
+#define SEM_EPS 1e-5f
+
 static ecai_status lookup_locked(void **out, size_t *out_len, float *out_score, ecai_semcache *sc,
                                  const char *partition, const float *nv, const char *query, size_t qlen,
                                  const uint64_t *words, uint32_t nwords) {
@@ -410,10 +414,14 @@ static ecai_status lookup_locked(void **out, size_t *out_len, float *out_score, 
   int64_t lab[SEM_K];
   if (faiss_Index_search(p->idx, 1, nv, k, dist, lab) != 0) return faiss_fail("ecai_semcache_lookup");
   for (int64_t i = 0; i < k; i++) {
-    if (lab[i] < 0 || (size_t)lab[i] >= p->nslots || !(dist[i] >= sc->threshold)) continue;
+    if (lab[i] < 0 || (size_t)lab[i] >= p->nslots || !(dist[i] >= sc->threshold - SEM_EPS)) continue;
     sentry *e = p->slots[lab[i]];
     if (!e) continue;
-    if (sc->verify && (!ecai__semverify(query ? query : "", qlen, e->query, e->qlen) ||
+    /* a paraphrase (not the same words) of a question with few content words is too
+     * ambiguous to share an answer ("pending transaction?": a transfer or a card payment) */
+    bool same_words = dist[i] >= 1.0f - SEM_EPS;
+    if (sc->verify && ((!same_words && query && qlen && e->qlen && (nwords < ECAI__SEM_MIN_WORDS || e->nwords < ECAI__SEM_MIN_WORDS)) ||
+                       !ecai__semverify(query ? query : "", qlen, e->query, e->qlen) ||
                        (sc->word_mismatch < 1.0 &&
                         ecai__word_mismatch(&p->df, p->live, words, nwords, e->words, e->nwords) > sc->word_mismatch))) {
       sc->verify_rejects++;

@@ -75,11 +75,11 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"cache.backend",              ECAI__CFG_STR,  "\"memory\"",     0, "memory|redis"},
   {"cache.shards",               ECAI__CFG_INT,  "16",             0, NULL},
   {"cache.persist_path",         ECAI__CFG_STR,  NULL,             0, NULL}, /* load at start and save on free (atomic); a damaged file is ignored with a warning */
-  {"cache.semantic_threshold",   ECAI__CFG_NUM,  "0.95",           0, NULL}, /* cosine similarity for a semantic hit (before verification) */
+  {"cache.semantic_threshold",   ECAI__CFG_NUM,  "1.0",            0, NULL}, /* cosine similarity for a semantic hit (before verification); 1.0 = repeats with the same words only (case and punctuation aside); lower values serve paraphrases (curve in ecai/cache.h) */
   {"cache.semantic_max_entries", ECAI__CFG_INT,  "100000",         0, NULL},
   {"cache.semantic_index",       ECAI__CFG_STR,  "\"Flat\"",       0, NULL}, /* FAISS factory string per partition (HNSW32 above ~10k entries) */
   {"cache.verify",               ECAI__CFG_BOOL, "true",           0, NULL}, /* semantic hits must agree on numbers, SKUs, negation, question words */
-  {"cache.verify_word_mismatch", ECAI__CFG_NUM,  "0.25",           0, NULL}, /* verification: max IDF-weighted share of content words only one question has (1 = off) */
+  {"cache.verify_word_mismatch", ECAI__CFG_NUM,  "0",              0, NULL}, /* verification: max IDF-weighted share of content words only one question has (0 = the same content words, 1 = off) */
   {"cache.semantic_persist_path", ECAI__CFG_STR, NULL,             0, NULL}, /* semantic cache: load at start and save on free (atomic); a damaged file is ignored with a warning */
 
   {"redis",                      ECAI__CFG_SECTION, NULL,          0, NULL},

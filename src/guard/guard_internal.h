@@ -116,6 +116,13 @@ ecai_status ecai__verdict_add(ecai_guard_verdict *v, const char *name, bool pass
 #define ECAI__GUARD_STEM_SLOTS 4096u
 void ecai__guard_cache_free(ecai_guard *g);
 ecai_status ecai__guard_terms_init(ecai_guard *g);
+/* contradict.c: non-zero when answer sentence ans contradicts source sentence src without
+ * a negation word (opposite sides of a curated pair, or un-/in-/non- antonyms: -1) while
+ * both speak about the same thing; out gets the reason. ecai__guard_same_side(kind, ...)
+ * tells whether another source sentence about the same thing takes the answer's side of
+ * that pair (then the passage holds both and the answer is not contradicted). */
+int ecai__guard_contradiction(char *out, size_t cap, const char *ans, size_t alen, const char *src, size_t slen);
+bool ecai__guard_same_side(int kind, const char *ans, size_t alen, const char *src, size_t slen);
 ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char *answer, size_t len,
                                const char *const *ids, const char *const *texts, size_t n);
 /* Tokens (lowercase ASCII words) of s for leak shingles and banned phrases: appends

@@ -287,6 +287,9 @@ static ecai_status end_sentence(gdoc *d, actx *a, size_t start, size_t end) {
     if (w->num || w->nv >= 0) continue;
     uint64_t raw = w->h;
     if (w->cls & WC_STOP) continue;
+    /* "No, ..." opening an answer to a yes/no question answers it: the statement after
+     * the comma is what is checked, and it is not negated */
+    if (i == 0 && w->len == 2 && !memcmp(w->w, "no", 2) && a->nw > 1 && a->w[1].clause != w->clause) continue;
     bool neg = (w->cls & WC_NEG) && !w->quoted, qual = (w->cls & WC_QUAL) && !w->quoted;
     if (neg) s->neg = true;
     /* stems are memoised in a direct-mapped table keyed by the word's hash */
@@ -1030,7 +1033,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
   size_t ns = 0;
   ecai__u64vec wh = {0};
   char detail[256], idbuf[24];
-  char fail_cond[256] = "";
+  char fail_cond[256] = "", fail_contra[320] = "";
   char fail_ground[256] = "", fail_neg[256] = "", fail_term[256] = "", fail_num[256] = "", fail_sku[256] = "";
   const char *sku_reason = NULL;
   double min_support = 1.0;
@@ -1160,6 +1163,18 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
                      snip);
         }
       }
+      /* contradictions without a negation word, against each sentence of the passage */
+      for (size_t q = 0; d && !fail_contra[0] && q < d->ns; q++) {
+        char why[160];
+        const gsent *ws = &d->s[q];
+        const char *at0 = answer + as->start;
+        size_t al = as->end - as->start;
+        int kind = ecai__guard_contradiction(why, sizeof why, at0, al, texts[b.src] + ws->start, ws->end - ws->start);
+        bool agreed = false; /* another sentence about the same thing takes the answer's side */
+        for (size_t r = 0; kind && !agreed && r < d->ns; r++)
+          agreed = r != q && ecai__guard_same_side(kind, at0, al, texts[b.src] + d->s[r].start, d->s[r].end - d->s[r].start);
+        if (kind && !agreed) snprintf(fail_contra, sizeof fail_contra, "sentence %zu: %s: \"%s\"", i + 1, why, snip);
+      }
       /* policy terms */
       for (size_t t = 0; d && t < g->n_terms && !fail_term[0]; t++) {
         if (!g->terms[t].n || !(as->tbloom & (1ull << (g->terms[t].v[0] & 63))) ||
@@ -1227,6 +1242,9 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     goto done;
   if ((st = ecai__verdict_add(v, "conditions", !fail_cond[0], fail_cond[0] ? 1 : 0,
                               fail_cond[0] ? "condition_dropped" : NULL, "block", fail_cond)))
+    goto done;
+  if ((st = ecai__verdict_add(v, "contradiction", !fail_contra[0], fail_contra[0] ? 1 : 0,
+                              fail_contra[0] ? "contradiction" : NULL, "block", fail_contra)))
     goto done;
   if ((st = ecai__verdict_add(v, "policy_terms", !fail_term[0], fail_term[0] ? 1 : 0,
                               fail_term[0] ? "term_not_in_sources" : NULL, "block", fail_term)))

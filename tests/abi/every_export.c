@@ -453,13 +453,13 @@ static void cover_cache(void) {
   OK(ecai_semcache_set_int(sc, ECAI_SEMCACHE_OPT_MAX_ENTRIES, 100));
   OK(ecai_semcache_set_double(sc, ECAI_SEMCACHE_OPT_THRESHOLD, 0.9));
   float q1[4] = {1, 0.1f, 0, 0}, q2[4] = {1, 0.12f, 0, 0}, q3[4] = {0, 0, 1, 0};
-  OK(ecai_semcache_put(sc, "en", q1, 4, "how long is delivery", 20, "3-5 days", 8));
+  OK(ecai_semcache_put(sc, "en", q1, 4, "how long is express delivery", 28, "3-5 days", 8));
   float score = 0;
-  OK(ecai_semcache_lookup(&val, &vl, &score, sc, "en", q2, 4, "how long is the delivery", 24));
+  OK(ecai_semcache_lookup(&val, &vl, &score, sc, "en", q2, 4, "how long is the express delivery", 32));
   CHECK(vl == 8 && score > 0.9f);
   ecai_free(val);
   ST(ecai_semcache_lookup(&val, NULL, NULL, sc, "en", q3, 4, "returns", 7), ECAI_ENOTFOUND);
-  ST(ecai_semcache_lookup(&val, NULL, NULL, sc, "de", q1, 4, "how long is delivery", 20), ECAI_ENOTFOUND);
+  ST(ecai_semcache_lookup(&val, NULL, NULL, sc, "de", q1, 4, "how long is express delivery", 28), ECAI_ENOTFOUND);
   OK(ecai_semcache_stats_json(&js, NULL, sc));
   HAS(js, "\"hits\":1");
   ecai_free(js);
@@ -471,7 +471,7 @@ static void cover_cache(void) {
   size_t nload = 0;
   OK(ecai_semcache_load(&nload, sc, tmp_path("sem.bin")));
   CHECK(nload == 1);
-  OK(ecai_semcache_lookup(&val, &vl, &score, sc, "en", q2, 4, "how long is the delivery", 24));
+  OK(ecai_semcache_lookup(&val, &vl, &score, sc, "en", q2, 4, "how long is the express delivery", 32));
   CHECK(vl == 8 && val && memcmp(val, "3-5 days", 8) == 0);
   ecai_free(val);
   write_file(tmp_path("sem_bad.bin"), "not a semantic cache file");

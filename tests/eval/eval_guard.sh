@@ -11,4 +11,6 @@ echo "$out" | tail -n 1
 py=$(ECAI_LIBRARY=$PWD/lib/libecai.so.0 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider \
      bindings/python/tests/test_guard.py -k systematic 2>&1)
 echo "$py" | grep -E '^systematic'
-echo "$out" | tail -n 1 | grep -q ' 0 failed' && echo "$py" | grep -q '1 passed'
+lies=$(bash tests/eval/guard_lies.sh); lrc=$?
+echo "$lies"
+echo "$out" | tail -n 1 | grep -q ' 0 failed' && echo "$py" | grep -q '1 passed' && [ "$lrc" -eq 0 ]

@@ -318,6 +318,8 @@ class Handler(BaseHTTPRequestHandler):
             return parts[min(i, len(parts) - 1)]
         if fault.startswith("adversarial") or str(model).startswith("fault-adversarial"):
             return PLANTED
+        if str(model).startswith("answers-") and ANSWERS:
+            return scripted_answer(last_user, str(model)[len("answers-"):])
         return "echo: " + last_user
 
     # ---- OpenAI chat ---------------------------------------------------------------
@@ -464,12 +466,32 @@ class Server(ThreadingHTTPServer):
         pass
 
 
+# --answers FILE: JSON lines {"question", "honest", "lie", ...}. A model named
+# "answers-honest" / "answers-lie" answers a prompt holding one of the questions with that
+# entry's field (an honest or a lying model); a prompt holding none gets "ESCALATE".
+ANSWERS = []
+
+
+def scripted_answer(prompt, field):
+    best = None
+    for e in ANSWERS:  # the longest question contained in the prompt
+        if e["question"] in prompt and (best is None or len(e["question"]) > len(best["question"])):
+            best = e
+    if best is None or not isinstance(best.get(field), str):
+        return "ESCALATE"
+    return best[field]
+
+
 def main():
     ap = argparse.ArgumentParser(description="fake LLM server for libecai tests")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--tls-cert", help="PEM certificate (chain) to serve HTTPS with")
     ap.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    ap.add_argument("--answers", help="JSON lines of {question, honest, lie}: models answers-honest / answers-lie")
     args = ap.parse_args()
+    if args.answers:
+        with open(args.answers, encoding="utf-8") as f:
+            ANSWERS.extend(json.loads(line) for line in f if line.strip())
     srv = Server(("127.0.0.1", args.port), Handler)
     if args.tls_cert:
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

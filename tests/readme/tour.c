@@ -99,7 +99,8 @@ static void semantic_cache(ecai_ctx *ctx) {
   size_t ans_len = 0;
   float sim = 0;
   TRY(ecai_semcache_new(&sc, ctx, 0)); /* 0 = builtin question vectors */
-  const char *q = "How do I reset my password?", *para = "How can I reset my password?";
+  TRY(ecai_semcache_set_double(sc, ECAI_SEMCACHE_OPT_THRESHOLD, 0.9)); /* default 1.0: repeats only */
+  const char *q = "How do I reset my account password?", *para = "How can I reset my account password?";
   TRY(ecai_semcache_put_text(sc, "support/en", q, strlen(q), "Use the link.", 13));
   if (ecai_semcache_lookup_text(&ans, &ans_len, &sim, sc, "support/en", para, strlen(para)) == ECAI_OK) {
     printf("semantic cache: hit (%.2f) %.*s\n", sim, (int)ans_len, (const char *)ans);

@@ -59,7 +59,7 @@ TEST(semcache_rare_content_words_must_agree) {
   ecai_ctx *ctx = mk("{}");
   ecai_semcache *sc = NULL;
   CHECK_OK(ecai_semcache_new(&sc, ctx, 4));
-  CHECK_NEAR(sstat(sc, "word_mismatch"), 0.25, 1e-9); /* the default */
+  CHECK_NEAR(sstat(sc, "word_mismatch"), 0.0, 1e-9); /* the default: the same content words */
   /* every vector is the same: only verification tells these questions apart */
   const char *stored[] = {"How do I pay with my debit card?", "Can I pay for the order with my card?",
                           "Which card do you accept to pay?", "Is my card payment safe?",
@@ -86,6 +86,47 @@ TEST(semcache_rare_content_words_must_agree) {
   CHECK_STATUS(ecai_semcache_new(&bad, bctx, 4), ECAI_EINVAL);
   CHECK(bad == NULL);
   ecai_ctx_free(bctx);
+  ecai_ctx_free(ctx);
+}
+
+/* Text lookup: 1 hit with want, 0 miss. */
+static int tlook(ecai_semcache *sc, const char *q, const char *want) {
+  void *v = NULL;
+  size_t n = 0;
+  ecai_status st = ecai_semcache_lookup_text(&v, &n, NULL, sc, "p", q, strlen(q));
+  if (st == ECAI_ENOTFOUND) return 0;
+  CHECK_OK(st);
+  if (want) CHECK_STR_EQ((char *)v, want);
+  ecai_free(v);
+  return 1;
+}
+
+TEST(semcache_defaults_serve_repeats_not_near_duplicates_of_another_intent) {
+  ecai_ctx *ctx = mk("{}");
+  ecai_semcache *sc = NULL;
+  CHECK_OK(ecai_semcache_new(&sc, ctx, 0));
+  CHECK_NEAR(sstat(sc, "threshold"), 1.0, 1e-9); /* the default: the same words only */
+  const char *a = "What's the limit for auto top-up?", *b = "pending transaction?";
+  CHECK_OK(ecai_semcache_put_text(sc, "p", a, strlen(a), "auto", 4));
+  CHECK_OK(ecai_semcache_put_text(sc, "p", b, strlen(b), "pending", 7));
+  /* a repeat (case, punctuation, hyphen) is served at the default */
+  CHECK_INT_EQ(tlook(sc, "what's the limit for auto top up", "auto"), 1);
+  CHECK_INT_EQ(tlook(sc, "Pending transaction", "pending"), 1);
+  /* a near duplicate missing the intent word "auto" (BANKING77: top_up_limits against
+   * automatic_top_up) is refused even far below the default threshold, by the content
+   * words: they must be the same (verify_word_mismatch 0) ... */
+  CHECK_OK(ecai_semcache_set_double(sc, ECAI_SEMCACHE_OPT_THRESHOLD, 0.5));
+  CHECK_INT_EQ(tlook(sc, "What's the limit for top-up?", NULL), 0);
+  /* ... which the older IDF-weighted tolerance let through: "auto" is a word most
+   * cached questions share, so it weighed little */
+  CHECK_OK(ecai_semcache_set_double(sc, ECAI_SEMCACHE_OPT_WORD_MISMATCH, 1.0));
+  CHECK_INT_EQ(tlook(sc, "What's the limit for top-up?", "auto"), 1);
+  /* a paraphrase of a question with fewer than 3 content words is too ambiguous
+   * ("pending transaction": a transfer or a card payment) */
+  CHECK_INT_EQ(tlook(sc, "I have a pending transaction", NULL), 0);
+  CHECK_OK(ecai_semcache_set_int(sc, ECAI_SEMCACHE_OPT_VERIFY, 0));
+  CHECK_INT_EQ(tlook(sc, "I have a pending transaction", "pending"), 1);
+  ecai_semcache_free(sc);
   ecai_ctx_free(ctx);
 }
 

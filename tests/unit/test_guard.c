@@ -861,3 +861,77 @@ TEST(guard_output_questions_and_benign_wording) {
   }
   ecai_guard_free(g);
 }
+
+/* ---- contradictions without a negation word ------------------------------------------- */
+
+static const char *out_reason(ecai_guard *g, const char *answer, const char *source) {
+  static char reason[64];
+  srcs s = {0};
+  s.ids[0] = strdup("0");
+  s.texts[0] = strdup(source);
+  s.n = 1;
+  ecai_guard_verdict *v = out_check(g, answer, &s);
+  snprintf(reason, sizeof reason, "%s", ecai_guard_verdict_pass(v) ? "pass" : ecai_guard_verdict_reason(v));
+  ecai_guard_verdict_free(v);
+  srcs_free(&s);
+  return reason;
+}
+
+TEST(guard_contradiction_without_a_negation_word) {
+  ecai_guard *g = new_guard();
+  const char *lamp = "The Aurora desk lamp has been discontinued and is no longer available. "
+                     "The Nimbus kettle is still available in all colours.";
+  /* the case: "no longer available" against "can still be ordered" */
+  CHECK_STR_EQ(out_reason(g, "The Aurora desk lamp can still be ordered online.", lamp), "contradiction");
+  CHECK_STR_EQ(out_reason(g, "The Nimbus kettle has been discontinued.", lamp), "contradiction");
+  CHECK_STR_EQ(out_reason(g, "The Aurora desk lamp is no longer available.", lamp), "pass");
+  CHECK_STR_EQ(out_reason(g, "The Nimbus kettle is still available in all colours.", lamp), "pass");
+  const char *asm_ = "Assembly service is available for furniture for a fee of $39.";
+  CHECK_STR_EQ(out_reason(g, "Assembly service for furniture is free of charge.", asm_), "contradiction");
+  const char *code = "A discount code can be used once per order.";
+  CHECK_STR_EQ(out_reason(g, "A discount code can be used several times per order.", code), "contradiction");
+  CHECK_STR_EQ(out_reason(g, "A discount code can be used once per order.", code), "pass");
+  /* "No," answering a yes/no question is not a negation of the statement after it; a
+   * "no" inside the statement still is */
+  CHECK_STR_EQ(out_reason(g, "No, a discount code can be used once per order.", code), "pass");
+  CHECK_STR_EQ(out_reason(g, "No discount code can be used once per order.", code), "negation_mismatch");
+  const char *ret = "Only unused items in their original packaging can be returned.";
+  CHECK_STR_EQ(out_reason(g, "Used items in their original packaging can be returned.", ret), "contradiction");
+  const char *sub = "Subscriptions renew automatically every month.";
+  CHECK_STR_EQ(out_reason(g, "Subscriptions renew manually every month.", sub), "contradiction");
+  /* the same word in the answer and in the source takes no side: "free" on both sides */
+  const char *ship = "Standard shipping is free on orders over $50. Orders under $50 pay a shipping fee of $4.95.";
+  CHECK_STR_EQ(out_reason(g, "Standard shipping is free on orders over $50.", ship), "pass");
+  /* a passage holding both sides for near subjects: the sentence on the answer's side
+   * agrees, so the other one does not contradict it */
+  const char *colours = "The Nimbus kettle is no longer available in red. The Nimbus kettle is still available in blue.";
+  CHECK_STR_EQ(out_reason(g, "The Nimbus kettle is still available in blue.", colours), "pass");
+  /* quoted words are data: 'no longer needed' is a reason, not a claim */
+  const char *why = "The user needs to confirm the reason (either 'no longer needed' or 'ordered by mistake').";
+  CHECK_STR_EQ(out_reason(g, "The user needs to confirm the reason, either 'no longer needed' or 'ordered by mistake'.", why),
+               "pass");
+  ecai_guard_free(g);
+}
+
+TEST(guard_lies_fixture_halves_are_the_question_hash) {
+  /* tests/data/guard_lies.jsonl: the tune / check split is XXH3-64 of the question (even
+   * = tune), so nobody can move an entry between halves */
+  FILE *f = fopen(ecai_test_fixture("guard_lies.jsonl"), "rb");
+  CHECK(f != NULL);
+  char line[4096];
+  int n = 0, tune = 0;
+  while (fgets(line, sizeof line, f)) {
+    json_t *j = json_loads(line, 0, NULL);
+    CHECK(j != NULL);
+    const char *q = json_string_value(json_object_get(j, "question"));
+    const char *h = json_string_value(json_object_get(j, "half"));
+    CHECK(q && h && json_string_value(json_object_get(j, "honest")) && json_string_value(json_object_get(j, "lie")));
+    CHECK_STR_EQ(h, (XXH3_64bits(q, strlen(q)) & 1) ? "check" : "tune");
+    tune += !strcmp(h, "tune");
+    n++;
+    json_decref(j);
+  }
+  fclose(f);
+  CHECK_INT_EQ(n, 35);
+  CHECK(tune > 0 && tune < n);
+}

@@ -7,14 +7,14 @@ ecai
 $ctx = new Ecai\Context();
 $sc = new Ecai\SemanticCache($ctx, 4);
 $sc->setThreshold(0.9);
-$sc->put("p", [1, 0, 0, 0], "How do I enable alerts?", "A1");
-$hit = $sc->lookup("p", [1, 0.1, 0, 0], "how can I enable alerts");
+$sc->put("p", [1, 0, 0, 0], "How do I enable price alerts?", "A1");
+$hit = $sc->lookup("p", [1, 0.1, 0, 0], "how can I enable price alerts");
 var_dump($hit[0], $hit[1] > 0.99);
-var_dump($sc->lookup("other", [1, 0, 0, 0], "How do I enable alerts?"));
-var_dump($sc->lookup("p", [1, 0.1, 0, 0], "How do I disable alerts?"));
+var_dump($sc->lookup("other", [1, 0, 0, 0], "How do I enable price alerts?"));
+var_dump($sc->lookup("p", [1, 0.1, 0, 0], "How do I disable price alerts?"));
 var_dump($sc->stats()["verify_rejects"]);
 $sc->setVerify(false);
-var_dump($sc->lookup("p", [1, 0.1, 0, 0], "How do I disable alerts?")[0]);
+var_dump($sc->lookup("p", [1, 0.1, 0, 0], "How do I disable price alerts?")[0]);
 try { $sc->put("p", [NAN, 0, 0, 0], "q", "v"); } catch (Ecai\EcaiException $e) { var_dump($e->getCode()); }
 try { $sc->put("p", [1, "x", 0, 0], "q", "v"); } catch (TypeError $e) { echo "TypeError\n"; }
 $t = new Ecai\SemanticCache($ctx);

@@ -52,14 +52,14 @@ def test_exact_cache_roundtrip_tags_products_stats(ctx, tmp_path):
 
 def test_semantic_cache_vectors_and_verification(ctx):
     with ecai.SemanticCache(ctx, dim=4, threshold=0.9) as sc:
-        sc.put("p", [1, 0, 0, 0], "How do I enable alerts?", b"A1")
-        hit = sc.lookup("p", [1, 0.1, 0, 0], "how can I enable alerts")
+        sc.put("p", [1, 0, 0, 0], "How do I enable price alerts?", b"A1")
+        hit = sc.lookup("p", [1, 0.1, 0, 0], "how can I enable price alerts")
         assert hit is not None and hit[0] == b"A1" and hit[1] > 0.99
-        assert sc.lookup("other", [1, 0, 0, 0], "How do I enable alerts?") is None
-        assert sc.lookup("p", [1, 0.1, 0, 0], "How do I disable alerts?") is None
+        assert sc.lookup("other", [1, 0, 0, 0], "How do I enable price alerts?") is None
+        assert sc.lookup("p", [1, 0.1, 0, 0], "How do I disable price alerts?") is None
         assert sc.stats()["verify_rejects"] == 1
         sc.verify = False
-        assert sc.lookup("p", [1, 0.1, 0, 0], "How do I disable alerts?")[0] == b"A1"
+        assert sc.lookup("p", [1, 0.1, 0, 0], "How do I disable price alerts?")[0] == b"A1"
         with pytest.raises(ecai.InvalidArgument):
             sc.put("p", [math.nan, 0, 0, 0], "q", b"v")
         with pytest.raises(ecai.InvalidArgument):
@@ -78,7 +78,7 @@ def test_semantic_cache_text(ctx):
 def test_semantic_cache_save_load_and_word_rule(ctx, tmp_path):
     path = tmp_path / "sem.bin"
     with ecai.SemanticCache(ctx, threshold=0.6) as sc:
-        assert abs(sc.word_mismatch - 0.25) < 1e-9
+        assert abs(sc.word_mismatch - 0.0) < 1e-9
         sc.put_text("en", "Where is my order 77? It has not arrived.", "track-77")
         sc.put_text("en", "How do I return a damaged kettle?", "returns")
         sc.save(path)
