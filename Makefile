@@ -165,7 +165,8 @@ bench: all $(BENCH_BIN)
 	@BUILD=$(BUILD) scripts/bench.sh $(BENCH_BIN) $(BENCH_SH)
 
 eval: all
-	@for e in tests/eval/eval_*.sh; do [ -f "$$e" ] || continue; echo "== $$e"; bash "$$e" || exit 1; done
+	@failed=; for e in tests/eval/eval_*.sh; do [ -f "$$e" ] || continue; echo "== $$e"; bash "$$e" || failed="$$failed $$e"; done; \
+	  if [ -n "$$failed" ]; then echo "eval: targets missed or errors in:$$failed"; exit 1; fi
 
 # ---- fuzzing -------------------------------------------------------------------------
 # tests/fuzz/fuzz_<name>.c: libFuzzer entry points; seeds in tests/fuzz/corpus/<name>/.
