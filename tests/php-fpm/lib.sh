@@ -56,6 +56,7 @@ pm = static
 pm.max_children = $workers
 pm.max_requests = 1000000
 catch_workers_output = yes
+chdir = $FPM_TMP
 php_admin_value[error_log] = $FPM_TMP/php-errors.log
 php_admin_flag[log_errors] = on
 php_admin_flag[display_errors] = off

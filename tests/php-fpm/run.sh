@@ -19,7 +19,11 @@ cd "$top" || exit 2
 ECAI=${ECAI:-bin/ecai}
 LOAD=tests/php-fpm/load.py
 W=$(mktemp -d "${TMPDIR:-/tmp}/ecai-fpm-test.XXXXXX")
-trap 'fpm_stop; rm -rf "$W"' EXIT
+# a crashed worker leaves a core in the server's folder (its working directory); after a
+# failure that folder (logs, cores) and the stores are kept and named
+ulimit -c unlimited 2>/dev/null || true
+trap 'if [ "$_f" -gt 0 ]; then FPM_KEEP=1; echo "fpm: kept for inspection: $FPM_TMP (logs, cores), $W (stores)"; fi
+      fpm_stop; [ "$_f" -gt 0 ] || rm -rf "$W"' EXIT
 
 if ! fpm_have_servers; then
   _f=1; echo "FAIL php-fpm8.2 and nginx not found (scripts/setup-deps.sh installs php8.2-fpm nginx-light)"; finish; exit
