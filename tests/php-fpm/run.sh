@@ -19,10 +19,13 @@ cd "$top" || exit 2
 ECAI=${ECAI:-bin/ecai}
 LOAD=tests/php-fpm/load.py
 W=$(mktemp -d "${TMPDIR:-/tmp}/ecai-fpm-test.XXXXXX")
-# a crashed worker leaves a core in the server's folder (its working directory); after a
-# failure that folder (logs, cores) and the stores are kept and named
+# a crashed worker leaves a core in the script's folder (PHP's working directory during a
+# request); after a failure it is moved to the server's folder, which is kept with the
+# stores and named; never left in the tree
 ulimit -c unlimited 2>/dev/null || true
-trap 'if [ "$_f" -gt 0 ]; then FPM_KEEP=1; echo "fpm: kept for inspection: $FPM_TMP (logs, cores), $W (stores)"; fi
+trap 'if [ "$_f" -gt 0 ]; then FPM_KEEP=1; [ -f tests/php-fpm/core ] && mv tests/php-fpm/core "$FPM_TMP/";
+        echo "fpm: kept for inspection: $FPM_TMP (logs, cores), $W (stores)"; fi
+      rm -f tests/php-fpm/core
       fpm_stop; [ "$_f" -gt 0 ] || rm -rf "$W"' EXIT
 
 if ! fpm_have_servers; then
