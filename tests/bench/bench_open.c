@@ -44,7 +44,7 @@ static void die(const char *what) {
 }
 
 static char dir[512], qpath[4400];
-static const char *queries[200];
+static char **queries;
 static size_t nqueries;
 
 static ecai_ctx *mode_ctx(int mapped) {
@@ -241,19 +241,6 @@ static void build(const char *products) {
   ecai_ctx_free(ctx);
 }
 
-static void load_queries(void) {
-  FILE *f = fopen(qpath, "r");
-  char line[1024];
-  while (f && fgets(line, sizeof line, f) && nqueries < 200) {
-    char *tab = strchr(line, '\t');
-    if (!tab || strncmp(line, "query_id", 8) == 0) continue;
-    tab[strcspn(tab, "\r\n")] = 0;
-    queries[nqueries++] = strdup(tab + 1);
-  }
-  if (f) fclose(f);
-  if (nqueries < 20) die("queries");
-}
-
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   setenv("OMP_NUM_THREADS", "1", 1); /* no OpenMP pool to inherit across fork */
@@ -268,7 +255,8 @@ int main(void) {
     return 0;
   }
   snprintf(dir, sizeof dir, "/tmp/ecai-bench-open-%d", (int)getpid());
-  load_queries();
+  nqueries = bench_read_queries(qpath, &queries, 200);
+  if (nqueries < 20) die("queries");
   double t0 = now();
   pid_t b = fork();
   if (b == 0) {

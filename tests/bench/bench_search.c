@@ -24,26 +24,6 @@
 static char **queries;
 static size_t nq;
 
-static void load_queries(const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f) return;
-  char *line = NULL;
-  size_t cap = 0, qcap = 0;
-  ssize_t n;
-  while ((n = getline(&line, &cap, f)) >= 0) {
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
-    char *tab = strchr(line, '\t');
-    if (!tab || !strncmp(line, "query_id\t", 9)) continue;
-    if (nq == qcap) {
-      qcap = qcap ? 2 * qcap : 1024;
-      queries = realloc(queries, qcap * sizeof *queries);
-    }
-    queries[nq++] = strdup(tab + 1);
-  }
-  free(line);
-  fclose(f);
-}
-
 static void report(const char *name, double *lat, size_t n) {
   qsort(lat, n, sizeof *lat, cmpd);
   double tot = 0;
@@ -145,7 +125,7 @@ int main(void) {
   char products[1024], qpath[1024];
   snprintf(products, sizeof products, "%s/../shared/data/search/homedepot/products.tsv", root);
   snprintf(qpath, sizeof qpath, "%s/../shared/data/search/homedepot/queries.tsv", root);
-  load_queries(qpath);
+  nq = bench_read_queries(qpath, &queries, SIZE_MAX);
   if (!nq) {
     printf("bench_search: %s not found, skipped\n", qpath);
     return 0;

@@ -22,7 +22,7 @@
 #include "bench_util.h"
 
 static char dir[512], qpath[4400], products[4200];
-static const char *queries[200];
+static char **queries;
 static size_t nqueries;
 static char skus[2000][32];
 
@@ -64,19 +64,6 @@ static double updates(ecai_store *s, size_t from, size_t n, int title) {
   return m;
 }
 
-static void load_queries(void) {
-  FILE *f = fopen(qpath, "r");
-  char line[1024];
-  while (f && fgets(line, sizeof line, f) && nqueries < 200) {
-    char *tab = strchr(line, '\t');
-    if (!tab || strncmp(line, "query_id", 8) == 0) continue;
-    tab[strcspn(tab, "\r\n")] = 0;
-    queries[nqueries++] = strdup(tab + 1);
-  }
-  if (f) fclose(f);
-  if (nqueries < 20) die("queries");
-}
-
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   setenv("OMP_NUM_THREADS", "1", 1);
@@ -91,7 +78,8 @@ int main(void) {
     return 0;
   }
   snprintf(dir, sizeof dir, "/tmp/ecai-bench-update-%d", (int)getpid());
-  load_queries();
+  nqueries = bench_read_queries(qpath, &queries, 200);
+  if (nqueries < 20) die("queries");
   double t0 = now();
   ecai_ctx *ctx = NULL;
   ecai_store *mem = NULL;
