@@ -159,19 +159,17 @@ ZEND_METHOD(Ecai_Guard, setCatalog) {
 
 ZEND_METHOD(Ecai_Guard, checkInput) {
   zend_string *text;
-  HashTable *history = NULL;
+  zval *history = NULL; /* as a zval: see opts_json in ecai_search.c */
   ZEND_PARSE_PARAMETERS_START(1, 2)
     Z_PARAM_STR(text)
     Z_PARAM_OPTIONAL
-    Z_PARAM_ARRAY_HT_OR_NULL(history)
+    Z_PARAM_ARRAY_OR_NULL(history)
   ZEND_PARSE_PARAMETERS_END();
   ecai_guard *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
   smart_str hj = {0};
   if (history) {
-    zval hz;
-    ZVAL_ARR(&hz, history);
-    if (php_json_encode(&hj, &hz, PHP_JSON_UNESCAPED_UNICODE) == FAILURE) {
+    if (php_json_encode(&hj, history, PHP_JSON_UNESCAPED_UNICODE) == FAILURE) {
       smart_str_free(&hj);
       zend_argument_value_error(2, "cannot be encoded as JSON");
       RETURN_THROWS();

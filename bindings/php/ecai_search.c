@@ -15,12 +15,13 @@ static zend_class_entry *ce_search, *ce_store;
 
 static void free_search(void *h) { ecai_search_free(h); }
 
-/* Encodes an options array as JSON (NULL for none); returns -1 after throwing. */
-static int opts_json(HashTable *opts, smart_str *js) {
+/* Encodes an options array as JSON (NULL for none); returns -1 after throwing. The array is
+ * taken as the caller's zval, never re-wrapped from its HashTable: a literal array is
+ * immutable and, under opcache, shared by every worker; the encoder takes a reference to it,
+ * which a re-wrapped zval (ZVAL_ARR marks it refcounted) would count in shared memory. */
+static int opts_json(zval *opts, smart_str *js) {
   if (!opts) return 0;
-  zval z;
-  ZVAL_ARR(&z, opts);
-  if (php_json_encode(js, &z, PHP_JSON_FORCE_OBJECT) == FAILURE) {
+  if (php_json_encode(js, opts, PHP_JSON_FORCE_OBJECT) == FAILURE) {
     smart_str_free(js);
     zend_argument_value_error(2, "must be JSON-encodable");
     return -1;
@@ -86,11 +87,11 @@ ZEND_METHOD(Ecai_Search, save) {
 
 ZEND_METHOD(Ecai_Search, query) {
   zend_string *q;
-  HashTable *opts = NULL;
+  zval *opts = NULL;
   ZEND_PARSE_PARAMETERS_START(1, 2)
     Z_PARAM_STR(q)
     Z_PARAM_OPTIONAL
-    Z_PARAM_ARRAY_HT_OR_NULL(opts)
+    Z_PARAM_ARRAY_OR_NULL(opts)
   ZEND_PARSE_PARAMETERS_END();
   ecai_search *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
@@ -106,12 +107,12 @@ ZEND_METHOD(Ecai_Search, query) {
 
 ZEND_METHOD(Ecai_Search, evaluate) {
   zend_string *queries, *labels;
-  HashTable *opts = NULL;
+  zval *opts = NULL;
   ZEND_PARSE_PARAMETERS_START(2, 3)
     Z_PARAM_PATH_STR(queries)
     Z_PARAM_PATH_STR(labels)
     Z_PARAM_OPTIONAL
-    Z_PARAM_ARRAY_HT_OR_NULL(opts)
+    Z_PARAM_ARRAY_OR_NULL(opts)
   ZEND_PARSE_PARAMETERS_END();
   ecai_search *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();
@@ -127,13 +128,13 @@ ZEND_METHOD(Ecai_Search, evaluate) {
 
 ZEND_METHOD(Ecai_Search, learn) {
   zend_string *queries, *labels, *dir = NULL;
-  HashTable *opts = NULL;
+  zval *opts = NULL;
   ZEND_PARSE_PARAMETERS_START(2, 4)
     Z_PARAM_PATH_STR(queries)
     Z_PARAM_PATH_STR(labels)
     Z_PARAM_OPTIONAL
     Z_PARAM_PATH_STR_OR_NULL(dir)
-    Z_PARAM_ARRAY_HT_OR_NULL(opts)
+    Z_PARAM_ARRAY_OR_NULL(opts)
   ZEND_PARSE_PARAMETERS_END();
   ecai_search *h = ecai_php_this(ZEND_THIS);
   if (!h) RETURN_THROWS();

@@ -13,6 +13,7 @@ BUILD=${BUILD:-$top/build}
 FPM_BIN=${FPM_BIN:-$(command -v php-fpm8.2 || command -v /usr/sbin/php-fpm8.2 || command -v php-fpm || true)}
 NGINX_BIN=${NGINX_BIN:-$(command -v nginx || command -v /usr/sbin/nginx || true)}
 FPM_PID= NGINX_PID= FPM_TMP=
+FPM_PHP_FLAGS=${FPM_PHP_FLAGS:-} # extra php -d flags for debugging, e.g. "-d opcache.enable=0"
 
 fpm_have_servers() { [ -n "$FPM_BIN" ] && [ -x "$FPM_BIN" ] && [ -n "$NGINX_BIN" ] && [ -x "$NGINX_BIN" ]; }
 
@@ -98,10 +99,14 @@ http {
   }
 }
 EOF
-  # the extension from the build tree; libecai.so found through LD_LIBRARY_PATH (the
+  # opcache.protect_memory: opcache's shared memory (literal arrays and strings of every
+  # script, shared by all workers) is read-only outside compilation, so an extension that
+  # writes into it (a reference count of a shared array) crashes at the write, at once and
+  # in the worker that did it, instead of corrupting every worker later and at random.
+  # The extension from the build tree; libecai.so found through LD_LIBRARY_PATH (the
   # master loads it, workers are forked from the master)
   LD_LIBRARY_PATH=$top/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} OMP_WAIT_POLICY=PASSIVE \
-    "$FPM_BIN" $root_flag -F -y "$FPM_TMP/php-fpm.conf" -d "extension=$ECAI_PHP_EXT" \
+    "$FPM_BIN" $root_flag -F -y "$FPM_TMP/php-fpm.conf" -d "extension=$ECAI_PHP_EXT" -d opcache.protect_memory=1 $FPM_PHP_FLAGS \
     >"$FPM_TMP/php-fpm.out" 2>&1 &
   FPM_PID=$!
   "$NGINX_BIN" -p "$FPM_TMP" -e "$FPM_TMP/nginx-error.log" -c "$FPM_TMP/nginx.conf" >"$FPM_TMP/nginx.out" 2>&1 &
