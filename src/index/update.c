@@ -352,3 +352,15 @@ out:
   upd_free(&u);
   return st;
 }
+
+ecai_status ecai_store_seal(ecai_store *s, int seal) {
+  ECAI__CHECK_ARG(s);
+  if (s->rl.r)
+    return ecai__err(ECAI_EUNSUPPORTED, "store_seal: updates go to Redis (store.updates \"redis\"): a new version "
+                                        "starts its own list, there is no journal to seal");
+  if (!s->jn.path) return ecai__err(ECAI_ESTATE, "store_seal: the store was not opened from a folder");
+  pthread_rwlock_wrlock(&s->lock);
+  ecai_status st = ecai__journal_seal(&s->jn, seal, replay, s);
+  pthread_rwlock_unlock(&s->lock);
+  return st;
+}
