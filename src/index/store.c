@@ -343,6 +343,24 @@ ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char *dir) {
   return st;
 }
 
+/* catalog.bin of folder dir mapped; *mismatch set when its checksum is not the MANIFEST's. */
+static ecai_status open_catalog(ecai_catalog **out, ecai_ctx *ctx, const char *dir, json_t *files, int *mismatch) {
+  char *p = join(dir, "catalog.bin");
+  if (!p) return ecai__err(ECAI_ENOMEM, "store: out of memory");
+  ecai__map m;
+  uint64_t sum = 0;
+  ecai_status st = ecai__blob_map(p, CAT_MAGIC, &m, &sum);
+  if (!st && !sum_ok(files, "catalog.bin", sum)) {
+    ecai__blob_unmap(&m);
+    *mismatch = 1;
+  } else if (!st) {
+    st = ecai__catalog_map(out, ctx, &m);
+    if (st == ECAI_ECORRUPT) ecai__err_prefix(st, "store_open: %s", p);
+  }
+  ecai__free(p);
+  return st;
+}
+
 /* Opens the store in folder REAL (resolved); NAME is the caller's path, for messages. */
 static ecai_status open_folder(ecai_store **out, ecai_ctx *ctx, const char *real, const char *name) {
   const char *dir = real;
@@ -364,13 +382,10 @@ static ecai_status open_folder(ecai_store **out, ecai_ctx *ctx, const char *real
   }
   ecai__free(data);
   data = NULL;
-  /* catalog */
-  st = read_blob(dir, "catalog.bin", CAT_MAGIC, &data, &len, &sum);
-  if (st) goto fail;
-  if (!sum_ok(files, "catalog.bin", sum)) goto mismatch;
-  st = ecai__catalog_read(&s->cat, ctx, data, len);
-  ecai__free(data);
-  data = NULL;
+  /* catalog: mapped, its strings used in place */
+  int bad_sum = 0;
+  st = open_catalog(&s->cat, ctx, dir, files, &bad_sum);
+  if (bad_sum) goto mismatch;
   if (st) goto fail;
   /* embedder */
   st = read_blob(dir, "embedder.bin", EMB_MAGIC, &data, &len, &sum);
