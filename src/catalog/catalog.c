@@ -1042,6 +1042,19 @@ ecai_status ecai_catalog_text(char **out, size_t *out_len, const ecai_catalog *c
   return ECAI_OK;
 }
 
+/* Whether a product read from a file (unchecked text: a crafted file with a valid
+ * checksum) has a string that is not UTF-8 or attributes that are not a JSON object. */
+static int product_damaged(const ecai__product *p) {
+  const char *s[7] = {p->sku, p->title, p->desc, p->cat, p->brand, p->currency, p->attrs};
+  size_t at;
+  for (int k = 0; k < 7; k++)
+    if (s[k] && !ecai__utf8_valid(s[k], strlen(s[k]), &at)) return 1;
+  json_t *a = p->attrs ? json_loads(p->attrs, 0, NULL) : NULL;
+  int bad = p->attrs && !json_is_object(a);
+  json_decref(a);
+  return bad;
+}
+
 ecai_status ecai_catalog_get_json(char **out, size_t *out_len, const ecai_catalog *cat, const char *sku) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
@@ -1063,7 +1076,9 @@ ecai_status ecai_catalog_get_json(char **out, size_t *out_len, const ecai_catalo
   if (p->currency) bad |= json_object_set_new(o, "currency", json_string(p->currency));
   if (p->in_stock >= 0) bad |= json_object_set_new(o, "in_stock", json_boolean(p->in_stock));
   if (p->attrs) bad |= json_object_set_new(o, "attributes", json_loads(p->attrs, 0, NULL));
-  ecai_status st = bad ? ecai__err(ECAI_ENOMEM, "catalog: out of memory") : ecai__json_dump(out, out_len, o);
+  ecai_status st = !bad ? ecai__json_dump(out, out_len, o)
+                   : product_damaged(p) ? ecai__err(ECAI_ECORRUPT, "catalog: product %lld is damaged (invalid UTF-8 or attributes)", (long long)id)
+                                        : ecai__err(ECAI_ENOMEM, "catalog: out of memory");
   json_decref(o);
   return st;
 }
