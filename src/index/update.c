@@ -198,7 +198,7 @@ static void apply(ecai_store *s, int64_t id, upd *u, const float *vec, uint64_t 
   char **f[U_NSTR] = {&p->title, &p->desc, &p->cat, &p->brand};
   for (int i = 0; i < U_NSTR; i++)
     if (u->set & (1u << i)) {
-      ecai__free(*f[i]);
+      ecai__catalog_drop_str(s->cat, *f[i]); /* a mapped catalog's string stays in the file */
       *f[i] = u->str[i];
       u->str[i] = NULL;
     }
