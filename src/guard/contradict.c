@@ -248,6 +248,7 @@ static bool has_word_at(const cwords *ws, const cwords *x, size_t i) {
  * distinct content words: what n_content counts). */
 static void stems_of(cwords *x) {
   x->n_content = 0;
+  x->bloom = 0;
   for (size_t i = 0; i < x->n; i++) {
     size_t l = strlen(x->w[i]);
     while (l > 4 && (x->w[i][l - 1] == 's' || x->w[i][l - 1] == 'd')) l--;
@@ -257,6 +258,7 @@ static void stems_of(cwords *x) {
     for (size_t j = 0; j < i && !dup; j++) dup = same_stem_at(x, j, x, i);
     x->first[i] = x->content[i] && !dup;
     x->n_content += x->first[i];
+    if (x->first[i]) x->bloom |= 1ull << (x->stem_hash[i] & 63);
   }
 }
 
@@ -291,6 +293,7 @@ static bool prefix_opposite(char *out, size_t cap, const cwords *x, const cwords
  * about is in the source sentence, and a fair part of what the source sentence is about
  * is in the answer. */
 static bool related(const cwords *a, const cwords *s) {
+  if (!(a->bloom & s->bloom)) return false; /* no content stem in common */
   size_t sh = shared(a, s);
   return sh >= 2 && (double)sh >= MIN_ANSWER_SHARE * (double)a->n_content &&
          (double)sh >= MIN_SOURCE_SHARE * (double)s->n_content;

@@ -134,6 +134,7 @@ typedef struct ecai__csent {
   bool first[ECAI__CSENT_WORDS]; /* a content word not sharing its stem with an earlier word */
   uint8_t stem_len[ECAI__CSENT_WORDS]; /* the word without trailing s / d (kept >= 4 letters) */
   uint64_t stem_hash[ECAI__CSENT_WORDS];
+  uint64_t bloom; /* one bit per distinct content stem: no common bit, nothing shared */
   size_t n, n_content;
   uint8_t sides[ECAI__CSENT_PAIRS]; /* bit 1: side a of the pair, bit 2: side b */
 } ecai__csent;

@@ -92,7 +92,7 @@ typedef struct {
   bool question; /* ends with '?': asks, claims nothing */
 } gsent;
 
-typedef struct {
+typedef struct gdoc {
   const char *text;
   gsent *s;
   size_t ns, caps;
@@ -102,9 +102,12 @@ typedef struct {
   size_t nn, capn;
   uint64_t *sets;
   size_t nsets;
+  ecai__csent *cs;   /* contradiction analyses of the sentences, made on first use (or NULL) */
+  struct gdoc *home; /* a shallow copy of a cache entry: the entry (keeps cs for later calls) */
 } gdoc;
 
 static void doc_free(gdoc *d) {
+  ecai__free(d->cs);
   ecai__free(d->s);
   ecai__free(d->t);
   ecai__free(d->num);
@@ -500,6 +503,7 @@ static ecai_status cached_analyse(gdoc *d, bool *owned, ecai_guard *g, const cha
       if (c[i].used && XXH128_isEqual(c[i].key, key)) {
         c[i].tick = g->cache_tick;
         *d = c[i].doc;
+        d->home = &c[i].doc;
         *owned = false;
         return ECAI_OK;
       }
@@ -526,6 +530,7 @@ static ecai_status cached_analyse(gdoc *d, bool *owned, ecai_guard *g, const cha
   c[victim].key = key;
   c[victim].tick = g->cache_tick;
   c[victim].doc = *d;
+  d->home = &c[victim].doc;
   c[victim].used = true;
   *owned = false;
   return ECAI_OK;
@@ -1022,13 +1027,16 @@ static bool acronym_missing(char *out, size_t cap, const char *s, size_t a, size
   return false;
 }
 
-/* The contradiction analyses of the sentences of source k (d, its text), made on first use
- * and kept in csrc[k] for the rest of the check (d has sentences); NULL when out of memory. */
-static const ecai__csent *contra_source(ecai__csent **csrc, size_t k, const gdoc *d, const char *text) {
-  if (csrc[k]) return csrc[k];
-  if (!(csrc[k] = ecai__malloc(d->ns * sizeof **csrc))) return NULL;
-  for (size_t q = 0; q < d->ns; q++) ecai__csent_analyse(&csrc[k][q], text + d->s[q].start, d->s[q].end - d->s[q].start);
-  return csrc[k];
+/* The contradiction analyses of the sentences of source d (d has sentences), made on first
+ * use: kept with d, and with the cache entry d is a copy of, so a cached source is analysed
+ * once, not at every check; NULL when out of memory. */
+static const ecai__csent *contra_source(gdoc *d, const char *text) {
+  if (!d->cs && d->home && d->home->cs) d->cs = d->home->cs;
+  if (d->cs) return d->cs;
+  if (!(d->cs = ecai__malloc(d->ns * sizeof *d->cs))) return NULL;
+  for (size_t q = 0; q < d->ns; q++) ecai__csent_analyse(&d->cs[q], text + d->s[q].start, d->s[q].end - d->s[q].start);
+  if (d->home) d->home->cs = d->cs;
+  return d->cs;
 }
 
 /* Does answer sentence a contradict a sentence of the passage (cd, ns sentences) that no
@@ -1056,7 +1064,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
   ecai__u64vec wh = {0};
   char detail[256], idbuf[24];
   char fail_cond[256] = "", fail_contra[320] = "";
-  ecai__csent *cans = NULL, **csrc = NULL; /* contradiction analyses: the answer sentence, source sentences */
+  ecai__csent *cans = NULL; /* the contradiction analysis of an answer sentence */
   char fail_ground[256] = "", fail_neg[256] = "", fail_term[256] = "", fail_num[256] = "", fail_sku[256] = "";
   const char *sku_reason = NULL;
   double min_support = 1.0;
@@ -1074,8 +1082,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
 
   src = ecai__calloc(n ? n : 1, sizeof *src);
   owned = ecai__calloc(n ? n : 1, sizeof *owned);
-  csrc = ecai__calloc(n ? n : 1, sizeof *csrc);
-  if (!owned || !csrc) goto oom;
+  if (!owned) goto oom;
   g->cache_tick++;
   if (!src) goto oom;
   if (analyse(&ans, g, answer, len, &a)) goto oom;
@@ -1191,7 +1198,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
       if (d && d->ns && !fail_contra[0]) {
         if (!cans && !(cans = ecai__malloc(sizeof *cans))) goto oom;
         ecai__csent_analyse(cans, answer + as->start, as->end - as->start);
-        const ecai__csent *cd = contra_source(csrc, b.src, d, texts[b.src]);
+        const ecai__csent *cd = contra_source(&src[b.src], texts[b.src]);
         if (!cd) goto oom;
         char why[160];
         if (contradicted(why, sizeof why, cans, cd, d->ns))
@@ -1333,8 +1340,6 @@ oom:
   st = ecai__err(ECAI_ENOMEM, "guard: out of memory");
 done:
   doc_free(&ans);
-  for (size_t k = 0; csrc && k < n; k++) ecai__free(csrc[k]);
-  ecai__free(csrc);
   ecai__free(cans);
   for (size_t k = 0; src && owned && k < n; k++)
     if (owned[k]) doc_free(&src[k]);
