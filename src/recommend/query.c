@@ -226,7 +226,8 @@ static int cmp_cand(const void *a, const void *b) {
 /* Best explanation of item j from the inputs. */
 static void explain(const ecai_recommend *r, const reco_in *in, size_t nin, const reco_scores *s, uint32_t j,
                     int method, reco_hit *h) {
-  h->why = method == RECO_M_TRENDING ? 7 : 0;
+  /* trending: "rising" only when the product sold in the window above its own earlier rate */
+  h->why = method == RECO_M_TRENDING && j < s->trend_n && s->recent[j] > 0 && s->trend[j] > 1 ? 7 : 0;
   h->because = j;
   if (method == RECO_M_POPULARITY || method == RECO_M_TRENDING) return;
   if (s->hist[j] > 0) {
@@ -296,8 +297,8 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
   case RECO_M_COSINE: memcpy(f, s->cos, n * sizeof *f); break;
   case RECO_M_EASE: memcpy(f, s->ease, n * sizeof *f); break;
   case RECO_M_CONTENT: memcpy(f, s->content, n * sizeof *f); break;
-  case RECO_M_TRENDING: /* rising (smoothed ratio > 1): by the orders gained over its own past rate */
-    for (size_t j = 0; j < n; j++) f[j] = j < s->trend_n ? ecai__reco_trend_gain(s->recent[j], s->trend[j]) : 0;
+  case RECO_M_TRENDING: /* recent, rising sales plus popularity (ecai__reco_trend) */
+    for (size_t j = 0; j < n; j++) f[j] = j < s->trend_n ? s->hot[j] : 0;
     break;
   case RECO_M_BLENDED: {
     float me = max_of(s->ease, n, ban), mc = max_of(s->cos, n, ban), mp = max_of(s->pop, n, ban);
@@ -920,18 +921,20 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
       int64_t tn = (int64_t)now;
       for (size_t i = 0; now < 0 && i < r->n_orders; i++)
         if (i == 0 || r->orders[i].ts > tn) tn = r->orders[i].ts;
-      tfree = ecai__malloc((r->n_items ? r->n_items : 1) * 2 * sizeof *tfree);
+      tfree = ecai__malloc((r->n_items ? r->n_items : 1) * 3 * sizeof *tfree);
       if (!tfree) {
         st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
         goto done;
       }
-      ecai__reco_trend(r, tn, tfree, tfree + r->n_items);
+      ecai__reco_trend(r, tn, tfree, tfree + r->n_items, tfree + 2 * r->n_items);
       s.recent = tfree;
       s.trend = tfree + r->n_items;
+      s.hot = tfree + 2 * r->n_items;
       s.trend_n = r->n_items;
     } else {
       s.recent = r->recent;
       s.trend = r->trend;
+      s.hot = r->hot;
       s.trend_n = r->trend_n;
     }
   }

@@ -68,7 +68,7 @@ struct ecai_recommend {
   double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio, cold_cart_boost, w_category;
   double w_recent;      /* blend weight of recent sales (orders in the trend window / its maximum) */
   /* sales trend as of the newest order at the last fit/load (ecai__reco_trend) */
-  float *recent, *trend;
+  float *recent, *trend, *hot; /* hot: the trending score (ecai__reco_trend) */
   size_t trend_n;
   int64_t trend_now;
   /* products */
@@ -143,7 +143,7 @@ typedef struct {
   float *qv;      /* query vector (content) */
   float *xq;      /* summed vectors of cart ids unknown to the model (content callback) */
   bool has_q, has_x;
-  const float *recent, *trend; /* sales trend (trend_n items), for RECO_M_TRENDING */
+  const float *recent, *trend, *hot; /* sales trend (trend_n items), for RECO_M_TRENDING */
   size_t trend_n;
 } reco_scores;
 
@@ -190,16 +190,19 @@ ecai_status ecai__reco_text_fit(ecai_recommend *r);
 #define RECO_TREND_DAYS 28
 #define RECO_TREND_BASE_DAYS 84
 #define RECO_TREND_PRIOR 5.0
-/* Orders gained in the window over the product's own earlier rate (recent - expected, with
-   expected recovered from the smoothed ratio) when it is rising (trend > 1), else 0. */
-static inline float ecai__reco_trend_gain(float recent, float trend) {
-  if (!(recent > 0) || !(trend > 1)) return 0;
-  double expected = (recent + RECO_TREND_PRIOR) / trend - RECO_TREND_PRIOR;
-  return (float)(recent - expected);
-}
-/* Fills recent and trend (n_items floats each) as of `now`. */
-void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float *trend);
-/* Recomputes r->recent / r->trend as of the newest order. */
+/* The trending score "hot" that "strategy": "trending" ranks by: d / max d + p / max p,
+   d = the orders of the trend window, each weighted 0.5^(age / RECO_HOT_HALF_LIFE days),
+   x sqrt(trend capped at RECO_HOT_CAP), p = the product's orders up to `now` (popularity:
+   the anchor and the fallback; products without orders by then score 0). Chosen on the training months (top 10 for an empty cart against the
+   next month's baskets, June to September 2011, models trained before each month): mean
+   share of baskets holding one of them 0.481 against 0.477 for plain popularity and 0.470
+   for the orders of the last 28 days; the ratio alone (sales gained over the own past)
+   0.21-0.35, the decayed count without popularity 0.469. */
+#define RECO_HOT_HALF_LIFE 14.0
+#define RECO_HOT_CAP 4.0
+/* Fills recent, trend and hot (n_items floats each) as of `now`. */
+void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float *trend, float *hot);
+/* Recomputes r->recent / r->trend / r->hot as of the newest order. */
 ecai_status ecai__reco_trend_update(ecai_recommend *r);
 
 /* cindex.c */

@@ -221,6 +221,7 @@ void ecai_recommend_free(ecai_recommend *r) {
   ecai__free(r->cmap.slots);
   ecai__free(r->recent);
   ecai__free(r->trend);
+  ecai__free(r->hot);
   ecai__free(r->items);
   ecai__free(r->nbr);
   ecai__free(r->iord);
@@ -675,20 +676,37 @@ ecai_status ecai_recommend_fit(ecai_recommend *r) {
 
 /* ---- sales trend ------------------------------------------------------------------ */
 
-void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float *trend) {
+void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float *trend, float *hot) {
   const int64_t w = (int64_t)RECO_TREND_DAYS * 86400, b = (int64_t)RECO_TREND_BASE_DAYS * 86400;
-  memset(recent, 0, r->n_items * sizeof *recent);
-  memset(trend, 0, r->n_items * sizeof *trend); /* the baseline counts until the end */
+  size_t n = r->n_items;
+  memset(recent, 0, n * sizeof *recent);
+  memset(trend, 0, n * sizeof *trend); /* the baseline counts until the end */
+  memset(hot, 0, n * sizeof *hot);     /* the decayed recent orders until the end */
+  float *pop = ecai__calloc(n ? n : 1, sizeof *pop); /* orders up to now */
   for (size_t i = 0; i < r->n_orders; i++) {
     const reco_order *o = &r->orders[i];
     int64_t age = now - o->ts;
-    if (age < 0 || age >= w + b) continue;
+    if (age < 0) continue;
+    for (uint32_t q = 0; pop && q < o->n; q++) pop[o->items[q]] += 1;
+    if (age >= w + b) continue;
     float *dst = age < w ? recent : trend;
-    for (uint32_t q = 0; q < o->n; q++) dst[o->items[q]] += 1;
+    float dw = age < w ? (float)pow(0.5, (double)age / 86400.0 / RECO_HOT_HALF_LIFE) : 0;
+    for (uint32_t q = 0; q < o->n; q++) {
+      dst[o->items[q]] += 1;
+      hot[o->items[q]] += dw;
+    }
   }
-  for (size_t j = 0; j < r->n_items; j++)
+  double mh = 0, mp = 0;
+  for (size_t j = 0; j < n; j++) {
     trend[j] = (float)((recent[j] + RECO_TREND_PRIOR) /
                        (trend[j] * (double)RECO_TREND_DAYS / RECO_TREND_BASE_DAYS + RECO_TREND_PRIOR));
+    hot[j] = (float)(hot[j] * sqrt(trend[j] < RECO_HOT_CAP ? trend[j] : RECO_HOT_CAP));
+    if (hot[j] > mh) mh = hot[j];
+    if (pop && pop[j] > mp) mp = pop[j];
+  }
+  for (size_t j = 0; j < n; j++) /* without the popularity (out of memory) the recent sales alone */
+    hot[j] = (float)((mh > 0 ? hot[j] / mh : 0) + (pop && mp > 0 ? pop[j] / mp : 0));
+  ecai__free(pop);
 }
 
 ecai_status ecai__reco_trend_update(ecai_recommend *r) {
@@ -696,17 +714,20 @@ ecai_status ecai__reco_trend_update(ecai_recommend *r) {
   for (size_t i = 0; i < r->n_orders; i++)
     if (i == 0 || r->orders[i].ts > now) now = r->orders[i].ts;
   size_t n = r->n_items ? r->n_items : 1;
-  float *rc = ecai__malloc(n * sizeof *rc), *tr = ecai__malloc(n * sizeof *tr);
-  if (!rc || !tr) {
+  float *rc = ecai__malloc(n * sizeof *rc), *tr = ecai__malloc(n * sizeof *tr), *ht = ecai__malloc(n * sizeof *ht);
+  if (!rc || !tr || !ht) {
     ecai__free(rc);
     ecai__free(tr);
+    ecai__free(ht);
     return ecai__err(ECAI_ENOMEM, "recommend: out of memory (trend)");
   }
-  ecai__reco_trend(r, now, rc, tr);
+  ecai__reco_trend(r, now, rc, tr, ht);
   ecai__free(r->recent);
   ecai__free(r->trend);
+  ecai__free(r->hot);
   r->recent = rc;
   r->trend = tr;
+  r->hot = ht;
   r->trend_n = r->n_items;
   r->trend_now = now;
   return ECAI_OK;
