@@ -161,6 +161,7 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   r->cold_cart_boost = cfg_num(ctx, "recommend.cold_cart_boost", 3);
   r->w_category = cfg_num(ctx, "recommend.w_category", 1.0);
   r->w_recent = cfg_num(ctx, "recommend.w_recent", 0.0);
+  r->w_nbr = cfg_num(ctx, "recommend.w_neighbours", 0.05);
   const char *fac = ctx ? ecai__cfg_str(ctx, "recommend.content_index", "exact") : "exact";
   if (!fac || strlen(fac) >= sizeof r->cindex_factory || !fac[0]) {
     ecai__free(r);
@@ -169,7 +170,7 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   strcpy(r->cindex_factory, fac);
   r->cidx_exact = !strcmp(fac, "exact");
   if (r->max_items < 1 || r->max_items > 20000 || !(r->lambda > 0) || r->mmr < 0 || r->mmr > 1 ||
-      r->w_ease < 0 || r->w_cooc < 0 || r->w_rebuy < 0 || !(r->w_recent >= 0 && r->w_recent <= 1000) || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
+      r->w_ease < 0 || r->w_cooc < 0 || r->w_rebuy < 0 || !(r->w_recent >= 0 && r->w_recent <= 1000) || !(r->w_nbr >= 0 && r->w_nbr <= 1000) || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
       r->price_ratio < 0 || r->cand_m < 1 || r->cand_m > 100000 ||
       !(r->cold_cart_boost >= 0 && r->cold_cart_boost <= 1000) || !(r->w_category >= 0 && r->w_category <= 1000)) {
     ecai__free(r);
@@ -222,6 +223,7 @@ void ecai_recommend_free(ecai_recommend *r) {
   ecai__free(r->recent);
   ecai__free(r->trend);
   ecai__free(r->hot);
+  ecai__free(r->ocust);
   ecai__free(r->items);
   ecai__free(r->nbr);
   ecai__free(r->iord);
@@ -709,6 +711,21 @@ void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float
   ecai__free(pop);
 }
 
+/* The customer of each order as an index (neighbours scan orders by the thousand);
+   orders added later are looked up by id. */
+static ecai_status order_customers(ecai_recommend *r) {
+  uint32_t *oc = ecai__malloc((r->n_orders ? r->n_orders : 1) * sizeof *oc);
+  if (!oc) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (order customers)");
+  for (size_t i = 0; i < r->n_orders; i++) {
+    const reco_cust *c = r->orders[i].customer ? ecai__reco_customer(r, r->orders[i].customer) : NULL;
+    oc[i] = c ? (uint32_t)(c - r->custs) + 1 : 0;
+  }
+  ecai__free(r->ocust);
+  r->ocust = oc;
+  r->ocust_n = r->n_orders;
+  return ECAI_OK;
+}
+
 ecai_status ecai__reco_trend_update(ecai_recommend *r) {
   int64_t now = 0;
   for (size_t i = 0; i < r->n_orders; i++)
@@ -730,7 +747,7 @@ ecai_status ecai__reco_trend_update(ecai_recommend *r) {
   r->hot = ht;
   r->trend_n = r->n_items;
   r->trend_now = now;
-  return ECAI_OK;
+  return order_customers(r); /* derived at fit and load like the trend */
 }
 
 /* ---- content ---------------------------------------------------------------------- */

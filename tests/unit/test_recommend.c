@@ -359,6 +359,48 @@ TEST(recommend_customer_history) {
   ecai_recommend_free(r);
 }
 
+/* Items bought by similar customers: "twin" shares a's items and also bought "kettle" (never
+   in an order with them, so neither EASE nor co-occurrence reach it); "other" shares
+   nothing. The neighbours' orders after "now" and the weight 0 leave it out. */
+TEST(recommend_customer_neighbours) {
+  const char *cfg0 = "{\"recommend\":{\"w_neighbours\":0}}";
+  for (int pass = 0; pass < 2; pass++) {
+    ecai_ctx *c = NULL;
+    if (pass == 1) CHECK_OK(ecai_ctx_new(&c, cfg0, strlen(cfg0)));
+    ecai_recommend *r = NULL;
+    CHECK_OK(ecai_recommend_new(&r, c));
+    add(r, "a1", "a", 1000, "tea", "spoon", NULL);
+    add(r, "t1", "twin", 2000, "tea", "spoon", NULL);
+    add(r, "t2", "twin", 3000, "kettle", NULL, NULL);
+    add(r, "t3", "twin", 9000, "toaster", NULL, NULL); /* after "now" below */
+    add(r, "o1", "other", 2000, "sofa", "cushion", NULL);
+    add(r, "o2", "other", 2500, "lamp", "sofa", NULL);
+    add(r, "o3", "x", 2600, "mug", "plate", NULL);
+    CHECK_OK(ecai_recommend_fit(r));
+    json_t *j = query(r, "{\"cart\":[\"mug\"],\"customer\":\"a\",\"now\":5000,\"k\":10}");
+    int at = -1;
+    for (size_t i = 0; i < n_items(j); i++)
+      if (!strcmp(id_at(j, i), "kettle")) at = (int)i;
+    if (pass == 0) {
+      CHECK(at >= 0);
+      if (at >= 0) CHECK_STR_EQ(reason_at(j, (size_t)at), "bought by customers who buy what you buy");
+      for (size_t i = 0; i < n_items(j); i++) /* only the neighbour's items up to "now" get that reason */
+        if (strcmp(id_at(j, i), "kettle"))
+          CHECK(strcmp(reason_at(j, i), "bought by customers who buy what you buy") != 0);
+    } else {
+      CHECK(at < 0 || strcmp(reason_at(j, (size_t)at), "bought by customers who buy what you buy") != 0);
+    }
+    json_decref(j);
+    /* the same request without the customer: no neighbour */
+    j = query(r, "{\"cart\":[\"mug\"],\"now\":5000,\"k\":10}");
+    for (size_t i = 0; i < n_items(j); i++)
+      CHECK(strcmp(reason_at(j, i), "bought by customers who buy what you buy") != 0);
+    json_decref(j);
+    ecai_recommend_free(r);
+    ecai_ctx_free(c);
+  }
+}
+
 /* A customer with thousands of orders: only the most recent RECO_MAX_CUSTOMER_ORDERS count. */
 TEST(recommend_customer_orders_capped) {
   ecai_recommend *r = NULL;
