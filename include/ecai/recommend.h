@@ -260,7 +260,8 @@ ECAI_API ecai_status ecai_recommend_set_stock_fn(ecai_recommend *r, ecai_recomme
  * of the smoothed ratio to the product's own previous 84 days, (recent + 5) / (baseline x
  * 28/84 + 5), capped at 4; p = the product's orders up to then (popularity: the anchor,
  * and the fallback for products without recent sales); as of "now" or, without it, the
- * newest order at the last fit or load (products without orders by then are left out); for empty carts and new visitors (cart, history and exclude only remove products;
+ * newest order at the last fit or load (products without orders in those 112 days are
+ * left out); for empty carts and new visitors (cart, history and exclude only remove products;
  * filters apply). Reason: "trending: N orders in the last 28 days, R.Rx its earlier rate"
  * for a rising product (R > 1), else "popular with other shoppers".
  *

@@ -197,7 +197,8 @@ ecai_status ecai__reco_text_fit(ecai_recommend *r);
 /* The trending score "hot" that "strategy": "trending" ranks by: d / max d + p / max p,
    d = the orders of the trend window, each weighted 0.5^(age / RECO_HOT_HALF_LIFE days),
    x sqrt(trend capped at RECO_HOT_CAP), p = the product's orders up to `now` (popularity:
-   the anchor and the fallback; products without orders by then score 0). Chosen on the training months (top 10 for an empty cart against the
+   the anchor and the fallback); products without orders in the trend and baseline windows
+   score 0. Chosen on the training months (top 10 for an empty cart against the
    next month's baskets, June to September 2011, models trained before each month): mean
    share of baskets holding one of them 0.481 against 0.477 for plain popularity and 0.470
    for the orders of the last 28 days; the ratio alone (sales gained over the own past)

@@ -700,6 +700,7 @@ void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float
   }
   double mh = 0, mp = 0;
   for (size_t j = 0; j < n; j++) {
+    if (pop && !(recent[j] > 0) && !(trend[j] > 0)) pop[j] = 0; /* not sold in the two windows: out */
     trend[j] = (float)((recent[j] + RECO_TREND_PRIOR) /
                        (trend[j] * (double)RECO_TREND_DAYS / RECO_TREND_BASE_DAYS + RECO_TREND_PRIOR));
     hot[j] = (float)(hot[j] * sqrt(trend[j] < RECO_HOT_CAP ? trend[j] : RECO_HOT_CAP));

@@ -494,6 +494,8 @@ TEST(recommend_trending) {
   snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - 60 * day, "rising", NULL, NULL);
   for (int i = 0; i < 8; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - i * 3 * day, "rising", NULL, NULL);
   for (int i = 0; i < 20; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (40 + i) * day, "gone", NULL, NULL);
+  /* ancient: the most orders, all before the 28 + 84 days: not listed */
+  for (int i = 0; i < 30; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (200 + i) * day, "ancient", NULL, NULL);
   CHECK_OK(ecai_recommend_fit(r));
   json_t *j = query(r, "{\"strategy\":\"trending\",\"k\":5}");
   CHECK_STR_EQ(json_string_value(json_object_get(j, "strategy")), "trending");
@@ -504,6 +506,7 @@ TEST(recommend_trending) {
   CHECK_STR_EQ(id_at(j, 1), "steady");
   CHECK_STR_EQ(reason_at(j, 1), "popular with other shoppers"); /* (4 + 5) / (12 x 28/84 + 5) = 1: not rising */
   CHECK_STR_EQ(id_at(j, 2), "gone");
+  CHECK(!has_id(j, "ancient"));
   json_decref(j);
   /* "now" moves the window: 35 days ago "gone" was selling and "rising" had one order */
   char req[128];
