@@ -154,7 +154,7 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   r->w_cooc = cfg_num(ctx, "recommend.w_cooc", 0.1);
   r->w_content = cfg_num(ctx, "recommend.w_content", 1.0);
   r->w_hist = cfg_num(ctx, "recommend.w_history", 0.0);
-  r->w_rebuy = cfg_num(ctx, "recommend.w_rebuy", 0.2);
+  r->w_rebuy = cfg_num(ctx, "recommend.w_rebuy", 0.35);
   r->half_life = cfg_num(ctx, "recommend.half_life_days", 30);
   r->price_ratio = cfg_num(ctx, "recommend.price_ratio", 3);
   r->cand_m = (size_t)cfg_num(ctx, "recommend.content_candidates", 200);
