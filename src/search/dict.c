@@ -8,10 +8,16 @@
  * 1,054 instead of 1,092 queries corrected).
  * Stored as a sorted array of XXH3-64 hashes of the words (the tokenizer's normalisation;
  * not stems: a stem would make typos like "untility" -> "until" look known): ~100 KB for
- * 12k words; a false "known" needs a 64-bit collision. */
+ * 12k words; a false "known" needs a 64-bit collision.
+ * Loading tokenises and sorts ~60k words (tens of ms), so a process keeps the last few
+ * lists it loaded, each with the identity (device, inode, size, mtime) of its files: a
+ * search opened again (a new store version, a PHP request) shares the loaded list while
+ * the files are unchanged. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -50,9 +56,8 @@ static ecai_status load_file(ecai__dict *d, ecai__tokenizer *tk, const ecai_ctx 
   return st;
 }
 
-ecai_status ecai__dict_load(ecai__dict *d, const ecai_ctx *ctx, const char *paths) {
-  memset(d, 0, sizeof *d);
-  if (!paths || !*paths) return ECAI_OK;
+/* Reads and sorts the word lists at paths into d (private to d). */
+static ecai_status load_paths(ecai__dict *d, const ecai_ctx *ctx, const char *paths) {
   ecai__tokenizer *tk = NULL;
   ecai_status st = ecai__tokenizer_new(&tk);
   for (const char *p = paths; !st && *p;) {
@@ -79,6 +84,120 @@ ecai_status ecai__dict_load(ecai__dict *d, const ecai_ctx *ctx, const char *path
   return ECAI_OK;
 }
 
+/* ---- the process's lists, shared by the searches that load the same files --------------- */
+
+enum { DICT_CACHED = 4 };
+typedef struct shared_dict {
+  char *paths;
+  uint64_t ident; /* XXH3 of every file's (dev, ino, size, mtime) */
+  uint64_t *h;
+  size_t n;
+  unsigned refs;
+  uint64_t used;
+} shared_dict;
+static shared_dict *dict_cache[DICT_CACHED];
+static uint64_t dict_clock;
+static pthread_mutex_t dict_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The identity of the files at paths; 0 when one of them cannot be stat()ed (then nothing
+ * is shared: every load reads again and warns again). */
+static uint64_t files_ident(const char *paths) {
+  uint64_t h = 0;
+  for (const char *p = paths; *p;) {
+    size_t l = strcspn(p, ":");
+    char path[4096];
+    struct stat sb;
+    if (l && l < sizeof path) {
+      memcpy(path, p, l);
+      path[l] = 0;
+      if (stat(path, &sb) != 0) return 0;
+      int64_t id[4] = {(int64_t)sb.st_dev, (int64_t)sb.st_ino, (int64_t)sb.st_size,
+                       (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec};
+      h = XXH3_64bits_withSeed(id, sizeof id, h);
+    }
+    p += l + (p[l] == ':');
+  }
+  return h | 1;
+}
+
+/* A cached list for (paths, ident), referenced for d; 1 when found. */
+static int cache_get(ecai__dict *d, const char *paths, uint64_t ident) {
+  int found = 0;
+  pthread_mutex_lock(&dict_mu);
+  for (int i = 0; i < DICT_CACHED && !found; i++) {
+    shared_dict *e = dict_cache[i];
+    if (e && e->ident == ident && !strcmp(e->paths, paths)) {
+      e->refs++;
+      e->used = ++dict_clock;
+      d->h = e->h;
+      d->n = e->n;
+      d->shared = e;
+      found = 1;
+    }
+  }
+  pthread_mutex_unlock(&dict_mu);
+  return found;
+}
+
+/* Moves d's list into the cache (in place of the least recently used list nobody holds);
+ * d keeps it private when every slot is in use or memory is short. Cached lists live as
+ * long as the process and are allocated with the C library's malloc, not the hooks of
+ * ecai_global_set_allocator(): they outlive every handle and must not pin the hooks. */
+static void cache_put(ecai__dict *d, const char *paths, uint64_t ident) {
+  shared_dict *e = calloc(1, sizeof *e);
+  if (e) {
+    e->paths = strdup(paths);
+    e->h = malloc(d->n ? d->n * sizeof *e->h : 1);
+  }
+  if (!e || !e->paths || !e->h) goto fail;
+  memcpy(e->h, d->h, d->n * sizeof *e->h);
+  e->ident = ident;
+  e->n = d->n;
+  e->refs = 1;
+  pthread_mutex_lock(&dict_mu);
+  int slot = -1;
+  for (int i = 0; i < DICT_CACHED; i++) {
+    shared_dict *c = dict_cache[i];
+    if (!c) {
+      slot = i;
+      break;
+    }
+    if (!c->refs && (slot < 0 || c->used < dict_cache[slot]->used)) slot = i;
+  }
+  shared_dict *old = slot >= 0 ? dict_cache[slot] : NULL;
+  if (slot >= 0) {
+    e->used = ++dict_clock;
+    dict_cache[slot] = e;
+  }
+  pthread_mutex_unlock(&dict_mu);
+  if (slot < 0) goto fail;
+  if (old) {
+    free(old->h);
+    free(old->paths);
+    free(old);
+  }
+  ecai__free(d->h);
+  d->h = e->h;
+  d->shared = e;
+  return;
+fail:
+  if (e) {
+    free(e->h);
+    free(e->paths);
+    free(e);
+  }
+}
+
+ecai_status ecai__dict_load(ecai__dict *d, const ecai_ctx *ctx, const char *paths) {
+  memset(d, 0, sizeof *d);
+  if (!paths || !*paths) return ECAI_OK;
+  uint64_t ident = files_ident(paths);
+  if (ident && cache_get(d, paths, ident)) return ECAI_OK;
+  ecai_status st = load_paths(d, ctx, paths);
+  if (!st && ident) cache_put(d, paths, ident);
+  return st;
+}
+
 static bool has(const ecai__dict *d, const char *w, size_t len) {
   uint64_t h = XXH3_64bits(w, len);
   return bsearch(&h, d->h, d->n, sizeof h, cmp_u64) != NULL;
@@ -93,6 +212,12 @@ bool ecai__dict_has(const ecai__dict *d, const char *w, size_t len) {
 }
 
 void ecai__dict_free(ecai__dict *d) {
-  ecai__free(d->h);
+  if (d->shared) {
+    pthread_mutex_lock(&dict_mu);
+    ((shared_dict *)d->shared)->refs--;
+    pthread_mutex_unlock(&dict_mu);
+  } else {
+    ecai__free(d->h);
+  }
   memset(d, 0, sizeof *d);
 }

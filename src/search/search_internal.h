@@ -74,11 +74,14 @@ int64_t ecai__bm25_correct(const ecai__bm25 *x, const char *w, size_t len, int m
 typedef struct ecai__dict {
   uint64_t *h; /* sorted XXH3-64 of the normalised words */
   size_t n;
+  void *shared; /* the process's cached list h belongs to (read-only), or NULL: h is d's */
 } ecai__dict;
 /* Loads the word lists at paths (':'-separated; words separated by white space, any
  * case). An empty string gives an empty list; an unreadable file logs a warning and is
  * skipped. ecai__dict_has() takes a normalised word and also finds plurals ("beaches").
- * Errors: ECAI_EPARSE (invalid UTF-8), ECAI_EINVAL (> 64 MiB), ECAI_ENOMEM. */
+ * The process keeps the last lists it loaded and shares them while their files are
+ * unchanged (thread-safe). Errors: ECAI_EPARSE (invalid UTF-8), ECAI_EINVAL (> 64 MiB),
+ * ECAI_ENOMEM. */
 ecai_status ecai__dict_load(ecai__dict *d, const ecai_ctx *ctx, const char *path);
 bool ecai__dict_has(const ecai__dict *d, const char *w, size_t len);
 void ecai__dict_free(ecai__dict *d);

@@ -479,3 +479,35 @@ TEST(search_dictionary_words_are_not_corrected) {
   ecai_store_free(st);
   ecai_ctx_free(ctx);
 }
+
+/* The process shares a loaded word list between searches while its files are unchanged, and
+ * reads it again when a file changes; a list with an unreadable file is never shared. */
+TEST(search_dictionary_is_shared_while_its_files_are_unchanged) {
+  char path[1024], paths[2100];
+  snprintf(path, sizeof path, "%s/shared-words.txt", ecai_test_tmpdir());
+  FILE *f = fopen(path, "w");
+  CHECK(f != NULL);
+  fputs("camp\n", f);
+  fclose(f);
+  ecai_ctx *ctx = mkctx("{}");
+  ecai__dict a, b, c, m;
+  CHECK_OK(ecai__dict_load(&a, ctx, path));
+  CHECK_OK(ecai__dict_load(&b, ctx, path));
+  CHECK(a.shared != NULL && a.shared == b.shared && a.h == b.h);
+  CHECK(ecai__dict_has(&b, "camp", 4));
+  f = fopen(path, "w"); /* another size: another identity */
+  fputs("beach\nshore\n", f);
+  fclose(f);
+  CHECK_OK(ecai__dict_load(&c, ctx, path));
+  CHECK(c.h != a.h);
+  CHECK(ecai__dict_has(&c, "beach", 5) && !ecai__dict_has(&c, "camp", 4));
+  CHECK(ecai__dict_has(&a, "camp", 4)); /* the old list stays valid for those holding it */
+  snprintf(paths, sizeof paths, "%s:/nonexistent/words", path);
+  CHECK_OK(ecai__dict_load(&m, ctx, paths));
+  CHECK(m.shared == NULL && ecai__dict_has(&m, "shore", 5));
+  ecai__dict_free(&m);
+  ecai__dict_free(&c);
+  ecai__dict_free(&b);
+  ecai__dict_free(&a);
+  ecai_ctx_free(ctx);
+}
