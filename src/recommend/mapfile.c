@@ -634,5 +634,6 @@ ecai_status ecai__reco_own(ecai_recommend *r) {
   /* the title embedder's fitted IDF is not in the file: fitted again on the titles, which
      embeds them again (the vectors a version 2 load computed) */
   r->text_fitted = false;
-  return ecai__reco_text_fit(r);
+  ecai_status st = ecai__reco_text_fit(r);
+  return st ? st : ecai__reco_cindex_build(r); /* as a version 2 load built it: after the fit */
 }
