@@ -261,6 +261,32 @@ TEST(recommend_mapped_model_copies_on_first_change) {
   }
 }
 
+/* Out of memory while copying a mapped model before a change: ECAI_ENOMEM, the model
+   still answers, nothing leaks (the harness counts allocations). */
+TEST(recommend_mapped_copy_survives_allocation_failures) {
+  ecai_recommend *r = shop(15, 40);
+  const char *p = tpath("m.bin");
+  CHECK_OK(ecai_recommend_save(r, p));
+  ecai_recommend_free(r);
+  const char *ids[] = {"P1", "P2"};
+  int done = 0, failed = 0;
+  for (long n = 0; n < 5000 && !done; n++) {
+    ecai_recommend *m = NULL;
+    CHECK_OK(ecai_recommend_load(&m, NULL, p));
+    ecai__test_fail_alloc_after(n);
+    ecai_status st = ecai_recommend_add_order(m, "X1", "C1", 1800000000, ids, NULL, NULL, 2);
+    ecai__test_fail_alloc_after(-1);
+    CHECK_MSG(st == ECAI_OK || st == ECAI_ENOMEM, "n=%ld: %d %s", n, (int)st, ecai_last_error());
+    done = st == ECAI_OK;
+    failed += st == ECAI_ENOMEM;
+    char *out = NULL;
+    CHECK_OK(ecai_recommend_query(&out, NULL, m, reqs[0], strlen(reqs[0])));
+    ecai_free(out);
+    ecai_recommend_free(m);
+  }
+  CHECK(done && failed > 10);
+}
+
 /* A title embedder configured differently: the stored title vectors are not used, the
    titles are embedded again (as a version 2 file loads). */
 TEST(recommend_mapped_model_other_title_embedder) {
