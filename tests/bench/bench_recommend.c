@@ -115,8 +115,8 @@ static long self_pss_kb(void) {
 /* One process of the memory measurement (this program run again with --hold, so it
    shares nothing with the benchmark's own memory): loads the model at path ("-": none),
    answers 50 one-item carts, tells fd `ready`, waits for a byte on fd `go`, writes its
-   PSS (kB, long) to fd `done`, holds the model until the next byte on `go`. */
-static int hold(const char *path, int ready, int go, int done) {
+   PSS (kB, long) to fd `done`, holds the model until fd `end` closes. */
+static int hold(const char *path, int ready, int go, int done, int end) {
   ecai_recommend *m = NULL;
   char c = 'x';
   if (strcmp(path, "-") && ecai_recommend_load(&m, NULL, path) == ECAI_OK) {
@@ -129,7 +129,7 @@ static int hold(const char *path, int ready, int go, int done) {
   if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1) return 1;
   long kb = self_pss_kb();
   if (write(done, &kb, sizeof kb) != sizeof kb) return 1;
-  (void)!read(go, &c, 1);
+  (void)!read(end, &c, 1);
   ecai_recommend_free(m);
   return 0;
 }
@@ -139,15 +139,17 @@ static int hold(const char *path, int ready, int go, int done) {
 static double pss_procs(const char *path, int n) {
   double sum[2] = {0, 0};
   for (int pass = 0; pass < 2; pass++) {
-    int ready[2], go[2], done[2];
-    if (pipe(ready) || pipe(go) || pipe(done)) return -1;
+    int ready[2], go[2], done[2], end[2];
+    if (pipe(ready) || pipe(go) || pipe(done) || pipe(end)) return -1;
     pid_t kids[8];
     for (int k = 0; k < n; k++) {
       kids[k] = fork();
       if (kids[k] == 0) {
-        char a[3][16];
+        char a[4][16];
         snprintf(a[0], 16, "%d", ready[1]), snprintf(a[1], 16, "%d", go[0]), snprintf(a[2], 16, "%d", done[1]);
-        execl("/proc/self/exe", "bench_recommend", "--hold", pass ? "-" : path, a[0], a[1], a[2], (char *)NULL);
+        snprintf(a[3], 16, "%d", end[0]);
+        close(end[1]); /* only the parent holds the write end: closing it ends every holder */
+        execl("/proc/self/exe", "bench_recommend", "--hold", pass ? "-" : path, a[0], a[1], a[2], a[3], (char *)NULL);
         _exit(1);
       }
     }
@@ -156,18 +158,18 @@ static double pss_procs(const char *path, int n) {
     for (int k = 0; k < n; k++) (void)!write(go[1], "g", 1);
     for (int k = 0; k < n; k++) {
       long d = -1;
-      if (read(done[0], &d, sizeof d) != sizeof d || d < 0) return -1;
+      if (read(done[0], &d, sizeof d) != sizeof d || d < 0) sum[pass] = -1e9;
       sum[pass] += d / 1024.0;
     }
-    for (int k = 0; k < n; k++) (void)!write(go[1], "g", 1);
+    close(end[1]);
     for (int k = 0; k < n; k++) waitpid(kids[k], NULL, 0);
-    close(ready[0]), close(ready[1]), close(go[0]), close(go[1]), close(done[0]), close(done[1]);
+    close(ready[0]), close(ready[1]), close(go[0]), close(go[1]), close(done[0]), close(done[1]), close(end[0]);
   }
   return sum[0] - sum[1];
 }
 
 int main(int argc, char **argv) {
-  if (argc == 6 && !strcmp(argv[1], "--hold")) return hold(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+  if (argc == 7 && !strcmp(argv[1], "--hold")) return hold(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
   const char *root = getenv("ECAI_ROOT");
   char path[2048];
   snprintf(path, sizeof path, "%s/../shared/data/recommend/online_retail/transactions.csv.gz", root ? root : ".");
