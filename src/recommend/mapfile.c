@@ -472,7 +472,8 @@ ecai_status ecai__reco_load_mapped(ecai_recommend **out, const ecai_ctx *ctx, co
   ecai__map m;
   uint64_t sum = 0;
   ecai_status st = ecai__blob_map(path, RM_MAGIC, &m, &sum);
-  if (st) return st;
+  if (st == ECAI_ECORRUPT) return ecai__err_prefix(st, "recommend: '%s' is not a valid model file", path);
+  if (st) return ecai__err_prefix(st, "recommend: load");
   const rm_head *h = (const rm_head *)(m.base + 32);
   if (m.len < 32 + sizeof *h) st = bad(path, "truncated header");
   else if (!(st = check_head(h, m.len, path)) && !was_checked(sum, m.len)) {
