@@ -1,7 +1,7 @@
 /*
  * ecai_recommend: the model file laid out for mapping (format version 3, container
  * `ECAIRCM\0` of catalog/ser.h). Every big array of the model (co-occurrence tables, EASE
- * weights, content vectors, order lines, id maps, the sales trend, the string pool) is a
+ * weights, content vectors, order lines, id maps, the string pool) is a
  * little-endian section at a 64-byte aligned file offset; ecai_recommend_load maps the
  * file read-only and points the model into it. Per process only the arrays of small
  * structs holding those pointers are built (items, orders, customers: O(n), no hashing,
@@ -27,7 +27,9 @@
  *   eitems    ease_n u32 item of each EASE row; epos ease_pos_n i32 row of each item or
  *             -1; ease ease_n x ease_n f32 (row = cart item, column = candidate)
  *   chas      n_items u8, cvec n_items x cdim f32: content vectors (absent with flag 2)
- *   recent, trend   n_items f32: the sales trend as of the newest order
+ * What is derived from the orders at fit and load (the sales trend, ecai__reco_trend_update)
+ * is computed at load in private memory, as for the earlier formats (a loop over the order
+ * lines, no hashing of the co-occurrence).
  */
 #include <pthread.h>
 #include <string.h>
@@ -41,7 +43,7 @@
 
 enum {
   S_POOL, S_ITEMS, S_NBR, S_NKEYS, S_NVALS, S_IORD0, S_IORD, S_ORDERS, S_OITEMS0, S_OITEMS, S_CUSTS, S_CORD0,
-  S_CORD, S_IMAP, S_OMAP, S_CMAP, S_EITEMS, S_EPOS, S_EASE, S_CHAS, S_CVEC, S_RECENT, S_TREND, S_N
+  S_CORD, S_IMAP, S_OMAP, S_CMAP, S_EITEMS, S_EPOS, S_EASE, S_CHAS, S_CVEC, S_N
 };
 
 enum { F_TEXT_FITTED = 1, F_NO_VECTORS = 2, F_EASE_STALE = 4, F_ALL = 7 };
@@ -64,7 +66,6 @@ typedef struct {
   uint32_t version, flags, content_kind, nsec;
   uint64_t n_items, n_orders, n_custs, n_pairs, ease_n, ease_pos_n, cdim, imap_cap, omap_cap, cmap_cap, nbr_slots,
       pool_len, n_iord, n_oitems, n_cord;
-  int64_t trend_now;
   double ease_lambda;
   uint64_t title_cfg; /* XXH3 of the title embedder's configuration (the vectors' maker) */
   struct {
@@ -154,8 +155,6 @@ ecai_status ecai__reco_save_mapped(const ecai_recommend *r, const char *path) {
     h.pool_len += str_bytes(r->custs[i].id);
     h.n_cord += r->custs[i].n;
   }
-  for (size_t i = 0; i < r->n_orders; i++)
-    if (i == 0 || r->orders[i].ts > h.trend_now) h.trend_now = r->orders[i].ts;
   const uint64_t ni = h.n_items, no = h.n_orders, nc = h.n_custs;
   const uint64_t len[S_N] = {
       [S_POOL] = h.pool_len, [S_ITEMS] = ni * sizeof(rm_item), [S_NBR] = ni * sizeof(rm_nbr),
@@ -164,7 +163,7 @@ ecai_status ecai__reco_save_mapped(const ecai_recommend *r, const char *path) {
       [S_CUSTS] = nc * 8, [S_CORD0] = (nc + 1) * 8, [S_CORD] = h.n_cord * 4, [S_IMAP] = h.imap_cap * 4,
       [S_OMAP] = h.omap_cap * 4, [S_CMAP] = h.cmap_cap * 4, [S_EITEMS] = h.ease_n * 4,
       [S_EPOS] = h.ease_pos_n * 4, [S_EASE] = h.ease_n * h.ease_n * 4, [S_CHAS] = vectors ? ni : 0,
-      [S_CVEC] = vectors ? ni * h.cdim * 4 : 0, [S_RECENT] = ni * 4, [S_TREND] = ni * 4};
+      [S_CVEC] = vectors ? ni * h.cdim * 4 : 0};
   uint64_t off = 32 + sizeof h;
   for (int s = 0; s < S_N; s++) {
     off = (off + RM_ALIGN - 1) / RM_ALIGN * RM_ALIGN;
@@ -241,8 +240,6 @@ ecai_status ecai__reco_save_mapped(const ecai_recommend *r, const char *path) {
     memcpy(SEC(S_CHAS, char), r->chas, ni);
     memcpy(SEC(S_CVEC, char), r->cvec, ni * h.cdim * 4);
   }
-  /* the trend as of the newest order, as a load of version 2 computed it */
-  if (ni) ecai__reco_trend(r, h.trend_now, SEC(S_RECENT, float), SEC(S_TREND, float));
 #undef SEC
   memcpy(f + 32, &h, sizeof h);
   st = ecai__blob_write2(path, RM_MAGIC, f, (size_t)off, NULL, 0, NULL);
@@ -270,8 +267,7 @@ static ecai_status check_sections(const rm_head *h, size_t file_len, const char 
       [S_ORDERS] = no * sizeof(rm_order), [S_OITEMS0] = (no + 1) * 8, [S_OITEMS] = h->n_oitems * 4,
       [S_CUSTS] = nc * 8, [S_CORD0] = (nc + 1) * 8, [S_CORD] = h->n_cord * 4, [S_IMAP] = h->imap_cap * 4,
       [S_OMAP] = h->omap_cap * 4, [S_CMAP] = h->cmap_cap * 4, [S_EITEMS] = h->ease_n * 4,
-      [S_EPOS] = h->ease_pos_n * 4, [S_EASE] = e2, [S_CHAS] = vectors ? ni : 0, [S_CVEC] = vectors ? vec : 0,
-      [S_RECENT] = ni * 4, [S_TREND] = ni * 4};
+      [S_EPOS] = h->ease_pos_n * 4, [S_EASE] = e2, [S_CHAS] = vectors ? ni : 0, [S_CVEC] = vectors ? vec : 0};
   for (int s = 0; s < S_N; s++) {
     uint64_t off = h->sec[s].off, len = h->sec[s].len;
     if (len != want[s] || off % 8 || off < 32 + sizeof *h || off > file_len || len > file_len - off)
@@ -459,10 +455,6 @@ static ecai_status attach(ecai_recommend *r, const rm_head *h, const char *b) {
     r->chas = SEC(S_CHAS, uint8_t);
     r->cvec = SEC(S_CVEC, float);
   }
-  r->recent = SEC(S_RECENT, float);
-  r->trend = SEC(S_TREND, float);
-  r->trend_n = ni;
-  r->trend_now = h->trend_now;
 #undef SEC
   return ECAI_OK;
 }
@@ -506,6 +498,7 @@ ecai_status ecai__reco_load_mapped(ecai_recommend **out, const ecai_ctx *ctx, co
     if (!st && !r->text_fitted) st = ecai_recommend_set_content_fn(r, 0, NULL, NULL);
   }
   if (!st) st = ecai__reco_cindex_build(r);
+  if (!st) st = ecai__reco_trend_update(r); /* derived, in private memory (as version 2 loads) */
   if (st) {
     ecai_recommend_free(r);
     return st;
@@ -529,8 +522,6 @@ void ecai__reco_unmap(ecai_recommend *r) {
   r->ease_items = NULL, r->ease_pos = NULL, r->ease_b = NULL;
   r->ease_n = r->ease_pos_n = 0;
   r->cvec = NULL, r->chas = NULL;
-  r->recent = r->trend = NULL;
-  r->trend_n = 0;
   ecai__blob_unmap(&r->mapping->map);
   ecai__free(r->mapping);
   r->mapping = NULL;
@@ -605,10 +596,6 @@ static bool copy_model(ecai_recommend *c, const ecai_recommend *r) {
     memcpy(c->cvec, r->cvec, ni * r->cdim * sizeof *c->cvec);
     memcpy(c->chas, r->chas, ni);
   }
-  if (!oom && r->trend_n) {
-    c->recent = dup_mem(r->recent, r->trend_n * 4, &oom);
-    c->trend = dup_mem(r->trend, r->trend_n * 4, &oom);
-  }
   return !oom;
 }
 
@@ -619,7 +606,7 @@ ecai_status ecai__reco_own(ecai_recommend *r) {
     ecai_recommend_free(c);
     return ecai__err(ECAI_ENOMEM, "recommend: out of memory copying the mapped model before a change");
   }
-  size_t ease_n = r->ease_n, ease_pos_n = r->ease_pos_n, trend_n = r->trend_n;
+  size_t ease_n = r->ease_n, ease_pos_n = r->ease_pos_n;
   ecai__reco_unmap(r);
   r->items = c->items, r->nbr = c->nbr, r->iord = c->iord;
   r->n_items = c->n_items, r->cap_items = c->cap_items;
@@ -629,7 +616,6 @@ ecai_status ecai__reco_own(ecai_recommend *r) {
   r->ease_items = c->ease_items, r->ease_pos = c->ease_pos, r->ease_b = c->ease_b;
   r->ease_n = ease_n, r->ease_pos_n = ease_pos_n;
   r->cvec = c->cvec, r->chas = c->chas;
-  r->recent = c->recent, r->trend = c->trend, r->trend_n = trend_n;
   ecai__free(c);
   if (!r->text_fitted) return ECAI_OK;
   /* the title embedder's fitted IDF is not in the file: fitted again on the titles, which
