@@ -118,6 +118,10 @@ static uint64_t pool_put(char *pool, uint64_t *at, const char *s) {
 
 static size_t str_bytes(const char *s) { return s ? strlen(s) + 1 : 0; }
 
+static void copy(void *dst, const void *src, size_t n) { /* an empty list may have no array */
+  if (n) memcpy(dst, src, n);
+}
+
 ecai_status ecai__reco_save_mapped(const ecai_recommend *r, const char *path) {
   if (!little_endian()) return ecai__err(ECAI_EUNSUPPORTED, "recommend: the mapped model format needs a little-endian host");
   rm_head h;
@@ -202,7 +206,7 @@ ecai_status ecai__reco_save_mapped(const ecai_recommend *r, const char *path) {
     }
     slot += cap;
     iord0[i] = k;
-    memcpy(iord + k, r->iord[i].o, (size_t)r->iord[i].n * 4);
+    copy(iord + k, r->iord[i].o, (size_t)r->iord[i].n * 4);
     k += r->iord[i].n;
   }
   iord0[r->n_items] = k;
@@ -214,7 +218,7 @@ ecai_status ecai__reco_save_mapped(const ecai_recommend *r, const char *path) {
     const reco_order *o = &r->orders[i];
     orders[i] = (rm_order){pool_put(pool, &at, o->id), pool_put(pool, &at, o->customer), o->ts};
     oitems0[i] = k;
-    memcpy(oitems + k, o->items, (size_t)o->n * 4);
+    copy(oitems + k, o->items, (size_t)o->n * 4);
     k += o->n;
   }
   oitems0[r->n_orders] = k;
@@ -224,7 +228,7 @@ ecai_status ecai__reco_save_mapped(const ecai_recommend *r, const char *path) {
   for (size_t i = 0; i < r->n_custs; i++) {
     custs[i] = pool_put(pool, &at, r->custs[i].id);
     cord0[i] = k;
-    memcpy(cord + k, r->custs[i].orders, (size_t)r->custs[i].n * 4);
+    copy(cord + k, r->custs[i].orders, (size_t)r->custs[i].n * 4);
     k += r->custs[i].n;
   }
   cord0[r->n_custs] = k;
