@@ -611,6 +611,17 @@ ZEND_METHOD(Ecai_Store, update) {
   THROW_IF(st);
 }
 
+ZEND_METHOD(Ecai_Store, seal) {
+  bool on = true;
+  ZEND_PARSE_PARAMETERS_START(0, 1)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_BOOL(on)
+  ZEND_PARSE_PARAMETERS_END();
+  ecai_store *s = ecai_php_this(ZEND_THIS);
+  if (!s) RETURN_THROWS();
+  THROW_IF(ecai_store_seal(s, on ? 1 : 0));
+}
+
 ecai_store *ecai_php_store_of(zend_object *obj, uint32_t arg) { return ecai_php_handle_of(obj, ce_store, arg); }
 
 int ecai_php_catalog_minit(INIT_FUNC_ARGS) {

@@ -77,4 +77,9 @@ final class Store implements \Countable {
      *  folder, every worker and process that opened it does too (DIR/updates.journal).
      *  Nothing changes on an error (Ecai\EcaiException with the library's code and message). */
     public function update(string $sku, array $fields): void {}
+    /** Seals (true) or unseals (false) the update journal of the folder this store was opened
+     *  from, for compaction (ecai_store_seal): what other processes committed is applied
+     *  first; while sealed, update() on this version fails in every process (code -6,
+     *  ECAI_ESTATE) until the compacted version is published and opened. */
+    public function seal(bool $on = true): void {}
 }

@@ -122,6 +122,10 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Store_update, 0, 2, I
 	ZEND_ARG_TYPE_INFO(0, fields, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Ecai_Store_seal, 0, 0, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, on, _IS_BOOL, 0, "true")
+ZEND_END_ARG_INFO()
+
 ZEND_METHOD(Ecai_Catalog, __construct);
 ZEND_METHOD(Ecai_Catalog, open);
 ZEND_METHOD(Ecai_Catalog, load);
@@ -155,6 +159,7 @@ ZEND_METHOD(Ecai_Store, build);
 ZEND_METHOD(Ecai_Store, search);
 ZEND_METHOD(Ecai_Store, save);
 ZEND_METHOD(Ecai_Store, update);
+ZEND_METHOD(Ecai_Store, seal);
 ZEND_METHOD(Ecai_Store, persistentStats);
 
 static const zend_function_entry class_Ecai_Catalog_methods[] = {
@@ -203,6 +208,7 @@ static const zend_function_entry class_Ecai_Store_methods[] = {
 	ZEND_ME(Ecai_Store, search, arginfo_class_Ecai_Store_search, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Store, save, arginfo_class_Ecai_Store_save, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Store, update, arginfo_class_Ecai_Store_update, ZEND_ACC_PUBLIC)
+	ZEND_ME(Ecai_Store, seal, arginfo_class_Ecai_Store_seal, ZEND_ACC_PUBLIC)
 	ZEND_ME(Ecai_Store, persistentStats, arginfo_class_Ecai_Store_persistentStats, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_FE_END
 };

@@ -11,6 +11,7 @@ int cmd_config(int argc, char **argv);
 /* catalog/index/search commands: */
 int cmd_index(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
+int cmd_compact(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
@@ -41,6 +42,8 @@ static const cli_cmd COMMANDS[] = {
   /* catalog/index/search: */
   {"index", "load a catalog, embed it and save the vector index (--out DIR)", cmd_index},
   {"publish", "verify a store folder and switch a symlink to it atomically (--store DIR --link LINK)", cmd_publish},
+  {"compact", "fold a published store's live updates into a new version and publish it (--link LINK --out DIR)",
+   cmd_compact},
   {"update", "change price, stock or text of products in a saved store, seen by every process (--index DIR)", cmd_update},
   {"search", "search a saved index (--index DIR) for a query or a file of queries", cmd_search},
   {"eval", "nDCG@10, MRR@10, recall@100 of bm25/vector/hybrid search on judged queries", cmd_eval},

@@ -226,6 +226,9 @@ ECAI_API ecai_status ecai_catalog_save(const ecai_catalog *cat, const char *path
 
 /**
  * @brief Reads a catalog written by ecai_catalog_save().
+ * The file is mapped read-only and its strings are used in place (on little-endian hosts;
+ * files of earlier versions are read into memory): replace the file by rename, as
+ * ecai_catalog_save() does, never rewrite it in place while a catalog opened from it lives.
  * @param[out] out  receives the catalog; NULL on failure.
  * @param[in]  ctx  the context.
  * @param[in]  path file path.

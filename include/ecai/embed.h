@@ -150,7 +150,9 @@ ECAI_API ecai_status ecai_embedder_save(const ecai_embedder *emb, const char *pa
 
 /**
  * @brief Reads an embedder written by ecai_embedder_save(). A remote embedder takes its
- * endpoint settings and key from ctx; its kind, model and dim come from the file.
+ * endpoint settings and key from ctx; its kind, model and dim come from the file. The file
+ * is mapped read-only and the fitted weights are used in place (little-endian hosts):
+ * replace it by rename, never rewrite it in place while the embedder lives.
  * @param[out] out  receives the embedder; NULL on failure.
  * @param[in]  ctx  the context.
  * @param[in]  path file path.

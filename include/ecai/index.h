@@ -348,6 +348,28 @@ ECAI_API ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char
  */
 ECAI_API ecai_status ecai_store_update_json(ecai_store *store, const char *sku, const char *json);
 
+/**
+ * @brief Seals (or unseals) the update journal of the folder the store was opened from,
+ * for compaction: under the journal's lock it first applies every update other processes
+ * committed to this store, then marks the journal sealed. While it is sealed,
+ * ecai_store_update_json() on any handle of this store version, in any process, fails with
+ * ECAI_ESTATE and changes nothing (reopen the published store and update the new version);
+ * queries are unaffected. Compaction (`ecai compact`): seal, save this store (and its
+ * search index) into a new folder, which then holds every update and starts without a
+ * journal, publish it, and remove the old folder once no process holds it. A compaction
+ * that fails calls it again with seal = 0 so updates resume. A journal is created to hold
+ * the seal when the store has none yet.
+ * @param[in] store the store, opened from a folder with ecai_store_open().
+ * @param[in] seal  1 to seal, 0 to unseal.
+ * @return ECAI_OK; ECAI_EINVAL (NULL); ECAI_ESTATE (the store was not opened from a folder);
+ * ECAI_EUNSUPPORTED (store.updates "redis": each version has its own list, nothing to seal);
+ * ECAI_EIO (the journal cannot be created, locked or synced: a read-only folder);
+ * ECAI_ECORRUPT (the journal is damaged or of another store version); ECAI_ENOMEM.
+ * Thread-safety: as ecai_store_update_json().
+ * @since 0.1
+ */
+ECAI_API ecai_status ecai_store_seal(ecai_store *store, int seal);
+
 #ifdef __cplusplus
 }
 #endif

@@ -73,7 +73,7 @@ typedef int (*ecai_recommend_vector_fn)(float *out, size_t dim, const char *prod
 /**
  * @brief Creates an empty recommender. Settings come from the context's "recommend"
  * section (ease_lambda, max_items, mmr_lambda, cold_orders, w_ease, w_cooc,
- * w_content, w_history, w_rebuy, half_life_days, price_ratio, content_index,
+ * w_content, w_history, w_rebuy, w_recent, w_neighbours, half_life_days, price_ratio, content_index,
  * content_candidates, cold_cart_boost).
  * @param[out] out receives the handle; NULL on failure.
  * @param[in]  ctx the context (may be NULL for the defaults); not retained.
@@ -246,15 +246,24 @@ ECAI_API ecai_status ecai_recommend_set_stock_fn(ecai_recommend *r, ecai_recomme
  * are capped there), each weighted 0.5^(age / half_life_days); a product's history weight
  * is the weighted share of those orders holding it (0..1). Products they bought may be
  * recommended again (w_rebuy, reason "you ordered this before") unless "exclude_history"
- * is true, and feed EASE and co-occurrence at w_history. An unknown customer changes
+ * is true, and feed EASE and co-occurrence at w_history. Items bought by similar
+ * customers add w_neighbours x their neighbour score (over its maximum): the customers who
+ * bought the customer's 30 most bought products (recent orders, weighted by the product's
+ * rarity) are ranked by that overlap over the square root of their order count, and the
+ * 50 most alike vote for the products of their 20 most recent orders (reason "bought by
+ * customers who buy what you buy"). An unknown customer changes
  * nothing: the cart (or, without one, popularity) decides. The reply adds
  * `"customer":{"id":"...","known":true|false,"orders_used":n}`.
  *
- * "strategy": "trending": rising products, whose smoothed ratio of orders in the last 28
- * days to their own previous 84 days, (recent + 5) / (baseline x 28/84 + 5), is above 1,
- * ranked by the orders they gained over that earlier rate; as of "now" or, without it,
- * the newest order at the last fit or load; for empty carts and new visitors (cart, history and exclude only remove products;
- * filters apply). Reason: "trending: N orders in the last 28 days, R.Rx its earlier rate".
+ * "strategy": "trending": products selling now and rising, ranked by d / max d + p / max p:
+ * d = the orders of the last 28 days, each weighted 0.5^(age / 14 days), x the square root
+ * of the smoothed ratio to the product's own previous 84 days, (recent + 5) / (baseline x
+ * 28/84 + 5), capped at 4; p = the product's orders up to then (popularity: the anchor,
+ * and the fallback for products without recent sales); as of "now" or, without it, the
+ * newest order at the last fit or load (products without orders in those 112 days are
+ * left out); for empty carts and new visitors (cart, history and exclude only remove products;
+ * filters apply). Reason: "trending: N orders in the last 28 days, R.Rx its earlier rate"
+ * for a rising product (R > 1), else "popular with other shoppers".
  *
  * "strategy": "bundle": `"bundles":[{"items":[{"id","title","price"}, ...],"price":P,
  * "orders":n,"score":s,"reason":"bought together with ... in n of its m orders"}]` (and
@@ -357,9 +366,9 @@ ECAI_API ecai_status ecai_recommend_load(ecai_recommend **out, const ecai_ctx *c
  * baskets (the average order value a basket would gain if every recovered item were
  * bought, as a share of the average basket). Slices per method: cold_start,
  * with_history / without_history (the basket's customer has a training order before it or
- * not). The blended weights (w_rebuy, w_history, w_recent) are chosen on the training
- * months only: tuned with a model trained on the first half of them, ranking the 30 days
- * after it (48 weight sets, hit-rate@k), then checked with a model trained on all but the
+ * not). The blended weights (w_rebuy, w_history, w_recent, w_neighbours, w_content) are
+ * chosen on the training months only: tuned with a model trained on the first half of
+ * them, ranking the 30 days after it (288 weight sets, hit-rate@k), then checked with a model trained on all but the
  * last 30 training days ranking those days; the tuned weights are used only when they beat
  * the configured ones there ("tuning" in the report; skipped below 200 baskets). Ablations:
  * blended_cart_only, blended_untuned. "bundles": in test baskets of 4+ products a hashed

@@ -27,7 +27,15 @@ struct ecai_catalog {
   ecai_ctx *ctx;
   ecai__product *p;
   size_t n, cap, live;
-  ecai__smap map;
+  ecai__smap map; /* SKU -> id; of a viewed catalog only the products added after the open */
+  /* A catalog of the mapped layout (catalog_view): strings point into pool, the SKU table
+   * is the file's; strings outside the pool are owned (changed or added products). */
+  const char *pool;
+  size_t pool_len;
+  const uint32_t *tab; /* tmask + 1 ids, CAT_EMPTY = free slot; NULL when not viewed */
+  size_t tmask;
+  ecai__map fmap; /* the mapped file, or */
+  char *copy;     /* the payload copied (ecai__catalog_read of a mapped layout) */
   load_report rep; /* of the last ecai_catalog_load() */
 };
 
@@ -35,14 +43,19 @@ static const char CAT_MAGIC[8] = {'E', 'C', 'A', 'I', 'C', 'A', 'T', 0};
 
 ecai_ctx *ecai__catalog_ctx(const ecai_catalog *cat) { return cat->ctx; }
 
-static void product_clear(ecai__product *p) {
-  ecai__free(p->sku);
-  ecai__free(p->title);
-  ecai__free(p->desc);
-  ecai__free(p->cat);
-  ecai__free(p->brand);
-  ecai__free(p->currency);
-  ecai__free(p->attrs);
+/* Whether s is one of the catalog's own allocations (not in a viewed pool; cat may be NULL). */
+static int owned(const ecai_catalog *cat, const char *s) {
+  return s && !(cat && cat->pool && (uintptr_t)s >= (uintptr_t)cat->pool &&
+                (uintptr_t)s < (uintptr_t)cat->pool + cat->pool_len);
+}
+
+void ecai__catalog_drop_str(const ecai_catalog *cat, char *s) {
+  if (owned(cat, s)) ecai__free(s);
+}
+
+static void product_clear(const ecai_catalog *cat, ecai__product *p) {
+  char *f[7] = {p->sku, p->title, p->desc, p->cat, p->brand, p->currency, p->attrs};
+  for (int i = 0; i < 7; i++) ecai__catalog_drop_str(cat, f[i]);
   memset(p, 0, sizeof *p);
 }
 
@@ -84,9 +97,11 @@ ecai_status ecai_catalog_new(ecai_catalog **out, ecai_ctx *ctx) {
 
 void ecai_catalog_free(ecai_catalog *cat) {
   if (!cat) return;
-  for (size_t i = 0; i < cat->n; i++) product_clear(&cat->p[i]);
+  for (size_t i = 0; i < cat->n; i++) product_clear(cat, &cat->p[i]);
   ecai__free(cat->p);
   ecai__smap_free(&cat->map);
+  ecai__blob_unmap(&cat->fmap);
+  ecai__free(cat->copy);
   ecai__free(cat->rep.first_skip);
   ecai__free(cat);
 }
@@ -112,10 +127,22 @@ static int reserve(ecai_catalog *cat, size_t extra) {
   return ecai__smap_reserve(&cat->map, extra) ? 0 : -1;
 }
 
-/* Dense id of a SKU, or -1. */
+#define CAT_EMPTY UINT32_MAX /* a free slot of the mapped SKU table */
+
+/* Dense id of a SKU, or -1: the side map, then a viewed file's table (linear probing over
+ * XXH3 of the SKU), whose products may have been removed since. */
 static int64_t find_id(const ecai_catalog *cat, const char *sku) {
-  size_t id;
-  return ecai__smap_get(&cat->map, sku, strlen(sku), &id) ? (int64_t)id : -1;
+  size_t id, len = strlen(sku);
+  if (ecai__smap_get(&cat->map, sku, len, &id)) return (int64_t)id;
+  if (!cat->tab) return -1;
+  size_t h = (size_t)XXH3_64bits(sku, len) & cat->tmask;
+  for (size_t k = 0; k <= cat->tmask; k++, h = (h + 1) & cat->tmask) {
+    uint32_t e = cat->tab[h];
+    if (e == CAT_EMPTY) break;
+    const ecai__product *p = &cat->p[e];
+    if (p->sku && strcmp(p->sku, sku) == 0) return p->alive ? (int64_t)e : -1;
+  }
+  return -1;
 }
 
 /* Moves *src into the catalog (reserve() done). Returns the id. */
@@ -125,7 +152,7 @@ static int64_t commit_one(ecai_catalog *cat, ecai__product *src) {
     ecai__product *d = &cat->p[id];
     char *sku = d->sku;
     d->sku = NULL;
-    product_clear(d);
+    product_clear(cat, d);
     *d = *src;
     ecai__free(d->sku);
     d->sku = sku;
@@ -258,7 +285,7 @@ typedef struct stage {
 } stage;
 
 static void stage_free(stage *s) {
-  for (size_t i = 0; i < s->n; i++) product_clear(&s->p[i]);
+  for (size_t i = 0; i < s->n; i++) product_clear(NULL, &s->p[i]);
   ecai__free(s->p);
   s->p = NULL;
   s->n = 0;
@@ -376,7 +403,7 @@ static int stage_row(stage *s, const char *v[F_N], json_t *extra) {
     json_decref(attrs);
   }
   if (oom || product_hash(p)) {
-    product_clear(p);
+    product_clear(NULL, p);
     s->n--;
     return row_error(s, ECAI_ENOMEM, 0, "oom");
   }
@@ -951,7 +978,7 @@ ecai_status ecai_catalog_remove(ecai_catalog *cat, const char *sku) {
   int64_t id = find_id(cat, sku);
   if (id < 0) return ecai__err(ECAI_ENOTFOUND, "catalog: no product '%s'", sku);
   ecai__smap_del(&cat->map, sku, strlen(sku));
-  product_clear(&cat->p[id]);
+  product_clear(cat, &cat->p[id]);
   cat->p[id].alive = 0;
   cat->live--;
   return ECAI_OK;
@@ -1015,6 +1042,19 @@ ecai_status ecai_catalog_text(char **out, size_t *out_len, const ecai_catalog *c
   return ECAI_OK;
 }
 
+/* Whether a product read from a file (unchecked text: a crafted file with a valid
+ * checksum) has a string that is not UTF-8 or attributes that are not a JSON object. */
+static int product_damaged(const ecai__product *p) {
+  const char *s[7] = {p->sku, p->title, p->desc, p->cat, p->brand, p->currency, p->attrs};
+  size_t at;
+  for (int k = 0; k < 7; k++)
+    if (s[k] && !ecai__utf8_valid(s[k], strlen(s[k]), &at)) return 1;
+  json_t *a = p->attrs ? json_loads(p->attrs, 0, NULL) : NULL;
+  int bad = p->attrs && !json_is_object(a);
+  json_decref(a);
+  return bad;
+}
+
 ecai_status ecai_catalog_get_json(char **out, size_t *out_len, const ecai_catalog *cat, const char *sku) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
@@ -1036,14 +1076,41 @@ ecai_status ecai_catalog_get_json(char **out, size_t *out_len, const ecai_catalo
   if (p->currency) bad |= json_object_set_new(o, "currency", json_string(p->currency));
   if (p->in_stock >= 0) bad |= json_object_set_new(o, "in_stock", json_boolean(p->in_stock));
   if (p->attrs) bad |= json_object_set_new(o, "attributes", json_loads(p->attrs, 0, NULL));
-  ecai_status st = bad ? ecai__err(ECAI_ENOMEM, "catalog: out of memory") : ecai__json_dump(out, out_len, o);
+  ecai_status st = !bad ? ecai__json_dump(out, out_len, o)
+                   : product_damaged(p) ? ecai__err(ECAI_ECORRUPT, "catalog: product %lld is damaged (invalid UTF-8 or attributes)", (long long)id)
+                                        : ecai__err(ECAI_ENOMEM, "catalog: out of memory");
   json_decref(o);
   return st;
 }
 
-/* ---- persistence ------------------------------------------------------------------ */
+/* ---- persistence ------------------------------------------------------------------
+ * Two payload layouts in the ECAICAT container (docs/ARCHITECTURE.md, store folder format).
+ * Layout 1 (read everywhere, written on big-endian hosts): u64 slots, then per slot u32
+ * alive and, for a live product, 7 length-prefixed strings, f64 price, u32 stock + 1.
+ * Layout 2 (mapped, little-endian): a CAT_HEAD-byte header (u32 layout 2, u32 0xFFFFFFFF,
+ * so that read as layout 1's slot count it is impossibly large; u64 slots, live products,
+ * SKU table size, pool bytes), one crec per slot, the SKU table (u32 ids, CAT_EMPTY for a
+ * free slot; linear probing from XXH3 of the SKU), then the string pool: NUL-terminated
+ * strings (identical ones stored once), its last byte a NUL. Opening it allocates only the
+ * product array: its strings point into the pool, lookups by SKU probe the file's table. */
 
-void ecai__catalog_write(const ecai_catalog *cat, ecai__buf *b) {
+#define CAT_LAYOUT 2u
+#define CAT_HEAD 40
+typedef struct crec {
+  uint32_t str[7]; /* pool offsets of sku, title, desc, cat, brand, currency, attrs; CAT_EMPTY: none */
+  uint32_t flags;  /* bit 0 alive, bits 1-2 in_stock + 1 */
+  double price;
+  uint64_t hash; /* XXH3 of the embeddable text */
+} crec;
+_Static_assert(sizeof(crec) == 48, "crec is 48 bytes without padding");
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CAT_LE 1
+#else
+#define CAT_LE 0
+#endif
+
+void ecai__catalog_write_v1(const ecai_catalog *cat, ecai__buf *b) {
   ecai__put_u64(b, cat->n);
   for (size_t i = 0; i < cat->n; i++) {
     const ecai__product *p = &cat->p[i];
@@ -1061,20 +1128,87 @@ void ecai__catalog_write(const ecai_catalog *cat, ecai__buf *b) {
   }
 }
 
-ecai_status ecai__catalog_read(ecai_catalog **out, ecai_ctx *ctx, const char *data, size_t len) {
-  *out = NULL;
-  ecai_catalog *cat = NULL;
-  ecai_status st = ecai_catalog_new(&cat, ctx);
-  if (st) return st;
+/* The record of live product p, its strings added to the pool (seen: string -> offset). 0,
+ * -1 when the pool outgrows 32-bit offsets, -2 out of memory. */
+static int pool_record(crec *r, const ecai__product *p, ecai__buf *pool, ecai__smap *seen) {
+  const char *s[7] = {p->sku, p->title, p->desc, p->cat, p->brand, p->currency, p->attrs};
+  for (int k = 0; k < 7; k++) {
+    r->str[k] = CAT_EMPTY;
+    if (!s[k]) continue;
+    size_t len = strlen(s[k]), off = pool->len;
+    bool found;
+    if (!ecai__smap_put(seen, s[k], len, &off, &found)) return -2;
+    if (!found && !ecai__buf_append(pool, s[k], len + 1)) return -2;
+    if (off >= CAT_EMPTY || pool->len >= CAT_EMPTY) return -1;
+    r->str[k] = (uint32_t)off;
+  }
+  r->flags = 1u | (uint32_t)(p->in_stock + 1) << 1;
+  r->price = p->price;
+  r->hash = p->hash;
+  return 0;
+}
+
+/* Layout 2 appended to b. 0; -1 when it cannot hold the catalog (nothing appended); -2 out
+ * of memory (b->oom set). */
+static int write_mapped(const ecai_catalog *cat, ecai__buf *b) {
+  if (cat->n >= CAT_EMPTY) return -1;
+  size_t tsize = 8;
+  while (tsize < 2 * cat->live) tsize *= 2;
+  ecai__buf pool = {0};
+  ecai__smap seen;
+  ecai__smap_init_borrowed(&seen); /* keys: the products' strings */
+  crec *recs = ecai__calloc(cat->n ? cat->n : 1, sizeof *recs);
+  uint32_t *tab = ecai__malloc(tsize * sizeof *tab);
+  int rc = recs && tab ? 0 : -2;
+  if (tab) memset(tab, 0xFF, tsize * sizeof *tab);
+  for (size_t i = 0; i < cat->n && !rc; i++) {
+    const ecai__product *p = &cat->p[i];
+    for (int k = 0; k < 7; k++) recs[i].str[k] = CAT_EMPTY;
+    if (!p->alive) continue;
+    rc = pool_record(&recs[i], p, &pool, &seen);
+    size_t h = (size_t)XXH3_64bits(p->sku, strlen(p->sku)) & (tsize - 1);
+    while (tab[h] != CAT_EMPTY) h = (h + 1) & (tsize - 1);
+    tab[h] = (uint32_t)i;
+  }
+  if (!rc) {
+    ecai__put_u32(b, CAT_LAYOUT);
+    ecai__put_u32(b, UINT32_MAX);
+    ecai__put_u64(b, cat->n);
+    ecai__put_u64(b, cat->live);
+    ecai__put_u64(b, tsize);
+    ecai__put_u64(b, pool.len);
+    ecai__buf_append(b, recs, cat->n * sizeof *recs);
+    ecai__buf_append(b, tab, tsize * sizeof *tab);
+    ecai__buf_append(b, pool.data, pool.len);
+  } else if (rc == -2) {
+    b->oom = true;
+  }
+  ecai__free(recs);
+  ecai__free(tab);
+  ecai__buf_free(&pool);
+  ecai__smap_free(&seen);
+  return rc;
+}
+
+void ecai__catalog_write(const ecai_catalog *cat, ecai__buf *b) {
+  if (CAT_LE && write_mapped(cat, b) != -1) return;
+  ecai__catalog_write_v1(cat, b);
+}
+
+static ecai_status corrupt(const char *why) {
+  return ecai__err(ECAI_ECORRUPT, "catalog: saved catalog is damaged (%s)", why);
+}
+
+static ecai_status read_v1(ecai_catalog *cat, const char *data, size_t len) {
   ecai__rd r = {data, len, 0, 0};
   uint64_t n = ecai__get_u64(&r);
-  if (r.bad || n > len) goto corrupt; /* each slot takes at least 4 bytes */
+  if (r.bad || n > len) return corrupt("slot count"); /* each slot takes at least 4 bytes */
   if (reserve(cat, (size_t)n)) goto oom;
   for (uint64_t i = 0; i < n; i++) {
     ecai__product *p = &cat->p[cat->n];
     memset(p, 0, sizeof *p);
     uint32_t alive = ecai__get_u32(&r);
-    if (r.bad || alive > 1) goto corrupt;
+    if (r.bad || alive > 1) return corrupt("product record");
     cat->n++;
     if (!alive) continue;
     p->sku = ecai__get_str(&r);
@@ -1087,22 +1221,118 @@ ecai_status ecai__catalog_read(ecai_catalog **out, ecai_ctx *ctx, const char *da
     p->price = ecai__get_f64(&r);
     uint32_t stock = ecai__get_u32(&r);
     if (r.bad == 2) goto oom;
-    if (r.bad || !p->sku || !p->title || stock > 2 || ecai__smap_get(&cat->map, p->sku, strlen(p->sku), NULL)) goto corrupt;
+    if (r.bad || !p->sku || !p->title || stock > 2 || ecai__smap_get(&cat->map, p->sku, strlen(p->sku), NULL))
+      return corrupt("product record");
     p->in_stock = (int)stock - 1;
     p->alive = 1;
     if (product_hash(p)) goto oom;
     (void)ecai__smap_set(&cat->map, p->sku, strlen(p->sku), (size_t)i); /* reserved: cannot fail */
     cat->live++;
   }
-  if (r.pos != len) goto corrupt;
+  if (r.pos != len) return corrupt("trailing bytes");
+  return ECAI_OK;
+oom:
+  return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+}
+
+static int is_mapped_layout(const char *data, size_t len) {
+  ecai__rd r = {data, len, 0, 0};
+  uint32_t layout = ecai__get_u32(&r);
+  return ecai__get_u32(&r) == UINT32_MAX && !r.bad && layout == CAT_LAYOUT;
+}
+
+/* Layout 2 in place: data (8-byte aligned) stays valid and unchanged while cat lives. The
+ * structure is checked (sizes, every offset and id in range, the pool ends with a NUL,
+ * the table holds exactly the live products), so a damaged file cannot make a read stray;
+ * the strings themselves are not touched. */
+static ecai_status catalog_view(ecai_catalog *cat, const char *data, size_t len) {
+  if (!CAT_LE) return ecai__err(ECAI_EUNSUPPORTED, "catalog: mapped catalogs are little-endian; this host is not");
+  if ((uintptr_t)data % 8) return ecai__err(ECAI_EINVAL, "catalog: catalog data not 8-byte aligned");
+  ecai__rd r = {data, len, 8, 0};
+  uint64_t n = ecai__get_u64(&r), live = ecai__get_u64(&r), tsize = ecai__get_u64(&r), plen = ecai__get_u64(&r);
+  if (r.bad || n >= CAT_EMPTY || n > len / sizeof(crec) || tsize > len / 4 || plen > len || live > n ||
+      tsize <= live || (tsize & (tsize - 1)) || CAT_HEAD + n * sizeof(crec) + tsize * 4 + plen != len)
+    return corrupt("sizes");
+  const crec *rec = (const crec *)(data + CAT_HEAD);
+  const uint32_t *tab = (const uint32_t *)(rec + n);
+  const char *pool = (const char *)(tab + tsize);
+  if (plen && pool[plen - 1]) return corrupt("string pool not terminated");
+  cat->pool = pool; /* from here the pool's strings are not the catalog's to free */
+  cat->pool_len = (size_t)plen;
+  cat->p = ecai__malloc((n ? n : 1) * sizeof *cat->p);
+  if (!cat->p) return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+  cat->cap = n ? (size_t)n : 1;
+  size_t nlive = 0;
+  for (size_t i = 0; i < n; i++) {
+    const crec *c = &rec[i];
+    ecai__product *p = &cat->p[i];
+    uint32_t fl = c->flags;
+    if ((fl & ~7u) || (fl >> 1) == 3) return corrupt("product flags");
+    if (!(fl & 1)) {
+      memset(p, 0, sizeof *p);
+      continue;
+    }
+    char *s[7];
+    for (int k = 0; k < 7; k++) {
+      uint32_t o = c->str[k];
+      if (o != CAT_EMPTY && o >= plen) return corrupt("string offset out of range");
+      s[k] = o == CAT_EMPTY ? NULL : (char *)pool + o;
+    }
+    if (!s[0] || !s[1]) return corrupt("product without SKU or title");
+    *p = (ecai__product){s[0], s[1], s[2], s[3], s[4], s[5], s[6], c->price, (int)(fl >> 1) - 1, 1, c->hash};
+    nlive++;
+  }
+  size_t used = 0;
+  for (size_t h = 0; h < tsize; h++) {
+    uint32_t e = tab[h];
+    if (e == CAT_EMPTY) continue;
+    if (e >= n || !cat->p[e].alive) return corrupt("SKU table");
+    used++;
+  }
+  if (nlive != live || used != live) return corrupt("live product count");
+  cat->n = (size_t)n;
+  cat->live = nlive;
+  cat->tab = tab;
+  cat->tmask = (size_t)tsize - 1;
+  return ECAI_OK;
+}
+
+/* A new catalog over a payload of either layout; src: the mapping that owns data (moved
+ * into the catalog when it views it, unmapped otherwise), or NULL to copy a layout 2
+ * payload. */
+static ecai_status catalog_from(ecai_catalog **out, ecai_ctx *ctx, const char *data, size_t len, ecai__map *src) {
+  *out = NULL;
+  ecai_catalog *cat = NULL;
+  ecai_status st = ecai_catalog_new(&cat, ctx);
+  if (!st && is_mapped_layout(data, len)) {
+    if (src) {
+      cat->fmap = *src;
+      memset(src, 0, sizeof *src);
+    } else if ((cat->copy = ecai__malloc(len)) != NULL) {
+      memcpy(cat->copy, data, len);
+      data = cat->copy;
+    } else {
+      st = ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+    }
+    if (!st) st = catalog_view(cat, data, len);
+  } else if (!st) {
+    st = read_v1(cat, data, len);
+  }
+  if (src) ecai__blob_unmap(src);
+  if (st) {
+    ecai_catalog_free(cat);
+    return st;
+  }
   *out = cat;
   return ECAI_OK;
-corrupt:
-  ecai_catalog_free(cat);
-  return ecai__err(ECAI_ECORRUPT, "catalog: saved catalog is damaged");
-oom:
-  ecai_catalog_free(cat);
-  return ecai__err(ECAI_ENOMEM, "catalog: out of memory");
+}
+
+ecai_status ecai__catalog_read(ecai_catalog **out, ecai_ctx *ctx, const char *data, size_t len) {
+  return catalog_from(out, ctx, data, len, NULL);
+}
+
+ecai_status ecai__catalog_map(ecai_catalog **out, ecai_ctx *ctx, ecai__map *m) {
+  return catalog_from(out, ctx, m->base + 32, m->len - 32, m);
 }
 
 ecai_status ecai_catalog_save(const ecai_catalog *cat, const char *path) {
@@ -1124,12 +1354,10 @@ ecai_status ecai_catalog_open(ecai_catalog **out, ecai_ctx *ctx, const char *pat
   *out = NULL;
   ECAI__CHECK_ARG(ctx);
   ECAI__CHECK_ARG(path);
-  char *data = NULL;
-  size_t len = 0;
-  ecai_status st = ecai__blob_read(path, CAT_MAGIC, &data, &len, NULL);
+  ecai__map m;
+  ecai_status st = ecai__blob_map(path, CAT_MAGIC, &m, NULL);
   if (st) return st;
-  st = ecai__catalog_read(out, ctx, data, len);
-  ecai__free(data);
-  if (st == ECAI_ECORRUPT) return ecai__err(ECAI_ECORRUPT, "catalog: %s is damaged", path);
+  st = ecai__catalog_map(out, ctx, &m);
+  if (st == ECAI_ECORRUPT) ecai__err_prefix(st, "%s", path);
   return st;
 }

@@ -8,6 +8,13 @@
 #include "embed/embed_internal.h"
 
 static const char EMB_MAGIC[8] = {'E', 'C', 'A', 'I', 'E', 'M', 'B', 0};
+
+/* The saved weights are little-endian floats: used in place from a mapped file on such hosts. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define IDF_IN_PLACE 1
+#else
+#define IDF_IN_PLACE 0
+#endif
 enum { SEED_WORD = 0x5701, SEED_BI = 0xB161, SEED_CHAR = 0xC4A5 };
 
 static ecai_status emb_alloc(ecai_embedder **out, ecai_ctx *ctx) {
@@ -77,6 +84,7 @@ void ecai_embedder_free(ecai_embedder *e) {
   for (int i = 0; i < e->npool; i++) ecai__tokenizer_free(e->pool[i]);
   if (e->remote) ecai__remote_free(e);
   ecai__free(e->idf);
+  ecai__blob_unmap(&e->map);
   ecai__free(e->model);
   pthread_mutex_destroy(&e->mu);
   ecai__free(e);
@@ -109,7 +117,7 @@ static void tk_put(ecai_embedder *e, ecai__tokenizer *t) {
 typedef struct sink {
   float *vec;
   size_t dim;
-  const float *idf;
+  const unsigned char *idf; /* ECAI__IDF_BUCKETS floats, maybe unaligned */
   uint64_t *hs;
   size_t nh, caph;
   int oom;
@@ -117,7 +125,8 @@ typedef struct sink {
 
 static inline void emit(sink *s, uint64_t h, double w) {
   if (s->vec) {
-    float idf = s->idf ? s->idf[h >> (64 - ECAI__IDF_BITS)] : 1.0f;
+    float idf = 1.0f;
+    if (s->idf) memcpy(&idf, s->idf + (h >> (64 - ECAI__IDF_BITS)) * sizeof idf, sizeof idf);
     float v = (float)w * idf;
     s->vec[(h & 0xFFFFFFFFu) % s->dim] += (h & (1ull << 40)) ? -v : v;
   } else {
@@ -195,7 +204,7 @@ static ecai_status builtin_embed(ecai_embedder *e, float *out, const char *const
       st = ecai__err(ECAI_EINVAL, "embedder: text %zu is NULL", i);
       break;
     }
-    sink s = {v, e->dim, e->idf, NULL, 0, 0, 0};
+    sink s = {v, e->dim, e->idf_in, NULL, 0, 0, 0};
     st = features(e, t, &toks, texts[i], lens ? lens[i] : strlen(texts[i]), &s);
     if (st) {
       if (n > 1) ecai__err_prefix(st, "embedder: text %zu", i);
@@ -286,7 +295,9 @@ ecai_status ecai_embedder_fit(ecai_embedder *e, const ecai_catalog *cat) {
       idf[i] = (float)pow(log((double)(ndocs + 1) / (double)(df[i] + 1)) + 1.0, e->idf_power);
     ecai__free(e->idf);
     e->idf = idf;
+    e->idf_in = (const unsigned char *)idf;
     idf = NULL;
+    ecai__blob_unmap(&e->map); /* weights read from a file are replaced */
     e->state_hash = XXH3_64bits(e->idf, ECAI__IDF_BUCKETS * sizeof *e->idf);
   }
   ecai__free(s.hs);
@@ -359,19 +370,28 @@ ecai_status ecai_embedder_save(const ecai_embedder *e, const char *path) {
   ecai__put_f64(&b, e->w_bigram);
   ecai__put_f64(&b, e->w_char);
   ecai__put_f64(&b, e->idf_power);
-  ecai__put_u32(&b, e->idf ? 1 : 0);
-  if (e->idf) ecai__buf_append(&b, e->idf, ECAI__IDF_BUCKETS * sizeof *e->idf);
+  ecai__put_u32(&b, e->idf_in ? 1 : 0);
+  if (e->idf_in) ecai__buf_append(&b, e->idf_in, ECAI__IDF_BUCKETS * sizeof(float));
   ecai_status st = b.oom ? ecai__err(ECAI_ENOMEM, "embedder: out of memory")
                          : ecai__blob_write(path, EMB_MAGIC, b.data, b.len, NULL);
   ecai__buf_free(&b);
   return st;
 }
 
-ecai_status ecai__embedder_read(ecai_embedder **out, ecai_ctx *ctx, const char *data, size_t len) {
+/* A new embedder from a payload; src: the mapping data lies in, whose weights are then used
+ * in place (src moved into the embedder; unmapped when not used), or NULL to copy them. */
+static ecai_status embedder_from(ecai_embedder **out, ecai_ctx *ctx, const char *data, size_t len, ecai__map *src) {
   *out = NULL;
   ecai_embedder *e = NULL;
   ecai_status st = emb_alloc(&e, ctx);
-  if (st) return st;
+  if (st) {
+    if (src) ecai__blob_unmap(src);
+    return st;
+  }
+  if (src) { /* freed with e from here on */
+    e->map = *src;
+    memset(src, 0, sizeof *src);
+  }
   ecai__rd r = {data, len, 0, 0};
   uint32_t kind = ecai__get_u32(&r);
   uint64_t dim = ecai__get_u64(&r);
@@ -393,16 +413,25 @@ ecai_status ecai__embedder_read(ecai_embedder **out, ecai_ctx *ctx, const char *
   e->kind = (int)kind;
   e->dim = (size_t)dim;
   if (has_idf) {
-    const void *p = ecai__get_bytes(&r, ECAI__IDF_BUCKETS * sizeof(float));
+    const unsigned char *p = ecai__get_bytes(&r, ECAI__IDF_BUCKETS * sizeof(float));
     if (!p) goto corrupt;
-    e->idf = ecai__malloc(ECAI__IDF_BUCKETS * sizeof(float));
-    if (!e->idf) goto oom;
-    memcpy(e->idf, p, ECAI__IDF_BUCKETS * sizeof(float));
-    for (size_t i = 0; i < ECAI__IDF_BUCKETS; i++)
-      if (!isfinite(e->idf[i])) goto corrupt;
-    e->state_hash = XXH3_64bits(e->idf, ECAI__IDF_BUCKETS * sizeof *e->idf);
+    if (e->map.base && IDF_IN_PLACE) {
+      e->idf_in = p;
+    } else {
+      e->idf = ecai__malloc(ECAI__IDF_BUCKETS * sizeof(float));
+      if (!e->idf) goto oom;
+      memcpy(e->idf, p, ECAI__IDF_BUCKETS * sizeof(float));
+      e->idf_in = (const unsigned char *)e->idf;
+    }
+    for (size_t i = 0; i < ECAI__IDF_BUCKETS; i++) {
+      float w;
+      memcpy(&w, e->idf_in + i * sizeof w, sizeof w);
+      if (!isfinite(w)) goto corrupt;
+    }
+    e->state_hash = XXH3_64bits(e->idf_in, ECAI__IDF_BUCKETS * sizeof(float));
   }
   if (r.pos != len) goto corrupt;
+  if (!e->idf_in) ecai__blob_unmap(&e->map); /* nothing used in place */
   if (e->kind == ECAI__EMB_OPENAI) {
     st = ecai__remote_init(e);
     if (st) {
@@ -420,17 +449,23 @@ oom:
   return ecai__err(ECAI_ENOMEM, "embedder: out of memory");
 }
 
+ecai_status ecai__embedder_read(ecai_embedder **out, ecai_ctx *ctx, const char *data, size_t len) {
+  return embedder_from(out, ctx, data, len, NULL);
+}
+
+ecai_status ecai__embedder_map(ecai_embedder **out, ecai_ctx *ctx, ecai__map *m) {
+  return embedder_from(out, ctx, m->base + 32, m->len - 32, m);
+}
+
 ecai_status ecai_embedder_open(ecai_embedder **out, ecai_ctx *ctx, const char *path) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
   ECAI__CHECK_ARG(ctx);
   ECAI__CHECK_ARG(path);
-  char *data = NULL;
-  size_t len = 0;
-  ecai_status st = ecai__blob_read(path, EMB_MAGIC, &data, &len, NULL);
+  ecai__map m;
+  ecai_status st = ecai__blob_map(path, EMB_MAGIC, &m, NULL);
   if (st) return st;
-  st = ecai__embedder_read(out, ctx, data, len);
-  ecai__free(data);
+  st = ecai__embedder_map(out, ctx, &m);
   if (st == ECAI_ECORRUPT) return ecai__err(ECAI_ECORRUPT, "embedder: %s is damaged", path);
   return st;
 }

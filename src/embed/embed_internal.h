@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "ecai/embed.h"
+#include "catalog/ser.h"
 #include "core/internal.h"
 #include "text/text.h"
 
@@ -22,7 +23,10 @@ struct ecai_embedder {
   int ngram_min, ngram_max, bigrams;
   double w_word, w_bigram, w_char;
   double idf_power;    /* IDF weights are raised to this power (0 = no IDF) */
-  float *idf;          /* ECAI__IDF_BUCKETS weights, NULL before fit (all 1) */
+  float *idf;          /* ECAI__IDF_BUCKETS weights fitted or read here (owned), or NULL */
+  const unsigned char *idf_in; /* the weights in use: idf, or in the mapped file (unaligned
+                                * little-endian floats, read with memcpy); NULL before fit (all 1) */
+  ecai__map map;               /* embedder.bin when its weights are used in place */
   uint64_t state_hash; /* hash of the fitted state */
   pthread_mutex_t mu;
   ecai__tokenizer *pool[ECAI__POOL];
@@ -31,6 +35,13 @@ struct ecai_embedder {
   void *remote;             /* struct ecai__remote *, see remote.c */
   struct ecai_cache *cache; /* attached exact cache (remote kinds), borrowed */
 };
+
+/* Restores a saved embedder (ecai_embedder_save's payload) / from its mapped file
+ * (ecai__blob_map; takes *m in every case: the fitted weights are used in place on
+ * little-endian hosts, one shared copy in the page cache, and the mapping kept until
+ * ecai_embedder_free). */
+ecai_status ecai__embedder_read(ecai_embedder **out, ecai_ctx *ctx, const char *data, size_t len);
+ecai_status ecai__embedder_map(ecai_embedder **out, ecai_ctx *ctx, ecai__map *m);
 
 ecai_status ecai__remote_init(ecai_embedder *e);
 void ecai__remote_free(ecai_embedder *e);

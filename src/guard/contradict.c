@@ -8,22 +8,21 @@
  * insufficient). Words inside quotes are data and not looked at. Measured with a lying
  * and an honest model on tests/data/guard_lies.jsonl (tests/eval/guard_lies.sh). */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "guard/guard_internal.h"
 
-#define CW_MAX 96 /* words per sentence looked at */
-#define CW_LEN 32
+#define CW_MAX ECAI__CSENT_WORDS
+#define CW_LEN ECAI__CSENT_WORDLEN
 /* Shares of content words the two sentences must have in common (fitted on the tune half
  * of guard_lies.jsonl and the faithful answers of policy_facts.jsonl). */
 #define MIN_ANSWER_SHARE 0.6
 #define MIN_SOURCE_SHARE 0.3
 
-typedef struct {
-  char w[CW_MAX][CW_LEN];
-  size_t n;
-} cwords;
+typedef ecai__csent cwords;
 
 /* Lower-case ASCII words; a hyphen or an apostrophe inside a word is kept
  * ("non-refundable", "don't"); quoted stretches are skipped. */
@@ -87,46 +86,7 @@ static const opposite OPPOSITES[] = {
     {"required / optional", "required|must|mandatory|needs to|has to|have to", "optional|may choose|can choose"},
 };
 #define NOPP (sizeof OPPOSITES / sizeof OPPOSITES[0])
-
-/* Does phrase p (words separated by ' ', length pl) start at word i of ws? */
-static bool phrase_at(const cwords *ws, size_t i, const char *p, size_t pl) {
-  size_t k = i;
-  for (const char *q = p, *e = p + pl; q < e; k++) {
-    const char *sp = memchr(q, ' ', (size_t)(e - q));
-    size_t wl = sp ? (size_t)(sp - q) : (size_t)(e - q);
-    if (k >= ws->n || strlen(ws->w[k]) != wl || memcmp(ws->w[k], q, wl) != 0) return false;
-    q += wl + (sp ? 1 : 0);
-  }
-  return true;
-}
-
-static size_t phrase_words(const char *p, size_t pl) {
-  size_t n = 1;
-  for (size_t i = 0; i < pl; i++) n += p[i] == ' ';
-  return n;
-}
-
-/* Which sides of o the words take: bit 1 = side a, bit 2 = side b. At each position the
- * longest phrase of either side wins and hides the words it covers. */
-static unsigned sides(const cwords *ws, const opposite *o) {
-  unsigned r = 0;
-  for (size_t i = 0; i < ws->n;) {
-    size_t best = 0;
-    unsigned bside = 0;
-    for (int s = 0; s < 2; s++) {
-      const char *list = s ? o->b : o->a;
-      for (const char *p = list; *p;) {
-        size_t pl = strcspn(p, "|");
-        size_t nw = phrase_words(p, pl);
-        if (nw > best && phrase_at(ws, i, p, pl)) best = nw, bside = s ? 2u : 1u;
-        p += pl + (p[pl] == '|');
-      }
-    }
-    r |= bside;
-    i += best ? best : 1;
-  }
-  return r;
-}
+_Static_assert(NOPP == ECAI__CSENT_PAIRS, "ECAI__CSENT_PAIRS must be the number of OPPOSITES");
 
 static const char *const FUNCTION_WORDS[] = {
     "the", "and", "for", "are", "was", "were", "been", "being", "has", "have", "had", "can", "could", "will",
@@ -136,38 +96,126 @@ static const char *const FUNCTION_WORDS[] = {
     "each", "via", "too", "just", "all", "any", "only", "some", "more", "most", "less", "one", "two", "other",
     NULL};
 
-static bool same_stem(const char *a, const char *b);
+/* Built once on first use: the words that are never content (function words and every word
+ * of the opposite lists), sorted for bsearch, and the phrases of the opposite lists split
+ * into words, indexed by their first word. */
+#define PHRASE_WORDS 6
+typedef struct {
+  const char *w[PHRASE_WORDS];
+  uint8_t nw, pair, side; /* side: 1 = a, 2 = b */
+} phrase;
+typedef struct {
+  const char *first;
+  uint16_t idx; /* into phrases: list order (pair, side a before b, phrase) breaks ties */
+} phrase_first;
+static struct {
+  const char *not_content[512];
+  size_t n_not_content;
+  phrase phrases[256];
+  phrase_first first[256];
+  size_t n_phrases;
+  char words[4096];
+  size_t used;
+} T;
+static pthread_once_t T_once = PTHREAD_ONCE_INIT;
 
-/* Is w one of the words of the opposite lists? */
-static bool in_opposites(const char *w) {
-  size_t wl = strlen(w);
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+static int cmp_first(const void *a, const void *b) {
+  const phrase_first *x = a, *y = b;
+  int c = strcmp(x->first, y->first);
+  return c ? c : (int)x->idx - (int)y->idx;
+}
+
+/* A copy of the n bytes of w in T.words (NUL-terminated); NULL when full. */
+static const char *keep_word(const char *w, size_t n) {
+  if (T.used + n + 1 > sizeof T.words) return NULL;
+  char *c = T.words + T.used;
+  memcpy(c, w, n);
+  c[n] = 0;
+  T.used += n + 1;
+  return c;
+}
+
+/* Splits phrase p (pl bytes, words separated by ' ') of pair k, side s into T. */
+static void add_phrase(const char *p, size_t pl, size_t k, int s) {
+  if (T.n_phrases == sizeof T.phrases / sizeof *T.phrases) return;
+  phrase *ph = &T.phrases[T.n_phrases];
+  memset(ph, 0, sizeof *ph);
+  for (const char *q = p, *e = p + pl; q < e && ph->nw < PHRASE_WORDS;) {
+    const char *sp = memchr(q, ' ', (size_t)(e - q));
+    size_t wl = sp ? (size_t)(sp - q) : (size_t)(e - q);
+    const char *w = keep_word(q, wl);
+    if (!w) return;
+    ph->w[ph->nw++] = w;
+    if (T.n_not_content < sizeof T.not_content / sizeof *T.not_content) T.not_content[T.n_not_content++] = w;
+    q += wl + (sp ? 1 : 0);
+  }
+  ph->pair = (uint8_t)k;
+  ph->side = (uint8_t)(s ? 2 : 1);
+  T.first[T.n_phrases] = (phrase_first){ph->w[0], (uint16_t)T.n_phrases};
+  T.n_phrases++;
+}
+
+static void tables_init(void) {
+  for (int i = 0; FUNCTION_WORDS[i]; i++) T.not_content[T.n_not_content++] = FUNCTION_WORDS[i];
   for (size_t k = 0; k < NOPP; k++)
     for (int s = 0; s < 2; s++)
       for (const char *p = s ? OPPOSITES[k].b : OPPOSITES[k].a; *p;) {
-        size_t n = strcspn(p, "| ");
-        if (n == wl && !memcmp(p, w, n)) return true;
-        p += n + (p[n] != 0);
+        size_t pl = strcspn(p, "|");
+        add_phrase(p, pl, k, s);
+        p += pl + (p[pl] == '|');
       }
-  return false;
+  qsort(T.not_content, T.n_not_content, sizeof *T.not_content, cmp_str);
+  qsort(T.first, T.n_phrases, sizeof *T.first, cmp_first);
+}
+
+/* The phrases starting with word w: T.first[*lo .. *hi). */
+static void phrases_from(const char *w, size_t *lo, size_t *hi) {
+  size_t l = 0, h = T.n_phrases;
+  while (l < h) { /* first entry >= w */
+    size_t m = (l + h) / 2;
+    if (strcmp(T.first[m].first, w) < 0) l = m + 1;
+    else h = m;
+  }
+  *lo = l;
+  while (l < T.n_phrases && !strcmp(T.first[l].first, w)) l++;
+  *hi = l;
+}
+
+static bool phrase_at(const cwords *ws, size_t i, const phrase *ph) {
+  if (i + ph->nw > ws->n) return false;
+  for (size_t t = 0; t < ph->nw; t++)
+    if (strcmp(ws->w[i + t], ph->w[t])) return false;
+  return true;
+}
+
+/* Which sides of each pair the words take: bit 1 = side a, bit 2 = side b. For each pair,
+ * at each position the longest phrase of either side wins and hides the words it covers
+ * ("no longer available" is not "available"). */
+static void all_sides(cwords *o) {
+  size_t lo[CW_MAX], hi[CW_MAX];
+  for (size_t i = 0; i < o->n; i++) phrases_from(o->w[i], &lo[i], &hi[i]);
+  for (size_t k = 0; k < NOPP; k++) {
+    unsigned r = 0;
+    for (size_t i = 0; i < o->n;) {
+      size_t best = 0;
+      unsigned bside = 0;
+      for (size_t j = lo[i]; j < hi[i]; j++) {
+        const phrase *ph = &T.phrases[T.first[j].idx];
+        if (ph->pair == k && ph->nw > best && phrase_at(o, i, ph)) best = ph->nw, bside = ph->side;
+      }
+      r |= bside;
+      i += best ? best : 1;
+    }
+    o->sides[k] = (uint8_t)r;
+  }
 }
 
 /* Content words: what a sentence is about (the opposite words are what it says of it). */
 static bool is_content(const char *w) {
-  if (strlen(w) < 3 || isdigit((unsigned char)w[0]) || in_opposites(w)) return false;
-  for (int i = 0; FUNCTION_WORDS[i]; i++)
-    if (!strcmp(FUNCTION_WORDS[i], w)) return false;
-  return true;
-}
-
-static size_t n_content(const cwords *x) {
-  size_t n = 0;
-  for (size_t i = 0; i < x->n; i++) {
-    if (!is_content(x->w[i])) continue;
-    bool dup = false;
-    for (size_t j = 0; j < i && !dup; j++) dup = same_stem(x->w[j], x->w[i]);
-    n += !dup;
-  }
-  return n;
+  if (strlen(w) < 3 || isdigit((unsigned char)w[0])) return false;
+  return !bsearch(&w, T.not_content, T.n_not_content, sizeof *T.not_content, cmp_str);
 }
 
 /* Same word up to a plural / verb ending (item ~ items, renew ~ renews). */
@@ -178,21 +226,47 @@ static bool same_stem(const char *a, const char *b) {
   return la == lb && !memcmp(a, b, la);
 }
 
+/* same_stem of word i of x and word j of y, from their precomputed stems */
+static bool same_stem_at(const cwords *x, size_t i, const cwords *y, size_t j) {
+  return x->stem_hash[i] == y->stem_hash[j] && x->stem_len[i] == y->stem_len[j] &&
+         !memcmp(x->w[i], y->w[j], x->stem_len[i]);
+}
+
 static bool has_word(const cwords *ws, const char *w) {
   for (size_t i = 0; i < ws->n; i++)
     if (same_stem(ws->w[i], w)) return true;
   return false;
 }
 
+static bool has_word_at(const cwords *ws, const cwords *x, size_t i) {
+  for (size_t j = 0; j < ws->n; j++)
+    if (same_stem_at(ws, j, x, i)) return true;
+  return false;
+}
+
+/* Stems, and which content words are the first of their stem in the sentence (the
+ * distinct content words: what n_content counts). */
+static void stems_of(cwords *x) {
+  x->n_content = 0;
+  x->bloom = 0;
+  for (size_t i = 0; i < x->n; i++) {
+    size_t l = strlen(x->w[i]);
+    while (l > 4 && (x->w[i][l - 1] == 's' || x->w[i][l - 1] == 'd')) l--;
+    x->stem_len[i] = (uint8_t)l;
+    x->stem_hash[i] = XXH3_64bits(x->w[i], l);
+    bool dup = false;
+    for (size_t j = 0; j < i && !dup; j++) dup = same_stem_at(x, j, x, i);
+    x->first[i] = x->content[i] && !dup;
+    x->n_content += x->first[i];
+    if (x->first[i]) x->bloom |= 1ull << (x->stem_hash[i] & 63);
+  }
+}
+
 /* Content words the two sentences share. */
 static size_t shared(const cwords *x, const cwords *y) {
   size_t n = 0;
-  for (size_t i = 0; i < x->n; i++) {
-    if (!is_content(x->w[i])) continue;
-    bool dup = false;
-    for (size_t j = 0; j < i && !dup; j++) dup = same_stem(x->w[j], x->w[i]);
-    if (!dup && has_word(y, x->w[i])) n++;
-  }
+  for (size_t i = 0; i < x->n; i++)
+    if (x->first[i] && has_word_at(y, x, i)) n++;
   return n;
 }
 
@@ -202,7 +276,7 @@ static bool prefix_opposite(char *out, size_t cap, const cwords *x, const cwords
   static const char *const PFX[] = {"un", "in", "im", "ir", "il", "non", "non-", NULL};
   for (size_t i = 0; i < x->n; i++) {
     const char *w = x->w[i];
-    if (strlen(w) < 4 || !is_content(w) || has_word(y, w)) continue;
+    if (strlen(w) < 4 || !x->content[i] || has_word(y, w)) continue;
     for (size_t j = 0; j < y->n; j++)
       for (int p = 0; PFX[p]; p++) {
         size_t pl = strlen(PFX[p]);
@@ -219,38 +293,41 @@ static bool prefix_opposite(char *out, size_t cap, const cwords *x, const cwords
  * about is in the source sentence, and a fair part of what the source sentence is about
  * is in the answer. */
 static bool related(const cwords *a, const cwords *s) {
+  if (!(a->bloom & s->bloom)) return false; /* no content stem in common */
   size_t sh = shared(a, s);
-  return sh >= 2 && (double)sh >= MIN_ANSWER_SHARE * (double)n_content(a) &&
-         (double)sh >= MIN_SOURCE_SHARE * (double)n_content(s);
+  return sh >= 2 && (double)sh >= MIN_ANSWER_SHARE * (double)a->n_content &&
+         (double)sh >= MIN_SOURCE_SHARE * (double)s->n_content;
 }
 
-int ecai__guard_contradiction(char *out, size_t cap, const char *ans, size_t alen, const char *src, size_t slen) {
-  cwords a, s;
-  words_of(&a, ans, alen);
-  words_of(&s, src, slen);
-  if (!related(&a, &s)) return 0;
+void ecai__csent_analyse(ecai__csent *o, const char *text, size_t len) {
+  pthread_once(&T_once, tables_init);
+  words_of(o, text, len);
+  for (size_t i = 0; i < o->n; i++) o->content[i] = is_content(o->w[i]);
+  stems_of(o);
+  all_sides(o);
+}
+
+int ecai__guard_contradiction(char *out, size_t cap, const ecai__csent *a, const ecai__csent *s) {
+  if (!related(a, s)) return 0;
   for (size_t k = 0; k < NOPP; k++) {
-    unsigned x = sides(&a, &OPPOSITES[k]), y = sides(&s, &OPPOSITES[k]);
+    unsigned x = a->sides[k], y = s->sides[k];
     if ((x == 1 && y == 2) || (x == 2 && y == 1)) {
       snprintf(out, cap, "%s: the answer takes the side the source does not", OPPOSITES[k].name);
       return 1 + 2 * (int)k + (x == 2);
     }
   }
   char pair[96];
-  if (prefix_opposite(pair, sizeof pair, &a, &s) || prefix_opposite(pair, sizeof pair, &s, &a)) {
+  if (prefix_opposite(pair, sizeof pair, a, s) || prefix_opposite(pair, sizeof pair, s, a)) {
     snprintf(out, cap, "antonym %s", pair);
     return -1;
   }
   return 0;
 }
 
-bool ecai__guard_same_side(int kind, const char *ans, size_t alen, const char *src, size_t slen) {
+bool ecai__guard_same_side(int kind, const ecai__csent *a, const ecai__csent *s) {
   if (kind <= 0) return false;
   size_t k = (size_t)(kind - 1) / 2;
   unsigned x = (kind - 1) % 2 ? 2u : 1u;
   if (k >= NOPP) return false;
-  cwords a, s;
-  words_of(&a, ans, alen);
-  words_of(&s, src, slen);
-  return related(&a, &s) && (sides(&s, &OPPOSITES[k]) & x);
+  return related(a, s) && (s->sides[k] & x);
 }

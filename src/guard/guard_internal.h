@@ -116,13 +116,31 @@ ecai_status ecai__verdict_add(ecai_guard_verdict *v, const char *name, bool pass
 #define ECAI__GUARD_STEM_SLOTS 4096u
 void ecai__guard_cache_free(ecai_guard *g);
 ecai_status ecai__guard_terms_init(ecai_guard *g);
-/* contradict.c: non-zero when answer sentence ans contradicts source sentence src without
- * a negation word (opposite sides of a curated pair, or un-/in-/non- antonyms: -1) while
- * both speak about the same thing; out gets the reason. ecai__guard_same_side(kind, ...)
- * tells whether another source sentence about the same thing takes the answer's side of
- * that pair (then the passage holds both and the answer is not contradicted). */
-int ecai__guard_contradiction(char *out, size_t cap, const char *ans, size_t alen, const char *src, size_t slen);
-bool ecai__guard_same_side(int kind, const char *ans, size_t alen, const char *src, size_t slen);
+/* contradict.c: a sentence analysed once for the contradiction check (its lower-case words,
+ * which are content words, how many distinct ones, and which side of each curated pair it
+ * takes); ecai__csent_analyse fills it (about 4.3 KB: allocate it, do not copy it around).
+ * ecai__guard_contradiction is non-zero when answer sentence a contradicts source sentence
+ * s without a negation word (opposite sides of a curated pair, or un-/in-/non- antonyms:
+ * -1) while both speak about the same thing; out gets the reason.
+ * ecai__guard_same_side(kind, a, s) tells whether another source sentence s about the same
+ * thing takes the answer's side of that pair (then the passage holds both and the answer
+ * is not contradicted). */
+#define ECAI__CSENT_WORDS 96
+#define ECAI__CSENT_WORDLEN 32
+#define ECAI__CSENT_PAIRS 13
+typedef struct ecai__csent {
+  char w[ECAI__CSENT_WORDS][ECAI__CSENT_WORDLEN];
+  bool content[ECAI__CSENT_WORDS];
+  bool first[ECAI__CSENT_WORDS]; /* a content word not sharing its stem with an earlier word */
+  uint8_t stem_len[ECAI__CSENT_WORDS]; /* the word without trailing s / d (kept >= 4 letters) */
+  uint64_t stem_hash[ECAI__CSENT_WORDS];
+  uint64_t bloom; /* one bit per distinct content stem: no common bit, nothing shared */
+  size_t n, n_content;
+  uint8_t sides[ECAI__CSENT_PAIRS]; /* bit 1: side a of the pair, bit 2: side b */
+} ecai__csent;
+void ecai__csent_analyse(ecai__csent *o, const char *text, size_t len);
+int ecai__guard_contradiction(char *out, size_t cap, const ecai__csent *a, const ecai__csent *s);
+bool ecai__guard_same_side(int kind, const ecai__csent *a, const ecai__csent *s);
 ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char *answer, size_t len,
                                const char *const *ids, const char *const *texts, size_t n);
 /* Tokens (lowercase ASCII words) of s for leak shingles and banned phrases: appends

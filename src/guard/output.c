@@ -92,7 +92,7 @@ typedef struct {
   bool question; /* ends with '?': asks, claims nothing */
 } gsent;
 
-typedef struct {
+typedef struct gdoc {
   const char *text;
   gsent *s;
   size_t ns, caps;
@@ -102,9 +102,12 @@ typedef struct {
   size_t nn, capn;
   uint64_t *sets;
   size_t nsets;
+  ecai__csent *cs;   /* contradiction analyses of the sentences, made on first use (or NULL) */
+  struct gdoc *home; /* a shallow copy of a cache entry: the entry (keeps cs for later calls) */
 } gdoc;
 
 static void doc_free(gdoc *d) {
+  ecai__free(d->cs);
   ecai__free(d->s);
   ecai__free(d->t);
   ecai__free(d->num);
@@ -500,6 +503,7 @@ static ecai_status cached_analyse(gdoc *d, bool *owned, ecai_guard *g, const cha
       if (c[i].used && XXH128_isEqual(c[i].key, key)) {
         c[i].tick = g->cache_tick;
         *d = c[i].doc;
+        d->home = &c[i].doc;
         *owned = false;
         return ECAI_OK;
       }
@@ -526,6 +530,7 @@ static ecai_status cached_analyse(gdoc *d, bool *owned, ecai_guard *g, const cha
   c[victim].key = key;
   c[victim].tick = g->cache_tick;
   c[victim].doc = *d;
+  d->home = &c[victim].doc;
   c[victim].used = true;
   *owned = false;
   return ECAI_OK;
@@ -1022,6 +1027,31 @@ static bool acronym_missing(char *out, size_t cap, const char *s, size_t a, size
   return false;
 }
 
+/* The contradiction analyses of the sentences of source d (d has sentences), made on first
+ * use: kept with d, and with the cache entry d is a copy of, so a cached source is analysed
+ * once, not at every check; NULL when out of memory. */
+static const ecai__csent *contra_source(gdoc *d, const char *text) {
+  if (!d->cs && d->home && d->home->cs) d->cs = d->home->cs;
+  if (d->cs) return d->cs;
+  if (!(d->cs = ecai__malloc(d->ns * sizeof *d->cs))) return NULL;
+  for (size_t q = 0; q < d->ns; q++) ecai__csent_analyse(&d->cs[q], text + d->s[q].start, d->s[q].end - d->s[q].start);
+  if (d->home) d->home->cs = d->cs;
+  return d->cs;
+}
+
+/* Does answer sentence a contradict a sentence of the passage (cd, ns sentences) that no
+ * other sentence about the same thing answers for (taking the answer's side)? why gets
+ * the reason. */
+static bool contradicted(char *why, size_t cap, const ecai__csent *a, const ecai__csent *cd, size_t ns) {
+  for (size_t q = 0; q < ns; q++) {
+    int kind = ecai__guard_contradiction(why, cap, a, &cd[q]);
+    bool agreed = false;
+    for (size_t r = 0; kind && !agreed && r < ns; r++) agreed = r != q && ecai__guard_same_side(kind, a, &cd[r]);
+    if (kind && !agreed) return true;
+  }
+  return false;
+}
+
 ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char *answer, size_t len,
                                const char *const *ids, const char *const *texts, size_t n) {
   ecai_status st = ECAI_OK;
@@ -1034,6 +1064,7 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
   ecai__u64vec wh = {0};
   char detail[256], idbuf[24];
   char fail_cond[256] = "", fail_contra[320] = "";
+  ecai__csent *cans = NULL; /* the contradiction analysis of an answer sentence */
   char fail_ground[256] = "", fail_neg[256] = "", fail_term[256] = "", fail_num[256] = "", fail_sku[256] = "";
   const char *sku_reason = NULL;
   double min_support = 1.0;
@@ -1164,16 +1195,14 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
         }
       }
       /* contradictions without a negation word, against each sentence of the passage */
-      for (size_t q = 0; d && !fail_contra[0] && q < d->ns; q++) {
+      if (d && d->ns && !fail_contra[0]) {
+        if (!cans && !(cans = ecai__malloc(sizeof *cans))) goto oom;
+        ecai__csent_analyse(cans, answer + as->start, as->end - as->start);
+        const ecai__csent *cd = contra_source(&src[b.src], texts[b.src]);
+        if (!cd) goto oom;
         char why[160];
-        const gsent *ws = &d->s[q];
-        const char *at0 = answer + as->start;
-        size_t al = as->end - as->start;
-        int kind = ecai__guard_contradiction(why, sizeof why, at0, al, texts[b.src] + ws->start, ws->end - ws->start);
-        bool agreed = false; /* another sentence about the same thing takes the answer's side */
-        for (size_t r = 0; kind && !agreed && r < d->ns; r++)
-          agreed = r != q && ecai__guard_same_side(kind, at0, al, texts[b.src] + d->s[r].start, d->s[r].end - d->s[r].start);
-        if (kind && !agreed) snprintf(fail_contra, sizeof fail_contra, "sentence %zu: %s: \"%s\"", i + 1, why, snip);
+        if (contradicted(why, sizeof why, cans, cd, d->ns))
+          snprintf(fail_contra, sizeof fail_contra, "sentence %zu: %s: \"%s\"", i + 1, why, snip);
       }
       /* policy terms */
       for (size_t t = 0; d && t < g->n_terms && !fail_term[0]; t++) {
@@ -1311,6 +1340,7 @@ oom:
   st = ecai__err(ECAI_ENOMEM, "guard: out of memory");
 done:
   doc_free(&ans);
+  ecai__free(cans);
   for (size_t k = 0; src && owned && k < n; k++)
     if (owned[k]) doc_free(&src[k]);
   ecai__free(owned);

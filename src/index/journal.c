@@ -18,6 +18,7 @@ static const char JNL_MAGIC[8] = {'E', 'C', 'A', 'I', 'J', 'N', 'L', 0};
 #define REC_MAGIC 0x4345524au
 #define OFF_GEN 32
 #define OFF_END 40
+#define OFF_SEAL 48
 
 static void put32(unsigned char *p, uint32_t v) {
   for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
@@ -226,14 +227,13 @@ static ecai_status create_file(ecai__journal *j) {
   return st;
 }
 
-ecai_status ecai__journal_append(ecai__journal *j, const char *json, size_t json_len, const float *vec, uint32_t dim,
-                                 ecai__journal_apply_fn fn, void *arg) {
-  if (!j->path) return ecai__err(ECAI_ESTATE, "store_update: the store has no journal");
+/* Opens the file for writing (creating it complete when missing), takes the exclusive lock
+ * and applies what other processes committed, in order. `what` names the caller in errors. */
+static ecai_status lock_for_write(ecai__journal *j, const char *what, ecai__journal_apply_fn fn, void *arg) {
+  if (!j->path) return ecai__err(ECAI_ESTATE, "%s: the store has no journal", what);
   if (j->bad)
-    return ecai__err(ECAI_ECORRUPT, "store_update: %s is damaged or belongs to another store version (publish the "
-                                    "store again to start a new one)", j->path);
-  if (json_len == 0 || json_len > ECAI__JOURNAL_MAX_JSON)
-    return ecai__err(ECAI_EINVAL, "store_update: record of %zu bytes", json_len);
+    return ecai__err(ECAI_ECORRUPT, "%s: %s is damaged or belongs to another store version (publish the "
+                                    "store again to start a new one)", what, j->path);
   int rc = try_open(j, 1);
   if (rc == 1) {
     ecai_status st = create_file(j);
@@ -241,14 +241,39 @@ ecai_status ecai__journal_append(ecai__journal *j, const char *json, size_t json
     rc = try_open(j, 1);
   }
   if (rc) {
-    if (j->bad)
-      return ecai__err(ECAI_ECORRUPT, "store_update: %s is damaged or belongs to another store version", j->path);
-    return ecai__err(ECAI_EIO, "store_update: cannot open %s for writing: %s", j->path, strerror(errno));
+    if (j->bad) return ecai__err(ECAI_ECORRUPT, "%s: %s is damaged or belongs to another store version", what, j->path);
+    return ecai__err(ECAI_EIO, "%s: cannot open %s for writing: %s", what, j->path, strerror(errno));
   }
-  if (flock(j->fd, LOCK_EX))
-    return ecai__err(ECAI_EIO, "store_update: cannot lock %s: %s", j->path, strerror(errno));
-  ecai__journal_apply(j, fn, arg); /* what other processes committed first, in order */
-  ecai_status st = ECAI_OK;
+  if (flock(j->fd, LOCK_EX)) return ecai__err(ECAI_EIO, "%s: cannot lock %s: %s", what, j->path, strerror(errno));
+  ecai__journal_apply(j, fn, arg);
+  return ECAI_OK;
+}
+
+static uint64_t load_seal(const ecai__journal *j) {
+  return __atomic_load_n((const uint64_t *)(const void *)(j->hdr + OFF_SEAL), __ATOMIC_ACQUIRE);
+}
+
+ecai_status ecai__journal_seal(ecai__journal *j, int on, ecai__journal_apply_fn fn, void *arg) {
+  ecai_status st = lock_for_write(j, "store_seal", fn, arg);
+  if (st) return st;
+  __atomic_store_n((uint64_t *)(void *)(j->hdr + OFF_SEAL), (uint64_t)(on != 0), __ATOMIC_RELEASE);
+  if (msync(j->hdr, HDR, MS_SYNC) || fdatasync(j->fd))
+    st = ecai__err(ECAI_EIO, "store_seal: cannot sync %s: %s", j->path, strerror(errno));
+  flock(j->fd, LOCK_UN);
+  return st;
+}
+
+ecai_status ecai__journal_append(ecai__journal *j, const char *json, size_t json_len, const float *vec, uint32_t dim,
+                                 ecai__journal_apply_fn fn, void *arg) {
+  if (j->path && (json_len == 0 || json_len > ECAI__JOURNAL_MAX_JSON))
+    return ecai__err(ECAI_EINVAL, "store_update: record of %zu bytes", json_len);
+  ecai_status st = lock_for_write(j, "store_update", fn, arg);
+  if (st) return st;
+  if (load_seal(j)) {
+    flock(j->fd, LOCK_UN);
+    return ecai__err(ECAI_ESTATE, "store_update: %s is sealed: this store version is being replaced by a compacted "
+                                  "one (ecai compact); open the published store again and update that", j->path);
+  }
   uint64_t end = load_end(j);
   uint64_t gen = __atomic_load_n((const uint64_t *)(const void *)(j->hdr + OFF_GEN), __ATOMIC_ACQUIRE);
   size_t body = json_len + (size_t)dim * 4, total = (32 + body + 7) & ~(size_t)7;

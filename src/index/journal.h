@@ -10,7 +10,8 @@
  *    24  u64 XXH3-64 of bytes 0..23
  *    32  u64 generation: records committed    (changed in place, atomically)
  *    40  u64 end: file offset after the last committed record (ditto)
- *    48  16 bytes reserved (0)
+ *    48  u64 sealed: 1 while no record may be appended (ecai_store_seal; changed in place)
+ *    56  8 bytes reserved (0)
  *   records from offset 64, each 8-byte aligned:
  *     0  u32 magic 0x4345524a ("JREC")   4 u32 json_len   8 u32 dim (0: no vector)
  *    12  u32 0                            16 u64 sequence number (1, 2, ...)
@@ -69,5 +70,10 @@ void ecai__journal_apply(ecai__journal *j, ecai__journal_apply_fn fn, void *arg)
  * failure. */
 ecai_status ecai__journal_append(ecai__journal *j, const char *json, size_t json_len, const float *vec, uint32_t dim,
                                  ecai__journal_apply_fn fn, void *arg);
+
+/* Under the file lock (creating the file when missing): applies what others committed (fn),
+ * then sets (on) or clears the sealed flag; while it is set, appends fail with
+ * ECAI_ESTATE. Errors as ecai__journal_append(). */
+ecai_status ecai__journal_seal(ecai__journal *j, int on, ecai__journal_apply_fn fn, void *arg);
 
 #endif

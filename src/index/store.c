@@ -12,8 +12,6 @@
 #include "index/index_internal.h"
 #include "index/store_internal.h"
 
-ecai_status ecai__embedder_read(ecai_embedder **out, ecai_ctx *ctx, const char *data, size_t len);
-
 static const char MAN_MAGIC[8] = {'E', 'C', 'A', 'I', 'M', 'A', 'N', 0};
 static const char CAT_MAGIC[8] = {'E', 'C', 'A', 'I', 'C', 'A', 'T', 0};
 static const char EMB_MAGIC[8] = {'E', 'C', 'A', 'I', 'E', 'M', 'B', 0};
@@ -343,6 +341,47 @@ ecai_status ecai_store_open(ecai_store **out, ecai_ctx *ctx, const char *dir) {
   return st;
 }
 
+/* Maps file NAME of folder dir into *m; *mismatch set (and nothing mapped) when its
+ * checksum is not the MANIFEST's. *path: the file's path (caller frees). */
+static ecai_status map_file(ecai__map *m, char **path, const char *dir, const char *name, const char magic[8],
+                            json_t *files, int *mismatch) {
+  uint64_t sum = 0;
+  *path = join(dir, name);
+  if (!*path) return ecai__err(ECAI_ENOMEM, "store: out of memory");
+  ecai_status st = ecai__blob_map(*path, magic, m, &sum);
+  if (!st && !sum_ok(files, name, sum)) {
+    ecai__blob_unmap(m);
+    *mismatch = 1;
+  }
+  return st;
+}
+
+/* catalog.bin of folder dir mapped, its strings used in place. */
+static ecai_status open_catalog(ecai_catalog **out, ecai_ctx *ctx, const char *dir, json_t *files, int *mismatch) {
+  ecai__map m;
+  char *p = NULL;
+  ecai_status st = map_file(&m, &p, dir, "catalog.bin", CAT_MAGIC, files, mismatch);
+  if (!st && !*mismatch) {
+    st = ecai__catalog_map(out, ctx, &m);
+    if (st == ECAI_ECORRUPT) ecai__err_prefix(st, "store_open: %s", p);
+  }
+  ecai__free(p);
+  return st;
+}
+
+/* embedder.bin of folder dir mapped, its fitted weights used in place. */
+static ecai_status open_embedder(ecai_embedder **out, ecai_ctx *ctx, const char *dir, json_t *files, int *mismatch) {
+  ecai__map m;
+  char *p = NULL;
+  ecai_status st = map_file(&m, &p, dir, "embedder.bin", EMB_MAGIC, files, mismatch);
+  if (!st && !*mismatch) {
+    st = ecai__embedder_map(out, ctx, &m);
+    if (st == ECAI_ECORRUPT) ecai__err_prefix(st, "store_open: %s", p);
+  }
+  ecai__free(p);
+  return st;
+}
+
 /* Opens the store in folder REAL (resolved); NAME is the caller's path, for messages. */
 static ecai_status open_folder(ecai_store **out, ecai_ctx *ctx, const char *real, const char *name) {
   const char *dir = real;
@@ -364,21 +403,14 @@ static ecai_status open_folder(ecai_store **out, ecai_ctx *ctx, const char *real
   }
   ecai__free(data);
   data = NULL;
-  /* catalog */
-  st = read_blob(dir, "catalog.bin", CAT_MAGIC, &data, &len, &sum);
+  /* catalog: mapped, its strings used in place */
+  int bad_sum = 0;
+  st = open_catalog(&s->cat, ctx, dir, files, &bad_sum);
+  if (bad_sum) goto mismatch;
   if (st) goto fail;
-  if (!sum_ok(files, "catalog.bin", sum)) goto mismatch;
-  st = ecai__catalog_read(&s->cat, ctx, data, len);
-  ecai__free(data);
-  data = NULL;
-  if (st) goto fail;
-  /* embedder */
-  st = read_blob(dir, "embedder.bin", EMB_MAGIC, &data, &len, &sum);
-  if (st) goto fail;
-  if (!sum_ok(files, "embedder.bin", sum)) goto mismatch;
-  st = ecai__embedder_read(&s->emb, ctx, data, len);
-  ecai__free(data);
-  data = NULL;
+  /* embedder: mapped, its fitted weights used in place */
+  st = open_embedder(&s->emb, ctx, dir, files, &bad_sum);
+  if (bad_sum) goto mismatch;
   if (st) goto fail;
   /* index: a Flat one is mapped, not read (index.mmap) */
   char *ip = join(dir, "index.bin");

@@ -198,7 +198,7 @@ static void apply(ecai_store *s, int64_t id, upd *u, const float *vec, uint64_t 
   char **f[U_NSTR] = {&p->title, &p->desc, &p->cat, &p->brand};
   for (int i = 0; i < U_NSTR; i++)
     if (u->set & (1u << i)) {
-      ecai__free(*f[i]);
+      ecai__catalog_drop_str(s->cat, *f[i]); /* a mapped catalog's string stays in the file */
       *f[i] = u->str[i];
       u->str[i] = NULL;
     }
@@ -350,5 +350,17 @@ out:
   free(rec);
   ecai__free(vec);
   upd_free(&u);
+  return st;
+}
+
+ecai_status ecai_store_seal(ecai_store *s, int seal) {
+  ECAI__CHECK_ARG(s);
+  if (s->rl.r)
+    return ecai__err(ECAI_EUNSUPPORTED, "store_seal: updates go to Redis (store.updates \"redis\"): a new version "
+                                        "starts its own list, there is no journal to seal");
+  if (!s->jn.path) return ecai__err(ECAI_ESTATE, "store_seal: the store was not opened from a folder");
+  pthread_rwlock_wrlock(&s->lock);
+  ecai_status st = ecai__journal_seal(&s->jn, seal, replay, s);
+  pthread_rwlock_unlock(&s->lock);
   return st;
 }

@@ -176,16 +176,20 @@ static double now_s(void) {
 /* ---- tuning of the blended weights on the training months ---------------------------------- */
 
 typedef struct {
-  double w_rebuy, w_hist, w_recent;
+  double w_rebuy, w_hist, w_recent, w_nbr, w_content;
 } ev_w;
 
 static const double TUNE_REBUY[] = {0, 0.1, 0.2, 0.35, 0.5, 1};
 static const double TUNE_HIST[] = {0, 0.25};
 static const double TUNE_RECENT[] = {0, 0.05, 0.1, 0.2};
+static const double TUNE_NBR[] = {0, 0.05, 0.1};
+static const double TUNE_CONTENT[] = {0.5, 1};
 #define N_REBUY (sizeof TUNE_REBUY / sizeof TUNE_REBUY[0])
 #define N_HIST (sizeof TUNE_HIST / sizeof TUNE_HIST[0])
 #define N_RECENT (sizeof TUNE_RECENT / sizeof TUNE_RECENT[0])
-#define N_GRID (N_REBUY * N_HIST * N_RECENT)
+#define N_NBR (sizeof TUNE_NBR / sizeof TUNE_NBR[0])
+#define N_CONTENT (sizeof TUNE_CONTENT / sizeof TUNE_CONTENT[0])
+#define N_GRID (N_REBUY * N_HIST * N_RECENT * N_NBR * N_CONTENT)
 #define TUNE_MAX_BASKETS 1500
 #define TUNE_MIN_BASKETS 200
 #define TUNE_WINDOW (30 * 86400)
@@ -245,6 +249,11 @@ static ecai_status ev_grid(const ecai_ctx *ctx, const char *path, int64_t from, 
     }
     for (size_t q = ncart; q < nin; q++) in[q].w = in[q].rec; /* unit weight: scaled below */
     ecai__reco_components(r, in + ncart, nin - ncart, &sh);
+    memset(s.nbr, 0, n * sizeof *s.nbr);
+    if (orders && ecai__reco_neighbours(r, v->customer, v->ts - 1, in + ncart, nin - ncart, s.nbr) == SIZE_MAX) {
+      st = oom();
+      goto done;
+    }
     for (size_t i = 0; i < nw; i++) {
       float wh = (float)ws[i].w_hist;
       memcpy(s.pop, cart5, n * 5 * sizeof *cart5);
@@ -258,6 +267,8 @@ static ecai_status ev_grid(const ecai_ctx *ctx, const char *path, int64_t from, 
       for (size_t q = ncart; q < nin; q++) in[q].w = wh * in[q].rec;
       r->w_rebuy = ws[i].w_rebuy;
       r->w_recent = ws[i].w_recent;
+      r->w_nbr = ws[i].w_nbr;
+      r->w_content = ws[i].w_content;
       reco_opts o = {.k = k, .strategy = RECO_S_MIXED, .method = RECO_M_BLENDED, .use_mmr = true,
                      .rebuy = orders > 0, .min_price = -1, .max_price = -1};
       size_t nh = ecai__reco_rank(r, in, nin, &s, &o, hits);
@@ -279,7 +290,8 @@ done:
   return st;
 }
 
-/* Chooses the blended weights (w_rebuy, w_history, w_recent) on the training months alone.
+/* Chooses the blended weights (w_rebuy, w_history, w_recent, w_neighbours, w_content) on
+   the training months alone.
    Tune: a model trained on the first half of them (before `mid`) ranks the baskets of the
    following TUNE_WINDOW; the best of the grid by hit-rate@k wins (ties: the first, smaller
    weights). Check: a model trained on all but the last TUNE_WINDOW of the training months
@@ -292,7 +304,10 @@ static ecai_status ev_tune(ecai__buf *b, const ecai_ctx *ctx, const char *path, 
   size_t g = 0, used = 0, cused = 0;
   for (size_t a = 0; a < N_REBUY; a++)
     for (size_t h = 0; h < N_HIST; h++)
-      for (size_t x = 0; x < N_RECENT; x++) grid[g++] = (ev_w){TUNE_REBUY[a], TUNE_HIST[h], TUNE_RECENT[x]};
+      for (size_t x = 0; x < N_RECENT; x++)
+        for (size_t y = 0; y < N_NBR; y++)
+          for (size_t z = 0; z < N_CONTENT; z++)
+            grid[g++] = (ev_w){TUNE_REBUY[a], TUNE_HIST[h], TUNE_RECENT[x], TUNE_NBR[y], TUNE_CONTENT[z]};
   int64_t until = mid + TUNE_WINDOW < train_before - TUNE_WINDOW ? mid + TUNE_WINDOW : train_before - TUNE_WINDOW;
   ecai_status st = until > mid ? ev_grid(ctx, path, mid, until, k, grid, N_GRID, hit, &used) : ECAI_OK;
   if (st) return st;
@@ -313,15 +328,17 @@ static ecai_status ev_tune(ecai__buf *b, const ecai_ctx *ctx, const char *path, 
   double nu = (double)used, nc = cused ? (double)cused : 1;
   ecai__buf_printf(b,
                    "\"tuning\":{\"tune\":{\"train_before\":%lld,\"validate_until\":%lld,\"baskets\":%zu,"
-                   "\"weight_sets\":%zu,\"best\":{\"w_rebuy\":%g,\"w_history\":%g,\"w_recent\":%g},"
+                   "\"weight_sets\":%zu,\"best\":{\"w_rebuy\":%g,\"w_history\":%g,\"w_recent\":%g,"
+                   "\"w_neighbours\":%g,\"w_content\":%g},"
                    "\"hit_rate@%zu\":%.4f},"
                    "\"check\":{\"train_before\":%lld,\"validate_until\":%lld,\"baskets\":%zu,"
                    "\"tuned_hit_rate@%zu\":%.4f,\"configured_hit_rate@%zu\":%.4f},"
-                   "\"adopted\":\"%s\",\"w_rebuy\":%g,\"w_history\":%g,\"w_recent\":%g},",
+                   "\"adopted\":\"%s\",\"w_rebuy\":%g,\"w_history\":%g,\"w_recent\":%g,\"w_neighbours\":%g,"
+                   "\"w_content\":%g},",
                    (long long)mid, (long long)until, used, (size_t)N_GRID, grid[bi].w_rebuy, grid[bi].w_hist,
-                   grid[bi].w_recent, k, hit[bi] / nu, (long long)(train_before - TUNE_WINDOW),
+                   grid[bi].w_recent, grid[bi].w_nbr, grid[bi].w_content, k, hit[bi] / nu, (long long)(train_before - TUNE_WINDOW),
                    (long long)train_before, cused, k, chk[1] / nc, k, chk[0] / nc, adopt ? "tuned" : "configured",
-                   best->w_rebuy, best->w_hist, best->w_recent);
+                   best->w_rebuy, best->w_hist, best->w_recent, best->w_nbr, best->w_content);
   return ECAI_OK;
 }
 
@@ -501,7 +518,7 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
   if (st) goto done;
   double t1 = now_s();
   /* the blended weights: chosen on the training months (first half -> later months) */
-  ev_w conf = {r->w_rebuy, r->w_hist, r->w_recent}, w = conf;
+  ev_w conf = {r->w_rebuy, r->w_hist, r->w_recent, r->w_nbr, r->w_content}, w = conf;
   int64_t mid = e.min_ts + (train_before - e.min_ts) / 2;
   mid -= mid % 86400;
   if ((st = ev_tune(&tb, ctx, path, mid, train_before, k, &w))) goto done;
@@ -550,6 +567,8 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
         r->w_rebuy = x.w_rebuy;
         r->w_hist = x.w_hist;
         r->w_recent = x.w_recent;
+        r->w_nbr = x.w_nbr;
+        r->w_content = x.w_content;
         size_t used = v->customer ? ecai__reco_customer_inputs(r, v->customer, v->ts - 1, in, &nin, slot) : 0;
         if (used == SIZE_MAX) {
           st = oom();
@@ -557,10 +576,17 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
         }
         if (m == EV_BLENDED)
           for (size_t z = ncart; z < nin; z++) in_hist += in[z].item == hidden;
+        memset(s.nbr, 0, r->n_items * sizeof *s.nbr);
+        if (used && r->w_nbr > 0 &&
+            ecai__reco_neighbours(r, v->customer, v->ts - 1, in + ncart, nin - ncart, s.nbr) == SIZE_MAX) {
+          st = oom();
+          goto done;
+        }
         ecai__reco_components(r, in, nin, &s);
       }
       if (m == EV_BLENDED + 1) {
         for (size_t q = ncart; q < nin; q++) slot[in[q].item] = 0;
+        memset(s.nbr, 0, r->n_items * sizeof *s.nbr);
         nin = ncart;
         ecai__reco_components(r, in, nin, &s);
       }
@@ -599,6 +625,8 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
   r->w_rebuy = w.w_rebuy; /* the tuned weights for the sections below */
   r->w_hist = w.w_hist;
   r->w_recent = w.w_recent;
+  r->w_nbr = w.w_nbr;
+  r->w_content = w.w_content;
   double t3 = now_s();
   size_t cat = r->n_items;
   ecai__buf_printf(&b, "{\"test_baskets\":%zu,\"k\":%zu,\"train_orders\":%zu,\"catalog_items\":%zu,"

@@ -10,7 +10,7 @@ ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim) {
   memset(s, 0, sizeof *s);
   size_t m = n ? n : 1;
   s->n = n;
-  s->pop = ecai__calloc(m * 6, sizeof(float));
+  s->pop = ecai__calloc(m * 7, sizeof(float));
   s->banned = ecai__calloc(m, 1);
   s->qv = ecai__calloc(dim ? dim : 1, sizeof(float));
   s->xq = ecai__calloc(dim ? dim : 1, sizeof(float));
@@ -23,6 +23,7 @@ ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim) {
   s->ease = s->pop + 3 * m;
   s->content = s->pop + 4 * m;
   s->hist = s->pop + 5 * m;
+  s->nbr = s->pop + 6 * m;
   return ECAI_OK;
 }
 
@@ -226,7 +227,8 @@ static int cmp_cand(const void *a, const void *b) {
 /* Best explanation of item j from the inputs. */
 static void explain(const ecai_recommend *r, const reco_in *in, size_t nin, const reco_scores *s, uint32_t j,
                     int method, reco_hit *h) {
-  h->why = method == RECO_M_TRENDING ? 7 : 0;
+  /* trending: "rising" only when the product sold in the window above its own earlier rate */
+  h->why = method == RECO_M_TRENDING && j < s->trend_n && s->recent[j] > 0 && s->trend[j] > 1 ? 7 : 0;
   h->because = j;
   if (method == RECO_M_POPULARITY || method == RECO_M_TRENDING) return;
   if (s->hist[j] > 0) {
@@ -273,6 +275,7 @@ static void explain(const ecai_recommend *r, const reco_in *in, size_t nin, cons
       because = bq;
     }
   }
+  if (why == 0 && method == RECO_M_BLENDED && s->nbr[j] > 0) why = 8; /* from the customer's neighbours */
   if (why == 0 && s->has_x && method != RECO_M_POPULARITY) why = 4;
   h->why = why;
   h->because = because;
@@ -296,14 +299,16 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
   case RECO_M_COSINE: memcpy(f, s->cos, n * sizeof *f); break;
   case RECO_M_EASE: memcpy(f, s->ease, n * sizeof *f); break;
   case RECO_M_CONTENT: memcpy(f, s->content, n * sizeof *f); break;
-  case RECO_M_TRENDING: /* rising (smoothed ratio > 1): by the orders gained over its own past rate */
-    for (size_t j = 0; j < n; j++) f[j] = j < s->trend_n ? ecai__reco_trend_gain(s->recent[j], s->trend[j]) : 0;
+  case RECO_M_TRENDING: /* recent, rising sales plus popularity (ecai__reco_trend) */
+    for (size_t j = 0; j < n; j++) f[j] = j < s->trend_n ? s->hot[j] : 0;
     break;
   case RECO_M_BLENDED: {
     float me = max_of(s->ease, n, ban), mc = max_of(s->cos, n, ban), mp = max_of(s->pop, n, ban);
     float mh = max_of(s->hist, n, ban);
     double we = me > 0 ? r->w_ease / me : 0, wc = mc > 0 ? r->w_cooc / mc : 0;
     double wh = (mh > 0 && !o->exclude_history) ? r->w_rebuy / mh : 0;
+    float mn = r->w_nbr > 0 ? max_of(s->nbr, n, ban) : 0;
+    double wn = mn > 0 ? r->w_nbr / mn : 0;
     if (o->rebuy) wh = r->w_rebuy; /* the customer's orders: hist is a share of them, in [0, 1] */
     float mr = 0;
     for (size_t j = 0; r->w_recent > 0 && j < r->trend_n; j++)
@@ -334,7 +339,7 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
     bool any_cat = false;
     for (size_t q = 0; q < nin && r->w_category > 0; q++) any_cat |= in[q].cart && r->items[in[q].item].category;
     for (size_t j = 0; j < n; j++) {
-      double v = we * (s->ease[j] > 0 ? s->ease[j] : 0) + wc * s->cos[j] + wh * s->hist[j];
+      double v = we * (s->ease[j] > 0 ? s->ease[j] : 0) + wc * s->cos[j] + wh * s->hist[j] + wn * s->nbr[j];
       double c = s->content[j] > 0 ? s->content[j] : 0;
       double g = c0 / (c0 + r->items[j].orders) * cart_boost;
       double a = 0;
@@ -481,6 +486,89 @@ size_t ecai__reco_customer_inputs(const ecai_recommend *r, const char *customer,
   }
   ecai__free(sel);
   return m;
+}
+
+typedef struct {
+  uint32_t c;
+  float s;
+} nbr_cand;
+
+static int cmp_nbr(const void *a, const void *b) {
+  const nbr_cand *x = a, *y = b;
+  if (x->s != y->s) return x->s > y->s ? -1 : 1;
+  return x->c < y->c ? -1 : (x->c > y->c);
+}
+
+static uint32_t order_customer(const ecai_recommend *r, uint32_t oi) {
+  if (oi < r->ocust_n) return r->ocust[oi];
+  const reco_cust *c = r->orders[oi].customer ? ecai__reco_customer(r, r->orders[oi].customer) : NULL;
+  return c ? (uint32_t)(c - r->custs) + 1 : 0;
+}
+
+size_t ecai__reco_neighbours(const ecai_recommend *r, const char *customer, int64_t now, const reco_in *in,
+                             size_t nin, float *out) {
+  memset(out, 0, r->n_items * sizeof *out);
+  const reco_cust *self = ecai__reco_customer(r, customer);
+  if (!self || !nin || !r->n_custs) return 0;
+  float *cs = ecai__calloc(r->n_custs, sizeof *cs);
+  uint32_t *stamp = ecai__calloc(r->n_custs, sizeof *stamp); /* history slot + 1 that last counted the customer */
+  uint32_t *mark = ecai__calloc(r->n_items ? r->n_items : 1, sizeof *mark);
+  nbr_cand *top = ecai__malloc((nin > RECO_NBR_K ? nin : RECO_NBR_K) * sizeof *top);
+  size_t found = 0, nt = 0;
+  if (!cs || !stamp || !mark || !top) {
+    found = SIZE_MAX;
+    goto done;
+  }
+  /* the customer's RECO_NBR_ITEMS most bought items (recency share) */
+  for (size_t q = 0; q < nin; q++)
+    if (in[q].rec > 0) {
+      nbr_cand x = {(uint32_t)q, (float)in[q].rec};
+      ecai__topk_push(top, &nt, RECO_NBR_ITEMS, sizeof *top, cmp_nbr, &x);
+    }
+  uint32_t selfi = (uint32_t)(self - r->custs) + 1;
+  double no = r->n_orders ? (double)r->n_orders : 1;
+  for (size_t t = 0; t < nt; t++) {
+    const reco_in *x = &in[top[t].c];
+    const reco_plist *pl = &r->iord[x->item];
+    float a = (float)(x->rec * log(1.0 + no / (pl->n ? pl->n : 1)));
+    for (uint32_t k = pl->n, seen = 0; k > 0 && seen < RECO_NBR_ORDERS; k--) {
+      uint32_t oi = pl->o[k - 1];
+      if (r->orders[oi].ts > now) continue;
+      seen++;
+      uint32_t ci = order_customer(r, oi);
+      if (!ci || ci == selfi || stamp[ci - 1] == t + 1) continue;
+      stamp[ci - 1] = (uint32_t)t + 1;
+      cs[ci - 1] += a;
+    }
+  }
+  /* the RECO_NBR_K most alike: shared items over the square root of their order count */
+  nt = 0;
+  for (uint32_t c = 0; c < r->n_custs; c++)
+    if (cs[c] > 0) {
+      uint32_t m = r->custs[c].n < RECO_MAX_CUSTOMER_ORDERS ? r->custs[c].n : RECO_MAX_CUSTOMER_ORDERS;
+      nbr_cand x = {c, (float)(cs[c] / sqrt(m ? (double)m : 1.0))};
+      ecai__topk_push(top, &nt, RECO_NBR_K, sizeof *top, cmp_nbr, &x);
+    }
+  for (size_t t = 0; t < nt; t++) { /* each adds its similarity to the items of its recent orders */
+    const reco_cust *c = &r->custs[top[t].c];
+    found++;
+    for (uint32_t k = c->n, used = 0; k > 0 && used < RECO_NBR_CUST_ORDERS; k--) {
+      const reco_order *o = &r->orders[c->orders[k - 1]];
+      if (o->ts > now) continue;
+      used++;
+      for (uint32_t z = 0; z < o->n; z++)
+        if (mark[o->items[z]] != t + 1) {
+          mark[o->items[z]] = (uint32_t)t + 1;
+          out[o->items[z]] += top[t].s;
+        }
+    }
+  }
+done:
+  ecai__free(cs);
+  ecai__free(stamp);
+  ecai__free(mark);
+  ecai__free(top);
+  return found;
 }
 
 /* ---- bundles ------------------------------------------------------------------------------- */
@@ -895,6 +983,10 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
       st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
       goto done;
     }
+    if (cust_orders && r->w_nbr > 0 && ecai__reco_neighbours(r, customer, cnow, in + first, nin - first, s.nbr) == SIZE_MAX) {
+      st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+      goto done;
+    }
     if (cust_orders && !json_object_get(j, "exclude_history")) o.rebuy = true;
     for (size_t q = first; q < nin && o.exclude_history && !o.rebuy; q++) s.banned[in[q].item] = 1;
   }
@@ -920,18 +1012,20 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
       int64_t tn = (int64_t)now;
       for (size_t i = 0; now < 0 && i < r->n_orders; i++)
         if (i == 0 || r->orders[i].ts > tn) tn = r->orders[i].ts;
-      tfree = ecai__malloc((r->n_items ? r->n_items : 1) * 2 * sizeof *tfree);
+      tfree = ecai__malloc((r->n_items ? r->n_items : 1) * 3 * sizeof *tfree);
       if (!tfree) {
         st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
         goto done;
       }
-      ecai__reco_trend(r, tn, tfree, tfree + r->n_items);
+      ecai__reco_trend(r, tn, tfree, tfree + r->n_items, tfree + 2 * r->n_items);
       s.recent = tfree;
       s.trend = tfree + r->n_items;
+      s.hot = tfree + 2 * r->n_items;
       s.trend_n = r->n_items;
     } else {
       s.recent = r->recent;
       s.trend = r->trend;
+      s.hot = r->hot;
       s.trend_n = r->trend_n;
     }
   }
@@ -966,6 +1060,7 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     case 4: snprintf(reason, sizeof reason, "similar to items in your cart"); break;
     case 5: snprintf(reason, sizeof reason, "goes with %.280s (same category)", bt); break;
     case 6: snprintf(reason, sizeof reason, "goes with %.280s (same department)", bt); break;
+    case 8: snprintf(reason, sizeof reason, "bought by customers who buy what you buy"); break;
     case 7: {
       uint32_t x = hits[h].item;
       snprintf(reason, sizeof reason, "trending: %.0f orders in the last %d days, %.1fx its earlier rate",

@@ -154,13 +154,14 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   r->w_cooc = cfg_num(ctx, "recommend.w_cooc", 0.1);
   r->w_content = cfg_num(ctx, "recommend.w_content", 1.0);
   r->w_hist = cfg_num(ctx, "recommend.w_history", 0.0);
-  r->w_rebuy = cfg_num(ctx, "recommend.w_rebuy", 0.2);
+  r->w_rebuy = cfg_num(ctx, "recommend.w_rebuy", 0.35);
   r->half_life = cfg_num(ctx, "recommend.half_life_days", 30);
   r->price_ratio = cfg_num(ctx, "recommend.price_ratio", 3);
   r->cand_m = (size_t)cfg_num(ctx, "recommend.content_candidates", 200);
   r->cold_cart_boost = cfg_num(ctx, "recommend.cold_cart_boost", 3);
   r->w_category = cfg_num(ctx, "recommend.w_category", 1.0);
   r->w_recent = cfg_num(ctx, "recommend.w_recent", 0.0);
+  r->w_nbr = cfg_num(ctx, "recommend.w_neighbours", 0.05);
   const char *fac = ctx ? ecai__cfg_str(ctx, "recommend.content_index", "exact") : "exact";
   if (!fac || strlen(fac) >= sizeof r->cindex_factory || !fac[0]) {
     ecai__free(r);
@@ -169,7 +170,7 @@ ecai_status ecai_recommend_new(ecai_recommend **out, const ecai_ctx *ctx) {
   strcpy(r->cindex_factory, fac);
   r->cidx_exact = !strcmp(fac, "exact");
   if (r->max_items < 1 || r->max_items > 20000 || !(r->lambda > 0) || r->mmr < 0 || r->mmr > 1 ||
-      r->w_ease < 0 || r->w_cooc < 0 || r->w_rebuy < 0 || !(r->w_recent >= 0 && r->w_recent <= 1000) || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
+      r->w_ease < 0 || r->w_cooc < 0 || r->w_rebuy < 0 || !(r->w_recent >= 0 && r->w_recent <= 1000) || !(r->w_nbr >= 0 && r->w_nbr <= 1000) || r->w_content < 0 || r->w_hist < 0 || !(r->half_life > 0) ||
       r->price_ratio < 0 || r->cand_m < 1 || r->cand_m > 100000 ||
       !(r->cold_cart_boost >= 0 && r->cold_cart_boost <= 1000) || !(r->w_category >= 0 && r->w_category <= 1000)) {
     ecai__free(r);
@@ -222,6 +223,8 @@ void ecai_recommend_free(ecai_recommend *r) {
   ecai__free(r->cmap.slots);
   ecai__free(r->recent);
   ecai__free(r->trend);
+  ecai__free(r->hot);
+  ecai__free(r->ocust);
   ecai__free(r->items);
   ecai__free(r->nbr);
   ecai__free(r->iord);
@@ -682,20 +685,53 @@ ecai_status ecai_recommend_fit(ecai_recommend *r) {
 
 /* ---- sales trend ------------------------------------------------------------------ */
 
-void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float *trend) {
+void ecai__reco_trend(const ecai_recommend *r, int64_t now, float *recent, float *trend, float *hot) {
   const int64_t w = (int64_t)RECO_TREND_DAYS * 86400, b = (int64_t)RECO_TREND_BASE_DAYS * 86400;
-  memset(recent, 0, r->n_items * sizeof *recent);
-  memset(trend, 0, r->n_items * sizeof *trend); /* the baseline counts until the end */
+  size_t n = r->n_items;
+  memset(recent, 0, n * sizeof *recent);
+  memset(trend, 0, n * sizeof *trend); /* the baseline counts until the end */
+  memset(hot, 0, n * sizeof *hot);     /* the decayed recent orders until the end */
+  float *pop = ecai__calloc(n ? n : 1, sizeof *pop); /* orders up to now */
   for (size_t i = 0; i < r->n_orders; i++) {
     const reco_order *o = &r->orders[i];
     int64_t age = now - o->ts;
-    if (age < 0 || age >= w + b) continue;
+    if (age < 0) continue;
+    for (uint32_t q = 0; pop && q < o->n; q++) pop[o->items[q]] += 1;
+    if (age >= w + b) continue;
     float *dst = age < w ? recent : trend;
-    for (uint32_t q = 0; q < o->n; q++) dst[o->items[q]] += 1;
+    float dw = age < w ? (float)pow(0.5, (double)age / 86400.0 / RECO_HOT_HALF_LIFE) : 0;
+    for (uint32_t q = 0; q < o->n; q++) {
+      dst[o->items[q]] += 1;
+      hot[o->items[q]] += dw;
+    }
   }
-  for (size_t j = 0; j < r->n_items; j++)
+  double mh = 0, mp = 0;
+  for (size_t j = 0; j < n; j++) {
+    if (pop && !(recent[j] > 0) && !(trend[j] > 0)) pop[j] = 0; /* not sold in the two windows: out */
     trend[j] = (float)((recent[j] + RECO_TREND_PRIOR) /
                        (trend[j] * (double)RECO_TREND_DAYS / RECO_TREND_BASE_DAYS + RECO_TREND_PRIOR));
+    hot[j] = (float)(hot[j] * sqrt(trend[j] < RECO_HOT_CAP ? trend[j] : RECO_HOT_CAP));
+    if (hot[j] > mh) mh = hot[j];
+    if (pop && pop[j] > mp) mp = pop[j];
+  }
+  for (size_t j = 0; j < n; j++) /* without the popularity (out of memory) the recent sales alone */
+    hot[j] = (float)((mh > 0 ? hot[j] / mh : 0) + (pop && mp > 0 ? pop[j] / mp : 0));
+  ecai__free(pop);
+}
+
+/* The customer of each order as an index (neighbours scan orders by the thousand);
+   orders added later are looked up by id. */
+static ecai_status order_customers(ecai_recommend *r) {
+  uint32_t *oc = ecai__malloc((r->n_orders ? r->n_orders : 1) * sizeof *oc);
+  if (!oc) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (order customers)");
+  for (size_t i = 0; i < r->n_orders; i++) {
+    const reco_cust *c = r->orders[i].customer ? ecai__reco_customer(r, r->orders[i].customer) : NULL;
+    oc[i] = c ? (uint32_t)(c - r->custs) + 1 : 0;
+  }
+  ecai__free(r->ocust);
+  r->ocust = oc;
+  r->ocust_n = r->n_orders;
+  return ECAI_OK;
 }
 
 ecai_status ecai__reco_trend_update(ecai_recommend *r) {
@@ -703,20 +739,23 @@ ecai_status ecai__reco_trend_update(ecai_recommend *r) {
   for (size_t i = 0; i < r->n_orders; i++)
     if (i == 0 || r->orders[i].ts > now) now = r->orders[i].ts;
   size_t n = r->n_items ? r->n_items : 1;
-  float *rc = ecai__malloc(n * sizeof *rc), *tr = ecai__malloc(n * sizeof *tr);
-  if (!rc || !tr) {
+  float *rc = ecai__malloc(n * sizeof *rc), *tr = ecai__malloc(n * sizeof *tr), *ht = ecai__malloc(n * sizeof *ht);
+  if (!rc || !tr || !ht) {
     ecai__free(rc);
     ecai__free(tr);
+    ecai__free(ht);
     return ecai__err(ECAI_ENOMEM, "recommend: out of memory (trend)");
   }
-  ecai__reco_trend(r, now, rc, tr);
+  ecai__reco_trend(r, now, rc, tr, ht);
   ecai__free(r->recent);
   ecai__free(r->trend);
+  ecai__free(r->hot);
   r->recent = rc;
   r->trend = tr;
+  r->hot = ht;
   r->trend_n = r->n_items;
   r->trend_now = now;
-  return ECAI_OK;
+  return order_customers(r); /* derived at fit and load like the trend */
 }
 
 /* ---- content ---------------------------------------------------------------------- */

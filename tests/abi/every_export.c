@@ -331,6 +331,9 @@ static void cover_embed(void) {
   HAS(upd, "\"price\":12.5");
   ecai_free(upd);
   ST(ecai_store_update_json(st2, "NOPE", "{\"price\":1}"), ECAI_ENOTFOUND);
+  OK(ecai_store_seal(st2, 1));
+  ST(ecai_store_update_json(st2, "S2", "{\"price\":13}"), ECAI_ESTATE);
+  OK(ecai_store_seal(st2, 0));
   ecai_store_free(st2);
   ecai_store_free(st);
   ecai_embedder_free(e2);

@@ -25,8 +25,8 @@ d = json.load(sys.stdin)
 print("test baskets: %d (cold-start slice: %d, customer with earlier orders: %d, hidden item in the customer history: %d)"
       % (d["test_baskets"], d["cold_start_baskets"], d["history_baskets"], d["hidden_in_history"]))
 t = d["tuning"]
-print("tuning: %s" % (t["skipped"] if "skipped" in t else "%s weights w_rebuy %g w_history %g w_recent %g (check: tuned %.4f, configured %.4f)"
-      % (t["adopted"], t["w_rebuy"], t["w_history"], t["w_recent"], t["check"]["tuned_hit_rate@10"], t["check"]["configured_hit_rate@10"])))
+print("tuning: %s" % (t["skipped"] if "skipped" in t else "%s weights w_rebuy %g w_history %g w_recent %g w_neighbours %g w_content %g (check: tuned %.4f, configured %.4f)"
+      % (t["adopted"], t["w_rebuy"], t["w_history"], t["w_recent"], t["w_neighbours"], t["w_content"], t["check"]["tuned_hit_rate@10"], t["check"]["configured_hit_rate@10"])))
 print("%-18s %11s %8s %9s %11s %9s %9s %9s %9s" % ("method", "hit_rate@10", "ndcg@10", "coverage", "revenue@10",
       "aov_lift", "hist hit", "new hit", "cold hit"))
 rows = list(d["methods"].items()) + list(d.get("ablations", {}).items())

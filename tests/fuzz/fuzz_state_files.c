@@ -1,5 +1,6 @@
-/* Fuzz target: the readers of a saved store's files (catalog, embedder, index, keyword
- * index payloads after their checksummed header). Garbage must give a status, never a crash. */
+/* Fuzz target: the readers of a saved store's files (catalog in both layouts, embedder,
+ * index, keyword index payloads after their checksummed header). Garbage must give a
+ * status, never a crash. */
 #include <ecai.h>
 
 #include "catalog/catalog_internal.h"
@@ -13,8 +14,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (ecai_ctx_new(&ctx, NULL, 0) != ECAI_OK) abort();
   const char *d = (const char *)data;
   ecai_catalog *cat = NULL;
-  if (ecai__catalog_read(&cat, ctx, d, size) == ECAI_OK) ecai_catalog_free(cat);
-  else if (cat) abort();
+  if (ecai__catalog_read(&cat, ctx, d, size) == ECAI_OK) {
+    /* what opened is read only inside the payload (the mapped layout's strings point into it) */
+    for (int64_t id = -1; ecai_catalog_next(&id, cat, id) == ECAI_OK;) {
+      char *js = NULL;
+      int64_t back = -1;
+      const char *sku = ecai_catalog_sku(cat, id);
+      if (!sku) abort();
+      if (ecai_catalog_get_json(&js, NULL, cat, sku) == ECAI_OK) ecai_free(js);
+      (void)ecai_catalog_id(&back, cat, sku);
+      if (ecai_catalog_text(&js, NULL, cat, id) == ECAI_OK) ecai_free(js);
+    }
+    ecai_catalog_free(cat);
+  } else if (cat) {
+    abort();
+  }
   ecai_embedder *emb = NULL;
   if (ecai__embedder_read(&emb, ctx, d, size) == ECAI_OK) ecai_embedder_free(emb);
   else if (emb) abort();

@@ -359,6 +359,48 @@ TEST(recommend_customer_history) {
   ecai_recommend_free(r);
 }
 
+/* Items bought by similar customers: "twin" shares a's items and also bought "kettle" (never
+   in an order with them, so neither EASE nor co-occurrence reach it); "other" shares
+   nothing. The neighbours' orders after "now" and the weight 0 leave it out. */
+TEST(recommend_customer_neighbours) {
+  const char *cfg0 = "{\"recommend\":{\"w_neighbours\":0}}";
+  for (int pass = 0; pass < 2; pass++) {
+    ecai_ctx *c = NULL;
+    if (pass == 1) CHECK_OK(ecai_ctx_new(&c, cfg0, strlen(cfg0)));
+    ecai_recommend *r = NULL;
+    CHECK_OK(ecai_recommend_new(&r, c));
+    add(r, "a1", "a", 1000, "tea", "spoon", NULL);
+    add(r, "t1", "twin", 2000, "tea", "spoon", NULL);
+    add(r, "t2", "twin", 3000, "kettle", NULL, NULL);
+    add(r, "t3", "twin", 9000, "toaster", NULL, NULL); /* after "now" below */
+    add(r, "o1", "other", 2000, "sofa", "cushion", NULL);
+    add(r, "o2", "other", 2500, "lamp", "sofa", NULL);
+    add(r, "o3", "x", 2600, "mug", "plate", NULL);
+    CHECK_OK(ecai_recommend_fit(r));
+    json_t *j = query(r, "{\"cart\":[\"mug\"],\"customer\":\"a\",\"now\":5000,\"k\":10}");
+    int at = -1;
+    for (size_t i = 0; i < n_items(j); i++)
+      if (!strcmp(id_at(j, i), "kettle")) at = (int)i;
+    if (pass == 0) {
+      CHECK(at >= 0);
+      if (at >= 0) CHECK_STR_EQ(reason_at(j, (size_t)at), "bought by customers who buy what you buy");
+      for (size_t i = 0; i < n_items(j); i++) /* only the neighbour's items up to "now" get that reason */
+        if (strcmp(id_at(j, i), "kettle"))
+          CHECK(strcmp(reason_at(j, i), "bought by customers who buy what you buy") != 0);
+    } else {
+      CHECK(at < 0 || strcmp(reason_at(j, (size_t)at), "bought by customers who buy what you buy") != 0);
+    }
+    json_decref(j);
+    /* the same request without the customer: no neighbour */
+    j = query(r, "{\"cart\":[\"mug\"],\"now\":5000,\"k\":10}");
+    for (size_t i = 0; i < n_items(j); i++)
+      CHECK(strcmp(reason_at(j, i), "bought by customers who buy what you buy") != 0);
+    json_decref(j);
+    ecai_recommend_free(r);
+    ecai_ctx_free(c);
+  }
+}
+
 /* A customer with thousands of orders: only the most recent RECO_MAX_CUSTOMER_ORDERS count. */
 TEST(recommend_customer_orders_capped) {
   ecai_recommend *r = NULL;
@@ -438,7 +480,8 @@ TEST(recommend_bundles) {
   ecai_recommend_free(r);
 }
 
-/* Trending: recent sales against the product's own past (smoothed ratio). */
+/* Trending: recent sales (decayed, x the square root of the rise over the product's own
+   past) plus popularity, each over its maximum; "rising" reasons only for rising products. */
 TEST(recommend_trending) {
   ecai_recommend *r = NULL;
   CHECK_OK(ecai_recommend_new(&r, NULL));
@@ -446,35 +489,36 @@ TEST(recommend_trending) {
   char oid[32];
   int n = 0;
   /* steady: 1 order a week for 16 weeks; rising: 1 in the baseline, 8 in the last 28 days;
-     gone: 10 orders in the baseline, none lately */
+     gone: 20 orders in the baseline (the most orders of all), none lately */
   for (int w = 0; w < 16; w++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - w * 7 * day, "steady", NULL, NULL);
   snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - 60 * day, "rising", NULL, NULL);
   for (int i = 0; i < 8; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - i * 3 * day, "rising", NULL, NULL);
-  for (int i = 0; i < 10; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (40 + i) * day, "gone", NULL, NULL);
+  for (int i = 0; i < 20; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (40 + i) * day, "gone", NULL, NULL);
+  /* ancient: the most orders, all before the 28 + 84 days: not listed */
+  for (int i = 0; i < 30; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (200 + i) * day, "ancient", NULL, NULL);
   CHECK_OK(ecai_recommend_fit(r));
   json_t *j = query(r, "{\"strategy\":\"trending\",\"k\":5}");
   CHECK_STR_EQ(json_string_value(json_object_get(j, "strategy")), "trending");
-  CHECK(n_items(j) == 1);
-  CHECK_STR_EQ(id_at(j, 0), "rising"); /* (8 + 5) / (1 x 28/84 + 5) = 2.44: 7.67 orders gained */
+  CHECK(n_items(j) == 3);
+  /* rising: the most recent sales (1) + 9/20; steady: about a third of them + 16/20; gone: 0 + 1 */
+  CHECK_STR_EQ(id_at(j, 0), "rising");
   CHECK_STR_EQ(reason_at(j, 0), "trending: 8 orders in the last 28 days, 2.4x its earlier rate");
-  CHECK(!has_id(j, "steady")); /* (4 + 5) / (12 x 28/84 + 5) = 1: not rising */
-  CHECK(!has_id(j, "gone"));
+  CHECK_STR_EQ(id_at(j, 1), "steady");
+  CHECK_STR_EQ(reason_at(j, 1), "popular with other shoppers"); /* (4 + 5) / (12 x 28/84 + 5) = 1: not rising */
+  CHECK_STR_EQ(id_at(j, 2), "gone");
+  CHECK(!has_id(j, "ancient"));
   json_decref(j);
-  /* more orders gained beat a steeper ratio: "big" 40 recent against 60 in the baseline
-     (expected 20: +20 orders, ratio 45/25 = 1.8) comes before "rising" (+7.67, ratio 2.4) */
-  for (int i = 0; i < 40; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (i % 27) * day, "big", NULL, NULL);
-  for (int i = 0; i < 60; i++) snprintf(oid, sizeof oid, "o%d", n++), add(r, oid, NULL, now - (30 + i) * day, "big", NULL, NULL);
-  CHECK_OK(ecai_recommend_fit(r));
-  j = query(r, "{\"strategy\":\"trending\",\"k\":5}");
-  CHECK(n_items(j) == 2);
-  CHECK_STR_EQ(id_at(j, 0), "big");
-  CHECK_STR_EQ(id_at(j, 1), "rising");
-  json_decref(j);
-  /* "now" moves the window: 45 days ago "gone" was selling */
+  /* "now" moves the window: 35 days ago "gone" was selling and "rising" had one order */
   char req[128];
   snprintf(req, sizeof req, "{\"strategy\":\"trending\",\"now\":%lld}", (long long)(now - 35 * day));
   j = query(r, req);
-  CHECK(has_id(j, "gone"));
+  CHECK_STR_EQ(id_at(j, 0), "gone");
+  CHECK_CONTAINS(reason_at(j, 0), "trending: 20 orders");
+  json_decref(j);
+  /* before any order: nothing */
+  snprintf(req, sizeof req, "{\"strategy\":\"trending\",\"now\":%lld}", (long long)(now - 300 * day));
+  j = query(r, req);
+  CHECK(n_items(j) == 0);
   json_decref(j);
   /* a loaded model computes the same trend */
   const char *dir = ecai_test_tmpdir();
@@ -482,8 +526,9 @@ TEST(recommend_trending) {
   ecai_recommend *r2 = NULL;
   CHECK_OK(ecai_recommend_load(&r2, NULL, path_in(dir, "t.bin")));
   j = query(r2, "{\"strategy\":\"trending\",\"k\":5}");
-  CHECK(n_items(j) == 2);
-  CHECK_STR_EQ(id_at(j, 0), "big");
+  CHECK(n_items(j) == 3);
+  CHECK_STR_EQ(id_at(j, 0), "rising");
+  CHECK_STR_EQ(id_at(j, 2), "gone");
   json_decref(j);
   ecai_recommend_free(r2);
   ecai_recommend_free(r);

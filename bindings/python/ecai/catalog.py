@@ -79,6 +79,7 @@ _lib.register([
     ("ecai_store_save", [c_void_p, c_char_p], c_int, check),
     ("ecai_store_open", [POINTER(c_void_p), c_void_p, c_char_p], c_int, check),
     ("ecai_store_update_json", [c_void_p, c_char_p, c_char_p], c_int, check),
+    ("ecai_store_seal", [c_void_p, c_int], c_int, check),
 ])
 
 _FORMATS = {None: FORMAT_AUTO, "auto": FORMAT_AUTO, "csv": FORMAT_CSV, "tsv": FORMAT_TSV, "jsonl": FORMAT_JSONL}
@@ -416,6 +417,14 @@ class Store(Handle):
             raise TypeError("fields must be a dict, not %s" % type(fields).__name__)
         data, _ = _lib.to_bytes(sku)
         lib.ecai_store_update_json(self.handle, data, json.dumps(fields).encode())
+
+    def seal(self, on=True):
+        """Seals (or with ``on=False`` unseals) the update journal of the folder this store
+        was opened from, for compaction (ecai_store_seal): updates other processes committed
+        are applied first; while sealed, ``update()`` on this store version fails in every
+        process with InvalidState until the compacted version is published and opened.
+        InvalidState when the store was not opened from a folder."""
+        lib.ecai_store_seal(self.handle, 1 if on else 0)
 
     def close(self):
         for attr in ("catalog", "embedder"):

@@ -118,3 +118,28 @@ def test_store_in_memory_updates_without_a_folder(ctx):
             st.update("M-2", {"price": 1000})
             assert ids(s.query("mattress", mode="bm25", filters={"price_min": 900})) == ["M-2"]
         assert json.loads(json.dumps(st.catalog.get("M-2")))["price"] == 1000
+
+
+def test_seal_applies_others_updates_then_refuses_updates_until_unsealed(ctx, saved, tmp_path):
+    """Compaction: the compacting handle seals the journal, saves a new version holding every
+    update (no journal), and updates through the old version fail until it is unsealed."""
+    writer, compactor = ecai.Store.open(ctx, saved), ecai.Store.open(ctx, saved)
+    writer.update("S-1", {"price": 111})
+    assert price(compactor, "S-1") == 499
+    compactor.seal()
+    assert price(compactor, "S-1") == 111
+    with pytest.raises(ecai.InvalidState, match="sealed"):
+        writer.update("S-2", {"price": 222})
+    assert price(writer, "S-2") == 299
+    compactor.save(tmp_path / "v2")
+    assert not (tmp_path / "v2" / "updates.journal").exists()
+    with ecai.Store.open(ctx, tmp_path / "v2") as back:
+        assert price(back, "S-1") == 111
+    compactor.seal(False)
+    writer.update("S-2", {"price": 222})
+    assert price(writer, "S-2") == 222
+    writer.close()
+    compactor.close()
+    with ecai.Store(ctx) as mem:
+        with pytest.raises(ecai.InvalidState, match="not opened from a folder"):
+            mem.seal()
