@@ -319,9 +319,10 @@ ECAI_API ecai_status ecai_recommend_rerank(char **out, size_t *out_len, const ec
 ECAI_API ecai_status ecai_recommend_stats(char **out, size_t *out_len, const ecai_recommend *r);
 
 /**
- * @brief Saves the model (products, orders, EASE weights, caller content matrix) to a
- * file: format version + XXH3 checksum, written to a temporary file, fsynced and
- * renamed, so a failure never leaves a half-written file. Settings are not saved (they
+ * @brief Saves the model (products, orders, co-occurrence, EASE weights, content vectors)
+ * to a file laid out for mapping (see ecai_recommend_load(); a big-endian host writes the
+ * previous, parsed format): format version + XXH3 checksum, written to a temporary
+ * file, fsynced and renamed, so a failure never leaves a half-written file. Settings are not saved (they
  * come from the context given to ecai_recommend_load()); neither are the callbacks:
  * install the content and stock callbacks again after loading. The model kept with a
  * store (see index.h) is the file DIR/recommend.bin of the store folder: `ecai recommend
@@ -333,12 +334,18 @@ ECAI_API ecai_status ecai_recommend_stats(char **out, size_t *out_len, const eca
 ECAI_API ecai_status ecai_recommend_save(const ecai_recommend *r, const char *path);
 
 /**
- * @brief Loads a model saved by ecai_recommend_save() into a new handle.
+ * @brief Loads a model saved by ecai_recommend_save() into a new handle. A file of the
+ * current format is memory-mapped read-only and used in place (processes loading one file
+ * share its pages; after the first load in a process, a load costs well under a
+ * millisecond); replace such a file by rename (as ecai_recommend_save() does), never by
+ * rewriting it in place while a process has it loaded. The first call that changes a
+ * loaded model (adding orders, items, categories, content, fit) copies it into private
+ * memory first. Files of earlier format versions are read and rebuilt in memory.
  * @param[out] out  receives the handle; NULL on failure.
  * @param[in]  ctx  context for settings (may be NULL).
  * @param[in]  path the file.
- * @return ECAI_OK; ECAI_EIO (cannot read); ECAI_ECORRUPT (bad magic, version,
- * checksum or truncated); ECAI_ENOMEM.
+ * @return ECAI_OK; ECAI_EIO (cannot read or map); ECAI_ECORRUPT (bad magic, version,
+ * checksum, truncated or inconsistent: the message names the file); ECAI_ENOMEM.
  * Ownership: caller frees *out with ecai_recommend_free(). Thread-safety: see file comment.
  * @since 0.1
  */

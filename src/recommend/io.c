@@ -12,6 +12,7 @@
 #include <csv.h>
 #include <zlib.h>
 
+#include "catalog/ser.h"
 #include "recommend/reco.h"
 
 /* ---- CSV -------------------------------------------------------------------------- */
@@ -170,14 +171,21 @@ static ecai_status load_row(const reco_row *row, void *payload) {
 ecai_status ecai_recommend_load_orders(ecai_recommend *r, const char *path, int64_t before_ts) {
   ECAI__CHECK_ARG(r);
   ECAI__CHECK_ARG(path);
+  ecai_status st = ecai__reco_own(r);
+  if (st) return st;
   load_ctx l = {r, before_ts};
   return ecai__reco_read_csv(path, load_row, &l);
 }
 
 /* ---- save / load ------------------------------------------------------------------------ */
 
+/* Versions 1 and 2: the model serialised (magic "ECAIRECO", u32 version, u32 0, fields,
+   XXH3 at the end) and rebuilt at load by replaying the orders. Version 3 is the mapped
+   layout of mapfile.c (container "ECAIRCM\0"); ecai_recommend_save writes it on
+   little-endian hosts, version 2 elsewhere. */
 #define RECO_MAGIC "ECAIRECO"
 #define RECO_VERSION 2u /* 2: item categories and flags; version 1 files are still read */
+#define RECO_MAP_MAGIC "ECAIRCM" /* with its NUL */
 
 /* Flags saved after the content block: bit 0 = the built-in title embedder was fitted. */
 static uint32_t reco_save_flags(const ecai_recommend *r) { return ecai__reco_text_fitted(r) ? 1u : 0u; }
@@ -199,9 +207,7 @@ static void put_str(ecai__buf *b, const char *s) {
   put(b, s, n);
 }
 
-ecai_status ecai_recommend_save(const ecai_recommend *r, const char *path) {
-  ECAI__CHECK_ARG(r);
-  ECAI__CHECK_ARG(path);
+static ecai_status save_v2(const ecai_recommend *r, const char *path) {
   ecai__buf b = {0};
   put(&b, RECO_MAGIC, 8);
   put_u32(&b, RECO_VERSION);
@@ -241,6 +247,13 @@ ecai_status ecai_recommend_save(const ecai_recommend *r, const char *path) {
   put_u32(&b, reco_save_flags(r));
   if (!b.oom) put_u64(&b, XXH3_64bits(b.data, b.len));
   return ecai__buf_write_atomic(&b, path, "recommend: save");
+}
+
+ecai_status ecai_recommend_save(const ecai_recommend *r, const char *path) {
+  ECAI__CHECK_ARG(r);
+  ECAI__CHECK_ARG(path);
+  if (ecai__reco_save_version >= 3 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) return ecai__reco_save_mapped(r, path);
+  return save_v2(r, path);
 }
 
 typedef struct {
@@ -426,8 +439,12 @@ ecai_status ecai_recommend_load(ecai_recommend **out, const ecai_ctx *ctx, const
   ECAI__CHECK_ARG(out);
   *out = NULL;
   ECAI__CHECK_ARG(path);
+  char magic[8];
+  ecai_status st = ecai__blob_peek(path, magic);
+  if (st == ECAI_OK && !memcmp(magic, RECO_MAP_MAGIC, 8)) return ecai__reco_load_mapped(out, ctx, path);
+  if (st == ECAI_EIO) return ecai__err_prefix(st, "recommend: load");
   ecai__buf file;
-  ecai_status st = ecai__read_file(&file, path, SIZE_MAX, ECAI_EIO, "recommend: load");
+  st = ecai__read_file(&file, path, SIZE_MAX, ECAI_EIO, "recommend: load");
   if (st) return st;
   const unsigned char *data = (const unsigned char *)file.data;
   size_t len = file.len;

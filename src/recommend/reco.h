@@ -115,6 +115,9 @@ struct ecai_recommend {
   /* filters */
   ecai_recommend_stock_fn stock_fn;
   void *stock_payload;
+  /* loaded from a mapped model file (mapfile.c): the arrays point into it until the first
+     change copies them (ecai__reco_own); NULL for a private model */
+  struct reco_mapping *mapping;
 };
 
 /* Scoring methods. */
@@ -263,6 +266,18 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
 #define RECO_BUNDLE_MAX_ORDERS 1000 /* the most recent orders counted in (latency bound) */
 ecai_status ecai__reco_bundles(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
                                const reco_opts *o, json_t *arr);
+
+/* mapfile.c: the model file laid out for mapping (format version 3). Every call that
+   changes a model calls ecai__reco_own first: a mapped model is copied into private memory
+   and its mapping dropped (no-op for a private model). ecai__reco_unmap (in
+   ecai_recommend_free) releases a mapped model's per-process arrays and its mapping. */
+ecai_status ecai__reco_save_mapped(const ecai_recommend *r, const char *path);
+ecai_status ecai__reco_load_mapped(ecai_recommend **out, const ecai_ctx *ctx, const char *path);
+ecai_status ecai__reco_own(ecai_recommend *r);
+void ecai__reco_unmap(ecai_recommend *r);
+bool ecai__reco_is_mapped(const ecai_recommend *r);
+/* Test hook: the format ecai_recommend_save writes (3, or 2 = the previous, unmapped one). */
+extern int ecai__reco_save_version;
 
 /* io.c: CSV reading */
 typedef struct {

@@ -201,6 +201,7 @@ static void ease_clear(ecai_recommend *r) {
 
 void ecai_recommend_free(ecai_recommend *r) {
   if (!r) return;
+  ecai__reco_unmap(r);
   for (size_t i = 0; i < r->n_items; i++) {
     ecai__free(r->items[i].id);
     ecai__free(r->items[i].title);
@@ -406,7 +407,8 @@ ecai_status ecai_recommend_set_item(ecai_recommend *r, const char *product_id, c
   if (!product_id[0]) return ecai__err(ECAI_EINVAL, "recommend: empty product id");
   if (!isfinite(price)) return ecai__err(ECAI_EINVAL, "recommend: price must be finite");
   uint32_t it;
-  ecai_status st = ecai__reco_item_get(r, product_id, strlen(product_id), &it);
+  ecai_status st = ecai__reco_own(r);
+  if (!st) st = ecai__reco_item_get(r, product_id, strlen(product_id), &it);
   if (st) return st;
   if (title) {
     st = ecai__reco_set_title(r, it, title);
@@ -436,7 +438,8 @@ ecai_status ecai_recommend_set_category(ecai_recommend *r, const char *product_i
   if (category && !ecai__utf8_valid(category, strlen(category), NULL))
     return ecai__err(ECAI_EINVAL, "recommend: category of '%s' is not valid UTF-8", product_id);
   uint32_t it;
-  ecai_status st = ecai__reco_item_get(r, product_id, strlen(product_id), &it);
+  ecai_status st = ecai__reco_own(r);
+  if (!st) st = ecai__reco_item_get(r, product_id, strlen(product_id), &it);
   if (st) return st;
   return ecai__reco_set_category(r, it, category ? category : "", category ? strlen(category) : 0);
 }
@@ -593,6 +596,8 @@ ecai_status ecai_recommend_add_order(ecai_recommend *r, const char *order_id, co
     if (prices && !(prices[i] > 0 && isfinite(prices[i])))
       return ecai__err(ECAI_EINVAL, "recommend: line %zu: price must be > 0", i);
   }
+  ecai_status ost = ecai__reco_own(r);
+  if (ost) return ost;
   for (size_t i = 0; i < n; i++) {
     ecai_status st = ecai__reco_add_line(r, order_id, customer_id, ts, product_ids[i], NULL, prices ? prices[i] : -1);
     if (st) return st;
@@ -611,6 +616,8 @@ static int cmp_by_orders(const void *a, const void *b, void *ctx) {
 
 ecai_status ecai_recommend_fit(ecai_recommend *r) {
   ECAI__CHECK_ARG(r);
+  ecai_status ost = ecai__reco_own(r);
+  if (ost) return ost;
   size_t cand = 0;
   for (size_t i = 0; i < r->n_items; i++) cand += r->items[i].orders > 0;
   if (!cand) return ecai__err(ECAI_ESTATE, "recommend: no orders to fit EASE on");
@@ -783,6 +790,8 @@ ecai_status ecai_recommend_set_content(ecai_recommend *r, const char *const *ids
   if (!n || !dim || dim > 65536) return ecai__err(ECAI_EINVAL, "recommend: content needs n >= 1 and 1 <= dim <= 65536");
   for (size_t i = 0; i < n; i++)
     if (!ids[i] || !ids[i][0]) return ecai__err(ECAI_EINVAL, "recommend: content row %zu has no id", i);
+  ecai_status ost = ecai__reco_own(r);
+  if (ost) return ost;
   for (size_t i = 0; i < n; i++) { /* create unknown items first so capacities are final */
     uint32_t it;
     ecai_status st = ecai__reco_item_get(r, ids[i], strlen(ids[i]), &it);
@@ -807,7 +816,8 @@ ecai_status ecai_recommend_set_content(ecai_recommend *r, const char *const *ids
 ecai_status ecai_recommend_set_content_fn(ecai_recommend *r, size_t dim, ecai_recommend_vector_fn fn, void *payload) {
   ECAI__CHECK_ARG(r);
   if (fn && (!dim || dim > 65536)) return ecai__err(ECAI_EINVAL, "recommend: content dim must be 1..65536");
-  ecai_status st = content_reset(r, fn ? RECO_CONTENT_FN : RECO_CONTENT_TEXT, fn ? dim : ecai_embedder_dim(r->emb));
+  ecai_status st = ecai__reco_own(r);
+  if (!st) st = content_reset(r, fn ? RECO_CONTENT_FN : RECO_CONTENT_TEXT, fn ? dim : ecai_embedder_dim(r->emb));
   if (st) return st;
   r->vec_fn = fn;
   r->vec_payload = payload;

@@ -4,12 +4,15 @@
  * Peers in the same run: a naive raw co-occurrence scorer that scans the stored orders
  * per request (what a shop without a precomputed model would do), and the blended
  * recommender with its content candidates from FAISS indexes (Flat, HNSW32) instead
- * of the default in-process exact scan.
+ * of the default in-process exact scan. The model file: load time and the memory (PSS) of
+ * 1 and 4 processes holding it, for the mapped layout (version 3) against the previous
+ * format (version 2: parsed and rebuilt in every process).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "recommend/reco.h"
@@ -87,7 +90,86 @@ static size_t naive_scan(const ecai_recommend *r, const uint32_t *cart_items, in
   return m;
 }
 
-int main(void) {
+static double file_mb(const char *p) {
+  FILE *f = fopen(p, "rb");
+  long sz = 0;
+  if (f) {
+    fseek(f, 0, SEEK_END);
+    sz = ftell(f);
+    fclose(f);
+  }
+  return sz / 1e6;
+}
+
+/* kB of Pss in /proc/self/smaps_rollup (the whole process), or -1 */
+static long self_pss_kb(void) {
+  FILE *f = fopen("/proc/self/smaps_rollup", "r");
+  char line[256];
+  long v = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "Pss:", 4)) v = atol(line + 4);
+  if (f) fclose(f);
+  return v;
+}
+
+/* One process of the memory measurement (this program run again with --hold, so it
+   shares nothing with the benchmark's own memory): loads the model at path ("-": none),
+   answers 50 one-item carts, tells fd `ready`, waits for a byte on fd `go`, writes its
+   PSS (kB, long) to fd `done`, holds the model until fd `end` closes. */
+static int hold(const char *path, int ready, int go, int done, int end) {
+  ecai_recommend *m = NULL;
+  char c = 'x';
+  if (strcmp(path, "-") && ecai_recommend_load(&m, NULL, path) == ECAI_OK) {
+    for (size_t i = 0; i < m->n_items && i < 50; i++) {
+      char req[256], *out = NULL;
+      int len = snprintf(req, sizeof req, "{\"k\":10,\"cart\":[\"%s\"]}", m->items[i * 37 % m->n_items].id);
+      if (ecai_recommend_query(&out, NULL, m, req, (size_t)len) == ECAI_OK) ecai_free(out);
+    }
+  }
+  if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1) return 1;
+  long kb = self_pss_kb();
+  if (write(done, &kb, sizeof kb) != sizeof kb) return 1;
+  (void)!read(end, &c, 1);
+  ecai_recommend_free(m);
+  return 0;
+}
+
+/* Sum of the PSS (MB) of n fresh processes holding the model at path, minus the same for
+   n processes holding none: the memory the model costs them together. */
+static double pss_procs(const char *path, int n) {
+  double sum[2] = {0, 0};
+  for (int pass = 0; pass < 2; pass++) {
+    int ready[2], go[2], done[2], end[2];
+    if (pipe(ready) || pipe(go) || pipe(done) || pipe(end)) return -1;
+    pid_t kids[8];
+    for (int k = 0; k < n; k++) {
+      kids[k] = fork();
+      if (kids[k] == 0) {
+        char a[4][16];
+        snprintf(a[0], 16, "%d", ready[1]), snprintf(a[1], 16, "%d", go[0]), snprintf(a[2], 16, "%d", done[1]);
+        snprintf(a[3], 16, "%d", end[0]);
+        close(end[1]); /* only the parent holds the write end: closing it ends every holder */
+        execl("/proc/self/exe", "bench_recommend", "--hold", pass ? "-" : path, a[0], a[1], a[2], a[3], (char *)NULL);
+        _exit(1);
+      }
+    }
+    char c = 'g';
+    for (int k = 0; k < n; k++) (void)!read(ready[0], &c, 1);
+    for (int k = 0; k < n; k++) (void)!write(go[1], "g", 1);
+    for (int k = 0; k < n; k++) {
+      long d = -1;
+      if (read(done[0], &d, sizeof d) != sizeof d || d < 0) sum[pass] = -1e9;
+      sum[pass] += d / 1024.0;
+    }
+    close(end[1]);
+    for (int k = 0; k < n; k++) waitpid(kids[k], NULL, 0);
+    close(ready[0]), close(ready[1]), close(go[0]), close(go[1]), close(done[0]), close(done[1]), close(end[0]);
+  }
+  return sum[0] - sum[1];
+}
+
+int main(int argc, char **argv) {
+  if (argc == 7 && !strcmp(argv[1], "--hold")) return hold(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
   const char *root = getenv("ECAI_ROOT");
   char path[2048];
   snprintf(path, sizeof path, "%s/../shared/data/recommend/online_retail/transactions.csv.gz", root ? root : ".");
@@ -232,24 +314,49 @@ int main(void) {
   printf("requests: %zu October carts; blended p50 %s the 2 ms target; peer/blended p50 ratio %.1fx\n", done,
          bp50 < 2.0 ? "meets" : "MISSES", np50 / bp50);
   const char *tmp = getenv("TMPDIR");
-  char mp[2048];
+  char mp[2048], mp2[2048];
   snprintf(mp, sizeof mp, "%s/ecai_bench_reco_%d.bin", tmp ? tmp : "/tmp", (int)getpid());
+  snprintf(mp2, sizeof mp2, "%s/ecai_bench_reco_%d.v2.bin", tmp ? tmp : "/tmp", (int)getpid());
+  /* the model file: the mapped layout (version 3) against the previous one (version 2,
+     parsed and rebuilt by replaying the orders in every process) as the peer */
   double s0 = now_s();
-  ecai_recommend_save(r, mp);
+  ecai_status st = ecai_recommend_save(r, mp);
   double s1 = now_s();
-  ecai_recommend *l = NULL;
-  ecai_status st = ecai_recommend_load(&l, NULL, mp);
-  double s2 = now_s();
-  FILE *f = fopen(mp, "rb");
-  long sz = 0;
-  if (f) {
-    fseek(f, 0, SEEK_END);
-    sz = ftell(f);
-    fclose(f);
+  ecai__reco_save_version = 2;
+  if (!st) st = ecai_recommend_save(r, mp2);
+  ecai__reco_save_version = 3;
+  if (st) {
+    fprintf(stderr, "bench_recommend: %s\n", ecai_last_error());
+    return 1;
   }
-  printf("model file: %.1f MB, save %.2f s, load %.2f s (%s)\n", sz / 1e6, s1 - s0, s2 - s1, st ? "FAILED" : "ok");
+  sleep(3); /* files settled: a process remembers a checked file (see catalog/ser.h) */
+  double ld3[3], ld2[3];
+  for (int v = 0; v < 2; v++)
+    for (int i = 0; i < 3; i++) {
+      ecai_recommend *l = NULL;
+      double a = now_s();
+      st = ecai_recommend_load(&l, NULL, v ? mp2 : mp);
+      (v ? ld2 : ld3)[i] = (now_s() - a) * 1e3;
+      if (st || ecai__reco_is_mapped(l) != !v) {
+        fprintf(stderr, "bench_recommend: load: %s\n", st ? ecai_last_error() : "mapped or not as expected");
+        return 1;
+      }
+      ecai_recommend_free(l);
+    }
+  printf("model file: version 3 (mapped) %.1f MB, saved in %.2f s; version 2 %.1f MB\n", file_mb(mp), s1 - s0,
+         file_mb(mp2));
+  printf("%-44s %9s %9s %9s\n", "model load (ms; run 1 checks the file)", "run 1", "run 2", "run 3");
+  printf("%-44s %9.2f %9.2f %9.2f\n", "version 3, mapped", ld3[0], ld3[1], ld3[2]);
+  printf("%-44s %9.2f %9.2f %9.2f\n", "peer: version 2, parsed and rebuilt", ld2[0], ld2[1], ld2[2]);
+  printf("load: the peer takes %.0fx longer (run 3)\n", ld2[2] / ld3[2]);
+  /* memory: PSS of 1 and of 4 processes holding the model after a few requests */
+  double pss3_1 = pss_procs(mp, 1), pss3_4 = pss_procs(mp, 4);
+  double pss2_1 = pss_procs(mp2, 1), pss2_4 = pss_procs(mp2, 4);
+  printf("%-44s %9s %9s\n", "memory of processes holding it (PSS MB, sum)", "1", "4");
+  printf("%-44s %9.1f %9.1f  (%.2fx one)\n", "version 3, mapped", pss3_1, pss3_4, pss3_4 / pss3_1);
+  printf("%-44s %9.1f %9.1f  (%.2fx one)\n", "peer: version 2, private copies", pss2_1, pss2_4, pss2_4 / pss2_1);
   remove(mp);
-  ecai_recommend_free(l);
+  remove(mp2);
   ecai_recommend_free(r);
   free(lat_b);
   free(lat_c);

@@ -1,26 +1,51 @@
-/* Fuzz target: the recommender's model file (ecai_recommend_load). */
+/* Fuzz target: the recommender's model file (ecai_recommend_load): versions 1-2 as given,
+   and the mapped layout (version 3, container "ECAIRCM\0") both as given and with its
+   container length and checksum made right, so the structure checks are fuzzed too. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include <ecai.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "fuzz_util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static ecai_ctx *ctx;
-  if (!ctx && ecai_ctx_new(&ctx, "{}", 2) != ECAI_OK) abort();
+static void load(ecai_ctx *ctx, const uint8_t *data, size_t size) {
   const char *path = fuzz_tmpfile("model", data, size);
   ecai_recommend *r = NULL;
   if (ecai_recommend_load(&r, ctx, path) == ECAI_OK) {
     char *out = NULL;
     size_t n = 0;
-    const char *req = "{\"cart\":[\"MUG1\"],\"k\":5}";
-    if (ecai_recommend_query(&out, &n, r, req, strlen(req)) == ECAI_OK) ecai_free(out);
+    static const char *reqs[] = {"{\"cart\":[\"MUG1\"],\"k\":5}", "{\"customer\":\"cust1\",\"k\":5}",
+                                 "{\"k\":5,\"strategy\":\"trending\"}", "{\"cart\":[\"MUG1\"],\"k\":3,\"strategy\":\"bundle\"}"};
+    for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++)
+      if (ecai_recommend_query(&out, &n, r, reqs[i], strlen(reqs[i])) == ECAI_OK) ecai_free(out);
     if (ecai_recommend_stats(&out, &n, r) == ECAI_OK) ecai_free(out);
     ecai_recommend_free(r);
   } else if (r) {
     abort();
   }
   unlink(path);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static ecai_ctx *ctx;
+  if (!ctx && ecai_ctx_new(&ctx, "{}", 2) != ECAI_OK) abort();
+  load(ctx, data, size);
+  if (size >= 32 && !memcmp(data, "ECAIRCM\0", 8)) {
+    uint8_t *d = malloc(size);
+    if (!d) abort();
+    memcpy(d, data, size);
+    uint64_t n = size - 32, sum;
+    memcpy(d + 16, &n, 8);
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    XXH3_64bits_update(&st, d, 24);
+    XXH3_64bits_update(&st, d + 32, n);
+    sum = XXH3_64bits_digest(&st);
+    memcpy(d + 24, &sum, 8);
+    load(ctx, d, size);
+    free(d);
+  }
   return 0;
 }

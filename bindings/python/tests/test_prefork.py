@@ -58,3 +58,32 @@ def test_prefork_workers_share_the_mapped_vectors(tmp_path):
         assert sm["Rss"] >= vec_kb * 0.5, (sm, vec_kb)  # the query touched the vectors
         assert sm["Shared_Clean"] >= sm["Rss"] - 8, sm  # ... and they are shared by the workers
         assert sm["Pss"] * 2 <= sm["Rss"], sm  # each worker pays a fraction of them
+
+
+def _reco_worker(model, barrier, results):
+    with ecai.Recommender.load(model) as rec:
+        items = rec.recommend(cart=["SKU-0142"], k=3)
+        barrier.wait(30)  # every worker holds the model now
+        results.put((os.getpid(), len(items), _smaps(model)))
+        barrier.wait(30)
+
+
+def test_prefork_workers_share_the_mapped_recommender_model(tmp_path):
+    model = str(tmp_path / "recommend.bin")
+    with ecai.Recommender.from_orders(os.path.join(ROOT, "examples", "data", "orders.csv")) as rec:
+        rec.save(model)
+    model = os.path.realpath(model)
+    fork = mp.get_context("fork")
+    barrier, results = fork.Barrier(WORKERS), fork.Queue()
+    procs = [fork.Process(target=_reco_worker, args=(model, barrier, results)) for _ in range(WORKERS)]
+    for p in procs:
+        p.start()
+    got = [results.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    for pid, nitems, sm in got:
+        assert nitems > 0, pid
+        assert sm, "the model file is not mapped in worker %d" % pid
+        assert sm["Anonymous"] == 0 and sm.get("Private_Dirty", 0) == 0, sm  # used in place, never copied
+        assert sm["Rss"] > 0 and sm["Pss"] * 2 <= sm["Rss"], sm  # shared by the workers
