@@ -39,6 +39,9 @@ const char *ecai_test_fixture(const char *rel);
 void ecai_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* A fresh temporary directory for this case, removed after it. */
 const char *ecai_test_tmpdir(void);
+/* kB of smaps field NAME ("Rss", "Pss", "Shared_Clean", ...) summed over this process's
+ * mappings of PATH, or -1 when none; *found gets the number of mappings. */
+long ecai_test_smaps_kb(const char *path, const char *name, int *found);
 /* Marks the current case as not checking libecai allocation balance (e.g. it
  * deliberately keeps a process-wide object alive). Use sparingly. */
 void ecai_test_no_leak_check(void);

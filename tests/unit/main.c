@@ -198,3 +198,27 @@ int main(int argc, char **argv) {
   printf("%zu passed, %zu failed, %zu skipped\n", passed, failed, skipped);
   return failed ? 1 : 0;
 }
+
+long ecai_test_smaps_kb(const char *path, const char *name, int *found) {
+  FILE *f = fopen("/proc/self/smaps", "r");
+  if (!f) return -1;
+  char line[4096];
+  int in = 0;
+  long val = -1;
+  *found = 0;
+  size_t nl = strlen(name);
+  while (fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3) {
+      size_t l = strlen(line);
+      while (l && line[l - 1] == '\n') line[--l] = 0;
+      in = l >= strlen(path) && strcmp(line + l - strlen(path), path) == 0;
+      if (in) *found += 1;
+      continue;
+    }
+    if (in && strncmp(line, name, nl) == 0 && line[nl] == ':') val = (val < 0 ? 0 : val) + atol(line + nl + 1);
+  }
+  fclose(f);
+  return val;
+}

@@ -481,31 +481,6 @@ TEST(index_mapped_checksum_once_per_file_and_damage_refused) {
   ecai_ctx_free(ctx);
 }
 
-/* kB of field NAME in the smaps block of the mapping of PATH in this process, or -1 */
-static long smaps_field(const char *path, const char *name, int *found) {
-  FILE *f = fopen("/proc/self/smaps", "r");
-  if (!f) return -1;
-  char line[4096];
-  int in = 0;
-  long val = -1;
-  *found = 0;
-  size_t nl = strlen(name);
-  while (fgets(line, sizeof line, f)) {
-    unsigned long lo, hi;
-    char perms[8];
-    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3) {
-      size_t l = strlen(line);
-      while (l && line[l - 1] == '\n') line[--l] = 0;
-      in = l >= strlen(path) && strcmp(line + l - strlen(path), path) == 0;
-      if (in) *found += 1;
-      continue;
-    }
-    if (in && strncmp(line, name, nl) == 0 && line[nl] == ':') val = (val < 0 ? 0 : val) + atol(line + nl + 1);
-  }
-  fclose(f);
-  return val;
-}
-
 TEST(index_mapped_pages_are_shared_by_processes) {
   enum { N = 4000, DIM = 256, P = 4 };
   setenv("OMP_NUM_THREADS", "1", 1);
@@ -540,9 +515,9 @@ TEST(index_mapped_pages_are_shared_by_processes) {
       if (write(ready[1], &c, 1) != 1) ok = 0;
       if (read(go[0], &c, 1) != 1) ok = 0;
       int found = 0;
-      long rss = smaps_field(real, "Rss", &found), anon = smaps_field(real, "Anonymous", &found);
-      long shared = smaps_field(real, "Shared_Clean", &found), priv = smaps_field(real, "Private_Dirty", &found);
-      long pss = smaps_field(real, "Pss", &found);
+      long rss = ecai_test_smaps_kb(real, "Rss", &found), anon = ecai_test_smaps_kb(real, "Anonymous", &found);
+      long shared = ecai_test_smaps_kb(real, "Shared_Clean", &found), priv = ecai_test_smaps_kb(real, "Private_Dirty", &found);
+      long pss = ecai_test_smaps_kb(real, "Pss", &found);
       long vec_kb = (long)N * DIM * 4 / 1024;
       char msg[256];
       int len = snprintf(msg, sizeof msg, "%d %d rss %ld anon %ld shared %ld dirty %ld pss %ld want %ld\n", ok,
