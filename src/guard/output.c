@@ -1052,241 +1052,226 @@ static bool contradicted(char *why, size_t cap, const ecai__csent *a, const ecai
   return false;
 }
 
-ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char *answer, size_t len,
-                               const char *const *ids, const char *const *texts, size_t n) {
-  ecai_status st = ECAI_OK;
-  gdoc ans = {0};
-  gdoc *src = NULL;
-  bool *owned = NULL;
-  actx a = {g, NULL, 0, 0};
-  ecai__pii_span *sp = NULL;
-  size_t ns = 0;
-  ecai__u64vec wh = {0};
-  char detail[256], idbuf[24];
-  char fail_cond[256] = "", fail_contra[320] = "";
-  ecai__csent *cans = NULL; /* the contradiction analysis of an answer sentence */
-  char fail_ground[256] = "", fail_neg[256] = "", fail_term[256] = "", fail_num[256] = "", fail_sku[256] = "";
-  const char *sku_reason = NULL;
-  double min_support = 1.0;
+/* What the per-sentence checks found: the first failure of each kind (empty: none). */
+typedef struct {
+  char ground[256], neg[256], cond[256], contra[320], term[256], num[256], sku[256];
+  const char *sku_reason;
+  double min_support;
+} gfails;
 
-  /* length */
-  size_t cps = 0;
-  for (size_t i = 0; i < len; i++)
-    if (((unsigned char)answer[i] & 0xC0) != 0x80) cps++;
-  bool too_long = (int64_t)cps > g->max_output;
-  snprintf(detail, sizeof detail, "%zu characters (limit %lld)", cps, (long long)g->max_output);
-  if ((st = ecai__verdict_add(v, "length", !too_long, too_long ? 1.0 : 0.0, too_long ? "too_long" : NULL, "block",
-                              detail)))
-    return st;
-  if (too_long && len > (size_t)g->max_output * 4) len = (size_t)g->max_output * 4;
-
-  src = ecai__calloc(n ? n : 1, sizeof *src);
-  owned = ecai__calloc(n ? n : 1, sizeof *owned);
-  if (!owned) goto oom;
-  g->cache_tick++;
-  if (!src) goto oom;
-  if (analyse(&ans, g, answer, len, &a)) goto oom;
-  for (size_t k = 0; k < n; k++)
-    if (cached_analyse(&src[k], &owned[k], g, texts[k], &a)) goto oom;
-
-  /* catalog: SKUs and their prices */
+/* Catalog: each SKU of the answer must exist (the catalog callback, or the sources without
+ * one) and a price in its sentence must be the catalog's (verified prices are marked). */
+static ecai_status check_skus(gfails *f, ecai_guard *g, gdoc *ans, const char *answer, size_t len,
+                              const char *const *texts, size_t n) {
   size_t pos = 0, sa, sb;
-  while (!sku_reason && next_sku(answer, len, &pos, &sa, &sb)) {
+  while (!f->sku_reason && next_sku(answer, len, &pos, &sa, &sb)) {
     char sku[64];
     snprintf(sku, sizeof sku, "%.*s", (int)(sb - sa < 63 ? sb - sa : 63), answer + sa);
-    /* the sentence holding it */
-    size_t si = 0;
-    while (si < ans.ns && ans.s[si].end <= sa) si++;
-    if (g->cat_fn) {
-      double price = -1;
-      int r = g->cat_fn(sku, &price, g->cat_payload);
-      if (r != 0 && r != 1) {
-        st = ecai__err(ECAI_EUSER, "guard: catalog callback returned %d for '%s'", r, sku);
-        goto done;
-      }
-      if (r == 0) {
-        sku_reason = "unknown_sku";
-        snprintf(fail_sku, sizeof fail_sku, "%s is not in the catalog", sku);
-      } else if (price >= 0 && si < ans.ns) {
-        gsent *se = &ans.s[si];
-        for (size_t q = 0; q < se->nnum; q++) {
-          gnum *x = &ans.num[se->num0 + q];
-          if (x->unit != U_MONEY) continue;
-          if (fabs(x->v - price) <= 0.005) x->verified = 1;
-          else if (!sku_reason) {
-            sku_reason = "price_mismatch";
-            snprintf(fail_sku, sizeof fail_sku, "%s costs %.2f in the catalog, the answer says %.2f", sku, price, x->v);
-          }
-        }
-      }
-    } else {
+    size_t si = 0; /* the sentence holding it */
+    while (si < ans->ns && ans->s[si].end <= sa) si++;
+    if (!g->cat_fn) {
       bool found = false;
       for (size_t k = 0; k < n && !found; k++) found = strstr(texts[k], sku) != NULL;
       if (!found) {
-        sku_reason = "unknown_sku";
-        snprintf(fail_sku, sizeof fail_sku, "%s is not in the sources (no catalog lookup installed)", sku);
+        f->sku_reason = "unknown_sku";
+        snprintf(f->sku, sizeof f->sku, "%s is not in the sources (no catalog lookup installed)", sku);
+      }
+      continue;
+    }
+    double price = -1;
+    int r = g->cat_fn(sku, &price, g->cat_payload);
+    if (r != 0 && r != 1) return ecai__err(ECAI_EUSER, "guard: catalog callback returned %d for '%s'", r, sku);
+    if (r == 0) {
+      f->sku_reason = "unknown_sku";
+      snprintf(f->sku, sizeof f->sku, "%s is not in the catalog", sku);
+    } else if (price >= 0 && si < ans->ns) {
+      gsent *se = &ans->s[si];
+      for (size_t q = 0; q < se->nnum; q++) {
+        gnum *x = &ans->num[se->num0 + q];
+        if (x->unit != U_MONEY) continue;
+        if (fabs(x->v - price) <= 0.005) x->verified = 1;
+        else if (!f->sku_reason) {
+          f->sku_reason = "price_mismatch";
+          snprintf(f->sku, sizeof f->sku, "%s costs %.2f in the catalog, the answer says %.2f", sku, price, x->v);
+        }
       }
     }
   }
+  return ECAI_OK;
+}
 
-  /* per sentence: support, negation, terms, numbers */
-  v->sentences = json_array();
-  if (!v->sentences) goto oom;
-  for (size_t i = 0; i < ans.ns; i++) {
-    gsent *as = &ans.s[i];
+/* Negation, locally: a negator of answer sentence as must negate the same word in the
+ * supporting window of d ("not shipped" ~ "not been shipped"); a negated statement of the
+ * best matching sentence must not be restated without negation. */
+static void check_negation(gfails *f, const gdoc *ans, const gsent *as, const gdoc *d, const gbest *b, size_t i,
+                           const char *snip) {
+  const gtok *at = &ans->t[as->tok0];
+  for (size_t k = 0; as->neg && k < as->ntok && !f->neg[0]; k++) {
+    if (!at[k].neg) continue;
+    bool ok = false;
+    uint64_t h[3];
+    if (next_content_n(at, as->ntok, k, h, 3) == 0) { /* nothing after it: the sentence level */
+      for (size_t q = 0; q < b->nwin && !ok; q++) ok = d->s[b->sent + q].neg;
+    }
+    for (size_t q = 0; q < b->nwin && !ok; q++) {
+      const gsent *ws = &d->s[b->sent + q];
+      ok = ws->neg && neg_scope_in(at, as->ntok, k, &d->t[ws->tok0], ws->ntok);
+    }
+    if (!ok) snprintf(f->neg, sizeof f->neg, "sentence %zu adds a negation: \"%s\"", i + 1, snip);
+  }
+  for (size_t q = 0; !f->neg[0] && q < b->nwin; q++) {
+    const gsent *bs = &d->s[b->sent + q];
+    if (!bs->neg || (b->sent + q != b->best_single && coverage(as, bs, NULL) < 0.4)) continue;
+    const gtok *st2 = &d->t[bs->tok0];
+    size_t n_restated = 0, n_ans = 0;
+    for (size_t r = 0; r < as->ntok; r++) n_ans += at[r].neg;
+    for (size_t r = 0; r < bs->ntok && !f->neg[0]; r++) {
+      uint64_t hs[3];
+      int ns2 = st2[r].neg ? next_content_n(st2, bs->ntok, r, hs, 3) : 0;
+      bool restated = false;
+      for (int x = 0; x < ns2; x++) restated = restated || ecai__u64_sorted_has(as->set, as->nset, hs[x]);
+      n_restated += restated;
+      /* each restated negated statement needs a negation of its own in the answer */
+      if (restated && (!neg_scope_in(st2, bs->ntok, r, at, as->ntok) || n_ans < n_restated))
+        snprintf(f->neg, sizeof f->neg, "sentence %zu drops a negation: \"%s\"", i + 1, snip);
+    }
+  }
+}
+
+/* Restrictive qualifiers (only, single, unless...) of the best matching sentence are kept
+ * when their word is restated. */
+static void check_conditions(gfails *f, const gdoc *ans, const gsent *as, const gdoc *d, const gbest *b, size_t i,
+                             const char *snip) {
+  const gsent *bs = &d->s[b->best_single];
+  for (size_t r = 0; r < bs->ntok && !f->cond[0]; r++) {
+    uint64_t hs[2];
+    const gtok *qt = &d->t[bs->tok0 + r];
+    if (!qt->qual || next_content2(&d->t[bs->tok0], bs->ntok, r, hs) < 1) continue;
+    if (ecai__u64_sorted_has(as->set, as->nset, hs[0]) && !sent_has(ans, as, qt->h))
+      snprintf(f->cond, sizeof f->cond, "sentence %zu drops a condition of the source: \"%s\"", i + 1, snip);
+  }
+}
+
+/* Policy terms of the answer sentence must be in the best matching sentence or a window
+ * sentence covering >= 40 % (topic terms: anywhere in the passage). */
+static void check_terms(gfails *f, const ecai_guard *g, const gdoc *ans, const gsent *as, const gdoc *d,
+                        const gbest *b, size_t i, const char *snip) {
+  for (size_t t = 0; t < g->n_terms && !f->term[0]; t++) {
+    if (!g->terms[t].n || !(as->tbloom & (1ull << (g->terms[t].v[0] & 63))) ||
+        !seq_has(&ans->t[as->tok0], as->ntok, &g->terms[t]))
+      continue;
+    bool found = false;
+    if (t >= n_window_terms()) found = seq_has(d->t, d->nt, &g->terms[t]);
+    for (size_t q = 0; q < b->nwin && !found && t < n_window_terms(); q++) {
+      const gsent *ws = &d->s[b->sent + q];
+      if (b->sent + q != b->best_single && coverage(as, ws, NULL) < 0.4) continue;
+      found = seq_has(&d->t[ws->tok0], ws->ntok, &g->terms[t]);
+    }
+    if (!found)
+      snprintf(f->term, sizeof f->term, "sentence %zu: \"%s\" is not in the supporting passage: \"%s\"", i + 1,
+               term_name(t), snip);
+  }
+}
+
+/* Numbers: in the supporting window (the whole source set when the sentence has no
+ * support at all). */
+static void check_numbers(gfails *f, const gdoc *ans, const gsent *as, const gdoc *d, const gbest *b,
+                          const gdoc *src, size_t n, size_t i, const char *snip) {
+  for (size_t q = 0; q < as->nnum && !f->num[0]; q++) {
+    gnum *x = &ans->num[as->num0 + q];
+    if (x->verified) continue;
+    if (d && num_ok_clause(x, ans, as, d, b->sent, b->sent + b->nwin)) continue;
+    bool anywhere = false;
+    for (size_t k = 0; k < n && !anywhere; k++) anywhere = num_in(x, &src[k], 0, src[k].ns);
+    char nb[48];
+    fmt_num(nb, sizeof nb, x);
+    snprintf(f->num, sizeof f->num, "sentence %zu: %s is %s: \"%s\"", i + 1, nb,
+             anywhere ? "not in the supporting passage" : "not in the sources", snip);
+  }
+}
+
+/* Every answer sentence against its best supporting window: support, negation, conditions,
+ * contradictions, policy terms, quoted terms, numbers; appends {text, support, source} of
+ * each sentence to v->sentences. ECAI_ENOMEM only. */
+static ecai_status check_sentences(gfails *f, ecai_guard_verdict *v, ecai_guard *g, const gdoc *ans,
+                                   const char *answer, gdoc *src, const char *const *ids,
+                                   const char *const *texts, size_t n) {
+  ecai__csent *cans = NULL; /* the contradiction analysis of an answer sentence */
+  ecai_status st = ECAI_OK;
+  for (size_t i = 0; !st && i < ans->ns; i++) {
+    const gsent *as = &ans->s[i];
     gbest b;
     best_window(&b, as, src, n);
     /* short filler and questions back to the customer claim nothing (their numbers are
      * still checked) */
     double support = ((as->nset < 2 || as->question) && n > 0) ? 1.0 : b.cov;
-    bool have = n > 0 && b.cov > 0;
+    bool have = n > 0 && b.cov > 0, claims = as->nset >= 2 && !as->question;
     const gdoc *d = have ? &src[b.src] : NULL;
     char snip[120];
     snippet(snip, sizeof snip, answer, as->start, as->end);
-    if (support < min_support) min_support = support;
-    if (support < g->support_thr && !fail_ground[0])
-      snprintf(fail_ground, sizeof fail_ground, "sentence %zu (support %.2f): \"%s\"", i + 1, support, snip);
-    if (as->nset >= 2 && !as->question) {
-      /* negation against the supporting passage */
-      /* negation, locally: a negator of the answer must negate the same word in the
-       * window ("not shipped" ~ "not been shipped"); a negated statement of the best
-       * matching sentence must not be restated without negation */
-      const gtok *at = &ans.t[as->tok0];
-      for (size_t k = 0; d && as->neg && k < as->ntok && !fail_neg[0]; k++) {
-        if (!at[k].neg) continue;
-        bool ok = false;
-        uint64_t h[3];
-        if (next_content_n(at, as->ntok, k, h, 3) == 0) { /* nothing after it: the sentence level */
-          for (size_t q = 0; q < b.nwin && !ok; q++) ok = d->s[b.sent + q].neg;
-        }
-        for (size_t q = 0; q < b.nwin && !ok; q++) {
-          const gsent *ws = &d->s[b.sent + q];
-          ok = ws->neg && neg_scope_in(at, as->ntok, k, &d->t[ws->tok0], ws->ntok);
-        }
-        if (!ok) snprintf(fail_neg, sizeof fail_neg, "sentence %zu adds a negation: \"%s\"", i + 1, snip);
-      }
-      for (size_t q = 0; d && !fail_neg[0] && q < b.nwin; q++) {
-        const gsent *bs = &d->s[b.sent + q];
-        if (!bs->neg || (b.sent + q != b.best_single && coverage(as, bs, NULL) < 0.4)) continue;
-        const gtok *st2 = &d->t[bs->tok0];
-        size_t n_restated = 0, n_ans = 0;
-        for (size_t r = 0; r < as->ntok; r++) n_ans += at[r].neg;
-        for (size_t r = 0; r < bs->ntok && !fail_neg[0]; r++) {
-          uint64_t hs[3];
-          int ns2 = st2[r].neg ? next_content_n(st2, bs->ntok, r, hs, 3) : 0;
-          bool restated = false;
-          for (int x = 0; x < ns2; x++) restated = restated || ecai__u64_sorted_has(as->set, as->nset, hs[x]);
-          n_restated += restated;
-          /* each restated negated statement needs a negation of its own in the answer */
-          if (restated && (!neg_scope_in(st2, bs->ntok, r, at, as->ntok) || n_ans < n_restated))
-            snprintf(fail_neg, sizeof fail_neg, "sentence %zu drops a negation: \"%s\"", i + 1, snip);
-        }
-      }
-      /* restrictive qualifiers (only, single, unless...) kept when their word is restated */
-      if (d && !fail_cond[0]) {
-        const gsent *bs = &d->s[b.best_single];
-        for (size_t r = 0; r < bs->ntok && !fail_cond[0]; r++) {
-          uint64_t hs[2];
-          const gtok *qt = &d->t[bs->tok0 + r];
-          if (!qt->qual || next_content2(&d->t[bs->tok0], bs->ntok, r, hs) < 1) continue;
-          if (ecai__u64_sorted_has(as->set, as->nset, hs[0]) && !sent_has(&ans, as, qt->h))
-            snprintf(fail_cond, sizeof fail_cond, "sentence %zu drops a condition of the source: \"%s\"", i + 1,
-                     snip);
-        }
-      }
-      /* contradictions without a negation word, against each sentence of the passage */
-      if (d && d->ns && !fail_contra[0]) {
-        if (!cans && !(cans = ecai__malloc(sizeof *cans))) goto oom;
-        ecai__csent_analyse(cans, answer + as->start, as->end - as->start);
+    if (support < f->min_support) f->min_support = support;
+    if (support < g->support_thr && !f->ground[0])
+      snprintf(f->ground, sizeof f->ground, "sentence %zu (support %.2f): \"%s\"", i + 1, support, snip);
+    if (claims && d) {
+      if (!f->neg[0]) check_negation(f, ans, as, d, &b, i, snip);
+      if (!f->cond[0]) check_conditions(f, ans, as, d, &b, i, snip);
+      if (d->ns && !f->contra[0]) { /* contradictions without a negation word */
         const ecai__csent *cd = contra_source(&src[b.src], texts[b.src]);
-        if (!cd) goto oom;
+        if (!cd || (!cans && !(cans = ecai__malloc(sizeof *cans)))) {
+          st = ecai__err(ECAI_ENOMEM, "guard: out of memory");
+          break;
+        }
+        ecai__csent_analyse(cans, answer + as->start, as->end - as->start);
         char why[160];
         if (contradicted(why, sizeof why, cans, cd, d->ns))
-          snprintf(fail_contra, sizeof fail_contra, "sentence %zu: %s: \"%s\"", i + 1, why, snip);
+          snprintf(f->contra, sizeof f->contra, "sentence %zu: %s: \"%s\"", i + 1, why, snip);
       }
-      /* policy terms */
-      for (size_t t = 0; d && t < g->n_terms && !fail_term[0]; t++) {
-        if (!g->terms[t].n || !(as->tbloom & (1ull << (g->terms[t].v[0] & 63))) ||
-            !seq_has(&ans.t[as->tok0], as->ntok, &g->terms[t]))
-          continue;
-        /* in the best matching sentence, or a window sentence covering >= 40 %; topic
-         * terms anywhere in the passage */
-        bool found = false;
-        if (t >= n_window_terms()) found = seq_has(d->t, d->nt, &g->terms[t]);
-        for (size_t q = 0; q < b.nwin && !found && t < n_window_terms(); q++) {
-          const gsent *ws = &d->s[b.sent + q];
-          if (b.sent + q != b.best_single && coverage(as, ws, NULL) < 0.4) continue;
-          found = seq_has(&d->t[ws->tok0], ws->ntok, &g->terms[t]);
-        }
-        if (!found)
-          snprintf(fail_term, sizeof fail_term, "sentence %zu: \"%s\" is not in the supporting passage: \"%s\"",
-                   i + 1, term_name(t), snip);
-      }
+      check_terms(f, g, ans, as, d, &b, i, snip);
     }
     /* quoted terms ('pending', "no longer needed") must be quoted from a source, and
      * ALL-CAPS words (EST) must be in one */
-    if (!fail_term[0] && as->nset >= 2 && !as->question) {
-      char q[80];
-      if (quoted_missing(q, sizeof q, answer, as->start, as->end, texts, n) ||
-          acronym_missing(q, sizeof q, answer, as->start, as->end, texts, n) ||
-          name_missing(q, sizeof q, answer, as->start, as->end, texts, n))
-        snprintf(fail_term, sizeof fail_term, "sentence %zu: '%s' is not in the sources: \"%s\"", i + 1, q, snip);
-    }
-    /* numbers: in the supporting window (the whole source set when the sentence has no
-     * support at all) */
-    for (size_t q = 0; q < as->nnum && !fail_num[0]; q++) {
-      gnum *x = &ans.num[as->num0 + q];
-      if (x->verified) continue;
-      bool ok = false;
-      if (d) ok = num_ok_clause(x, &ans, as, d, b.sent, b.sent + b.nwin);
-      if (!ok) {
-        bool anywhere = false;
-        for (size_t k = 0; k < n && !anywhere; k++) anywhere = num_in(x, &src[k], 0, src[k].ns);
-        char nb[48];
-        fmt_num(nb, sizeof nb, x);
-        snprintf(fail_num, sizeof fail_num, "sentence %zu: %s is %s: \"%s\"", i + 1, nb,
-                 anywhere ? "not in the supporting passage" : "not in the sources", snip);
-      }
-    }
+    char q[80];
+    if (!f->term[0] && claims &&
+        (quoted_missing(q, sizeof q, answer, as->start, as->end, texts, n) ||
+         acronym_missing(q, sizeof q, answer, as->start, as->end, texts, n) ||
+         name_missing(q, sizeof q, answer, as->start, as->end, texts, n)))
+      snprintf(f->term, sizeof f->term, "sentence %zu: '%s' is not in the sources: \"%s\"", i + 1, q, snip);
+    check_numbers(f, ans, as, d, &b, src, n, i, snip);
+    char idbuf[24];
     const char *sid = NULL;
-    if (have) {
-      if (ids && ids[b.src]) sid = ids[b.src];
-      else {
-        snprintf(idbuf, sizeof idbuf, "%zu", b.src);
-        sid = idbuf;
-      }
-    }
+    if (have && ids && ids[b.src]) sid = ids[b.src];
+    else if (have) snprintf(idbuf, sizeof idbuf, "%zu", b.src), sid = idbuf;
     json_t *o = json_pack("{s:s,s:f,s:s?}", "text", snip, "support", round(support * 1000) / 1000, "source", sid);
-    if (!o || json_array_append_new(v->sentences, o)) goto oom;
+    if (!o || json_array_append_new(v->sentences, o)) st = ecai__err(ECAI_ENOMEM, "guard: out of memory");
   }
-  if (ans.ns == 0) {
-    min_support = 0;
-    snprintf(fail_ground, sizeof fail_ground, "the answer is empty");
-  }
-  if ((st = ecai__verdict_add(v, "grounding", !fail_ground[0], min_support,
-                              fail_ground[0] ? "unsupported_claim" : NULL, "block", fail_ground)))
-    goto done;
-  if ((st = ecai__verdict_add(v, "negation", !fail_neg[0], fail_neg[0] ? 1 : 0,
-                              fail_neg[0] ? "negation_mismatch" : NULL, "block", fail_neg)))
-    goto done;
-  if ((st = ecai__verdict_add(v, "conditions", !fail_cond[0], fail_cond[0] ? 1 : 0,
-                              fail_cond[0] ? "condition_dropped" : NULL, "block", fail_cond)))
-    goto done;
-  if ((st = ecai__verdict_add(v, "contradiction", !fail_contra[0], fail_contra[0] ? 1 : 0,
-                              fail_contra[0] ? "contradiction" : NULL, "block", fail_contra)))
-    goto done;
-  if ((st = ecai__verdict_add(v, "policy_terms", !fail_term[0], fail_term[0] ? 1 : 0,
-                              fail_term[0] ? "term_not_in_sources" : NULL, "block", fail_term)))
-    goto done;
-  if ((st = ecai__verdict_add(v, "catalog", !sku_reason, sku_reason ? 1 : 0, sku_reason, "block", fail_sku)))
-    goto done;
-  if ((st = ecai__verdict_add(v, "numbers", !fail_num[0], fail_num[0] ? 1 : 0,
-                              fail_num[0] ? "number_not_in_sources" : NULL, "block", fail_num)))
-    goto done;
+  ecai__free(cans);
+  return st;
+}
 
-  /* PII in the answer that the sources do not contain */
-  if (ecai__pii_find(&sp, &ns, answer, len)) goto oom;
-  detail[0] = 0;
+/* The verdict's checks that come from the sentences and the catalog, in order. */
+static ecai_status add_sentence_verdicts(ecai_guard_verdict *v, const gfails *f) {
+  ecai_status st;
+#define ADD(name, buf, score, reason)                                                                  \
+  if ((st = ecai__verdict_add(v, name, !(buf)[0], score, (buf)[0] ? reason : NULL, "block", buf))) return st
+  ADD("grounding", f->ground, f->min_support, "unsupported_claim");
+  ADD("negation", f->neg, f->neg[0] ? 1 : 0, "negation_mismatch");
+  ADD("conditions", f->cond, f->cond[0] ? 1 : 0, "condition_dropped");
+  ADD("contradiction", f->contra, f->contra[0] ? 1 : 0, "contradiction");
+  ADD("policy_terms", f->term, f->term[0] ? 1 : 0, "term_not_in_sources");
+#undef ADD
+  if ((st = ecai__verdict_add(v, "catalog", !f->sku_reason, f->sku_reason ? 1 : 0, f->sku_reason, "block", f->sku)))
+    return st;
+  return ecai__verdict_add(v, "numbers", !f->num[0], f->num[0] ? 1 : 0, f->num[0] ? "number_not_in_sources" : NULL,
+                           "block", f->num);
+}
+
+/* PII in the answer that the sources do not contain (order numbers and addresses aside). */
+static ecai_status check_pii(ecai_guard_verdict *v, const char *answer, size_t len, const char *const *texts,
+                             size_t n) {
+  ecai__pii_span *sp = NULL;
+  size_t ns = 0;
+  char detail[256] = "";
+  if (ecai__pii_find(&sp, &ns, answer, len)) return ecai__err(ECAI_ENOMEM, "guard: out of memory");
   for (size_t k = 0; k < ns && !detail[0]; k++) {
     if (sp[k].type == G_PII_ORDER || sp[k].type == G_PII_ADDRESS) continue;
     char val[128];
@@ -1296,13 +1281,17 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     for (size_t q = 0; q < n && !in_src; q++) in_src = strstr(texts[q], val) != NULL;
     if (!in_src) snprintf(detail, sizeof detail, "a %s that is not in the sources", ecai__pii_type_name(sp[k].type));
   }
-  if ((st = ecai__verdict_add(v, "pii", !detail[0], detail[0] ? 1 : 0, detail[0] ? "pii" : NULL, "block", detail)))
-    goto done;
+  ecai__free(sp);
+  return ecai__verdict_add(v, "pii", !detail[0], detail[0] ? 1 : 0, detail[0] ? "pii" : NULL, "block", detail);
+}
 
-  /* banned phrases: word sequences (case-insensitive) */
-  detail[0] = 0;
-  if ((g->n_banned || g->n_leak) && (st = ecai__guard_word_hashes(&wh, answer, len))) goto done;
-  for (size_t k = 0; k < g->n_banned && !detail[0]; k++) {
+/* Banned phrases (word sequences, case-insensitive) and system-prompt leakage (a verbatim
+ * run of leak_words words). */
+static ecai_status check_banned_and_leak(ecai_guard_verdict *v, const ecai_guard *g, const char *answer, size_t len) {
+  ecai__u64vec wh = {0};
+  char detail[256] = "";
+  ecai_status st = (g->n_banned || g->n_leak) ? ecai__guard_word_hashes(&wh, answer, len) : ECAI_OK;
+  for (size_t k = 0; !st && k < g->n_banned && !detail[0]; k++) {
     uint64_t ph[32];
     size_t np = 0;
     for (const char *p = g->banned[k]; *p && np < 32;) {
@@ -1314,14 +1303,12 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     for (size_t i = 0; np && i + np <= wh.n && !detail[0]; i++)
       if (!memcmp(&wh.v[i], ph, np * sizeof *ph)) snprintf(detail, sizeof detail, "contains \"%s\"", g->banned[k]);
   }
-  if ((st = ecai__verdict_add(v, "banned", !detail[0], detail[0] ? 1 : 0, detail[0] ? "banned_topic" : NULL, "block",
-                              detail)))
-    goto done;
-
-  /* system-prompt leakage: a verbatim run of leak_words words */
+  if (!st)
+    st = ecai__verdict_add(v, "banned", !detail[0], detail[0] ? 1 : 0, detail[0] ? "banned_topic" : NULL, "block",
+                           detail);
   detail[0] = 0;
   double leak_score = 0;
-  if (g->n_leak) {
+  if (!st && g->n_leak) {
     size_t k = (size_t)g->leak_words, hits = 0, tot = 0;
     for (size_t i = 0; i + k <= wh.n; i++) {
       uint64_t h = XXH3_64bits(&wh.v[i], k * sizeof(uint64_t));
@@ -1331,22 +1318,53 @@ ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char 
     leak_score = tot ? (double)hits / (double)tot : 0;
     if (hits) snprintf(detail, sizeof detail, "%zu run(s) of %zu words copied from the system prompt", hits, k);
   }
-  if ((st = ecai__verdict_add(v, "prompt_leak", !detail[0], leak_score, detail[0] ? "prompt_leak" : NULL, "block",
-                              detail)))
-    goto done;
-  v->score = min_support;
-  goto done;
-oom:
-  st = ecai__err(ECAI_ENOMEM, "guard: out of memory");
-done:
+  if (!st)
+    st = ecai__verdict_add(v, "prompt_leak", !detail[0], leak_score, detail[0] ? "prompt_leak" : NULL, "block",
+                           detail);
+  ecai__u64vec_free(&wh);
+  return st;
+}
+
+ecai_status ecai__guard_output(ecai_guard_verdict *v, ecai_guard *g, const char *answer, size_t len,
+                               const char *const *ids, const char *const *texts, size_t n) {
+  gdoc ans = {0};
+  actx a = {g, NULL, 0, 0};
+  gfails f = {.min_support = 1.0};
+  char detail[256];
+
+  /* length */
+  size_t cps = 0;
+  for (size_t i = 0; i < len; i++)
+    if (((unsigned char)answer[i] & 0xC0) != 0x80) cps++;
+  bool too_long = (int64_t)cps > g->max_output;
+  snprintf(detail, sizeof detail, "%zu characters (limit %lld)", cps, (long long)g->max_output);
+  ecai_status st = ecai__verdict_add(v, "length", !too_long, too_long ? 1.0 : 0.0, too_long ? "too_long" : NULL,
+                                     "block", detail);
+  if (st) return st;
+  if (too_long && len > (size_t)g->max_output * 4) len = (size_t)g->max_output * 4;
+
+  gdoc *src = ecai__calloc(n ? n : 1, sizeof *src);
+  bool *owned = ecai__calloc(n ? n : 1, sizeof *owned);
+  g->cache_tick++;
+  if (!src || !owned || analyse(&ans, g, answer, len, &a)) st = ecai__err(ECAI_ENOMEM, "guard: out of memory");
+  for (size_t k = 0; !st && k < n; k++)
+    if (cached_analyse(&src[k], &owned[k], g, texts[k], &a)) st = ecai__err(ECAI_ENOMEM, "guard: out of memory");
+  if (!st) st = check_skus(&f, g, &ans, answer, len, texts, n);
+  if (!st && !(v->sentences = json_array())) st = ecai__err(ECAI_ENOMEM, "guard: out of memory");
+  if (!st) st = check_sentences(&f, v, g, &ans, answer, src, ids, texts, n);
+  if (!st && ans.ns == 0) {
+    f.min_support = 0;
+    snprintf(f.ground, sizeof f.ground, "the answer is empty");
+  }
+  if (!st) st = add_sentence_verdicts(v, &f);
+  if (!st) st = check_pii(v, answer, len, texts, n);
+  if (!st) st = check_banned_and_leak(v, g, answer, len);
+  if (!st) v->score = f.min_support;
   doc_free(&ans);
-  ecai__free(cans);
   for (size_t k = 0; src && owned && k < n; k++)
     if (owned[k]) doc_free(&src[k]);
   ecai__free(owned);
   ecai__free(src);
   ecai__free(a.w);
-  ecai__free(sp);
-  ecai__u64vec_free(&wh);
   return st;
 }
