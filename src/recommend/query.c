@@ -784,6 +784,130 @@ static ecai_status read_cats(json_t *req, const char *key, const char ***out, si
   return ECAI_OK;
 }
 
+/* The trend the "trending" strategy ranks by: the model's (as of its last fit) or, with
+ * "now" given or none stored, one as of now (the newest order when now < 0) in *tfree,
+ * which the caller frees. */
+static ecai_status use_trend(const ecai_recommend *r, reco_scores *s, double now, float **tfree) {
+  if (now < 0 && r->recent) {
+    s->recent = r->recent;
+    s->trend = r->trend;
+    s->hot = r->hot;
+    s->trend_n = r->trend_n;
+    return ECAI_OK;
+  }
+  int64_t tn = (int64_t)now;
+  for (size_t i = 0; now < 0 && i < r->n_orders; i++)
+    if (i == 0 || r->orders[i].ts > tn) tn = r->orders[i].ts;
+  float *t = *tfree = ecai__malloc((r->n_items ? r->n_items : 1) * 3 * sizeof *t);
+  if (!t) return ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+  ecai__reco_trend(r, tn, t, t + r->n_items, t + 2 * r->n_items);
+  s->recent = t;
+  s->trend = t + r->n_items;
+  s->hot = t + 2 * r->n_items;
+  s->trend_n = r->n_items;
+  return ECAI_OK;
+}
+
+/* One recommended item as JSON: id, score, reason (why it was chosen), title. */
+static json_t *hit_json(const ecai_recommend *r, const reco_hit *hit, const reco_scores *s) {
+  json_t *it = json_object();
+  char reason[320];
+  const reco_item *b = &r->items[hit->because];
+  const char *bt = b->title ? b->title : b->id;
+  switch (hit->why) {
+  case 1: snprintf(reason, sizeof reason, "often bought with %.280s", bt); break;
+  case 2: snprintf(reason, sizeof reason, "similar to %.280s", bt); break;
+  case 3: snprintf(reason, sizeof reason, "you ordered this before"); break;
+  case 4: snprintf(reason, sizeof reason, "similar to items in your cart"); break;
+  case 5: snprintf(reason, sizeof reason, "goes with %.280s (same category)", bt); break;
+  case 6: snprintf(reason, sizeof reason, "goes with %.280s (same department)", bt); break;
+  case 8: snprintf(reason, sizeof reason, "bought by customers who buy what you buy"); break;
+  case 7:
+    snprintf(reason, sizeof reason, "trending: %.0f orders in the last %d days, %.1fx its earlier rate",
+             (double)s->recent[hit->item], RECO_TREND_DAYS, (double)s->trend[hit->item]);
+    break;
+  default: snprintf(reason, sizeof reason, "popular with other shoppers"); break;
+  }
+  json_object_set_new(it, "id", json_string(r->items[hit->item].id));
+  json_object_set_new(it, "score", json_real(hit->score));
+  json_object_set_new(it, "reason", json_string(reason));
+  if (r->items[hit->item].title) json_object_set_new(it, "title", json_string(r->items[hit->item].title));
+  return it;
+}
+
+/* reply as compact JSON in *out (the library's allocator) and its length. */
+static ecai_status dump_reply(const json_t *reply, char **out, size_t *out_len) {
+  char *js = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(6));
+  size_t jn = js ? strlen(js) : 0;
+  *out = js ? ecai__strndup(js, jn) : NULL;
+  free(js); /* jansson's allocator */
+  if (!*out) return ecai__err(ECAI_ENOMEM, "recommend: out of memory serialising the reply");
+  if (out_len) *out_len = jn;
+  return ECAI_OK;
+}
+
+/* The request's "customer" (a non-empty string, or an integer written into buf), or NULL. */
+static ecai_status read_customer(json_t *j, char *buf, size_t cap, const char **customer) {
+  json_t *cj = json_object_get(j, "customer");
+  *customer = NULL;
+  if (json_is_string(cj) && json_string_value(cj)[0]) *customer = json_string_value(cj);
+  else if (json_is_integer(cj)) snprintf(buf, cap, "%lld", (long long)json_integer_value(cj)), *customer = buf;
+  else if (cj && !json_is_null(cj)) return bad("customer", "must be a customer id (non-empty string or integer)");
+  return ECAI_OK;
+}
+
+/* Reads the request's options (every key checked, ranges and enums validated) into *o,
+ * "now" into *now (unchanged when absent) and the category lists (the caller frees them). */
+static ecai_status read_opts(json_t *j, reco_opts *o, double *now, const char ***cat_in, const char ***cat_out) {
+  if (!json_is_object(j)) return ecai__err(ECAI_EINVAL, "recommend request: must be a JSON object");
+  static const char *known[] = {"cart", "history", "k", "strategy", "exclude", "min_price", "max_price",
+                                "allow_pricier", "now", "exclude_history", "in_stock", "method", "categories",
+                                "exclude_categories", "customer", NULL};
+  const char *key;
+  json_t *val;
+  json_object_foreach(j, key, val) {
+    bool ok = false;
+    for (int i = 0; known[i]; i++) ok |= !strcmp(known[i], key);
+    if (!ok) return ecai__err(ECAI_EINVAL, "recommend request: unknown field \"%s\"", key);
+  }
+  json_t *kj = json_object_get(j, "k");
+  if (kj) {
+    if (!json_is_integer(kj) || json_integer_value(kj) < 1 || json_integer_value(kj) > 1000)
+      return bad("k", "must be an integer in 1..1000");
+    o->k = (size_t)json_integer_value(kj);
+  }
+  json_t *sj = json_object_get(j, "strategy");
+  if (sj) {
+    const char *sv = json_string_value(sj);
+    if (sv && !strcmp(sv, "mixed")) o->strategy = RECO_S_MIXED;
+    else if (sv && !strcmp(sv, "complementary")) o->strategy = RECO_S_COMPLEMENTARY;
+    else if (sv && !strcmp(sv, "similar")) o->strategy = RECO_S_SIMILAR;
+    else if (sv && !strcmp(sv, "trending")) o->strategy = RECO_S_TRENDING;
+    else if (sv && !strcmp(sv, "bundle")) o->strategy = RECO_S_BUNDLE;
+    else return bad("strategy", "must be \"mixed\", \"complementary\", \"similar\", \"trending\" or \"bundle\"");
+  }
+  json_t *mj = json_object_get(j, "method");
+  if (mj) {
+    static const char *ms[] = {"popularity", "cooccurrence", "cosine", "ease", "content", "blended"};
+    const char *mv = json_string_value(mj);
+    int found = -1;
+    for (int i = 0; mv && i < 6; i++)
+      if (!strcmp(ms[i], mv)) found = i;
+    if (found < 0) return bad("method", "must be popularity|cooccurrence|cosine|ease|content|blended");
+    o->method = (reco_method)found;
+  }
+  ecai_status st;
+  if ((st = read_bool(j, "exclude_history", &o->exclude_history)) ||
+      (st = read_bool(j, "allow_pricier", &o->allow_pricier)) || (st = read_bool(j, "in_stock", &o->in_stock)) ||
+      (st = read_num(j, "min_price", &o->min_price)) || (st = read_num(j, "max_price", &o->max_price)) ||
+      (st = read_num(j, "now", now)))
+    return st;
+  if ((st = read_cats(j, "categories", cat_in, &o->n_cat_in)) ||
+      (st = read_cats(j, "exclude_categories", cat_out, &o->n_cat_out)))
+    return st;
+  return ECAI_OK;
+}
+
 ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recommend *r, const char *req, size_t len) {
   ECAI__CHECK_ARG(out);
   *out = NULL;
@@ -801,66 +925,8 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
   const char **cat_in = NULL, **cat_out = NULL;
   reco_opts o = {.k = 10, .strategy = RECO_S_MIXED, .method = RECO_M_BLENDED, .exclude_history = true,
                  .in_stock = true, .use_mmr = true, .min_price = -1, .max_price = -1};
-  if (!json_is_object(j)) {
-    st = ecai__err(ECAI_EINVAL, "recommend request: must be a JSON object");
-    goto done;
-  }
-  static const char *known[] = {"cart", "history", "k", "strategy", "exclude", "min_price", "max_price",
-                                "allow_pricier", "now", "exclude_history", "in_stock", "method", "categories",
-                                "exclude_categories", "customer", NULL};
-  const char *key;
-  json_t *val;
-  json_object_foreach(j, key, val) {
-    bool ok = false;
-    for (int i = 0; known[i]; i++) ok |= !strcmp(known[i], key);
-    if (!ok) {
-      st = ecai__err(ECAI_EINVAL, "recommend request: unknown field \"%s\"", key);
-      goto done;
-    }
-  }
-  json_t *kj = json_object_get(j, "k");
-  if (kj) {
-    if (!json_is_integer(kj) || json_integer_value(kj) < 1 || json_integer_value(kj) > 1000) {
-      st = bad("k", "must be an integer in 1..1000");
-      goto done;
-    }
-    o.k = (size_t)json_integer_value(kj);
-  }
-  json_t *sj = json_object_get(j, "strategy");
-  if (sj) {
-    const char *sv = json_string_value(sj);
-    if (sv && !strcmp(sv, "mixed")) o.strategy = RECO_S_MIXED;
-    else if (sv && !strcmp(sv, "complementary")) o.strategy = RECO_S_COMPLEMENTARY;
-    else if (sv && !strcmp(sv, "similar")) o.strategy = RECO_S_SIMILAR;
-    else if (sv && !strcmp(sv, "trending")) o.strategy = RECO_S_TRENDING;
-    else if (sv && !strcmp(sv, "bundle")) o.strategy = RECO_S_BUNDLE;
-    else {
-      st = bad("strategy", "must be \"mixed\", \"complementary\", \"similar\", \"trending\" or \"bundle\"");
-      goto done;
-    }
-  }
-  json_t *mj = json_object_get(j, "method");
-  if (mj) {
-    static const char *ms[] = {"popularity", "cooccurrence", "cosine", "ease", "content", "blended"};
-    const char *mv = json_string_value(mj);
-    int found = -1;
-    for (int i = 0; mv && i < 6; i++)
-      if (!strcmp(ms[i], mv)) found = i;
-    if (found < 0) {
-      st = bad("method", "must be popularity|cooccurrence|cosine|ease|content|blended");
-      goto done;
-    }
-    o.method = (reco_method)found;
-  }
-  if ((st = read_bool(j, "exclude_history", &o.exclude_history)) || (st = read_bool(j, "allow_pricier", &o.allow_pricier)) ||
-      (st = read_bool(j, "in_stock", &o.in_stock)) || (st = read_num(j, "min_price", &o.min_price)) ||
-      (st = read_num(j, "max_price", &o.max_price)))
-    goto done;
   double now = -1;
-  if ((st = read_num(j, "now", &now))) goto done;
-  if ((st = read_cats(j, "categories", &cat_in, &o.n_cat_in)) ||
-      (st = read_cats(j, "exclude_categories", &cat_out, &o.n_cat_out)))
-    goto done;
+  if ((st = read_opts(j, &o, &now, &cat_in, &cat_out))) goto done;
   o.cat_in = cat_in;
   o.cat_out = cat_out;
   json_t *cart = json_object_get(j, "cart"), *hist = json_object_get(j, "history"), *excl = json_object_get(j, "exclude");
@@ -870,13 +936,7 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
   }
   char cbuf[32];
   const char *customer = NULL;
-  json_t *cj = json_object_get(j, "customer");
-  if (json_is_string(cj) && json_string_value(cj)[0]) customer = json_string_value(cj);
-  else if (json_is_integer(cj)) snprintf(cbuf, sizeof cbuf, "%lld", (long long)json_integer_value(cj)), customer = cbuf;
-  else if (cj && !json_is_null(cj)) {
-    st = bad("customer", "must be a customer id (non-empty string or integer)");
-    goto done;
-  }
+  if ((st = read_customer(j, cbuf, sizeof cbuf, &customer))) goto done;
   size_t ncart = cart ? json_array_size(cart) : 0, nhist = hist ? json_array_size(hist) : 0;
   in = ecai__malloc((ncart + nhist + 1 + (customer ? r->n_items : 0)) * sizeof *in);
   hits = ecai__malloc(o.k * sizeof *hits);
@@ -1008,26 +1068,7 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
   if (o.strategy == RECO_S_TRENDING) { /* the model's trend (as of its last fit) or one as of "now" */
     o.method = RECO_M_TRENDING;
     o.use_mmr = false;
-    if (now >= 0 || !r->recent) {
-      int64_t tn = (int64_t)now;
-      for (size_t i = 0; now < 0 && i < r->n_orders; i++)
-        if (i == 0 || r->orders[i].ts > tn) tn = r->orders[i].ts;
-      tfree = ecai__malloc((r->n_items ? r->n_items : 1) * 3 * sizeof *tfree);
-      if (!tfree) {
-        st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
-        goto done;
-      }
-      ecai__reco_trend(r, tn, tfree, tfree + r->n_items, tfree + 2 * r->n_items);
-      s.recent = tfree;
-      s.trend = tfree + r->n_items;
-      s.hot = tfree + 2 * r->n_items;
-      s.trend_n = r->n_items;
-    } else {
-      s.recent = r->recent;
-      s.trend = r->trend;
-      s.hot = r->hot;
-      s.trend_n = r->trend_n;
-    }
+    if ((st = use_trend(r, &s, now, &tfree))) goto done;
   }
   reply = json_object();
   json_t *items = json_array(), *bund = o.strategy == RECO_S_BUNDLE ? json_array() : NULL;
@@ -1048,47 +1089,14 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
     goto done;
   }
   static const char *snames[] = {"mixed", "complementary", "similar", "trending", "bundle"};
-  for (size_t h = 0; h < nh; h++) {
-    json_t *it = json_object();
-    char reason[320];
-    const reco_item *b = &r->items[hits[h].because];
-    const char *bt = b->title ? b->title : b->id;
-    switch (hits[h].why) {
-    case 1: snprintf(reason, sizeof reason, "often bought with %.280s", bt); break;
-    case 2: snprintf(reason, sizeof reason, "similar to %.280s", bt); break;
-    case 3: snprintf(reason, sizeof reason, "you ordered this before"); break;
-    case 4: snprintf(reason, sizeof reason, "similar to items in your cart"); break;
-    case 5: snprintf(reason, sizeof reason, "goes with %.280s (same category)", bt); break;
-    case 6: snprintf(reason, sizeof reason, "goes with %.280s (same department)", bt); break;
-    case 8: snprintf(reason, sizeof reason, "bought by customers who buy what you buy"); break;
-    case 7: {
-      uint32_t x = hits[h].item;
-      snprintf(reason, sizeof reason, "trending: %.0f orders in the last %d days, %.1fx its earlier rate",
-               (double)s.recent[x], RECO_TREND_DAYS, (double)s.trend[x]);
-      break;
-    }
-    default: snprintf(reason, sizeof reason, "popular with other shoppers"); break;
-    }
-    json_object_set_new(it, "id", json_string(r->items[hits[h].item].id));
-    json_object_set_new(it, "score", json_real(hits[h].score));
-    json_object_set_new(it, "reason", json_string(reason));
-    if (r->items[hits[h].item].title) json_object_set_new(it, "title", json_string(r->items[hits[h].item].title));
-    json_array_append_new(items, it);
-  }
+  for (size_t h = 0; h < nh; h++) json_array_append_new(items, hit_json(r, &hits[h], &s));
   json_object_set_new(reply, "strategy", json_string(snames[o.strategy]));
   json_object_set(reply, "unknown", unknown);
   if (customer)
     json_object_set_new(reply, "customer", json_pack("{s:s, s:b, s:I}", "id", customer, "known",
                                                      ecai__reco_customer(r, customer) != NULL, "orders_used",
                                                      (json_int_t)cust_orders));
-  {
-    char *js = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(6));
-    size_t jn = js ? strlen(js) : 0;
-    *out = js ? ecai__strndup(js, jn) : NULL;
-    free(js); /* jansson's allocator */
-    if (!*out) st = ecai__err(ECAI_ENOMEM, "recommend: out of memory serialising the reply");
-    else if (out_len) *out_len = jn;
-  }
+  st = dump_reply(reply, out, out_len);
 done:
   ecai__free(cat_in);
   ecai__free(cat_out);
