@@ -28,25 +28,28 @@ int ecai__is_stopword(const char *w, size_t len) {
   return 0;
 }
 
-/* Unit aliases: {alias, canonical, only_after_number}. */
-static const struct { const char *a, *c; int after_num; } UNITS[] = {
-    {"in", "in", 1},         {"inch", "in", 0},     {"inches", "in", 0},  {"ft", "ft", 0},
-    {"feet", "ft", 0},       {"foot", "ft", 0},     {"gal", "gal", 0},    {"gallon", "gal", 0},
-    {"gallons", "gal", 0},   {"lb", "lb", 0},       {"lbs", "lb", 0},     {"pound", "lb", 0},
-    {"pounds", "lb", 0},     {"oz", "oz", 0},       {"ounce", "oz", 0},   {"ounces", "oz", 0},
-    {"v", "v", 1},           {"volt", "v", 0},      {"volts", "v", 0},    {"w", "w", 1},
-    {"watt", "w", 0},        {"watts", "w", 0},     {"amp", "amp", 0},    {"amps", "amp", 0},
-    {"a", "amp", 1},         {"mm", "mm", 0},       {"cm", "cm", 0},      {"m", "m", 1},
-    {"yd", "yd", 0},         {"yard", "yd", 0},     {"yards", "yd", 0},   {"sq", "sq", 0},
-    {"qt", "qt", 0},         {"quart", "qt", 0},    {"cu", "cu", 0},      {"btu", "btu", 0},
-    {"pc", "pc", 1},         {"pk", "pk", 1},       {"pack", "pk", 1},    {"ga", "gauge", 1},
-    {"gauge", "gauge", 0},   {"hp", "hp", 0},       {"k", "k", 1},        {NULL, NULL, 0}};
+/* Unit aliases: {alias, its length, canonical, only_after_number}. The length is stored so a
+ * lookup compares lengths first instead of measuring each alias (this runs for every word). */
+#define U(a, c, after) {a, sizeof(a) - 1, c, after}
+static const struct { const char *a; size_t alen; const char *c; int after_num; } UNITS[] = {
+    U("in", "in", 1), U("inch", "in", 0), U("inches", "in", 0), U("ft", "ft", 0),
+    U("feet", "ft", 0), U("foot", "ft", 0), U("gal", "gal", 0), U("gallon", "gal", 0),
+    U("gallons", "gal", 0), U("lb", "lb", 0), U("lbs", "lb", 0), U("pound", "lb", 0),
+    U("pounds", "lb", 0), U("oz", "oz", 0), U("ounce", "oz", 0), U("ounces", "oz", 0),
+    U("v", "v", 1), U("volt", "v", 0), U("volts", "v", 0), U("w", "w", 1),
+    U("watt", "w", 0), U("watts", "w", 0), U("amp", "amp", 0), U("amps", "amp", 0),
+    U("a", "amp", 1), U("mm", "mm", 0), U("cm", "cm", 0), U("m", "m", 1),
+    U("yd", "yd", 0), U("yard", "yd", 0), U("yards", "yd", 0), U("sq", "sq", 0),
+    U("qt", "qt", 0), U("quart", "qt", 0), U("cu", "cu", 0), U("btu", "btu", 0),
+    U("pc", "pc", 1), U("pk", "pk", 1), U("pack", "pk", 1), U("ga", "gauge", 1),
+    U("gauge", "gauge", 0), U("hp", "hp", 0), U("k", "k", 1),
+    {NULL, 0, NULL, 0}};
+#undef U
 
 static const char *unit_of(const char *w, size_t len, int after_num) {
   if (len > 7) return NULL;
   for (size_t i = 0; UNITS[i].a; i++)
-    if (strlen(UNITS[i].a) == len && memcmp(UNITS[i].a, w, len) == 0 &&
-        (!UNITS[i].after_num || after_num))
+    if (UNITS[i].alen == len && memcmp(UNITS[i].a, w, len) == 0 && (!UNITS[i].after_num || after_num))
       return UNITS[i].c;
   return NULL;
 }
