@@ -42,6 +42,13 @@ const char *ecai_test_tmpdir(void);
 /* kB of smaps field NAME ("Rss", "Pss", "Shared_Clean", ...) summed over this process's
  * mappings of PATH, or -1 when none; *found gets the number of mappings. */
 long ecai_test_smaps_kb(const char *path, const char *name, int *found);
+/* Forks nproc (<= 16) processes; each runs use(k, arg) (1: it opened the file at path and read
+ * what it needs), and once all have, reports its smaps of path. Checks that every process
+ * could, that path is one file-backed mapping in each, resident (>= want_kb) without
+ * anonymous or dirty pages, shared (Shared_Clean >= want_kb) and at most half its resident
+ * size in proportional share. what names the file in messages. */
+void ecai_test_check_pages_shared(int nproc, const char *path, long want_kb, int (*use)(int k, void *arg), void *arg,
+                                  const char *what);
 /* Marks the current case as not checking libecai allocation balance (e.g. it
  * deliberately keeps a process-wide object alive). Use sparingly. */
 void ecai_test_no_leak_check(void);

@@ -222,3 +222,75 @@ long ecai_test_smaps_kb(const char *path, const char *name, int *found) {
   fclose(f);
   return val;
 }
+
+void ecai_test_check_pages_shared(int nproc, const char *path, long want_kb, int (*use)(int k, void *arg), void *arg,
+                                  const char *what) {
+  enum { MAXP = 16 };
+  CHECK(nproc > 0 && nproc <= MAXP);
+  char real[4096];
+  CHECK(realpath(path, real) != NULL);
+  int ready[2], go[2], done[2], end[2];
+  CHECK(pipe(ready) == 0 && pipe(go) == 0 && pipe(done) == 0 && pipe(end) == 0);
+  pid_t kids[MAXP];
+  for (int k = 0; k < nproc; k++) {
+    kids[k] = fork();
+    CHECK(kids[k] >= 0);
+    if (kids[k] == 0) { /* child: use the file, wait for the others, then look at smaps */
+      close(ready[0]);
+      close(go[1]);
+      close(done[0]);
+      close(end[1]);
+      char c = 'x';
+      int ok = use(k, arg);
+      if (write(ready[1], &c, 1) != 1) ok = 0;
+      if (read(go[0], &c, 1) != 1) ok = 0;
+      int found = 0;
+      long rss = ecai_test_smaps_kb(real, "Rss", &found), anon = ecai_test_smaps_kb(real, "Anonymous", &found);
+      long shared = ecai_test_smaps_kb(real, "Shared_Clean", &found);
+      long priv = ecai_test_smaps_kb(real, "Private_Dirty", &found), pss = ecai_test_smaps_kb(real, "Pss", &found);
+      char msg[256];
+      int len = snprintf(msg, sizeof msg, "%d %d rss %ld anon %ld shared %ld dirty %ld pss %ld want %ld\n", ok, found,
+                         rss, anon, shared, priv, pss, want_kb);
+      if (write(done[1], msg, (size_t)len) != len) ok = 0;
+      (void)!read(end[0], &c, 1); /* hold the mapping until the parent has every report */
+      _exit(0);
+    }
+  }
+  close(ready[1]);
+  close(go[0]);
+  close(done[1]);
+  close(end[0]);
+  char c;
+  for (int k = 0; k < nproc; k++) CHECK(read(ready[0], &c, 1) == 1);
+  for (int k = 0; k < nproc; k++) CHECK(write(go[1], "g", 1) == 1);
+  char all[4096] = {0};
+  size_t got = 0;
+  int lines = 0;
+  while (lines < nproc && got < sizeof all - 1) {
+    ssize_t r = read(done[0], all + got, sizeof all - 1 - got);
+    if (r <= 0) break;
+    for (ssize_t i = 0; i < r; i++) lines += all[got + (size_t)i] == '\n';
+    got += (size_t)r;
+  }
+  close(end[1]); /* children exit */
+  close(go[1]);
+  for (int k = 0; k < nproc; k++) waitpid(kids[k], NULL, 0);
+  close(ready[0]);
+  close(done[0]);
+  CHECK_INT_EQ(lines, nproc);
+  char *line = all;
+  for (int k = 0; k < nproc; k++) {
+    int ok, found;
+    long rss, anon, shared, priv, pss, want;
+    CHECK(sscanf(line, "%d %d rss %ld anon %ld shared %ld dirty %ld pss %ld want %ld", &ok, &found, &rss, &anon,
+                 &shared, &priv, &pss, &want) == 8);
+    CHECK_MSG(ok, "child %d could not open or use the %s: %s", k, what, line);
+    CHECK_MSG(found == 1, "the %s file is not one file-backed mapping: %s", what, line);
+    /* resident through the file mapping, not as anonymous memory */
+    CHECK_MSG(rss >= want && anon == 0 && priv == 0, "%s", line);
+    /* and its pages are shared with the other processes */
+    CHECK_MSG(shared >= want, "%s", line);
+    CHECK_MSG(pss * 2 <= rss, "proportional share %ld kB of %ld kB resident: %s", pss, rss, line);
+    line = strchr(line, '\n') + 1;
+  }
+}

@@ -481,6 +481,20 @@ TEST(index_mapped_checksum_once_per_file_and_damage_refused) {
   ecai_ctx_free(ctx);
 }
 
+typedef struct { ecai_ctx *ctx; const char *path; const float *v; int dim; } shared_use;
+
+/* A process opens the mapped index and searches (touches every row): 1 when it got the
+ * expected neighbour. */
+static int open_and_search(int k, void *arg) {
+  const shared_use *u = arg;
+  ecai_index *m = NULL;
+  int64_t out[5];
+  size_t n;
+  return ecai_index_open(&m, u->ctx, u->path) == ECAI_OK && ecai__index_is_mapped(m) &&
+         ecai_index_search(&n, out, NULL, m, u->v + (k + 1) * u->dim, 5, NULL, 0, NULL, NULL) == ECAI_OK && n == 5 &&
+         out[0] == 7 * (k + 1);
+}
+
 TEST(index_mapped_pages_are_shared_by_processes) {
   enum { N = 4000, DIM = 256, P = 4 };
   setenv("OMP_NUM_THREADS", "1", 1);
@@ -491,79 +505,8 @@ TEST(index_mapped_pages_are_shared_by_processes) {
   const char *p = tmp_path("shared.bin");
   CHECK_OK(ecai_index_save(x, p));
   ecai_index_free(x);
-  char real[4096];
-  CHECK(realpath(p, real) != NULL);
-  int ready[2], go[2], done[2], end[2];
-  CHECK(pipe(ready) == 0 && pipe(go) == 0 && pipe(done) == 0 && pipe(end) == 0);
-  pid_t kids[P];
-  for (int k = 0; k < P; k++) {
-    kids[k] = fork();
-    CHECK(kids[k] >= 0);
-    if (kids[k] == 0) {
-      /* child: open, query (touches every row), wait for the others, then look at smaps */
-      close(ready[0]);
-      close(go[1]);
-      close(done[0]);
-      close(end[1]);
-      ecai_index *m = NULL;
-      int64_t out[5];
-      size_t n;
-      char c = 'x';
-      int ok = ecai_index_open(&m, ctx, p) == ECAI_OK && ecai__index_is_mapped(m) &&
-               ecai_index_search(&n, out, NULL, m, v + (k + 1) * DIM, 5, NULL, 0, NULL, NULL) == ECAI_OK &&
-               n == 5 && out[0] == 7 * (k + 1);
-      if (write(ready[1], &c, 1) != 1) ok = 0;
-      if (read(go[0], &c, 1) != 1) ok = 0;
-      int found = 0;
-      long rss = ecai_test_smaps_kb(real, "Rss", &found), anon = ecai_test_smaps_kb(real, "Anonymous", &found);
-      long shared = ecai_test_smaps_kb(real, "Shared_Clean", &found), priv = ecai_test_smaps_kb(real, "Private_Dirty", &found);
-      long pss = ecai_test_smaps_kb(real, "Pss", &found);
-      long vec_kb = (long)N * DIM * 4 / 1024;
-      char msg[256];
-      int len = snprintf(msg, sizeof msg, "%d %d rss %ld anon %ld shared %ld dirty %ld pss %ld want %ld\n", ok,
-                         found, rss, anon, shared, priv, pss, vec_kb);
-      if (write(done[1], msg, (size_t)len) != len) ok = 0;
-      (void)!read(end[0], &c, 1); /* hold the mapping until the parent has every report */
-      _exit(0);
-    }
-  }
-  close(ready[1]);
-  close(go[0]);
-  close(done[1]);
-  close(end[0]);
-  char c;
-  for (int k = 0; k < P; k++) CHECK(read(ready[0], &c, 1) == 1);
-  for (int k = 0; k < P; k++) CHECK(write(go[1], "g", 1) == 1);
-  char all[4096] = {0};
-  size_t got = 0;
-  int lines = 0;
-  while (lines < P && got < sizeof all - 1) {
-    ssize_t r = read(done[0], all + got, sizeof all - 1 - got);
-    if (r <= 0) break;
-    for (ssize_t i = 0; i < r; i++) lines += all[got + (size_t)i] == '\n';
-    got += (size_t)r;
-  }
-  close(end[1]); /* children exit */
-  close(go[1]);
-  for (int k = 0; k < P; k++) waitpid(kids[k], NULL, 0);
-  close(ready[0]);
-  close(done[0]);
-  CHECK_INT_EQ(lines, P);
-  char *line = all;
-  for (int k = 0; k < P; k++) {
-    int ok, found;
-    long rss, anon, shared, priv, pss, want;
-    CHECK(sscanf(line, "%d %d rss %ld anon %ld shared %ld dirty %ld pss %ld want %ld", &ok, &found, &rss, &anon,
-                 &shared, &priv, &pss, &want) == 8);
-    CHECK_MSG(ok, "child %d could not open or search: %s", k, line);
-    CHECK_MSG(found == 1, "the index file is not one file-backed mapping: %s", line);
-    /* the vectors are resident through the file mapping, not as anonymous memory */
-    CHECK_MSG(rss >= want && anon == 0 && priv == 0, "%s", line);
-    /* and their pages are shared with the other processes */
-    CHECK_MSG(shared >= want, "%s", line);
-    CHECK_MSG(pss * 2 <= rss, "proportional share %ld kB of %ld kB resident: %s", pss, rss, line);
-    line = strchr(line, '\n') + 1;
-  }
+  shared_use u = {ctx, p, v, DIM};
+  ecai_test_check_pages_shared(P, p, (long)N * DIM * 4 / 1024, open_and_search, &u, "index");
   free(v);
   ecai_ctx_free(ctx);
 }

@@ -418,6 +418,19 @@ TEST(recommend_mapped_damage_is_refused_never_a_crash) {
   free(d);
 }
 
+/* A process loads the mapped model and answers every request: 1 when all succeeded. */
+static int load_and_query(int k, void *arg) {
+  (void)k;
+  ecai_recommend *m = NULL;
+  char *out = NULL;
+  int ok = ecai_recommend_load(&m, NULL, arg) == ECAI_OK && ecai__reco_is_mapped(m);
+  for (size_t i = 0; ok && i < sizeof reqs / sizeof reqs[0]; i++) {
+    ok = ecai_recommend_query(&out, NULL, m, reqs[i], strlen(reqs[i])) == ECAI_OK;
+    ecai_free(out);
+  }
+  return ok;
+}
+
 TEST(recommend_mapped_pages_are_shared_by_processes) {
   enum { P = 4 };
   ecai_recommend *r = shop(700, 4000);
@@ -425,73 +438,5 @@ TEST(recommend_mapped_pages_are_shared_by_processes) {
   CHECK_OK(ecai_recommend_save(r, p));
   size_t vec_kb = r->n_items * r->cdim * 4 / 1024; /* every content vector is read by a request */
   ecai_recommend_free(r);
-  char real[4096];
-  CHECK(realpath(p, real) != NULL);
-  int ready[2], go[2], done[2], end[2];
-  CHECK(pipe(ready) == 0 && pipe(go) == 0 && pipe(done) == 0 && pipe(end) == 0);
-  pid_t kids[P];
-  for (int k = 0; k < P; k++) {
-    kids[k] = fork();
-    CHECK(kids[k] >= 0);
-    if (kids[k] == 0) {
-      close(ready[0]);
-      close(go[1]);
-      close(done[0]);
-      close(end[1]);
-      ecai_recommend *m = NULL;
-      char c = 'x', *out = NULL;
-      int ok = ecai_recommend_load(&m, NULL, p) == ECAI_OK && ecai__reco_is_mapped(m);
-      for (size_t i = 0; ok && i < sizeof reqs / sizeof reqs[0]; i++) {
-        ok = ecai_recommend_query(&out, NULL, m, reqs[i], strlen(reqs[i])) == ECAI_OK;
-        ecai_free(out);
-      }
-      if (write(ready[1], &c, 1) != 1) ok = 0;
-      if (read(go[0], &c, 1) != 1) ok = 0;
-      int found = 0;
-      long rss = ecai_test_smaps_kb(real, "Rss", &found), anon = ecai_test_smaps_kb(real, "Anonymous", &found);
-      long shared = ecai_test_smaps_kb(real, "Shared_Clean", &found), priv = ecai_test_smaps_kb(real, "Private_Dirty", &found);
-      long pss = ecai_test_smaps_kb(real, "Pss", &found);
-      char msg[256];
-      int len = snprintf(msg, sizeof msg, "%d %d rss %ld anon %ld shared %ld dirty %ld pss %ld want %ld\n", ok, found,
-                         rss, anon, shared, priv, pss, (long)vec_kb);
-      if (write(done[1], msg, (size_t)len) != len) ok = 0;
-      (void)!read(end[0], &c, 1); /* hold the mapping until the parent has every report */
-      _exit(0);
-    }
-  }
-  close(ready[1]);
-  close(go[0]);
-  close(done[1]);
-  close(end[0]);
-  char c;
-  for (int k = 0; k < P; k++) CHECK(read(ready[0], &c, 1) == 1);
-  for (int k = 0; k < P; k++) CHECK(write(go[1], "g", 1) == 1);
-  char all[4096] = {0};
-  size_t got = 0;
-  int lines = 0;
-  while (lines < P && got < sizeof all - 1) {
-    ssize_t n = read(done[0], all + got, sizeof all - 1 - got);
-    if (n <= 0) break;
-    for (ssize_t i = 0; i < n; i++) lines += all[got + (size_t)i] == '\n';
-    got += (size_t)n;
-  }
-  close(end[1]);
-  close(go[1]);
-  for (int k = 0; k < P; k++) waitpid(kids[k], NULL, 0);
-  close(ready[0]);
-  close(done[0]);
-  CHECK_INT_EQ(lines, P);
-  char *line = all;
-  for (int k = 0; k < P; k++) {
-    int ok, found;
-    long rss, anon, shared, priv, pss, want;
-    CHECK(sscanf(line, "%d %d rss %ld anon %ld shared %ld dirty %ld pss %ld want %ld", &ok, &found, &rss, &anon,
-                 &shared, &priv, &pss, &want) == 8);
-    CHECK_MSG(ok, "child %d could not load or query: %s", k, line);
-    CHECK_MSG(found == 1, "the model file is not one file-backed mapping: %s", line);
-    CHECK_MSG(rss >= want && anon == 0 && priv == 0, "%s", line);
-    CHECK_MSG(shared >= want, "%s", line);
-    CHECK_MSG(pss * 2 <= rss, "proportional share %ld kB of %ld kB resident: %s", pss, rss, line);
-    line = strchr(line, '\n') + 1;
-  }
+  ecai_test_check_pages_shared(P, p, (long)vec_kb, load_and_query, (void *)p, "model");
 }

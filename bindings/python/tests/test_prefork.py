@@ -31,6 +31,20 @@ def _worker(store_dir, index_file, barrier, results):
         barrier.wait(30)  # ... until every worker has looked
 
 
+def _run_workers(target, *args):
+    """Forks WORKERS processes running target(*args, barrier, results); their reports."""
+    fork = mp.get_context("fork")
+    barrier, results = fork.Barrier(WORKERS), fork.Queue()
+    procs = [fork.Process(target=target, args=args + (barrier, results)) for _ in range(WORKERS)]
+    for p in procs:
+        p.start()
+    got = [results.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    return got
+
+
 def test_prefork_workers_share_the_mapped_vectors(tmp_path):
     store_dir = str(tmp_path / "store")
     with ecai.Context() as ctx, ecai.Store(ctx) as store:
@@ -41,15 +55,7 @@ def test_prefork_workers_share_the_mapped_vectors(tmp_path):
             search.save(store_dir)
     index_file = os.path.realpath(os.path.join(store_dir, "index.bin"))
     vec_kb = os.path.getsize(index_file) // 1024
-    fork = mp.get_context("fork")
-    barrier, results = fork.Barrier(WORKERS), fork.Queue()
-    procs = [fork.Process(target=_worker, args=(store_dir, index_file, barrier, results)) for _ in range(WORKERS)]
-    for p in procs:
-        p.start()
-    got = [results.get(timeout=60) for _ in procs]
-    for p in procs:
-        p.join(60)
-        assert p.exitcode == 0
+    got = _run_workers(_worker, store_dir, index_file)
     assert len({pid for pid, _, _ in got}) == WORKERS
     for pid, nhits, sm in got:
         assert nhits == 5, (pid, nhits)
@@ -73,15 +79,7 @@ def test_prefork_workers_share_the_mapped_recommender_model(tmp_path):
     with ecai.Recommender.from_orders(os.path.join(ROOT, "examples", "data", "orders.csv")) as rec:
         rec.save(model)
     model = os.path.realpath(model)
-    fork = mp.get_context("fork")
-    barrier, results = fork.Barrier(WORKERS), fork.Queue()
-    procs = [fork.Process(target=_reco_worker, args=(model, barrier, results)) for _ in range(WORKERS)]
-    for p in procs:
-        p.start()
-    got = [results.get(timeout=60) for _ in procs]
-    for p in procs:
-        p.join(60)
-        assert p.exitcode == 0
+    got = _run_workers(_reco_worker, model)
     for pid, nitems, sm in got:
         assert nitems > 0, pid
         assert sm, "the model file is not mapped in worker %d" % pid
