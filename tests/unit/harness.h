@@ -42,6 +42,9 @@ const char *ecai_test_tmpdir(void);
 /* kB of smaps field NAME ("Rss", "Pss", "Shared_Clean", ...) summed over this process's
  * mappings of PATH, or -1 when none; *found gets the number of mappings. */
 long ecai_test_smaps_kb(const char *path, const char *name, int *found);
+/* A store of the catalog fixture tests/data/NAME, loaded and built (a failure fails the
+ * case); the caller frees it. */
+ecai_store *ecai_test_store(ecai_ctx *ctx, const char *name);
 /* Forks nproc (<= 16) processes; each runs use(k, arg) (1: it opened the file at path and read
  * what it needs), and once all have, reports its smaps of path. Checks that every process
  * could, that path is one file-backed mapping in each, resident (>= want_kb) without

@@ -294,3 +294,12 @@ void ecai_test_check_pages_shared(int nproc, const char *path, long want_kb, int
     line = strchr(line, '\n') + 1;
   }
 }
+
+ecai_store *ecai_test_store(ecai_ctx *ctx, const char *name) {
+  ecai_store *s = NULL;
+  size_t n = 0, sk = 0;
+  CHECK_OK(ecai_store_new(&s, ctx));
+  CHECK_OK(ecai_catalog_load(&n, &sk, ecai_store_catalog(s), ecai_test_fixture(name), ECAI_CATALOG_AUTO, NULL, 0));
+  CHECK_OK(ecai_store_build(NULL, s, 0, NULL, NULL));
+  return s;
+}

@@ -7,19 +7,6 @@
 
 #include "harness.h"
 
-static ecai_store *pstore(ecai_ctx *ctx) {
-  ecai_store *s = NULL;
-  size_t n = 0, sk = 0;
-  if (ecai_store_new(&s, ctx)) return NULL;
-  if (ecai_catalog_load(&n, &sk, ecai_store_catalog(s), ecai_test_fixture("search_catalog.jsonl"), ECAI_CATALOG_AUTO,
-                        NULL, 0) ||
-      ecai_store_build(NULL, s, 0, NULL, NULL)) {
-    ecai_store_free(s);
-    return NULL;
-  }
-  return s;
-}
-
 static const char *order_of(ecai_search *s, const char *q, const char *opts) {
   static char buf[256];
   char *out = NULL;
@@ -50,7 +37,7 @@ static const char *write_tmp(const char *name, const char *text) {
 TEST(search_popularity_sort_and_files) {
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
-  ecai_store *st = pstore(ctx);
+  ecai_store *st = ecai_test_store(ctx, "search_catalog.jsonl");
   CHECK(st != NULL);
   ecai_search *s = NULL;
   CHECK_OK(ecai_search_new(&s, st));
@@ -111,7 +98,7 @@ TEST(search_popularity_as_a_ranking_feature) {
   CHECK_OK(ecai_ctx_new(&c0, NULL, 0));
   static const char CFG[] = "{\"search\":{\"w_popularity\":1.0}}";
   CHECK_OK(ecai_ctx_new(&c1, CFG, sizeof CFG - 1));
-  ecai_store *st0 = pstore(c0), *st1 = pstore(c1);
+  ecai_store *st0 = ecai_test_store(c0, "search_catalog.jsonl"), *st1 = ecai_test_store(c1, "search_catalog.jsonl");
   CHECK(st0 && st1);
   ecai_search *s0 = NULL, *s1 = NULL;
   CHECK_OK(ecai_search_new(&s0, st0));

@@ -6,19 +6,6 @@
 #include "harness.h"
 #include "search/search_internal.h"
 
-static ecai_store *px_store(ecai_ctx *ctx) {
-  ecai_store *s = NULL;
-  size_t n = 0, sk = 0;
-  if (ecai_store_new(&s, ctx)) return NULL;
-  if (ecai_catalog_load(&n, &sk, ecai_store_catalog(s), ecai_test_fixture("search_catalog.jsonl"), ECAI_CATALOG_AUTO,
-                        NULL, 0) ||
-      ecai_store_build(NULL, s, 0, NULL, NULL)) {
-    ecai_store_free(s);
-    return NULL;
-  }
-  return s;
-}
-
 static char *pq(ecai_search *s, const char *text, const char *opts) {
   char *out = NULL;
   if (ecai_search_query(&out, NULL, s, text, strlen(text), opts)) return NULL;
@@ -28,7 +15,7 @@ static char *pq(ecai_search *s, const char *text, const char *opts) {
 TEST(search_prefix_completes_the_last_word) {
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
-  ecai_store *st = px_store(ctx);
+  ecai_store *st = ecai_test_store(ctx, "search_catalog.jsonl");
   CHECK(st != NULL);
   ecai_search *s = NULL;
   CHECK_OK(ecai_search_new(&s, st));
@@ -132,7 +119,7 @@ TEST(search_prefix_expansion_most_frequent_first) {
 TEST(search_prefix_allocation_failures) {
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
-  ecai_store *st = px_store(ctx);
+  ecai_store *st = ecai_test_store(ctx, "search_catalog.jsonl");
   CHECK(st != NULL);
   ecai_search *s = NULL;
   CHECK_OK(ecai_search_new(&s, st));

@@ -8,19 +8,6 @@
 #include "harness.h"
 #include "core/internal.h"
 
-static ecai_store *rstore(ecai_ctx *ctx) {
-  ecai_store *s = NULL;
-  size_t n = 0, sk = 0;
-  if (ecai_store_new(&s, ctx)) return NULL;
-  if (ecai_catalog_load(&n, &sk, ecai_store_catalog(s), ecai_test_fixture("search_catalog.jsonl"), ECAI_CATALOG_AUTO,
-                        NULL, 0) ||
-      ecai_store_build(NULL, s, 0, NULL, NULL)) {
-    ecai_store_free(s);
-    return NULL;
-  }
-  return s;
-}
-
 static json_t *rq(ecai_search *s, const char *text, const char *opts) {
   char *out = NULL;
   if (ecai_search_query(&out, NULL, s, text, strlen(text), opts)) return NULL;
@@ -49,7 +36,7 @@ static ecai_status set(ecai_search *s, const char *js) { return ecai_search_set_
 TEST(search_rules_pin_boost_bury_hide) {
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
-  ecai_store *st = rstore(ctx);
+  ecai_store *st = ecai_test_store(ctx, "search_catalog.jsonl");
   CHECK(st != NULL);
   ecai_search *s = NULL;
   CHECK_OK(ecai_search_new(&s, st));
@@ -104,7 +91,7 @@ TEST(search_rules_pin_boost_bury_hide) {
 TEST(search_rules_bad_input_changes_nothing) {
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
-  ecai_store *st = rstore(ctx);
+  ecai_store *st = ecai_test_store(ctx, "search_catalog.jsonl");
   CHECK(st != NULL);
   ecai_search *s = NULL;
   CHECK_OK(ecai_search_new(&s, st));
@@ -146,7 +133,7 @@ TEST(search_rules_bad_input_changes_nothing) {
 TEST(search_synonyms_two_way_one_way_cycles) {
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
-  ecai_store *st = rstore(ctx);
+  ecai_store *st = ecai_test_store(ctx, "search_catalog.jsonl");
   CHECK(st != NULL);
   ecai_search *s = NULL;
   CHECK_OK(ecai_search_new(&s, st));
@@ -192,7 +179,7 @@ TEST(search_synonyms_two_way_one_way_cycles) {
 TEST(search_rules_saved_with_the_store) {
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
-  ecai_store *st = rstore(ctx);
+  ecai_store *st = ecai_test_store(ctx, "search_catalog.jsonl");
   CHECK(st != NULL);
   char dir[1024], path[1100];
   snprintf(dir, sizeof dir, "%s/state", ecai_test_tmpdir());
@@ -236,7 +223,7 @@ TEST(search_rules_saved_with_the_store) {
 TEST(search_rules_allocation_failures) {
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
-  ecai_store *st = rstore(ctx);
+  ecai_store *st = ecai_test_store(ctx, "search_catalog.jsonl");
   CHECK(st != NULL);
   ecai_search *s = NULL;
   CHECK_OK(ecai_search_new(&s, st));

@@ -10,12 +10,7 @@
 #include "harness.h"
 
 static void save_fixture(ecai_ctx *ctx, const char *dir) {
-  ecai_store *s = NULL;
-  size_t n = 0, sk = 0;
-  CHECK_OK(ecai_store_new(&s, ctx));
-  CHECK_OK(ecai_catalog_load(&n, &sk, ecai_store_catalog(s), ecai_test_fixture("search_catalog.jsonl"),
-                             ECAI_CATALOG_AUTO, NULL, 0));
-  CHECK_OK(ecai_store_build(NULL, s, 0, NULL, NULL));
+  ecai_store *s = ecai_test_store(ctx, "search_catalog.jsonl");
   CHECK_OK(ecai_store_save(s, dir));
   ecai_store_free(s);
 }
@@ -101,12 +96,7 @@ TEST(store_seal_bad_use) {
   CHECK_STATUS(ecai_store_seal(NULL, 1), ECAI_EINVAL);
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
-  ecai_store *s = NULL; /* built in memory: no folder, no journal */
-  size_t n = 0, sk = 0;
-  CHECK_OK(ecai_store_new(&s, ctx));
-  CHECK_OK(ecai_catalog_load(&n, &sk, ecai_store_catalog(s), ecai_test_fixture("search_catalog.jsonl"),
-                             ECAI_CATALOG_AUTO, NULL, 0));
-  CHECK_OK(ecai_store_build(NULL, s, 0, NULL, NULL));
+  ecai_store *s = ecai_test_store(ctx, "search_catalog.jsonl"); /* in memory: no folder, no journal */
   CHECK_STATUS(ecai_store_seal(s, 1), ECAI_ESTATE);
   CHECK_CONTAINS(ecai_last_error(), "not opened from a folder");
   CHECK_OK(ecai_store_update_json(s, "S-1", "{\"price\":5}")); /* still updatable in this process */

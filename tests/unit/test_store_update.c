@@ -13,19 +13,9 @@
 #include "index/index_internal.h"
 #include "redis_fixture.h"
 
-static ecai_store *mkstore(ecai_ctx *ctx) {
-  ecai_store *s = NULL;
-  size_t n = 0, sk = 0;
-  CHECK_OK(ecai_store_new(&s, ctx));
-  CHECK_OK(ecai_catalog_load(&n, &sk, ecai_store_catalog(s), ecai_test_fixture("search_catalog.jsonl"),
-                             ECAI_CATALOG_AUTO, NULL, 0));
-  CHECK_OK(ecai_store_build(NULL, s, 0, NULL, NULL));
-  return s;
-}
-
 /* A saved store with its search.bin in DIR. */
 static void save_store(ecai_ctx *ctx, const char *dir) {
-  ecai_store *s = mkstore(ctx);
+  ecai_store *s = ecai_test_store(ctx, "search_catalog.jsonl");
   ecai_search *e = NULL;
   CHECK_OK(ecai_store_save(s, dir));
   CHECK_OK(ecai_search_new(&e, s));
@@ -68,7 +58,7 @@ static double price_of(ecai_store *st, const char *sku) {
 TEST(store_update_price_and_stock_seen_by_next_filtered_query) {
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
-  ecai_store *st = mkstore(ctx);
+  ecai_store *st = ecai_test_store(ctx, "search_catalog.jsonl");
   ecai_search *s = NULL;
   CHECK_OK(ecai_search_new(&s, st));
   CHECK(!finds(s, "sofa", CHEAP, "S-1")); /* 499 */
@@ -95,7 +85,7 @@ TEST(store_update_price_and_stock_seen_by_next_filtered_query) {
 TEST(store_update_text_found_by_keyword_and_vector_search) {
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));
-  ecai_store *st = mkstore(ctx);
+  ecai_store *st = ecai_test_store(ctx, "search_catalog.jsonl");
   ecai_search *s = NULL;
   CHECK_OK(ecai_search_new(&s, st));
   const char *bm = "{\"k\":10,\"mode\":\"bm25\"}";
@@ -144,7 +134,7 @@ TEST(store_update_bad_input_changes_nothing) {
   ecai_ctx *ctx = NULL;
   const char *cfg = "{\"catalog\":{\"max_field_bytes\":64}}";
   CHECK_OK(ecai_ctx_new(&ctx, cfg, strlen(cfg)));
-  ecai_store *st = mkstore(ctx);
+  ecai_store *st = ecai_test_store(ctx, "search_catalog.jsonl");
   CHECK_STATUS(ecai_store_update_json(st, "NOPE-1", "{\"price\":1}"), ECAI_ENOTFOUND);
   CHECK_CONTAINS(ecai_last_error(), "no product with SKU 'NOPE-1'");
   CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":NaN}"), ECAI_EPARSE);
