@@ -56,21 +56,30 @@ static ecai_status load_file(ecai__dict *d, ecai__tokenizer *tk, const ecai_ctx 
   return st;
 }
 
+/* The next path of the ':'-separated list at *p into buf (empty entries skipped): 1; 0 at
+ * the end; -1 when it does not fit in cap bytes. *p moves past it. */
+static int next_path(const char **p, char *buf, size_t cap) {
+  while (**p) {
+    const char *s = *p;
+    size_t l = strcspn(s, ":");
+    *p += l + (s[l] == ':');
+    if (!l) continue;
+    if (l >= cap) return -1;
+    memcpy(buf, s, l);
+    buf[l] = 0;
+    return 1;
+  }
+  return 0;
+}
+
 /* Reads and sorts the word lists at paths into d (private to d). */
 static ecai_status load_paths(ecai__dict *d, const ecai_ctx *ctx, const char *paths) {
   ecai__tokenizer *tk = NULL;
   ecai_status st = ecai__tokenizer_new(&tk);
-  for (const char *p = paths; !st && *p;) {
-    size_t l = strcspn(p, ":");
-    char path[4096];
-    if (l >= sizeof path) st = ecai__err(ECAI_EINVAL, "search: search.dictionary: a path is too long");
-    else if (l) {
-      memcpy(path, p, l);
-      path[l] = 0;
-      st = load_file(d, tk, ctx, path);
-    }
-    p += l + (p[l] == ':');
-  }
+  char path[4096];
+  const char *p = paths;
+  for (int r; !st && (r = next_path(&p, path, sizeof path)) != 0;)
+    st = r < 0 ? ecai__err(ECAI_EINVAL, "search: search.dictionary: a path is too long") : load_file(d, tk, ctx, path);
   ecai__tokenizer_free(tk);
   if (st) {
     ecai__dict_free(d);
@@ -103,19 +112,14 @@ static pthread_mutex_t dict_mu = PTHREAD_MUTEX_INITIALIZER;
  * is shared: every load reads again and warns again). */
 static uint64_t files_ident(const char *paths) {
   uint64_t h = 0;
-  for (const char *p = paths; *p;) {
-    size_t l = strcspn(p, ":");
-    char path[4096];
-    struct stat sb;
-    if (l && l < sizeof path) {
-      memcpy(path, p, l);
-      path[l] = 0;
-      if (stat(path, &sb) != 0) return 0;
-      int64_t id[4] = {(int64_t)sb.st_dev, (int64_t)sb.st_ino, (int64_t)sb.st_size,
-                       (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec};
-      h = XXH3_64bits_withSeed(id, sizeof id, h);
-    }
-    p += l + (p[l] == ':');
+  char path[4096];
+  struct stat sb;
+  const char *p = paths;
+  for (int r; (r = next_path(&p, path, sizeof path)) != 0;) {
+    if (r < 0 || stat(path, &sb) != 0) return 0;
+    int64_t id[4] = {(int64_t)sb.st_dev, (int64_t)sb.st_ino, (int64_t)sb.st_size,
+                     (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec};
+    h = XXH3_64bits_withSeed(id, sizeof id, h);
   }
   return h | 1;
 }
