@@ -19,7 +19,8 @@ final class KnowledgeBase {
     public function stats(): array {}
     /** Writes the KB to one file (atomic, checksummed). */
     public function save(string $path): void {}
-    /** Reads a KB written by save() (chunks re-embedded with $ctx's embedder). With
+    /** Opens a KB written by save(), mapped and used in place (analysed again only when
+     *  $ctx's embedder or the tokenizer differ from the ones that saved it). With
      *  ecai.persistent the process keeps it across requests while the file is unchanged. */
     public static function open(string $path, Context $ctx): KnowledgeBase {}
     /** Stores a customer question as an example of entry $source ("ESCALATE": a person is needed); a duplicate adds nothing. */

@@ -163,10 +163,13 @@ ECAI_API ecai_status ecai_kb_stats(size_t *n_docs, size_t *n_chunks, const ecai_
 ECAI_API ecai_status ecai_kb_search_json(char **out, size_t *out_len, ecai_kb *kb, const char *query, size_t k);
 
 /**
- * @brief Writes the knowledge base (documents, content hashes, chunks, examples; not the
- * vectors, which are recomputed on open) to one file atomically (temp file, fsync,
- * rename), with a format version (2; version 1, without examples, is still read) and an
- * XXH3 checksum.
+ * @brief Writes the knowledge base to one file atomically (temp file, fsync, rename), laid
+ * out to be used in place by ecai_kb_open(): documents, content hashes, chunks, their
+ * analysed terms and vectors, the vocabulary and the examples, with a layout version, the
+ * fingerprints of the tokenizer and embedder that made the analyses, and an XXH3 checksum.
+ * The file is about 4 bytes per vector dimension per chunk larger than the text (shop FAQ,
+ * 79 entries at dim 384: 170 KB). The older text files (ECAIKB1, versions 1 and 2) are
+ * still read.
  * @param[in] kb the KB. @param[in] path the file.
  * @return ECAI_OK; ECAI_EIO; ECAI_EINVAL; ECAI_ENOMEM.
  * Ownership: none. Thread-safety: read-only use of kb.
@@ -175,12 +178,22 @@ ECAI_API ecai_status ecai_kb_search_json(char **out, size_t *out_len, ecai_kb *k
 ECAI_API ecai_status ecai_kb_save(const ecai_kb *kb, const char *path);
 
 /**
- * @brief Reads a knowledge base written by ecai_kb_save(); chunks are re-tokenised and
- * re-embedded with ctx's embedder. Re-adding an unchanged document afterwards is skipped.
+ * @brief Opens a knowledge base written by ecai_kb_save(). The file is mapped read-only and
+ * shared (processes opening it share its pages) and its chunks, terms and vectors are used
+ * in place, not parsed or analysed again, when they were made by this library's tokenizer
+ * and by an embedder with the identity of ctx's (ecai_embedder_identity()); otherwise (or
+ * for an older text file) the chunks' texts are tokenised and embedded again with ctx's
+ * embedder, slower but never stale, and the log says so at INFO: save the KB again to
+ * skip it. The checksum is verified at the file's first open in a process. Never rewrite a
+ * KB file in place while it is open anywhere: save it (rename) or copy to a new name.
+ * Re-adding an unchanged document afterwards is skipped; changing the KB does not touch
+ * the file.
  * @param[out] out receives the KB; NULL on failure.
  * @param[in]  ctx the context; must outlive the KB. @param[in] path the file.
- * @return ECAI_OK; ECAI_EIO; ECAI_ECORRUPT (not a KB file, damaged, other version); ECAI_ENOMEM.
- * Ownership: the caller frees *out with ecai_kb_free().
+ * @return ECAI_OK; ECAI_EIO (missing, unreadable, cannot map); ECAI_ECORRUPT (not a KB
+ * file, damaged or truncated, malformed contents, other version, naming the file);
+ * ECAI_ENOMEM.
+ * Ownership: the caller frees *out with ecai_kb_free() (which unmaps the file).
  * Thread-safety: any thread.
  * @since 0.1
  */

@@ -109,6 +109,10 @@ ecai_status ecai_kb_new(ecai_kb **out, ecai_ctx *ctx) {
 }
 
 static void chunk_free(ecai__kb_chunk *c) {
+  if (c->mapped) {
+    memset(c, 0, sizeof *c);
+    return;
+  }
   ecai__free(c->section);
   ecai__free(c->text);
   ecai__free(c->terms);
@@ -130,7 +134,7 @@ void ecai_kb_free(ecai_kb *kb) {
   ecai__free(kb->docs);
   for (size_t i = 0; i < kb->nchunks; i++) chunk_free(&kb->chunks[i]);
   ecai__free(kb->chunks);
-  for (size_t i = 0; i < kb->nterms; i++) ecai__free(kb->terms[i]);
+  for (size_t i = kb->nterms_mapped; i < kb->nterms; i++) ecai__free(kb->terms[i]);
   ecai__free(kb->terms);
   ecai__free(kb->df);
   ecai__smap_free(&kb->vocab);
@@ -145,6 +149,7 @@ void ecai_kb_free(ecai_kb *kb) {
   ecai__free(kb->exdf);
   ecai__tokenizer_free(kb->tok);
   ecai_embedder_free(kb->emb);
+  ecai__blob_unmap(&kb->map);
   ecai__free(kb);
 }
 
@@ -588,6 +593,34 @@ static void remove_doc_chunks(ecai_kb *kb, size_t d) {
   kb->model_dirty = true;
 }
 
+/* Appends a document taking source and origin (room reserved); examples saved for it count again. */
+static size_t new_doc(ecai_kb *kb, char *source, char *origin) {
+  size_t d = kb->ndocs++;
+  memset(&kb->docs[d], 0, sizeof kb->docs[d]);
+  kb->docs[d].source = source;
+  kb->docs[d].origin = origin;
+  bool found;
+  size_t v = d;
+  ecai__smap_put(&kb->doc_by_name, source, strlen(source), &v, &found);
+  for (size_t x = 0; x < kb->nex; x++) /* saved examples waiting for this document */
+    if (kb->ex[x].doc == ECAI__KB_NODOC && !strcmp(kb->ex[x].source, source)) kb->ex[x].doc = d;
+  return d;
+}
+
+/* Appends an analysed chunk (room reserved, term ids in the vocabulary): it becomes live
+ * and counts in the document frequencies and lengths. */
+static void commit_chunk(ecai_kb *kb, const ecai__kb_chunk *src) {
+  ecai__kb_chunk *c = &kb->chunks[kb->nchunks++];
+  *c = *src;
+  c->live = true;
+  for (size_t t = 0; t < c->nterms; t++) kb->df[c->terms[t]]++;
+  kb->total_len += c->len;
+  kb->total_hlen += c->hlen;
+  kb->total_blen += c->blen;
+  kb->live_chunks++;
+  kb->model_dirty = true;
+}
+
 static ecai_kb_format format_of(const char *name) {
   const char *dot = strrchr(name, '.');
   if (!dot) return ECAI_KB_TEXT;
@@ -596,6 +629,45 @@ static ecai_kb_format format_of(const char *name) {
   if (!strcasecmp(dot, ".json")) return ECAI_KB_FAQ_JSON;
   if (!strcasecmp(dot, ".txt") || !strcasecmp(dot, ".text")) return ECAI_KB_TEXT;
   return (ecai_kb_format)-1;
+}
+
+/* Makes room for `chunks` more chunks and `docs` more documents (nothing changes on failure). */
+static ecai_status reserve(ecai_kb *kb, size_t chunks, size_t docs) {
+  if (kb->nchunks + chunks > kb->capchunks) {
+    size_t nc = kb->capchunks ? kb->capchunks : 64;
+    while (nc < kb->nchunks + chunks) nc *= 2;
+    ecai__kb_chunk *ncs = ecai__realloc(kb->chunks, nc * sizeof *ncs);
+    if (!ncs) return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+    kb->chunks = ncs, kb->capchunks = nc;
+  }
+  if (kb->ndocs + docs > kb->capdocs) {
+    size_t nc = kb->capdocs ? kb->capdocs : 16;
+    while (nc < kb->ndocs + docs) nc *= 2;
+    ecai__kb_doc *nd = ecai__realloc(kb->docs, nc * sizeof *nd);
+    if (!nd) return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+    kb->docs = nd, kb->capdocs = nc;
+  }
+  if (!ecai__smap_reserve(&kb->doc_by_name, docs)) return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  return ECAI_OK;
+}
+
+/* The document of a pending chunk, made live with its hash (its old chunks removed, or a
+ * new document taking p's source and origin). Room is reserved. */
+static size_t commit_doc(ecai_kb *kb, pend *p) {
+  size_t d;
+  if (ecai__smap_get(&kb->doc_by_name, p->source, strlen(p->source), &d)) {
+    remove_doc_chunks(kb, d);
+    ecai__free(kb->docs[d].origin);
+    kb->docs[d].origin = p->origin;
+  } else {
+    d = new_doc(kb, p->source, p->origin);
+    p->source = NULL;
+  }
+  p->origin = NULL;
+  kb->docs[d].hash = p->hash;
+  kb->docs[d].live = true;
+  kb->live_docs++;
+  return d;
 }
 
 /* Analyses and commits pending chunks (grouped by source); a failure leaves the KB
@@ -618,21 +690,7 @@ static ecai_status ingest_pending(size_t *out_changed, ecai_kb *kb, pendv *pvp, 
   if (!st) pv.n = keep;
   for (size_t i = 0; !st && i < pv.n; i++) st = analyse(kb, &pv.v[i]);
   /* reserve everything before touching the KB, so a failure leaves it unchanged */
-  if (!st && kb->nchunks + pv.n > kb->capchunks) {
-    size_t nc = kb->capchunks ? kb->capchunks : 64;
-    while (nc < kb->nchunks + pv.n) nc *= 2;
-    ecai__kb_chunk *ncs = ecai__realloc(kb->chunks, nc * sizeof *ncs);
-    if (!ncs) st = ecai__err(ECAI_ENOMEM, "kb: out of memory");
-    else kb->chunks = ncs, kb->capchunks = nc;
-  }
-  if (!st && kb->ndocs + pv.n + 1 > kb->capdocs) {
-    size_t nc = kb->capdocs ? kb->capdocs : 16;
-    while (nc < kb->ndocs + pv.n + 1) nc *= 2;
-    ecai__kb_doc *nd = ecai__realloc(kb->docs, nc * sizeof *nd);
-    if (!nd) st = ecai__err(ECAI_ENOMEM, "kb: out of memory");
-    else kb->docs = nd, kb->capdocs = nc;
-  }
-  if (!st && !ecai__smap_reserve(&kb->doc_by_name, pv.n + 1)) st = ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  if (!st) st = reserve(kb, pv.n, pv.n + 1);
   if (st) {
     pendv_free(&pv);
     return st;
@@ -663,53 +721,18 @@ static ecai_status ingest_pending(size_t *out_changed, ecai_kb *kb, pendv *pvp, 
   for (size_t i = 0; i < pv.n; i++) {
     pend *p = &pv.v[i];
     if (!cur_source || strcmp(cur_source, p->source)) {
-      if (ecai__smap_get(&kb->doc_by_name, p->source, strlen(p->source), &d)) {
-        remove_doc_chunks(kb, d);
-        ecai__free(kb->docs[d].origin);
-        kb->docs[d].origin = p->origin;
-        p->origin = NULL;
-      } else {
-        d = kb->ndocs++;
-        kb->docs[d].source = p->source;
-        kb->docs[d].origin = p->origin;
-        p->source = p->origin = NULL;
-        bool found;
-        size_t v = d;
-        ecai__smap_put(&kb->doc_by_name, kb->docs[d].source, strlen(kb->docs[d].source), &v, &found);
-        for (size_t x = 0; x < kb->nex; x++) /* saved examples waiting for this document */
-          if (kb->ex[x].doc == ECAI__KB_NODOC && !strcmp(kb->ex[x].source, kb->docs[d].source)) kb->ex[x].doc = d;
-      }
-      kb->docs[d].hash = p->hash;
-      kb->docs[d].live = true;
-      kb->live_docs++;
-      cur_source = kb->docs[d].source;
-      cur_doc = d;
+      cur_doc = commit_doc(kb, p);
+      cur_source = kb->docs[cur_doc].source;
       changed++;
     }
-    ecai__kb_chunk *c = &kb->chunks[kb->nchunks++];
-    memset(c, 0, sizeof *c);
-    c->doc = cur_doc;
-    c->section = p->section;
-    c->text = p->text;
-    c->terms = p->terms;
-    c->tfs = p->tfs;
-    c->nterms = p->nterms;
-    c->len = p->len;
-    c->hterms = p->hterms, c->htfs = p->htfs, c->nhterms = p->nhterms, c->hlen = p->hlen;
-    c->bterms = p->bterms, c->btfs = p->btfs, c->nbterms = p->nbterms, c->blen = p->blen;
-    p->hterms = p->htfs = p->bterms = p->btfs = NULL;
-    kb->total_hlen += c->hlen;
-    kb->total_blen += c->blen;
-    c->vec = p->vec;
-    c->faq = p->faq;
-    c->live = true;
+    ecai__kb_chunk c = {.doc = cur_doc, .section = p->section, .text = p->text, .terms = p->terms, .tfs = p->tfs,
+                        .nterms = p->nterms, .len = p->len, .hterms = p->hterms, .htfs = p->htfs,
+                        .nhterms = p->nhterms, .hlen = p->hlen, .bterms = p->bterms, .btfs = p->btfs,
+                        .nbterms = p->nbterms, .blen = p->blen, .vec = p->vec, .faq = p->faq};
+    commit_chunk(kb, &c);
     p->section = p->text = NULL;
-    p->terms = p->tfs = NULL;
+    p->terms = p->tfs = p->hterms = p->htfs = p->bterms = p->btfs = NULL;
     p->vec = NULL;
-    for (size_t t = 0; t < c->nterms; t++) kb->df[c->terms[t]]++;
-    kb->total_len += c->len;
-    kb->live_chunks++;
-    kb->model_dirty = true;
   }
   if (pv.n == 0 && !faq_text) {
     /* an empty document still counts (so an unchanged empty file is skipped) */
@@ -717,6 +740,64 @@ static ecai_status ingest_pending(size_t *out_changed, ecai_kb *kb, pendv *pvp, 
   }
   pendv_free(&pv);
   if (out_changed) *out_changed += changed;
+  return ECAI_OK;
+}
+
+ecai_status ecai__kb_restore_doc(ecai_kb *kb, const char *source, const char *origin, uint64_t hash,
+                                 const ecai__kb_saved *chunks, size_t n) {
+  pendv pv = {0};
+  for (size_t i = 0; i < n; i++) {
+    const ecai__kb_saved *c = &chunks[i];
+    ecai_status st = pend_push(&pv, source, origin, c->section, c->text, strlen(c->text), hash, c->faq,
+                               c->faq ? c->section : NULL);
+    if (st) {
+      pendv_free(&pv);
+      return st;
+    }
+  }
+  return ingest_pending(NULL, kb, &pv, source, NULL, 0);
+}
+
+ecai_status ecai__kb_adopt_vocab(ecai_kb *kb, char *const *terms, size_t n) {
+  size_t cap = n < 256 ? 256 : n;
+  kb->terms = ecai__malloc(cap * sizeof *kb->terms);
+  kb->df = ecai__calloc(cap, sizeof *kb->df);
+  kb->exdf = ecai__calloc(cap, sizeof *kb->exdf);
+  if (!kb->terms || !kb->df || !kb->exdf || !ecai__smap_reserve(&kb->vocab, n))
+    return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  kb->capterms = cap;
+  for (size_t i = 0; i < n; i++) {
+    size_t id = i;
+    bool found;
+    if (!ecai__smap_put(&kb->vocab, terms[i], strlen(terms[i]), &id, &found) || found)
+      return ecai__err(ECAI_ECORRUPT, "kb: term %zu is a duplicate", i);
+    kb->terms[i] = terms[i];
+    kb->nterms = kb->nterms_mapped = i + 1;
+  }
+  return ECAI_OK;
+}
+
+ecai_status ecai__kb_adopt_doc(ecai_kb *kb, const char *source, const char *origin, uint64_t hash,
+                               const ecai__kb_chunk *chunks, size_t n) {
+  if (ecai__smap_get(&kb->doc_by_name, source, strlen(source), NULL))
+    return ecai__err(ECAI_ECORRUPT, "kb: document %s is there twice", source);
+  ecai_status st = reserve(kb, n, 1);
+  if (st) return st;
+  char *s = ecai__strdup(source), *o = ecai__strdup(origin);
+  if (!s || !o) {
+    ecai__free(s);
+    ecai__free(o);
+    return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  }
+  size_t d = new_doc(kb, s, o);
+  kb->docs[d].hash = hash;
+  kb->docs[d].live = true;
+  kb->live_docs++;
+  for (size_t i = 0; i < n; i++) {
+    ecai__kb_chunk c = chunks[i];
+    c.doc = d;
+    commit_chunk(kb, &c);
+  }
   return ECAI_OK;
 }
 
@@ -1228,117 +1309,5 @@ ecai_status ecai__kb_extract(ecai_kb *kb, const char *q, size_t qlen, size_t chu
     return ecai__err(ECAI_ENOMEM, "kb: out of memory");
   }
   *out = ecai__buf_take(&b, NULL);
-  return ECAI_OK;
-}
-
-/* ---- persistence -------------------------------------------------------------------------- */
-
-#define KB_MAGIC "ECAIKB1 "
-
-ecai_status ecai_kb_save(const ecai_kb *kb, const char *path) {
-  ECAI__CHECK_ARG(kb);
-  ECAI__CHECK_ARG(path);
-  json_t *docs = json_array();
-  for (size_t d = 0; d < kb->ndocs; d++) {
-    if (!kb->docs[d].live) continue;
-    json_t *chunks = json_array();
-    for (size_t c = 0; c < kb->nchunks; c++) {
-      const ecai__kb_chunk *ch = &kb->chunks[c];
-      if (ch->live && ch->doc == d)
-        json_array_append_new(chunks, json_pack("{s:s,s:s,s:b}", "section", ch->section, "text", ch->text, "faq", ch->faq));
-    }
-    char hx[24];
-    snprintf(hx, sizeof hx, "%016llx", (unsigned long long)kb->docs[d].hash);
-    json_array_append_new(docs, json_pack("{s:s,s:s,s:s,s:o}", "source", kb->docs[d].source, "origin",
-                                          kb->docs[d].origin ? kb->docs[d].origin : kb->docs[d].source, "hash", hx,
-                                          "chunks", chunks));
-  }
-  json_t *exs = json_array();
-  for (size_t i = 0; i < kb->nex; i++)
-    json_array_append_new(exs, json_pack("{s:s,s:s}", "source", kb->ex[i].source, "question", kb->ex[i].text));
-  json_t *root = json_pack("{s:s,s:i,s:o,s:o}", "format", "ecai-kb", "version", 2, "docs", docs, "examples", exs);
-  char *body = NULL;
-  size_t blen = 0;
-  ecai_status st = root ? ecai__json_dump(&body, &blen, root) : ecai__err(ECAI_ENOMEM, "kb: out of memory");
-  json_decref(root);
-  if (st) return st;
-  char head[32];
-  snprintf(head, sizeof head, KB_MAGIC "%016llx\n", (unsigned long long)XXH3_64bits(body, blen));
-  st = ecai__write_atomic(path, head, strlen(head), body, blen, "kb: save");
-  ecai__free(body);
-  return st;
-}
-
-ecai_status ecai_kb_open(ecai_kb **out, ecai_ctx *ctx, const char *path) {
-  ECAI__CHECK_ARG(out);
-  *out = NULL;
-  ECAI__CHECK_ARG(ctx);
-  ECAI__CHECK_ARG(path);
-  ecai__buf b;
-  ecai_status rs = ecai__read_file(&b, path, SIZE_MAX, ECAI_EIO, "kb");
-  if (rs) return rs;
-  size_t hl = strlen(KB_MAGIC) + 17;
-  unsigned long long want = 0;
-  if (b.len < hl || memcmp(b.data, KB_MAGIC, strlen(KB_MAGIC)) || b.data[hl - 1] != '\n' ||
-      sscanf(b.data + strlen(KB_MAGIC), "%16llx", &want) != 1 || XXH3_64bits(b.data + hl, b.len - hl) != want) {
-    ecai__buf_free(&b);
-    return ecai__err(ECAI_ECORRUPT, "kb: %s is not a knowledge-base file or is damaged (checksum)", path);
-  }
-  json_t *root = json_loadb(b.data + hl, b.len - hl, 0, NULL);
-  ecai__buf_free(&b);
-  json_t *docs = json_object_get(root, "docs"), *exs = json_object_get(root, "examples");
-  json_int_t ver = json_integer_value(json_object_get(root, "version"));
-  if (!json_is_array(docs) || ver < 1 || ver > 2 || (ver == 2 && !json_is_array(exs))) {
-    json_decref(root);
-    return ecai__err(ECAI_ECORRUPT, "kb: %s: unsupported format or version", path);
-  }
-  ecai_kb *kb = NULL;
-  ecai_status st = ecai_kb_new(&kb, ctx);
-  size_t i, k;
-  json_t *d, *c;
-  json_array_foreach(docs, i, d) {
-    if (st) break;
-    const char *src = json_string_value(json_object_get(d, "source"));
-    const char *org = json_string_value(json_object_get(d, "origin"));
-    const char *hx = json_string_value(json_object_get(d, "hash"));
-    if (!src || !*src || !org || !hx) {
-      st = ecai__err(ECAI_ECORRUPT, "kb: %s: document %zu is malformed", path, i);
-      break;
-    }
-    uint64_t h = strtoull(hx, NULL, 16);
-    pendv pv = {0};
-    json_array_foreach(json_object_get(d, "chunks"), k, c) {
-      const char *sec = json_string_value(json_object_get(c, "section"));
-      const char *txt = json_string_value(json_object_get(c, "text"));
-      bool faq = json_is_true(json_object_get(c, "faq"));
-      if (!sec || !txt) {
-        st = ecai__err(ECAI_ECORRUPT, "kb: %s: chunk %zu of %s is malformed", path, k, src);
-        break;
-      }
-      if ((st = pend_push(&pv, src, org, sec, txt, strlen(txt), h, faq, faq ? sec : NULL))) break;
-    }
-    if (st) {
-      pendv_free(&pv);
-      break;
-    }
-    st = ingest_pending(NULL, kb, &pv, src, NULL, 0);
-  }
-  /* version 2: the examples (an example of a document no longer present is kept) */
-  json_array_foreach(exs, i, d) {
-    if (st) break;
-    const char *src = json_string_value(json_object_get(d, "source"));
-    const char *q = json_string_value(json_object_get(d, "question"));
-    if (!src || !*src || !q) {
-      st = ecai__err(ECAI_ECORRUPT, "kb: %s: example %zu is malformed", path, i);
-      break;
-    }
-    st = ecai__kb_example_restore(kb, src, q);
-  }
-  json_decref(root);
-  if (st) {
-    ecai_kb_free(kb);
-    return st;
-  }
-  *out = kb;
   return ECAI_OK;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog/ser.h"
 #include "core/internal.h"
 #include "ecai/embed.h"
 #include "ecai/support.h"
@@ -30,6 +31,7 @@ typedef struct {
   uint32_t hlen, blen;
   float *vec;
   bool live, faq;
+  bool mapped; /* section, text, the term arrays and vec point into the KB's file mapping */
 } ecai__kb_chunk;
 
 /* WordNet (wordnet.c). */
@@ -104,6 +106,8 @@ struct ecai_kb {
   ecai__kb_screen model_screen; /* the screen the model was fitted with */
   ecai__wn *wn;        /* WordNet, or NULL (support.wordnet "" or not installed) */
   ecai__tokens surf;   /* the query's words unstemmed (WordNet lookups) */
+  ecai__map map;       /* the mapped file it was opened from (kbfile.c), or empty */
+  size_t nterms_mapped; /* terms[0..nterms_mapped) point into map */
 };
 
 typedef struct {
@@ -149,6 +153,24 @@ ecai_status ecai__kb_term_id(ecai_kb *kb, const char *w, size_t wl, uint32_t *id
 bool ecai__kb_is_filler(const ecai_kb *kb, const char *w, size_t wl);
 /* Words of text that carry a topic (not stop words, filler, chat spellings or ids). */
 size_t ecai__kb_content_words(ecai_kb *kb, const char *text, size_t len);
+
+/* Saving and opening (kbfile.c) build a KB through these. */
+typedef struct {
+  const char *section, *text;
+  bool faq;
+} ecai__kb_saved;
+/* Adds a saved document whose chunks are analysed now (an ECAIKB1 file, or a mapped file
+ * analysed by another tokenizer or embedder). */
+ecai_status ecai__kb_restore_doc(ecai_kb *kb, const char *source, const char *origin, uint64_t hash,
+                                 const ecai__kb_saved *chunks, size_t n);
+/* Makes terms[0..n) (borrowed: they must outlive the KB) the vocabulary of an empty KB,
+ * term i having id i. ECAI_ECORRUPT for a duplicate term. */
+ecai_status ecai__kb_adopt_vocab(ecai_kb *kb, char *const *terms, size_t n);
+/* Adds a saved document with its chunks already analysed (copied by value; their arrays
+ * are not copied: mark them `mapped` when they are borrowed). Term ids must be below
+ * kb->nterms. ECAI_ECORRUPT when the document is already there. */
+ecai_status ecai__kb_adopt_doc(ecai_kb *kb, const char *source, const char *origin, uint64_t hash,
+                               const ecai__kb_chunk *chunks, size_t n);
 
 /* The extractive answer for a question from one chunk (owned, ecai__free). */
 ecai_status ecai__kb_extract(ecai_kb *kb, const char *q, size_t qlen, size_t chunk, char **out);

@@ -8,6 +8,9 @@
 #include <libstemmer.h>
 #include <utf8proc.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 struct ecai__tokenizer {
   struct sb_stemmer *stem;
   char *norm;
@@ -45,6 +48,22 @@ static const struct { const char *a; size_t alen; const char *c; int after_num; 
     U("gauge", "gauge", 0), U("hp", "hp", 0), U("k", "k", 1),
     {NULL, 0, NULL, 0}};
 #undef U
+
+uint64_t ecai__text_fingerprint(void) {
+  XXH3_state_t st;
+  XXH3_64bits_reset(&st);
+  unsigned v = ECAI__TEXT_VERSION;
+  XXH3_64bits_update(&st, &v, sizeof v);
+  const char *u = utf8proc_version();
+  XXH3_64bits_update(&st, u, strlen(u) + 1);
+  for (const char *const *p = STOP; *p; p++) XXH3_64bits_update(&st, *p, strlen(*p) + 1);
+  for (size_t i = 0; UNITS[i].a; i++) {
+    XXH3_64bits_update(&st, UNITS[i].a, UNITS[i].alen + 1);
+    XXH3_64bits_update(&st, UNITS[i].c, strlen(UNITS[i].c) + 1);
+    XXH3_64bits_update(&st, &UNITS[i].after_num, sizeof UNITS[i].after_num);
+  }
+  return XXH3_64bits_digest(&st);
+}
 
 static const char *unit_of(const char *w, size_t len, int after_num) {
   if (len > 7) return NULL;

@@ -47,4 +47,13 @@ ecai_status ecai__text_normalize(const char *s, size_t len, char **out, size_t *
 /* True for a stop word (lower case). */
 int ecai__is_stopword(const char *w, size_t len);
 
+/* The version of what the tokenizer produces. Bump it in the same change as any code
+ * change that alters a token (the golden test in tests/unit/test_text.c fails until the
+ * version and its recorded hash are updated): saved analyses (the knowledge base's mapped
+ * file) are reused only while ecai__text_fingerprint() is unchanged. */
+#define ECAI__TEXT_VERSION 1u
+/* XXH3 of ECAI__TEXT_VERSION, the utf8proc version and the stop-word and unit tables:
+ * what decides the tokens, apart from Snowball's English stemmer (Debian's libstemmer). */
+uint64_t ecai__text_fingerprint(void);
+
 #endif

@@ -1,6 +1,9 @@
 /* Fuzz target: a knowledge base with examples. The input is an examples TSV (all or
- * nothing: a refused file adds no example), then a KB file (ECAIKB1, version 1 or 2)
- * after a NUL byte: either may be refused, never crash; what loads answers a question. */
+ * nothing: a refused file adds no example), then a KB file after a NUL byte: a text file
+ * (ECAIKB1, version 1 or 2) or the mapped layout ("ECAIKBM\0", opened both as given and
+ * with its container length and checksum made right, so the checks of its offsets, counts
+ * and term ids are fuzzed too). Either may be refused, never crash; what loads answers a
+ * question. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +11,10 @@
 #include <unistd.h>
 
 #include <ecai.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "fuzz_util.h"
 
 static size_t n_examples(ecai_kb *kb) {
   char *js = NULL;
@@ -16,6 +23,15 @@ static size_t n_examples(ecai_kb *kb) {
   size_t n = p ? strtoul(p + 11, NULL, 10) : 0;
   ecai_free(js);
   return n;
+}
+
+static void open_kb(ecai_ctx *ctx, const uint8_t *data, size_t size) {
+  const char *path = fuzz_tmpfile("kb", data, size);
+  ecai_kb *back = NULL;
+  if (ecai_kb_open(&back, ctx, path) == ECAI_OK) (void)n_examples(back);
+  else if (back) abort();
+  ecai_kb_free(back);
+  unlink(path);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -41,15 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ecai_support_free(s);
   ecai_kb_free(kb);
   if (z) { /* the rest as a KB file */
-    char path[] = "/tmp/fuzz_kb_XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0) abort();
-    if (write(fd, z + 1, size - tlen - 1) != (ssize_t)(size - tlen - 1)) abort();
-    close(fd);
-    ecai_kb *back = NULL;
-    if (ecai_kb_open(&back, ctx, path) == ECAI_OK) (void)n_examples(back);
-    ecai_kb_free(back);
-    unlink(path);
+    const uint8_t *file = (const uint8_t *)z + 1;
+    size_t flen = size - tlen - 1;
+    open_kb(ctx, file, flen);
+    uint8_t *d = fuzz_resealed(file, flen, "ECAIKBM\0");
+    if (d) open_kb(ctx, d, flen);
+    free(d);
   }
   return 0;
 }

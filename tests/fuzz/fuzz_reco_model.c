@@ -32,20 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static ecai_ctx *ctx;
   if (!ctx && ecai_ctx_new(&ctx, "{}", 2) != ECAI_OK) abort();
   load(ctx, data, size);
-  if (size >= 32 && !memcmp(data, "ECAIRCM\0", 8)) {
-    uint8_t *d = malloc(size);
-    if (!d) abort();
-    memcpy(d, data, size);
-    uint64_t n = size - 32, sum;
-    memcpy(d + 16, &n, 8);
-    XXH3_state_t st;
-    XXH3_64bits_reset(&st);
-    XXH3_64bits_update(&st, d, 24);
-    XXH3_64bits_update(&st, d + 32, n);
-    sum = XXH3_64bits_digest(&st);
-    memcpy(d + 24, &sum, 8);
-    load(ctx, d, size);
-    free(d);
-  }
+  uint8_t *d = fuzz_resealed(data, size, "ECAIRCM\0");
+  if (d) load(ctx, d, size);
+  free(d);
   return 0;
 }

@@ -164,12 +164,13 @@ TEST(support_examples_are_evidence_for_their_entry) {
   /* a question like one a person had to take escalates (fixed rule: few examples) */
   r = ask(s, "I need my account data deleted under the GDPR");
   const char *reason0 = json_string_value(json_object_get(r, "reason"));
+  bool was_similar = reason0 && !strcmp(reason0, "similar_escalated");
   json_decref(r);
   CHECK_OK(ecai_kb_add_example(kb, ECAI_KB_ESCALATE, "please delete my account data under the GDPR"));
   r = ask(s, "I need my account data deleted under the GDPR");
   CHECK(json_is_true(json_object_get(r, "escalated")));
   CHECK_STR_EQ(json_string_value(json_object_get(r, "reason")), "similar_escalated");
-  CHECK(reason0 == NULL || strcmp(reason0, "similar_escalated"));
+  CHECK(!was_similar);
   json_decref(r);
   ecai_support_free(s);
   ecai_kb_free(kb);
@@ -281,9 +282,9 @@ TEST(support_examples_fit_the_confidence_and_survive_save_open) {
   ecai_free(j1);
   ecai_free(j2);
   ecai_kb_free(back);
-  /* a version-1 file (no examples) still opens */
+  /* a version-1 file (no examples; made from the version-2 fixture) still opens */
   ecai__buf b;
-  CHECK_OK(ecai__read_file(&b, path, SIZE_MAX, ECAI_EIO, "test"));
+  CHECK_OK(ecai__read_file(&b, ecai_test_fixture("kb_v2_shop_faq.ecai"), SIZE_MAX, ECAI_EIO, "test"));
   json_t *root = json_loadb(b.data + 25, b.len - 25, 0, NULL);
   ecai__buf_free(&b);
   CHECK(root != NULL);

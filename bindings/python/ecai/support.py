@@ -72,7 +72,8 @@ class KnowledgeBase(Handle):
 
     @classmethod
     def open(cls, path, ctx=None):
-        """Reads a knowledge base written by save() (chunks re-embedded with ctx's embedder)."""
+        """Opens a knowledge base written by save(), mapped and used in place (analysed again
+        only when ctx's embedder or the tokenizer differ from the ones that saved it)."""
         kb = cls.__new__(cls)
         Handle.__init__(kb)
         if ctx is None:
