@@ -3,14 +3,24 @@
  * over the 79-entry FAQ -- input guard, redaction, retrieval (BM25 + embedding), extractive
  * answer, output guard, confidence, JSON -- and, as a peer measured in the same run, the
  * retrieval alone (ecai_kb_search_json) and the guard's input check alone, so the share
- * of each stage is visible. Also the KB build time (ingest + embed of 79 entries).
+ * of each stage is visible. Also the KB build time (ingest + embed of 79 entries), and
+ * ecai_kb_open of the saved KB (mapped file, analyses used in place) against opening the
+ * same KB from an ECAIKB1 text file, which analyses and embeds every chunk again (what
+ * every open did before the mapped layout), wall time in the same run.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "ecai.h"
+#include "support/support_internal.h"
 
 #include "bench_util.h"
 
@@ -26,6 +36,73 @@ static void report(const char *name, double *t, int n) {
   mean /= n;
   qsort(t, (size_t)n, sizeof *t, cmpd);
   printf("%-44s mean %8.1f us  p50 %8.1f us  p99 %8.1f us\n", name, mean, t[n / 2], t[(int)(n * 0.99)]);
+}
+
+static double wall_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* The KB as an ECAIKB1 text file (version 2: sections and texts only), the peer's input. */
+static int save_text_kb(const ecai_kb *kb, const char *path) {
+  json_t *docs = json_array();
+  for (size_t d = 0; d < kb->ndocs; d++) {
+    if (!kb->docs[d].live) continue;
+    json_t *chunks = json_array();
+    for (size_t c = 0; c < kb->nchunks; c++)
+      if (kb->chunks[c].live && kb->chunks[c].doc == d)
+        json_array_append_new(chunks, json_pack("{s:s,s:s,s:b}", "section", kb->chunks[c].section, "text",
+                                                kb->chunks[c].text, "faq", kb->chunks[c].faq));
+    char hx[24];
+    snprintf(hx, sizeof hx, "%016llx", (unsigned long long)kb->docs[d].hash);
+    json_array_append_new(docs, json_pack("{s:s,s:s,s:s,s:o}", "source", kb->docs[d].source, "origin",
+                                          kb->docs[d].origin, "hash", hx, "chunks", chunks));
+  }
+  json_t *root = json_pack("{s:s,s:i,s:o,s:[]}", "format", "ecai-kb", "version", 2, "docs", docs, "examples");
+  char *body = json_dumps(root, JSON_COMPACT);
+  json_decref(root);
+  FILE *f = body ? fopen(path, "wb") : NULL;
+  if (!f) return -1;
+  fprintf(f, "ECAIKB1 %016llx\n%s", (unsigned long long)XXH3_64bits(body, strlen(body)), body);
+  free(body);
+  return fclose(f);
+}
+
+/* Best and median wall time of 50 ecai_kb_open of path. */
+static int time_opens(ecai_ctx *ctx, const char *path, const char *name) {
+  enum { N = 50 };
+  double t[N];
+  for (int i = 0; i < N; i++) {
+    ecai_kb *kb = NULL;
+    double a = wall_us();
+    if (ecai_kb_open(&kb, ctx, path)) {
+      fprintf(stderr, "bench_support: %s\n", ecai_last_error());
+      return -1;
+    }
+    t[i] = wall_us() - a;
+    ecai_kb_free(kb);
+  }
+  qsort(t, N, sizeof *t, cmpd);
+  printf("%-44s best %7.1f us  p50 %7.1f us\n", name, t[0], t[N / 2]);
+  return 0;
+}
+
+static int bench_open(ecai_ctx *ctx, const ecai_kb *kb) {
+  char mapped[] = "/tmp/bench_kb_XXXXXX", text[] = "/tmp/bench_kbt_XXXXXX";
+  int fd1 = mkstemp(mapped), fd2 = mkstemp(text);
+  if (fd1 < 0 || fd2 < 0) return -1;
+  close(fd1);
+  close(fd2);
+  int rc = ecai_kb_save(kb, mapped) || save_text_kb(kb, text) ? -1 : 0;
+  if (!rc) {
+    printf("ecai_kb_open of the 79-entry KB, 50 opens each (wall time)\n");
+    rc = time_opens(ctx, mapped, "mapped file (analyses used in place)");
+    if (!rc) rc = time_opens(ctx, text, "  peer: ECAIKB1 text file (analysed again)");
+  }
+  unlink(mapped);
+  unlink(text);
+  return rc;
 }
 
 int main(void) {
@@ -88,6 +165,7 @@ int main(void) {
   report("  peer: retrieval alone (kb_search_json k=4)", tr, n);
   report("  peer: input guard alone", tg, n);
   printf("answered %d of %d (the rest escalated)\n", answered, nq);
+  if (bench_open(ctx, kb)) return 1;
   for (int i = 0; i < nq; i++) free(q[i]);
   ecai_guard_free(g);
   ecai_support_free(s);
