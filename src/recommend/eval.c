@@ -250,7 +250,9 @@ static ecai_status ev_grid(const ecai_ctx *ctx, const char *path, int64_t from, 
     for (size_t q = ncart; q < nin; q++) in[q].w = in[q].rec; /* unit weight: scaled below */
     ecai__reco_components(r, in + ncart, nin - ncart, &sh);
     memset(s.nbr, 0, n * sizeof *s.nbr);
-    if (orders && ecai__reco_neighbours(r, v->customer, v->ts - 1, in + ncart, nin - ncart, s.nbr) == SIZE_MAX) {
+    double repeat = orders ? ecai__reco_repeat_factor(r, v->customer, v->ts - 1) : 1.0;
+    if (!repeat ||
+        (orders && ecai__reco_neighbours(r, v->customer, v->ts - 1, in + ncart, nin - ncart, s.nbr) == SIZE_MAX)) {
       st = oom();
       goto done;
     }
@@ -270,7 +272,7 @@ static ecai_status ev_grid(const ecai_ctx *ctx, const char *path, int64_t from, 
       r->w_nbr = ws[i].w_nbr;
       r->w_content = ws[i].w_content;
       reco_opts o = {.k = k, .strategy = RECO_S_MIXED, .method = RECO_M_BLENDED, .use_mmr = true,
-                     .rebuy = orders > 0, .min_price = -1, .max_price = -1};
+                     .rebuy = orders > 0, .repeat = repeat, .min_price = -1, .max_price = -1};
       size_t nh = ecai__reco_rank(r, in, nin, &s, &o, hits);
       if (nh == SIZE_MAX) {
         st = oom();
@@ -559,6 +561,7 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
     with_hist += has_hist;
     hv_hist += has_hist ? hv : 0;
     ecai__reco_components(r, in, nin, &s);
+    double repeat = 1.0; /* the customer's repeat propensity (blended with history) */
     for (int m = 0; m < EV_NM; m++) {
       if (m == EV_BLENDED || m == EV_BLENDED + 2) { /* the customer's earlier orders as history */
         for (size_t q = ncart; q < nin; q++) slot[in[q].item] = 0;
@@ -577,8 +580,9 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
         if (m == EV_BLENDED)
           for (size_t z = ncart; z < nin; z++) in_hist += in[z].item == hidden;
         memset(s.nbr, 0, r->n_items * sizeof *s.nbr);
-        if (used && r->w_nbr > 0 &&
-            ecai__reco_neighbours(r, v->customer, v->ts - 1, in + ncart, nin - ncart, s.nbr) == SIZE_MAX) {
+        repeat = used ? ecai__reco_repeat_factor(r, v->customer, v->ts - 1) : 1.0;
+        if (!repeat || (used && r->w_nbr > 0 &&
+            ecai__reco_neighbours(r, v->customer, v->ts - 1, in + ncart, nin - ncart, s.nbr) == SIZE_MAX)) {
           st = oom();
           goto done;
         }
@@ -591,7 +595,8 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
         ecai__reco_components(r, in, nin, &s);
       }
       reco_opts o = {.k = k, .strategy = RECO_S_MIXED, .method = (reco_method)(m >= EV_BLENDED ? RECO_M_BLENDED : m),
-                     .use_mmr = m >= EV_BLENDED, .rebuy = nin > ncart, .min_price = -1, .max_price = -1};
+                     .use_mmr = m >= EV_BLENDED, .rebuy = nin > ncart, .repeat = repeat, .min_price = -1,
+                     .max_price = -1};
       size_t nh = ecai__reco_rank(r, in, nin, &s, &o, hits);
       if (nh == SIZE_MAX) {
         st = oom();
