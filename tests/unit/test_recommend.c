@@ -1157,10 +1157,49 @@ TEST(recommend_evaluate_small_file) {
     CHECK(json_object_get(json_object_get(x, "cold_start"), "hit_rate@5") != NULL);
   }
   CHECK(json_number_value(json_object_get(json_object_get(m, "blended"), "hit_rate@5")) > 0.3);
+  /* bundles against both peers (the served top-2 pair, with MMR, and without it): shares */
+  json_t *bu = json_object_get(j, "bundles");
+  const char *bk[] = {"bundle_hit@1", "bundle_hit@3", "peer_top2_pair_hit", "peer_top2_no_mmr_hit"};
+  for (int i = 0; i < 4; i++) {
+    json_t *x = json_object_get(bu, bk[i]);
+    CHECK_MSG(json_is_number(x) && json_number_value(x) >= 0 && json_number_value(x) <= 1, "bundles %s", bk[i]);
+  }
+  CHECK(json_number_value(json_object_get(bu, "bundle_hit@1")) <= json_number_value(json_object_get(bu, "bundle_hit@3")));
   json_decref(j);
   ecai_free(out);
   CHECK_STATUS(ecai_recommend_evaluate(&out, NULL, NULL, path, b, a, 5), ECAI_EINVAL);
   CHECK_STATUS(ecai_recommend_evaluate(&out, NULL, NULL, "/nonexistent.csv", a, b, 5), ECAI_EIO);
+}
+
+/* The bundles section: baskets of 4 products that were always bought together; half of
+   each is the cart, so the other two are the held-out half, the first bundle and the top-2
+   pair (E sells more, alone). */
+TEST(recommend_evaluate_bundles_against_the_top2_pair) {
+  char *path = path_in(ecai_test_tmpdir(), "bundles_eval.csv");
+  ecai__buf b = {0};
+  ecai__buf_puts(&b, "order_id,product_id,title,quantity,price,date,customer\n");
+  static const char *items[][2] = {{"A", "RED APPLE"}, {"B", "GREEN PEAR"}, {"C", "YELLOW BANANA"}, {"D", "PURPLE PLUM"}};
+  for (int o = 0; o < 11; o++)
+    for (int i = 0; i < 4; i++)
+      ecai__buf_printf(&b, "%s%d,%s,%s,1,%d.00,2024-%s-%02d,\n", o < 6 ? "O" : "T", o, items[i][0], items[i][1], i + 1,
+                       o < 6 ? "01" : "02", o + 1);
+  for (int o = 0; o < 12; o++) ecai__buf_printf(&b, "E%d,E,BLUE KETTLE,1,9.00,2024-01-%02d,\n", o, o + 10);
+  CHECK(!b.oom);
+  write_file(path, b.data);
+  ecai__buf_free(&b);
+  int64_t a, t;
+  CHECK_OK(ecai_recommend_parse_date(&a, "2024-02-01"));
+  CHECK_OK(ecai_recommend_parse_date(&t, "2024-03-01"));
+  char *out = NULL;
+  CHECK_OK(ecai_recommend_evaluate(&out, NULL, NULL, path, a, t, 5));
+  json_t *j = json_loads(out, 0, NULL), *bu = json_object_get(j, "bundles");
+  CHECK(json_integer_value(json_object_get(bu, "baskets")) == 5);
+  CHECK(json_integer_value(json_object_get(bu, "with_bundle")) == 5);
+  CHECK_NEAR(json_number_value(json_object_get(bu, "bundle_hit@1")), 1.0, 1e-9);
+  CHECK_NEAR(json_number_value(json_object_get(bu, "peer_top2_no_mmr_hit")), 1.0, 1e-9);
+  CHECK_NEAR(json_number_value(json_object_get(bu, "top_bundle_size")), 2.0, 1e-9);
+  json_decref(j);
+  ecai_free(out);
 }
 
 /* Every reported metric of the evaluation, worked out by hand on tests/data/recommend_eval.csv
