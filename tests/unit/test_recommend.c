@@ -571,6 +571,15 @@ TEST(recommend_customer_repeat_rate) {
   }
   CHECK(score[0] >= 0 && score[1] >= 0);
   CHECK_NEAR(score[1] - score[0], fl, 1e-4);
+  /* derived again at load (mapped model file): the same shop rate and factors */
+  char *path = path_in(ecai_test_tmpdir(), "repeat.model");
+  CHECK_OK(ecai_recommend_save(r, path));
+  ecai_recommend *m = NULL;
+  CHECK_OK(ecai_recommend_load(&m, NULL, path));
+  CHECK(ecai__reco_is_mapped(m));
+  CHECK_NEAR(m->repeat_prior, r->repeat_prior, 1e-12);
+  CHECK_NEAR(ecai__reco_repeat_factor(m, "loyal", 5000), fl, 1e-12);
+  ecai_recommend_free(m);
   ecai_recommend_free(r);
 }
 
