@@ -32,6 +32,10 @@ static const char HELP[] =
     "configured weights, and the tuned ones are used only if they win there (\"tuning\" in the\n"
     "JSON; fewer than 200 baskets: skipped, configured weights). Ablations: blended_cart_only\n"
     "(no history), blended_untuned (configured weights).\n"
+    "Bundles: in each test basket of 4+ products a hashed half is held out, the rest is the\n"
+    "cart; bundle_hit@1 / @3 = the first bundle / one of the first 3 lies wholly in the held-out\n"
+    "half; peers: the two best single recommendations as a pair, as served (MMR diversity on,\n"
+    "peer_top2_pair_hit) and without MMR (peer_top2_no_mmr_hit).\n"
     "FILE: UCI Online Retail columns or an orders CSV (gzip accepted). DATE: YYYY-MM-DD.\n"
     "exit status: 0 ok, 1 the blended recommender does not beat every baseline on\n"
     "hit-rate@k, 2 bad input, 3 runtime failure.\n";

@@ -53,7 +53,7 @@ typedef enum ecai_recommend_opt {
   ECAI_RECOMMEND_OPT_W_HISTORY = 205,     /**< double: weight of history items as model inputs beside a cart (without a cart they count fully), default 0 */
   ECAI_RECOMMEND_OPT_HALF_LIFE_DAYS = 206, /**< double: recency half-life of history items, default 30 */
   ECAI_RECOMMEND_OPT_PRICE_RATIO = 207,   /**< double: complements at most this times the priciest cart item (0 = off), default 3 */
-  ECAI_RECOMMEND_OPT_W_REBUY = 208        /**< double: blend weight of re-ordering history items (when not excluded), default 0.2 */
+  ECAI_RECOMMEND_OPT_W_REBUY = 208        /**< double: blend weight of re-ordering history items (when not excluded), x a known customer's repeat propensity (its share of re-ordered lines over the shop's), default 0.35 */
 } ecai_recommend_opt;
 
 /**

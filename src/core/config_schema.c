@@ -142,7 +142,7 @@ const ecai__cfg_key ecai__cfg_schema[] = {
   {"recommend.w_cooc",           ECAI__CFG_NUM,  "0.1",            0, NULL}, /* blend weight of cosine co-occurrence */
   {"recommend.w_content",        ECAI__CFG_NUM,  "1.0",            0, NULL}, /* blend weight of content similarity */
   {"recommend.w_history",        ECAI__CFG_NUM,  "0.0",            0, NULL}, /* blend weight of the customer's earlier items as model inputs */
-  {"recommend.w_rebuy",          ECAI__CFG_NUM,  "0.35",           0, NULL}, /* bonus for products the customer ordered before */
+  {"recommend.w_rebuy",          ECAI__CFG_NUM,  "0.35",           0, NULL}, /* bonus for products the customer ordered before, x the customer's repeat propensity (its share of re-ordered lines over the shop's) */
   {"recommend.w_recent",         ECAI__CFG_NUM,  "0",              0, NULL}, /* blend weight of recent sales (orders in the last 28 days before the newest order, over their maximum) */
   {"recommend.w_neighbours",     ECAI__CFG_NUM,  "0.05",           0, NULL}, /* blend weight of the items bought by the 50 customers most like a known customer */
   {"recommend.half_life_days",   ECAI__CFG_NUM,  "30",             0, NULL}, /* recency half-life of history */

@@ -250,7 +250,9 @@ static ecai_status ev_grid(const ecai_ctx *ctx, const char *path, int64_t from, 
     for (size_t q = ncart; q < nin; q++) in[q].w = in[q].rec; /* unit weight: scaled below */
     ecai__reco_components(r, in + ncart, nin - ncart, &sh);
     memset(s.nbr, 0, n * sizeof *s.nbr);
-    if (orders && ecai__reco_neighbours(r, v->customer, v->ts - 1, in + ncart, nin - ncart, s.nbr) == SIZE_MAX) {
+    double repeat = orders ? ecai__reco_repeat_factor(r, v->customer, v->ts - 1) : 1.0;
+    if (!repeat ||
+        (orders && ecai__reco_neighbours(r, v->customer, v->ts - 1, in + ncart, nin - ncart, s.nbr) == SIZE_MAX)) {
       st = oom();
       goto done;
     }
@@ -270,7 +272,7 @@ static ecai_status ev_grid(const ecai_ctx *ctx, const char *path, int64_t from, 
       r->w_nbr = ws[i].w_nbr;
       r->w_content = ws[i].w_content;
       reco_opts o = {.k = k, .strategy = RECO_S_MIXED, .method = RECO_M_BLENDED, .use_mmr = true,
-                     .rebuy = orders > 0, .min_price = -1, .max_price = -1};
+                     .rebuy = orders > 0, .repeat = repeat, .min_price = -1, .max_price = -1};
       size_t nh = ecai__reco_rank(r, in, nin, &s, &o, hits);
       if (nh == SIZE_MAX) {
         st = oom();
@@ -366,20 +368,38 @@ static bool ev_in(const ecai_recommend *r, const char *id, const uint32_t *set, 
   return false;
 }
 
+/* The two best single recommendations for the cart in[0..nin) without MMR diversity, both
+   in held[0..nh)? (s: scratch; its banned set is the cart's.) */
+static bool ev_top2_held(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
+                         const uint32_t *held, size_t nh, ecai_status *st) {
+  reco_hit two[2];
+  reco_opts o = {.k = 2, .strategy = RECO_S_MIXED, .method = RECO_M_BLENDED, .min_price = -1, .max_price = -1};
+  ecai__reco_components(r, in, nin, s);
+  size_t n = ecai__reco_rank(r, in, nin, s, &o, two);
+  if (n == SIZE_MAX) *st = oom();
+  bool a = false, b = false;
+  for (size_t i = 0; n == 2 && i < nh; i++) a |= held[i] == two[0].item, b |= held[i] == two[1].item;
+  return n == 2 && a && b;
+}
+
 /* Bundles: in every test basket of 4+ products, a hashed half (rounded down) is held out and
    the rest is the cart; a bundle "hits" when the held-out half holds all of its products.
-   The peer: the pair of the two best single recommendations. */
+   The peers: the pair of the two best single recommendations as served (MMR diversity on)
+   and without MMR. */
 static ecai_status ev_bundles(ecai__buf *b, const ecai_recommend *r, const ev_ctx *e) {
-  size_t baskets = 0, with = 0, hit1 = 0, hit3 = 0, size1 = 0, peer = 0;
+  size_t baskets = 0, with = 0, hit1 = 0, hit3 = 0, size1 = 0, peer = 0, peer2 = 0;
   double price1 = 0;
-  ecai_status st = ECAI_OK;
+  reco_scores s = {0};
+  reco_in *in = ecai__malloc(4096 * sizeof *in);
+  ecai_status st = in ? ecai__reco_scores_init(&s, r->n_items, r->cdim) : oom();
   for (size_t t = 0; t < e->n_inv && !st; t++) {
     const ev_inv *v = &e->inv[t];
     if (v->n < 4) continue;
     baskets++;
     uint64_t seed = XXH3_64bits(v->id, strlen(v->id));
-    uint32_t held[4096], nh = 0;
+    uint32_t held[4096], nh = 0, nin = 0;
     json_t *cart = json_array(), *cart2 = json_array();
+    memset(s.banned, 0, s.n);
     for (uint32_t q = 0; q < v->n; q++) { /* held out: the items of the lower half of hash keys */
       const char *id = r->items[v->items[q]].id;
       uint64_t key = XXH3_64bits_withSeed(id, strlen(id), seed);
@@ -392,6 +412,8 @@ static ecai_status ev_bundles(ecai__buf *b, const ecai_recommend *r, const ev_ct
       else {
         json_array_append_new(cart, json_string(id));
         json_array_append_new(cart2, json_string(id));
+        if (nin < 4096) in[nin++] = (reco_in){.item = v->items[q], .w = 1, .rec = 0, .cart = true};
+        s.banned[v->items[q]] = 1;
       }
     }
     json_t *j = ev_query(r, json_pack("{s:o, s:s, s:i}", "cart", cart, "strategy", "bundle", "k", 3), &st);
@@ -424,13 +446,17 @@ static ecai_status ev_bundles(ecai__buf *b, const ecai_recommend *r, const ev_ct
             ev_in(r, json_string_value(json_object_get(json_array_get(its, 0), "id")), held, nh) &&
             ev_in(r, json_string_value(json_object_get(json_array_get(its, 1), "id")), held, nh);
     json_decref(j);
+    if (!st) peer2 += ev_top2_held(r, in, nin, &s, held, nh, &st);
   }
+  ecai__reco_scores_free(&s);
+  ecai__free(in);
   if (st) return st;
   double nb = baskets ? (double)baskets : 1, nw = with ? (double)with : 1;
   ecai__buf_printf(b,
                    "\"bundles\":{\"baskets\":%zu,\"with_bundle\":%zu,\"bundle_hit@1\":%.4f,\"bundle_hit@3\":%.4f,"
-                   "\"top_bundle_size\":%.2f,\"top_bundle_price\":%.2f,\"peer_top2_pair_hit\":%.4f},",
-                   baskets, with, hit1 / nb, hit3 / nb, size1 / nw, price1 / nw, peer / nb);
+                   "\"top_bundle_size\":%.2f,\"top_bundle_price\":%.2f,\"peer_top2_pair_hit\":%.4f,"
+                   "\"peer_top2_no_mmr_hit\":%.4f},",
+                   baskets, with, hit1 / nb, hit3 / nb, size1 / nw, price1 / nw, peer / nb, peer2 / nb);
   return ECAI_OK;
 }
 
@@ -559,6 +585,7 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
     with_hist += has_hist;
     hv_hist += has_hist ? hv : 0;
     ecai__reco_components(r, in, nin, &s);
+    double repeat = 1.0; /* the customer's repeat propensity (blended with history) */
     for (int m = 0; m < EV_NM; m++) {
       if (m == EV_BLENDED || m == EV_BLENDED + 2) { /* the customer's earlier orders as history */
         for (size_t q = ncart; q < nin; q++) slot[in[q].item] = 0;
@@ -577,8 +604,9 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
         if (m == EV_BLENDED)
           for (size_t z = ncart; z < nin; z++) in_hist += in[z].item == hidden;
         memset(s.nbr, 0, r->n_items * sizeof *s.nbr);
-        if (used && r->w_nbr > 0 &&
-            ecai__reco_neighbours(r, v->customer, v->ts - 1, in + ncart, nin - ncart, s.nbr) == SIZE_MAX) {
+        repeat = used ? ecai__reco_repeat_factor(r, v->customer, v->ts - 1) : 1.0;
+        if (!repeat || (used && r->w_nbr > 0 &&
+            ecai__reco_neighbours(r, v->customer, v->ts - 1, in + ncart, nin - ncart, s.nbr) == SIZE_MAX)) {
           st = oom();
           goto done;
         }
@@ -591,7 +619,8 @@ ecai_status ecai_recommend_evaluate(char **out, size_t *out_len, const ecai_ctx 
         ecai__reco_components(r, in, nin, &s);
       }
       reco_opts o = {.k = k, .strategy = RECO_S_MIXED, .method = (reco_method)(m >= EV_BLENDED ? RECO_M_BLENDED : m),
-                     .use_mmr = m >= EV_BLENDED, .rebuy = nin > ncart, .min_price = -1, .max_price = -1};
+                     .use_mmr = m >= EV_BLENDED, .rebuy = nin > ncart, .repeat = repeat, .min_price = -1,
+                     .max_price = -1};
       size_t nh = ecai__reco_rank(r, in, nin, &s, &o, hits);
       if (nh == SIZE_MAX) {
         st = oom();

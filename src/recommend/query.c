@@ -309,7 +309,8 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
     double wh = (mh > 0 && !o->exclude_history) ? r->w_rebuy / mh : 0;
     float mn = r->w_nbr > 0 ? max_of(s->nbr, n, ban) : 0;
     double wn = mn > 0 ? r->w_nbr / mn : 0;
-    if (o->rebuy) wh = r->w_rebuy; /* the customer's orders: hist is a share of them, in [0, 1] */
+    /* the customer's orders: hist is a share of them, in [0, 1]; x the customer's repeat propensity */
+    if (o->rebuy) wh = r->w_rebuy * (o->repeat > 0 ? o->repeat : 1.0);
     float mr = 0;
     for (size_t j = 0; r->w_recent > 0 && j < r->trend_n; j++)
       if (!ban[j] && r->recent[j] > mr) mr = r->recent[j];
@@ -488,6 +489,37 @@ size_t ecai__reco_customer_inputs(const ecai_recommend *r, const char *customer,
   return m;
 }
 
+void ecai__reco_repeat_counts(const ecai_recommend *r, const reco_cust *c, int64_t now, uint8_t *mark,
+                              double *repeats, double *lines) {
+  uint32_t first = c->n, m = 0; /* the most recent RECO_MAX_CUSTOMER_ORDERS dated up to now: [first, n) */
+  while (first > 0 && m < RECO_MAX_CUSTOMER_ORDERS)
+    if (r->orders[c->orders[--first]].ts <= now) m++;
+  bool earlier = false;
+  for (uint32_t i = first; i < c->n; i++) {
+    const reco_order *o = &r->orders[c->orders[i]];
+    if (o->ts > now) continue;
+    for (uint32_t q = 0; earlier && q < o->n; q++) *repeats += mark[o->items[q]];
+    if (earlier) *lines += o->n;
+    for (uint32_t q = 0; q < o->n; q++) mark[o->items[q]] = 1;
+    earlier = true;
+  }
+  for (uint32_t i = first; i < c->n; i++) {
+    const reco_order *o = &r->orders[c->orders[i]];
+    for (uint32_t q = 0; q < o->n; q++) mark[o->items[q]] = 0;
+  }
+}
+
+double ecai__reco_repeat_factor(const ecai_recommend *r, const char *customer, int64_t now) {
+  const reco_cust *c = ecai__reco_customer(r, customer);
+  if (!c || !(r->repeat_prior > 0)) return 1.0;
+  uint8_t *mark = ecai__calloc(r->n_items ? r->n_items : 1, 1);
+  if (!mark) return 0;
+  double rep = 0, lines = 0, a = RECO_REPEAT_PRIOR_LINES;
+  ecai__reco_repeat_counts(r, c, now, mark, &rep, &lines);
+  ecai__free(mark);
+  return (rep + a * r->repeat_prior) / (lines + a) / r->repeat_prior;
+}
+
 typedef struct {
   uint32_t c;
   float s;
@@ -576,8 +608,43 @@ done:
 typedef struct {
   uint8_t a, b, c; /* candidate positions; c = 0xFF for a pair */
   float n;         /* orders holding all of them (with a cart item) */
-  float w;         /* the order: geometric mean of the members' relative scores */
+  float w;         /* the order: ecai__reco_bundle_weight of the set */
 } reco_bundle;
+
+double ecai__reco_bundle_weight(const float *rel, const float *lift, int n) {
+  double w = 1;
+  for (int x = 0; x < n; x++) {
+    double v = rel[x];
+    for (int y = 0; y < n; y++)
+      if (y != x) v += RECO_BUNDLE_LIFT * lift[y * n + x];
+    v *= RECO_BUNDLE_CALIBRATION;
+    w *= v > 1 ? 1 : v > 0 ? v : 0;
+  }
+  return w;
+}
+
+/* lift[a][b]: what the blend adds to candidate b's score when a joins the cart, in the
+   blend's units (EASE weight b of row a over the largest EASE score, plus cosine
+   co-occurrence over the largest cosine score, as ecai__reco_rank weighs them). */
+static void bundle_lifts(const ecai_recommend *r, const reco_scores *s, const reco_hit *top, size_t nc,
+                         float lift[RECO_BUNDLE_CANDIDATES][RECO_BUNDLE_CANDIDATES]) {
+  float me = max_of(s->ease, s->n, s->banned), mc = max_of(s->cos, s->n, s->banned);
+  double we = me > 0 ? r->w_ease / me : 0, wc = mc > 0 ? r->w_cooc / mc : 0;
+  if (!(me > 0) && mc > 0) wc = (r->w_ease + r->w_cooc) / mc; /* no EASE fit: as in the blend */
+  for (size_t a = 0; a < nc; a++)
+    for (size_t b = 0; b < nc; b++) {
+      uint32_t ia = top[a].item, ib = top[b].item;
+      double v = 0;
+      if (a != b && r->ease_n && ia < r->ease_pos_n && ib < r->ease_pos_n && r->ease_pos[ia] >= 0 &&
+          r->ease_pos[ib] >= 0) {
+        float e = r->ease_b[(size_t)r->ease_pos[ia] * r->ease_n + (size_t)r->ease_pos[ib]];
+        if (e > 0) v += we * e;
+      }
+      double c = a != b ? ecai__reco_cooc(r, ia, ib) : 0, na = r->items[ia].orders, nbb = r->items[ib].orders;
+      if (c > 0 && na > 0 && nbb > 0) v += wc * c / sqrt(na * nbb);
+      lift[a][b] = (float)v;
+    }
+}
 
 static int cmp_bundle(const void *x, const void *y) {
   const reco_bundle *p = x, *q = y;
@@ -672,17 +739,20 @@ ecai_status ecai__reco_bundles(const ecai_recommend *r, const reco_in *in, size_
         if (tn >= RECO_BUNDLE_MIN_ORDERS) bs[nb++] = (reco_bundle){(uint8_t)a, (uint8_t)b, (uint8_t)c, tn, 0};
       }
     }
-  /* order: the geometric mean of the members' single-item scores (relative to the best
-     candidate): the co-purchase count only admits a set. Measured on September 2011 (train
-     before 2011-09-01, 1,580 baskets, 20 candidates, all orders counted): the held-out half
-     holds the first bundle in 18.3 % of baskets this way, 11.3 % ordered by the count,
-     15.2 % by count x relevance. 12 candidates and 1,000 orders keep a request near the
-     cost of a plain one. */
+  /* order: the chance that the whole set joins the cart (ecai__reco_bundle_weight); the
+     co-purchase count only admits a set */
+  float lift[M][M];
+  bundle_lifts(r, s, top, nc, lift);
+  double t0 = nc && top[0].score > 0 ? top[0].score : 1;
   for (size_t i = 0; i < nb; i++) {
-    double t0 = nc && top[0].score > 0 ? top[0].score : 1;
+    uint8_t ps[3] = {bs[i].a, bs[i].b, bs[i].c};
+    float rel[3], lf[9]; /* sz x sz, row = the member that joins the cart */
     int sz = bs[i].c == 0xFF ? 2 : 3;
-    double g = (top[bs[i].a].score / t0) * (top[bs[i].b].score / t0) * (sz == 3 ? top[bs[i].c].score / t0 : 1);
-    bs[i].w = (float)pow(g > 0 ? g : 0, 1.0 / sz);
+    for (int x = 0; x < sz; x++) {
+      rel[x] = (float)(top[ps[x]].score / t0);
+      for (int y = 0; y < sz; y++) lf[y * sz + x] = lift[ps[y]][ps[x]];
+    }
+    bs[i].w = (float)ecai__reco_bundle_weight(rel, lf, sz);
   }
   ecai__free(olist);
   qsort(bs, nb, sizeof *bs, cmp_bundle);
@@ -1048,6 +1118,10 @@ ecai_status ecai_recommend_query(char **out, size_t *out_len, const ecai_recomme
       goto done;
     }
     if (cust_orders && !json_object_get(j, "exclude_history")) o.rebuy = true;
+    if (o.rebuy && !(o.repeat = ecai__reco_repeat_factor(r, customer, cnow))) {
+      st = ecai__err(ECAI_ENOMEM, "recommend: out of memory");
+      goto done;
+    }
     for (size_t q = first; q < nin && o.exclude_history && !o.rebuy; q++) s.banned[in[q].item] = 1;
   }
   bool any_cart = false;

@@ -68,6 +68,7 @@ struct ecai_recommend {
   double lambda, mmr, w_ease, w_cooc, w_content, w_hist, w_rebuy, half_life, price_ratio, cold_cart_boost, w_category;
   double w_recent;      /* blend weight of recent sales (orders in the trend window / its maximum) */
   double w_nbr;         /* blend weight of the customer's neighbours' items (ecai__reco_neighbours) */
+  double repeat_prior;  /* the shop's repeat rate (ecai__reco_repeat_counts over every customer), derived at fit and load */
   /* sales trend as of the newest order at the last fit/load (ecai__reco_trend) */
   float *recent, *trend, *hot; /* hot: the trending score (ecai__reco_trend) */
   size_t trend_n;
@@ -160,6 +161,7 @@ typedef struct {
   reco_method method;
   bool exclude_history, allow_pricier, in_stock, use_mmr;
   bool rebuy; /* the customer's own orders feed the request: re-orders score (w_rebuy) */
+  double repeat; /* x w_rebuy: the customer's repeat propensity (ecai__reco_repeat_factor); 0 = 1 */
   double min_price, max_price; /* < 0 = unset */
   const char *const *cat_in, *const *cat_out; /* category prefixes to include / exclude */
   size_t n_cat_in, n_cat_out;
@@ -247,6 +249,21 @@ size_t ecai__reco_customer_inputs(const ecai_recommend *r, const char *customer,
 #define RECO_NBR_CUST_ORDERS 20
 size_t ecai__reco_neighbours(const ecai_recommend *r, const char *customer, int64_t now, const reco_in *in,
                              size_t nin, float *out);
+/* Repeat purchases of a customer: of its orders dated at or before `now` (the most recent
+   RECO_MAX_CUSTOMER_ORDERS, in the order they were added), the lines of every order but the
+   first go to *lines, those naming a product of an earlier one also to *repeats (added to
+   both). mark: n_items zero bytes, zero again on return. */
+void ecai__reco_repeat_counts(const ecai_recommend *r, const reco_cust *c, int64_t now, uint8_t *mark,
+                              double *repeats, double *lines);
+/* The known customer's repeat propensity, the factor on w_rebuy: its repeat rate smoothed
+   toward the shop's, (repeats + RECO_REPEAT_PRIOR_LINES x prior) / (lines +
+   RECO_REPEAT_PRIOR_LINES), over the shop's rate r->repeat_prior (1 for an unknown customer or
+   without a prior). Chosen on the training months (June to September 2011, models trained
+   before each month, hit-rate@10 of the blend): 0.3707 against 0.3657 with the plain w_rebuy,
+   ahead in each of the four months; a prior of 2 or 20 lines instead of 5: 0.3709 / 0.3705.
+   Returns 0 when out of memory. */
+#define RECO_REPEAT_PRIOR_LINES 5.0
+double ecai__reco_repeat_factor(const ecai_recommend *r, const char *customer, int64_t now);
 /* The customer's record or NULL. */
 const reco_cust *ecai__reco_customer(const ecai_recommend *r, const char *customer);
 ecai_status ecai__reco_scores_init(reco_scores *s, size_t n, size_t dim);
@@ -258,12 +275,26 @@ size_t ecai__reco_rank(const ecai_recommend *r, const reco_in *in, size_t nin, r
 
 /* Bundles: sets of 2-3 of the top RECO_BUNDLE_CANDIDATES single recommendations that orders
    holding a cart item (any orders without a cart; the most recent RECO_BUNDLE_MAX_ORDERS of
-   them) contain together at least
-   RECO_BUNDLE_MIN_ORDERS times, by the geometric mean of their single scores; appended to
-   `arr` as JSON objects. */
+   them) contain together at least RECO_BUNDLE_MIN_ORDERS times, ordered by
+   ecai__reco_bundle_weight; appended to `arr` as JSON objects. */
 #define RECO_BUNDLE_CANDIDATES 12
 #define RECO_BUNDLE_MIN_ORDERS 2
 #define RECO_BUNDLE_MAX_ORDERS 1000 /* the most recent orders counted in (latency bound) */
+/* The chance-like weight of a bundle of n (2 or 3) candidates that orders it: the product
+   over its members x of min(1, RECO_BUNDLE_CALIBRATION x (rel[x] + RECO_BUNDLE_LIFT x the
+   sum over the other members y of lift[y * n + x])), rel = the member's single score over
+   the best candidate's, lift[y][x] = what the blend adds to x's score when y joins the cart
+   (EASE and cosine co-occurrence). Members that go with each other, not just with the cart,
+   lift the set; the calibration (a best single score ~ a 30 % chance) keeps a third member
+   from outweighing a likelier pair. Chosen on June to September 2011 (models trained before
+   each month, 5,233 baskets of 4+ products, half held out): the first bundle wholly in the
+   held-out half 0.190 against 0.181 for the geometric mean of the single scores (the former
+   order) and 0.180 for the two best single recommendations as a pair; ahead of that pair in
+   each month. Lift weight 0.5: 0.187, 1: 0.180; without the calibration triples come first
+   and it falls to 0.175. */
+#define RECO_BUNDLE_LIFT 0.25
+#define RECO_BUNDLE_CALIBRATION 0.3
+double ecai__reco_bundle_weight(const float *rel, const float *lift, int n);
 ecai_status ecai__reco_bundles(const ecai_recommend *r, const reco_in *in, size_t nin, reco_scores *s,
                                const reco_opts *o, json_t *arr);
 

@@ -755,6 +755,13 @@ ecai_status ecai__reco_trend_update(ecai_recommend *r) {
   r->hot = ht;
   r->trend_n = r->n_items;
   r->trend_now = now;
+  /* the shop's repeat rate, the prior of each customer's (ecai__reco_repeat_factor) */
+  uint8_t *mark = ecai__calloc(n, 1);
+  if (!mark) return ecai__err(ECAI_ENOMEM, "recommend: out of memory (repeat rate)");
+  double rep = 0, lines = 0;
+  for (size_t c = 0; c < r->n_custs; c++) ecai__reco_repeat_counts(r, &r->custs[c], INT64_MAX, mark, &rep, &lines);
+  ecai__free(mark);
+  r->repeat_prior = lines > 0 ? rep / lines : 0;
   return order_customers(r); /* derived at fit and load like the trend */
 }
 

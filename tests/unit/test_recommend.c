@@ -443,7 +443,7 @@ TEST(recommend_bundles) {
   CHECK(json_array_size(json_object_get(j, "bundles")) == 0);
   json_decref(j);
   ecai_recommend_free(r);
-  /* a set of three bought as often as its pairs comes first; one-off pairs are not bundles */
+  /* a set of three bought as often as its pairs is a bundle too; one-off pairs are not bundles */
   CHECK_OK(ecai_recommend_new(&r, NULL));
   char oid[32];
   for (int i = 0; i < 5; i++) {
@@ -477,6 +477,109 @@ TEST(recommend_bundles) {
   CHECK_CONTAINS(json_string_value(json_object_get(json_array_get(json_object_get(j, "bundles"), 0), "reason")),
                  "often bought together");
   json_decref(j);
+  ecai_recommend_free(r);
+}
+
+/* The bundle weight: members that go with each other lift a set above two stronger singles
+   that do not; every factor is capped at 1; a third member without lift lowers the weight. */
+TEST(recommend_bundle_weight) {
+  float lone[2] = {1.0f, 0.9f}, mate[2] = {0.8f, 0.8f}, nolift[4] = {0}, lift[4] = {0, 1, 1, 0};
+  double w_lone = ecai__reco_bundle_weight(lone, nolift, 2), w_mate = ecai__reco_bundle_weight(mate, lift, 2);
+  CHECK(w_lone > 0 && w_mate > w_lone);
+  CHECK(ecai__reco_bundle_weight(mate, nolift, 2) < w_lone);
+  float big[4] = {0, 1000, 1000, 0};
+  CHECK(ecai__reco_bundle_weight(mate, big, 2) <= 1.0 && ecai__reco_bundle_weight(mate, big, 2) > w_mate);
+  float three[3] = {1.0f, 0.9f, 0.9f}, nolift3[9] = {0};
+  CHECK(ecai__reco_bundle_weight(three, nolift3, 3) < w_lone);
+  float neg[2] = {-1.0f, 0.5f};
+  CHECK(ecai__reco_bundle_weight(neg, nolift, 2) == 0);
+}
+
+/* Bundles rank a pair bought together (d, e: with the cart and on their own) above the two
+   products most often bought with the cart one by one (b, c: together only twice), which
+   the geometric mean of the single scores (the former order) put first. */
+TEST(recommend_bundles_prefer_sets_bought_together) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  char oid[32];
+  int n = 0;
+  for (int i = 0; i < 2; i++, n++) snprintf(oid, sizeof oid, "o%d", n), add(r, oid, NULL, 1000 + n, "a", "b", "c");
+  for (int i = 0; i < 5; i++, n++) snprintf(oid, sizeof oid, "o%d", n), add(r, oid, NULL, 1000 + n, "a", "b", NULL);
+  for (int i = 0; i < 5; i++, n++) snprintf(oid, sizeof oid, "o%d", n), add(r, oid, NULL, 1000 + n, "a", "c", NULL);
+  for (int i = 0; i < 6; i++, n++) snprintf(oid, sizeof oid, "o%d", n), add(r, oid, NULL, 1000 + n, "a", "d", "e");
+  for (int i = 0; i < 6; i++, n++) snprintf(oid, sizeof oid, "o%d", n), add(r, oid, NULL, 1000 + n, "d", "e", NULL);
+  for (int i = 0; i < 4; i++, n++) snprintf(oid, sizeof oid, "o%d", n), add(r, oid, NULL, 1000 + n, "x", "y", NULL);
+  CHECK_OK(ecai_recommend_fit(r));
+  json_t *j = query(r, "{\"cart\":[\"a\"],\"k\":2}"); /* the two best single recommendations */
+  CHECK(has_id(j, "b") && has_id(j, "c"));
+  json_decref(j);
+  j = query(r, "{\"cart\":[\"a\"],\"strategy\":\"bundle\",\"k\":5}");
+  json_t *bs = json_object_get(j, "bundles"), *its = json_object_get(json_array_get(bs, 0), "items");
+  CHECK(json_array_size(its) == 2);
+  CHECK(has_id(json_array_get(bs, 0), "d") && has_id(json_array_get(bs, 0), "e"));
+  CHECK(json_integer_value(json_object_get(json_array_get(bs, 0), "orders")) == 6);
+  int bc = 0; /* {b, c} (2 orders) is still a bundle, after {d, e} */
+  for (size_t i = 1; i < json_array_size(bs); i++)
+    bc |= json_array_size(json_object_get(json_array_get(bs, i), "items")) == 2 && has_id(json_array_get(bs, i), "b") &&
+          has_id(json_array_get(bs, i), "c");
+  CHECK(bc);
+  json_decref(j);
+  ecai_recommend_free(r);
+}
+
+/* The customer's repeat propensity: lines of later orders naming a product of an earlier one;
+   orders after "now" do not count; the factor on w_rebuy is above 1 for a customer who
+   re-orders more than the shop, below 1 for one who never does, 1 for an unknown one. */
+TEST(recommend_customer_repeat_rate) {
+  ecai_recommend *r = NULL;
+  CHECK_OK(ecai_recommend_new(&r, NULL));
+  add(r, "l1", "loyal", 1000, "tea", "a", NULL);
+  add(r, "l2", "loyal", 2000, "tea", "b", NULL);
+  add(r, "l3", "loyal", 3000, "tea", "c", NULL);
+  add(r, "l4", "loyal", 9000, "tea", "a", "b"); /* after "now" below */
+  add(r, "n1", "novel", 1000, "d", "e", NULL);
+  add(r, "n2", "novel", 2000, "f", "g", NULL);
+  add(r, "n3", "novel", 3000, "h", "i", NULL);
+  add(r, "s1", "single", 1000, "tea", "j", NULL);
+  CHECK_OK(ecai_recommend_fit(r));
+  uint8_t *mark = calloc(r->n_items, 1);
+  double rep = 0, lines = 0;
+  ecai__reco_repeat_counts(r, ecai__reco_customer(r, "loyal"), 5000, mark, &rep, &lines);
+  CHECK(rep == 2 && lines == 4); /* tea again in l2 and l3; l4 is after now */
+  for (size_t i = 0; i < r->n_items; i++) CHECK(mark[i] == 0);
+  rep = lines = 0;
+  ecai__reco_repeat_counts(r, ecai__reco_customer(r, "loyal"), 9000, mark, &rep, &lines);
+  CHECK(rep == 5 && lines == 7);
+  rep = lines = 0;
+  ecai__reco_repeat_counts(r, ecai__reco_customer(r, "single"), 9000, mark, &rep, &lines);
+  CHECK(rep == 0 && lines == 0); /* one order: nothing to repeat */
+  free(mark);
+  CHECK_NEAR(r->repeat_prior, 5.0 / 11.0, 1e-9); /* loyal 5 / 7, novel 0 / 4 */
+  double fl = ecai__reco_repeat_factor(r, "loyal", 5000), fn = ecai__reco_repeat_factor(r, "novel", 5000);
+  CHECK(fl > 1 && fn < 1 && fn > 0);
+  CHECK(ecai__reco_repeat_factor(r, "nobody", 5000) == 1.0);
+  CHECK_NEAR(ecai__reco_repeat_factor(r, "single", 5000), 1.0, 1e-12); /* nothing to tell: the shop's rate */
+  /* in a request: the re-order's score rises by w_rebuy x the factor x its share of the orders (1) */
+  double score[2];
+  for (int pass = 0; pass < 2; pass++) {
+    CHECK_OK(ecai_recommend_set_double(r, ECAI_RECOMMEND_OPT_W_REBUY, pass ? 1.0 : 0.0));
+    json_t *j = query(r, "{\"cart\":[\"x\"],\"customer\":\"loyal\",\"now\":5000,\"k\":20}");
+    score[pass] = -1;
+    for (size_t i = 0; i < n_items(j); i++)
+      if (!strcmp(id_at(j, i), "tea")) score[pass] = json_number_value(json_object_get(json_array_get(json_object_get(j, "items"), i), "score"));
+    json_decref(j);
+  }
+  CHECK(score[0] >= 0 && score[1] >= 0);
+  CHECK_NEAR(score[1] - score[0], fl, 1e-4);
+  /* derived again at load (mapped model file): the same shop rate and factors */
+  char *path = path_in(ecai_test_tmpdir(), "repeat.model");
+  CHECK_OK(ecai_recommend_save(r, path));
+  ecai_recommend *m = NULL;
+  CHECK_OK(ecai_recommend_load(&m, NULL, path));
+  CHECK(ecai__reco_is_mapped(m));
+  CHECK_NEAR(m->repeat_prior, r->repeat_prior, 1e-12);
+  CHECK_NEAR(ecai__reco_repeat_factor(m, "loyal", 5000), fl, 1e-12);
+  ecai_recommend_free(m);
   ecai_recommend_free(r);
 }
 
@@ -1063,10 +1166,49 @@ TEST(recommend_evaluate_small_file) {
     CHECK(json_object_get(json_object_get(x, "cold_start"), "hit_rate@5") != NULL);
   }
   CHECK(json_number_value(json_object_get(json_object_get(m, "blended"), "hit_rate@5")) > 0.3);
+  /* bundles against both peers (the served top-2 pair, with MMR, and without it): shares */
+  json_t *bu = json_object_get(j, "bundles");
+  const char *bk[] = {"bundle_hit@1", "bundle_hit@3", "peer_top2_pair_hit", "peer_top2_no_mmr_hit"};
+  for (int i = 0; i < 4; i++) {
+    json_t *x = json_object_get(bu, bk[i]);
+    CHECK_MSG(json_is_number(x) && json_number_value(x) >= 0 && json_number_value(x) <= 1, "bundles %s", bk[i]);
+  }
+  CHECK(json_number_value(json_object_get(bu, "bundle_hit@1")) <= json_number_value(json_object_get(bu, "bundle_hit@3")));
   json_decref(j);
   ecai_free(out);
   CHECK_STATUS(ecai_recommend_evaluate(&out, NULL, NULL, path, b, a, 5), ECAI_EINVAL);
   CHECK_STATUS(ecai_recommend_evaluate(&out, NULL, NULL, "/nonexistent.csv", a, b, 5), ECAI_EIO);
+}
+
+/* The bundles section: baskets of 4 products that were always bought together; half of
+   each is the cart, so the other two are the held-out half, the first bundle and the top-2
+   pair (E sells more, alone). */
+TEST(recommend_evaluate_bundles_against_the_top2_pair) {
+  char *path = path_in(ecai_test_tmpdir(), "bundles_eval.csv");
+  ecai__buf b = {0};
+  ecai__buf_puts(&b, "order_id,product_id,title,quantity,price,date,customer\n");
+  static const char *items[][2] = {{"A", "RED APPLE"}, {"B", "GREEN PEAR"}, {"C", "YELLOW BANANA"}, {"D", "PURPLE PLUM"}};
+  for (int o = 0; o < 11; o++)
+    for (int i = 0; i < 4; i++)
+      ecai__buf_printf(&b, "%s%d,%s,%s,1,%d.00,2024-%s-%02d,\n", o < 6 ? "O" : "T", o, items[i][0], items[i][1], i + 1,
+                       o < 6 ? "01" : "02", o + 1);
+  for (int o = 0; o < 12; o++) ecai__buf_printf(&b, "E%d,E,BLUE KETTLE,1,9.00,2024-01-%02d,\n", o, o + 10);
+  CHECK(!b.oom);
+  write_file(path, b.data);
+  ecai__buf_free(&b);
+  int64_t a, t;
+  CHECK_OK(ecai_recommend_parse_date(&a, "2024-02-01"));
+  CHECK_OK(ecai_recommend_parse_date(&t, "2024-03-01"));
+  char *out = NULL;
+  CHECK_OK(ecai_recommend_evaluate(&out, NULL, NULL, path, a, t, 5));
+  json_t *j = json_loads(out, 0, NULL), *bu = json_object_get(j, "bundles");
+  CHECK(json_integer_value(json_object_get(bu, "baskets")) == 5);
+  CHECK(json_integer_value(json_object_get(bu, "with_bundle")) == 5);
+  CHECK_NEAR(json_number_value(json_object_get(bu, "bundle_hit@1")), 1.0, 1e-9);
+  CHECK_NEAR(json_number_value(json_object_get(bu, "peer_top2_no_mmr_hit")), 1.0, 1e-9);
+  CHECK_NEAR(json_number_value(json_object_get(bu, "top_bundle_size")), 2.0, 1e-9);
+  json_decref(j);
+  ecai_free(out);
 }
 
 /* Every reported metric of the evaluation, worked out by hand on tests/data/recommend_eval.csv
