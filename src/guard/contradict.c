@@ -32,21 +32,21 @@ static void words_of(cwords *o, const char *s, size_t len) {
   for (size_t i = 0; i < len && o->n < CW_MAX;) {
     unsigned char c = (unsigned char)s[i];
     if (c == '\'' || c == '"') {
-      bool inner = i > 0 && isalnum((unsigned char)s[i - 1]) && i + 1 < len && isalpha((unsigned char)s[i + 1]);
+      bool inner = i > 0 && ecai__g_alnum(s[i - 1]) && i + 1 < len && ecai__g_alpha(s[i + 1]);
       if (!inner) quoted = !quoted;
       i++;
       continue;
     }
-    if (!isalnum(c)) {
+    if (!ecai__g_alnum((char)c)) {
       i++;
       continue;
     }
     size_t k = 0;
     while (i < len) {
       c = (unsigned char)s[i];
-      bool join = (c == '-' || c == '\'') && k && i + 1 < len && isalpha((unsigned char)s[i + 1]);
-      if (!isalnum(c) && !join) break;
-      if (k < CW_LEN - 1 && c != '\'') o->w[o->n][k++] = (char)tolower(c);
+      bool join = (c == '-' || c == '\'') && k && i + 1 < len && ecai__g_alpha(s[i + 1]);
+      if (!ecai__g_alnum((char)c) && !join) break;
+      if (k < CW_LEN - 1 && c != '\'') o->w[o->n][k++] = ecai__g_lower((char)c);
       i++;
     }
     o->w[o->n][k] = 0;
@@ -108,7 +108,16 @@ typedef struct {
   const char *first;
   uint16_t idx; /* into phrases: list order (pair, side a before b, phrase) breaks ties */
 } phrase_first;
+/* A word of the lists, found by hash (open addressing): never content, and/or the first
+ * word of the phrases T.first[lo .. hi). */
+typedef struct {
+  const char *w;
+  uint16_t lo, hi;
+  bool not_content;
+} lexeme;
+#define LEX_SLOTS 1024 /* at most 512 + 256 words: load <= 0.75 */
 static struct {
+  lexeme lex[LEX_SLOTS];
   const char *not_content[512];
   size_t n_not_content;
   phrase phrases[256];
@@ -120,6 +129,19 @@ static struct {
 static pthread_once_t T_once = PTHREAD_ONCE_INIT;
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+static size_t lex_slot(const char *w) { /* FNV-1a */
+  uint32_t h = 2166136261u;
+  for (; *w; w++) h = (h ^ (unsigned char)*w) * 16777619u;
+  return h & (LEX_SLOTS - 1);
+}
+
+/* The entry of w: the one holding it, or the empty slot where it would go. */
+static lexeme *lex_find(const char *w) {
+  size_t i = lex_slot(w);
+  while (T.lex[i].w && strcmp(T.lex[i].w, w)) i = (i + 1) & (LEX_SLOTS - 1);
+  return &T.lex[i];
+}
 
 static int cmp_first(const void *a, const void *b) {
   const phrase_first *x = a, *y = b;
@@ -168,19 +190,23 @@ static void tables_init(void) {
       }
   qsort(T.not_content, T.n_not_content, sizeof *T.not_content, cmp_str);
   qsort(T.first, T.n_phrases, sizeof *T.first, cmp_first);
+  for (size_t i = 0; i < T.n_not_content; i++) {
+    lexeme *e = lex_find(T.not_content[i]);
+    e->w = T.not_content[i];
+    e->not_content = true;
+  }
+  for (size_t i = 0; i < T.n_phrases; i++) {
+    lexeme *e = lex_find(T.first[i].first);
+    if (!e->w || e->hi <= e->lo) e->w = T.first[i].first, e->lo = (uint16_t)i; /* runs of one first word */
+    e->hi = (uint16_t)(i + 1);
+  }
 }
 
 /* The phrases starting with word w: T.first[*lo .. *hi). */
 static void phrases_from(const char *w, size_t *lo, size_t *hi) {
-  size_t l = 0, h = T.n_phrases;
-  while (l < h) { /* first entry >= w */
-    size_t m = (l + h) / 2;
-    if (strcmp(T.first[m].first, w) < 0) l = m + 1;
-    else h = m;
-  }
-  *lo = l;
-  while (l < T.n_phrases && !strcmp(T.first[l].first, w)) l++;
-  *hi = l;
+  const lexeme *e = lex_find(w);
+  *lo = e->w ? e->lo : 0;
+  *hi = e->w ? e->hi : 0;
 }
 
 static bool phrase_at(const cwords *ws, size_t i, const phrase *ph) {
@@ -215,27 +241,15 @@ static void all_sides(cwords *o) {
 /* Content words: what a sentence is about (the opposite words are what it says of it). */
 static bool is_content(const char *w) {
   if (strlen(w) < 3 || isdigit((unsigned char)w[0])) return false;
-  return !bsearch(&w, T.not_content, T.n_not_content, sizeof *T.not_content, cmp_str);
+  const lexeme *e = lex_find(w);
+  return !(e->w && e->not_content);
 }
 
-/* Same word up to a plural / verb ending (item ~ items, renew ~ renews). */
-static bool same_stem(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  while (la > 4 && (a[la - 1] == 's' || a[la - 1] == 'd')) la--;
-  while (lb > 4 && (b[lb - 1] == 's' || b[lb - 1] == 'd')) lb--;
-  return la == lb && !memcmp(a, b, la);
-}
-
-/* same_stem of word i of x and word j of y, from their precomputed stems */
+/* Word i of x and word j of y are the same word up to a plural / verb ending (item ~
+ * items, renew ~ renews), from their precomputed stems. */
 static bool same_stem_at(const cwords *x, size_t i, const cwords *y, size_t j) {
   return x->stem_hash[i] == y->stem_hash[j] && x->stem_len[i] == y->stem_len[j] &&
          !memcmp(x->w[i], y->w[j], x->stem_len[i]);
-}
-
-static bool has_word(const cwords *ws, const char *w) {
-  for (size_t i = 0; i < ws->n; i++)
-    if (same_stem(ws->w[i], w)) return true;
-  return false;
 }
 
 static bool has_word_at(const cwords *ws, const cwords *x, size_t i) {
@@ -274,17 +288,25 @@ static size_t shared(const cwords *x, const cwords *y) {
  * unused, refundable against non-refundable). Writes both into out. */
 static bool prefix_opposite(char *out, size_t cap, const cwords *x, const cwords *y) {
   static const char *const PFX[] = {"un", "in", "im", "ir", "il", "non", "non-", NULL};
-  for (size_t i = 0; i < x->n; i++) {
+  struct {
+    uint8_t j, pl;
+  } neg[CW_MAX * 7]; /* y's words that start with a negative prefix, in order */
+  size_t nneg = 0;
+  for (size_t j = 0; j < y->n; j++)
+    for (int p = 0; PFX[p] && strchr("uin", y->w[j][0]); p++) {
+      size_t pl = strlen(PFX[p]);
+      if (!strncmp(y->w[j], PFX[p], pl) && strlen(y->w[j] + pl) >= 4) neg[nneg].j = (uint8_t)j, neg[nneg++].pl = (uint8_t)pl;
+    }
+  for (size_t i = 0; nneg && i < x->n; i++) {
     const char *w = x->w[i];
-    if (strlen(w) < 4 || !x->content[i] || has_word(y, w)) continue;
-    for (size_t j = 0; j < y->n; j++)
-      for (int p = 0; PFX[p]; p++) {
-        size_t pl = strlen(PFX[p]);
-        if (!strncmp(y->w[j], PFX[p], pl) && !strcmp(y->w[j] + pl, w) && !has_word(x, y->w[j])) {
-          snprintf(out, cap, "'%s' against '%s'", w, y->w[j]);
-          return true;
-        }
+    if (strlen(w) < 4 || !x->content[i] || has_word_at(y, x, i)) continue;
+    for (size_t k = 0; k < nneg; k++) {
+      const char *yw = y->w[neg[k].j];
+      if (!strcmp(yw + neg[k].pl, w) && !has_word_at(x, y, neg[k].j)) {
+        snprintf(out, cap, "'%s' against '%s'", w, yw);
+        return true;
       }
+    }
   }
   return false;
 }

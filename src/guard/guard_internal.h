@@ -111,6 +111,13 @@ ecai_status ecai__verdict_new(ecai_guard_verdict **out, int kind);
 ecai_status ecai__verdict_add(ecai_guard_verdict *v, const char *name, bool pass, double score,
                               const char *reason, const char *action, const char *detail);
 
+/* ASCII character classes (the guard reads bytes; the process locale must not change what
+ * it sees, and these inline where <ctype.h>'s go through a table per call). */
+static inline bool ecai__g_digit(char c) { return c >= '0' && c <= '9'; }
+static inline bool ecai__g_alpha(char c) { return (unsigned char)((c | 0x20) - 'a') < 26; }
+static inline bool ecai__g_alnum(char c) { return ecai__g_alpha(c) || ecai__g_digit(c); }
+static inline char ecai__g_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c; }
+
 /* output.c */
 #define ECAI__GUARD_CACHE 32
 #define ECAI__GUARD_STEM_SLOTS 4096u

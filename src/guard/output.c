@@ -978,7 +978,7 @@ static bool name_missing(char *out, size_t cap, const char *s, size_t a, size_t 
     size_t wl = j - i;
     bool cap_word = isupper((unsigned char)s[i]) && wl >= 2 && wl < 40;
     bool greeting = false;
-    for (const char *const *g = GREET; *g; g++) greeting = greeting || !strcmp(prev, *g);
+    for (const char *const *g = GREET; cap_word && !first && *g && !greeting; g++) greeting = !strcmp(prev, *g);
     if (cap_word && !first && !greeting) {
       bool found = false;
       for (size_t k = 0; k < n && !found; k++) found = has_word_ci(texts[k], s + i, wl);

@@ -13,9 +13,9 @@ static const char *const TYPE_TAGS[G_PII_NTYPES] = {"EMAIL", "PHONE", "CARD", "I
 
 const char *ecai__pii_type_name(ecai__pii_type t) { return t < G_PII_NTYPES ? TYPE_NAMES[t] : "?"; }
 
-static bool isalnum_b(char c) { return isalnum((unsigned char)c) != 0; }
-static bool isdigit_b(char c) { return c >= '0' && c <= '9'; }
-static bool isalpha_b(char c) { return isalpha((unsigned char)c) != 0; }
+#define isalnum_b ecai__g_alnum
+#define isdigit_b ecai__g_digit
+#define isalpha_b ecai__g_alpha
 
 bool ecai__luhn_ok(const char *d, size_t n) {
   int sum = 0;
