@@ -97,8 +97,8 @@ static const char *const FUNCTION_WORDS[] = {
     NULL};
 
 /* Built once on first use: the words that are never content (function words and every word
- * of the opposite lists), sorted for bsearch, and the phrases of the opposite lists split
- * into words, indexed by their first word. */
+ * of the opposite lists) and the phrases of the opposite lists split into words, sorted by
+ * their first word; every such word is found by hash in lex. */
 #define PHRASE_WORDS 6
 typedef struct {
   const char *w[PHRASE_WORDS];
@@ -127,8 +127,6 @@ static struct {
   size_t used;
 } T;
 static pthread_once_t T_once = PTHREAD_ONCE_INIT;
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 static size_t lex_slot(const char *w) { /* FNV-1a */
   uint32_t h = 2166136261u;
@@ -188,7 +186,6 @@ static void tables_init(void) {
         add_phrase(p, pl, k, s);
         p += pl + (p[pl] == '|');
       }
-  qsort(T.not_content, T.n_not_content, sizeof *T.not_content, cmp_str);
   qsort(T.first, T.n_phrases, sizeof *T.first, cmp_first);
   for (size_t i = 0; i < T.n_not_content; i++) {
     lexeme *e = lex_find(T.not_content[i]);
