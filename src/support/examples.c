@@ -229,6 +229,7 @@ static ecai_status add_new(ecai_kb *kb, const char *source, size_t doc, const ch
   for (size_t t = 0; t < e.nterms; t++) kb->exdf[e.terms[t]]++;
   kb->ex[kb->nex++] = e;
   kb->model_dirty = true;
+  kb->changes++;
   return ECAI_OK;
 }
 

@@ -150,6 +150,7 @@ void ecai_kb_free(ecai_kb *kb) {
   ecai__tokenizer_free(kb->tok);
   ecai_embedder_free(kb->emb);
   ecai__blob_unmap(&kb->map);
+  ecai__free(kb->ex_norm2);
   ecai__free(kb);
 }
 
@@ -591,6 +592,7 @@ static void remove_doc_chunks(ecai_kb *kb, size_t d) {
   if (kb->docs[d].live) kb->live_docs--;
   kb->docs[d].live = false;
   kb->model_dirty = true;
+  kb->changes++;
 }
 
 /* Appends a document taking source and origin (room reserved); examples saved for it count again. */
@@ -619,6 +621,7 @@ static void commit_chunk(ecai_kb *kb, const ecai__kb_chunk *src) {
   kb->total_blen += c->blen;
   kb->live_chunks++;
   kb->model_dirty = true;
+  kb->changes++;
 }
 
 static ecai_kb_format format_of(const char *name) {
@@ -965,6 +968,21 @@ static double tf_of(const uint32_t *terms, const uint32_t *tfs, size_t n, uint32
   return lo < n && terms[lo] == term ? tfs[lo] : 0;
 }
 
+/* Inner product of two float vectors in double, in four independent sums (the additions
+ * no longer wait on one another). */
+static double dot(const float *a, const float *b, size_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t d = 0;
+  for (; d + 4 <= n; d += 4) {
+    s0 += (double)a[d] * b[d];
+    s1 += (double)a[d + 1] * b[d + 1];
+    s2 += (double)a[d + 2] * b[d + 2];
+    s3 += (double)a[d + 3] * b[d + 3];
+  }
+  for (; d < n; d++) s0 += (double)a[d] * b[d];
+  return (s0 + s1) + (s2 + s3);
+}
+
 static double ex_idf(const ecai_kb *kb, uint32_t dfa) {
   double n = (double)(kb->live_chunks + kb->nex);
   return log(1.0 + (n - dfa + 0.5) / (dfa + 0.5));
@@ -972,13 +990,31 @@ static double ex_idf(const ecai_kb *kb, uint32_t dfa) {
 
 /* Similarity of the query (terms qt, vector qv) to one example in [0,1]: the mean of an
  * IDF-weighted cosine of their word sets and the embedding cosine. */
-static double example_sim(const ecai_kb *kb, const qterm *qt, size_t nq, double qnorm2, const float *qv,
-                          const ecai__kb_example *e) {
-  double en2 = 0, dot = 0;
+static double example_norm2(const ecai_kb *kb, const ecai__kb_example *e) {
+  double en2 = 0;
   for (size_t t = 0; t < e->nterms; t++) {
     double w = ex_idf(kb, kb->df[e->terms[t]] + kb->exdf[e->terms[t]]);
     en2 += w * w;
   }
+  return en2;
+}
+
+/* The examples' squared IDF norms (example_norm2), computed again only after the KB
+ * changed: they depend on every document frequency. NULL when out of memory. */
+static const double *example_norms(ecai_kb *kb) {
+  if (kb->ex_norm2_at == kb->changes && kb->ex_norm2_n == kb->nex) return kb->ex_norm2;
+  double *n2 = ecai__realloc(kb->ex_norm2, (kb->nex ? kb->nex : 1) * sizeof *n2);
+  if (!n2) return NULL;
+  kb->ex_norm2 = n2;
+  for (size_t x = 0; x < kb->nex; x++) n2[x] = example_norm2(kb, &kb->ex[x]);
+  kb->ex_norm2_n = kb->nex;
+  kb->ex_norm2_at = kb->changes;
+  return n2;
+}
+
+static double example_sim(const ecai_kb *kb, const qterm *qt, size_t nq, double qnorm2, const float *qv,
+                          const ecai__kb_example *e, double en2) {
+  double dt = 0;
   for (size_t j = 0; j < nq; j++) {
     if (!qt[j].known) continue;
     size_t lo = 0, hi = e->nterms;
@@ -989,12 +1025,11 @@ static double example_sim(const ecai_kb *kb, const qterm *qt, size_t nq, double 
     }
     if (lo < e->nterms && e->terms[lo] == qt[j].term) {
       double w = ex_idf(kb, kb->df[qt[j].term] + kb->exdf[qt[j].term]);
-      dot += qt[j].weight * w * w;
+      dt += qt[j].weight * w * w;
     }
   }
-  double lex = (qnorm2 > 0 && en2 > 0) ? dot / sqrt(qnorm2 * en2) : 0;
-  double cs = 0;
-  for (size_t d = 0; d < kb->dim; d++) cs += (double)qv[d] * e->vec[d];
+  double lex = (qnorm2 > 0 && en2 > 0) ? dt / sqrt(qnorm2 * en2) : 0;
+  double cs = dot(qv, e->vec, kb->dim);
   if (cs < 0) cs = 0;
   if (lex > 1) lex = 1;
   if (cs > 1) cs = 1;
@@ -1107,10 +1142,15 @@ ecai_status ecai__kb_retrieve_ex(ecai_kb *kb, const char *q, size_t len, size_t 
   if (st) goto done;
   /* examples: each entry's evidence is its most similar example; ESCALATE examples apart */
   double esc = 0;
+  const double *norms = example_norms(kb);
+  if (!norms && kb->nex) {
+    st = ecai__err(ECAI_ENOMEM, "kb: out of memory");
+    goto done;
+  }
   for (size_t x = 0; x < kb->nex; x++) {
     const ecai__kb_example *e = &kb->ex[x];
     if (e->group == skip_group || e->doc == ECAI__KB_NODOC || (e->doc != SIZE_MAX && !kb->docs[e->doc].live)) continue;
-    double s = example_sim(kb, qt, nq, qnorm2, qv, e);
+    double s = example_sim(kb, qt, nq, qnorm2, qv, e, norms[x]);
     if (e->doc == SIZE_MAX) {
       if (s > esc) esc = s;
     } else if (s > ev[e->doc]) {
@@ -1138,8 +1178,7 @@ ecai_status ecai__kb_retrieve_ex(ecai_kb *kb, const char *q, size_t len, size_t 
         cov += qt[j].weight * qt[j].idf;
       }
     }
-    double cs = 0;
-    for (size_t d = 0; d < kb->dim; d++) cs += (double)qv[d] * ch->vec[d];
+    double cs = dot(qv, ch->vec, kb->dim);
     if (cs < 0) cs = 0;
     all[na].chunk = c;
     all[na].bm25 = bm;

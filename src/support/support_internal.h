@@ -106,6 +106,10 @@ struct ecai_kb {
   ecai__kb_screen model_screen; /* the screen the model was fitted with */
   ecai__wn *wn;        /* WordNet, or NULL (support.wordnet "" or not installed) */
   ecai__tokens surf;   /* the query's words unstemmed (WordNet lookups) */
+  uint64_t changes;    /* counts every change of documents, chunks or examples */
+  double *ex_norm2;    /* the examples' IDF norms (kb.c example_norms) as of ex_norm2_at */
+  size_t ex_norm2_n;
+  uint64_t ex_norm2_at;
   ecai__map map;       /* the mapped file it was opened from (kbfile.c), or empty */
   size_t nterms_mapped; /* terms[0..nterms_mapped) point into map */
 };
