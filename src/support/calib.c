@@ -7,7 +7,7 @@
 
 #include "support/support_internal.h"
 
-enum { MIN_QUESTIONS = 20, MIN_CLASS = 5, MAX_QUESTIONS = 2000 };
+enum { MIN_QUESTIONS = 20, MIN_CLASS = 5, MAX_QUESTIONS = 2000, LAG_MIN_QUESTIONS = 200 };
 static const double L2 = 1.0; /* ridge on the weights (not the bias): features lie in [0,1] */
 
 static void feats_vec(const ecai__kb_feats *f, double *x) {
@@ -85,10 +85,23 @@ static void fit_logistic(const double *x, const double *y, size_t n, double *w) 
   }
 }
 
+/* Whether the fitted model still serves: nothing changed, or only examples were added and
+ * a large KB's labelled questions grew by less than 10 % since the fit (refitting
+ * costs one retrieval per question against every example: seconds with thousands, which
+ * an assistant learning from every resolved ticket would pay at each next answer; new
+ * examples count as evidence at once either way, only the weights wait). */
+static bool model_current(const ecai_kb *kb, ecai__kb_screen screen) {
+  if (screen && kb->model_screen != screen) return false;
+  if (!kb->model_dirty) return true;
+  return !kb->model_docs_dirty && kb->model_groups >= LAG_MIN_QUESTIONS &&
+         kb->ngroups * 10 < kb->model_groups * 11; /* less than 10 % more */
+}
+
 const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb, ecai__kb_screen screen, void *arg) {
-  if (!kb->model_dirty && (!screen || kb->model_screen == screen)) return &kb->model;
+  if (model_current(kb, screen)) return &kb->model;
   memset(&kb->model, 0, sizeof kb->model);
-  kb->model_dirty = false;
+  kb->model_dirty = kb->model_docs_dirty = false;
+  kb->model_groups = kb->ngroups;
   kb->model_screen = screen;
   if (kb->ngroups < MIN_QUESTIONS || kb->live_chunks == 0) return &kb->model;
   size_t stride = kb->ngroups > MAX_QUESTIONS ? (kb->ngroups + MAX_QUESTIONS - 1) / MAX_QUESTIONS : 1;

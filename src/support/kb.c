@@ -591,7 +591,7 @@ static void remove_doc_chunks(ecai_kb *kb, size_t d) {
   }
   if (kb->docs[d].live) kb->live_docs--;
   kb->docs[d].live = false;
-  kb->model_dirty = true;
+  kb->model_dirty = kb->model_docs_dirty = true;
   kb->changes++;
 }
 
@@ -620,7 +620,7 @@ static void commit_chunk(ecai_kb *kb, const ecai__kb_chunk *src) {
   kb->total_hlen += c->hlen;
   kb->total_blen += c->blen;
   kb->live_chunks++;
-  kb->model_dirty = true;
+  kb->model_dirty = kb->model_docs_dirty = true;
   kb->changes++;
 }
 

@@ -102,7 +102,9 @@ struct ecai_kb {
   size_t nex, capex, ngroups;
   ecai__smap exkeys; /* owned keys: normalised-text hash -> group; hash + source -> 1 */
   ecai__kb_model model;
-  bool model_dirty;
+  bool model_dirty;       /* documents, chunks or examples changed since the fit */
+  bool model_docs_dirty;  /* documents or chunks changed since the fit */
+  size_t model_groups;    /* labelled questions (example groups) when it was fitted */
   ecai__kb_screen model_screen; /* the screen the model was fitted with */
   ecai__wn *wn;        /* WordNet, or NULL (support.wordnet "" or not installed) */
   ecai__tokens surf;   /* the query's words unstemmed (WordNet lookups) */
