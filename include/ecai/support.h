@@ -169,7 +169,9 @@ ECAI_API ecai_status ecai_kb_search_json(char **out, size_t *out_len, ecai_kb *k
 /**
  * @brief Writes the knowledge base to one file atomically (temp file, fsync, rename), laid
  * out to be used in place by ecai_kb_open(): documents, content hashes, chunks, their
- * analysed terms and vectors, the vocabulary and the examples, with a layout version, the
+ * analysed terms and vectors, the vocabulary, the examples with their terms and vectors,
+ * and the confidence model last fitted by an assistant over kb (it serves assistants with
+ * the same configuration after ecai_kb_open() without a new fit), with a layout version, the
  * fingerprints of the tokenizer and embedder that made the analyses, and an XXH3 checksum.
  * The file is about 4 bytes per vector dimension per chunk larger than the text (shop FAQ,
  * 79 entries at dim 384: 170 KB). The older text files (ECAIKB1, versions 1 and 2) are

@@ -90,19 +90,19 @@ static void fit_logistic(const double *x, const double *y, size_t n, double *w) 
  * costs one retrieval per question against every example: seconds with thousands, which
  * an assistant learning from every resolved ticket would pay at each next answer; new
  * examples count as evidence at once either way, only the weights wait). */
-static bool model_current(const ecai_kb *kb, ecai__kb_screen screen) {
-  if (screen && kb->model_screen != screen) return false;
+bool ecai__kb_model_current(const ecai_kb *kb, uint64_t screen_id) {
+  if (screen_id && kb->model_screen_id != screen_id) return false;
   if (!kb->model_dirty) return true;
   return !kb->model_docs_dirty && kb->model_groups >= LAG_MIN_QUESTIONS &&
          kb->ngroups * 10 < kb->model_groups * 11; /* less than 10 % more */
 }
 
-const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb, ecai__kb_screen screen, void *arg) {
-  if (model_current(kb, screen)) return &kb->model;
+const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb, ecai__kb_screen screen, void *arg, uint64_t screen_id) {
+  if (ecai__kb_model_current(kb, screen ? screen_id : 0)) return &kb->model;
   memset(&kb->model, 0, sizeof kb->model);
   kb->model_dirty = kb->model_docs_dirty = false;
   kb->model_groups = kb->ngroups;
-  kb->model_screen = screen;
+  kb->model_screen_id = screen ? screen_id : 0;
   if (kb->ngroups < MIN_QUESTIONS || kb->live_chunks == 0) return &kb->model;
   size_t stride = kb->ngroups > MAX_QUESTIONS ? (kb->ngroups + MAX_QUESTIONS - 1) / MAX_QUESTIONS : 1;
   double *x = ecai__malloc(kb->ngroups * ECAI__KB_NF * sizeof *x), *y = ecai__malloc(kb->ngroups * sizeof *y);

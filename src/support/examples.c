@@ -26,6 +26,14 @@ static const char *const SLANG[][2] = {
     {"xmas", "christmas"}, {"b4", "before"}, {"2day", "today"}, {"info", "information"},
 };
 
+uint64_t ecai__kb_slang_hash(void) {
+  XXH3_state_t h;
+  XXH3_64bits_reset(&h);
+  for (size_t i = 0; i < sizeof SLANG / sizeof SLANG[0]; i++)
+    for (int k = 0; k < 2; k++) XXH3_64bits_update(&h, SLANG[i][k], strlen(SLANG[i][k]) + 1);
+  return XXH3_64bits_digest(&h);
+}
+
 ecai_status ecai__kb_slang_init(ecai_kb *kb) {
   size_t n = sizeof SLANG / sizeof SLANG[0];
   kb->slang_rep = ecai__calloc(n, sizeof *kb->slang_rep);
@@ -170,10 +178,19 @@ static ecai_status check_example(ecai_kb *kb, const char *source, const char *q,
   return ECAI_OK;
 }
 
-static ecai_status add_new(ecai_kb *kb, const char *source, size_t doc, const char *q, uint64_t h, size_t g);
+/* A saved analysis of an example (ecai_kb_open), or NULL: analyse it. */
+typedef struct {
+  const uint32_t *terms;
+  size_t nterms;
+  const float *vec;
+} saved_analysis;
+
+static ecai_status add_new(ecai_kb *kb, const char *source, size_t doc, const char *q, uint64_t h, size_t g,
+                           const saved_analysis *pre);
 
 /* Adds a checked example; *added = 0 for a duplicate (same text and source). */
-static ecai_status add_checked(ecai_kb *kb, const char *source, size_t doc, const char *q, bool *added) {
+static ecai_status add_checked(ecai_kb *kb, const char *source, size_t doc, const char *q, bool *added,
+                               const saved_analysis *pre) {
   *added = false;
   uint64_t h = norm_hash(q);
   /* keys: "<hash>" -> its group, "<hash>\x1f<source>" -> present */
@@ -194,7 +211,7 @@ static ecai_status add_checked(ecai_kb *kb, const char *source, size_t doc, cons
     ecai__free(dk);
     return ecai__err(ECAI_ENOMEM, "kb: out of memory");
   }
-  ecai_status st = add_new(kb, source, doc, q, h, g);
+  ecai_status st = add_new(kb, source, doc, q, h, g, pre);
   if (st) {
     ecai__smap_del(&kb->exkeys, dk, strlen(dk));
     if (group == SIZE_MAX) ecai__smap_del(&kb->exkeys, gk, 16);
@@ -207,7 +224,19 @@ static ecai_status add_checked(ecai_kb *kb, const char *source, size_t doc, cons
 }
 
 /* Appends a new example of group g. */
-static ecai_status add_new(ecai_kb *kb, const char *source, size_t doc, const char *q, uint64_t h, size_t g) {
+/* Copies a saved analysis into e. */
+static ecai_status adopt_analysis(const ecai_kb *kb, const saved_analysis *pre, ecai__kb_example *e) {
+  e->terms = ecai__malloc((pre->nterms ? pre->nterms : 1) * sizeof *e->terms);
+  e->vec = ecai__malloc((kb->dim ? kb->dim : 1) * sizeof *e->vec);
+  if (!e->terms || !e->vec) return ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  memcpy(e->terms, pre->terms, pre->nterms * sizeof *e->terms);
+  memcpy(e->vec, pre->vec, kb->dim * sizeof *e->vec);
+  e->nterms = pre->nterms;
+  return ECAI_OK;
+}
+
+static ecai_status add_new(ecai_kb *kb, const char *source, size_t doc, const char *q, uint64_t h, size_t g,
+                           const saved_analysis *pre) {
   if (kb->nex == kb->capex) {
     size_t nc = kb->capex ? kb->capex * 2 : 64;
     ecai__kb_example *nx = ecai__realloc(kb->ex, nc * sizeof *nx);
@@ -221,7 +250,9 @@ static ecai_status add_new(ecai_kb *kb, const char *source, size_t doc, const ch
   e.doc = doc;
   e.nhash = h;
   e.group = g;
-  ecai_status st = (e.source && e.text) ? ecai__kb_example_analyse(kb, q, &e) : ecai__err(ECAI_ENOMEM, "kb: out of memory");
+  ecai_status st = !(e.source && e.text) ? ecai__err(ECAI_ENOMEM, "kb: out of memory")
+                   : pre                    ? adopt_analysis(kb, pre, &e)
+                                            : ecai__kb_example_analyse(kb, q, &e);
   if (st) {
     example_free(&e);
     return st;
@@ -240,16 +271,18 @@ ecai_status ecai_kb_add_example(ecai_kb *kb, const char *source, const char *que
   size_t doc;
   ecai_status st = check_example(kb, source, question, &doc, "");
   bool added;
-  return st ? st : add_checked(kb, source, doc, question, &added);
+  return st ? st : add_checked(kb, source, doc, question, &added, NULL);
 }
 
-ecai_status ecai__kb_example_restore(ecai_kb *kb, const char *source, const char *question) {
+ecai_status ecai__kb_example_restore(ecai_kb *kb, const char *source, const char *question, const uint32_t *terms,
+                                     size_t nterms, const float *vec) {
   size_t doc = SIZE_MAX;
   bool added;
   if (strcmp(source, ECAI_KB_ESCALATE) && !ecai__smap_get(&kb->doc_by_name, source, strlen(source), &doc)) {
     doc = ECAI__KB_NODOC; /* kept; it counts again when its document is added */
   }
-  return add_checked(kb, source, doc, question, &added);
+  saved_analysis pre = {terms, nterms, vec};
+  return add_checked(kb, source, doc, question, &added, terms && vec ? &pre : NULL);
 }
 
 ecai_status ecai_kb_add_examples_tsv(size_t *out_added, ecai_kb *kb, const char *text, size_t len) {
@@ -310,7 +343,7 @@ ecai_status ecai_kb_add_examples_tsv(size_t *out_added, ecai_kb *kb, const char 
         st = check_example(kb, id, q, &doc, what);
         if (!st && pass == 1) {
           bool a;
-          st = add_checked(kb, id, doc, q, &a);
+          st = add_checked(kb, id, doc, q, &a, NULL);
           added += a;
         }
       }

@@ -60,6 +60,8 @@ static const char FILLER[] =
     "hope okay ok yes yeah guys team somebody someone anyone something anything thing things "
     "today yesterday tomorrow morning ago already still now soon long much many often";
 
+uint64_t ecai__kb_lists_hash(void) { return XXH3_64bits_withSeed(FILLER, sizeof FILLER, ecai__kb_slang_hash()); }
+
 /* ---- create / free ------------------------------------------------------------------ */
 
 ecai_status ecai_kb_new(ecai_kb **out, ecai_ctx *ctx) {
@@ -1248,7 +1250,7 @@ ecai_status ecai_kb_search_json(char **out, size_t *out_len, ecai_kb *kb, const 
                                          "cosine", hits[i].cosine, "coverage", hits[i].coverage, "example",
                                          hits[i].example));
   }
-  const ecai__kb_model *m = ecai__kb_model_get(kb, NULL, NULL);
+  const ecai__kb_model *m = ecai__kb_model_get(kb, NULL, NULL, 0);
   json_t *j = json_pack("{s:s,s:f,s:f,s:f,s:I,s:o,s:o}", "query", query, "strength", f.strength, "escalate_example",
                         f.ex_esc, "margin", f.margin, "examples", (json_int_t)kb->nex, "confidence",
                         (m && m->fitted && n) ? json_real(ecai__kb_model_prob(m, &f)) : json_null(), "results", res);

@@ -7,16 +7,18 @@
  * counts (three fields), their vectors and the vocabulary are not parsed, tokenised or
  * embedded again, and N processes share one copy through the page cache. Per process stay
  * the small tables built on open: the chunk and document records (pointers into the
- * mapping), the vocabulary's hash map, document frequencies and the examples (analysed
- * again: they are few).
+ * mapping), the vocabulary's hash map, document frequencies, and the examples (their saved
+ * terms and vectors copied, their duplicate keys rebuilt). The confidence model fitted
+ * before the save comes back with them, for an assistant whose input guard has the same
+ * configuration (the screen id), so a process does not fit it again.
  *
  * Saved analyses are used only when they were made by the same analysis: the file records
  * the fingerprint of the tokenizer (ecai__text_fingerprint, with kb.c's own analysis
- * version) and of the embedder (its identity). When either differs, the chunks' texts are
+ * version and its filler and chat-spelling lists) and of the embedder (its identity). When either differs, the chunks' texts are
  * analysed again as the ECAIKB1 files are (slower, never stale), and the log says so.
  *
  * Payload (little-endian, offsets from the payload start, every section 8-aligned):
- *    0 u32 layout (1)          4 u32 dim
+ *    0 u32 layout (2)          4 u32 dim
  *    8 u64 analysis fingerprint          16 u64 embedder fingerprint
  *   24 u32 ndocs  28 u32 nchunks  32 u32 nterms  36 u32 nexamples
  *   40 u64 docs      ndocs x {u32 source, u32 origin, u64 hash}       (string offsets)
@@ -24,10 +26,13 @@
  *                    nhterms, nbterms, ids, 0}: sorted by doc; ids = index into the id
  *                    pool of terms[n], tfs[n], hterms[nh], htfs[nh], bterms[nb], btfs[nb]
  *   56 u64 vocab     nterms x u32 string offset (term i has id i)
- *   64 u64 examples  nexamples x {u32 source, u32 question}
+ *   64 u64 examples  nexamples x {u32 source, u32 question, u32 nterms, u32 ids}: ids =
+ *                    index into the id pool of its sorted content-term ids
  *   72 u64 ids       80 u64 n_ids (u32 each)
- *   88 u64 vectors   nchunks x dim floats
+ *   88 u64 vectors   (nchunks + nexamples) x dim floats: the chunks', then the examples'
  *   96 u64 strings  104 u64 strings length: NUL-terminated strings, the last byte NUL
+ *  112 u64 model     0, or the confidence model: {u64 screen id, u64 labelled questions
+ *                    when fitted, u64 n, u64 npos, u32 fitted, u32 0, f64 w[7]}
  *
  * The older text files ("ECAIKB1 <xxh3>\n" + JSON, versions 1 and 2) are still read.
  */
@@ -40,18 +45,19 @@
 
 #define KB_MAGIC_TEXT "ECAIKB1 "
 static const char KB_MAGIC_MAP[8] = {'E', 'C', 'A', 'I', 'K', 'B', 'M', '\0'};
-#define KB_LAYOUT 1u
+#define KB_LAYOUT 2u
 /* Bump when kb.c analyses a chunk differently (its fields, tokenizer flags, index text). */
 #define KB_ANALYSIS_VERSION 1u
-#define HDR_BYTES 112u
+#define HDR_BYTES 120u
 #define DOC_BYTES 16u
 #define CHUNK_WORDS 12u
-#define EX_BYTES 8u
+#define EX_BYTES 16u
+#define MODEL_BYTES (40u + 8u * ECAI__KB_NF)
 
 /* ---- fingerprints ---------------------------------------------------------------------- */
 
 static uint64_t analysis_fp(void) {
-  uint64_t parts[2] = {ecai__text_fingerprint(), KB_ANALYSIS_VERSION};
+  uint64_t parts[3] = {ecai__text_fingerprint(), KB_ANALYSIS_VERSION, ecai__kb_lists_hash()};
   return XXH3_64bits(parts, sizeof parts);
 }
 
@@ -68,11 +74,11 @@ static ecai_status embedder_fp(const ecai_kb *kb, uint64_t *fp) {
 /* ---- save ---------------------------------------------------------------------------------- */
 
 typedef struct {
-  ecai__buf docs, chunks, vocab, ex, ids, vecs, strings;
+  ecai__buf docs, chunks, vocab, ex, ids, vecs, strings, model;
 } writer;
 
 static void writer_free(writer *w) {
-  ecai__buf *all[] = {&w->docs, &w->chunks, &w->vocab, &w->ex, &w->ids, &w->vecs, &w->strings};
+  ecai__buf *all[] = {&w->docs, &w->chunks, &w->vocab, &w->ex, &w->ids, &w->vecs, &w->strings, &w->model};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) ecai__buf_free(all[i]);
 }
 
@@ -99,6 +105,25 @@ static void put_chunk(writer *w, const ecai_kb *kb, const ecai__kb_chunk *c, uin
   put_ids(w, c->hterms, c->htfs, c->nhterms);
   put_ids(w, c->bterms, c->btfs, c->nbterms);
   ecai__buf_append(&w->vecs, c->vec, kb->dim * sizeof *c->vec);
+}
+
+static void put_example(writer *w, const ecai_kb *kb, const ecai__kb_example *e) {
+  put_string(w, &w->ex, e->source);
+  put_string(w, &w->ex, e->text);
+  ecai__put_u32(&w->ex, (uint32_t)e->nterms);
+  ecai__put_u32(&w->ex, (uint32_t)(w->ids.len / sizeof(uint32_t)));
+  ecai__buf_append(&w->ids, e->terms, e->nterms * sizeof *e->terms);
+}
+
+/* The confidence model when it serves the KB as saved (not when documents changed since). */
+static void put_model(writer *w, const ecai_kb *kb) {
+  if (!kb->model_screen_id || !ecai__kb_model_current(kb, kb->model_screen_id)) return;
+  const ecai__kb_model *m = &kb->model;
+  uint64_t head[4] = {kb->model_screen_id, kb->model_groups, m->n, m->npos};
+  for (size_t i = 0; i < 4; i++) ecai__put_u64(&w->model, head[i]);
+  ecai__put_u32(&w->model, m->fitted);
+  ecai__put_u32(&w->model, 0);
+  for (size_t i = 0; i < ECAI__KB_NF; i++) ecai__put_f64(&w->model, m->w[i]);
 }
 
 /* The live documents and their chunks grouped by document (in document order). */
@@ -129,9 +154,10 @@ static void pad8(ecai__buf *b) {
 
 /* Header and sections into one payload (after a 32-byte room for the container header). */
 static ecai_status assemble(ecai__buf *out, writer *w, const uint32_t counts[4], uint32_t dim, uint64_t efp) {
-  ecai__buf *sec[] = {&w->docs, &w->chunks, &w->vocab, &w->ex, &w->ids, &w->vecs, &w->strings};
-  uint64_t off[7], at = HDR_BYTES;
-  for (size_t i = 0; i < 7; i++) {
+  ecai__buf *sec[] = {&w->docs, &w->chunks, &w->vocab, &w->ex, &w->ids, &w->vecs, &w->strings, &w->model};
+  enum { NSEC = sizeof sec / sizeof *sec };
+  uint64_t off[NSEC], at = HDR_BYTES;
+  for (size_t i = 0; i < NSEC; i++) {
     off[i] = at;
     at += (sec[i]->len + 7) / 8 * 8;
   }
@@ -148,12 +174,13 @@ static ecai_status assemble(ecai__buf *out, writer *w, const uint32_t counts[4],
   ecai__put_u64(out, off[5]);
   ecai__put_u64(out, off[6]);
   ecai__put_u64(out, w->strings.len);
-  for (size_t i = 0; i < 7; i++) {
+  ecai__put_u64(out, w->model.len ? off[7] : 0);
+  for (size_t i = 0; i < NSEC; i++) {
     ecai__buf_append(out, sec[i]->data ? sec[i]->data : "", sec[i]->len);
     pad8(out);
   }
   bool oom = out->oom;
-  for (size_t i = 0; i < 7; i++) oom |= sec[i]->oom;
+  for (size_t i = 0; i < NSEC; i++) oom |= sec[i]->oom;
   return oom ? ecai__err(ECAI_ENOMEM, "kb: out of memory") : ECAI_OK;
 }
 
@@ -167,10 +194,9 @@ ecai_status ecai_kb_save(const ecai_kb *kb, const char *path) {
   uint32_t counts[4] = {0, 0, (uint32_t)kb->nterms, (uint32_t)kb->nex};
   st = write_docs(&w, kb, &counts[0], &counts[1]);
   for (size_t i = 0; !st && i < kb->nterms; i++) put_string(&w, &w.vocab, kb->terms[i]);
-  for (size_t i = 0; !st && i < kb->nex; i++) {
-    put_string(&w, &w.ex, kb->ex[i].source);
-    put_string(&w, &w.ex, kb->ex[i].text);
-  }
+  for (size_t i = 0; !st && i < kb->nex; i++) put_example(&w, kb, &kb->ex[i]);
+  for (size_t i = 0; !st && i < kb->nex; i++) ecai__buf_append(&w.vecs, kb->ex[i].vec, kb->dim * sizeof(float));
+  if (!st) put_model(&w, kb);
   if (!st && w.strings.len > UINT32_MAX) st = ecai__err(ECAI_EINVAL, "kb: save: more than 4 GB of text");
   ecai__buf out = {0};
   if (!st) st = assemble(&out, &w, counts, (uint32_t)kb->dim, efp);
@@ -186,7 +212,7 @@ typedef struct {
   const char *p; /* payload */
   size_t len;
   uint32_t dim, ndocs, nchunks, nterms, nex;
-  uint64_t afp, efp, docs, chunks, vocab, ex, ids, nids, vecs, strings, nstrings;
+  uint64_t afp, efp, docs, chunks, vocab, ex, ids, nids, vecs, strings, nstrings, model;
   const char *path;
 } mview;
 
@@ -214,11 +240,12 @@ static ecai_status read_header(mview *v) {
   v->ndocs = u32_at(h + 24), v->nchunks = u32_at(h + 28), v->nterms = u32_at(h + 32), v->nex = u32_at(h + 36);
   v->docs = u64_at(h + 40), v->chunks = u64_at(h + 48), v->vocab = u64_at(h + 56), v->ex = u64_at(h + 64);
   v->ids = u64_at(h + 72), v->nids = u64_at(h + 80), v->vecs = u64_at(h + 88);
-  v->strings = u64_at(h + 96), v->nstrings = u64_at(h + 104);
+  v->strings = u64_at(h + 96), v->nstrings = u64_at(h + 104), v->model = u64_at(h + 112);
   bool ok = section_ok(v, v->docs, v->ndocs, DOC_BYTES) && section_ok(v, v->chunks, v->nchunks, CHUNK_WORDS * 4) &&
             section_ok(v, v->vocab, v->nterms, 4) && section_ok(v, v->ex, v->nex, EX_BYTES) &&
             section_ok(v, v->ids, v->nids, 4) && v->dim <= 1u << 20 &&
-            section_ok(v, v->vecs, v->nchunks, (uint64_t)v->dim * sizeof(float)) &&
+            section_ok(v, v->vecs, (uint64_t)v->nchunks + v->nex, (uint64_t)v->dim * sizeof(float)) &&
+            (!v->model || section_ok(v, v->model, 1, MODEL_BYTES)) &&
             section_ok(v, v->strings, v->nstrings, 1) && v->nstrings > 0 && v->p[v->strings + v->nstrings - 1] == 0;
   return ok ? ECAI_OK : ecai__err(ECAI_ECORRUPT, "kb: %s: a section lies outside the file", v->path);
 }
@@ -236,6 +263,21 @@ static uint32_t *ids_at(const mview *v, uint64_t *at, uint64_t n) {
   return p;
 }
 
+static bool finite_vec(const float *x, uint32_t dim) {
+  for (uint32_t d = 0; d < dim; d++)
+    if (!isfinite(x[d])) return false; /* scores must stay numbers */
+  return true;
+}
+
+static bool ids_ok(const uint32_t *ids, size_t n, uint32_t nterms) {
+  for (size_t t = 0; t < n; t++)
+    if (ids[t] >= nterms) return false;
+  return true;
+}
+
+/* Row r of the vectors: the chunks', then the examples'. */
+static const float *vec_at(const mview *v, uint64_t r) { return (const float *)(uintptr_t)(v->p + v->vecs) + r * v->dim; }
+
 /* Chunk i as a KB chunk borrowing the mapping; false when it is malformed. */
 static bool view_chunk(const mview *v, uint32_t i, ecai__kb_chunk *c) {
   const char *r = v->p + v->chunks + (uint64_t)i * CHUNK_WORDS * 4;
@@ -251,18 +293,11 @@ static bool view_chunk(const mview *v, uint32_t i, ecai__kb_chunk *c) {
   c->terms = ids_at(v, &at, c->nterms), c->tfs = ids_at(v, &at, c->nterms);
   c->hterms = ids_at(v, &at, c->nhterms), c->htfs = ids_at(v, &at, c->nhterms);
   c->bterms = ids_at(v, &at, c->nbterms), c->btfs = ids_at(v, &at, c->nbterms);
-  c->vec = (float *)(uintptr_t)(v->p + v->vecs) + (uint64_t)i * v->dim;
+  c->vec = (float *)(uintptr_t)vec_at(v, i);
   c->mapped = true;
-  if (!c->section || !c->text || !c->terms || !c->tfs || !c->hterms || !c->htfs || !c->bterms || !c->btfs)
-    return false;
-  for (uint32_t d = 0; d < v->dim; d++)
-    if (!isfinite(c->vec[d])) return false; /* scores must stay numbers */
-  const uint32_t *lists[] = {c->terms, c->hterms, c->bterms};
-  size_t lens[] = {c->nterms, c->nhterms, c->nbterms};
-  for (size_t l = 0; l < 3; l++)
-    for (size_t t = 0; t < lens[l]; t++)
-      if (lists[l][t] >= v->nterms) return false;
-  return true;
+  return c->section && c->text && c->terms && c->tfs && c->hterms && c->htfs && c->bterms && c->btfs &&
+         finite_vec(c->vec, v->dim) && ids_ok(c->terms, c->nterms, v->nterms) &&
+         ids_ok(c->hterms, c->nhterms, v->nterms) && ids_ok(c->bterms, c->nbterms, v->nterms);
 }
 
 static ecai_status load_vocab(ecai_kb *kb, const mview *v) {
@@ -311,6 +346,38 @@ static ecai_status reusable(const ecai_kb *kb, const mview *v, bool *reuse) {
   return ECAI_OK;
 }
 
+/* Example i, with its saved terms and vector (reuse) or analysed again. */
+static ecai_status load_example(ecai_kb *kb, const mview *v, uint32_t i, bool reuse) {
+  const char *r = v->p + v->ex + (uint64_t)i * EX_BYTES;
+  const char *src = str_at(v, u32_at(r)), *q = str_at(v, u32_at(r + 4));
+  uint64_t at = u32_at(r + 12), n = u32_at(r + 8);
+  const uint32_t *terms = ids_at(v, &at, n);
+  const float *vec = vec_at(v, (uint64_t)v->nchunks + i);
+  if (!src || !*src || !q || !terms || !ids_ok(terms, n, v->nterms) || !finite_vec(vec, v->dim))
+    return ecai__err(ECAI_ECORRUPT, "kb: %s: example %u is malformed", v->path, i);
+  return reuse ? ecai__kb_example_restore(kb, src, q, terms, n, vec) : ecai__kb_example_restore(kb, src, q, NULL, 0, NULL);
+}
+
+/* The confidence model as fitted before the save, when the examples it was fitted on are
+ * the KB's (more added since: it waits as after any addition, see calib.c). */
+static ecai_status load_model(ecai_kb *kb, const mview *v) {
+  const char *r = v->p + v->model;
+  uint64_t screen = u64_at(r), groups = u64_at(r + 8);
+  ecai__kb_model m = {.n = u64_at(r + 16), .npos = u64_at(r + 24), .fitted = u32_at(r + 32) != 0};
+  for (size_t i = 0; i < ECAI__KB_NF; i++) {
+    uint64_t bits = u64_at(r + 40 + 8 * i);
+    memcpy(&m.w[i], &bits, sizeof m.w[i]);
+    if (!isfinite(m.w[i])) return ecai__err(ECAI_ECORRUPT, "kb: %s: the confidence model is malformed", v->path);
+  }
+  if (!screen || groups > kb->ngroups || m.npos > m.n) return ecai__err(ECAI_ECORRUPT, "kb: %s: the confidence model is malformed", v->path);
+  kb->model = m;
+  kb->model_screen_id = screen;
+  kb->model_groups = (size_t)groups;
+  kb->model_docs_dirty = false;
+  kb->model_dirty = groups != kb->ngroups;
+  return ECAI_OK;
+}
+
 static ecai_status load_mapped(ecai_kb *kb, const mview *v) {
   bool reuse = false;
   ecai_status st = reusable(kb, v, &reuse);
@@ -323,12 +390,8 @@ static ecai_status load_mapped(ecai_kb *kb, const mview *v) {
   if (!st && next != v->nchunks) st = ecai__err(ECAI_ECORRUPT, "kb: %s: chunk %u has no document", v->path, next);
   ecai__free(scratch);
   ecai__free(saved);
-  for (uint32_t i = 0; !st && i < v->nex; i++) {
-    const char *r = v->p + v->ex + (uint64_t)i * EX_BYTES;
-    const char *src = str_at(v, u32_at(r)), *q = str_at(v, u32_at(r + 4));
-    if (!src || !*src || !q) st = ecai__err(ECAI_ECORRUPT, "kb: %s: example %u is malformed", v->path, i);
-    else st = ecai__kb_example_restore(kb, src, q);
-  }
+  for (uint32_t i = 0; !st && i < v->nex; i++) st = load_example(kb, v, i, reuse);
+  if (!st && reuse && v->model) st = load_model(kb, v);
   return st;
 }
 
@@ -391,7 +454,7 @@ static ecai_status load_text(ecai_kb *kb, json_t *docs, json_t *exs, const char 
     const char *src = json_string_value(json_object_get(d, "source"));
     const char *q = json_string_value(json_object_get(d, "question"));
     if (!src || !*src || !q) return ecai__err(ECAI_ECORRUPT, "kb: %s: example %zu is malformed", path, i);
-    if ((st = ecai__kb_example_restore(kb, src, q))) return st;
+    if ((st = ecai__kb_example_restore(kb, src, q, NULL, 0, NULL))) return st;
   }
   return ECAI_OK;
 }

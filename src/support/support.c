@@ -16,6 +16,7 @@ struct ecai_support {
   size_t top_k;
   double min_retrieval;
   size_t max_answer_chars;
+  uint64_t screen_id; /* what the input guard escalates: XXH3 of the effective configuration */
 };
 
 static const char SYSTEM_PROMPT[] =
@@ -28,6 +29,21 @@ static const char SYSTEM_PROMPT[] =
 static const char USER_TEMPLATE[] =
     "Documents:\n{{documents}}\n\nCustomer and order data (may be empty):\n{{context}}\n\n"
     "Conversation so far (may be empty):\n{{conversation}}\n\nCustomer question:\n{{question}}";
+
+/* The input guard's screen depends on the configuration and this file's system prompt. */
+static ecai_status screen_id_of(ecai_ctx *ctx, uint64_t *id) {
+  char *js = NULL;
+  size_t n = 0;
+  ecai_status st = ecai_ctx_config_json(&js, &n, ctx);
+  if (st) return st;
+  XXH3_state_t h;
+  XXH3_64bits_reset(&h);
+  XXH3_64bits_update(&h, js, n);
+  XXH3_64bits_update(&h, SYSTEM_PROMPT, sizeof SYSTEM_PROMPT);
+  *id = XXH3_64bits_digest(&h) | 1; /* never 0 (no screen) */
+  ecai_free(js);
+  return ECAI_OK;
+}
 
 ecai_status ecai_support_new(ecai_support **out, ecai_ctx *ctx, ecai_kb *kb) {
   ECAI__CHECK_ARG(out);
@@ -47,7 +63,8 @@ ecai_status ecai_support_new(ecai_support **out, ecai_ctx *ctx, ecai_kb *kb) {
   s->top_k = (size_t)k;
   s->min_retrieval = mr;
   s->max_answer_chars = (size_t)mac;
-  ecai_status st = ecai_guard_new(&s->guard, ctx);
+  ecai_status st = screen_id_of(ctx, &s->screen_id);
+  if (!st) st = ecai_guard_new(&s->guard, ctx);
   if (!st) st = ecai_guard_set_str(s->guard, ECAI_GUARD_OPT_SYSTEM_PROMPT, SYSTEM_PROMPT);
   const char *prov = ecai__cfg_str(ctx, "llm.provider", "none");
   if (!st && prov && strcmp(prov, "none")) st = ecai_llm_new(&s->llm, ctx);
@@ -203,7 +220,7 @@ static ecai_status answer_one(json_t **out_res, ecai_support *s, const char *que
       goto done;
     }
     strip_placeholders(qr);
-    model = ecai__kb_model_get(s->kb, guard_escalates, s);
+    model = ecai__kb_model_get(s->kb, guard_escalates, s, s->screen_id);
     st = ecai__kb_retrieve_ex(s->kb, qr, strlen(qr), s->top_k, hits, &nh, &feats, SIZE_MAX);
     ecai__free(qr);
     if (st) goto done;

@@ -105,7 +105,7 @@ struct ecai_kb {
   bool model_dirty;       /* documents, chunks or examples changed since the fit */
   bool model_docs_dirty;  /* documents or chunks changed since the fit */
   size_t model_groups;    /* labelled questions (example groups) when it was fitted */
-  ecai__kb_screen model_screen; /* the screen the model was fitted with */
+  uint64_t model_screen_id; /* the screen the model was fitted with (0: none) */
   ecai__wn *wn;        /* WordNet, or NULL (support.wordnet "" or not installed) */
   ecai__tokens surf;   /* the query's words unstemmed (WordNet lookups) */
   uint64_t changes;    /* counts every change of documents, chunks or examples */
@@ -139,19 +139,29 @@ ecai_status ecai__kb_retrieve_ex(ecai_kb *kb, const char *q, size_t len, size_t 
 
 /* Examples (examples.c). */
 void ecai__kb_examples_free(ecai_kb *kb);
-/* Adds a saved example without checking its source (ecai_kb_open). */
-ecai_status ecai__kb_example_restore(ecai_kb *kb, const char *source, const char *question);
+/* Adds a saved example without checking its source (ecai_kb_open). terms/vec: its saved
+ * analysis (nterms ids below kb->nterms, kb->dim floats, copied), or NULL to analyse it. */
+ecai_status ecai__kb_example_restore(ecai_kb *kb, const char *source, const char *question, const uint32_t *terms,
+                                     size_t nterms, const float *vec);
 /* Tokenises text into sorted unique content-term ids (vocabulary grows; filler, ids and
  * empty words dropped) and embeds it. */
 ecai_status ecai__kb_example_analyse(ecai_kb *kb, const char *text, ecai__kb_example *e);
 /* Replaces the query's chat spellings ("u", "pls", "acct") in kb->toks (after tokenising). */
 ecai_status ecai__kb_slang_init(ecai_kb *kb);
 const char *ecai__kb_slang_lookup(const ecai_kb *kb, const char *w, size_t wl);
+/* XXH3 of the chat-spelling table (examples.c), and of it with the filler words (kb.c): what
+ * an example's analysis depends on besides the tokenizer. */
+uint64_t ecai__kb_slang_hash(void);
+uint64_t ecai__kb_lists_hash(void);
 
 /* Confidence (calib.c): refits when examples or documents changed (or when asked with
  * another screen); returns the model. screen (may be NULL): true for a question that is
- * escalated whatever retrieval finds (the assistant's input guard): left out of the fit. */
-const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb, ecai__kb_screen screen, void *arg);
+ * escalated whatever retrieval finds (the assistant's input guard): left out of the fit;
+ * screen_id names what it decides (a hash of the guard's configuration), so a model saved
+ * with the KB serves another process with the same screen. */
+const ecai__kb_model *ecai__kb_model_get(ecai_kb *kb, ecai__kb_screen screen, void *arg, uint64_t screen_id);
+/* Whether the model serves the screen with this id (0: any) without a refit. */
+bool ecai__kb_model_current(const ecai_kb *kb, uint64_t screen_id);
 /* Probability that the best hit is a right answer, by the fitted model. */
 double ecai__kb_model_prob(const ecai__kb_model *m, const ecai__kb_feats *f);
 /* Internal helper: term id lookup / insertion in the vocabulary. */
