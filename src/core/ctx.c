@@ -7,6 +7,9 @@
 #include "core/config.h"
 #include "core/internal.h"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #define MAX_SECRETS 16
 
 struct ecai_ctx {
@@ -478,4 +481,14 @@ void ecai__log(const ecai_ctx *ctx, ecai_log_level level, const char *fmt, ...) 
   va_end(ap);
   ecai__redact(ctx, msg);
   ctx->log_fn(level, msg, ctx->log_payload);
+}
+
+ecai_status ecai__cfg_hash(const ecai_ctx *ctx, uint64_t seed, uint64_t *out) {
+  char *js = NULL;
+  size_t n = 0;
+  ecai_status st = ecai_ctx_config_json(&js, &n, ctx);
+  if (st) return st;
+  *out = XXH3_64bits_withSeed(js, n, seed);
+  ecai_free(js);
+  return ECAI_OK;
 }

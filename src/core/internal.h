@@ -129,6 +129,9 @@ void ecai__ctx_count_add(int delta);
 /* Returns the merged configuration value at a dotted path, or NULL. Borrowed. */
 json_t *ecai__cfg_get(const ecai_ctx *ctx, const char *path);
 const char *ecai__cfg_str(const ecai_ctx *ctx, const char *path, const char *dflt);
+/* XXH3-64 (with seed) of the context's effective configuration (ecai_ctx_config_json): what
+ * saved state was made under, so another configuration does not reuse it. */
+ecai_status ecai__cfg_hash(const ecai_ctx *ctx, uint64_t seed, uint64_t *out);
 int64_t ecai__cfg_int(const ecai_ctx *ctx, const char *path, int64_t dflt);
 double ecai__cfg_double(const ecai_ctx *ctx, const char *path, double dflt);
 bool ecai__cfg_bool(const ecai_ctx *ctx, const char *path, bool dflt);

@@ -88,15 +88,7 @@ static bool little_endian(void) { return __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN
 
 /* XXH3 of the title embedder's effective configuration: stored vectors are used only by a
    model whose title embedder is configured the same. */
-static ecai_status title_cfg(const ecai_recommend *r, uint64_t *out) {
-  char *js = NULL;
-  size_t n = 0;
-  ecai_status st = ecai_ctx_config_json(&js, &n, r->ectx);
-  if (st) return st;
-  *out = XXH3_64bits(js, n);
-  ecai_free(js);
-  return ECAI_OK;
-}
+static ecai_status title_cfg(const ecai_recommend *r, uint64_t *out) { return ecai__cfg_hash(r->ectx, 0, out); }
 
 /* ---- writing ---------------------------------------------------------------------------- */
 

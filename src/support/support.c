@@ -32,17 +32,9 @@ static const char USER_TEMPLATE[] =
 
 /* The input guard's screen depends on the configuration and this file's system prompt. */
 static ecai_status screen_id_of(ecai_ctx *ctx, uint64_t *id) {
-  char *js = NULL;
-  size_t n = 0;
-  ecai_status st = ecai_ctx_config_json(&js, &n, ctx);
-  if (st) return st;
-  XXH3_state_t h;
-  XXH3_64bits_reset(&h);
-  XXH3_64bits_update(&h, js, n);
-  XXH3_64bits_update(&h, SYSTEM_PROMPT, sizeof SYSTEM_PROMPT);
-  *id = XXH3_64bits_digest(&h) | 1; /* never 0 (no screen) */
-  ecai_free(js);
-  return ECAI_OK;
+  ecai_status st = ecai__cfg_hash(ctx, XXH3_64bits(SYSTEM_PROMPT, sizeof SYSTEM_PROMPT), id);
+  *id |= 1; /* never 0 (no screen) */
+  return st;
 }
 
 ecai_status ecai_support_new(ecai_support **out, ecai_ctx *ctx, ecai_kb *kb) {
