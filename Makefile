@@ -95,7 +95,7 @@ demo: all
 
 # ---- tests -------------------------------------------------------------------
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
-TEST_CFLAGS := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/unit
+TEST_CFLAGS := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/unit $(FAISS_C_INC)
 
 $(BUILD)/tests/unit: $(TEST_SRC) $(wildcard tests/unit/*.h) lib/libecai.a
 	@mkdir -p $(dir $@)
@@ -117,7 +117,7 @@ $(BUILD)/asan/obj/%.o: src/%.c $(HDRS) $(wildcard src/*/*.h) | $(STAMP)
 	$(CC) $(subst $(OPT),-O1 -g $(SAN),$(CFLAGS_LIB)) -c $< -o $@
 
 $(BUILD)/asan/unit: $(ASAN_OBJ) $(TEST_SRC) $(wildcard tests/unit/*.h)
-	$(CC) -std=c11 -O1 -g $(SAN) $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/unit $(TEST_SRC) \
+	$(CC) -std=c11 -O1 -g $(SAN) $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/unit $(FAISS_C_INC) $(TEST_SRC) \
 	  $(ASAN_OBJ) -o $@ $(ALL_LIBS)
 
 sanitize: $(BUILD)/asan/unit
@@ -134,7 +134,7 @@ $(BUILD)/tsan/obj/%.o: src/%.c $(HDRS) $(wildcard src/*/*.h) | $(STAMP)
 	$(CC) $(subst $(OPT),-O1 -g $(TSAN),$(CFLAGS_LIB)) -c $< -o $@
 
 $(BUILD)/tsan/unit: $(TSAN_OBJ) $(TEST_SRC) $(wildcard tests/unit/*.h)
-	$(CC) -std=c11 -O1 -g $(TSAN) $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/unit $(TEST_SRC) \
+	$(CC) -std=c11 -O1 -g $(TSAN) $(WARN) -D_GNU_SOURCE -Iinclude -Isrc -Itests/unit $(FAISS_C_INC) $(TEST_SRC) \
 	  $(TSAN_OBJ) -o $@ $(ALL_LIBS)
 
 tsan: $(BUILD)/tsan/unit

@@ -221,7 +221,28 @@ static void merge_hits(size_t nq, size_t kk, const float *Da, const idx_t *La, c
   }
 }
 
+/* The rows of a FAISS index that is a plain Flat (IndexFlatIP, one row per position), or 0. */
+static int faiss_flat_rows(const ecai_index *x, const float **rows) {
+  FaissIndexFlat *f = strcmp(x->factory, "Flat") ? NULL : faiss_IndexFlat_cast(x->fi);
+  float *xb = NULL;
+  size_t n = 0;
+  if (!f) return 0;
+  faiss_IndexFlat_xb(f, &xb, &n);
+  if (n != x->npos * x->dim) return 0;
+  *rows = xb;
+  return 1;
+}
+
+/* Below this many queries FAISS's IndexFlatIP scores each row in its reference order, which
+ * ecai__flat_search reproduces bit for bit, only faster; from it on FAISS goes through BLAS
+ * (faiss::distance_compute_blas_threshold), whose results it keeps. */
+#define FAISS_BLAS_QUERIES 20
+
 static ecai_status run_search(const ecai_index *x, size_t nq, const float *q, size_t kk, float *D, idx_t *L) {
+  const float *rows;
+  if (!x->vec && nq < FAISS_BLAS_QUERIES && faiss_flat_rows(x, &rows))
+    return ecai__flat_search(rows, x->npos, x->dim, q, nq, kk, D, L) ? ecai__err(ECAI_ENOMEM, "index: out of memory")
+                                                                       : ECAI_OK;
   if (!x->vec)
     return faiss_Index_search(x->fi, (idx_t)nq, q, (idx_t)kk, D, L) ? backend("search failed") : ECAI_OK;
   if (x->npos == x->nmap)
@@ -706,14 +727,7 @@ static int flat_vectors(const ecai_index *x, const float **vecs, float **owned) 
     *vecs = x->vec;
     return 1;
   }
-  FaissIndexFlat *f = faiss_IndexFlat_cast(x->fi);
-  float *xb = NULL;
-  size_t n = 0;
-  if (!f) return 0;
-  faiss_IndexFlat_xb(f, &xb, &n);
-  if (n != x->npos * x->dim) return 0;
-  *vecs = xb;
-  return 1;
+  return faiss_flat_rows(x, vecs);
 #else
   (void)x;
   (void)vecs;
