@@ -1,6 +1,7 @@
 /* Exact inner-product search over vectors used in place (a mapped Flat index file): a fast
  * SIMD pass bounds every row's score, and only the rows that can be in the top k are scored
- * again in FAISS's reference order, so results are FAISS's, bit for bit. */
+ * again in FAISS's reference order, so the scores are FAISS's, bit for bit (rows of exactly
+ * equal score: lower row first). */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 
 /* The reference score of row r: summed in row order in float, s = ((0 + r0 q0) + r1 q1) +
  * ..., exactly as FAISS's reference fvec_inner_product (the one in Debian's libfaiss), so
- * results are bit-identical to its IndexFlatIP single-query search. */
+ * scores are bit-identical to its IndexFlatIP single-query search. */
 static float ref_dot(const float *restrict q, const float *restrict r, size_t d) {
   float s = 0;
   for (size_t i = 0; i < d; i++) s += r[i] * q[i];
