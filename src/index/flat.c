@@ -1,7 +1,7 @@
-/* Exact inner-product search over vectors used in place (a mapped Flat index file): a fast
- * SIMD pass bounds every row's score, and only the rows that can be in the top k are scored
- * again in FAISS's reference order, so the scores are FAISS's, bit for bit (rows of exactly
- * equal score: lower row first). */
+/* Exact inner-product search over vectors used in place (a mapped Flat index file, or the
+ * rows of an in-memory FAISS IndexFlatIP): a fast SIMD pass bounds every row's score, and
+ * only the rows that can be in the top k are scored again in FAISS's reference order, so
+ * the scores are FAISS's, bit for bit (rows of exactly equal score: lower row first). */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
