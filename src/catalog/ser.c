@@ -21,6 +21,17 @@ static uint64_t rd64(const unsigned char *p) {
   return v;
 }
 
+/* The container checksum: XXH3-64 of the header's first 24 bytes and the payload (two parts,
+ * b may be empty). */
+static uint64_t container_sum(const unsigned char *hdr, const void *a, size_t alen, const void *b, size_t blen) {
+  XXH3_state_t st;
+  XXH3_64bits_reset(&st);
+  XXH3_64bits_update(&st, hdr, 24);
+  if (alen) XXH3_64bits_update(&st, a, alen);
+  if (blen) XXH3_64bits_update(&st, b, blen);
+  return XXH3_64bits_digest(&st);
+}
+
 /* Fills the 32-byte container header of a payload made of two parts (b may be empty). */
 static uint64_t fill_header(unsigned char hdr[32], const char magic[8], const void *a, size_t alen, const void *b,
                             size_t blen) {
@@ -29,14 +40,16 @@ static uint64_t fill_header(unsigned char hdr[32], const char magic[8], const vo
   for (int i = 0; i < 4; i++) hdr[8 + i] = (unsigned char)(ver >> (8 * i));
   memset(hdr + 12, 0, 4);
   le64(hdr + 16, (uint64_t)(alen + blen));
-  XXH3_state_t st;
-  XXH3_64bits_reset(&st);
-  XXH3_64bits_update(&st, hdr, 24);
-  if (alen) XXH3_64bits_update(&st, a, alen);
-  if (blen) XXH3_64bits_update(&st, b, blen);
-  uint64_t digest = XXH3_64bits_digest(&st);
+  uint64_t digest = container_sum(hdr, a, alen, b, blen);
   le64(hdr + 24, digest);
   return digest;
+}
+
+void ecai__blob_reseal(void *data, size_t len) {
+  unsigned char *d = data;
+  if (len < 32) return;
+  le64(d + 16, (uint64_t)(len - 32));
+  le64(d + 24, container_sum(d, d + 32, len - 32, NULL, 0));
 }
 
 ecai_status ecai__blob_write(const char *path, const char magic[8], const void *data, size_t len,
@@ -120,11 +133,7 @@ static ecai_status check_header(const char *path, const unsigned char *hdr, cons
 
 static int checksum_ok(const unsigned char *hdr, const void *payload, size_t n) {
   __atomic_add_fetch(&ecai__verify_hashes, 1, __ATOMIC_RELAXED);
-  XXH3_state_t st;
-  XXH3_64bits_reset(&st);
-  XXH3_64bits_update(&st, hdr, 24);
-  if (n) XXH3_64bits_update(&st, payload, n);
-  return XXH3_64bits_digest(&st) == rd64(hdr + 24);
+  return container_sum(hdr, payload, n, NULL, 0) == rd64(hdr + 24);
 }
 
 static ecai_status open_regular(const char *path, int *fd, struct stat *sb) {

@@ -59,6 +59,11 @@ typedef struct ecai__map {
 ecai_status ecai__blob_map(const char *path, const char magic[8], ecai__map *m, uint64_t *sum);
 void ecai__blob_unmap(ecai__map *m); /* accepts an empty map */
 
+/* Test and fuzz hook: makes the length and checksum of the container in data[0..len) right
+ * for its bytes (magic and version left as they are), as a saver would, so that only the
+ * checks behind the checksum stand between a damaged payload and its reader. */
+void ecai__blob_reseal(void *data, size_t len);
+
 /* Test hooks: seconds a file's ctime must be old before its check is remembered, and the
  * number of checksums computed so far in this process. */
 extern int ecai__verify_settle_s;

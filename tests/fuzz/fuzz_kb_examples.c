@@ -11,8 +11,7 @@
 #include <unistd.h>
 
 #include <ecai.h>
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include "catalog/ser.h"
 
 #include "fuzz_util.h"
 

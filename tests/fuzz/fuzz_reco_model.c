@@ -5,8 +5,7 @@
 #include <stdlib.h>
 
 #include <ecai.h>
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include "catalog/ser.h"
 
 #include "fuzz_util.h"
 

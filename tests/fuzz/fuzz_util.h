@@ -21,23 +21,16 @@ static inline const char *fuzz_tmpfile(const char *tag, const uint8_t *data, siz
 }
 
 /* A copy of a container file (catalog/ser.h: 32-byte header, magic first) with its length
- * and XXH3 checksum made right, so the structure checks behind the checksum are fuzzed too;
- * NULL when data is not a container with that magic. The caller frees it. Include
- * <xxhash.h> (XXH_INLINE_ALL) before this header to use it. */
-#ifdef XXH_INLINE_ALL
+ * and XXH3 checksum made right (ecai__blob_reseal), so the structure checks behind the
+ * checksum are fuzzed too; NULL when data is not a container with that magic. The caller
+ * frees it. Include "catalog/ser.h" before this header to use it. */
+#ifdef ECAI_SER_H
 static inline uint8_t *fuzz_resealed(const uint8_t *data, size_t size, const char magic[8]) {
   if (size < 32 || memcmp(data, magic, 8)) return NULL;
   uint8_t *d = malloc(size);
   if (!d) abort();
   memcpy(d, data, size);
-  uint64_t n = size - 32, sum;
-  memcpy(d + 16, &n, 8);
-  XXH3_state_t st;
-  XXH3_64bits_reset(&st);
-  XXH3_64bits_update(&st, d, 24);
-  XXH3_64bits_update(&st, d + 32, n);
-  sum = XXH3_64bits_digest(&st);
-  memcpy(d + 24, &sum, 8);
+  ecai__blob_reseal(d, size);
   return d;
 }
 #endif
