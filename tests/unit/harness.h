@@ -45,6 +45,9 @@ long ecai_test_smaps_kb(const char *path, const char *name, int *found);
 /* A store of the catalog fixture tests/data/NAME, loaded and built (a failure fails the
  * case); the caller frees it. */
 ecai_store *ecai_test_store(ecai_ctx *ctx, const char *name);
+/* The price of product SKU in the store's catalog (-1 when it has none; a failure fails
+ * the case). */
+double ecai_test_price(ecai_store *st, const char *sku);
 /* Forks nproc (<= 16) processes; each runs use(k, arg) (1: it opened the file at path and read
  * what it needs), and once all have, reports its smaps of path. Checks that every process
  * could, that path is one file-backed mapping in each, resident (>= want_kb) without

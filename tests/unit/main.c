@@ -303,3 +303,12 @@ ecai_store *ecai_test_store(ecai_ctx *ctx, const char *name) {
   CHECK_OK(ecai_store_build(NULL, s, 0, NULL, NULL));
   return s;
 }
+
+double ecai_test_price(ecai_store *st, const char *sku) {
+  char *js = NULL;
+  CHECK_OK(ecai_catalog_get_json(&js, NULL, ecai_store_catalog(st), sku));
+  const char *p = strstr(js, "\"price\":");
+  double v = p ? atof(p + 8) : -1;
+  ecai_free(js);
+  return v;
+}

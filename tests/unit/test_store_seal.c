@@ -15,14 +15,6 @@ static void save_fixture(ecai_ctx *ctx, const char *dir) {
   ecai_store_free(s);
 }
 
-static double price(ecai_store *st, const char *sku) {
-  char *js = NULL;
-  CHECK_OK(ecai_catalog_get_json(&js, NULL, ecai_store_catalog(st), sku));
-  const char *p = strstr(js, "\"price\":");
-  double v = p ? atof(p + 8) : -1;
-  ecai_free(js);
-  return v;
-}
 
 TEST(store_seal_applies_others_updates_then_refuses_updates_until_unsealed) {
   ecai_ctx *ctx = NULL;
@@ -36,13 +28,13 @@ TEST(store_seal_applies_others_updates_then_refuses_updates_until_unsealed) {
   CHECK_OK(ecai_store_open(&writer, ctx, dir));
   CHECK_OK(ecai_store_open(&compactor, ctx, dir));
   CHECK_OK(ecai_store_update_json(writer, "S-1", "{\"price\":111}"));
-  CHECK(price(compactor, "S-1") == 499); /* not applied yet: no query ran on it */
+  CHECK(ecai_test_price(compactor, "S-1") == 499); /* not applied yet: no query ran on it */
   CHECK_OK(ecai_store_seal(compactor, 1));
-  CHECK(price(compactor, "S-1") == 111); /* sealing applied the writer's update first */
+  CHECK(ecai_test_price(compactor, "S-1") == 111); /* sealing applied the writer's update first */
   /* sealed: updates through any handle of this version fail and change nothing */
   CHECK_STATUS(ecai_store_update_json(writer, "S-2", "{\"price\":222}"), ECAI_ESTATE);
   CHECK_CONTAINS(ecai_last_error(), "sealed");
-  CHECK(price(writer, "S-2") == 299);
+  CHECK(ecai_test_price(writer, "S-2") == 299);
   pid_t pid = fork(); /* and in another process */
   CHECK(pid >= 0);
   if (pid == 0) {
@@ -59,13 +51,13 @@ TEST(store_seal_applies_others_updates_then_refuses_updates_until_unsealed) {
   CHECK(access(jp2, F_OK) != 0);
   ecai_store *back = NULL;
   CHECK_OK(ecai_store_open(&back, ctx, dir2));
-  CHECK(price(back, "S-1") == 111);
+  CHECK(ecai_test_price(back, "S-1") == 111);
   CHECK_OK(ecai_store_update_json(back, "S-2", "{\"price\":333}")); /* the new version takes updates */
-  CHECK(price(back, "S-2") == 333);
+  CHECK(ecai_test_price(back, "S-2") == 333);
   /* a compaction that failed unseals: updates resume on the old version */
   CHECK_OK(ecai_store_seal(compactor, 0));
   CHECK_OK(ecai_store_update_json(writer, "S-2", "{\"price\":222}"));
-  CHECK(price(writer, "S-2") == 222);
+  CHECK(ecai_test_price(writer, "S-2") == 222);
   ecai_store_free(back);
   ecai_store_free(compactor);
   ecai_store_free(writer);
@@ -86,7 +78,7 @@ TEST(store_seal_creates_the_journal_when_there_was_no_update) {
   CHECK_OK(ecai_store_seal(a, 1));
   CHECK(access(jp, F_OK) == 0);
   CHECK_STATUS(ecai_store_update_json(b, "S-1", "{\"price\":1}"), ECAI_ESTATE);
-  CHECK(price(b, "S-1") == 499);
+  CHECK(ecai_test_price(b, "S-1") == 499);
   ecai_store_free(b);
   ecai_store_free(a);
   ecai_ctx_free(ctx);

@@ -44,14 +44,6 @@ static int finds(ecai_search *s, const char *query, const char *opts, const char
   return f;
 }
 
-static double price_of(ecai_store *st, const char *sku) {
-  char *js = NULL;
-  CHECK_OK(ecai_catalog_get_json(&js, NULL, ecai_store_catalog(st), sku));
-  const char *p = strstr(js, "\"price\":");
-  double v = p ? atof(p + 8) : -1;
-  ecai_free(js);
-  return v;
-}
 
 #define CHEAP "{\"k\":10,\"filters\":{\"price_max\":300}}"
 
@@ -65,7 +57,7 @@ TEST(store_update_price_and_stock_seen_by_next_filtered_query) {
   CHECK(finds(s, "sofa", CHEAP, "S-2"));  /* 299 */
   CHECK_OK(ecai_store_update_json(st, "S-1", "{\"price\":249.5}"));
   CHECK(finds(s, "sofa", CHEAP, "S-1"));
-  CHECK(price_of(st, "S-1") == 249.5);
+  CHECK(ecai_test_price(st, "S-1") == 249.5);
   CHECK_OK(ecai_store_update_json(st, "S-2", "{\"price\":301}"));
   CHECK(!finds(s, "sofa", CHEAP, "S-2"));
   CHECK(finds(s, "sofa", "{\"filters\":{\"price_min\":300,\"price_max\":301}}", "S-2"));
@@ -163,7 +155,7 @@ TEST(store_update_bad_input_changes_nothing) {
   CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":5,\"title\":\"New\",\"colour\":\"red\"}"), ECAI_EINVAL);
   CHECK_CONTAINS(ecai_last_error(), "unknown field \"colour\"");
   CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":5,\"stock\":1,\"in_stock\":true}"), ECAI_EINVAL);
-  CHECK(price_of(st, "S-1") == 499);
+  CHECK(ecai_test_price(st, "S-1") == 499);
   CHECK_STR_EQ(ecai_catalog_title(ecai_store_catalog(st), 0), "Grey 3-seater sofa");
   ecai_store_free(st);
   ecai_ctx_free(ctx);
@@ -199,7 +191,7 @@ TEST(store_update_reaches_another_process_through_the_journal) {
   CHECK(waitpid(pid, &ws, 0) == pid && WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
   CHECK(access(jp, F_OK) == 0);
   CHECK(finds(s, "sofa", CHEAP, "S-1"));
-  CHECK(price_of(st, "S-1") == 199);
+  CHECK(ecai_test_price(st, "S-1") == 199);
   CHECK(finds(s, "brass", "{\"mode\":\"bm25\"}", "T-2"));
   CHECK(ecai__index_is_mapped(ecai_store_index(st))); /* the new vector sits beside the shared mapping */
   char *v = NULL;
@@ -210,7 +202,7 @@ TEST(store_update_reaches_another_process_through_the_journal) {
   CHECK_OK(ecai_store_update_json(st, "S-2", "{\"price\":999}"));
   ecai_store *st3 = NULL;
   CHECK_OK(ecai_store_open(&st3, ctx, dir));
-  CHECK(price_of(st3, "S-1") == 199 && price_of(st3, "S-2") == 999);
+  CHECK(ecai_test_price(st3, "S-1") == 199 && ecai_test_price(st3, "S-2") == 999);
   CHECK_STR_EQ(ecai_catalog_title(ecai_store_catalog(st3), 8), "Brass side table");
   /* a newly saved version has no journal and holds the changes in its catalog */
   char dir2[1024], jp2[1100];
@@ -224,7 +216,7 @@ TEST(store_update_reaches_another_process_through_the_journal) {
   CHECK(access(jp2, F_OK) != 0);
   ecai_store *st4 = NULL;
   CHECK_OK(ecai_store_open(&st4, ctx, dir2));
-  CHECK(price_of(st4, "S-2") == 999);
+  CHECK(ecai_test_price(st4, "S-2") == 999);
   ecai_search *e4 = NULL;
   CHECK_OK(ecai_search_open(&e4, st4, dir2));
   CHECK(finds(e4, "brass", "{\"mode\":\"bm25\"}", "T-2"));
@@ -268,13 +260,13 @@ TEST(store_update_damaged_journal_is_skipped_with_a_warning) {
   close(fd);
   CHECK_OK(ecai_store_open(&st, ctx, dir));
   CHECK(warned == 1);
-  CHECK(price_of(st, "S-1") == 1);   /* the good record */
-  CHECK(price_of(st, "S-2") == 299); /* the damaged one skipped */
+  CHECK(ecai_test_price(st, "S-1") == 1);   /* the good record */
+  CHECK(ecai_test_price(st, "S-2") == 299); /* the damaged one skipped */
   /* later records still go through */
   CHECK_OK(ecai_store_update_json(st, "S-3", "{\"price\":3}"));
   ecai_store *st2 = NULL;
   CHECK_OK(ecai_store_open(&st2, ctx, dir));
-  CHECK(price_of(st2, "S-3") == 3 && price_of(st2, "S-1") == 1);
+  CHECK(ecai_test_price(st2, "S-3") == 3 && ecai_test_price(st2, "S-1") == 1);
   ecai_store_free(st2);
   ecai_store_free(st);
   /* a damaged header: updates ignored with a warning, new ones refused */
@@ -284,9 +276,9 @@ TEST(store_update_damaged_journal_is_skipped_with_a_warning) {
   warned = 0;
   CHECK_OK(ecai_store_open(&st, ctx, dir));
   CHECK(warned == 1);
-  CHECK(price_of(st, "S-1") == 499);
+  CHECK(ecai_test_price(st, "S-1") == 499);
   CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":7}"), ECAI_ECORRUPT);
-  CHECK(price_of(st, "S-1") == 499);
+  CHECK(ecai_test_price(st, "S-1") == 499);
   ecai_store_free(st);
   ecai_ctx_free(ctx);
 }
@@ -305,7 +297,7 @@ TEST(store_update_unwritable_journal_is_an_error_and_changes_nothing) {
   CHECK(symlink("/nonexistent-ecai-folder/updates.journal", jp) == 0);
   CHECK_STATUS(ecai_store_update_json(st, "S-1", "{\"price\":1}"), ECAI_EIO);
   CHECK_CONTAINS(ecai_last_error(), "updates.journal");
-  CHECK(price_of(st, "S-1") == 499);
+  CHECK(ecai_test_price(st, "S-1") == 499);
   CHECK(unlink(jp) == 0);
   ecai_store_free(st);
   ecai_ctx_free(ctx);
@@ -355,7 +347,7 @@ TEST(store_update_concurrent_with_queries) {
   }
   for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
   for (int i = 0; i < 4; i++) CHECK_MSG(!c[i].bad, "thread %d failed (%d): %s", i, c[i].bad, ecai_last_error());
-  CHECK(price_of(st, "S-1") == 100); /* the last write (r = 39) */
+  CHECK(ecai_test_price(st, "S-1") == 100); /* the last write (r = 39) */
   CHECK(finds(s, "sofa", CHEAP, "S-1") && finds(s, "zorblax", "{\"mode\":\"bm25\"}", "T-2"));
   ecai_search_free(s);
   ecai_store_free(st);
@@ -381,7 +373,7 @@ TEST(store_update_save_over_own_folder_starts_a_new_journal) {
   CHECK(access(jp, F_OK) == 0);
   ecai_store *back = NULL;
   CHECK_OK(ecai_store_open(&back, ctx, dir));
-  CHECK(price_of(back, "S-1") == 11 && price_of(back, "S-2") == 22);
+  CHECK(ecai_test_price(back, "S-1") == 11 && ecai_test_price(back, "S-2") == 22);
   ecai_store_free(back);
   ecai_store_free(st);
   ecai_ctx_free(ctx);
@@ -425,16 +417,16 @@ TEST(store_update_redis_reaches_another_server) {
   CHECK_OK(ecai_store_update_json(sa, "T-2", "{\"title\":\"Brass side table\"}"));
   CHECK(finds(eb, "sofa", CHEAP, "S-1"));
   CHECK(finds(eb, "brass", "{\"mode\":\"bm25\"}", "T-2"));
-  CHECK(price_of(sb, "S-1") == 150);
+  CHECK(ecai_test_price(sb, "S-1") == 150);
   /* b updates too; a sees it; a store opened afterwards starts with everything */
   CHECK_OK(ecai_store_update_json(sb, "S-2", "{\"price\":5}"));
   char *v = NULL;
   CHECK_OK(ecai_store_search(&v, NULL, sa, "sofa", 4, 1)); /* any query catches up */
   ecai_free(v);
-  CHECK(price_of(sa, "S-2") == 5);
+  CHECK(ecai_test_price(sa, "S-2") == 5);
   ecai_store *sc = NULL;
   CHECK_OK(ecai_store_open(&sc, cb, a));
-  CHECK(price_of(sc, "S-1") == 150 && price_of(sc, "S-2") == 5);
+  CHECK(ecai_test_price(sc, "S-1") == 150 && ecai_test_price(sc, "S-2") == 5);
   ecai_store_free(sc);
   char jp[1100];
   snprintf(jp, sizeof jp, "%s/updates.journal", a);
