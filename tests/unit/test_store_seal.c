@@ -15,7 +15,6 @@ static void save_fixture(ecai_ctx *ctx, const char *dir) {
   ecai_store_free(s);
 }
 
-
 TEST(store_seal_applies_others_updates_then_refuses_updates_until_unsealed) {
   ecai_ctx *ctx = NULL;
   CHECK_OK(ecai_ctx_new(&ctx, NULL, 0));

@@ -44,7 +44,6 @@ static int finds(ecai_search *s, const char *query, const char *opts, const char
   return f;
 }
 
-
 #define CHEAP "{\"k\":10,\"filters\":{\"price_max\":300}}"
 
 TEST(store_update_price_and_stock_seen_by_next_filtered_query) {
