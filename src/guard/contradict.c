@@ -115,11 +115,10 @@ typedef struct {
   uint16_t lo, hi;
   bool not_content;
 } lexeme;
-#define LEX_SLOTS 1024 /* at most 512 + 256 words: load <= 0.75 */
+#define LEX_SLOTS 1024 /* filled to 3/4 at most */
 static struct {
   lexeme lex[LEX_SLOTS];
-  const char *not_content[512];
-  size_t n_not_content;
+  size_t nlex;
   phrase phrases[256];
   phrase_first first[256];
   size_t n_phrases;
@@ -147,6 +146,17 @@ static int cmp_first(const void *a, const void *b) {
   return c ? c : (int)x->idx - (int)y->idx;
 }
 
+/* Marks w (kept while the process lives) as never content; a full table takes no more. */
+static void mark_not_content(const char *w) {
+  lexeme *e = lex_find(w);
+  if (!e->w) {
+    if (T.nlex >= LEX_SLOTS / 4 * 3) return;
+    e->w = w;
+    T.nlex++;
+  }
+  e->not_content = true;
+}
+
 /* A copy of the n bytes of w in T.words (NUL-terminated); NULL when full. */
 static const char *keep_word(const char *w, size_t n) {
   if (T.used + n + 1 > sizeof T.words) return NULL;
@@ -168,7 +178,7 @@ static void add_phrase(const char *p, size_t pl, size_t k, int s) {
     const char *w = keep_word(q, wl);
     if (!w) return;
     ph->w[ph->nw++] = w;
-    if (T.n_not_content < sizeof T.not_content / sizeof *T.not_content) T.not_content[T.n_not_content++] = w;
+    mark_not_content(w);
     q += wl + (sp ? 1 : 0);
   }
   ph->pair = (uint8_t)k;
@@ -178,7 +188,7 @@ static void add_phrase(const char *p, size_t pl, size_t k, int s) {
 }
 
 static void tables_init(void) {
-  for (int i = 0; FUNCTION_WORDS[i]; i++) T.not_content[T.n_not_content++] = FUNCTION_WORDS[i];
+  for (int i = 0; FUNCTION_WORDS[i]; i++) mark_not_content(FUNCTION_WORDS[i]);
   for (size_t k = 0; k < NOPP; k++)
     for (int s = 0; s < 2; s++)
       for (const char *p = s ? OPPOSITES[k].b : OPPOSITES[k].a; *p;) {
@@ -187,11 +197,6 @@ static void tables_init(void) {
         p += pl + (p[pl] == '|');
       }
   qsort(T.first, T.n_phrases, sizeof *T.first, cmp_first);
-  for (size_t i = 0; i < T.n_not_content; i++) {
-    lexeme *e = lex_find(T.not_content[i]);
-    e->w = T.not_content[i];
-    e->not_content = true;
-  }
   for (size_t i = 0; i < T.n_phrases; i++) {
     lexeme *e = lex_find(T.first[i].first);
     if (!e->w || e->hi <= e->lo) e->w = T.first[i].first, e->lo = (uint16_t)i; /* runs of one first word */
