@@ -132,7 +132,8 @@ int ecai__flat_search(const float *vecs, size_t n, size_t d, const float *qs, si
   memset(ps, 0, sizeof ps);
   hit *heap = ecai__malloc(k * sizeof *heap);
   int rc = heap ? 0 : -1;
-  for (size_t qi = 0; !rc && qi < QCHUNK; qi++)
+  size_t npass = nq < QCHUNK ? nq : QCHUNK; /* one query (the usual call): one pass */
+  for (size_t qi = 0; !rc && qi < npass; qi++)
     if (!(ps[qi].lb = ecai__malloc(k * sizeof *ps[qi].lb))) rc = -1;
   for (size_t q0 = 0; !rc && q0 < nq; q0 += QCHUNK) {
     size_t nc = nq - q0 < QCHUNK ? nq - q0 : QCHUNK;
@@ -144,7 +145,7 @@ int ecai__flat_search(const float *vecs, size_t n, size_t d, const float *qs, si
     for (size_t qi = 0; !rc && qi < nc; qi++)
       pass_finish(&ps[qi], qs + (q0 + qi) * d, vecs, d, k, heap, D + (q0 + qi) * k, L + (q0 + qi) * k);
   }
-  for (size_t qi = 0; qi < QCHUNK; qi++) {
+  for (size_t qi = 0; qi < npass; qi++) {
     ecai__free(ps[qi].lb);
     ecai__free(ps[qi].cand);
   }
