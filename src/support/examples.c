@@ -223,7 +223,6 @@ static ecai_status add_checked(ecai_kb *kb, const char *source, size_t doc, cons
   return st;
 }
 
-/* Appends a new example of group g. */
 /* Copies a saved analysis into e. */
 static ecai_status adopt_analysis(const ecai_kb *kb, const saved_analysis *pre, ecai__kb_example *e) {
   e->terms = ecai__malloc((pre->nterms ? pre->nterms : 1) * sizeof *e->terms);
@@ -235,6 +234,7 @@ static ecai_status adopt_analysis(const ecai_kb *kb, const saved_analysis *pre, 
   return ECAI_OK;
 }
 
+/* Appends a new example of group g, analysed now or from pre. */
 static ecai_status add_new(ecai_kb *kb, const char *source, size_t doc, const char *q, uint64_t h, size_t g,
                            const saved_analysis *pre) {
   if (kb->nex == kb->capex) {
